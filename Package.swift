@@ -1,0 +1,99 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Strict settings for every target of ours: the compiler enforces the module boundaries
+/// of docs/ARCHITECTURE.md (a C pointer or a dependency's type cannot leak into a public
+/// signature without `public import`).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "bando",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bando", targets: ["bando"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+    ],
+    targets: [
+        // C libraries: one system-library target each, imported by exactly one wrapper.
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+
+        .target(name: "GeoModel", swiftSettings: strict),
+        .target(name: "VietnameseText", swiftSettings: strict),
+        .target(name: "GDALKit", dependencies: ["CGDAL", "GeoModel"], swiftSettings: strict),
+        .target(name: "ProjKit", dependencies: ["CPROJ", "GeoModel"], swiftSettings: strict),
+        .target(
+            name: "GeoStore",
+            dependencies: [
+                "GeoModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Ingest",
+            dependencies: ["GDALKit", "ProjKit", "GeoStore", "VietnameseText",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(name: "Tiles", dependencies: ["GeoModel", "GeoStore"], swiftSettings: strict),
+        .target(name: "Features", dependencies: ["GeoModel", "GeoStore", "ProjKit"], swiftSettings: strict),
+        .target(
+            name: "Portal",
+            dependencies: ["GeoStore", "Ingest",
+                           .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "App",
+            dependencies: [
+                "GeoModel", "GeoStore", "Ingest", "Tiles", "Features", "Portal", "ProjKit", "GDALKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "bando",
+            dependencies: [
+                "App", "Ingest", "GeoStore", "Tiles", "Portal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "GeoModelTests", dependencies: ["GeoModel"], swiftSettings: strict),
+        .testTarget(name: "VietnameseTextTests", dependencies: ["VietnameseText"], swiftSettings: strict),
+        .testTarget(name: "GDALKitTests", dependencies: ["GDALKit"], swiftSettings: strict),
+        .testTarget(name: "ProjKitTests", dependencies: ["ProjKit"], swiftSettings: strict),
+        .testTarget(name: "GeoStoreTests", dependencies: ["GeoStore"], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "GDALKit", "GeoStore"], swiftSettings: strict),
+        .testTarget(name: "TilesTests", dependencies: ["Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "GeoStore", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "GeoStore"], swiftSettings: strict),
+        .testTarget(
+            name: "AppTests",
+            dependencies: [
+                "App", "GeoStore", "Ingest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// bando: the command line. One root command, one file per subcommand.
