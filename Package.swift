@@ -77,18 +77,22 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "GeoModelTests", dependencies: ["GeoModel"], swiftSettings: strict),
-        .testTarget(name: "VietnameseTextTests", dependencies: ["VietnameseText"], swiftSettings: strict),
-        .testTarget(name: "GDALKitTests", dependencies: ["GDALKit"], swiftSettings: strict),
-        .testTarget(name: "ProjKitTests", dependencies: ["ProjKit"], swiftSettings: strict),
-        .testTarget(name: "GeoStoreTests", dependencies: ["GeoStore"], swiftSettings: strict),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "GDALKit", "GeoStore"], swiftSettings: strict),
-        .testTarget(name: "TilesTests", dependencies: ["Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "GeoStore", "Ingest"], swiftSettings: strict),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "GeoStore"], swiftSettings: strict),
+        // Shared by the test targets only: paths, scratch folders, external tools.
+        .target(name: "TestSupport", swiftSettings: strict),
+
+        .testTarget(name: "GeoModelTests", dependencies: ["TestSupport", "GeoModel"], swiftSettings: strict),
+        .testTarget(name: "VietnameseTextTests", dependencies: ["TestSupport", "VietnameseText"], swiftSettings: strict),
+        .testTarget(name: "GDALKitTests", dependencies: ["TestSupport", "GDALKit"], swiftSettings: strict),
+        .testTarget(name: "ProjKitTests", dependencies: ["TestSupport", "ProjKit"], swiftSettings: strict),
+        .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore"], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "GDALKit", "GeoStore"], swiftSettings: strict),
+        .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "FeaturesTests", dependencies: ["TestSupport", "Features", "GeoStore", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "PortalTests", dependencies: ["TestSupport", "Portal", "GeoStore"], swiftSettings: strict),
         .testTarget(
             name: "AppTests",
             dependencies: [
+                "TestSupport",
                 "App", "GeoStore", "Ingest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,0 +1,55 @@
+# Bando's two commands: `make run` (install, build, load the demo data, serve on :8080)
+# and `make test` (install, run every test). Everything the project needs is installed here.
+SHELL := /bin/bash
+STORE ?= data/bando.sqlite
+HOST ?= 127.0.0.1
+PORT ?= 8080
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libgdal-dev libproj-dev libsqlite3-dev libsqlite3-mod-spatialite gdal-bin proj-bin \
+                zlib1g-dev python3-venv zip unzip
+VENV := .venv
+
+.PHONY: run test deps venv build release demo clean bench
+
+## Install the Debian packages that are missing (apt-get update first, once).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## The Python tools that check our output independently (decoders, clients).
+venv: deps $(VENV)/.installed
+$(VENV)/.installed: Tests/requirements.txt
+	@[ -x $(VENV)/bin/python ] || /usr/bin/python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	@touch $@
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+## Load the demo datasets from Fixtures/ into the store when it is empty.
+demo: release
+	@mkdir -p $(dir $(STORE))
+	@if .build/release/bando datasets --store $(STORE) --quiet-empty; then \
+	  echo "Store $(STORE) already has data: not loading the demo again."; \
+	else \
+	  ./Fixtures/load-demo.sh .build/release/bando $(STORE); \
+	fi
+
+run: demo
+	.build/release/bando serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+test: deps venv
+	swift build --build-tests
+	swift test --skip-build --parallel --num-workers 2
+
+bench: release venv
+	./Benchmarks/run-all.sh
+
+clean:
+	rm -rf .build $(VENV)
