@@ -1,2 +1,192 @@
 // Ingest: source file -> decoded, reprojected, validated features -> a new dataset version,
 // written atomically, with a report. Reads through GDALKit, transforms through ProjKit.
+public import GeoModel
+public import GeoStore
+import GDALKit
+import ProjKit
+public import Foundation
+
+/// What to ingest and where.
+public struct IngestOptions: Sendable {
+    public var path: String
+    public var metadata: DatasetMetadata
+    /// Publish the new version at once (the command line), or leave it a draft (the portal).
+    public var publish: Bool
+    public var encoding: String?
+    public var crs: String?
+    /// Called now and then with (features read, features expected).
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    public init(path: String, metadata: DatasetMetadata, publish: Bool = true, encoding: String? = nil,
+                crs: String? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) {
+        self.path = path; self.metadata = metadata; self.publish = publish
+        self.encoding = encoding; self.crs = crs; self.progress = progress
+    }
+}
+
+/// Why an ingest stopped. Nothing was written when one of these is thrown.
+public enum IngestError: Error, CustomStringConvertible, Sendable {
+    case source(path: String, message: String)
+    case crs(path: String, message: String)
+    case encoding(path: String, message: String)
+    case empty(path: String)
+    case nothingValid(path: String, reasons: [String: Int])
+
+    public var description: String {
+        switch self {
+        case .source(let p, let m), .crs(let p, let m), .encoding(let p, let m): "\(p): \(m)"
+        case .empty(let p): "\(p): the layer has no features: nothing to publish"
+        case .nothingValid(let p, let reasons):
+            "\(p): no feature could be kept (\(reasons.map { "\($0.value) \($0.key)" }.sorted().joined(separator: "; ")))"
+        }
+    }
+}
+
+/// The account of one ingest, shown to the user and kept with the version.
+public struct IngestReport: Codable, Sendable {
+    public var source: String
+    public var dataset: String
+    public var version: Int
+    public var layer: String
+    public var featuresRead: Int
+    public var featuresWritten: Int
+    public var repaired: Int
+    public var skipped: [String: Int]
+    public var withoutGeometry: Int
+    public var crs: String
+    public var crsDecision: String
+    public var encoding: String
+    public var encodingConfidence: Double
+    public var encodingDecision: String
+    public var bbox: [Double]?
+    public var fields: [FieldDefinition]
+    public var elapsedSeconds: Double
+    public var published: Bool
+
+    /// A few lines for people.
+    public var summary: String {
+        var lines = [
+            "Ingested \(source) into '\(dataset)' as version \(version)\(published ? " (published)" : " (draft)")",
+            "  features: \(featuresRead) read, \(featuresWritten) written, \(repaired) repaired, \(skipped.values.reduce(0, +)) skipped",
+        ]
+        for (reason, n) in skipped.sorted(by: { $0.value > $1.value }) { lines.append("    skipped \(n): \(reason)") }
+        if withoutGeometry > 0 { lines.append("  \(withoutGeometry) feature(s) have no geometry (kept, attributes only)") }
+        lines.append("  CRS: \(crs) (\(crsDecision)), reprojected to EPSG:4326")
+        lines.append("  text encoding: \(encoding) (\(encodingDecision), confidence \(String(format: "%.2f", encodingConfidence)))")
+        if let b = bbox { lines.append(String(format: "  bbox (lon/lat): %.6f, %.6f, %.6f, %.6f", b[0], b[1], b[2], b[3])) }
+        lines.append("  fields: \(fields.map { "\($0.name) (\($0.type.rawValue))" }.joined(separator: ", "))")
+        lines.append(String(format: "  elapsed: %.2f s", elapsedSeconds))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Runs ingests. Caseless: the pipeline is a function of its options and the store.
+public enum Ingestor {
+    /// Reads `options.path`, writes a new version of the dataset, returns it with the report.
+    /// On any error nothing is written and the dataset's published version is untouched.
+    public static func run(_ options: IngestOptions, into store: Store) throws -> (DatasetVersionRecord, IngestReport) {
+        let started = Date()
+        let source: VectorSource
+        do { source = try VectorSource(path: options.path) }
+        catch let e as GDALError { throw IngestError.source(path: e.path, message: e.message) }
+        guard source.layerCount > 0 else { throw IngestError.source(path: options.path, message: "holds no vector layer") }
+        let layer = try wrap(options.path) { try source.layer(0) }
+        let sourceFields = layer.fields
+
+        // A first, short pass: samples of text for the encoding and positions for the CRS.
+        var textSamples: [[UInt8]] = sourceFields.map(\.rawName)
+        var sampleBox = BoundingBox.empty
+        var sampled = 0
+        do {
+            try layer.forEachFeature { f in
+                guard sampled < 2000 else { throw SampleDone() }
+                sampled += 1
+                for case .bytes(let b) in f.values where !b.isEmpty && textSamples.count < 5000 { textSamples.append(b) }
+                f.geometry?.forEachPosition { sampleBox.extend($0) }
+            }
+        } catch is SampleDone {
+        } catch let e as GDALError { throw IngestError.source(path: e.path, message: e.message) }
+        guard sampled > 0 else { throw IngestError.empty(path: options.path) }
+        let text = try decideEncoding(source: source, samples: textSamples, requested: options.encoding)
+        let crsDecision = try decideCRS(source: source, layer: layer, requested: options.crs,
+                                        sampleBox: sampleBox.isEmpty ? nil : sampleBox)
+        let transformer: Transformer
+        do { transformer = try Transformer(from: crsDecision.crs, to: .wgs84) }
+        catch { throw IngestError.crs(path: options.path, message: "\(error)") }
+
+        let fields = sourceFields.map {
+            FieldDefinition(name: text.decode($0.rawName), type: $0.type, width: $0.width, precision: $0.precision)
+        }
+        let expected = layer.featureCount
+        var read = 0, repaired = 0, withoutGeometry = 0
+        var skipped: [String: Int] = [:]
+        let metadata = options.metadata
+
+        let version: DatasetVersionRecord
+        var report: IngestReport?
+        do {
+            version = try store.writeVersion(metadata, fields: fields, publish: options.publish) { sink in
+                try wrap(options.path) {
+                    try layer.forEachFeature { f in
+                        read += 1
+                        if read % 5000 == 0 { options.progress?(read, expected) }
+                        let values = f.values.map { v -> FieldValue in
+                            switch v {
+                            case .null: .null
+                            case .integer(let i): .integer(i)
+                            case .real(let d): .real(d)
+                            case .boolean(let b): .boolean(b)
+                            case .date(let s): .text(s)
+                            case .bytes(let b): .text(text.decode(b))
+                            }
+                        }
+                        if let problem = f.geometryProblem { skipped["unreadable geometry (\(problem))", default: 0] += 1; return }
+                        guard let g = f.geometry else {
+                            withoutGeometry += 1
+                            try sink.insert(geometry: nil, values: values)
+                            return
+                        }
+                        let lonLat: Geometry
+                        do { lonLat = try transformer.transform(g) }
+                        catch { skipped["coordinates outside the CRS's area", default: 0] += 1; return }
+                        switch GeometryValidation.check(lonLat) {
+                        case .valid: try sink.insert(geometry: lonLat, values: values)
+                        case .repaired(let fixed): repaired += 1; try sink.insert(geometry: fixed, values: values)
+                        case .invalid(let reason): skipped["invalid geometry: \(reason)", default: 0] += 1
+                        }
+                    }
+                }
+                options.progress?(read, expected)
+                guard sink.count > 0 else {
+                    if read == 0 { throw IngestError.empty(path: options.path) }
+                    throw IngestError.nothingValid(path: options.path, reasons: skipped)
+                }
+                let r = IngestReport(
+                    source: options.path, dataset: metadata.slug, version: 0, layer: layer.name,
+                    featuresRead: read, featuresWritten: sink.count, repaired: repaired, skipped: skipped,
+                    withoutGeometry: withoutGeometry, crs: crsDecision.label, crsDecision: crsDecision.how.rawValue,
+                    encoding: text.name, encodingConfidence: text.confidence, encodingDecision: text.how,
+                    bbox: sink.bbox.isEmpty ? nil : sink.bbox.array, fields: Store.storableFields(fields),
+                    elapsedSeconds: Date().timeIntervalSince(started), published: options.publish)
+                report = r
+                let json = String(decoding: (try? JSONEncoder().encode(r)) ?? Data("{}".utf8), as: UTF8.self)
+                return VersionProvenance(crs: crsDecision.label, encoding: text.name,
+                                         sourceName: (options.path as NSString).lastPathComponent, reportJSON: json)
+            }
+        } catch let e as StoreError {
+            throw IngestError.source(path: options.path, message: "\(e)")
+        }
+        var final = report!
+        final.version = version.number
+        final.elapsedSeconds = Date().timeIntervalSince(started)
+        return (version, final)
+    }
+
+    private struct SampleDone: Error {}
+
+    /// Runs GDAL work, turning its errors into ingest errors.
+    static func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do { return try body() }
+        catch let e as GDALError { throw IngestError.source(path: e.path, message: e.message) }
+    }
+}

@@ -1,0 +1,62 @@
+public import GRDB
+public import GeoModel
+import Foundation
+
+extension Store {
+    /// Streams the features of a version in id order, optionally only those whose bounding box
+    /// meets `bbox` (through the spatial index). Reads in pages, each its own short read, so a
+    /// slow consumer (a download over a slow link) never holds a connection and memory stays flat.
+    public func forEachFeature(of version: DatasetVersionRecord, bbox: BoundingBox? = nil, pageSize: Int = 2000,
+                               _ body: (Feature) throws -> Void) throws {
+        var after: Int64 = 0
+        while true {
+            let page = try featurePage(of: version, bbox: bbox, after: after, limit: pageSize)
+            for f in page { try body(f) }
+            guard page.count == pageSize, let last = page.last else { return }
+            after = last.id
+        }
+    }
+
+    /// Up to `limit` features with id greater than `after`, in id order.
+    public func featurePage(of version: DatasetVersionRecord, bbox: BoundingBox? = nil, after: Int64 = 0, limit: Int) throws -> [Feature] {
+        let table = quoteIdentifier(version.featureTable)
+        var sql = "SELECT \(Self.selectList(version.fields)) FROM \(table) WHERE fid > ?"
+        var args: [any DatabaseValueConvertible] = [after]
+        if let bbox {
+            sql += " AND fid IN (SELECT pkid FROM \(quoteIdentifier("idx_\(version.featureTable)_geom")) WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"
+            args += [bbox.maxX, bbox.minX, bbox.maxY, bbox.minY]
+        }
+        sql += " ORDER BY fid LIMIT ?"
+        args.append(limit)
+        let fields = version.fields
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Self.feature($0, fields: fields) }
+        }
+    }
+
+    /// The columns to read for a feature: id, each field, and the geometry as WKB.
+    public static func selectList(_ fields: [FieldDefinition]) -> String {
+        (["fid"] + fields.map { quoteIdentifier($0.name) } + ["AsBinary(geom)"]).joined(separator: ", ")
+    }
+
+    /// Decodes a row read with `selectList`.
+    public static func feature(_ row: Row, fields: [FieldDefinition]) throws -> Feature {
+        var values = [FieldValue]()
+        values.reserveCapacity(fields.count)
+        for (i, f) in fields.enumerated() {
+            let dbv: DatabaseValue = row[i + 1]
+            switch dbv.storage {
+            case .null: values.append(.null)
+            case .int64(let n): values.append(f.type == .boolean ? .boolean(n != 0) : (f.type == .real ? .real(Double(n)) : .integer(n)))
+            case .double(let d): values.append(.real(d))
+            case .string(let s): values.append(.text(s))
+            case .blob(let b): values.append(.text(String(decoding: b, as: UTF8.self)))
+            }
+        }
+        var geometry: Geometry?
+        if let blob: Data = row[fields.count + 1] {
+            geometry = try blob.withUnsafeBytes { try WKB.decode($0) }
+        }
+        return Feature(id: row[0], geometry: geometry, values: values)
+    }
+}

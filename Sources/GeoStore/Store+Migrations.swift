@@ -1,0 +1,57 @@
+import GRDB
+
+extension Store {
+    /// Versioned migrations: each runs once, in order, in its own transaction.
+    var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-spatial-metadata") { db in
+            // Inside GRDB's transaction: the no-argument form, which starts none of its own.
+            if try Bool.fetchOne(db, sql: "SELECT CheckSpatialMetaData() > 0") != true {
+                try db.execute(sql: "SELECT InitSpatialMetadata()")
+            }
+        }
+        m.registerMigration("v1-catalogue") { db in
+            try db.execute(sql: """
+                CREATE TABLE agencies (
+                    id INTEGER PRIMARY KEY,
+                    slug TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+                );
+                CREATE TABLE datasets (
+                    id INTEGER PRIMARY KEY,
+                    slug TEXT NOT NULL UNIQUE,
+                    title TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    agency_id INTEGER REFERENCES agencies(id),
+                    licence TEXT NOT NULL DEFAULT 'CC-BY-4.0',
+                    attribution TEXT NOT NULL DEFAULT '',
+                    current_version_id INTEGER,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE TABLE dataset_versions (
+                    id INTEGER PRIMARY KEY,
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    number INTEGER NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('draft','submitted','returned','published','superseded')),
+                    feature_table TEXT NOT NULL UNIQUE,
+                    feature_count INTEGER NOT NULL,
+                    min_x REAL, min_y REAL, max_x REAL, max_y REAL,
+                    fields_json TEXT NOT NULL,
+                    geometry_types TEXT NOT NULL DEFAULT '',
+                    crs TEXT NOT NULL DEFAULT '',
+                    encoding TEXT NOT NULL DEFAULT '',
+                    source_name TEXT NOT NULL DEFAULT '',
+                    checksum TEXT NOT NULL,
+                    report_json TEXT NOT NULL DEFAULT '{}',
+                    created_at TEXT NOT NULL,
+                    published_at TEXT,
+                    UNIQUE (dataset_id, number)
+                );
+                CREATE INDEX dataset_versions_by_dataset ON dataset_versions(dataset_id, number);
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,183 @@
+public import GRDB
+public import GeoModel
+import Crypto
+public import Foundation
+
+/// What an ingest says about the dataset it writes into.
+public struct DatasetMetadata: Sendable {
+    public var slug: String
+    public var title: String?
+    public var description: String?
+    public var agencyName: String?
+    public var licence: String?
+    public var attribution: String?
+    public init(slug: String, title: String? = nil, description: String? = nil, agencyName: String? = nil,
+                licence: String? = nil, attribution: String? = nil) {
+        self.slug = slug; self.title = title; self.description = description
+        self.agencyName = agencyName; self.licence = licence; self.attribution = attribution
+    }
+}
+
+/// Where a version came from and how it was read, recorded with it.
+public struct VersionProvenance: Sendable {
+    public var crs: String
+    public var encoding: String
+    public var sourceName: String
+    public var reportJSON: String
+    public init(crs: String, encoding: String, sourceName: String, reportJSON: String = "{}") {
+        self.crs = crs; self.encoding = encoding; self.sourceName = sourceName; self.reportJSON = reportJSON
+    }
+}
+
+/// Receives the features of a version being written. Only valid inside `Store.writeVersion`.
+public final class FeatureSink {
+    let db: Database
+    let insert: Statement
+    let fieldCount: Int
+    var hasher = SHA256()
+    public private(set) var count = 0
+    public private(set) var bbox = BoundingBox.empty
+    var geometryTypes = Set<String>()
+
+    init(db: Database, table: String, fields: [FieldDefinition]) throws {
+        self.db = db
+        fieldCount = fields.count
+        let columns = (["fid"] + fields.map(\.name) + ["geom"]).map(quoteIdentifier).joined(separator: ", ")
+        let params = Array(repeating: "?", count: fields.count + 1).joined(separator: ", ")
+        insert = try db.makeStatement(sql: "INSERT INTO \(quoteIdentifier(table)) (\(columns)) VALUES (\(params), GeomFromWKB(?, 4326))")
+    }
+
+    /// Appends one feature; ids are given in order from 1.
+    public func insert(geometry: Geometry?, values: [FieldValue]) throws {
+        precondition(values.count == fieldCount, "a feature needs one value per field")
+        count += 1
+        var args: [DatabaseValue] = [Int64(count).databaseValue]
+        args.reserveCapacity(fieldCount + 2)
+        withUnsafeBytes(of: Int64(count).littleEndian) { hasher.update(bufferPointer: $0) }
+        for v in values {
+            switch v {
+            case .null: args.append(.null); hasher.update(data: [0])
+            case .integer(let i):
+                args.append(i.databaseValue); hasher.update(data: [1]); withUnsafeBytes(of: i.littleEndian) { hasher.update(bufferPointer: $0) }
+            case .real(let d):
+                args.append(d.databaseValue); hasher.update(data: [2]); withUnsafeBytes(of: d.bitPattern.littleEndian) { hasher.update(bufferPointer: $0) }
+            case .text(let s):
+                args.append(s.databaseValue); hasher.update(data: [3]); hasher.update(data: Array(s.utf8)); hasher.update(data: [0])
+            case .boolean(let b):
+                args.append((b ? 1 : 0).databaseValue); hasher.update(data: [4, b ? 1 : 0])
+            }
+        }
+        if let geometry {
+            let wkb = WKB.encode(geometry)
+            hasher.update(data: wkb)
+            args.append(Data(wkb).databaseValue)
+            if let b = geometry.boundingBox { bbox.extend(b) }
+            geometryTypes.insert(geometry.typeName)
+        } else {
+            args.append(.null)
+        }
+        try insert.execute(arguments: StatementArguments(args))
+    }
+
+    var checksum: String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+}
+
+extension Store {
+    /// Writes a new version of a dataset in one transaction: its feature table, rows, spatial
+    /// index and version record, and (when `publish`) the switch of the dataset's current
+    /// version. If `body` throws, or the process dies, nothing of it is visible: the dataset's
+    /// previous version stays current.
+    ///
+    /// `body` receives the sink for features and returns the version's provenance (read after
+    /// the features, so it can include counts).
+    @discardableResult
+    public func writeVersion(
+        _ metadata: DatasetMetadata, fields: [FieldDefinition], publish: Bool,
+        status: VersionStatus = .draft, now: Date = Date(),
+        body: (FeatureSink) throws -> VersionProvenance
+    ) throws -> DatasetVersionRecord {
+        guard isValidSlug(metadata.slug) else { throw StoreError.invalidSlug(metadata.slug) }
+        let fields = Self.storableFields(fields)
+        return try pool.write { db in
+            let stamp = Timestamp.format(now)
+            let datasetID = try Self.upsertDataset(db, metadata, stamp: stamp)
+            let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM dataset_versions WHERE dataset_id = ?", arguments: [datasetID]) ?? 0) + 1
+            let table = "features_\(datasetID)_v\(number)"
+            try Self.createFeatureTable(db, table: table, fields: fields)
+            let sink = try FeatureSink(db: db, table: table, fields: fields)
+            let provenance = try body(sink)
+            // Index once all rows are in: building the R*Tree in bulk is far faster than row by row.
+            try db.execute(sql: "SELECT CreateSpatialIndex(?, 'geom')", arguments: [table])
+            let fieldsJSON = String(decoding: try JSONEncoder().encode(fields), as: UTF8.self)
+            let box = sink.bbox.isEmpty ? nil : sink.bbox
+            try db.execute(sql: """
+                INSERT INTO dataset_versions (dataset_id, number, status, feature_table, feature_count,
+                    min_x, min_y, max_x, max_y, fields_json, geometry_types, crs, encoding, source_name,
+                    checksum, report_json, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [datasetID, number, publish ? VersionStatus.draft.rawValue : status.rawValue, table, sink.count,
+                                 box?.minX, box?.minY, box?.maxX, box?.maxY, fieldsJSON,
+                                 sink.geometryTypes.sorted().joined(separator: ","), provenance.crs, provenance.encoding,
+                                 provenance.sourceName, sink.checksum, provenance.reportJSON, stamp])
+            let versionID = db.lastInsertedRowID
+            if publish { try Self.publish(db, versionID: versionID, at: now) }
+            return try Self.version(db, id: versionID)!
+        }
+    }
+
+    /// Field names as the store keeps them: unique (case-insensitively, as SQLite compares
+    /// column names) and never one of the store's own columns.
+    public static func storableFields(_ fields: [FieldDefinition]) -> [FieldDefinition] {
+        var seen: Set<String> = ["fid", "geom"]
+        return fields.map { f in
+            var f = f
+            var name = f.name.trimmingCharacters(in: .whitespaces)
+            if name.isEmpty { name = "field" }
+            var candidate = name
+            var n = 1
+            while seen.contains(candidate.lowercased()) { n += 1; candidate = "\(name)_\(n)" }
+            seen.insert(candidate.lowercased())
+            f.name = candidate
+            return f
+        }
+    }
+
+    static func upsertDataset(_ db: Database, _ m: DatasetMetadata, stamp: String) throws -> Int64 {
+        var agency: Int64?
+        if let name = m.agencyName { agency = try Store.agencyID(db, name: name) }
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [m.slug]) {
+            try db.execute(sql: """
+                UPDATE datasets SET title = COALESCE(?, title), description = COALESCE(?, description),
+                    agency_id = COALESCE(?, agency_id), licence = COALESCE(?, licence),
+                    attribution = COALESCE(?, attribution), updated_at = ? WHERE id = ?
+                """, arguments: [m.title, m.description, agency, m.licence, m.attribution, stamp, id])
+            return id
+        }
+        try db.execute(sql: """
+            INSERT INTO datasets (slug, title, description, agency_id, licence, attribution, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [m.slug, m.title ?? m.slug, m.description ?? "", agency, m.licence ?? "CC-BY-4.0",
+                             m.attribution ?? "", stamp, stamp])
+        return db.lastInsertedRowID
+    }
+
+    static func createFeatureTable(_ db: Database, table: String, fields: [FieldDefinition]) throws {
+        let columns = fields.map { f -> String in
+            let type: String = switch f.type {
+            case .integer, .boolean: "INTEGER"
+            case .real: "REAL"
+            case .text, .date, .dateTime: "TEXT"
+            }
+            return "\(quoteIdentifier(f.name)) \(type)"
+        }
+        try db.execute(sql: "CREATE TABLE \(quoteIdentifier(table)) (fid INTEGER PRIMARY KEY\(columns.isEmpty ? "" : ", ")\(columns.joined(separator: ", ")))")
+        guard try Int.fetchOne(db, sql: "SELECT AddGeometryColumn(?, 'geom', 4326, 'GEOMETRY', 'XY')", arguments: [table]) == 1 else {
+            throw StoreError.conflict("SpatiaLite refused a geometry column for \(table)")
+        }
+    }
+}
+
+/// An SQL identifier in double quotes, inner quotes doubled: field names come from agencies' files.
+public func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

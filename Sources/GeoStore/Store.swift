@@ -1,0 +1,75 @@
+public import GRDB
+import GRDBSQLite
+public import Foundation
+
+/// The SpatiaLite store: one SQLite file in WAL mode, one writer and many readers, SpatiaLite
+/// loaded on every connection.
+///
+/// ```swift
+/// let store = try Store(path: "data/bando.sqlite")
+/// for d in try store.publishedDatasets() { print(d.dataset.slug, d.version.featureCount) }
+/// ```
+public final class Store: Sendable {
+    public let path: String
+    /// The GRDB pool; modules that run their own SQL read through it.
+    public let pool: DatabasePool
+
+    /// Opens (creating and migrating when needed) the store at `path`.
+    public init(path: String) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try Store.loadSpatiaLite(db)
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError.unavailable(path: path, reason: "\(error)")
+        }
+        try migrator.migrate(pool)
+    }
+
+    static func loadSpatiaLite(_ db: Database) throws {
+        guard let handle = db.sqliteConnection else { return }
+        sqlite3_enable_load_extension(handle, 1)
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_load_extension(handle, "mod_spatialite", nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(message)
+            throw StoreError.unavailable(path: db.description,
+                reason: "SpatiaLite could not be loaded (\(text)): install libsqlite3-mod-spatialite")
+        }
+        sqlite3_enable_load_extension(handle, 0)
+    }
+}
+
+/// What went wrong in the store, with the dataset or file it concerns.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    case unavailable(path: String, reason: String)
+    case invalidSlug(String)
+    case datasetNotFound(String)
+    case versionNotFound(dataset: String, version: Int)
+    case conflict(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let path, let reason): "the store \(path) cannot be opened: \(reason)"
+        case .invalidSlug(let s):
+            "'\(s)' is not a valid dataset name: use 1 to 64 lower-case letters a–z, digits and '-', starting with a letter or digit (e.g. 'ranh-gioi-xa')"
+        case .datasetNotFound(let s): "no dataset named '\(s)'"
+        case .versionNotFound(let d, let v): "dataset '\(d)' has no version \(v)"
+        case .conflict(let s): s
+        }
+    }
+}
+
+/// Dataset slugs appear in URLs and file names: keep them plain.
+public func isValidSlug(_ s: String) -> Bool {
+    guard (1...64).contains(s.utf8.count), let first = s.utf8.first else { return false }
+    let ok = s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+    return ok && first != 45
+}

@@ -1,1 +1,0 @@
-// bando: the command line. One root command, one file per subcommand.
