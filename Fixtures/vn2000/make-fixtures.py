@@ -117,8 +117,9 @@ def main():
     for key, (province, district) in DISTRICTS.items():
         feats = [f for f in src["features"]
                  if f["properties"]["province_vn"] == province and f["properties"]["district_vn"] == district]
+        feats = [{"type": "Feature", "properties": {new: f["properties"][old] for old, new in FIELDS.items()},
+                  "geometry": f["geometry"]} for f in feats]
         for f in feats:
-            f["properties"] = {new: f["properties"][old] for old, new in FIELDS.items()}
             f["properties"]["commune_id"] = int(f["properties"]["commune_id"])
             f["properties"]["population"] = int(f["properties"]["population"] or 0)
         with open(os.path.join(HERE, "originals", f"{key}.geojson"), "w") as fh:

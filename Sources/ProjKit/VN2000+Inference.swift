@@ -19,8 +19,11 @@ public struct VN2000Candidate: Sendable, CustomStringConvertible {
     public var description: String {
         let name = crs?.description ?? "WGS 84 geographic (EPSG:4326)"
         let places = provinces.isEmpty ? "" : ", lands in \(provinces.prefix(3).joined(separator: ", "))"
+        // Name the province the data lands in when it uses this zone, else any that does.
         let provinceFlag = crs?.tm3CentralMeridian.map { cm in
-            VN2000.provinces.filter { $0.centralMeridian == cm }.first.map { " or --province \"\($0.name)\"" } ?? ""
+            let users = VN2000.provinces.filter { $0.centralMeridian == cm }
+            let name = provinces.first { n in users.contains { $0.name == n } } ?? users.first?.name
+            return name.map { " or --province \"\($0)\"" } ?? ""
         } ?? ""
         return "\(name)\(places): pass \(flag)\(provinceFlag)"
     }
@@ -28,7 +31,10 @@ public struct VN2000Candidate: Sendable, CustomStringConvertible {
 
 extension VN2000 {
     /// The share of points a reading must put in the right place to count.
-    static let requiredFit = 0.9
+    static let requiredFit = 0.85
+    /// How far outside an outline (degrees, ~3 km) a point still counts as in the province:
+    /// the outlines are simplified, and lagoon and coastal communes have centres on the water.
+    static let coastTolerance = 0.03
 
     /// Infers the CRS of coordinates that came without one, from where they land under each
     /// possible reading: degrees or metres; for metres, UTM 48N/49N (anywhere in Vietnam, on
@@ -89,7 +95,7 @@ extension VN2000 {
         var counts: [String: Int] = [:]
         var inside = 0
         for p in points {
-            guard let outline = outlines.first(where: { $0.contains(p.x, p.y) }) else { continue }
+            guard let outline = outlines.first(where: { $0.contains(p.x, p.y) }) ?? nearestOutline(p) else { continue }
             if let meridian, province(named: outline.name)?.centralMeridian != meridian { continue }
             counts[outline.name, default: 0] += 1
             inside += 1
@@ -98,10 +104,38 @@ extension VN2000 {
         return (names, points.isEmpty ? 0 : Double(inside) / Double(points.count))
     }
 
+    /// The province whose outline passes within ``coastTolerance`` of the point, if any.
+    static func nearestOutline(_ p: (x: Double, y: Double)) -> Outline? {
+        var best: (Outline, Double)? = nil
+        for outline in outlines where p.x >= outline.minX - coastTolerance && p.x <= outline.maxX + coastTolerance
+            && p.y >= outline.minY - coastTolerance && p.y <= outline.maxY + coastTolerance {
+            let d = outline.distance(p.x, p.y)
+            if d <= coastTolerance && d < (best?.1 ?? .infinity) { best = (outline, d) }
+        }
+        return best?.0
+    }
+
     struct Outline: Sendable {
         var name: String
         var rings: [[(x: Double, y: Double)]]
         var minX: Double, minY: Double, maxX: Double, maxY: Double
+
+        /// Distance in degrees from the point to the nearest edge.
+        func distance(_ x: Double, _ y: Double) -> Double {
+            var best = Double.infinity
+            for ring in rings {
+                var j = ring.count - 1
+                for i in 0..<ring.count {
+                    let a = ring[j], b = ring[i]
+                    let dx = b.x - a.x, dy = b.y - a.y
+                    let t = dx == 0 && dy == 0 ? 0 : max(0, min(1, ((x - a.x) * dx + (y - a.y) * dy) / (dx * dx + dy * dy)))
+                    let px = a.x + t * dx - x, py = a.y + t * dy - y
+                    best = min(best, (px * px + py * py).squareRoot())
+                    j = i
+                }
+            }
+            return best
+        }
 
         func contains(_ x: Double, _ y: Double) -> Bool {
             guard x >= minX, x <= maxX, y >= minY, y <= maxY else { return false }

@@ -81,11 +81,17 @@ extension VN2000 {
 
     /// Finds a province by any common spelling: with or without diacritics, "tỉnh"/"TP." in
     /// front, spaces or underscores ("thua_thien_hue", "Tinh Soc Trang", "Huế").
-    /// Pre-merger provinces first (their zones are the ones surveys used), then the 2025 ones.
+    /// Pre-merger provinces first (their zones are the ones surveys used), then the 2025 ones;
+    /// "Cần Thơ (2025)" or "Cần Thơ 2025" asks for the province as merged in 2025.
     public static func province(named raw: String) -> VN2000Province? {
-        let key = searchKey(raw)
+        var key = searchKey(raw)
+        var lists = [provinces, provinces2025]
+        if key.hasSuffix("2025") {
+            key.removeLast(4)
+            lists = [provinces2025]
+        }
         guard !key.isEmpty else { return nil }
-        for list in [provinces, provinces2025] {
+        for list in lists {
             if let hit = list.first(where: { ([$0.name] + $0.aliases).contains { searchKey($0) == key } }) { return hit }
         }
         return nil
