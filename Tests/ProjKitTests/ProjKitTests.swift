@@ -195,3 +195,34 @@ struct InferenceTests {
         }
     }
 }
+
+@Suite("Deciding the CRS of a file")
+struct DecisionTests {
+    @Test("--province picks that province's TM-3 zone, with the datum shift")
+    func province() throws {
+        let d = try VN2000.decideCRS(prj: nil, points: { [] }, givenProvince: "Soc Trang")
+        #expect(d.source == .given && d.vn2000 == .tm3(centralMeridian: 105.5))
+        #expect(d.definition.contains("+towgs84=-191.90441429"))
+    }
+
+    @Test("--crs wins over a .prj; a VN-2000 EPSG code gets the official shift")
+    func givenCRS() throws {
+        let d = try VN2000.decideCRS(prj: "EPSG:4326", points: { [] }, givenCRS: "EPSG:9209")
+        #expect(d.source == .given && d.vn2000 == .tm3(centralMeridian: 105.5))
+    }
+
+    @Test("A .prj in another system is used as declared")
+    func otherSystem() throws {
+        let d = try VN2000.decideCRS(prj: "EPSG:32648", points: { [] })
+        #expect(d.source == .declared && d.vn2000 == nil && d.definition == "EPSG:32648")
+    }
+
+    @Test("An unknown province name stops with how to write one")
+    func unknownProvince() {
+        #expect {
+            _ = try VN2000.decideCRS(prj: nil, points: { [] }, givenProvince: "Atlantis")
+        } throws: { error in
+            "\(error)".contains("Atlantis") && "\(error)".contains("--province")
+        }
+    }
+}
