@@ -129,7 +129,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for name, (key, crs, prj, encoding, cpg) in VARIANTS.items():
             out = os.path.join(tmp, name + ".shp")
-            subprocess.run(["ogr2ogr", "-f", "ESRI Shapefile", "-t_srs", crs, "-lco", "ENCODING=UTF-8",
+            # Project with the official Decision 05/2007 parameters (EPSG:6960) everywhere: left
+            # to choose, PROJ would use EPSG:5194 in the Mekong delta, ~0.8 m away.
+            proj_string = subprocess.run(["projinfo", crs, "-o", "PROJ", "-q"], capture_output=True, text=True,
+                                         check=True).stdout.strip()
+            subprocess.run(["ogr2ogr", "-f", "ESRI Shapefile", "-t_srs", proj_string, "-lco", "ENCODING=UTF-8",
                             "-nln", name, out, os.path.join(HERE, "originals", f"{key}.geojson")], check=True)
             if encoding != "utf8":
                 reencode_dbf(os.path.join(tmp, name + ".dbf"), ENCODERS[encoding])
@@ -147,7 +151,11 @@ def main():
                 open(prj_path, "w").write(text.strip())
             elif prj == "loose":
                 open(prj_path, "w").write(LOOSE_PRJ[crs])
-            # "esri": the .prj GDAL wrote, ESRI WKT naming VN-2000 with no datum shift.
+            elif prj == "esri":
+                # ESRI WKT naming VN-2000 with no datum shift, as ArcGIS writes it.
+                text = subprocess.run(["projinfo", crs, "-o", "WKT1_ESRI", "-q", "--single-line"],
+                                      capture_output=True, text=True, check=True).stdout
+                open(prj_path, "w").write(text.strip())
             for ext in ("shp", "shx", "dbf", "prj", "cpg"):
                 p = os.path.join(tmp, f"{name}.{ext}")
                 dest = os.path.join(HERE, f"{name}.{ext}")
