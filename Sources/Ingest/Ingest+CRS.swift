@@ -1,54 +1,30 @@
 import GDALKit
 public import ProjKit
-public import GeoModel
-
-/// The CRS a source's coordinates are in, and how that was decided.
-public struct CRSDecision: Sendable {
-    public enum How: String, Sendable, Codable {
-        /// The file declares it (.prj, GeoJSON `crs` member) and PROJ accepted it as is.
-        case declared
-        /// The file's declaration was recognised as a known system and completed.
-        case recognised
-        /// Inferred from the coordinates (no declaration).
-        case inferred
-        /// Given by the user (`--crs`, `--province`).
-        case given
-    }
-    public var crs: CRS
-    /// What reports show: an EPSG code or the CRS's name.
-    public var label: String
-    public var how: How
-}
+import GeoModel
 
 extension Ingestor {
-    /// Decides the CRS of a layer: `--crs`, else the declared SRS, else RFC 7946's WGS 84 for
-    /// GeoJSON, else coordinates that can only be degrees. Anything else stops with the flag to pass.
-    static func decideCRS(source: VectorSource, layer: VectorLayer, requested: String?, sampleBox: BoundingBox?) throws -> CRSDecision {
-        if let requested {
-            let crs = CRS(requested)
-            do { try crs.validate() } catch {
-                throw IngestError.crs(path: source.path, message: "--crs \(requested) is not a CRS PROJ knows (\(error)); use e.g. EPSG:4326 or EPSG:3405")
+    /// Decides the CRS of a layer through ProjKit's VN-2000 rules: `--province`, `--crs`, the
+    /// declared SRS (a VN-2000 one completed with the official datum shift), RFC 7946's WGS 84
+    /// for GeoJSON, else inference from the coordinates, or an error listing the candidates.
+    static func decideCRS(source: VectorSource, layer: VectorLayer, requestedCRS: String?, province: String?,
+                          samplePoints: [Position]) throws -> CRSDecision {
+        var prj: String?
+        if let bytes = source.sidecar(extension: "prj", maxBytes: 65536) {
+            prj = String(decoding: bytes, as: UTF8.self)
+            if layer.spatialReference == nil && requestedCRS == nil && province == nil && VN2000.recognise(prj!) == nil {
+                throw IngestError.crs(path: source.path,
+                    message: "the .prj file could not be read as a CRS (it begins: \(prj!.prefix(60))); fix it or pass --crs EPSG:… or --province NAME")
             }
-            return CRSDecision(crs: crs, label: requested, how: .given)
+        } else if let srs = layer.spatialReference {
+            prj = srs.authorityCode ?? srs.wkt
+        } else if source.driverName == "GeoJSON" {
+            prj = "EPSG:4326"
         }
-        if let srs = layer.spatialReference {
-            let definition = srs.authorityCode ?? srs.wkt
-            let crs = CRS(definition)
-            do { try crs.validate() } catch {
-                throw IngestError.crs(path: source.path, message: "the declared CRS '\(srs.name ?? "unnamed")' cannot be used (\(error)); pass --crs EPSG:…")
-            }
-            return CRSDecision(crs: crs, label: srs.authorityCode ?? srs.name ?? "declared WKT", how: .declared)
+        do {
+            return try VN2000.decideCRS(prj: prj, points: { samplePoints.map { (x: $0.x, y: $0.y) } },
+                                        givenCRS: requestedCRS, givenProvince: province)
+        } catch {
+            throw IngestError.crs(path: source.path, message: "\(error)")
         }
-        if source.sidecar(extension: "prj") != nil {
-            throw IngestError.crs(path: source.path, message: "the .prj file could not be read as a CRS; fix it or pass --crs EPSG:…")
-        }
-        if source.driverName == "GeoJSON" {
-            return CRSDecision(crs: .wgs84, label: "EPSG:4326", how: .declared)
-        }
-        if let box = sampleBox, box.minX >= -180, box.maxX <= 180, box.minY >= -90, box.maxY <= 90 {
-            return CRSDecision(crs: .wgs84, label: "EPSG:4326", how: .inferred)
-        }
-        throw IngestError.crs(path: source.path,
-            message: "the shapefile has no .prj and its coordinates are not longitude/latitude: pass --crs EPSG:… (e.g. EPSG:3405 for VN-2000 / UTM 48N)")
     }
 }

@@ -1,13 +1,14 @@
 import GDALKit
+import VietnameseText
 import Foundation
 
 /// How text in a source is decoded, and how sure we are.
 public struct TextDecision: Sendable {
-    /// The encoding's name as reports show it ("UTF-8", "Windows-1258", "TCVN3").
+    /// The encoding's name as reports show it ("UTF-8", "CP1258", "TCVN3", "VNI").
     public var name: String
-    /// 0…1: 1 when declared by the file or given by the user.
+    /// 0…1: 1 when declared by the file or given by the user and not contradicted.
     public var confidence: Double
-    /// How the decision was made ("declared by .cpg", "given", "detected", "default").
+    /// How the decision was made (given, declared, detected, ascii) and any note.
     public var how: String
     public var decode: @Sendable ([UInt8]) -> String
 }
@@ -15,43 +16,31 @@ public struct TextDecision: Sendable {
 extension Ingestor {
     /// Decides the text encoding of a source.
     ///
-    /// GeoJSON is UTF-8 by definition (RFC 7946). For a shapefile: `--encoding`, else the `.cpg`,
-    /// else valid UTF-8 in every sampled value; otherwise the user must say.
+    /// GeoJSON is UTF-8 by definition (RFC 7946). A shapefile's DBF text: `--encoding`, else
+    /// the `.cpg` when the text does not contradict it, else detection of the Vietnamese legacy
+    /// encodings (TCVN3, VNI, Windows-1258) from the bytes; an undecidable table stops with the
+    /// candidates and sample values decoded each way.
     static func decideEncoding(source: VectorSource, samples: [[UInt8]], requested: String?) throws -> TextDecision {
+        var given: LegacyEncoding?
         if let requested {
-            guard let enc = namedEncoding(requested) else {
-                throw IngestError.encoding(path: source.path, message: "unknown encoding '\(requested)': use one of UTF-8, Windows-1252, ISO-8859-1")
+            guard let e = LegacyEncoding(name: requested) else {
+                throw IngestError.encoding(path: source.path, message: "unknown encoding '\(requested)': use one of \(LegacyEncoding.flagValues)")
             }
-            return TextDecision(name: requested, confidence: 1, how: "given", decode: decoder(enc))
+            given = e
         }
-        guard source.driverName == "ESRI Shapefile" else {
-            return TextDecision(name: "UTF-8", confidence: 1, how: "GeoJSON is UTF-8", decode: decoder(.utf8))
+        if source.driverName != "ESRI Shapefile" && given == nil {
+            return TextDecision(name: "UTF-8", confidence: 1, how: "GeoJSON is UTF-8",
+                                decode: { VietnameseTextDecoder.decode($0, as: .utf8) })
         }
-        if let cpg = source.sidecar(extension: "cpg") {
-            let label = String(decoding: cpg, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if let enc = namedEncoding(label) {
-                return TextDecision(name: label, confidence: 1, how: "declared by .cpg", decode: decoder(enc))
-            }
+        let declared = source.sidecar(extension: "cpg").flatMap { LegacyEncoding(name: String(decoding: $0, as: UTF8.self)) }
+        do {
+            let d = try VietnameseTextDecoder.decide(samples: samples, given: given, declared: declared)
+            let encoding = d.encoding
+            return TextDecision(name: encoding.rawValue, confidence: d.confidence,
+                                how: d.note.map { "\(d.source); \($0)" } ?? "\(d.source)",
+                                decode: { VietnameseTextDecoder.decode($0, as: encoding) })
+        } catch {
+            throw IngestError.encoding(path: source.path, message: "\(error)")
         }
-        if samples.allSatisfy({ String(validatingUTF8: $0.map { CChar(bitPattern: $0) } + [0]) != nil }) {
-            return TextDecision(name: "UTF-8", confidence: samples.contains { $0.contains { $0 >= 0x80 } } ? 0.95 : 0.6,
-                                how: "detected", decode: decoder(.utf8))
-        }
-        throw IngestError.encoding(path: source.path,
-            message: "the attribute text is not UTF-8 and the shapefile has no usable .cpg: pass --encoding NAME")
-    }
-
-    static func namedEncoding(_ label: String) -> String.Encoding? {
-        switch label.uppercased().replacingOccurrences(of: "_", with: "-") {
-        case "UTF-8", "UTF8", "65001": .utf8
-        case "1252", "WINDOWS-1252", "CP1252", "ANSI 1252": .windowsCP1252
-        case "ISO-8859-1", "LATIN1", "88591", "8859-1": .isoLatin1
-        default: nil
-        }
-    }
-
-    static func decoder(_ enc: String.Encoding) -> @Sendable ([UInt8]) -> String {
-        if enc == .utf8 { return { String(decoding: $0, as: UTF8.self).precomposedStringWithCanonicalMapping } }
-        return { String(bytes: $0, encoding: enc) ?? String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -14,13 +14,15 @@ public struct IngestOptions: Sendable {
     public var publish: Bool
     public var encoding: String?
     public var crs: String?
+    /// A province whose VN-2000 TM-3 zone the coordinates are in (`--province`).
+    public var province: String?
     /// Called now and then with (features read, features expected).
     public var progress: (@Sendable (Int, Int) -> Void)?
 
     public init(path: String, metadata: DatasetMetadata, publish: Bool = true, encoding: String? = nil,
-                crs: String? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) {
+                crs: String? = nil, province: String? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) {
         self.path = path; self.metadata = metadata; self.publish = publish
-        self.encoding = encoding; self.crs = crs; self.progress = progress
+        self.encoding = encoding; self.crs = crs; self.province = province; self.progress = progress
     }
 }
 
@@ -95,23 +97,24 @@ public enum Ingestor {
 
         // A first, short pass: samples of text for the encoding and positions for the CRS.
         var textSamples: [[UInt8]] = sourceFields.map(\.rawName)
-        var sampleBox = BoundingBox.empty
+        var samplePoints: [Position] = []
         var sampled = 0
         do {
             try layer.forEachFeature { f in
                 guard sampled < 2000 else { throw SampleDone() }
                 sampled += 1
                 for case .bytes(let b) in f.values where !b.isEmpty && textSamples.count < 5000 { textSamples.append(b) }
-                f.geometry?.forEachPosition { sampleBox.extend($0) }
+                if let c = f.geometry?.boundingBox?.center { samplePoints.append(c) }
             }
         } catch is SampleDone {
         } catch let e as GDALError { throw IngestError.source(path: e.path, message: e.message) }
         guard sampled > 0 else { throw IngestError.empty(path: options.path) }
         let text = try decideEncoding(source: source, samples: textSamples, requested: options.encoding)
-        let crsDecision = try decideCRS(source: source, layer: layer, requested: options.crs,
-                                        sampleBox: sampleBox.isEmpty ? nil : sampleBox)
+        let crsDecision = try decideCRS(source: source, layer: layer, requestedCRS: options.crs,
+                                        province: options.province, samplePoints: samplePoints)
+        let crsLabel = crsDecision.vn2000?.description ?? String(crsDecision.definition.prefix(80))
         let transformer: Transformer
-        do { transformer = try Transformer(from: crsDecision.crs, to: .wgs84) }
+        do { transformer = try Transformer(from: CRS(crsDecision.definition), to: .wgs84) }
         catch { throw IngestError.crs(path: options.path, message: "\(error)") }
 
         let fields = sourceFields.map {
@@ -164,13 +167,13 @@ public enum Ingestor {
                 let r = IngestReport(
                     source: options.path, dataset: metadata.slug, version: 0, layer: layer.name,
                     featuresRead: read, featuresWritten: sink.count, repaired: repaired, skipped: skipped,
-                    withoutGeometry: withoutGeometry, crs: crsDecision.label, crsDecision: crsDecision.how.rawValue,
+                    withoutGeometry: withoutGeometry, crs: crsLabel, crsDecision: "\(crsDecision.source.rawValue): \(crsDecision.evidence)",
                     encoding: text.name, encodingConfidence: text.confidence, encodingDecision: text.how,
                     bbox: sink.bbox.isEmpty ? nil : sink.bbox.array, fields: Store.storableFields(fields),
                     elapsedSeconds: Date().timeIntervalSince(started), published: options.publish)
                 report = r
                 let json = String(decoding: (try? JSONEncoder().encode(r)) ?? Data("{}".utf8), as: UTF8.self)
-                return VersionProvenance(crs: crsDecision.label, encoding: text.name,
+                return VersionProvenance(crs: crsLabel, encoding: text.name,
                                          sourceName: (options.path as NSString).lastPathComponent, reportJSON: json)
             }
         } catch let e as StoreError {

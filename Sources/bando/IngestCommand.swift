@@ -14,8 +14,9 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Title shown in the catalogue.") var title: String?
     @Option(help: "The publishing agency's name.") var agency: String?
     @Option(help: "Attribution line users must cite.") var attribution: String?
-    @Option(help: "Override the text encoding of the attribute table (e.g. UTF-8).") var encoding: String?
-    @Option(help: "Override the source CRS (e.g. EPSG:3405).") var crs: String?
+    @Option(help: "The attribute table's text encoding when detection cannot tell: UTF-8, CP1258, TCVN3 or VNI.") var encoding: String?
+    @Option(help: "Override the source CRS (e.g. EPSG:9210, or a PROJ string).") var crs: String?
+    @Option(help: "The province whose VN-2000 TM-3 zone the coordinates are in (e.g. \"Thừa Thiên Huế\").") var province: String?
     @Flag(help: "Leave the new version as a draft instead of publishing it.") var draft = false
 
     func run() throws {
@@ -27,7 +28,7 @@ struct IngestCommand: ParsableCommand {
         let opts = IngestOptions(
             path: path,
             metadata: DatasetMetadata(slug: dataset, title: title, agencyName: agency, attribution: attribution),
-            publish: !draft, encoding: encoding, crs: crs,
+            publish: !draft, encoding: encoding, crs: crs, province: province,
             progress: { done, total in
                 let pct = total > 0 ? " (\(done * 100 / total)%)" : ""
                 FileHandle.standardError.write(Data("\(isTTY ? "\r" : "")read \(done) of \(total) features\(pct)\(isTTY ? "" : "\n")".utf8))
