@@ -58,6 +58,7 @@ public func addTileRoutes<Context: RequestContext>(to router: Router<Context>, t
 
 enum TileRoutes {
     static let mvtType = "application/vnd.mapbox-vector-tile"
+    static let forwardedProto = HTTPFields.Element.Name("X-Forwarded-Proto")!
 
     /// z/x/y from the path: 400 when not whole numbers, 404 when not a tile of the quad tree.
     static func coord(z: String?, x: String?, y: String?) throws -> TileCoord {
@@ -122,8 +123,8 @@ enum TileRoutes {
     }
 
     static func baseURL(_ request: Request) -> String {
-        let host = request.head.authority ?? request.headers[.host] ?? "localhost"
-        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
+        let host = request.head.authority ?? "localhost"
+        let scheme = request.headers[forwardedProto] ?? "http"
         return "\(scheme)://\(host)"
     }
 

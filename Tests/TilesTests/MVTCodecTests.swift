@@ -7,13 +7,13 @@ import GeoModel
 
     @Test func roundTripKeepsGeometryIdsAndTypedValues() throws {
         var layer = MVTLayerBuilder(name: "mixed")
-        #expect(layer.addFeature(id: 7, attributes: [("name", .text("Phường Phú Hội")), ("pop", .integer(15767)),
+        #expect(true == layer.addFeature(id: 7, attributes: [("name", .text("Phường Phú Hội")), ("pop", .integer(15767)),
                                                       ("area", .real(2.5)), ("capital", .boolean(true)),
                                                       ("delta", .integer(-42)), ("missing", .null)],
                                  geometry: TileGeometry(type: .point, parts: [[TilePoint(5, 6)], [TilePoint(4000, 4090)]])))
-        #expect(layer.addFeature(id: 8, attributes: [("name", .text("road"))],
+        #expect(true == layer.addFeature(id: 8, attributes: [("name", .text("road"))],
                                  geometry: TileGeometry(type: .lineString, parts: [[TilePoint(0, 0), TilePoint(100, 50), TilePoint(-20, 4100)]])))
-        #expect(layer.addFeature(id: 9, attributes: [],
+        #expect(true == layer.addFeature(id: 9, attributes: [],
                                  geometry: TileGeometry(type: .polygon, parts: [square, [TilePoint(20, 20), TilePoint(20, 40), TilePoint(40, 40)]])))
         let tile = try MVTDecoder.decode(MVTEncoder.tile([layer]))
         let l = try #require(tile.layer("mixed"))
@@ -44,9 +44,9 @@ import GeoModel
 
     @Test func degenerateGeometriesAreNotWritten() throws {
         var layer = MVTLayerBuilder(name: "bad")
-        #expect(!layer.addFeature(id: 1, attributes: [], geometry: TileGeometry(type: .lineString, parts: [[TilePoint(3, 3), TilePoint(3, 3)]])))
-        #expect(!layer.addFeature(id: 2, attributes: [], geometry: TileGeometry(type: .polygon, parts: [[TilePoint(0, 0), TilePoint(5, 5), TilePoint(10, 10)]])))
-        #expect(!layer.addFeature(id: 3, attributes: [], geometry: TileGeometry(type: .polygon, parts: [])))
+        #expect(false == layer.addFeature(id: 1, attributes: [], geometry: TileGeometry(type: .lineString, parts: [[TilePoint(3, 3), TilePoint(3, 3)]])))
+        #expect(false == layer.addFeature(id: 2, attributes: [], geometry: TileGeometry(type: .polygon, parts: [[TilePoint(0, 0), TilePoint(5, 5), TilePoint(10, 10)]])))
+        #expect(false == layer.addFeature(id: 3, attributes: [], geometry: TileGeometry(type: .polygon, parts: [])))
         #expect(layer.isEmpty)
         #expect(MVTEncoder.tile([layer]).isEmpty)
     }

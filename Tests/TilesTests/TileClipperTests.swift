@@ -38,16 +38,16 @@ import GeoModel
     @Test func featuresSmallerThanAUnitVanish() throws {
         let speck = lonLat(tile, [(500, 500), (500.3, 500), (500.3, 500.3), (500, 500.3), (500, 500)])
         let g = try #require(PreparedGeometry(lonLat: .polygon([speck])))
-        #expect(TileClipper.clip(g, in: TileFrame(tile: tile)) == nil)
+        #expect(TileClipper.clip(g, in: TileFrame(tile: tile))?.geometry == nil)
         let line = try #require(PreparedGeometry(lonLat: .lineString(lonLat(tile, [(10, 10), (10.2, 10.1)]))))
-        #expect(TileClipper.clip(line, in: TileFrame(tile: tile)) == nil)
+        #expect(TileClipper.clip(line, in: TileFrame(tile: tile))?.geometry == nil)
     }
 
     @Test func linesAreCutWhereTheyLeaveAndReenter() throws {
         let line = lonLat(tile, [(100, 100), (-500, 2000), (100, 3000), (5000, 3000)])
         let g = try #require(PreparedGeometry(lonLat: .lineString(line)))
         let c = try #require(TileClipper.clip(g, in: TileFrame(tile: tile)))
-        #expect(c.geometry.parts.count == 2)
+        #expect(c.geometry.parts.count == 2, "\(c.geometry.parts)")
         for part in c.geometry.parts { #expect(part.allSatisfy { $0.x >= -64 && $0.x <= 4160 }) }
         #expect(c.geometry.parts[1].last == TilePoint(4160, 3000))
     }
@@ -86,8 +86,4 @@ import GeoModel
         #expect(hits.sorted() == boxes.indices.filter { boxes[$0].intersects(q) })
         #expect(!hits.isEmpty)
     }
-}
-
-extension ClippedFeature: Equatable {
-    public static func == (a: Self, b: Self) -> Bool { a.geometry == b.geometry }
 }

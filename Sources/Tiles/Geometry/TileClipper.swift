@@ -105,7 +105,10 @@ public enum TileClipper {
                 else { if r < t0 { visible = false; break }; if r < t1 { t1 = r } }
             }
             guard visible else { flush(); continue }
-            let ax = x0 + t0 * dx, ay = y0 + t0 * dy, bx = x0 + t1 * dx, by = y0 + t1 * dy
+            // Exact end points when uncut: x0 + 1 * (x1 - x0) need not equal x1 in floating point,
+            // and the next segment must join on the very same position.
+            let ax = t0 == 0 ? x0 : x0 + t0 * dx, ay = t0 == 0 ? y0 : y0 + t0 * dy
+            let bx = t1 == 1 ? x1 : x0 + t1 * dx, by = t1 == 1 ? y1 : y0 + t1 * dy
             if cx.isEmpty || cx.last != ax || cy.last != ay { flush(); cx = [ax]; cy = [ay] }
             cx.append(bx); cy.append(by)
             if t1 < 1 { flush() }
@@ -119,79 +122,163 @@ public enum TileClipper {
     static func polygons(_ g: PreparedGeometry, _ f: TileFrame) -> ClippedFeature? {
         var parts: [[TilePoint]] = []
         var area2: Int64 = 0
-        var start = 0
-        var exteriorKept = false
-        var xs: [Double] = [], ys: [Double] = []
-        for (p, end32) in g.partEnds.enumerated() {
-            let end = Int(end32)
-            defer { start = end }
-            let isExterior = g.exterior[p]
-            if isExterior { exteriorKept = false } else if !exteriorKept { continue }
-            xs.removeAll(keepingCapacity: true); ys.removeAll(keepingCapacity: true)
+        var p = 0
+        let count = g.partEnds.count
+        while p < count {
+            // One polygon: an exterior and the holes after it.
+            var q = p + 1
+            while q < count && !g.exterior[q] { q += 1 }
+            defer { p = q }
+            var rings: [RectangleClip.Ring] = []
             var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
-            for i in start..<end {
-                let x = (g.xs[i] - f.minX) * f.scale, y = (f.maxY - g.ys[i]) * f.scale
-                xs.append(x); ys.append(y)
-                if x < minX { minX = x }; if x > maxX { maxX = x }
-                if y < minY { minY = y }; if y > maxY { maxY = y }
+            for k in p..<q {
+                let start = k == 0 ? 0 : Int(g.partEnds[k - 1]), end = Int(g.partEnds[k])
+                var xs = [Double](), ys = [Double]()
+                xs.reserveCapacity(end - start); ys.reserveCapacity(end - start)
+                for i in start..<end {
+                    let x = (g.xs[i] - f.minX) * f.scale, y = (f.maxY - g.ys[i]) * f.scale
+                    xs.append(x); ys.append(y)
+                    if k == p {
+                        if x < minX { minX = x }; if x > maxX { maxX = x }
+                        if y < minY { minY = y }; if y > maxY { maxY = y }
+                    }
+                }
+                if k == p && (maxX < f.lo || minX > f.hi || maxY < f.lo || minY > f.hi) { break }
+                // Exteriors positive, holes negative (spec 2.1 §4.3.4.4), whatever the source
+                // said; the edge walk of the clipper relies on it too.
+                if (RectangleClip.signedArea2(xs, ys) > 0) != (k == p) { xs.reverse(); ys.reverse() }
+                rings.append(RectangleClip.Ring(xs: xs, ys: ys))
             }
-            if maxX < f.lo || minX > f.hi || maxY < f.lo || minY > f.hi { continue }
-            if minX < f.lo || maxX > f.hi || minY < f.lo || maxY > f.hi {
-                clipRing(&xs, &ys, f.lo, f.hi)
-                if xs.count < 3 { continue }
+            guard !rings.isEmpty else { continue }
+            let polygons: [RectangleClip.Polygon]
+            if minX >= f.lo && maxX <= f.hi && minY >= f.lo && maxY <= f.hi {
+                polygons = [RectangleClip.Polygon(exterior: rings[0], holes: Array(rings.dropFirst()))]
+            } else {
+                polygons = RectangleClip.clip(rings, lo: f.lo, hi: f.hi)
             }
-            var ring = cleanRing(quantise(simplify(xs, ys, tolerance: f.tolerance, closed: true)))
-            guard ring.count >= 3 else { continue }
-            let a = ringArea2(ring)
-            guard a != 0 else { continue }
-            // Exteriors positive, holes negative (spec 2.1 §4.3.4.4), whatever the source said.
-            if (a > 0) != isExterior { ring.reverse() }
-            if isExterior { exteriorKept = true; area2 += abs(a) } else { area2 -= abs(a) }
-            parts.append(ring)
+            for polygon in polygons {
+                let exts = finishRing(polygon.exterior, exterior: true, f)
+                guard !exts.isEmpty else { continue }
+                for ext in exts { parts.append(ext); area2 += ringArea2(ext) }
+                // Holes follow the last exterior; when the exterior was cut into loops this
+                // may be the wrong loop, a rare case at low zooms only.
+                for hole in polygon.holes {
+                    for h in finishRing(hole, exterior: false, f) { parts.append(h); area2 += ringArea2(h) }
+                }
+            }
         }
         guard !parts.isEmpty else { return nil }
         return ClippedFeature(geometry: TileGeometry(type: .polygon, parts: parts), significance: Double(max(area2, 1)) / 2)
     }
 
-    /// Sutherland–Hodgman against the four sides of [lo, hi]²; the ring stays closed.
-    static func clipRing(_ xs: inout [Double], _ ys: inout [Double], _ lo: Double, _ hi: Double) {
-        var ox: [Double] = [], oy: [Double] = []
-        ox.reserveCapacity(xs.count + 8); oy.reserveCapacity(xs.count + 8)
-        for edge in 0..<4 {
-            ox.removeAll(keepingCapacity: true); oy.removeAll(keepingCapacity: true)
-            let n = xs.count
-            guard n > 0 else { return }
-            @inline(__always) func inside(_ x: Double, _ y: Double) -> Bool {
-                switch edge {
-                case 0: x >= lo
-                case 1: x <= hi
-                case 2: y >= lo
-                default: y <= hi
-                }
-            }
-            @inline(__always) func cross(_ ax: Double, _ ay: Double, _ bx: Double, _ by: Double) -> (Double, Double) {
-                switch edge {
-                case 0, 1:
-                    let c = edge == 0 ? lo : hi
-                    let t = (c - ax) / (bx - ax)
-                    return (c, ay + t * (by - ay))
-                default:
-                    let c = edge == 2 ? lo : hi
-                    let t = (c - ay) / (by - ay)
-                    return (ax + t * (bx - ax), c)
-                }
-            }
-            var px = xs[n - 1], py = ys[n - 1]
-            var pin = inside(px, py)
-            for i in 0..<n {
-                let x = xs[i], y = ys[i]
-                let cin = inside(x, y)
-                if cin != pin { let c = cross(px, py, x, y); ox.append(c.0); oy.append(c.1) }
-                if cin { ox.append(x); oy.append(y) }
-                px = x; py = y; pin = cin
-            }
-            swap(&xs, &ox); swap(&ys, &oy)
+    /// Simplifies, rounds and cleans a clipped ring; empty when it collapses or turns inside out.
+    ///
+    /// Rounding and Douglas–Peucker can make a small ring cross or touch itself (the usual case
+    /// at low zooms, where a commune is a few units wide): small rings are checked, redone
+    /// without simplification when they fail, and left out when even that is not simple.
+    static func finishRing(_ r: RectangleClip.Ring, exterior: Bool, _ f: TileFrame) -> [[TilePoint]] {
+        var ring = cleanRing(quantise(simplify(r.xs, r.ys, tolerance: f.tolerance, closed: true)))
+        var candidates = [ring]
+        if ring.count <= simpleCheckLimit && !isSimple(ring) {
+            ring = cleanRing(quantise((r.xs, r.ys)))
+            // Rounding often makes a ring pass twice through one position (two communes'
+            // shared corner): cut such a ring into its loops, each of which may be simple.
+            candidates = splitAtRepeats(ring).flatMap { untangle($0, depth: 0) }
         }
+        return candidates.filter { ring in
+            guard ring.count >= 3 else { return false }
+            let a = ringArea2(ring)
+            return a != 0 && (a > 0) == exterior
+        }
+    }
+
+    /// Cuts a ring that crosses itself at the crossing into its two loops, recursively (a few
+    /// levels), keeping the simple loops; the loop turned inside out is dropped by the caller.
+    static func untangle(_ ring: [TilePoint], depth: Int) -> [[TilePoint]] {
+        guard ring.count <= simpleCheckLimit * 4 else { return [] }
+        guard let (i, j) = firstCrossing(ring) else { return [ring] }
+        guard depth < 6 else { return [] }
+        let n = ring.count
+        let a = ring[i], b = ring[(i + 1) % n], c = ring[j], d = ring[(j + 1) % n]
+        // Where ab meets cd, rounded to the grid.
+        let den = Double(b.x - a.x) * Double(d.y - c.y) - Double(b.y - a.y) * Double(d.x - c.x)
+        var p = b
+        if den != 0 {
+            let t = (Double(c.x - a.x) * Double(d.y - c.y) - Double(c.y - a.y) * Double(d.x - c.x)) / den
+            p = TilePoint(Int32((Double(a.x) + t * Double(b.x - a.x)).rounded()), Int32((Double(a.y) + t * Double(b.y - a.y)).rounded()))
+        }
+        let loopA = [p] + Array(ring[(i + 1)...j])
+        let loopB = [p] + Array(ring[((j + 1) % n == 0 ? n : j + 1)...]) + Array(ring[...i])
+        return [loopA, loopB].flatMap { l -> [[TilePoint]] in
+            let cleaned = cleanRing(l)
+            return cleaned.count >= 3 ? untangle(cleaned, depth: depth + 1) : []
+        }
+    }
+
+    /// The loops of a ring that visits some positions more than once.
+    static func splitAtRepeats(_ ring: [TilePoint]) -> [[TilePoint]] {
+        var loops: [[TilePoint]] = []
+        var path: [TilePoint] = []
+        var seen: [TilePoint: Int] = [:]
+        for p in ring {
+            if let i = seen[p] {
+                let loop = Array(path[i...])
+                for q in loop.dropFirst() { seen[q] = nil }
+                path.removeSubrange((i + 1)...)
+                let cleaned = cleanRing(loop)
+                if cleaned.count >= 3 { loops.append(cleaned) }
+            } else {
+                seen[p] = path.count
+                path.append(p)
+            }
+        }
+        let rest = cleanRing(path)
+        if rest.count >= 3 { loops.append(rest) }
+        return loops
+    }
+
+    /// Rings up to this many positions are checked for self-intersection (quadratic, so only small ones).
+    static let simpleCheckLimit = 128
+
+    /// Whether a ring (no closing position) neither crosses nor touches itself.
+    static func isSimple(_ ring: [TilePoint]) -> Bool {
+        guard ring.count >= 3 else { return false }
+        if ring.count == 3 { return ringArea2(ring) != 0 }
+        return firstCrossing(ring) == nil
+    }
+
+    /// The first pair of segments (by start index) that cross or touch, if any.
+    static func firstCrossing(_ ring: [TilePoint]) -> (Int, Int)? {
+        let n = ring.count
+        guard n >= 4 else { return nil }
+        @inline(__always) func orient(_ a: TilePoint, _ b: TilePoint, _ c: TilePoint) -> Int64 {
+            let v = Int64(b.x - a.x) * Int64(c.y - a.y) - Int64(b.y - a.y) * Int64(c.x - a.x)
+            return v > 0 ? 1 : (v < 0 ? -1 : 0)
+        }
+        @inline(__always) func onSegment(_ a: TilePoint, _ b: TilePoint, _ p: TilePoint) -> Bool {
+            min(a.x, b.x) <= p.x && p.x <= max(a.x, b.x) && min(a.y, b.y) <= p.y && p.y <= max(a.y, b.y)
+        }
+        for i in 0..<n {
+            let a = ring[i], b = ring[(i + 1) % n]
+            for j in (i + 1)..<n {
+                let c = ring[j], d = ring[(j + 1) % n]
+                let adjacent = j == i + 1 || (i == 0 && j == n - 1)
+                if adjacent {
+                    // Sharing one end is fine; folding back along each other is not.
+                    let shared = j == i + 1 ? b : a
+                    let other1 = j == i + 1 ? a : b, other2 = j == i + 1 ? d : c
+                    if orient(other1, shared, other2) == 0 && (onSegment(shared, other1, other2) || onSegment(shared, other2, other1)) { return (i, j) }
+                    continue
+                }
+                let o1 = orient(a, b, c), o2 = orient(a, b, d), o3 = orient(c, d, a), o4 = orient(c, d, b)
+                if o1 * o2 < 0 && o3 * o4 < 0 { return (i, j) }
+                if o1 == 0 && onSegment(a, b, c) { return (i, j) }
+                if o2 == 0 && onSegment(a, b, d) { return (i, j) }
+                if o3 == 0 && onSegment(c, d, a) { return (i, j) }
+                if o4 == 0 && onSegment(c, d, b) { return (i, j) }
+            }
+        }
+        return nil
     }
 
     // MARK: shared steps

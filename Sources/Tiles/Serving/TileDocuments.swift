@@ -1,5 +1,5 @@
 public import Foundation
-public import GeoModel
+import GeoModel
 
 /// The JSON documents that describe tilesets to clients: TileJSON 3.0.0 for MapLibre and
 /// friends, and the OGC API - Tiles documents (tile matrix sets, tileset metadata).

@@ -181,6 +181,6 @@ public final class TileService: Sendable {
         Task { [catalogue, prepared] in
             if let s = try? await catalogue.snapshot() { prepared.keepOnly(versions: Set(s.versions.values)) }
         }
-        _ = storeSources.withLock { d in for slug in slugs where definitions[slug] == nil { d.removeValue(forKey: slug) } }
+        storeSources.withLock { d in for slug in slugs where definitions[slug] == nil { d.removeValue(forKey: slug) } }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-public import GRDB
+import GRDB
 
 /// A tiny lock around a value: the tile path is synchronous and hot, an actor hop per
 /// request would cost more than the work it guards.

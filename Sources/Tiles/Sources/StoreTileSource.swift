@@ -1,5 +1,5 @@
 import Foundation
-public import GeoModel
+import GeoModel
 import GRDB
 
 /// What the catalogue says about one dataset version: enough for TileJSON without touching features.
@@ -94,7 +94,7 @@ final class PreparedLayerStore: Sendable {
             while let row = try rows.next() {
                 let fid: Int64 = row[0]
                 // Decode the blob in place: no copy of each geometry's bytes.
-                let geometry: Geometry? = row.withUnsafeData(atIndex: 1) { data in
+                let geometry: Geometry? = try row.withUnsafeData(atIndex: 1) { data in
                     guard let data else { return nil }
                     return data.withUnsafeBytes { raw in try? WKB.decode(raw) }
                 }

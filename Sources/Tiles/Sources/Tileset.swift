@@ -1,5 +1,5 @@
 public import Foundation
-public import GeoModel
+import GeoModel
 
 /// A tileset as written in `Tiles/NAME.json`: one or more layers, each from a published dataset,
 /// with its zoom range and the attributes it carries.
