@@ -92,7 +92,116 @@ run_wrk() {   # base-url prefix suffix order
 }
 : > "$OUT/wrk.log"
 
-echo "== Loading $(basename "$DATA") into Bando and PostGIS"
+# How Bando is started: `bando serve` on a store loaded with the workload, or, with
+# TILES_HARNESS=path, a harness binary that serves the GeoJSON through the same TileService
+# and routes (args: geojson, sqlite path, port, cache MB).
 STORE=$OUT/bando.sqlite
-rm -f "$STORE" "$STORE"-*
-"$BANDO_LOAD" >/dev/null 2>&1 || true
+start_bando() {   # cache-MB port
+  if [ -n "${TILES_HARNESS:-}" ]; then
+    "$TILES_HARNESS" "$DATA" "$OUT/harness.sqlite" "$2" "$1" >"$OUT/bando.log" 2>&1 &
+  else
+    "$BANDO" serve --store "$STORE" --host 127.0.0.1 --port "$2" --tile-cache-mb "$1" >"$OUT/bando.log" 2>&1 &
+  fi
+  BANDO_PID=$!; PIDS+=("$BANDO_PID")
+  wait_http "http://127.0.0.1:$2/tiles/communes.json"
+}
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+echo "== Loading $(basename "$DATA") into Bando"
+if [ -z "${TILES_HARNESS:-}" ]; then
+  rm -f "$STORE" "$STORE"-*
+  "$BANDO" ingest "$DATA" --store "$STORE" --dataset communes --title "Communes" --publish >"$OUT/ingest.log" 2>&1 \
+    || { echo "bando ingest failed, see $OUT/ingest.log"; exit 1; }
+else
+  rm -f "$OUT/harness.sqlite" "$OUT/harness.sqlite"-*
+fi
+
+echo "== PostgreSQL 15 + PostGIS 3 cluster of our own, data loaded with ogr2ogr"
+PGDIR=$(mktemp -d /tmp/bando-bench-pg.XXXXXX); chown postgres "$PGDIR"; chmod 700 "$PGDIR"
+PGPORT=$(free_port)
+su postgres -c "$PGBIN/initdb -D $PGDIR/data -A trust -U postgres" >"$OUT/initdb.log" 2>&1
+su postgres -c "$PGBIN/pg_ctl -D $PGDIR/data -l $PGDIR/log -w -o '-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c shared_buffers=256MB' start" >/dev/null
+su postgres -c "$PGBIN/createdb -h 127.0.0.1 -p $PGPORT bench"
+su postgres -c "psql -q -h 127.0.0.1 -p $PGPORT -d bench -c 'CREATE EXTENSION postgis'"
+ogr2ogr -f PostgreSQL "PG:host=127.0.0.1 port=$PGPORT user=postgres dbname=bench" "$DATA" \
+  -nln communes -lco GEOMETRY_NAME=geom -lco FID=id
+su postgres -c "psql -q -h 127.0.0.1 -p $PGPORT -d bench -c 'ANALYZE communes'"
+
+declare -A R
+record() { R[$1]="$2"; }   # name "rps p50 p99 errors bytes invalid rss"
+
+echo "== tipg (uvicorn, 2 workers), uncached"
+TPORT=$(free_port)
+DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/bench" "$VENV/bin/uvicorn" tipg.main:app --host 127.0.0.1 \
+  --port "$TPORT" --workers 2 --log-level warning >"$OUT/tipg.log" 2>&1 &
+TIPG_PID=$!; PIDS+=("$TIPG_PID")
+wait_http "http://127.0.0.1:$TPORT/collections"
+TPREFIX="/collections/public.communes/tiles/WebMercatorQuad/"
+read -r bytes bad < <(tile_bytes "http://127.0.0.1:$TPORT$TPREFIX" "" zxy)
+read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$TPORT" "$TPREFIX" "" zxy)
+PGPID=$(head -1 "$PGDIR/data/postmaster.pid")
+record tipg "$rps $p50 $p99 $errs $bytes $bad $(peak_rss_mb "$TIPG_PID" "$PGPID")"
+stop "$TIPG_PID"
+
+echo "== Bando, cache off (on demand)"
+BPORT=$(free_port)
+start_bando 0 "$BPORT"
+read -r bytes bad < <(tile_bytes "http://127.0.0.1:$BPORT/tiles/communes/" ".mvt" zxy)
+read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$BPORT" "/tiles/communes/" ".mvt" zxy)
+record bando_uncached "$rps $p50 $p99 $errs $bytes $bad $(peak_rss_mb "$BANDO_PID")"
+stop "$BANDO_PID"
+
+echo "== Bando, warm cache"
+BPORT=$(free_port)
+start_bando 256 "$BPORT"
+read -r bytes bad < <(tile_bytes "http://127.0.0.1:$BPORT/tiles/communes/" ".mvt" zxy)   # also warms the cache
+# The same tiles as files for nginx, fetched from Bando (identical bytes on both sides).
+NGROOT=$OUT/nginx-root; rm -rf "$NGROOT"
+while IFS= read -r line; do
+  mkdir -p "$NGROOT/tiles/communes/$(dirname "$line")"
+  curl -s -o "$NGROOT/tiles/communes/$line.mvt" "http://127.0.0.1:$BPORT/tiles/communes/$line.mvt"
+done < "$LIST"
+read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$BPORT" "/tiles/communes/" ".mvt" zxy)
+record bando_cached "$rps $p50 $p99 $errs $bytes $bad $(peak_rss_mb "$BANDO_PID")"
+stop "$BANDO_PID"
+
+echo "== nginx (2 workers), the same tiles as static files"
+NPORT=$(free_port)
+cat >"$OUT/nginx.conf" <<NGINX
+worker_processes 2;
+daemon off;
+pid $OUT/nginx.pid;
+error_log $OUT/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_requests 1000000;
+  types { application/vnd.mapbox-vector-tile mvt; }
+  server {
+    listen 127.0.0.1:$NPORT;
+    root $NGROOT;
+    location / { add_header Cache-Control "public, max-age=60"; }
+  }
+}
+NGINX
+nginx -c "$OUT/nginx.conf" -e "$OUT/nginx-error.log" &
+NGINX_PID=$!; PIDS+=("$NGINX_PID")
+wait_http "http://127.0.0.1:$NPORT/tiles/communes/$(head -1 "$LIST").mvt"
+read -r bytes bad < <(tile_bytes "http://127.0.0.1:$NPORT/tiles/communes/" ".mvt" zxy)
+read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$NPORT" "/tiles/communes/" ".mvt" zxy)
+record nginx "$rps $p50 $p99 $errs $bytes $bad $(peak_rss_mb "$NGINX_PID")"
+stop "$NGINX_PID"
+
+echo
+echo "Workload: $(basename "$DATA"), $(wc -l < "$LIST") tiles z10–z14 at random, wrk -t2 -c16, ${DURATION}s after ${WARMUP}s warm-up"
+printf "%-16s %10s %9s %9s %7s %11s %9s %9s\n" server "req/s" "p50 ms" "p99 ms" errors "mean bytes" "bad tiles" "peak MB"
+for k in tipg bando_uncached bando_cached nginx; do
+  read -r rps p50 p99 errs bytes bad rss <<<"${R[$k]}"
+  printf "%-16s %10s %9s %9s %7s %11s %9s %9s\n" "$k" "$rps" "$p50" "$p99" "$errs" "$bytes" "$bad" "$rss"
+done
+read -r t_rps _ <<<"${R[tipg]}"; read -r u_rps _ <<<"${R[bando_uncached]}"
+read -r c_rps _ <<<"${R[bando_cached]}"; read -r n_rps _ <<<"${R[nginx]}"
+awk -v u="$u_rps" -v t="$t_rps" -v c="$c_rps" -v n="$n_rps" 'BEGIN {
+  printf "uncached: Bando / tipg  = %.2fx (target >= 5x)\n", u / t
+  printf "cached:   Bando / nginx = %.0f%% (target >= 80%%)\n", 100 * c / n }'
