@@ -71,13 +71,10 @@ public enum TileBuilder {
         for (l, entry) in layers.enumerated() {
             let layer = entry.cut.layer
             var b = MVTLayerBuilder(name: layer.name, extent: UInt32(extent))
-            var attributes: [(key: String, value: FieldValue)] = []
-            attributes.reserveCapacity(layer.fieldNames.count)
             for (k, f) in entry.features.enumerated() where excluded.isEmpty || !excluded.contains(l << 32 | k) {
                 let feature = layer.features[f.index]
-                attributes.removeAll(keepingCapacity: true)
-                for (n, name) in layer.fieldNames.enumerated() { attributes.append((name, feature.values[n])) }
-                b.addFeature(id: feature.id >= 0 ? UInt64(feature.id) : nil, attributes: attributes, geometry: f.clipped.geometry)
+                b.addFeature(id: feature.id >= 0 ? UInt64(feature.id) : nil, fieldNames: layer.fieldNames,
+                             valueIds: feature.valueIds, encodedValues: layer.encodedValues, geometry: f.clipped.geometry)
             }
             builders.append(b)
         }

@@ -260,8 +260,11 @@ public enum TileClipper {
         }
         for i in 0..<n {
             let a = ring[i], b = ring[(i + 1) % n]
+            let minX = min(a.x, b.x), maxX = max(a.x, b.x), minY = min(a.y, b.y), maxY = max(a.y, b.y)
             for j in (i + 1)..<n {
                 let c = ring[j], d = ring[(j + 1) % n]
+                // Most pairs are far apart: their boxes do not even meet.
+                if (c.x < minX && d.x < minX) || (c.x > maxX && d.x > maxX) || (c.y < minY && d.y < minY) || (c.y > maxY && d.y > maxY) { continue }
                 let adjacent = j == i + 1 || (i == 0 && j == n - 1)
                 if adjacent {
                     // Sharing one end is fine; folding back along each other is not.

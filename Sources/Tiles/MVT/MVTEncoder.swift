@@ -39,8 +39,12 @@ public struct MVTLayerBuilder: Sendable {
     public let extent: UInt32
     private var keys: [String] = []
     private var keyIndex: [String: UInt32] = [:]
-    private var values: [FieldValue] = []
     private var valueIndex: [FieldValue: UInt32] = [:]
+    /// Each value's encoded message, in index order (both insertion paths append here).
+    private var valueBytes: [[UInt8]] = []
+    /// Fast path (prepared layers): key slot per field index, value index per prepared value id.
+    private var keyByField: [Int32] = []
+    private var valueById: [Int32: UInt32] = [:]
     private var features = ProtobufWriter()
     public private(set) var featureCount = 0
 
@@ -82,20 +86,52 @@ public struct MVTLayerBuilder: Sendable {
     private mutating func index(ofValue value: FieldValue) -> UInt32 {
         // Keep 1 (integer) and 1.0 (real) apart; FieldValue's cases already do.
         if let i = valueIndex[value] { return i }
-        let i = UInt32(values.count)
-        values.append(value); valueIndex[value] = i
+        let i = UInt32(valueBytes.count)
+        valueBytes.append(Self.encodeValue(value)); valueIndex[value] = i
         return i
+    }
+
+    /// The fast path for prepared layers: attribute values come as ids into `encodedValues`
+    /// (distinct values of the layer, encoded once per dataset version), so a tile hashes
+    /// small integers instead of strings. `valueIds[k]` is the value of field `k`, -1 for null.
+    @discardableResult
+    mutating func addFeature(id: UInt64?, fieldNames: [String], valueIds: [Int32], encodedValues: [[UInt8]], geometry: TileGeometry) -> Bool {
+        let commands = MVTGeometryCoder.encode(geometry)
+        guard !commands.isEmpty else { return false }
+        if keyByField.count < fieldNames.count { keyByField = [Int32](repeating: -1, count: fieldNames.count) }
+        var tags: [UInt32] = []
+        tags.reserveCapacity(valueIds.count * 2)
+        for (k, vid) in valueIds.enumerated() where vid >= 0 {
+            var key = keyByField[k]
+            if key < 0 {
+                key = Int32(index(ofKey: fieldNames[k])); keyByField[k] = key
+            }
+            let value: UInt32
+            if let v = valueById[vid] { value = v } else {
+                value = UInt32(valueBytes.count)
+                valueBytes.append(encodedValues[Int(vid)]); valueById[vid] = value
+            }
+            tags.append(UInt32(key)); tags.append(value)
+        }
+        var f = ProtobufWriter()
+        if let id { f.uint(1, id) }
+        f.packed(2, tags)
+        f.uint(3, UInt64(geometry.type.rawValue))
+        f.packed(4, commands)
+        features.bytesField(2, f.bytes)
+        featureCount += 1
+        return true
     }
 
     /// The layer message (the bytes inside the tile's field 3).
     public func encoded() -> [UInt8] {
         var w = ProtobufWriter()
-        w.bytes.reserveCapacity(features.bytes.count + keys.count * 16 + values.count * 16 + 32)
+        w.bytes.reserveCapacity(features.bytes.count + keys.count * 16 + valueBytes.count * 16 + 32)
         w.uint(15, 2)
         w.string(1, name)
         w.bytes.append(contentsOf: features.bytes)
         for k in keys { w.string(3, k) }
-        for v in values { w.bytesField(4, Self.encodeValue(v)) }
+        for v in valueBytes { w.bytesField(4, v) }
         w.uint(5, UInt64(extent))
         return w.bytes
     }

@@ -205,14 +205,26 @@ final class StoreTileSource: TileSource {
             datasets: layers.map(\.0.dataset))
     }
 
+    /// The prepared layers of the versions last seen, so a request skips the shared store's look-up.
+    private let preparedCuts = Locked<(versionIds: [Int64], cuts: [LayerCut])?>(nil)
+
     func tile(_ coord: TileCoord) async throws -> EncodedTile? {
-        var cuts: [LayerCut] = []
-        for (l, info) in try await current().layers where coord.z >= l.minZoom && coord.z <= l.maxZoom {
-            let fields = l.fields ?? info.fields.map(\.name)
-            let layer = try await prepared.layer(.init(versionId: info.versionId, layer: l.id, fields: fields), info: info)
-            cuts.append(LayerCut(layer: layer, minZoom: l.minZoom, maxZoom: l.maxZoom,
-                                 buffer: Int32(l.buffer ?? 64), tolerance: l.tolerance ?? 1))
+        let r = try await current()
+        var all: [LayerCut]
+        if let c = preparedCuts.withLock({ $0 }), c.versionIds == r.versionIds {
+            all = c.cuts
+        } else {
+            all = []
+            for (l, info) in r.layers {
+                let fields = l.fields ?? info.fields.map(\.name)
+                let layer = try await prepared.layer(.init(versionId: info.versionId, layer: l.id, fields: fields), info: info)
+                all.append(LayerCut(layer: layer, minZoom: l.minZoom, maxZoom: l.maxZoom,
+                                    buffer: Int32(l.buffer ?? 64), tolerance: l.tolerance ?? 1))
+            }
+            let ready = all
+            preparedCuts.withLock { $0 = (r.versionIds, ready) }
         }
+        let cuts = all.filter { coord.z >= $0.minZoom && coord.z <= $0.maxZoom }
         let built = TileBuilder.build(cuts, at: coord, sizeBudget: definition.sizeBudget)
         guard !built.isEmpty else { return nil }
         return EncodedTile(data: built.data, isGzipped: false, featureCount: built.featureCount, droppedForSize: built.droppedForSize)
