@@ -30,6 +30,8 @@ let package = Package(
         // C libraries: one system-library target each, imported by exactly one wrapper.
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        // zlib for gzip-compressed tiles; imported by Tiles only.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "GeoModel", swiftSettings: strict),
         .target(name: "VietnameseText", swiftSettings: strict),
@@ -51,7 +53,13 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .target(name: "Tiles", dependencies: ["GeoModel", "GeoStore"], swiftSettings: strict),
+        .target(
+            name: "Tiles",
+            dependencies: ["GeoModel", "GeoStore", "CZlib",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "Features", dependencies: ["GeoModel", "GeoStore", "ProjKit"], swiftSettings: strict),
         .target(
             name: "Portal",

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Issue 9 side by side, one run: Bando's tiles against tipg (PostGIS ST_AsMVT) uncached and
+# against nginx (static files) cached, on the real communes data and the fixed list of 200
+# z10–z14 tiles, requested at random by wrk (2 threads, 16 connections, 20 s after 5 s warm-up).
+# Installs what it needs (apt: postgresql-15-postgis-3 nginx wrk; pip: a venv of its own),
+# starts every server itself on free ports and stops them all on exit.
+#
+#   Benchmarks/tiles/run.sh [path/to/bando]      (default .build/release/bando)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+SHARED=${SHARED:-$(cd "$ROOT/.." && pwd)/shared}
+DATA=${DATA:-$SHARED/data/communes.geojson}
+LIST=${LIST:-$SHARED/bench/tiles-z10-z14.txt}
+BANDO=${1:-$ROOT/.build/release/bando}
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-5}
+OUT=$ROOT/Benchmarks/out/tiles
+mkdir -p "$OUT"
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+
+[ -f "$DATA" ] || { echo "Workload data not found: $DATA (set SHARED or DATA)"; exit 2; }
+[ -f "$LIST" ] || { echo "Tile list not found: $LIST (set SHARED or LIST)"; exit 2; }
+[ -x "$BANDO" ] || { echo "bando binary not found at $BANDO: run 'swift build -c release' first"; exit 2; }
+
+missing=""
+for p in postgresql-15-postgis-3 nginx wrk gdal-bin curl; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  echo "Installing:$missing"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+VENV=$OUT/venv
+if [ ! -x "$VENV/bin/uvicorn" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check tipg==1.6.1 uvicorn==0.54.0 mapbox-vector-tile==2.2.0
+fi
+PGBIN=/usr/lib/postgresql/15/bin
+
+PIDS=()
+PGDIR=""
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "$PGDIR" ] && [ -f "$PGDIR/data/postmaster.pid" ]; then
+    su postgres -c "$PGBIN/pg_ctl -D $PGDIR/data -m fast stop" >/dev/null 2>&1 || true
+  fi
+  [ -n "$PGDIR" ] && rm -rf "$PGDIR"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1"; exit 1; }
+# Peak resident memory (VmHWM) of a process and all its descendants, in MB.
+peak_rss_mb() {
+  local total=0 pids="$*" all=""
+  while [ -n "$pids" ]; do
+    all="$all $pids"; local next=""
+    for p in $pids; do next="$next $(pgrep -P "$p" || true)"; done
+    pids=$(echo $next)
+  done
+  for p in $all; do
+    kb=$(awk '/VmHWM/ {print $2}' /proc/$p/status 2>/dev/null || echo 0); total=$((total + ${kb:-0}))
+  done
+  echo $((total / 1024))
+}
+# Mean body bytes over the 200 tiles, and a check that each decodes as MVT.
+tile_bytes() {   # prefix suffix order
+  local dir=$OUT/fetched-$RANDOM; mkdir -p "$dir"
+  while IFS= read -r line; do
+    IFS=/ read -r z x y <<<"$line"
+    if [ "$3" = zyx ]; then path="$z/$y/$x"; else path="$z/$x/$y"; fi
+    curl -s -o "$dir/$z-$x-$y.mvt" "$1$path$2"
+  done < "$LIST"
+  "$VENV/bin/python" - "$dir" <<'PY'
+import sys, os, glob, mapbox_vector_tile
+files = sorted(glob.glob(sys.argv[1] + "/*.mvt")); sizes = [os.path.getsize(f) for f in files]
+bad = 0
+for f in files:
+    try:
+        t = mapbox_vector_tile.decode(open(f, "rb").read())
+        if not any(l["features"] for l in t.values()): bad += 1
+    except Exception: bad += 1
+print(f"{sum(sizes) / max(1, len(sizes)):.0f} {bad}")
+PY
+  rm -rf "$dir"
+}
+# wrk: warm-up, then the measured run; prints "rps p50 p99 errors".
+run_wrk() {   # base-url prefix suffix order
+  wrk -t2 -c16 -d"${WARMUP}s" -s "$HERE/random-tiles.lua" "$1" -- "$2" "$3" "$LIST" "$4" >/dev/null
+  wrk -t2 -c16 -d"${DURATION}s" -s "$HERE/random-tiles.lua" "$1" -- "$2" "$3" "$LIST" "$4" | tee -a "$OUT/wrk.log" \
+    | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }; print r["rps"], r["p50_ms"], r["p99_ms"], r["errors"] + r["non2xx"] }'
+}
+: > "$OUT/wrk.log"
+
+# How Bando is started: `bando serve` on a store loaded with the workload, or, with
+# TILES_HARNESS=path, a harness binary that serves the GeoJSON through the same TileService
+# and routes (args: geojson, sqlite path, port, cache MB).
+STORE=$OUT/bando.sqlite
+start_bando() {   # cache-MB port
+  if [ -n "${TILES_HARNESS:-}" ]; then
+    "$TILES_HARNESS" "$DATA" "$OUT/harness.sqlite" "$2" "$1" >"$OUT/bando.log" 2>&1 &
+  else
+    "$BANDO" serve --store "$STORE" --host 127.0.0.1 --port "$2" --tile-cache-mb "$1" >"$OUT/bando.log" 2>&1 &
+  fi
+  BANDO_PID=$!; PIDS+=("$BANDO_PID")
+  wait_http "http://127.0.0.1:$2/tiles/communes.json"
+}
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+echo "== Loading $(basename "$DATA") into Bando"
+if [ -z "${TILES_HARNESS:-}" ]; then
+  rm -f "$STORE" "$STORE"-*
+  "$BANDO" ingest "$DATA" --store "$STORE" --dataset communes --title "Communes" --publish >"$OUT/ingest.log" 2>&1 \
+    || { echo "bando ingest failed, see $OUT/ingest.log"; exit 1; }
+else
+  rm -f "$OUT/harness.sqlite" "$OUT/harness.sqlite"-*
+fi
+
+echo "== PostgreSQL 15 + PostGIS 3 cluster of our own, data loaded with ogr2ogr"
+PGDIR=$(mktemp -d /tmp/bando-bench-pg.XXXXXX); chown postgres "$PGDIR"; chmod 700 "$PGDIR"
+PGPORT=$(free_port)
+su postgres -c "$PGBIN/initdb -D $PGDIR/data -A trust -U postgres" >"$OUT/initdb.log" 2>&1
+su postgres -c "$PGBIN/pg_ctl -D $PGDIR/data -l $PGDIR/log -w -o '-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c shared_buffers=256MB' start" >/dev/null
+su postgres -c "$PGBIN/createdb -h 127.0.0.1 -p $PGPORT bench"
+su postgres -c "psql -q -h 127.0.0.1 -p $PGPORT -d bench -c 'CREATE EXTENSION postgis'"
+ogr2ogr -f PostgreSQL "PG:host=127.0.0.1 port=$PGPORT user=postgres dbname=bench" "$DATA" \
+  -nln communes -lco GEOMETRY_NAME=geom -lco FID=id
+su postgres -c "psql -q -h 127.0.0.1 -p $PGPORT -d bench -c 'ANALYZE communes'"
+
+declare -A R
+record() { R[$1]="$2"; }   # name "rps p50 p99 errors bytes invalid rss"
+
+echo "== tipg (uvicorn, 2 workers), uncached"
+TPORT=$(free_port)
+DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/bench" "$VENV/bin/uvicorn" tipg.main:app --host 127.0.0.1 \
+  --port "$TPORT" --workers 2 --log-level warning >"$OUT/tipg.log" 2>&1 &
+TIPG_PID=$!; PIDS+=("$TIPG_PID")
+wait_http "http://127.0.0.1:$TPORT/collections"
+TPREFIX="/collections/public.communes/tiles/WebMercatorQuad/"
+read -r bytes bad < <(tile_bytes "http://127.0.0.1:$TPORT$TPREFIX" "" zxy)
+read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$TPORT" "$TPREFIX" "" zxy)
+PGPID=$(head -1 "$PGDIR/data/postmaster.pid")
+record tipg "$rps $p50 $p99 $errs $bytes $bad $(peak_rss_mb "$TIPG_PID" "$PGPID")"
+stop "$TIPG_PID"
+
+echo "== Bando, cache off (on demand)"
+BPORT=$(free_port)
+start_bando 0 "$BPORT"
+read -r bytes bad < <(tile_bytes "http://127.0.0.1:$BPORT/tiles/communes/" ".mvt" zxy)
+read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$BPORT" "/tiles/communes/" ".mvt" zxy)
+record bando_uncached "$rps $p50 $p99 $errs $bytes $bad $(peak_rss_mb "$BANDO_PID")"
+stop "$BANDO_PID"
+
+echo "== Bando, warm cache"
+BPORT=$(free_port)
+start_bando 256 "$BPORT"
+read -r bytes bad < <(tile_bytes "http://127.0.0.1:$BPORT/tiles/communes/" ".mvt" zxy)   # also warms the cache
+# The same tiles as files for nginx, fetched from Bando (identical bytes on both sides).
+NGROOT=$OUT/nginx-root; rm -rf "$NGROOT"
+while IFS= read -r line; do
+  mkdir -p "$NGROOT/tiles/communes/$(dirname "$line")"
+  curl -s -o "$NGROOT/tiles/communes/$line.mvt" "http://127.0.0.1:$BPORT/tiles/communes/$line.mvt"
+done < "$LIST"
+read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$BPORT" "/tiles/communes/" ".mvt" zxy)
+record bando_cached "$rps $p50 $p99 $errs $bytes $bad $(peak_rss_mb "$BANDO_PID")"
+stop "$BANDO_PID"
+
+echo "== nginx (2 workers), the same tiles as static files"
+NPORT=$(free_port)
+cat >"$OUT/nginx.conf" <<NGINX
+worker_processes 2;
+daemon off;
+pid $OUT/nginx.pid;
+error_log $OUT/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_requests 1000000;
+  types { application/vnd.mapbox-vector-tile mvt; }
+  server {
+    listen 127.0.0.1:$NPORT;
+    root $NGROOT;
+    location / { add_header Cache-Control "public, max-age=60"; }
+  }
+}
+NGINX
+nginx -c "$OUT/nginx.conf" -e "$OUT/nginx-error.log" &
+NGINX_PID=$!; PIDS+=("$NGINX_PID")
+wait_http "http://127.0.0.1:$NPORT/tiles/communes/$(head -1 "$LIST").mvt"
+read -r bytes bad < <(tile_bytes "http://127.0.0.1:$NPORT/tiles/communes/" ".mvt" zxy)
+read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$NPORT" "/tiles/communes/" ".mvt" zxy)
+record nginx "$rps $p50 $p99 $errs $bytes $bad $(peak_rss_mb "$NGINX_PID")"
+stop "$NGINX_PID"
+
+echo
+echo "Workload: $(basename "$DATA"), $(wc -l < "$LIST") tiles z10–z14 at random, wrk -t2 -c16, ${DURATION}s after ${WARMUP}s warm-up"
+printf "%-16s %10s %9s %9s %7s %11s %9s %9s\n" server "req/s" "p50 ms" "p99 ms" errors "mean bytes" "bad tiles" "peak MB"
+for k in tipg bando_uncached bando_cached nginx; do
+  read -r rps p50 p99 errs bytes bad rss <<<"${R[$k]}"
+  printf "%-16s %10s %9s %9s %7s %11s %9s %9s\n" "$k" "$rps" "$p50" "$p99" "$errs" "$bytes" "$bad" "$rss"
+done
+read -r t_rps _ <<<"${R[tipg]}"; read -r u_rps _ <<<"${R[bando_uncached]}"
+read -r c_rps _ <<<"${R[bando_cached]}"; read -r n_rps _ <<<"${R[nginx]}"
+awk -v u="$u_rps" -v t="$t_rps" -v c="$c_rps" -v n="$n_rps" 'BEGIN {
+  printf "uncached: Bando / tipg  = %.2fx (target >= 5x)\n", u / t
+  printf "cached:   Bando / nginx = %.0f%% (target >= 80%%)\n", 100 * c / n }'

@@ -1,0 +1,225 @@
+public import GeoModel
+
+/// A position in tile space: integers from 0 to the extent (4096), y growing downwards,
+/// possibly outside by the clipping buffer.
+public struct TilePoint: Hashable, Sendable {
+    public var x: Int32
+    public var y: Int32
+    @inlinable public init(_ x: Int32, _ y: Int32) { self.x = x; self.y = y }
+}
+
+/// The three geometry types of MVT (spec 2.1 §4.3.4).
+public enum MVTGeometryType: UInt32, Sendable, Hashable {
+    case point = 1, lineString = 2, polygon = 3
+}
+
+/// A feature's geometry in tile space, already clipped and cleaned.
+///
+/// Points: one part per point, one position each. Lines: one part per line. Polygons: one part
+/// per ring without its closing position, each exterior (positive area in tile space, i.e.
+/// clockwise on screen) followed by its holes (negative area).
+public struct TileGeometry: Hashable, Sendable {
+    public var type: MVTGeometryType
+    public var parts: [[TilePoint]]
+    public init(type: MVTGeometryType, parts: [[TilePoint]]) { self.type = type; self.parts = parts }
+    public var isEmpty: Bool { parts.isEmpty }
+}
+
+/// Writes one MVT layer: features with their command-encoded geometry, and the keys and
+/// values of their attributes stored once per layer (spec 2.1 §4.4).
+///
+/// ```swift
+/// var layer = MVTLayerBuilder(name: "communes")
+/// layer.addFeature(id: 1, attributes: [("name", .text("Phú Hội"))],
+///                  geometry: TileGeometry(type: .point, parts: [[TilePoint(10, 20)]]))
+/// let tile = MVTEncoder.tile([layer])
+/// ```
+public struct MVTLayerBuilder: Sendable {
+    public let name: String
+    public let extent: UInt32
+    private var keys: [String] = []
+    private var keyIndex: [String: UInt32] = [:]
+    private var valueIndex: [FieldValue: UInt32] = [:]
+    /// Each value's encoded message, in index order (both insertion paths append here).
+    private var valueBytes: [[UInt8]] = []
+    /// Fast path (prepared layers): key slot per field index, value index per prepared value id.
+    private var keyByField: [Int32] = []
+    private var valueById: [Int32: UInt32] = [:]
+    private var features = ProtobufWriter()
+    public private(set) var featureCount = 0
+
+    public init(name: String, extent: UInt32 = 4096) {
+        self.name = name; self.extent = extent
+    }
+
+    public var isEmpty: Bool { featureCount == 0 }
+
+    /// Adds a feature; returns false (and writes nothing) when its geometry is degenerate.
+    /// Null attribute values are left out: MVT has no null.
+    @discardableResult
+    public mutating func addFeature(id: UInt64?, attributes: [(key: String, value: FieldValue)], geometry: TileGeometry) -> Bool {
+        let commands = MVTGeometryCoder.encode(geometry)
+        guard !commands.isEmpty else { return false }
+        var tags: [UInt32] = []
+        tags.reserveCapacity(attributes.count * 2)
+        for (key, value) in attributes where !value.isNull {
+            tags.append(index(ofKey: key))
+            tags.append(index(ofValue: value))
+        }
+        var f = ProtobufWriter()
+        if let id { f.uint(1, id) }
+        f.packed(2, tags)
+        f.uint(3, UInt64(geometry.type.rawValue))
+        f.packed(4, commands)
+        features.bytesField(2, f.bytes)
+        featureCount += 1
+        return true
+    }
+
+    private mutating func index(ofKey key: String) -> UInt32 {
+        if let i = keyIndex[key] { return i }
+        let i = UInt32(keys.count)
+        keys.append(key); keyIndex[key] = i
+        return i
+    }
+
+    private mutating func index(ofValue value: FieldValue) -> UInt32 {
+        // Keep 1 (integer) and 1.0 (real) apart; FieldValue's cases already do.
+        if let i = valueIndex[value] { return i }
+        let i = UInt32(valueBytes.count)
+        valueBytes.append(Self.encodeValue(value)); valueIndex[value] = i
+        return i
+    }
+
+    /// The fast path for prepared layers: attribute values come as ids into `encodedValues`
+    /// (distinct values of the layer, encoded once per dataset version), so a tile hashes
+    /// small integers instead of strings. `valueIds[k]` is the value of field `k`, -1 for null.
+    @discardableResult
+    mutating func addFeature(id: UInt64?, fieldNames: [String], valueIds: [Int32], encodedValues: [[UInt8]], geometry: TileGeometry) -> Bool {
+        let commands = MVTGeometryCoder.encode(geometry)
+        guard !commands.isEmpty else { return false }
+        if keyByField.count < fieldNames.count { keyByField = [Int32](repeating: -1, count: fieldNames.count) }
+        var tags: [UInt32] = []
+        tags.reserveCapacity(valueIds.count * 2)
+        for (k, vid) in valueIds.enumerated() where vid >= 0 {
+            var key = keyByField[k]
+            if key < 0 {
+                key = Int32(index(ofKey: fieldNames[k])); keyByField[k] = key
+            }
+            let value: UInt32
+            if let v = valueById[vid] { value = v } else {
+                value = UInt32(valueBytes.count)
+                valueBytes.append(encodedValues[Int(vid)]); valueById[vid] = value
+            }
+            tags.append(UInt32(key)); tags.append(value)
+        }
+        var f = ProtobufWriter()
+        if let id { f.uint(1, id) }
+        f.packed(2, tags)
+        f.uint(3, UInt64(geometry.type.rawValue))
+        f.packed(4, commands)
+        features.bytesField(2, f.bytes)
+        featureCount += 1
+        return true
+    }
+
+    /// The layer message (the bytes inside the tile's field 3).
+    public func encoded() -> [UInt8] {
+        var w = ProtobufWriter()
+        w.bytes.reserveCapacity(features.bytes.count + keys.count * 16 + valueBytes.count * 16 + 32)
+        w.uint(15, 2)
+        w.string(1, name)
+        w.bytes.append(contentsOf: features.bytes)
+        for k in keys { w.string(3, k) }
+        for v in valueBytes { w.bytesField(4, v) }
+        w.uint(5, UInt64(extent))
+        return w.bytes
+    }
+
+    /// A Value message, typed as a client expects: text as string, integers as uint (≥ 0) or
+    /// sint (< 0, zigzag), reals as double, booleans as bool.
+    static func encodeValue(_ v: FieldValue) -> [UInt8] {
+        var w = ProtobufWriter()
+        switch v {
+        case .text(let s): w.string(1, s)
+        case .real(let d): w.double(3, d)
+        case .integer(let i):
+            if i >= 0 { w.uint(5, UInt64(i)) } else { w.uint(6, UInt64(bitPattern: (i << 1) ^ (i >> 63))) }
+        case .boolean(let b): w.uint(7, b ? 1 : 0)
+        case .null: break
+        }
+        return w.bytes
+    }
+}
+
+/// Tiles are a list of layers (spec 2.1 §4.1).
+public enum MVTEncoder {
+    public static func tile(_ layers: [MVTLayerBuilder]) -> [UInt8] {
+        var w = ProtobufWriter()
+        for layer in layers where !layer.isEmpty { w.bytesField(3, layer.encoded()) }
+        return w.bytes
+    }
+}
+
+/// The command stream of a geometry (spec 2.1 §4.3): MoveTo/LineTo/ClosePath with zigzag
+/// deltas from a cursor that carries over between parts.
+enum MVTGeometryCoder {
+    static let moveTo: UInt32 = 1, lineTo: UInt32 = 2, closePath: UInt32 = 7
+
+    @inline(__always) static func command(_ id: UInt32, _ count: Int) -> UInt32 { id | UInt32(count) << 3 }
+
+    /// The encoded commands, or an empty array when nothing non-degenerate is left.
+    static func encode(_ g: TileGeometry) -> [UInt32] {
+        var out: [UInt32] = []
+        var cx: Int32 = 0, cy: Int32 = 0
+        @inline(__always) func delta(_ p: TilePoint) {
+            out.append(zigzag(p.x &- cx)); out.append(zigzag(p.y &- cy))
+            cx = p.x; cy = p.y
+        }
+        switch g.type {
+        case .point:
+            let pts = g.parts.flatMap { $0 }
+            guard !pts.isEmpty else { return [] }
+            out.append(command(moveTo, pts.count))
+            for p in pts { delta(p) }
+        case .lineString:
+            for line in g.parts {
+                // Repeated positions would be zero-length LineTo commands: leave them out.
+                var pts: [TilePoint] = []
+                pts.reserveCapacity(line.count)
+                for p in line where pts.last != p { pts.append(p) }
+                guard pts.count >= 2 else { continue }
+                out.append(command(moveTo, 1)); delta(pts[0])
+                out.append(command(lineTo, pts.count - 1))
+                for p in pts.dropFirst() { delta(p) }
+            }
+        case .polygon:
+            // A hole belongs to the exterior before it: when that exterior is degenerate,
+            // its holes go too, or they would attach to the wrong polygon.
+            var exteriorKept = false
+            for ring in g.parts {
+                let area = ringArea2(ring)
+                if area > 0 { exteriorKept = ring.count >= 3 }
+                guard ring.count >= 3, area != 0, area > 0 || exteriorKept else { continue }
+                out.append(command(moveTo, 1)); delta(ring[0])
+                out.append(command(lineTo, ring.count - 1))
+                for p in ring.dropFirst() { delta(p) }
+                out.append(command(closePath, 1))
+            }
+        }
+        return out
+    }
+}
+
+/// Twice the signed area of a ring (no closing position) by the surveyor's formula in tile
+/// space: positive for an exterior ring as MVT defines it.
+@inline(__always) func ringArea2(_ ring: [TilePoint]) -> Int64 {
+    guard ring.count >= 3 else { return 0 }
+    var sum: Int64 = 0
+    var prev = ring[ring.count - 1]
+    for p in ring {
+        sum += Int64(prev.x) * Int64(p.y) - Int64(p.x) * Int64(prev.y)
+        prev = p
+    }
+    return sum
+}

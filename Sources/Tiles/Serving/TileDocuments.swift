@@ -1,0 +1,120 @@
+public import Foundation
+import GeoModel
+
+/// The JSON documents that describe tilesets to clients: TileJSON 3.0.0 for MapLibre and
+/// friends, and the OGC API - Tiles documents (tile matrix sets, tileset metadata).
+public enum TileDocuments {
+    /// TileJSON 3.0.0 (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0).
+    /// `baseURL` is the server's own root, e.g. `http://localhost:8080`.
+    public static func tileJSON(_ m: TilesetMetadata, baseURL: String) -> Data {
+        let center = m.bounds.center
+        let centerZoom = min(m.maxZoom, max(m.minZoom, zoomFitting(m.bounds)))
+        let doc: [String: Any] = [
+            "tilejson": "3.0.0",
+            "name": m.title.isEmpty ? m.name : m.title,
+            "description": m.description,
+            "attribution": m.attribution,
+            "version": "1.0.0",
+            "scheme": "xyz",
+            "tiles": ["\(baseURL)/tiles/\(m.name)/{z}/{x}/{y}.mvt"],
+            "minzoom": m.minZoom,
+            "maxzoom": m.maxZoom,
+            "bounds": m.bounds.array.map(round6),
+            "center": [round6(center.x), round6(center.y), centerZoom],
+            "vector_layers": m.vectorLayers.map { l -> [String: Any] in
+                [
+                    "id": l.id, "description": l.description, "minzoom": l.minZoom, "maxzoom": l.maxZoom,
+                    "fields": Dictionary(l.fields.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a }),
+                ]
+            },
+        ]
+        return json(doc)
+    }
+
+    /// The zoom at which the bounds fill about one 256-pixel tile.
+    static func zoomFitting(_ b: BoundingBox) -> Int {
+        let span = max(b.width, b.height * 1.5, 1e-6)
+        return max(0, min(22, Int(log2(360 / span))))
+    }
+
+    static func round6(_ d: Double) -> Double { (d * 1e6).rounded() / 1e6 }
+
+    public static let tileMatrixSetURI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+
+    /// `GET /tileMatrixSets`.
+    public static func tileMatrixSets(baseURL: String) -> Data {
+        json([
+            "tileMatrixSets": [[
+                "id": "WebMercatorQuad", "title": "Google Maps Compatible for the World", "uri": tileMatrixSetURI,
+                "links": [["rel": "self", "type": "application/json", "href": "\(baseURL)/tileMatrixSets/WebMercatorQuad"]],
+            ]],
+        ])
+    }
+
+    /// `GET /tileMatrixSets/WebMercatorQuad`: the OGC 2D Tile Matrix Set definition, zooms 0–24.
+    public static func webMercatorQuad() -> Data {
+        let matrices: [[String: Any]] = (0...24).map { z in
+            let n = 1 << z
+            let cell = WebMercator.worldSize / Double(256 * n)
+            return [
+                "id": String(z), "scaleDenominator": cell / 0.00028, "cellSize": cell,
+                "cornerOfOrigin": "topLeft", "pointOfOrigin": [-WebMercator.halfWorld, WebMercator.halfWorld],
+                "tileWidth": 256, "tileHeight": 256, "matrixWidth": n, "matrixHeight": n,
+            ]
+        }
+        return json([
+            "id": "WebMercatorQuad", "title": "Google Maps Compatible for the World", "uri": tileMatrixSetURI,
+            "crs": "http://www.opengis.net/def/crs/EPSG/0/3857", "orderedAxes": ["E", "N"],
+            "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+            "tileMatrices": matrices,
+        ])
+    }
+
+    /// `GET /collections/{id}/tiles`: the tilesets of a collection (one, in WebMercatorQuad).
+    public static func collectionTilesets(_ m: TilesetMetadata, baseURL: String) -> Data {
+        json(["tilesets": [tilesetSummary(m, baseURL: baseURL)]])
+    }
+
+    /// `GET /collections/{id}/tiles/WebMercatorQuad`: tileset metadata (OGC API - Tiles, Part 1).
+    public static func ogcTileset(_ m: TilesetMetadata, baseURL: String) -> Data {
+        var doc = tilesetSummary(m, baseURL: baseURL)
+        doc["title"] = m.title.isEmpty ? m.name : m.title
+        doc["description"] = m.description
+        doc["attribution"] = m.attribution
+        doc["boundingBox"] = ["lowerLeft": [m.bounds.minX, m.bounds.minY], "upperRight": [m.bounds.maxX, m.bounds.maxY],
+                              "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
+        doc["tileMatrixSetLimits"] = (m.minZoom...m.maxZoom).map { z -> [String: Any] in
+            let r = TileCoord.covering(m.bounds, zoom: z)
+            return ["tileMatrix": String(z), "minTileRow": r.ys.lowerBound, "maxTileRow": r.ys.upperBound,
+                    "minTileCol": r.xs.lowerBound, "maxTileCol": r.xs.upperBound]
+        }
+        doc["layers"] = m.vectorLayers.map { l -> [String: Any] in
+            ["id": l.id, "dataType": "vector", "minTileMatrix": String(l.minZoom), "maxTileMatrix": String(l.maxZoom),
+             "propertiesSchema": ["type": "object", "properties": Dictionary(l.fields.map { f in
+                 (f.name, ["type": f.type == "Number" ? "number" : f.type == "Boolean" ? "boolean" : "string"])
+             }, uniquingKeysWith: { a, _ in a })]]
+        }
+        return json(doc)
+    }
+
+    static func tilesetSummary(_ m: TilesetMetadata, baseURL: String) -> [String: Any] {
+        [
+            "title": m.title.isEmpty ? m.name : m.title,
+            "dataType": "vector",
+            "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+            "tileMatrixSetURI": tileMatrixSetURI,
+            "links": [
+                ["rel": "self", "type": "application/json", "href": "\(baseURL)/collections/\(m.name)/tiles/WebMercatorQuad"],
+                ["rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "type": "application/json",
+                 "href": "\(baseURL)/tileMatrixSets/WebMercatorQuad"],
+                ["rel": "item", "type": "application/vnd.mapbox-vector-tile", "templated": true,
+                 "href": "\(baseURL)/collections/\(m.name)/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"],
+                ["rel": "describedby", "type": "application/json", "href": "\(baseURL)/tiles/\(m.name).json"],
+            ],
+        ]
+    }
+
+    static func json(_ object: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }
+}

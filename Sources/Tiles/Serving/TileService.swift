@@ -1,0 +1,186 @@
+public import Foundation
+public import GeoModel
+public import GRDB
+import Logging
+
+/// Everything the HTTP layer asks of tiles: which tilesets exist, their metadata, and tiles
+/// (with the encodings, ETags and cache that serving needs). Built once at start-up.
+///
+/// ```swift
+/// let tiles = try TileService(reader: store.pool, configuration: .init(tilesFolder: root.appending(path: "Tiles")))
+/// let answer = try await tiles.tile("communes", TileCoord(z: 10, x: 812, y: 475), acceptsGzip: true)
+/// ```
+public final class TileService: Sendable {
+    public struct Configuration: Sendable {
+        /// Folder of tileset definitions (`*.json`); nil or missing means default tilesets only.
+        public var tilesFolder: URL?
+        /// Memory for recently served tiles; 0 turns the cache off.
+        public var cacheMegabytes: Int
+        /// How often, at most, the store is asked whether a dataset published a new version.
+        public var checkInterval: Duration
+        /// `Cache-Control: max-age` for tiles, in seconds.
+        public var maxAge: Int
+        public init(tilesFolder: URL? = nil, cacheMegabytes: Int = 256, checkInterval: Duration = .seconds(1), maxAge: Int = 60) {
+            self.tilesFolder = tilesFolder; self.cacheMegabytes = cacheMegabytes
+            self.checkInterval = checkInterval; self.maxAge = maxAge
+        }
+    }
+
+    /// What a tile request gets back.
+    public enum Answer: Sendable {
+        /// MVT bytes, gzip-compressed when `gzipped`.
+        case tile(data: [UInt8], gzipped: Bool, etag: String)
+        /// No feature in this tile (HTTP 204).
+        case empty(etag: String)
+    }
+
+    public let configuration: Configuration
+    let definitions: [String: TilesetDefinition]
+    let catalogue: CatalogueWatcher
+    let prepared: PreparedLayerStore
+    let cache: TileCache
+    private let registered = Locked([String: any TileSource]())
+    private let storeSources = Locked([String: StoreTileSource]())
+    private let revisions = Locked([String: String]())
+    let logger = Logger(label: "bando.tiles")
+
+    /// Reads and checks the tileset files; a bad file stops start-up with a message naming it.
+    public init(reader: any DatabaseReader, configuration: Configuration = .init()) throws {
+        self.configuration = configuration
+        var defs: [String: TilesetDefinition] = [:]
+        if let folder = configuration.tilesFolder {
+            for d in try TilesetDefinition.loadAll(from: folder) {
+                guard defs[d.name] == nil else { throw TilesError(.badTileset, "Two tileset files in \(folder.path) are named \"\(d.name)\"") }
+                defs[d.name] = d
+            }
+        }
+        definitions = defs
+        prepared = PreparedLayerStore(reader: reader)
+        cache = TileCache(capacityBytes: configuration.cacheMegabytes * 1024 * 1024)
+        let box = Locked<TileService?>(nil)
+        catalogue = CatalogueWatcher(reader: reader, interval: configuration.checkInterval) { changed in
+            box.withLock { $0 }?.datasetsChanged(changed)
+        }
+        box.withLock { $0 = self }
+    }
+
+    /// Adds a tileset served from elsewhere (an archive); it hides a store tileset of the same name.
+    public func register(_ source: any TileSource, as name: String) {
+        registered.withLock { $0[name] = source }
+        cache.removeAll(tileset: name)
+    }
+
+    /// Checks every configured tileset against the store: its datasets are published and its
+    /// fields exist. Call at start-up to refuse a bad configuration with a clear message.
+    public func checkTilesets() async throws {
+        for name in definitions.keys.sorted() { _ = try await source(name).metadata() }
+    }
+
+    /// Names of every tileset: configured files, archives, and one per published dataset.
+    public func tilesetNames() async throws -> [String] {
+        let snapshot = try await catalogue.snapshot()
+        var names = Set(definitions.keys).union(snapshot.versions.keys)
+        registered.withLock { names.formUnion($0.keys) }
+        return names.sorted()
+    }
+
+    public func metadata(_ name: String) async throws -> TilesetMetadata {
+        try await source(name).metadata()
+    }
+
+    /// The tile at `coord` of tileset `name`: from the cache when it holds the current revision,
+    /// else built by the source (and cached). Throws `.unknownTileset`, `.badCoordinate` or
+    /// `.outOfRange`.
+    public func tile(_ name: String, _ coord: TileCoord, acceptsGzip: Bool) async throws -> Answer {
+        guard coord.isValid else {
+            throw TilesError(.badCoordinate, "Tile \(coord) does not exist: x and y must be between 0 and \((1 << max(0, min(coord.z, 30))) - 1) at zoom \(coord.z), zoom between 0 and 30")
+        }
+        let src = try await source(name)
+        let meta = try await src.metadata()
+        guard coord.z >= meta.minZoom, coord.z <= meta.maxZoom else {
+            throw TilesError(.outOfRange, "Tileset \(name) has zooms \(meta.minZoom) to \(meta.maxZoom); \(coord.z) is outside")
+        }
+        guard meta.covers(coord) else {
+            throw TilesError(.outOfRange, "Tile \(coord) lies outside the bounds of tileset \(name)")
+        }
+        let etagBase = "\(meta.revision)-\(coord.z)-\(coord.x)-\(coord.y)"
+        let key = TileCache.Key(tileset: name, coord: .init(z: Int32(coord.z), x: Int32(coord.x), y: Int32(coord.y)))
+        noteRevision(name, meta.revision)
+        if let hit = cache.get(key), hit.etag == etagBase {
+            return answer(hit, acceptsGzip: acceptsGzip)
+        }
+        guard let built = try await src.tile(coord), !built.data.isEmpty else {
+            return .empty(etag: quoted(etagBase))
+        }
+        if built.droppedForSize > 0 {
+            logger.notice("tile \(name)/\(coord): \(built.droppedForSize) least significant feature(s) dropped to stay under the size budget, \(built.featureCount) kept")
+        }
+        if !cache.isEnabled {
+            // No cache: compress only what this client accepts.
+            if acceptsGzip {
+                return .tile(data: built.isGzipped ? built.data : Gzip.compress(built.data), gzipped: true, etag: quoted(etagBase + "-gz"))
+            }
+            return .tile(data: built.isGzipped ? try Gzip.decompress(built.data) : built.data, gzipped: false, etag: quoted(etagBase))
+        }
+        let plain = built.isGzipped ? try Gzip.decompress(built.data) : built.data
+        let gz = built.isGzipped ? built.data : Gzip.compress(plain)
+        let entry = CachedTile(plain: plain, gzipped: gz, etag: etagBase, featureCount: built.featureCount, droppedForSize: built.droppedForSize)
+        cache.put(key, entry)
+        return answer(entry, acceptsGzip: acceptsGzip)
+    }
+
+    /// Number of tiles and bytes held by the cache (for `/metrics` and tests).
+    public var cacheUsage: (tiles: Int, bytes: Int) { (cache.count, cache.usedBytes) }
+
+    private func answer(_ e: CachedTile, acceptsGzip: Bool) -> Answer {
+        acceptsGzip ? .tile(data: e.gzipped, gzipped: true, etag: quoted(e.etag + "-gz"))
+                    : .tile(data: e.plain, gzipped: false, etag: quoted(e.etag))
+    }
+
+    private func quoted(_ s: String) -> String { "\"" + s + "\"" }
+
+    /// Frees a tileset's cached tiles as soon as it is seen with a new revision (the entries
+    /// would never hit again, as their ETag differs).
+    private func noteRevision(_ name: String, _ revision: String) {
+        let changed = revisions.withLock { r -> Bool in
+            defer { r[name] = revision }
+            return r[name] != nil && r[name] != revision
+        }
+        if changed { cache.removeAll(tileset: name) }
+    }
+
+    func source(_ name: String) async throws -> any TileSource {
+        if let s = registered.withLock({ $0[name] }) { return s }
+        if let s = storeSources.withLock({ $0[name] }) { return s }
+        let def: TilesetDefinition
+        if let d = definitions[name] {
+            def = d
+        } else {
+            let snapshot = try await catalogue.snapshot()
+            guard snapshot.versions[name] != nil, TilesetDefinition.isValidName(name) else {
+                throw TilesError(.unknownTileset, "No tileset named \"\(name)\": neither a file Tiles/\(name).json nor a published dataset with that slug")
+            }
+            def = .defaultFor(dataset: name)
+        }
+        let s = StoreTileSource(definition: def, catalogue: catalogue, prepared: prepared)
+        return storeSources.withLock { d in
+            if let existing = d[name] { return existing }
+            d[name] = s
+            return s
+        }
+    }
+
+    /// A dataset published a new version (or was withdrawn): drop its tilesets' cached tiles
+    /// and what was prepared for versions no longer current.
+    func datasetsChanged(_ slugs: Set<String>) {
+        var affected = Set<String>()
+        for (name, def) in definitions where def.layers.contains(where: { slugs.contains($0.dataset) }) { affected.insert(name) }
+        affected.formUnion(slugs)   // default tilesets are named after their dataset
+        for name in affected { cache.removeAll(tileset: name) }
+        logger.info("datasets \(slugs.sorted().joined(separator: ", ")) changed: cached tiles of \(affected.sorted().joined(separator: ", ")) dropped")
+        Task { [catalogue, prepared] in
+            if let s = try? await catalogue.snapshot() { prepared.keepOnly(versions: Set(s.versions.values)) }
+        }
+        storeSources.withLock { d in for slug in slugs where definitions[slug] == nil { d.removeValue(forKey: slug) } }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+
+/// A tiny lock around a value: the tile path is synchronous and hot, an actor hop per
+/// request would cost more than the work it guards.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock(); defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
+/// Which version of each dataset is published now, read from the store at most once per
+/// interval: the ingest may run in another process, so the cheap way to see a new version is
+/// to ask (`SELECT slug, current_version_id FROM datasets`, a few microseconds).
+final class CatalogueWatcher: Sendable {
+    struct Snapshot: Sendable, Equatable {
+        var versions: [String: Int64] = [:]
+    }
+    private struct State {
+        var snapshot = Snapshot()
+        var checkedAt: UInt64 = 0
+        var loaded = false
+        var refreshing = false
+    }
+    let reader: any DatabaseReader
+    let intervalNanos: UInt64
+    private let state = Locked(State())
+    private let onChange: @Sendable (_ changed: Set<String>) -> Void
+
+    init(reader: any DatabaseReader, interval: Duration, onChange: @escaping @Sendable (Set<String>) -> Void) {
+        self.reader = reader
+        let c = interval.components
+        intervalNanos = UInt64(max(0, c.seconds)) * 1_000_000_000 + UInt64(max(0, c.attoseconds / 1_000_000_000))
+        self.onChange = onChange
+    }
+
+    /// The current snapshot, refreshed when older than the interval. One caller refreshes;
+    /// the others go on with the previous snapshot meanwhile (never blocked on the store).
+    func snapshot() async throws -> Snapshot {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let (current, mustRefresh, mustWait) = state.withLock { s -> (Snapshot, Bool, Bool) in
+            if s.loaded && (now &- s.checkedAt < intervalNanos || s.refreshing) { return (s.snapshot, false, false) }
+            if s.refreshing { return (s.snapshot, false, true) }
+            s.refreshing = true
+            return (s.snapshot, true, false)
+        }
+        if mustWait {
+            // Nothing loaded yet and someone else is loading: wait for it rather than serve nothing.
+            while true {
+                try await Task.sleep(for: .milliseconds(2))
+                if let s = state.withLock({ $0.loaded ? $0.snapshot : nil }) { return s }
+                if state.withLock({ !$0.refreshing }) { return try await snapshot() }
+            }
+        }
+        guard mustRefresh else { return current }
+        let fresh: Snapshot
+        do {
+            fresh = try await reader.read { db in
+                var s = Snapshot()
+                let rows = try Row.fetchCursor(db, sql: "SELECT slug, current_version_id FROM datasets WHERE current_version_id IS NOT NULL")
+                while let row = try rows.next() { s.versions[row[0]] = row[1] }
+                return s
+            }
+        } catch {
+            state.withLock { $0.refreshing = false }
+            throw TilesError(.storeUnavailable, "The store cannot be read to find the published datasets: \(error)")
+        }
+        let old = state.withLock { s -> Snapshot? in
+            let old = s.loaded ? s.snapshot : nil
+            s.snapshot = fresh; s.loaded = true; s.refreshing = false
+            s.checkedAt = DispatchTime.now().uptimeNanoseconds
+            return old
+        }
+        if let old, old != fresh {
+            var changed = Set<String>()
+            for (slug, v) in fresh.versions where old.versions[slug] != v { changed.insert(slug) }
+            for slug in old.versions.keys where fresh.versions[slug] == nil { changed.insert(slug) }
+            onChange(changed)
+        }
+        return fresh
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import GeoModel
+import GRDB
+
+/// What the catalogue says about one dataset version: enough for TileJSON without touching features.
+struct VersionInfo: Sendable {
+    var versionId: Int64
+    var slug: String
+    var title: String
+    var description: String
+    var attribution: String
+    var featureTable: String
+    var fields: [FieldDefinition]
+    /// WGS 84 extent of the version's features.
+    var bounds: BoundingBox?
+}
+
+/// Dataset versions made ready for tiling, each prepared once and shared by every tileset that
+/// draws it; preparation runs once even when many requests arrive together.
+final class PreparedLayerStore: Sendable {
+    struct Key: Hashable, Sendable { var versionId: Int64; var layer: String; var fields: [String] }
+    let reader: any DatabaseReader
+    private let infos = Locked([Int64: Task<VersionInfo, any Error>]())
+    private let layers = Locked([Key: Task<PreparedLayer, any Error>]())
+
+    init(reader: any DatabaseReader) { self.reader = reader }
+
+    func info(version: Int64) async throws -> VersionInfo {
+        let task = infos.withLock { d in
+            if let t = d[version] { return t }
+            let reader = self.reader
+            let t = Task { try await Self.loadInfo(reader, version) }
+            d[version] = t
+            return t
+        }
+        do { return try await task.value } catch {
+            infos.withLock { _ = $0.removeValue(forKey: version) }   // let a later request retry
+            throw error
+        }
+    }
+
+    func layer(_ key: Key, info: VersionInfo) async throws -> PreparedLayer {
+        let task = layers.withLock { d in
+            if let t = d[key] { return t }
+            let reader = self.reader
+            let t = Task { try await Self.prepare(reader, info, key) }
+            d[key] = t
+            return t
+        }
+        do { return try await task.value } catch {
+            layers.withLock { _ = $0.removeValue(forKey: key) }
+            throw error
+        }
+    }
+
+    /// Frees what was prepared for versions that are no longer current.
+    func keepOnly(versions: Set<Int64>) {
+        layers.withLock { d in d = d.filter { versions.contains($0.key.versionId) } }
+        infos.withLock { d in d = d.filter { versions.contains($0.key) } }
+    }
+
+    static func loadInfo(_ reader: any DatabaseReader, _ version: Int64) async throws -> VersionInfo {
+        try await reader.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT d.slug, d.title, d.description, d.attribution, v.feature_table, v.fields_json,
+                       v.min_x, v.min_y, v.max_x, v.max_y
+                FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?
+                """, arguments: [version]) else {
+                throw TilesError(.storeUnavailable, "Dataset version \(version) is not in the store any more")
+            }
+            let fieldsJSON: String = row[5] ?? "[]"
+            let fields: [FieldDefinition]
+            do { fields = try JSONDecoder().decode([FieldDefinition].self, from: Data(fieldsJSON.utf8)) } catch {
+                throw TilesError(.storeUnavailable, "Dataset version \(version) has unreadable field definitions: \(error)")
+            }
+            var bounds: BoundingBox?
+            if let a: Double = row[6], let b: Double = row[7], let c: Double = row[8], let d: Double = row[9] {
+                bounds = BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
+            }
+            return VersionInfo(versionId: version, slug: row[0], title: row[1] ?? "", description: row[2] ?? "",
+                               attribution: row[3] ?? "", featureTable: row[4], fields: fields, bounds: bounds)
+        }
+    }
+
+    /// Reads every feature of the version once, projecting it to Web Mercator.
+    static func prepare(_ reader: any DatabaseReader, _ info: VersionInfo, _ key: Key) async throws -> PreparedLayer {
+        let columns = key.fields.compactMap { name in info.fields.first { $0.name == name } }
+        let select = (["fid", "AsBinary(geom)"] + columns.map { quote($0.name) }).joined(separator: ", ")
+        let sql = "SELECT \(select) FROM \(quote(info.featureTable)) ORDER BY fid"
+        let (features, skipped) = try await reader.read { db -> ([PreparedFeature], Int) in
+            var features: [PreparedFeature] = []
+            var skipped = 0
+            let rows = try Row.fetchCursor(db, sql: sql)
+            while let row = try rows.next() {
+                let fid: Int64 = row[0]
+                // Decode the blob in place: no copy of each geometry's bytes.
+                let geometry: Geometry? = try row.withUnsafeData(atIndex: 1) { data in
+                    guard let data else { return nil }
+                    return data.withUnsafeBytes { raw in try? WKB.decode(raw) }
+                }
+                guard let geometry, let prepared = PreparedGeometry(lonLat: geometry) else { skipped += 1; continue }
+                var values: [FieldValue] = []
+                values.reserveCapacity(columns.count)
+                for (i, field) in columns.enumerated() { values.append(fieldValue(row[i + 2], field.type)) }
+                features.append(PreparedFeature(id: fid, geometry: prepared, values: values))
+            }
+            return (features, skipped)
+        }
+        return PreparedLayer(name: key.layer, fieldNames: columns.map(\.name), features: features, skipped: skipped)
+    }
+
+    static func fieldValue(_ v: DatabaseValue, _ type: FieldType) -> FieldValue {
+        switch v.storage {
+        case .null: return .null
+        case .int64(let i):
+            switch type {
+            case .boolean: return .boolean(i != 0)
+            case .real: return .real(Double(i))
+            case .text, .date, .dateTime: return .text(String(i))
+            case .integer: return .integer(i)
+            }
+        case .double(let d): return type == .integer && d == d.rounded() && abs(d) < 9e18 ? .integer(Int64(d)) : .real(d)
+        case .string(let s): return .text(s)
+        case .blob(let b): return .text(String(decoding: b, as: UTF8.self))
+        }
+    }
+
+    static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+}
+
+/// Tiles on demand from the store: the tileset's layers come from the current versions of
+/// their datasets, prepared once per version (see `PreparedLayerStore`).
+final class StoreTileSource: TileSource {
+    let definition: TilesetDefinition
+    let catalogue: CatalogueWatcher
+    let prepared: PreparedLayerStore
+
+    /// The layers resolved against the versions current when last asked, with their metadata:
+    /// kept so that a request costs a dictionary look-up, not a catalogue query.
+    private struct Resolved {
+        var versionIds: [Int64]
+        var layers: [(TilesetDefinition.LayerDefinition, VersionInfo)]
+        var metadata: TilesetMetadata
+    }
+    private let resolved = Locked<Resolved?>(nil)
+
+    init(definition: TilesetDefinition, catalogue: CatalogueWatcher, prepared: PreparedLayerStore) {
+        self.definition = definition; self.catalogue = catalogue; self.prepared = prepared
+    }
+
+    private func current() async throws -> Resolved {
+        let snapshot = try await catalogue.snapshot()
+        let ids = definition.layers.map { snapshot.versions[$0.dataset] ?? -1 }
+        if let r = resolved.withLock({ $0 }), r.versionIds == ids { return r }
+        let layers = try await versions(snapshot)
+        let r = Resolved(versionIds: ids, layers: layers, metadata: makeMetadata(layers))
+        resolved.withLock { $0 = r }
+        return r
+    }
+
+    /// The current version of each layer's dataset, or an error naming the missing one.
+    private func versions(_ snapshot: CatalogueWatcher.Snapshot) async throws -> [(TilesetDefinition.LayerDefinition, VersionInfo)] {
+        var result: [(TilesetDefinition.LayerDefinition, VersionInfo)] = []
+        for layer in definition.layers {
+            guard let v = snapshot.versions[layer.dataset] else {
+                throw TilesError(.unknownTileset, "Tileset \(definition.name): dataset \"\(layer.dataset)\" of layer \"\(layer.id)\" is not published")
+            }
+            let info = try await prepared.info(version: v)
+            if let wanted = layer.fields {
+                let missing = wanted.filter { w in !info.fields.contains { $0.name == w } }
+                if !missing.isEmpty {
+                    throw TilesError(.badTileset, "Tileset \(definition.name): layer \"\(layer.id)\" asks for field(s) \(missing.joined(separator: ", ")) that dataset \"\(layer.dataset)\" does not have (it has \(info.fields.map(\.name).joined(separator: ", ")))")
+                }
+            }
+            result.append((layer, info))
+        }
+        return result
+    }
+
+    func metadata() async throws -> TilesetMetadata { try await current().metadata }
+
+    private func makeMetadata(_ layers: [(TilesetDefinition.LayerDefinition, VersionInfo)]) -> TilesetMetadata {
+        var bounds = BoundingBox.empty
+        var vectorLayers: [TilesetMetadata.VectorLayer] = []
+        for (l, info) in layers {
+            if let b = info.bounds { bounds.extend(b) }
+            let names = l.fields ?? info.fields.map(\.name)
+            let fields = names.compactMap { n in info.fields.first { $0.name == n } }.map { f in
+                (name: f.name, type: f.type == .integer || f.type == .real ? "Number" : f.type == .boolean ? "Boolean" : "String")
+            }
+            vectorLayers.append(.init(id: l.id, description: info.title, minZoom: l.minZoom, maxZoom: l.maxZoom, fields: fields))
+        }
+        let infos = layers.map(\.1)
+        let attribution = definition.attribution
+            ?? Array(NSOrderedSet(array: infos.map(\.attribution).filter { !$0.isEmpty })).compactMap { $0 as? String }.joined(separator: "; ")
+        return TilesetMetadata(
+            name: definition.name,
+            title: infos.count == 1 ? infos[0].title : definition.name,
+            description: definition.description ?? (infos.count == 1 ? infos[0].description : infos.map(\.title).joined(separator: ", ")),
+            attribution: attribution,
+            minZoom: definition.minZoom, maxZoom: definition.maxZoom,
+            bounds: bounds.isEmpty ? TilesetMetadata.world : bounds,
+            vectorLayers: vectorLayers,
+            revision: infos.map { String($0.versionId) }.joined(separator: "."),
+            datasets: layers.map(\.0.dataset))
+    }
+
+    /// The prepared layers of the versions last seen, so a request skips the shared store's look-up.
+    private let preparedCuts = Locked<(versionIds: [Int64], cuts: [LayerCut])?>(nil)
+
+    func tile(_ coord: TileCoord) async throws -> EncodedTile? {
+        let r = try await current()
+        var all: [LayerCut]
+        if let c = preparedCuts.withLock({ $0 }), c.versionIds == r.versionIds {
+            all = c.cuts
+        } else {
+            all = []
+            for (l, info) in r.layers {
+                let fields = l.fields ?? info.fields.map(\.name)
+                let layer = try await prepared.layer(.init(versionId: info.versionId, layer: l.id, fields: fields), info: info)
+                all.append(LayerCut(layer: layer, minZoom: l.minZoom, maxZoom: l.maxZoom,
+                                    buffer: Int32(l.buffer ?? 64), tolerance: l.tolerance ?? 1))
+            }
+            let ready = all
+            preparedCuts.withLock { $0 = (r.versionIds, ready) }
+        }
+        let cuts = all.filter { coord.z >= $0.minZoom && coord.z <= $0.maxZoom }
+        let built = TileBuilder.build(cuts, at: coord, sizeBudget: definition.sizeBudget)
+        guard !built.isEmpty else { return nil }
+        return EncodedTile(data: built.data, isGzipped: false, featureCount: built.featureCount, droppedForSize: built.droppedForSize)
+    }
+}

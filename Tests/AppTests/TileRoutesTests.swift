@@ -1,0 +1,156 @@
+import Testing
+import Foundation
+import GRDB
+import GeoModel
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Tiles
+@testable import App
+
+/// Every tile route in process, and one over a real socket.
+@Suite struct TileRoutesTests {
+    /// A catalogue with the store's schema (see Tests/TilesTests/TestCatalogue.swift): one
+    /// published dataset "parcels" of two squares near Huế, WKB geometries, `AsBinary` as identity.
+    final class Catalogue: @unchecked Sendable {
+        let dir = ScratchDirectory("tile-routes")
+        let pool: DatabasePool
+        init() throws {
+            var config = Configuration()
+            config.prepareDatabase { db in db.add(function: DatabaseFunction("AsBinary", argumentCount: 1, pure: true) { $0[0] }) }
+            pool = try DatabasePool(path: dir.path("store.sqlite"), configuration: config)
+            try pool.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE datasets(id INTEGER PRIMARY KEY, slug TEXT UNIQUE, title TEXT, description TEXT, licence TEXT,
+                                          attribution TEXT, current_version_id INTEGER);
+                    CREATE TABLE dataset_versions(id INTEGER PRIMARY KEY, dataset_id INTEGER, feature_table TEXT, fields_json TEXT,
+                                                  min_x REAL, min_y REAL, max_x REAL, max_y REAL);
+                    INSERT INTO datasets VALUES (1, 'parcels', 'Thửa đất', 'Hai thửa', 'CC-BY-4.0', 'Sở TN&MT Huế', NULL);
+                    """)
+            }
+            try publish(name: "Phú Hội")
+        }
+        func publish(name: String) throws {
+            try pool.write { db in
+                let n = (try Int.fetchOne(db, sql: "SELECT count(*) FROM dataset_versions") ?? 0) + 1
+                try db.execute(sql: "INSERT INTO dataset_versions VALUES (?, 1, ?, ?, 107.5, 16.4, 107.7, 16.5)",
+                               arguments: [n, "features_\(n)", #"[{"name":"name","type":"text","width":0,"precision":0},{"name":"n","type":"integer","width":0,"precision":0}]"#])
+                try db.execute(sql: "CREATE TABLE features_\(n)(fid INTEGER PRIMARY KEY, name TEXT, n INTEGER, geom BLOB)")
+                for (i, x) in [107.5, 107.68].enumerated() {
+                    let square = Geometry.polygon([[Position(x, 16.4), Position(x + 0.02, 16.4), Position(x + 0.02, 16.42), Position(x, 16.42), Position(x, 16.4)]])
+                    try db.execute(sql: "INSERT INTO features_\(n) VALUES (?, ?, ?, ?)", arguments: [i + 1, name, i, Data(WKB.encode(square))])
+                }
+                try db.execute(sql: "UPDATE datasets SET current_version_id = ?", arguments: [n])
+            }
+        }
+    }
+
+    func app(_ cat: Catalogue, cacheMB: Int = 8) throws -> some ApplicationProtocol {
+        let router = Router()
+        addTileRoutes(to: router, tiles: try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: cacheMB, checkInterval: .zero)))
+        return Application(router: router)
+    }
+
+    /// z/x/y of the tile at zoom z holding (lon, lat).
+    func tile(_ z: Int, _ lon: Double, _ lat: Double) -> String {
+        let r = TileCoord.covering(BoundingBox(minX: lon, minY: lat, maxX: lon, maxY: lat), zoom: z)
+        return "\(z)/\(r.xs.lowerBound)/\(r.ys.lowerBound)"
+    }
+
+    @Test func tilesAreServedWithTypeGzipETagAndCaching() async throws {
+        let cat = try Catalogue()
+        try await app(cat).test(.router) { client in
+            let path = "/tiles/parcels/\(tile(12, 107.51, 16.41)).mvt"
+            var etag = ""
+            try await client.execute(uri: path, method: .get, headers: [.acceptEncoding: "gzip, deflate"]) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType] == "application/vnd.mapbox-vector-tile")
+                #expect(r.headers[.contentEncoding] == "gzip")
+                #expect(r.headers[.cacheControl]?.contains("max-age") == true)
+                etag = r.headers[.eTag] ?? ""
+                let t = try MVTDecoder.decode(try Gzip.decompress(Array(buffer: r.body)))
+                #expect(t.layer("parcels")?.features.first?.attributes["name"] == .text("Phú Hội"))
+            }
+            #expect(!etag.isEmpty)
+            try await client.execute(uri: path, method: .get, headers: [.acceptEncoding: "gzip", .ifNoneMatch: etag]) { r in
+                #expect(r.status == .notModified)
+            }
+            try await client.execute(uri: path, method: .get) { r in
+                #expect(r.status == .ok && r.headers[.contentEncoding] == nil)
+                let t = try MVTDecoder.decode(Array(buffer: r.body))
+                #expect(t.layers.count == 1)
+            }
+            // OGC API - Tiles: row is y, column is x.
+            let parts = tile(12, 107.51, 16.41).split(separator: "/")
+            try await client.execute(uri: "/collections/parcels/tiles/WebMercatorQuad/\(parts[0])/\(parts[2])/\(parts[1])", method: .get) { r in
+                #expect(r.status == .ok)
+                let t = try MVTDecoder.decode(Array(buffer: r.body))
+                #expect(t.layer("parcels")?.features.count == 1)
+            }
+        }
+    }
+
+    @Test func emptyBadAndOutOfRangeTiles() async throws {
+        let cat = try Catalogue()
+        try await app(cat).test(.router) { client in
+            // Between the two squares: inside the bounds, nothing to draw.
+            try await client.execute(uri: "/tiles/parcels/\(tile(14, 107.6, 16.45)).mvt", method: .get) { r in #expect(r.status == .noContent) }
+            for (uri, status) in [("/tiles/parcels/a/b/c.mvt", HTTPResponse.Status.badRequest), ("/tiles/parcels/-1/0/0.mvt", .badRequest),
+                                  ("/tiles/parcels/3/9/0.mvt", .notFound), ("/tiles/parcels/31/0/0.mvt", .notFound),
+                                  ("/tiles/parcels/15/0/0.mvt", .notFound), ("/tiles/parcels/10/0/0.mvt", .notFound),
+                                  ("/tiles/nothing/1/0/0.mvt", .notFound), ("/tiles/nothing.json", .notFound),
+                                  ("/collections/parcels/tiles/WorldCRS84Quad/1/0/0", .notFound),
+                                  ("/collections/parcels/tiles/WebMercatorQuad/1/x/0", .badRequest)] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == status, "\(uri)")
+                    #expect(String(buffer: r.body).count > 10, "\(uri): the error says what was wrong")
+                }
+            }
+        }
+    }
+
+    @Test func tileJSONAndOGCDocuments() async throws {
+        let cat = try Catalogue()
+        try await app(cat).test(.router) { client in
+            try await client.execute(uri: "/tiles/parcels.json", method: .get) { r in
+                #expect(r.status == .ok)
+                let j = try JSONSerialization.jsonObject(with: Data(Array(buffer: r.body))) as! [String: Any]
+                #expect(j["tilejson"] as? String == "3.0.0")
+                #expect((j["tiles"] as? [String])?.first?.hasSuffix("/tiles/parcels/{z}/{x}/{y}.mvt") == true)
+                #expect(j["attribution"] as? String == "Sở TN&MT Huế")
+                #expect((j["bounds"] as? [Double])?.count == 4 && (j["center"] as? [Double])?.count == 3)
+                let layers = j["vector_layers"] as? [[String: Any]]
+                #expect(layers?.first?["id"] as? String == "parcels")
+                #expect((layers?.first?["fields"] as? [String: String]) == ["name": "String", "n": "Number"])
+            }
+            try await client.execute(uri: "/tiles", method: .get) { r in #expect(String(buffer: r.body).contains("parcels.json")) }
+            try await client.execute(uri: "/tileMatrixSets", method: .get) { r in #expect(String(buffer: r.body).contains("WebMercatorQuad")) }
+            try await client.execute(uri: "/tileMatrixSets/WebMercatorQuad", method: .get) { r in
+                let j = try JSONSerialization.jsonObject(with: Data(Array(buffer: r.body))) as! [String: Any]
+                #expect((j["tileMatrices"] as? [Any])?.count == 25)
+            }
+            try await client.execute(uri: "/collections/parcels/tiles", method: .get) { r in #expect(String(buffer: r.body).contains("tileMatrixSetURI")) }
+            try await client.execute(uri: "/collections/parcels/tiles/WebMercatorQuad", method: .get) { r in
+                let j = try JSONSerialization.jsonObject(with: Data(Array(buffer: r.body))) as! [String: Any]
+                #expect(j["dataType"] as? String == "vector")
+                #expect((j["layers"] as? [[String: Any]])?.first?["id"] as? String == "parcels")
+            }
+        }
+    }
+
+    @Test func overARealSocketANewVersionShowsInTheNextTile() async throws {
+        let cat = try Catalogue()
+        try await app(cat).test(.live) { client in
+            let path = "/tiles/parcels/\(tile(12, 107.51, 16.41)).mvt"
+            func name() async throws -> FieldValue? {
+                try await client.execute(uri: path, method: .get) { r in
+                    try MVTDecoder.decode(Array(buffer: r.body)).layer("parcels")?.features.first?.attributes["name"]
+                }
+            }
+            #expect(try await name() == .text("Phú Hội"))
+            #expect(try await name() == .text("Phú Hội"))      // now from the cache
+            try cat.publish(name: "Vĩnh Ninh")
+            #expect(try await name() == .text("Vĩnh Ninh"))
+        }
+    }
+}

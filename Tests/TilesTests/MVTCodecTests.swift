@@ -1,0 +1,77 @@
+import Testing
+import GeoModel
+@testable import Tiles
+
+@Suite struct MVTCodecTests {
+    let square = [TilePoint(10, 10), TilePoint(110, 10), TilePoint(110, 110), TilePoint(10, 110)]   // clockwise on screen
+
+    @Test func roundTripKeepsGeometryIdsAndTypedValues() throws {
+        var layer = MVTLayerBuilder(name: "mixed")
+        #expect(true == layer.addFeature(id: 7, attributes: [("name", .text("Phường Phú Hội")), ("pop", .integer(15767)),
+                                                      ("area", .real(2.5)), ("capital", .boolean(true)),
+                                                      ("delta", .integer(-42)), ("missing", .null)],
+                                 geometry: TileGeometry(type: .point, parts: [[TilePoint(5, 6)], [TilePoint(4000, 4090)]])))
+        #expect(true == layer.addFeature(id: 8, attributes: [("name", .text("road"))],
+                                 geometry: TileGeometry(type: .lineString, parts: [[TilePoint(0, 0), TilePoint(100, 50), TilePoint(-20, 4100)]])))
+        #expect(true == layer.addFeature(id: 9, attributes: [],
+                                 geometry: TileGeometry(type: .polygon, parts: [square, [TilePoint(20, 20), TilePoint(20, 40), TilePoint(40, 40)]])))
+        let tile = try MVTDecoder.decode(MVTEncoder.tile([layer]))
+        let l = try #require(tile.layer("mixed"))
+        #expect(l.version == 2 && l.extent == 4096)
+        #expect(l.features.map(\.id) == [7, 8, 9])
+        #expect(l.features[0].attributes == ["name": .text("Phường Phú Hội"), "pop": .integer(15767), "area": .real(2.5),
+                                             "capital": .boolean(true), "delta": .integer(-42)])
+        #expect(l.features[0].type == .point)
+        #expect(l.features[0].parts == [[TilePoint(5, 6)], [TilePoint(4000, 4090)]])
+        #expect(l.features[1].parts == [[TilePoint(0, 0), TilePoint(100, 50), TilePoint(-20, 4100)]])
+        #expect(l.features[2].type == .polygon)
+        #expect(l.features[2].parts.count == 2)
+        #expect(ringArea2(l.features[2].parts[0]) > 0 && ringArea2(l.features[2].parts[1]) < 0)
+    }
+
+    @Test func keysAndValuesAreStoredOncePerLayer() throws {
+        var layer = MVTLayerBuilder(name: "communes")
+        for i in 0..<50 {
+            layer.addFeature(id: UInt64(i), attributes: [("province", .text("Huế")), ("rank", .integer(Int64(i % 3))), ("one", .real(1))],
+                             geometry: TileGeometry(type: .point, parts: [[TilePoint(Int32(i), 0)]]))
+        }
+        let l = try #require(try MVTDecoder.decode(MVTEncoder.tile([layer])).layer("communes"))
+        #expect(l.keys.sorted() == ["one", "province", "rank"])
+        // "Huế", 0, 1, 2 and the real 1.0 (kept apart from the integer 1).
+        #expect(l.values.count == 5)
+        #expect(l.features[4].attributes["rank"] == .integer(1) && l.features[4].attributes["one"] == .real(1))
+    }
+
+    @Test func degenerateGeometriesAreNotWritten() throws {
+        var layer = MVTLayerBuilder(name: "bad")
+        #expect(false == layer.addFeature(id: 1, attributes: [], geometry: TileGeometry(type: .lineString, parts: [[TilePoint(3, 3), TilePoint(3, 3)]])))
+        #expect(false == layer.addFeature(id: 2, attributes: [], geometry: TileGeometry(type: .polygon, parts: [[TilePoint(0, 0), TilePoint(5, 5), TilePoint(10, 10)]])))
+        #expect(false == layer.addFeature(id: 3, attributes: [], geometry: TileGeometry(type: .polygon, parts: [])))
+        #expect(layer.isEmpty)
+        #expect(MVTEncoder.tile([layer]).isEmpty)
+    }
+
+    @Test func zigzagCoversNegativeAndLargeDeltas() {
+        for n: Int32 in [0, 1, -1, 2, -2, 4095, -4096, Int32.max, Int32.min] { #expect(unzigzag(zigzag(n)) == n) }
+        #expect(zigzag(-1) == 1 && zigzag(1) == 2)
+    }
+
+    @Test func corruptTilesThrowInsteadOfCrashing() {
+        var layer = MVTLayerBuilder(name: "x")
+        layer.addFeature(id: 1, attributes: [("a", .text("b"))], geometry: TileGeometry(type: .polygon, parts: [square]))
+        let bytes = MVTEncoder.tile([layer])
+        for cut in stride(from: 1, to: bytes.count, by: 3) {
+            // Any prefix either decodes (cut at a field boundary) or throws: never traps.
+            _ = try? MVTDecoder.decode(Array(bytes.prefix(cut)))
+        }
+        #expect(throws: MVTDecodingError.self) { try MVTDecoder.decode([0x1A, 0x05, 0x78]) }
+    }
+
+    @Test func gzipRoundTrips() throws {
+        let data = Array(repeating: Array("tile bytes ".utf8), count: 100).flatMap { $0 }
+        let gz = Gzip.compress(data)
+        #expect(Gzip.isGzip(gz) && gz.count < data.count)
+        #expect(try Gzip.decompress(gz) == data)
+        #expect(throws: GzipError.self) { try Gzip.decompress(Array(gz.prefix(gz.count / 2))) }
+    }
+}

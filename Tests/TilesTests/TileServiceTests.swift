@@ -1,0 +1,133 @@
+import Testing
+import Foundation
+import GeoModel
+import TestSupport
+@testable import Tiles
+
+@Suite struct TileServiceTests {
+    func centre(_ z: Int) -> TileCoord {
+        let c = HueFixture.source.bounds.center
+        let r = TileCoord.covering(BoundingBox(minX: c.x, minY: c.y, maxX: c.x, maxY: c.y), zoom: z)
+        return TileCoord(z: z, x: r.xs.lowerBound, y: r.ys.lowerBound)
+    }
+
+    func decode(_ a: TileService.Answer) throws -> MVTTile {
+        guard case .tile(let data, let gz, _) = a else { Issue.record("expected a tile, got \(a)"); return MVTTile(layers: []) }
+        return try MVTDecoder.decode(gz ? try Gzip.decompress(data) : data)
+    }
+
+    @Test func everyPublishedDatasetHasADefaultTileset() async throws {
+        let cat = try TestCatalogue()
+        try cat.publishHue()
+        let tiles = try TileService(reader: cat.pool)
+        #expect(try await tiles.tilesetNames() == ["hue-communes"])
+        let meta = try await tiles.metadata("hue-communes")
+        #expect(meta.vectorLayers.map(\.id) == ["hue-communes"])
+        #expect(meta.vectorLayers[0].fields.map(\.name) == ["commune_id", "commune_vn", "district_vn", "population", "area"])
+        #expect(meta.vectorLayers[0].fields.map(\.type) == ["Number", "String", "String", "Number", "Number"])
+        #expect(meta.attribution.contains("censusVN2009"))
+        #expect(abs(meta.bounds.minX - HueFixture.source.bounds.minX) < 1e-9)
+
+        let tile = try decode(try await tiles.tile("hue-communes", centre(10), acceptsGzip: true))
+        let layer = try #require(tile.layer("hue-communes"))
+        #expect(layer.features.count > 3)
+        #expect(layer.features.allSatisfy { $0.attributes["commune_vn"] != nil && $0.type == .polygon })
+    }
+
+    @Test func gzipOnlyForClientsThatAcceptIt() async throws {
+        let cat = try TestCatalogue()
+        try cat.publishHue()
+        for mb in [0, 16] {
+            let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: mb))
+            guard case .tile(let gz, true, let etag1) = try await tiles.tile("hue-communes", centre(9), acceptsGzip: true),
+                  case .tile(let plain, false, let etag2) = try await tiles.tile("hue-communes", centre(9), acceptsGzip: false) else {
+                Issue.record("wrong encodings"); continue
+            }
+            #expect(Gzip.isGzip(gz) && !Gzip.isGzip(plain))
+            #expect(try Gzip.decompress(gz) == plain)
+            #expect(etag1 != etag2)
+        }
+    }
+
+    @Test func outOfRangeUnknownAndEmptyTiles() async throws {
+        let cat = try TestCatalogue()
+        try cat.publishHue()
+        let tiles = try TileService(reader: cat.pool)
+        await #expect(throws: TilesError(.outOfRange, "Tileset hue-communes has zooms 0 to 14; 15 is outside")) {
+            try await tiles.tile("hue-communes", centre(15), acceptsGzip: false)
+        }
+        do { _ = try await tiles.tile("hue-communes", TileCoord(z: 10, x: 0, y: 0), acceptsGzip: false); Issue.record("served a tile outside the bounds") }
+        catch let e as TilesError { #expect(e.kind == .outOfRange) }
+        do { _ = try await tiles.tile("nowhere", centre(5), acceptsGzip: false); Issue.record("served an unknown tileset") }
+        catch let e as TilesError { #expect(e.kind == .unknownTileset && e.message.contains("nowhere")) }
+        do { _ = try await tiles.tile("hue-communes", TileCoord(z: 3, x: 8, y: 0), acceptsGzip: false); Issue.record("served x beyond 2^z") }
+        catch let e as TilesError { #expect(e.kind == .badCoordinate) }
+        // Inside the bounds but at sea: no feature, an empty answer (HTTP 204).
+        let b = HueFixture.source.bounds
+        let r = TileCoord.covering(BoundingBox(minX: b.maxX - 0.001, minY: b.maxY - 0.001, maxX: b.maxX, maxY: b.maxY), zoom: 14)
+        let answer = try await tiles.tile("hue-communes", TileCoord(z: 14, x: r.xs.upperBound, y: r.ys.lowerBound), acceptsGzip: false)
+        guard case .empty = answer else { Issue.record("expected an empty tile, got \(answer)"); return }
+    }
+
+    @Test func aNewPublishedVersionShowsInTheNextTile() async throws {
+        let cat = try TestCatalogue()
+        try cat.publishHue()
+        try cat.publish("other", fields: [FieldDefinition(name: "name", type: .text)],
+                        features: [Feature(id: 1, geometry: .point(Position(107.6, 16.46)), values: [.text("Huế")])])
+        let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: 16, checkInterval: .zero))
+        let c = centre(11)
+        let before = try decode(try await tiles.tile("hue-communes", c, acceptsGzip: false))
+        _ = try await tiles.tile("other", c, acceptsGzip: false)
+        #expect(tiles.cacheUsage.tiles == 2)
+        let names = Set(before.layers[0].features.compactMap { if case .text(let s)? = $0.attributes["commune_vn"] { s } else { nil } })
+        #expect(!names.isEmpty && names.allSatisfy { !$0.hasPrefix("Mới ") })
+
+        try cat.publishHue(rename: { "Mới " + $0 })
+        let after = try decode(try await tiles.tile("hue-communes", c, acceptsGzip: false))
+        let renamed = Set(after.layers[0].features.compactMap { if case .text(let s)? = $0.attributes["commune_vn"] { s } else { nil } })
+        #expect(renamed == Set(names.map { "Mới " + $0 }))
+        // Only the changed dataset's tiles left the cache.
+        #expect(tiles.cacheUsage.tiles == 2)
+        let meta = try await tiles.metadata("hue-communes")
+        #expect(meta.revision == "3")
+    }
+
+    @Test func tilesetFilesAreCheckedAgainstTheStore() async throws {
+        let cat = try TestCatalogue()
+        try cat.publishHue()
+        let dir = ScratchDirectory("tileset-files")
+        try Data(#"{"layers":[{"id":"communes","dataset":"hue-communes","minzoom":8,"maxzoom":12,"fields":["commune_vn"]}]}"#.utf8)
+            .write(to: dir.url.appendingPathComponent("admin.json"))
+        let good = try TileService(reader: cat.pool, configuration: .init(tilesFolder: dir.url))
+        try await good.checkTilesets()
+        #expect(try await good.tilesetNames() == ["admin", "hue-communes"])
+        let t = try decode(try await good.tile("admin", centre(10), acceptsGzip: false))
+        #expect(t.layers.map(\.name) == ["communes"])
+        #expect(Set(t.layers[0].features.flatMap(\.attributes.keys)) == ["commune_vn"])
+        await #expect(throws: TilesError.self) { try await good.tile("admin", centre(7), acceptsGzip: false) }
+
+        try Data(#"{"layers":[{"id":"communes","dataset":"hue-communes","fields":["ten_xa"]}]}"#.utf8)
+            .write(to: dir.url.appendingPathComponent("admin.json"))
+        let bad = try TileService(reader: cat.pool, configuration: .init(tilesFolder: dir.url))
+        do { try await bad.checkTilesets(); Issue.record("accepted a field the dataset lacks") }
+        catch let e as TilesError { #expect(e.kind == .badTileset && e.message.contains("ten_xa") && e.message.contains("admin")) }
+
+        try Data(#"{"layers":[{"id":"communes","dataset":"no-such-dataset"}]}"#.utf8)
+            .write(to: dir.url.appendingPathComponent("admin.json"))
+        let missing = try TileService(reader: cat.pool, configuration: .init(tilesFolder: dir.url))
+        do { try await missing.checkTilesets(); Issue.record("accepted an unpublished dataset") }
+        catch let e as TilesError { #expect(e.message.contains("no-such-dataset")) }
+    }
+
+    @Test func aDatasetWithNoDrawableGeometryGivesEmptyTilesNotErrors() async throws {
+        let cat = try TestCatalogue()
+        try cat.publish("broken", fields: [], features: [
+            Feature(id: 1, geometry: .polygon([[Position(107, 16), Position(107, 16), Position(107, 16)]]), values: []),
+            Feature(id: 2, geometry: .lineString([Position(.nan, 16), Position(107.5, .infinity)]), values: []),
+            Feature(id: 3, geometry: nil, values: []),
+        ])
+        let tiles = try TileService(reader: cat.pool)
+        let answer = try await tiles.tile("broken", TileCoord(z: 0, x: 0, y: 0), acceptsGzip: true)
+        guard case .empty = answer else { Issue.record("expected an empty tile, got \(answer)"); return }
+    }
+}
