@@ -1,5 +1,6 @@
 public import Hummingbird
 public import GeoStore
+public import Tiles
 import GeoModel
 import Logging
 import Foundation
@@ -9,24 +10,34 @@ public struct AppConfiguration: Sendable {
     public var storePath: String
     public var host: String
     public var port: Int
-    public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080) {
+    /// Folder of tileset definitions (`Tiles/*.json`).
+    public var tilesFolder: String
+    /// In-memory tile cache size; 0 turns it off.
+    public var tileCacheMegabytes: Int
+    public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
+                tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
+        self.tilesFolder = tilesFolder; self.tileCacheMegabytes = tileCacheMegabytes
     }
 }
 
 /// Builds the application: the store is opened once here and injected into the routes.
-public func buildApplication(_ config: AppConfiguration) throws -> some ApplicationProtocol {
+public func buildApplication(_ config: AppConfiguration) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "bando")
     logger.logLevel = .info
     let store = try Store(path: config.storePath)
-    let router = buildRouter(store: store)
+    let tiles = try TileService(reader: store.pool, configuration: .init(
+        tilesFolder: URL(fileURLWithPath: config.tilesFolder), cacheMegabytes: config.tileCacheMegabytes))
+    // A bad tileset file stops start-up with its name and problem, rather than failing per tile.
+    try await tiles.checkTilesets()
+    let router = buildRouter(store: store, tiles: tiles)
     return Application(router: router,
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
                        logger: logger)
 }
 
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
-public func buildRouter(store: Store) -> Router<BasicRequestContext> {
+public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ErrorMiddleware())
     router.get("/healthz") { _, _ in
@@ -34,5 +45,6 @@ public func buildRouter(store: Store) -> Router<BasicRequestContext> {
     }
     addCatalogueRoutes(to: router, store: store)
     addDownloadRoutes(to: router, store: store)
+    addTileRoutes(to: router, tiles: tiles)
     return router
 }

@@ -7,9 +7,12 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: StoreOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Folder of tileset definitions.") var tiles = "Tiles"
+    @Option(help: "In-memory tile cache in MB (0 turns it off).") var tileCacheMb = 256
 
     func run() async throws {
-        let app = try buildApplication(AppConfiguration(storePath: options.store, host: host, port: port))
+        let app = try await buildApplication(AppConfiguration(
+            storePath: options.store, host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb))
         try await app.runService()
     }
 }
