@@ -50,7 +50,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "Tiles", dependencies: ["GeoModel", "GeoStore"], swiftSettings: strict),
-        .target(name: "Features", dependencies: ["GeoModel", "GeoStore", "ProjKit"], swiftSettings: strict),
+        .target(
+            name: "Features",
+            dependencies: ["GeoModel", "GeoStore", "ProjKit",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .target(
             name: "Portal",
             dependencies: ["GeoStore", "Ingest",
@@ -87,7 +93,13 @@ let package = Package(
         .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore"], swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "GDALKit", "GeoStore"], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
-        .testTarget(name: "FeaturesTests", dependencies: ["TestSupport", "Features", "GeoStore", "Ingest"], swiftSettings: strict),
+        .testTarget(
+            name: "FeaturesTests",
+            dependencies: ["TestSupport", "Features", "GeoStore", "Ingest",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "PortalTests", dependencies: ["TestSupport", "Portal", "GeoStore"], swiftSettings: strict),
         .testTarget(
             name: "AppTests",
