@@ -105,7 +105,9 @@ let package = Package(
             name: "AppTests",
             dependencies: [
                 "TestSupport",
-                "App", "GeoStore", "Ingest",
+                "App", "GeoStore", "Ingest", "Features",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -46,7 +46,7 @@ import GRDB
     @Test func withinDistanceIsGeodesicAndSorted() async throws {
         let centre = Position(107.5900, 16.4600)
         let got = try await analysis.withinDistance(of: .point(centre), metres: 5_000, in: points)
-        let expected = try store.pool.read { db in
+        let expected = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT fid, ST_Distance(geom, MakePoint(?, ?, 4326), 1) AS d FROM \(points.table.name) WHERE d <= 5000 ORDER BY d, fid", arguments: [centre.x, centre.y])
                 .map { ($0[0] as Int64, $0[1] as Double) }
         }
@@ -70,7 +70,7 @@ import GRDB
     @Test func aggregatePerArea() async throws {
         let figures = try await analysis.aggregate(points, field: "population", per: communes, includeGeometry: false)
         #expect(figures.count == 152)
-        let expected = try store.pool.read { db in
+        let expected = try await store.pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT b.fid, count(a.fid), sum(a.population) FROM \(communes.table.name) b
                 LEFT JOIN \(points.table.name) a ON ST_Contains(b.geom, a.geom) = 1 GROUP BY b.fid ORDER BY b.fid

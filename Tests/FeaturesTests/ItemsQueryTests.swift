@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GeoModel
 import TestSupport
+import GRDB
 @testable import Features
 
 /// The `/items` query: parameters, paging, bbox, CRS, time limits.
