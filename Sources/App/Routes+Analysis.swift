@@ -1,4 +1,4 @@
-import Features
+public import Features
 public import Hummingbird
 import NIOCore
 

@@ -1,6 +1,7 @@
-import Features
+public import Features
 public import Hummingbird
 import NIOCore
+import HTTPTypes
 
 /// OGC API - Features (Parts 1, 2 and 3) under `/ogc`. The handlers only translate: the
 /// documents, the query parsing and the SQL live in `Features.OGCFeaturesAPI`.
@@ -46,7 +47,7 @@ public func addOGCFeaturesRoutes<Context: RequestContext>(to router: Router<Cont
 
 /// `http://host[:port]/ogc` as the client reached us (links must be absolute for GDAL and QGIS).
 func baseURL(_ request: Request, _ prefix: String) -> String {
-    let host = request.head.authority ?? request.headers[.host] ?? "localhost"
+    let host = request.head.authority ?? "localhost"
     let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
     return "\(scheme)://\(host)/\(prefix)"
 }
@@ -71,7 +72,7 @@ func ogcResponse(_ r: OGCResponse) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = r.contentType
     if let crs = r.contentCRS { headers[HTTPField.Name("Content-Crs")!] = crs }
-    for l in r.links { headers.append(HTTPField(name: .link, value: l)) }
+    for l in r.links { headers.append(HTTPField(name: HTTPField.Name("Link")!, value: l)) }
     return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: r.body)))
 }
 

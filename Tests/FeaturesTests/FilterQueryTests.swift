@@ -33,7 +33,7 @@ import GRDB
                                             "-sql", "SELECT rowid FROM communes WHERE \(whereClause) ORDER BY rowid"])
         #expect(r.succeeded, "\(r.stderr)")
         // OGR's SQLite dialect numbers GeoJSON features from 0.
-        return r.stdout.split(separator: "\n").dropFirst().compactMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.map { $0 + 1 }
+        return r.stdout.split(separator: "\n").dropFirst().compactMap { Int64($0.trimmingCharacters(in: CharacterSet(charactersIn: "\",\r\n "))) }.map { $0 + 1 }
     }
 
     @Test func equalityAndOrdering() async throws {

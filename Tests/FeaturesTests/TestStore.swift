@@ -26,8 +26,9 @@ final class TestStore: @unchecked Sendable {
         var config = Configuration()
         config.prepareDatabase { db in try TestStore.openSpatiaLite(db) }
         pool = try DatabasePool(path: scratch.path("store.sqlite"), configuration: config)
+        // InitSpatialMetadata opens its own transaction.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "SELECT InitSpatialMetadata(1)") }
         try pool.write { db in
-            try db.execute(sql: "SELECT InitSpatialMetadata(1)")
             try db.execute(sql: """
                 CREATE TABLE datasets (id INTEGER PRIMARY KEY, slug TEXT UNIQUE, title TEXT, description TEXT,
                   licence TEXT, attribution TEXT, current_version_id INTEGER, updated_at TEXT);
