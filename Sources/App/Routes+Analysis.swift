@@ -15,16 +15,16 @@ public func addAnalysisRoutes<Context: RequestContext>(to router: Router<Context
         ("aggregate", api.aggregate),
     ]
     for (path, handler) in routes {
-        group.get(RouterPath(path)) { request, _ in
-            try await ogc { () async throws(FeaturesError) in
+        group.get(RouterPath(path)) { request, context in
+            try await ogc(context.logger) { () async throws(FeaturesError) in
                 try await handler(AnalysisAPI.Input(query: QueryString(request.uri.query), body: nil))
             }
         }
-        group.post(RouterPath(path)) { request, _ in
+        group.post(RouterPath(path)) { request, context in
             // 10 000 points with their brackets fit well within 4 MB.
             var request = request
             let buffer = try await request.collectBody(upTo: 4 * 1024 * 1024)
-            return try await ogc { () async throws(FeaturesError) in
+            return try await ogc(context.logger) { () async throws(FeaturesError) in
                 let body: JSONValue
                 do { body = try JSONValue.parse(buffer.readableBytesView) } catch {
                     throw FeaturesError.invalid("body", "the request body must be a JSON object such as {\"dataset\": \"communes\", \"points\": [[107.59, 16.46]]}")

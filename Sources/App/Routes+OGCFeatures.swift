@@ -2,6 +2,7 @@ public import Features
 public import Hummingbird
 import NIOCore
 import HTTPTypes
+import Logging
 
 /// OGC API - Features (Parts 1, 2 and 3) under `/ogc`. The handlers only translate: the
 /// documents, the query parsing and the SQL live in `Features.OGCFeaturesAPI`.
@@ -13,33 +14,33 @@ public func addOGCFeaturesRoutes<Context: RequestContext>(to router: Router<Cont
         let r = api.landing(base: baseURL(request, prefix), html: wantsHTML(request))
         return ogcResponse(r)
     }
-    group.get("api") { request, _ in
-        try await ogc { () async throws(FeaturesError) in try await api.openAPI(base: baseURL(request, prefix)) }
+    group.get("api") { request, context in
+        try await ogc(context.logger) { () async throws(FeaturesError) in try await api.openAPI(base: baseURL(request, prefix)) }
     }
     group.get("conformance") { request, _ in
         ogcResponse(api.conformance(html: wantsHTML(request)))
     }
-    group.get("collections") { request, _ in
-        try await ogc { () async throws(FeaturesError) in try await api.collections(base: baseURL(request, prefix), html: wantsHTML(request)) }
+    group.get("collections") { request, context in
+        try await ogc(context.logger) { () async throws(FeaturesError) in try await api.collections(base: baseURL(request, prefix), html: wantsHTML(request)) }
     }
     group.get("collections/:collectionId") { request, context in
         let id = try context.parameters.require("collectionId")
-        return try await ogc { () async throws(FeaturesError) in try await api.collection(id, base: baseURL(request, prefix), html: wantsHTML(request)) }
+        return try await ogc(context.logger) { () async throws(FeaturesError) in try await api.collection(id, base: baseURL(request, prefix), html: wantsHTML(request)) }
     }
     group.get("collections/:collectionId/queryables") { request, context in
         let id = try context.parameters.require("collectionId")
-        return try await ogc { () async throws(FeaturesError) in try await api.queryables(id, base: baseURL(request, prefix), html: wantsHTML(request)) }
+        return try await ogc(context.logger) { () async throws(FeaturesError) in try await api.queryables(id, base: baseURL(request, prefix), html: wantsHTML(request)) }
     }
     group.get("collections/:collectionId/items") { request, context in
         let id = try context.parameters.require("collectionId")
-        return try await ogc { () async throws(FeaturesError) in
+        return try await ogc(context.logger) { () async throws(FeaturesError) in
             try await api.items(id, query: QueryString(request.uri.query), base: baseURL(request, prefix), html: wantsHTML(request))
         }
     }
     group.get("collections/:collectionId/items/:featureId") { request, context in
         let id = try context.parameters.require("collectionId")
         let fid = try context.parameters.require("featureId")
-        return try await ogc { () async throws(FeaturesError) in
+        return try await ogc(context.logger) { () async throws(FeaturesError) in
             try await api.item(id, featureID: fid, query: QueryString(request.uri.query), base: baseURL(request, prefix), html: wantsHTML(request))
         }
     }
@@ -60,10 +61,13 @@ func wantsHTML(_ request: Request) -> Bool {
 }
 
 /// Runs an OGC handler, turning `FeaturesError` into an OGC exception response.
-func ogc(_ body: () async throws(FeaturesError) -> OGCResponse) async throws -> Response {
+func ogc(_ logger: Logger, _ body: () async throws(FeaturesError) -> OGCResponse) async throws -> Response {
     do {
         return ogcResponse(try await body())
     } catch {
+        if error.kind == .storeFailure || error.kind == .timeout {
+            logger.error("features query failed", metadata: ["kind": "\(error.kind.rawValue)", "error": "\(error.message)"])
+        }
         return ogcException(error)
     }
 }
