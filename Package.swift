@@ -60,7 +60,13 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .target(name: "Features", dependencies: ["GeoModel", "GeoStore", "ProjKit"], swiftSettings: strict),
+        .target(
+            name: "Features",
+            dependencies: ["GeoModel", "GeoStore", "ProjKit",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .target(
             name: "Portal",
             dependencies: ["GeoStore", "Ingest",
@@ -98,13 +104,21 @@ let package = Package(
         .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore"], swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "GDALKit", "GeoStore"], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
-        .testTarget(name: "FeaturesTests", dependencies: ["TestSupport", "Features", "GeoStore", "Ingest"], swiftSettings: strict),
+        .testTarget(
+            name: "FeaturesTests",
+            dependencies: ["TestSupport", "Features", "GeoStore", "Ingest",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "PortalTests", dependencies: ["TestSupport", "Portal", "GeoStore"], swiftSettings: strict),
         .testTarget(
             name: "AppTests",
             dependencies: [
                 "TestSupport",
-                "App", "GeoStore", "Ingest",
+                "App", "GeoStore", "Ingest", "Features",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -1,6 +1,7 @@
 public import Hummingbird
 public import GeoStore
 public import Tiles
+import Features
 import GeoModel
 import Logging
 import Foundation
@@ -46,5 +47,9 @@ public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequest
     addCatalogueRoutes(to: router, store: store)
     addDownloadRoutes(to: router, store: store)
     addTileRoutes(to: router, tiles: tiles)
+    let catalogue = StoreCatalogue(reader: store.pool)
+    let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
+    addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries))
+    addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
     return router
 }

@@ -1,0 +1,36 @@
+public import Features
+public import Hummingbird
+import NIOCore
+
+/// The analysis API under `/api/analysis`: point-in-area (GET one point, POST a batch of up
+/// to 10 000), within-distance, nearest and aggregate. Answers JSON, or CSV with `format=csv`.
+///
+/// Called from `buildRouter`: `addAnalysisRoutes(to: router, api: analysisAPI)`.
+public func addAnalysisRoutes<Context: RequestContext>(to router: Router<Context>, api: AnalysisAPI, prefix: String = "api/analysis") {
+    let group = router.group(RouterPath(prefix))
+    let routes: [(String, @Sendable (AnalysisAPI.Input) async throws(FeaturesError) -> OGCResponse)] = [
+        ("point-in-area", api.pointInArea),
+        ("within-distance", api.withinDistance),
+        ("nearest", api.nearest),
+        ("aggregate", api.aggregate),
+    ]
+    for (path, handler) in routes {
+        group.get(RouterPath(path)) { request, context in
+            try await ogc(context.logger) { () async throws(FeaturesError) in
+                try await handler(AnalysisAPI.Input(query: QueryString(request.uri.query), body: nil))
+            }
+        }
+        group.post(RouterPath(path)) { request, context in
+            // 10 000 points with their brackets fit well within 4 MB.
+            var request = request
+            let buffer = try await request.collectBody(upTo: 4 * 1024 * 1024)
+            return try await ogc(context.logger) { () async throws(FeaturesError) in
+                let body: JSONValue
+                do { body = try JSONValue.parse(buffer.readableBytesView) } catch {
+                    throw FeaturesError.invalid("body", "the request body must be a JSON object such as {\"dataset\": \"communes\", \"points\": [[107.59, 16.46]]}")
+                }
+                return try await handler(AnalysisAPI.Input(query: QueryString(request.uri.query), body: body))
+            }
+        }
+    }
+}

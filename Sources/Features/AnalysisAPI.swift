@@ -1,0 +1,138 @@
+public import GeoModel
+import Foundation
+
+/// The `/api/analysis` questions, read from a query string or a JSON body and answered as
+/// JSON or CSV. No HTTP here: App passes the query and body and sends the bytes back.
+public struct AnalysisAPI: Sendable {
+    public let catalogue: any CollectionCatalogue
+    public let analysis: Analysis
+
+    public init(catalogue: any CollectionCatalogue, analysis: Analysis) {
+        self.catalogue = catalogue; self.analysis = analysis
+    }
+
+    /// What the caller sent: the query string and, for POST, the JSON body.
+    public struct Input: Sendable {
+        public var query: QueryString
+        public var body: JSONValue?
+        public init(query: QueryString, body: JSONValue?) { self.query = query; self.body = body }
+
+        func string(_ name: String) -> String? { body?[name]?.string ?? query[name] }
+        func number(_ name: String) throws(FeaturesError) -> Double? {
+            if let v = body?[name] {
+                guard let d = v.double else { throw .invalid(name, "\(name) must be a number") }
+                return d
+            }
+            guard let s = query[name] else { return nil }
+            guard let d = Double(s), d.isFinite else { throw .invalid(name, "\(name) must be a number, not '\(s)'") }
+            return d
+        }
+        func require(_ name: String, _ hint: String) throws(FeaturesError) -> String {
+            guard let v = string(name), !v.isEmpty else { throw .invalid(name, "\(name) is required: \(hint)") }
+            return v
+        }
+    }
+
+    func dataset(_ input: Input, _ name: String = "dataset") async throws(FeaturesError) -> FeatureCollectionInfo {
+        let id = try input.require(name, "the slug of a published dataset, as listed at /ogc/collections")
+        do { return try await catalogue.collection(id) } catch {
+            throw .invalid(name, "there is no published dataset '\(id)'; the list is at /ogc/collections")
+        }
+    }
+
+    static func csvWanted(_ input: Input) throws(FeaturesError) -> Bool {
+        switch (input.string("format") ?? "json").lowercased() {
+        case "json", "geojson": return false
+        case "csv": return true
+        case let f: throw .invalid("format", "format is json or csv, not '\(f)'")
+        }
+    }
+
+    static func answer(_ bytes: [UInt8], csv: Bool) -> OGCResponse {
+        OGCResponse(body: bytes, contentType: csv ? "text/csv; charset=utf-8" : "application/json", contentCRS: nil, links: [])
+    }
+
+    func point(_ input: Input) throws(FeaturesError) -> Position {
+        guard let lon = try input.number("lon"), let lat = try input.number("lat") else {
+            throw .invalid("lon", "give the point as lon and lat in WGS 84 degrees, e.g. lon=107.59&lat=16.46")
+        }
+        guard abs(lon) <= 180, abs(lat) <= 90 else { throw .invalid("lat", "lon must be within ±180 and lat within ±90; got \(lon), \(lat)") }
+        return Position(lon, lat)
+    }
+
+    // MARK: Questions
+
+    /// Which areas of `dataset` contain the point (`lon`, `lat`) or each of `points` (JSON body).
+    public func pointInArea(_ input: Input) async throws(FeaturesError) -> OGCResponse {
+        let c = try await dataset(input)
+        let csv = try Self.csvWanted(input)
+        var points: [Position]
+        let single: Bool
+        if let list = input.body?["points"] {
+            guard let arr = list.array else { throw .invalid("points", "points is an array of [lon, lat] pairs") }
+            points = []
+            points.reserveCapacity(arr.count)
+            for (i, p) in arr.enumerated() {
+                guard let xy = p.array, xy.count >= 2, let x = xy[0].double, let y = xy[1].double else {
+                    throw .invalid("points", "point \(i) is not a [lon, lat] pair")
+                }
+                points.append(Position(x, y))
+            }
+            guard !points.isEmpty else { throw .invalid("points", "points is empty") }
+            single = false
+        } else {
+            points = [try point(input)]
+            single = true
+        }
+        let matches = try await analysis.areasContaining(points, in: c)
+        if single, matches[0].isEmpty {
+            throw .invalid("lon", "the point (\(points[0].x), \(points[0].y)) lies in no area of '\(c.id)'; check the order (lon first, then lat) and that it is inside the dataset's extent")
+        }
+        let fields = c.table.fields
+        return Self.answer(csv ? AnalysisOutput.areasCSV(points: points, matches: matches, fields: fields)
+                               : AnalysisOutput.areasJSON(dataset: c.id, points: points, matches: matches, fields: fields), csv: csv)
+    }
+
+    /// Features of `dataset` within `distance` metres of a point or a GeoJSON `geometry`.
+    public func withinDistance(_ input: Input) async throws(FeaturesError) -> OGCResponse {
+        let c = try await dataset(input)
+        let csv = try Self.csvWanted(input)
+        guard let d = try input.number("distance") else { throw .invalid("distance", "distance is required, in metres") }
+        let g: Geometry
+        if let gj = input.body?["geometry"] {
+            do { g = try CQL2JSON.geoJSONGeometry(gj, path: "geometry") } catch { throw .invalid("geometry", error.message) }
+        } else {
+            g = .point(try point(input))
+        }
+        let limit = Int(input.string("limit") ?? "") ?? 10_000
+        let matches = try await analysis.withinDistance(of: g, metres: d, in: c, limit: max(1, min(limit, 10_000)))
+        return Self.answer(csv ? AnalysisOutput.matchesCSV(matches: matches, fields: c.table.fields)
+                               : AnalysisOutput.matchesJSON(dataset: c.id, matches: matches, fields: c.table.fields), csv: csv)
+    }
+
+    /// The `k` features of `dataset` nearest to the point.
+    public func nearest(_ input: Input) async throws(FeaturesError) -> OGCResponse {
+        let c = try await dataset(input)
+        let csv = try Self.csvWanted(input)
+        let p = try point(input)
+        let kText = input.string("k") ?? (input.body?["k"]?.double).map { String(Int($0)) } ?? "1"
+        guard let k = Int(kText) else { throw .invalid("k", "k must be a whole number, not '\(kText)'") }
+        let matches = try await analysis.nearest(to: p, k: k, in: c)
+        return Self.answer(csv ? AnalysisOutput.matchesCSV(matches: matches, fields: c.table.fields)
+                               : AnalysisOutput.matchesJSON(dataset: c.id, matches: matches, fields: c.table.fields), csv: csv)
+    }
+
+    /// Count (and sum/avg/min/max of `field`) of `dataset`'s features in each polygon of `areas`.
+    public func aggregate(_ input: Input) async throws(FeaturesError) -> OGCResponse {
+        let counted = try await dataset(input)
+        let areas = try await dataset(input, "areas")
+        let csv = try Self.csvWanted(input)
+        let field = input.string("field")
+        let figures = try await analysis.aggregate(counted, field: field, per: areas, includeGeometry: !csv)
+        if csv {
+            return Self.answer(AnalysisOutput.aggregateCSV(figures, fields: areas.table.fields, withStats: field != nil, field: field), csv: true)
+        }
+        return OGCResponse(body: AnalysisOutput.aggregateGeoJSON(figures, fields: areas.table.fields, withStats: field != nil, field: field),
+                           contentType: "application/geo+json", contentCRS: nil, links: [])
+    }
+}

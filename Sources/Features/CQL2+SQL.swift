@@ -1,0 +1,205 @@
+public import GeoModel
+
+/// Turns a CQL2 tree into a parameterised SQLite/SpatiaLite condition on one feature table
+/// (aliased `t`). Spatial predicates read the R*Tree first and run the exact GEOS predicate
+/// only on its candidates; property names are checked against the table's fields.
+public struct CQL2Compiler: Sendable {
+    public var table: FeatureTable
+    public var alias: String
+
+    public init(table: FeatureTable, alias: String = "t") { self.table = table; self.alias = alias }
+
+    public func compile(_ e: CQL2Expression) throws(FeaturesError) -> SQLFragment {
+        var args: [SQLValue] = []
+        let sql = try expression(e, &args)
+        return SQLFragment(sql, args)
+    }
+
+    private func expression(_ e: CQL2Expression, _ args: inout [SQLValue]) throws(FeaturesError) -> String {
+        switch e {
+        case .and(let es):
+            var parts: [String] = []
+            for x in es { parts.append("(\(try expression(x, &args)))") }
+            return parts.joined(separator: " AND ")
+        case .or(let es):
+            var parts: [String] = []
+            for x in es { parts.append("(\(try expression(x, &args)))") }
+            return parts.joined(separator: " OR ")
+        case .not(let x):
+            // CQL2 is two-valued here: NOT of an unknown (NULL) comparison is false, not unknown.
+            return "NOT coalesce((\(try expression(x, &args))), 0)"
+        case .literal(let b):
+            return b ? "1" : "0"
+        case .comparison(let op, let a, let b):
+            let field = fieldOf(a) ?? fieldOf(b)
+            let l = try scalar(a, against: field, &args)
+            let r = try scalar(b, against: field, &args)
+            return "\(l) \(op.rawValue) \(r)"
+        case .like(let a, let pattern):
+            guard case .string(let p) = pattern else {
+                throw .invalid("filter", "the pattern of LIKE must be a text literal such as 'Phú%'")
+            }
+            let l = try scalar(a, against: nil, &args)
+            args.append(.text(Self.globPattern(fromLike: p)))
+            // GLOB, not SQLite's LIKE: CQL2's LIKE is case-sensitive, SQLite's is not.
+            return "\(l) GLOB ?"
+        case .between(let a, let lo, let hi):
+            let field = fieldOf(a)
+            let v = try scalar(a, against: field, &args)
+            let l = try scalar(lo, against: field, &args)
+            let h = try scalar(hi, against: field, &args)
+            return "\(v) BETWEEN \(l) AND \(h)"
+        case .inList(let a, let list):
+            let field = fieldOf(a)
+            let v = try scalar(a, against: field, &args)
+            var items: [String] = []
+            for x in list { items.append(try scalar(x, against: field, &args)) }
+            return "\(v) IN (\(items.joined(separator: ", ")))"
+        case .isNull(let a):
+            return "\(try scalar(a, against: nil, &args)) IS NULL"
+        case .spatial(let op, let a, let b):
+            return try spatial(op, a, b, &args)
+        }
+    }
+
+    private func fieldOf(_ s: CQL2Scalar) -> FieldDefinition? {
+        if case .property(let n) = s { table.field(named: n) } else { nil }
+    }
+
+    private func unknownProperty(_ name: String) -> FeaturesError {
+        .invalid("filter", "the filter uses the property '\(name)', which this collection does not have; its queryables are: \(table.queryableNames.joined(separator: ", "))")
+    }
+
+    /// A scalar as SQL: a column, or a placeholder whose value fits the column it is compared with.
+    private func scalar(_ s: CQL2Scalar, against field: FieldDefinition?, _ args: inout [SQLValue]) throws(FeaturesError) -> String {
+        if case .property(let name) = s {
+            guard let f = table.field(named: name) else {
+                if FeatureTable.geometryNames.contains(name) {
+                    throw .invalid("filter", "'\(name)' is the geometry: compare it with a spatial function such as S_INTERSECTS(\(name), BBOX(…))")
+                }
+                throw unknownProperty(name)
+            }
+            return "\(alias).\(quoteIdentifier(f.name))"
+        }
+        args.append(try Self.value(s, for: field))
+        return "?"
+    }
+
+    /// A literal converted to what the field stores, or an error saying how to write it.
+    static func value(_ s: CQL2Scalar, for field: FieldDefinition?) throws(FeaturesError) -> SQLValue {
+        let numeric = field.map { $0.type == .integer || $0.type == .real } ?? false
+        switch s {
+        case .property: fatalError("properties are columns, not values")
+        case .integer(let i):
+            if let f = field, f.type == .text || f.type == .date || f.type == .dateTime {
+                throw .invalid("filter", "'\(f.name)' holds text: write the value in single quotes, '\(i)'")
+            }
+            return .integer(i)
+        case .real(let d):
+            if let f = field, f.type == .text || f.type == .date || f.type == .dateTime {
+                throw .invalid("filter", "'\(f.name)' holds text: write the value in single quotes, '\(d)'")
+            }
+            return .real(d)
+        case .boolean(let b):
+            if let f = field, f.type != .boolean, f.type != .integer {
+                throw .invalid("filter", "'\(f.name)' is not a boolean field; it holds \(f.type.rawValue) values")
+            }
+            return .integer(b ? 1 : 0)
+        case .string(let t):
+            if numeric, let f = field {
+                throw .invalid("filter", "'\(f.name)' is a number: write the value without quotes (\(f.name) = 5000), not '\(t)'")
+            }
+            return .text(t)
+        case .date(let t), .timestamp(let t):
+            if numeric, let f = field { throw .invalid("filter", "'\(f.name)' is a number and cannot be compared with the instant '\(t)'") }
+            return .text(t)
+        }
+    }
+
+    /// CQL2 LIKE (`%`, `_`, `\` escapes) as an SQLite GLOB pattern, which is case-sensitive.
+    static func globPattern(fromLike like: String) -> String {
+        var out = ""
+        var escaped = false
+        for c in like {
+            if escaped { out += globLiteral(c); escaped = false; continue }
+            switch c {
+            case "\\": escaped = true
+            case "%": out += "*"
+            case "_": out += "?"
+            default: out += globLiteral(c)
+            }
+        }
+        if escaped { out += globLiteral("\\") }
+        return out
+    }
+
+    private static func globLiteral(_ c: Character) -> String {
+        switch c {
+        case "*", "?", "[": "[\(c)]"
+        default: String(c)
+        }
+    }
+
+    // MARK: Spatial predicates
+
+    private func isGeometryProperty(_ o: CQL2SpatialOperand) throws(FeaturesError) -> Bool {
+        guard case .property(let n) = o else { return false }
+        guard FeatureTable.geometryNames.contains(n) else {
+            if table.field(named: n) != nil {
+                throw .invalid("filter", "'\(n)' is not a geometry; the spatial functions take 'geometry' or a literal such as POINT(…) or BBOX(…)")
+            }
+            throw unknownProperty(n)
+        }
+        return true
+    }
+
+    private func spatial(_ op: CQL2SpatialOperator, _ a: CQL2SpatialOperand, _ b: CQL2SpatialOperand,
+                         _ args: inout [SQLValue]) throws(FeaturesError) -> String {
+        let aIsColumn = try isGeometryProperty(a), bIsColumn = try isGeometryProperty(b)
+        let column = "\(alias).\(quoteIdentifier(table.geometryColumn))"
+        // Keep the column on the left: S_WITHIN(POINT, geometry) is S_CONTAINS(geometry, POINT).
+        let requested = op
+        let (op, literal): (CQL2SpatialOperator, Geometry?)
+        switch (aIsColumn, bIsColumn) {
+        case (true, true):
+            // A geometry against itself: every relation but disjoint holds for a non-empty geometry.
+            switch requested {
+            case .disjoint, .touches, .crosses, .overlaps: return "0"
+            default: return "\(column) IS NOT NULL"
+            }
+        case (true, false): (op, literal) = (requested, b.literalGeometry)
+        case (false, true): (op, literal) = (requested.converse, a.literalGeometry)
+        case (false, false):
+            args.append(.blob(WKB.encode(a.literalGeometry!)))
+            args.append(.blob(WKB.encode(b.literalGeometry!)))
+            return "\(Self.function(requested))(GeomFromWKB(?, 4326), GeomFromWKB(?, 4326)) = 1"
+        }
+        guard let g = literal, let box = g.boundingBox else {
+            throw .invalid("filter", "the geometry given to \(op.rawValue) is empty")
+        }
+        let candidates = table.indexCandidates(box, alias: alias)
+        let exact = "\(Self.function(op))(\(column), GeomFromWKB(?, 4326)) = 1"
+        if op == .disjoint {
+            // Rows outside the index box are disjoint without a GEOS call.
+            args.append(contentsOf: candidates.arguments)
+            args.append(.blob(WKB.encode(g)))
+            return "\(column) IS NOT NULL AND (NOT (\(candidates.sql)) OR \(exact))"
+        }
+        args.append(contentsOf: candidates.arguments)
+        args.append(.blob(WKB.encode(g)))
+        return "\(candidates.sql) AND \(exact)"
+    }
+
+    static func function(_ op: CQL2SpatialOperator) -> String {
+        switch op {
+        case .intersects: "ST_Intersects"
+        case .disjoint: "ST_Disjoint"
+        case .within: "ST_Within"
+        case .contains: "ST_Contains"
+        case .equals: "ST_Equals"
+        case .touches: "ST_Touches"
+        case .crosses: "ST_Crosses"
+        case .overlaps: "ST_Overlaps"
+        }
+    }
+}

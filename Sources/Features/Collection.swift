@@ -1,0 +1,98 @@
+public import GeoModel
+
+/// One OGC API collection: a published dataset's current version, as the query logic needs it.
+/// App builds these from the store's records once per catalogue change, not per request.
+public struct FeatureCollectionInfo: Sendable {
+    /// The dataset slug: the `{collectionId}` of the routes.
+    public var id: String
+    public var title: String
+    public var description: String?
+    public var table: FeatureTable
+    /// The version's extent in WGS 84, nil when it has no geometry.
+    public var extent: BoundingBox?
+    public var featureCount: Int
+    public var geometryTypes: [String]
+    public var licence: String?
+    public var attribution: String?
+    /// The version id: part of cache keys and ETags (a published version never changes).
+    public var versionID: Int64
+
+    public init(id: String, title: String, description: String? = nil, table: FeatureTable, extent: BoundingBox?,
+                featureCount: Int, geometryTypes: [String] = [], licence: String? = nil, attribution: String? = nil,
+                versionID: Int64) {
+        self.id = id; self.title = title; self.description = description; self.table = table
+        self.extent = extent; self.featureCount = featureCount; self.geometryTypes = geometryTypes
+        self.licence = licence; self.attribution = attribution; self.versionID = versionID
+    }
+
+    /// The field `datetime` filters on: the first date or date-time field, if any.
+    public var temporalField: FieldDefinition? {
+        table.fields.first { $0.type == .date || $0.type == .dateTime }
+    }
+}
+
+/// The query of `/collections/{id}/items`, already checked (App parses the URL into this).
+public struct ItemsQuery: Sendable, Hashable {
+    public static let defaultLimit = 100
+    public static let maximumLimit = 10_000
+
+    /// In WGS 84 lon/lat (a `bbox-crs` box has been converted already).
+    public var bbox: BoundingBox?
+    public var filter: CQL2Expression?
+    /// `property=value` pairs from the query string, compared for equality.
+    public var propertyEquals: [PropertyEquality]
+    public var datetime: DateTimeInterval?
+    public var limit: Int
+    public var offset: Int
+
+    public init(bbox: BoundingBox? = nil, filter: CQL2Expression? = nil, propertyEquals: [PropertyEquality] = [],
+                datetime: DateTimeInterval? = nil, limit: Int = ItemsQuery.defaultLimit, offset: Int = 0) {
+        self.bbox = bbox; self.filter = filter; self.propertyEquals = propertyEquals
+        self.datetime = datetime; self.limit = limit; self.offset = offset
+    }
+}
+
+public struct PropertyEquality: Sendable, Hashable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) { self.name = name; self.value = value }
+}
+
+/// The `datetime` parameter: an instant or an interval with open ends (`..`), ISO 8601 text.
+public struct DateTimeInterval: Sendable, Hashable {
+    public var start: String?
+    public var end: String?
+
+    public init(start: String?, end: String?) { self.start = start; self.end = end }
+
+    /// Parses `2024-01-01`, `2024-01-01/2024-03-31`, `../2024-03-31`, `2024-01-01/..`.
+    public init(parsing text: String) throws(FeaturesError) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        func instant(_ s: String) throws(FeaturesError) -> String? {
+            if s == ".." || s.isEmpty { return nil }
+            guard isISODate(s) || isISOTimestamp(s) else {
+                throw .invalid("datetime", "'\(s)' is not an ISO 8601 date or date-time; write 2024-01-15, 2024-01-15T08:00:00Z, or an interval such as 2024-01-01/2024-03-31 (.. for an open end)")
+            }
+            return s
+        }
+        switch parts.count {
+        case 1:
+            guard let v = try instant(parts[0]) else { throw .invalid("datetime", "an instant cannot be '..'") }
+            self.init(start: v, end: v)
+        case 2:
+            let s = try instant(parts[0]), e = try instant(parts[1])
+            if let s, let e, s > e { throw .invalid("datetime", "the interval starts (\(s)) after it ends (\(e))") }
+            self.init(start: s, end: e)
+        default:
+            throw .invalid("datetime", "expected an instant or start/end, not '\(text)'")
+        }
+    }
+}
+
+/// What an items query found: the GeoJSON of the features (a JSON array) and the counts.
+public struct ItemsPage: Sendable {
+    /// `[feature, feature, …]`, ready to place after `"features":`.
+    public var featuresJSON: [UInt8]
+    public var numberReturned: Int
+    public var numberMatched: Int
+}

@@ -1,0 +1,234 @@
+public import GeoModel
+import Foundation
+
+/// Where the collections come from: the store's published datasets, in production.
+public protocol CollectionCatalogue: Sendable {
+    /// The published collections, in a stable order.
+    func collections() async throws(FeaturesError) -> [FeatureCollectionInfo]
+}
+
+extension CollectionCatalogue {
+    public func collection(_ id: String) async throws(FeaturesError) -> FeatureCollectionInfo {
+        guard let c = try await collections().first(where: { $0.id == id }) else {
+            throw FeaturesError(.notFound, "there is no collection '\(id)'; the list is at /collections")
+        }
+        return c
+    }
+}
+
+/// A finished answer of the OGC routes, for App to send as it is.
+public struct OGCResponse: Sendable {
+    public var body: [UInt8]
+    public var contentType: String
+    /// The `Content-Crs` header (`<uri>`), for feature responses.
+    public var contentCRS: String?
+    /// RFC 8288 `Link` header values.
+    public var links: [String]
+}
+
+/// OGC API - Features Parts 1, 2 and 3 over a catalogue, without HTTP: each function takes
+/// the request's base URL and query, and returns the document to send.
+public struct OGCFeaturesAPI: Sendable {
+    public let catalogue: any CollectionCatalogue
+    public let queries: FeatureQueries
+    public let registry: CRSRegistry
+    public var title = "Bando — OGC API - Features"
+    public var description = "Open geospatial data of the province: published datasets as OGC API - Features collections, with CQL2 filtering and VN-2000 coordinates on request."
+
+    public init(catalogue: any CollectionCatalogue, queries: FeatureQueries, registry: CRSRegistry = CRSRegistry()) {
+        self.catalogue = catalogue; self.queries = queries; self.registry = registry
+    }
+
+    public static let conformanceClasses: [String] = [
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+        "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    ] + CQL2Conformance.classes
+
+    // MARK: Documents
+
+    public func landing(base: String, html: Bool) -> OGCResponse {
+        let links: [[String: Any]] = [
+            link(base, "self", html ? "text/html" : "application/json", "This document"),
+            link(base + "?f=\(html ? "json" : "html")", "alternate", html ? "application/json" : "text/html", "This document in \(html ? "JSON" : "HTML")"),
+            link(base + "/api", "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
+            link(base + "/conformance", "conformance", "application/json", "Conformance classes"),
+            link(base + "/conformance", "http://www.opengis.net/def/rel/ogc/1.0/conformance", "application/json", "Conformance classes"),
+            link(base + "/collections", "data", "application/json", "Collections"),
+            link(base + "/collections", "http://www.opengis.net/def/rel/ogc/1.0/data", "application/json", "Collections"),
+        ]
+        let doc: [String: Any] = ["title": title, "description": description, "links": links]
+        return document(doc, html: html, heading: title)
+    }
+
+    public func conformance(html: Bool) -> OGCResponse {
+        document(["conformsTo": Self.conformanceClasses], html: html, heading: "Conformance")
+    }
+
+    public func collections(base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
+        let cs = try await catalogue.collections()
+        let doc: [String: Any] = [
+            "links": [link(base + "/collections", "self", html ? "text/html" : "application/json", "Collections"),
+                      link(base + "/collections?f=\(html ? "json" : "html")", "alternate", html ? "application/json" : "text/html", "Collections")],
+            "collections": cs.map { collectionObject($0, base: base) },
+            "crs": registry.supported,
+        ]
+        return document(doc, html: html, heading: "Collections")
+    }
+
+    public func collection(_ id: String, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
+        let c = try await catalogue.collection(id)
+        return document(collectionObject(c, base: base), html: html, heading: c.title)
+    }
+
+    func collectionObject(_ c: FeatureCollectionInfo, base: String) -> [String: Any] {
+        let url = base + "/collections/" + QueryString.escape(c.id)
+        var o: [String: Any] = [
+            "id": c.id, "title": c.title, "itemType": "feature",
+            "crs": registry.supported, "storageCrs": OutputCRS.crs84URI,
+            "links": [
+                link(url, "self", "application/json", c.title),
+                link(url + "?f=html", "alternate", "text/html", c.title),
+                link(url + "/items", "items", "application/geo+json", "Features of \(c.title)"),
+                link(url + "/items?f=html", "items", "text/html", "Features of \(c.title) (HTML)"),
+                link(url + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables of \(c.title)"),
+            ],
+        ]
+        if let d = c.description { o["description"] = d }
+        if let e = c.extent {
+            o["extent"] = ["spatial": ["bbox": [e.array], "crs": OutputCRS.crs84URI]]
+        }
+        if let l = c.licence { o["license"] = l }
+        if let a = c.attribution { o["attribution"] = a }
+        return o
+    }
+
+    public func queryables(_ id: String, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
+        let c = try await catalogue.collection(id)
+        var props: [String: Any] = ["geometry": ["title": "geometry", "format": "geometry-any",
+                                                 "x-ogc-role": "primary-geometry"]]
+        for f in c.table.fields {
+            var p: [String: Any] = ["title": f.name]
+            switch f.type {
+            case .integer: p["type"] = "integer"
+            case .real: p["type"] = "number"
+            case .boolean: p["type"] = "boolean"
+            case .text: p["type"] = "string"
+            case .date: p["type"] = "string"; p["format"] = "date"
+            case .dateTime: p["type"] = "string"; p["format"] = "date-time"
+            }
+            props[f.name] = p
+        }
+        let doc: [String: Any] = [
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": base + "/collections/" + QueryString.escape(c.id) + "/queryables",
+            "type": "object", "title": c.title, "properties": props, "additionalProperties": false,
+        ]
+        var r = document(doc, html: html, heading: "Queryables of \(c.title)")
+        if !html { r.contentType = "application/schema+json" }
+        return r
+    }
+
+    // MARK: Features
+
+    public func items(_ id: String, query: QueryString, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
+        let c = try await catalogue.collection(id)
+        let (q, crs) = try ItemsQuery.parse(query, collection: c, registry: registry)
+        let page = try await queries.items(c, q, crs: crs)
+        let url = base + "/collections/" + QueryString.escape(c.id) + "/items"
+        var links: [[String: Any]] = [
+            link(url + "?" + query.encoded(replacing: ["f": "json"]), "self", "application/geo+json", "This page"),
+            link(url + "?" + query.encoded(replacing: ["f": "html"]), "alternate", "text/html", "This page in HTML"),
+            link(base + "/collections/" + QueryString.escape(c.id), "collection", "application/json", c.title),
+        ]
+        if q.offset + page.numberReturned < page.numberMatched {
+            links.append(link(url + "?" + query.encoded(replacing: ["f": "json", "offset": String(q.offset + q.limit)]), "next", "application/geo+json", "Next page"))
+        }
+        if q.offset > 0 {
+            links.append(link(url + "?" + query.encoded(replacing: ["f": "json", "offset": String(max(0, q.offset - q.limit))]), "prev", "application/geo+json", "Previous page"))
+        }
+        if html {
+            return OGCResponse(body: OGCHTML.items(c, page: page, links: links), contentType: "text/html; charset=utf-8", contentCRS: "<\(crs.uri)>", links: [])
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(page.featuresJSON.count + 1024)
+        out.append(contentsOf: #"{"type":"FeatureCollection","numberMatched":"#.utf8)
+        out.append(contentsOf: String(page.numberMatched).utf8)
+        out.append(contentsOf: #","numberReturned":"#.utf8)
+        out.append(contentsOf: String(page.numberReturned).utf8)
+        out.append(contentsOf: #","timeStamp":""#.utf8)
+        out.append(contentsOf: Self.timestamp().utf8)
+        out.append(contentsOf: #"","links":"#.utf8)
+        out.append(contentsOf: Self.json(links))
+        out.append(contentsOf: #","features":"#.utf8)
+        out.append(contentsOf: page.featuresJSON)
+        out.append(UInt8(ascii: "}"))
+        return OGCResponse(body: out, contentType: "application/geo+json", contentCRS: "<\(crs.uri)>",
+                           links: links.compactMap(Self.linkHeader))
+    }
+
+    public func item(_ id: String, featureID: String, query: QueryString, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
+        let c = try await catalogue.collection(id)
+        guard let fid = Int64(featureID) else { throw FeaturesError(.notFound, "there is no feature '\(featureID)' in '\(c.id)': feature ids are whole numbers") }
+        for (name, _) in query.pairs where name != "f" && name != "crs" {
+            throw .invalid(name, "unknown parameter '\(name)': a single feature takes only f and crs")
+        }
+        let crs = try registry.resolve(query["crs"] ?? OutputCRS.crs84URI, parameter: "crs")
+        guard var body = try await queries.item(c, fid: fid, crs: crs) else {
+            throw FeaturesError(.notFound, "collection '\(c.id)' has no feature \(fid)")
+        }
+        let url = base + "/collections/" + QueryString.escape(c.id) + "/items/\(fid)"
+        let links = [link(url, "self", "application/geo+json", "This feature"),
+                     link(url + "?f=html", "alternate", "text/html", "This feature in HTML"),
+                     link(base + "/collections/" + QueryString.escape(c.id), "collection", "application/json", c.title)]
+        if html {
+            return OGCResponse(body: OGCHTML.feature(c, json: body, links: links), contentType: "text/html; charset=utf-8", contentCRS: "<\(crs.uri)>", links: [])
+        }
+        // Insert the links before the closing brace of the Feature.
+        body.removeLast()
+        body.append(contentsOf: #","links":"#.utf8)
+        body.append(contentsOf: Self.json(links))
+        body.append(UInt8(ascii: "}"))
+        return OGCResponse(body: body, contentType: "application/geo+json", contentCRS: "<\(crs.uri)>",
+                           links: links.compactMap(Self.linkHeader))
+    }
+
+    // MARK: Helpers
+
+    func link(_ href: String, _ rel: String, _ type: String, _ title: String) -> [String: Any] {
+        ["href": href, "rel": rel, "type": type, "title": title]
+    }
+
+    static func linkHeader(_ l: [String: Any]) -> String? {
+        guard let href = l["href"] as? String, let rel = l["rel"] as? String else { return nil }
+        return "<\(href)>; rel=\"\(rel)\"; type=\"\(l["type"] as? String ?? "")\""
+    }
+
+    static func json(_ value: Any) -> [UInt8] {
+        (try? Array(JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes, .sortedKeys]))) ?? Array("null".utf8)
+    }
+
+    func document(_ doc: [String: Any], html: Bool, heading: String) -> OGCResponse {
+        if html {
+            return OGCResponse(body: OGCHTML.page(heading, doc), contentType: "text/html; charset=utf-8", contentCRS: nil, links: [])
+        }
+        let links = (doc["links"] as? [[String: Any]])?.compactMap(Self.linkHeader) ?? []
+        return OGCResponse(body: Self.json(doc), contentType: "application/json", contentCRS: nil, links: links)
+    }
+
+    static func timestamp() -> String {
+        let f = ISO8601DateFormatter()
+        return f.string(from: Date())
+    }
+
+    /// The OGC exception document for an error (`{"code": …, "description": …}`).
+    public static func exception(_ e: FeaturesError) -> [UInt8] {
+        json(["code": e.kind.rawValue, "description": e.message] as [String: Any])
+    }
+}

@@ -1,0 +1,145 @@
+public import GeoModel
+import Foundation
+
+/// A query string as OGC clients send it: `+` is a space (HTML forms, Python's requests),
+/// `%XX` escapes are decoded, order and repeats are kept.
+public struct QueryString: Sendable, Hashable {
+    public var pairs: [(name: String, value: String)]
+
+    public init(_ raw: String?) {
+        pairs = (raw ?? "").split(separator: "&").map { part in
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                let spaced = s.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(kv[0]), kv.count > 1 ? decode(kv[1]) : "")
+        }
+    }
+
+    public init(pairs: [(String, String)]) { self.pairs = pairs.map { (name: $0.0, value: $0.1) } }
+
+    public subscript(name: String) -> String? { pairs.first { $0.name == name }?.value }
+
+    public static func == (a: QueryString, b: QueryString) -> Bool {
+        a.pairs.map(\.name) == b.pairs.map(\.name) && a.pairs.map(\.value) == b.pairs.map(\.value)
+    }
+    public func hash(into h: inout Hasher) { for p in pairs { h.combine(p.name); h.combine(p.value) } }
+
+    /// The query string again, with `f` and `offset` replaced (for self/next/prev links).
+    func encoded(replacing changes: [String: String?]) -> String {
+        var out: [(String, String)] = pairs.filter { changes[$0.name] == nil }.map { ($0.name, $0.value) }
+        for (k, v) in changes.sorted(by: { $0.key < $1.key }) { if let v = v { out.append((k, v)) } }
+        return out.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
+    }
+
+    static func escape(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~,:/")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}
+
+/// The parameters `/items` understands; any other parameter must be a queryable property.
+let itemsParameters: Set<String> = ["f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "filter", "filter-lang", "filter-crs"]
+
+extension ItemsQuery {
+    /// Reads and checks the query of `/collections/{id}/items`; every mistake is a
+    /// `FeaturesError` naming the parameter and saying what to send instead.
+    public static func parse(_ q: QueryString, collection c: FeatureCollectionInfo, registry: CRSRegistry) throws(FeaturesError) -> (ItemsQuery, OutputCRS) {
+        var query = ItemsQuery()
+        if let l = q["limit"] {
+            guard let n = Int(l), n >= 1 else { throw .invalid("limit", "limit must be a whole number from 1 to \(maximumLimit), not '\(l)'") }
+            guard n <= maximumLimit else { throw .invalid("limit", "limit \(n) is over the maximum of \(maximumLimit); page through the results with the 'next' links instead") }
+            query.limit = n
+        }
+        if let o = q["offset"] {
+            guard let n = Int(o), n >= 0 else { throw .invalid("offset", "offset must be a whole number ≥ 0, not '\(o)'") }
+            query.offset = n
+        }
+        if let b = q["bbox"] {
+            let parts = b.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 4 || parts.count == 6, parts.allSatisfy({ $0?.isFinite == true }) else {
+                throw .invalid("bbox", "bbox must be four numbers 'minLon,minLat,maxLon,maxLat' (or six with heights), not '\(b)'")
+            }
+            let n = parts.map { $0! }
+            var box = n.count == 4 ? BoundingBox(minX: n[0], minY: n[1], maxX: n[2], maxY: n[3])
+                                   : BoundingBox(minX: n[0], minY: n[1], maxX: n[3], maxY: n[4])
+            let bboxCRS = try registry.resolve(q["bbox-crs"] ?? OutputCRS.crs84URI, parameter: "bbox-crs")
+            if bboxCRS.uri == CRSRegistry.epsg4326URI {
+                // EPSG:4326 boxes are latitude first: minLat,minLon,maxLat,maxLon.
+                box = BoundingBox(minX: box.minY, minY: box.minX, maxX: box.maxY, maxY: box.maxX)
+            } else if !bboxCRS.isCRS84 {
+                do { box = try bboxCRS.boxToWGS84(box) } catch {
+                    throw .invalid("bbox", "bbox could not be converted from \(bboxCRS.uri): \(error)")
+                }
+            }
+            guard box.minY <= box.maxY else {
+                throw .invalid("bbox", "bbox has its south edge (\(box.minY)) north of its north edge (\(box.maxY)); the order is minLon,minLat,maxLon,maxLat")
+            }
+            guard box.minX <= box.maxX else {
+                throw .invalid("bbox", "bbox has its west edge (\(box.minX)) east of its east edge (\(box.maxX)); boxes across the antimeridian are not supported")
+            }
+            query.bbox = box
+        } else if q["bbox-crs"] != nil {
+            throw .invalid("bbox-crs", "bbox-crs is only meaningful with bbox")
+        }
+        if let d = q["datetime"] { query.datetime = try DateTimeInterval(parsing: d) }
+        if let f = q["filter"] {
+            let lang = (q["filter-lang"] ?? "cql2-text").lowercased()
+            var expr: CQL2Expression
+            do {
+                switch lang {
+                case "cql2-text": expr = try CQL2Text.parse(f)
+                case "cql2-json": expr = try CQL2JSON.parse(f)
+                default: throw FeaturesError.invalid("filter-lang", "filter-lang must be cql2-text or cql2-json, not '\(lang)'")
+                }
+            } catch let e as CQL2SyntaxError {
+                throw .invalid("filter", e.description)
+            } catch {
+                throw error as! FeaturesError
+            }
+            if let fc = q["filter-crs"] {
+                let crs = try registry.resolve(fc, parameter: "filter-crs")
+                if !crs.isCRS84 {
+                    do { expr = try expr.mapLiteralPositions { try crs.toWGS84($0) } } catch {
+                        throw .invalid("filter-crs", "the filter's geometries could not be converted from \(crs.uri): \(error)")
+                    }
+                }
+            }
+            query.filter = expr
+        } else if q["filter-lang"] != nil || q["filter-crs"] != nil {
+            throw .invalid("filter-lang", "filter-lang and filter-crs are only meaningful with filter")
+        }
+        for (name, value) in q.pairs where !itemsParameters.contains(name) {
+            guard c.table.field(named: name) != nil else {
+                throw .invalid(name, "unknown parameter '\(name)': /items takes \(itemsParameters.sorted().joined(separator: ", ")) and the queryables of '\(c.id)': \(c.table.fields.map(\.name).joined(separator: ", "))")
+            }
+            query.propertyEquals.append(PropertyEquality(name: name, value: value))
+        }
+        let crs = try registry.resolve(q["crs"] ?? OutputCRS.crs84URI, parameter: "crs")
+        return (query, crs)
+    }
+}
+
+extension CQL2Expression {
+    /// The same filter with every literal geometry's positions mapped (for `filter-crs`).
+    func mapLiteralPositions(_ f: (Position) throws -> Position) rethrows -> CQL2Expression {
+        func operand(_ o: CQL2SpatialOperand) throws -> CQL2SpatialOperand {
+            switch o {
+            case .property: return o
+            case .geometry(let g): return .geometry(try g.mapPositions(f))
+            case .bbox:
+                guard let g = o.literalGeometry else { return o }
+                return .geometry(try g.mapPositions(f))
+            }
+        }
+        switch self {
+        case .and(let es): return .and(try es.map { try $0.mapLiteralPositions(f) })
+        case .or(let es): return .or(try es.map { try $0.mapLiteralPositions(f) })
+        case .not(let e): return .not(try e.mapLiteralPositions(f))
+        case .spatial(let op, let a, let b): return .spatial(op, try operand(a), try operand(b))
+        default: return self
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../FeaturesTests/TestStore.swift
