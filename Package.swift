@@ -54,7 +54,8 @@ let package = Package(
         .target(
             name: "Portal",
             dependencies: ["GeoStore", "Ingest",
-                           .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
+                           .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(
