@@ -55,7 +55,9 @@ let package = Package(
             name: "Portal",
             dependencies: ["GeoStore", "Ingest",
                            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
         .target(
@@ -89,7 +91,16 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "GDALKit", "GeoStore"], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
         .testTarget(name: "FeaturesTests", dependencies: ["TestSupport", "Features", "GeoStore", "Ingest"], swiftSettings: strict),
-        .testTarget(name: "PortalTests", dependencies: ["TestSupport", "Portal", "GeoStore"], swiftSettings: strict),
+        .testTarget(
+            name: "PortalTests",
+            dependencies: [
+                "TestSupport", "Portal", "GeoStore", "App",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "AppTests",
             dependencies: [

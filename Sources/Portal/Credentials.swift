@@ -2,7 +2,7 @@
 // values given to the user once and kept only as SHA-256 digests, so a copy of the store does not
 // let anyone sign in. Tokens are high-entropy, so a fast digest is enough for them; passwords are
 // not, so they get bcrypt's deliberate slowness.
-public import Foundation
+import Foundation
 import Crypto
 import HummingbirdBcrypt
 
@@ -11,7 +11,14 @@ public struct PasswordHasher: Sendable {
     public var cost: UInt8
     public static let minimumLength = 10
 
-    public init(cost: UInt8 = 12) { self.cost = max(4, min(cost, 31)) }
+    /// A hash of nothing, checked against when the user name is unknown so that a wrong name
+    /// takes as long to refuse as a wrong password.
+    public let decoy: String
+
+    public init(cost: UInt8 = 12) {
+        self.cost = max(4, min(cost, 31))
+        decoy = Bcrypt.hash(SecretToken.generate(prefix: "").plaintext, cost: self.cost)
+    }
 
     public func hash(_ password: String) throws(PortalError) -> String {
         try Self.checkPolicy(password)

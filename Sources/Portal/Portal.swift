@@ -7,7 +7,7 @@
 //   `FeedbackDeadline`, credentials (`PasswordHasher`, `SecretToken`), `LoginThrottle`,
 //   `RateLimiter`;
 // - `PortalService`, the operations over the store (tables in GeoStore/Store+PortalSchema.swift).
-public import Foundation
+import Foundation
 
 /// Why a portal operation was refused. Each case says what was wrong and what to do, and
 /// `kind` tells the HTTP layer which status it deserves without Portal knowing HTTP.
