@@ -79,9 +79,11 @@ func featureCollection(_ n: Int) -> Data {
 func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) }
 
 @Suite struct PortalHTTPTests {
-    @Test func theWholeJourney() async throws {
+    /// In process, and over a real socket with the same requests.
+    @Test(arguments: ["router", "live"])
+    func theWholeJourney(_ mode: String) async throws {
         let fx = try PortalHTTPFixture()
-        try await fx.app.test(.router) { c in
+        try await fx.app.test(mode == "live" ? .live : .router) { c in
             let admin = try await c.login("admin", "password-admin")
             #expect(try await c.send(.post, "/api/portal/agencies", as: admin, json: #"{"slug":"so-xd","name":"Sở Xây dựng"}"#).status == .created)
             for (u, role) in [("bien-tap", "editor"), ("lanh-dao", "approver")] {
