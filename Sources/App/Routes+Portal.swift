@@ -165,6 +165,34 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
         }
     }
 
+    // MARK: harvesting from the agency's own endpoint
+    api.get("harvest-sources") { req, _ in
+        try await h.run { _ = try h.actor(req); return try h.json(p.harvestSources()) }
+    }
+    api.put("datasets/:dataset/harvest-source") { req, ctx in
+        try await h.run {
+            let a = try h.actor(req)
+            let b = try await h.decode(HarvestSourceBody.self, req, ctx)
+            guard let kind = HarvestKind(rawValue: b.kind) else { throw PortalHTTP.invalid("kind must be geojson or ogcapi-features") }
+            return try h.json(p.setHarvestSource(dataset: ctx.parameters.require("dataset"), url: b.url, kind: kind,
+                                                 intervalSeconds: b.intervalSeconds ?? 86_400, by: a))
+        }
+    }
+    api.post("datasets/:dataset/harvest") { req, ctx in
+        try await h.run {
+            let a = try h.actor(req)
+            let dataset = try ctx.parameters.require("dataset")
+            try p.authorizeUpload(dataset: dataset, by: a)
+            let outcome = await p.harvest(dataset: dataset, fetcher: HarvestFetcher(maxBytes: deps.maxUploadBytes),
+                                          workDirectory: deps.uploadDirectory, ingestDraft: deps.ingestDraft)
+            switch outcome {
+            case .submitted(let n): return try h.json(["outcome": "submitted", "version": String(n)], status: .created)
+            case .unchanged: return try h.json(["outcome": "unchanged"])
+            case .failed(let m): return h.errorResponse(PortalError(.invalid, m)).with(status: .badGateway)
+            }
+        }
+    }
+
     // MARK: audit log and reports
     api.get("audit") { req, _ in
         try await h.run {

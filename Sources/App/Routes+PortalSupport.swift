@@ -182,3 +182,4 @@ struct CatalogueBody: Decodable { var agency: String; var slug: String; var titl
 struct CommentBody: Decodable { var comment: String? }
 struct FeedbackBody: Decodable { var dataset: String?; var category: String; var message: String; var contactEmail: String? }
 struct AnswerBody: Decodable { var answer: String }
+struct HarvestSourceBody: Decodable { var url: String; var kind: String; var intervalSeconds: Int? }

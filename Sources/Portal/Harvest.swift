@@ -175,7 +175,7 @@ extension PortalService {
                 UPDATE harvest_sources SET last_run_at = ?, last_status = ?, last_error = ?,
                     last_checksum = CASE WHEN ? IS NULL THEN last_checksum ELSE ? END
                 WHERE dataset_id = (SELECT id FROM datasets WHERE slug = ?)
-                """, arguments: [started, status, err, err == nil ? sum : nil, sum, dataset])
+                """, arguments: [stamp(started), status, err, err == nil ? sum : nil, sum, dataset])
         }
         return outcome
     }

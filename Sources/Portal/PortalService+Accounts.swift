@@ -93,7 +93,7 @@ extension PortalService {
             try db.execute(sql: """
                 INSERT INTO users (username, display_name, role, agency_id, password_hash, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [username, displayName, role.rawValue, agencyID, hash, t, t])
+                """, arguments: [username, displayName, role.rawValue, agencyID, hash, stamp(t), stamp(t)])
             let id = db.lastInsertedRowID
             try audit(db, actor, "user.create", agencyID: agencyID, detail: "\(username) as \(role.rawValue)")
             return UserInfo(id: id, username: username, displayName: displayName, role: role, agency: agency, disabled: false)
@@ -120,9 +120,9 @@ extension PortalService {
         try Permissions.authorize(actor, .manageUsers)
         try db.write { db in
             let id = try userID(db, username)
-            try db.execute(sql: "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", arguments: [disabled, now(), id])
+            try db.execute(sql: "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", arguments: [disabled, stamp(now()), id])
             if disabled {
-                try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [now(), id])
+                try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [stamp(now()), id])
             }
             try audit(db, actor, disabled ? "user.disable" : "user.enable", detail: username)
         }
@@ -134,8 +134,8 @@ extension PortalService {
         let hash = try hasher.hash(newPassword)
         try db.write { db in
             let id = try userID(db, username)
-            try db.execute(sql: "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", arguments: [hash, now(), id])
-            try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL", arguments: [now(), id])
+            try db.execute(sql: "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", arguments: [hash, stamp(now()), id])
+            try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL", arguments: [stamp(now()), id])
             try audit(db, actor, "user.reset-password", detail: username)
         }
     }
@@ -173,7 +173,7 @@ extension PortalService {
         let user = Self.userInfo(row)
         try db.write { db in
             try db.execute(sql: "INSERT INTO auth_tokens (user_id, kind, digest, created_at, expires_at) VALUES (?, 'session', ?, ?, ?)",
-                           arguments: [user.id, token.digest, now(), expires])
+                           arguments: [user.id, token.digest, stamp(now()), stamp(expires)])
         }
         return SignIn(token: token.plaintext, expiresAt: PortalCalendar.timestamp(expires), user: user)
     }
@@ -197,7 +197,7 @@ extension PortalService {
         }
         if row["kind"] as String == "api" {
             let id: Int64 = row["token_id"]
-            try? db.write { db in try db.execute(sql: "UPDATE auth_tokens SET last_used_at = ? WHERE id = ?", arguments: [t, id]) }
+            try? db.write { db in try db.execute(sql: "UPDATE auth_tokens SET last_used_at = ? WHERE id = ?", arguments: [stamp(t), id]) }
         }
         return Actor(userID: row["id"], username: row["username"], role: Role(rawValue: row["role"]) ?? .editor, agencyID: row["agency_id"])
     }
@@ -205,7 +205,7 @@ extension PortalService {
     public func logout(token: String) throws {
         try db.write { db in
             try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE digest = ? AND revoked_at IS NULL",
-                           arguments: [now(), SecretToken.digest(of: token)])
+                           arguments: [stamp(now()), SecretToken.digest(of: token)])
         }
     }
 
@@ -215,7 +215,7 @@ extension PortalService {
         let t = now()
         let id = try db.write { db in
             try db.execute(sql: "INSERT INTO auth_tokens (user_id, kind, digest, name, created_at) VALUES (?, 'api', ?, ?, ?)",
-                           arguments: [actor.userID, token.digest, name, t])
+                           arguments: [actor.userID, token.digest, name, stamp(t)])
             let id = db.lastInsertedRowID
             try audit(db, actor, "token.create", detail: name)
             return id
@@ -241,7 +241,7 @@ extension PortalService {
             guard owner == actor.userID || actor.role == .administrator else {
                 throw PortalError.forbidden("this token belongs to another user")
             }
-            try db.execute(sql: "UPDATE auth_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", arguments: [now(), id])
+            try db.execute(sql: "UPDATE auth_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", arguments: [stamp(now()), id])
             try audit(db, actor, "token.revoke", detail: String(id))
         }
     }

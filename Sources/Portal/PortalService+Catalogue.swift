@@ -53,15 +53,15 @@ extension PortalService {
             if let owner = r["agency_id"] as Int64?, owner != agencyID {
                 throw PortalError.conflict("the dataset '\(slug)' belongs to another agency")
             }
-            try db.execute(sql: "UPDATE datasets SET agency_id = ?, updated_at = ? WHERE id = ?", arguments: [agencyID, t, datasetID])
+            try db.execute(sql: "UPDATE datasets SET agency_id = ?, updated_at = ? WHERE id = ?", arguments: [agencyID, stamp(t), datasetID])
         } else {
             try db.execute(sql: """
                 INSERT INTO datasets (slug, title, agency_id, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [slug, title, agencyID, description, t, t])
+                """, arguments: [slug, title, agencyID, description, stamp(t), stamp(t)])
             datasetID = db.lastInsertedRowID
         }
         try db.execute(sql: "INSERT INTO catalogue_entries (dataset_id, theme, update_frequency, added_at, added_by) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [datasetID, theme, frequency.rawValue, t, actor.userID == 0 ? nil : actor.userID])
+                       arguments: [datasetID, theme, frequency.rawValue, stamp(t), actor.userID == 0 ? nil : actor.userID])
         try audit(db, actor, "catalogue.add", agencyID: agencyID, dataset: slug, detail: "\(title) (\(frequency.rawValue))")
         return CatalogueEntry(slug: slug, title: title, agency: agency, theme: theme, frequency: frequency,
                               addedAt: PortalCalendar.timestamp(t), currentVersion: nil)
@@ -96,7 +96,7 @@ extension PortalService {
             try db.execute(sql: """
                 INSERT INTO dataset_proposals (agency_id, slug, title, theme, update_frequency, description, proposed_by, proposed_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [agencyID, slug, title, theme, frequency.rawValue, description, actor.userID, now()])
+                """, arguments: [agencyID, slug, title, theme, frequency.rawValue, description, actor.userID, stamp(now())])
             let id = db.lastInsertedRowID
             try audit(db, actor, "catalogue.propose", agencyID: agencyID, dataset: slug, detail: title)
             return DatasetProposal(id: id, agency: agency, slug: slug, title: title, theme: theme, frequency: frequency,
@@ -136,7 +136,7 @@ extension PortalService {
             p.status = accept ? "accepted" : "declined"
             p.decisionComment = comment
             try db.execute(sql: "UPDATE dataset_proposals SET status = ?, decided_by = ?, decided_at = ?, decision_comment = ? WHERE id = ?",
-                           arguments: [p.status, actor.userID == 0 ? nil : actor.userID, now(), comment, id])
+                           arguments: [p.status, actor.userID == 0 ? nil : actor.userID, stamp(now()), comment, id])
             try audit(db, actor, accept ? "proposal.accept" : "proposal.decline", agencyID: r["agency_id"], dataset: p.slug, comment: comment)
             return p
         }

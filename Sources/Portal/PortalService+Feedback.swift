@@ -57,7 +57,7 @@ extension PortalService {
             try db.execute(sql: """
                 INSERT INTO feedback (dataset_id, agency_id, category, message, contact_email, received_at, due_day)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [datasetID, agencyID, s.category.rawValue, s.message, s.contactEmail, received, due])
+                """, arguments: [datasetID, agencyID, s.category.rawValue, s.message, s.contactEmail, stamp(received), due])
             return FeedbackReceipt(id: db.lastInsertedRowID, routedTo: routedTo, dueDay: due)
         }
     }
@@ -72,7 +72,7 @@ extension PortalService {
             try Permissions.authorize(actor, .answerFeedback(agencyID: r["agency_id"]))
             if r["answered_at"] != nil { throw PortalError.conflict("feedback \(id) is already answered") }
             try db.execute(sql: "UPDATE feedback SET answer = ?, answered_at = ?, answered_by = ? WHERE id = ?",
-                           arguments: [answer, now(), actor.userID == 0 ? nil : actor.userID, id])
+                           arguments: [answer, stamp(now()), actor.userID == 0 ? nil : actor.userID, id])
             try audit(db, actor, "feedback.answer", agencyID: r["agency_id"], detail: "feedback \(id)")
         }
         guard let item = try feedbackQueue(by: actor, includeAnswered: true).first(where: { $0.id == id }) else {

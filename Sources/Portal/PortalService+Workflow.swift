@@ -94,8 +94,8 @@ extension PortalService {
             if next == .published {
                 try db.execute(sql: "UPDATE dataset_versions SET status = 'superseded' WHERE dataset_id = ? AND status = 'published' AND id <> ?",
                                arguments: [v.datasetID, v.id])
-                try db.execute(sql: "UPDATE dataset_versions SET status = 'published', published_at = ? WHERE id = ?", arguments: [t, v.id])
-                try db.execute(sql: "UPDATE datasets SET current_version_id = ?, updated_at = ? WHERE id = ?", arguments: [v.id, t, v.datasetID])
+                try db.execute(sql: "UPDATE dataset_versions SET status = 'published', published_at = ? WHERE id = ?", arguments: [stamp(t), v.id])
+                try db.execute(sql: "UPDATE datasets SET current_version_id = ?, updated_at = ? WHERE id = ?", arguments: [v.id, stamp(t), v.datasetID])
             } else {
                 try db.execute(sql: "UPDATE dataset_versions SET status = ? WHERE id = ?", arguments: [next.rawValue, v.id])
             }

@@ -51,7 +51,7 @@ public final class PortalService: Sendable {
             INSERT INTO audit_log (at, user_id, username, role, action, agency_id, dataset_slug, version_id,
                                    version_number, checksum, comment, detail)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [now(), actor.userID == 0 ? nil : actor.userID, actor.username, actor.role.rawValue, action,
+            """, arguments: [stamp(now()), actor.userID == 0 ? nil : actor.userID, actor.username, actor.role.rawValue, action,
                              agencyID, dataset, versionID, versionNumber, checksum, comment, detail])
     }
 
@@ -96,4 +96,15 @@ public final class PortalService: Sendable {
         }
         return DatasetRef(id: r["id"], slug: r["slug"], agencyID: r["agency_id"], currentVersionID: r["current_version_id"])
     }
+}
+
+extension PortalService {
+    /// Timestamps as the store keeps them: ISO 8601 UTC with milliseconds, the same text GeoStore
+    /// writes, so that SQL comparisons and every module's parser agree.
+    public static func stamp(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: d)
+    }
+    func stamp(_ d: Date) -> String { Self.stamp(d) }
 }

@@ -152,6 +152,8 @@ func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: D
                 (.get, "/api/portal/reports/quarterly?quarter=2026Q3", nil, [(.nobody, .unauthorized), (editorA, .forbidden)]),
                 (.post, "/api/portal/tokens", #"{"name":"t"}"#, [(.nobody, .unauthorized)]),
                 (.get, "/api/portal/feedback/queue", nil, [(.nobody, .unauthorized)]),
+                (.put, "/api/portal/datasets/land-use/harvest-source", #"{"url":"http://127.0.0.1:9/x.geojson","kind":"geojson"}"#, [(.nobody, .unauthorized), (editorB, .forbidden), (approverB, .forbidden)]),
+                (.post, "/api/portal/datasets/land-use/harvest", nil, [(.nobody, .unauthorized), (editorB, .forbidden)]),
             ]
             for (method, uri, payload, refusals) in routes {
                 for (who, status) in refusals {

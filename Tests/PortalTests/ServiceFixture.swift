@@ -64,7 +64,7 @@ struct ServiceFixture {
             let id = try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [dataset])!
             let n = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM dataset_versions WHERE dataset_id = ?", arguments: [id]) ?? 0) + 1
             try db.execute(sql: "INSERT INTO dataset_versions (dataset_id, number, status, feature_count, checksum, created_at) VALUES (?, ?, 'draft', ?, ?, ?)",
-                           arguments: [id, n, features, checksum, clock.now])
+                           arguments: [id, n, features, checksum, PortalService.stamp(clock.now)])
             return n
         }
     }
