@@ -31,7 +31,7 @@ let package = Package(
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         // zlib for gzip-compressed tiles; imported by Tiles only.
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBandoZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "GeoModel", swiftSettings: strict),
         .target(name: "VietnameseText", swiftSettings: strict),
@@ -55,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "Tiles",
-            dependencies: ["GeoModel", "GeoStore", "CZlib",
+            dependencies: ["GeoModel", "GeoStore", "CBandoZlib",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
@@ -70,7 +70,10 @@ let package = Package(
         .target(
             name: "Portal",
             dependencies: ["GeoStore", "Ingest",
-                           .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
+                           .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
         .target(
@@ -111,7 +114,16 @@ let package = Package(
                            .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict
         ),
-        .testTarget(name: "PortalTests", dependencies: ["TestSupport", "Portal", "GeoStore"], swiftSettings: strict),
+        .testTarget(
+            name: "PortalTests",
+            dependencies: [
+                "TestSupport", "Portal", "GeoStore", "App",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "AppTests",
             dependencies: [

@@ -2,6 +2,8 @@ public import Hummingbird
 public import GeoStore
 public import Tiles
 import Features
+import Portal
+import Ingest
 import GeoModel
 import Logging
 import Foundation
@@ -51,5 +53,18 @@ public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequest
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
     addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries))
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
+    let portal = PortalService(db: store.pool)
+    addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, ingestDraft: { file, kind, dataset in
+        // Ingest tells formats apart by extension: give the spooled upload the one its content showed.
+        let ext = kind == .zip ? "zip" : "geojson"
+        var path = file.path
+        if !path.lowercased().hasSuffix("." + ext) {
+            path = file.path + "." + ext
+            try FileManager.default.linkItem(atPath: file.path, toPath: path)
+        }
+        defer { if path != file.path { try? FileManager.default.removeItem(atPath: path) } }
+        let (version, _) = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false), into: store)
+        return version.number
+    }))
     return router
 }

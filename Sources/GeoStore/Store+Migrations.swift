@@ -52,6 +52,8 @@ extension Store {
                 CREATE INDEX dataset_versions_by_dataset ON dataset_versions(dataset_id, number);
                 """)
         }
+        // The portal's tables (accounts, catalogue, feedback, audit) come after the catalogue's.
+        PortalSchema.register(in: &m)
         return m
     }
 }

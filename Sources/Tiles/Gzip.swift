@@ -1,4 +1,4 @@
-internal import CZlib
+internal import CBandoZlib
 
 public struct GzipError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String

@@ -6,7 +6,8 @@ struct Bando: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bando",
         abstract: "Bando: open geodata and vector tiles for a province's digital map platform.",
-        subcommands: [ServeCommand.self, IngestCommand.self, DatasetsCommand.self])
+        subcommands: [ServeCommand.self, IngestCommand.self, DatasetsCommand.self, UsersCommand.self,
+                      AgenciesCommand.self, ReportCommand.self])
 }
 
 /// Flags every command shares.

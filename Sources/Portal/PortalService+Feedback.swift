@@ -1,0 +1,155 @@
+// Public feedback: received without an account, routed to the owning agency (requests for new
+// data to the Department), answered within 10 days; answers are public, contact addresses never.
+import Foundation
+import GRDB
+
+public struct FeedbackReceipt: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var routedTo: String
+    public var dueDay: String
+}
+
+/// What everyone sees: no contact address.
+public struct PublicFeedback: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var dataset: String?
+    public var category: FeedbackCategory
+    public var message: String
+    public var receivedAt: String
+    public var answer: String?
+    public var answeredAt: String?
+}
+
+/// What the handling agency sees.
+public struct FeedbackItem: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var dataset: String?
+    public var agency: String?
+    public var category: FeedbackCategory
+    public var message: String
+    public var contactEmail: String?
+    public var receivedAt: String
+    public var dueDay: String
+    public var answer: String?
+    public var answeredAt: String?
+    public var overdue: Bool
+}
+
+extension PortalService {
+    /// `client` is the sender's address, used only for rate limiting (never stored).
+    public func submitFeedback(_ submission: FeedbackSubmission, client: String) throws -> FeedbackReceipt {
+        let s = try submission.validated()
+        try feedbackLimiter.acquire(client, now: now())
+        let received = now()
+        return try db.write { db in
+            var datasetID: Int64? = nil, agencyID: Int64? = nil, routedTo = "the Department of Information and Communications"
+            if let slug = s.datasetSlug {
+                let ref = try self.dataset(db, slug: slug)
+                datasetID = ref.id
+                if s.category != .requestData || ref.agencyID != nil {
+                    agencyID = ref.agencyID
+                    if let a = ref.agencyID, let name = try String.fetchOne(db, sql: "SELECT name FROM agencies WHERE id = ?", arguments: [a]) {
+                        routedTo = name
+                    }
+                }
+            }
+            let due = FeedbackDeadline.dueDay(receivedAt: received)
+            try db.execute(sql: """
+                INSERT INTO feedback (dataset_id, agency_id, category, message, contact_email, received_at, due_day)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [datasetID, agencyID, s.category.rawValue, s.message, s.contactEmail, stamp(received), due])
+            return FeedbackReceipt(id: db.lastInsertedRowID, routedTo: routedTo, dueDay: due)
+        }
+    }
+
+    public func answerFeedback(id: Int64, answer: String, by actor: Actor) throws -> FeedbackItem {
+        let answer = answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !answer.isEmpty else { throw PortalError.invalid("the answer is empty") }
+        try db.write { db in
+            guard let r = try Row.fetchOne(db, sql: "SELECT agency_id, answered_at FROM feedback WHERE id = ?", arguments: [id]) else {
+                throw PortalError.notFound("no feedback \(id)")
+            }
+            try Permissions.authorize(actor, .answerFeedback(agencyID: r["agency_id"]))
+            if r["answered_at"] != nil { throw PortalError.conflict("feedback \(id) is already answered") }
+            try db.execute(sql: "UPDATE feedback SET answer = ?, answered_at = ?, answered_by = ? WHERE id = ?",
+                           arguments: [answer, stamp(now()), actor.userID == 0 ? nil : actor.userID, id])
+            try audit(db, actor, "feedback.answer", agencyID: r["agency_id"], detail: "feedback \(id)")
+        }
+        guard let item = try feedbackQueue(by: actor, includeAnswered: true).first(where: { $0.id == id }) else {
+            throw PortalError.notFound("no feedback \(id)")
+        }
+        return item
+    }
+
+    /// Answered feedback, public, on one dataset or (nil) all.
+    public func publicFeedback(dataset: String?) throws -> [PublicFeedback] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT f.*, d.slug FROM feedback f LEFT JOIN datasets d ON d.id = f.dataset_id
+                WHERE f.answered_at IS NOT NULL AND (? IS NULL OR d.slug = ?) ORDER BY f.id
+                """, arguments: [dataset, dataset]).map { r in
+                PublicFeedback(id: r["id"], dataset: r["slug"], category: FeedbackCategory(rawValue: r["category"]) ?? .quality,
+                               message: r["message"], receivedAt: PortalCalendar.timestamp(r["received_at"] as Date),
+                               answer: r["answer"], answeredAt: (r["answered_at"] as Date?).map(PortalCalendar.timestamp))
+            }
+        }
+    }
+
+    /// The items `actor` handles: an agency's users their agency's, administrators everything.
+    public func feedbackQueue(by actor: Actor, includeAnswered: Bool = false, overdueOnly: Bool = false) throws -> [FeedbackItem] {
+        if let a = actor.agencyID { try Permissions.authorize(actor, .viewFeedbackQueue(agencyID: a)) }
+        else { try Permissions.authorize(actor, .viewFeedbackQueue(agencyID: nil)) }
+        let t = now()
+        return try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT f.*, d.slug, a.slug AS agency_slug FROM feedback f
+                LEFT JOIN datasets d ON d.id = f.dataset_id LEFT JOIN agencies a ON a.id = f.agency_id
+                WHERE (? OR f.agency_id = ?) AND (? OR f.answered_at IS NULL) ORDER BY f.received_at
+                """, arguments: [actor.role == .administrator, actor.agencyID, includeAnswered]).map { r -> FeedbackItem in
+                let received: Date = r["received_at"]
+                let answered: Date? = r["answered_at"]
+                return FeedbackItem(id: r["id"], dataset: r["slug"], agency: r["agency_slug"],
+                                    category: FeedbackCategory(rawValue: r["category"]) ?? .quality, message: r["message"],
+                                    contactEmail: r["contact_email"], receivedAt: PortalCalendar.timestamp(received),
+                                    dueDay: r["due_day"], answer: r["answer"], answeredAt: answered.map(PortalCalendar.timestamp),
+                                    overdue: FeedbackDeadline.isOverdue(receivedAt: received, answeredAt: answered, now: t))
+            }.filter { !overdueOnly || $0.overdue }
+        }
+    }
+
+    // MARK: - Quarterly report
+
+    /// `actor` nil: the command line, which holds the store file anyway.
+    public func quarterlyReport(_ quarter: Quarter, by actor: Actor?) throws -> QuarterlyComplianceReport {
+        if let actor { try Permissions.authorize(actor, .readReports) }
+        let t = now()
+        return try db.read { db in
+            let agencies = try Row.fetchAll(db, sql: "SELECT id, slug, name FROM agencies").map {
+                ComplianceAgency(id: $0["id"], slug: $0["slug"], name: $0["name"])
+            }
+            var datasets: [Int64: ComplianceDataset] = [:]
+            for r in try Row.fetchAll(db, sql: """
+                SELECT d.id, d.slug, d.title, d.agency_id, c.update_frequency, c.added_at
+                FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id WHERE d.agency_id IS NOT NULL
+                """) {
+                datasets[r["id"]] = ComplianceDataset(agencyID: r["agency_id"], datasetSlug: r["slug"], title: r["title"],
+                                                      frequency: UpdateFrequency(rawValue: r["update_frequency"]) ?? .quarterly,
+                                                      addedAt: r["added_at"], publications: [])
+            }
+            // Superseded versions were published too: they count in the quarter they were published.
+            for r in try Row.fetchAll(db, sql: """
+                SELECT dataset_id, number, published_at, feature_count FROM dataset_versions
+                WHERE published_at IS NOT NULL AND status IN ('published', 'superseded')
+                """) {
+                let id: Int64 = r["dataset_id"]
+                datasets[id]?.publications.append(.init(versionNumber: r["number"], publishedAt: r["published_at"],
+                                                        featureCount: r["feature_count"] ?? 0))
+            }
+            let feedback = try Row.fetchAll(db, sql: "SELECT agency_id, received_at, answered_at FROM feedback").map {
+                ComplianceFeedback(agencyID: $0["agency_id"], receivedAt: $0["received_at"], answeredAt: $0["answered_at"])
+            }
+            return ComplianceCalculator.report(quarter: quarter, agencies: agencies, datasets: Array(datasets.values),
+                                               feedback: feedback, now: t)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+// Submit, approve, return: the regulations' review of each dataset update, over the store's
+// `dataset_versions.status`. Approval switches the dataset's current version in the same
+// transaction as the status change and the audit entry, so readers see the old version or the
+// new one, never neither, and no publication happens without its record.
+import Foundation
+import GRDB
+
+public struct VersionSummary: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var dataset: String
+    public var number: Int
+    public var status: VersionStatus
+    public var featureCount: Int?
+    public var checksum: String?
+    public var createdAt: String?
+    public var publishedAt: String?
+    /// The approver's comment when the version was last returned.
+    public var returnComment: String?
+    public var submittedBy: String?
+}
+
+extension PortalService {
+    struct VersionRow {
+        var id: Int64, datasetID: Int64, datasetSlug: String, agencyID: Int64?, number: Int
+        var status: VersionStatus, checksum: String?, currentVersionID: Int64?
+    }
+
+    func versionRow(_ db: Database, dataset: String, number: Int) throws -> VersionRow {
+        guard let r = try Row.fetchOne(db, sql: """
+            SELECT v.id, v.dataset_id, v.number, v.status, v.checksum, d.slug, d.agency_id, d.current_version_id
+            FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.slug = ? AND v.number = ?
+            """, arguments: [dataset, number]) else {
+            throw PortalError.notFound("dataset '\(dataset)' has no version \(number)")
+        }
+        guard let status = VersionStatus(rawValue: r["status"]) else {
+            throw PortalError.conflict("version \(number) of '\(dataset)' has an unknown status '\(r["status"] as String)'")
+        }
+        return VersionRow(id: r["id"], datasetID: r["dataset_id"], datasetSlug: r["slug"], agencyID: r["agency_id"],
+                          number: r["number"], status: status, checksum: r["checksum"], currentVersionID: r["current_version_id"])
+    }
+
+    func owningAgency(_ v: VersionRow) throws -> Int64 {
+        guard let a = v.agencyID else {
+            throw PortalError.conflict("dataset '\(v.datasetSlug)' has no owning agency: an administrator must add it to the catalogue for one")
+        }
+        return a
+    }
+
+    /// Checks, before any file is read, that `actor` may upload a draft of `dataset`.
+    public func authorizeUpload(dataset: String, by actor: Actor) throws {
+        let ref = try db.read { db in try self.dataset(db, slug: dataset) }
+        guard let agency = ref.agencyID else {
+            throw PortalError.conflict("dataset '\(dataset)' has no owning agency: an administrator must add it to the catalogue for one")
+        }
+        try Permissions.authorize(actor, .uploadDraft(agencyID: agency))
+    }
+
+    /// Records that `actor` created draft `number` of `dataset` (the ingest wrote it unpublished).
+    public func recordDraft(dataset: String, number: Int, source: String, by actor: Actor) throws -> VersionSummary {
+        try db.write { db in
+            let v = try versionRow(db, dataset: dataset, number: number)
+            try Permissions.authorize(actor, .uploadDraft(agencyID: try owningAgency(v)))
+            try audit(db, actor, "upload", agencyID: v.agencyID, dataset: dataset, versionID: v.id, versionNumber: number,
+                      checksum: v.checksum, detail: source)
+        }
+        return try version(dataset: dataset, number: number, by: actor)
+    }
+
+    @discardableResult
+    public func submit(dataset: String, number: Int, by actor: Actor) throws -> VersionSummary {
+        try step(.submit, dataset: dataset, number: number, comment: nil, by: actor)
+    }
+
+    @discardableResult
+    public func approve(dataset: String, number: Int, by actor: Actor) throws -> VersionSummary {
+        try step(.approve, dataset: dataset, number: number, comment: nil, by: actor)
+    }
+
+    @discardableResult
+    public func returnToEditor(dataset: String, number: Int, comment: String, by actor: Actor) throws -> VersionSummary {
+        try step(.returnToEditor, dataset: dataset, number: number, comment: comment, by: actor)
+    }
+
+    func step(_ step: WorkflowStep, dataset: String, number: Int, comment: String?, by actor: Actor) throws -> VersionSummary {
+        try db.write { db in
+            let v = try versionRow(db, dataset: dataset, number: number)
+            let agency = try owningAgency(v)
+            let submitter = try Int64.fetchOne(db, sql: """
+                SELECT user_id FROM audit_log WHERE version_id = ? AND action = 'submit' ORDER BY id DESC LIMIT 1
+                """, arguments: [v.id])
+            let next = try VersionWorkflow.apply(step, to: v.status, agencyID: agency, submittedBy: submitter,
+                                                 actor: actor, comment: comment)
+            let t = now()
+            if next == .published {
+                try db.execute(sql: "UPDATE dataset_versions SET status = 'superseded' WHERE dataset_id = ? AND status = 'published' AND id <> ?",
+                               arguments: [v.datasetID, v.id])
+                try db.execute(sql: "UPDATE dataset_versions SET status = 'published', published_at = ? WHERE id = ?", arguments: [stamp(t), v.id])
+                try db.execute(sql: "UPDATE datasets SET current_version_id = ?, updated_at = ? WHERE id = ?", arguments: [v.id, stamp(t), v.datasetID])
+            } else {
+                try db.execute(sql: "UPDATE dataset_versions SET status = ? WHERE id = ?", arguments: [next.rawValue, v.id])
+            }
+            try audit(db, actor, step.auditAction, agencyID: agency, dataset: dataset, versionID: v.id, versionNumber: number,
+                      checksum: v.checksum, comment: comment?.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return try version(dataset: dataset, number: number, by: actor)
+    }
+
+    /// One version with its review state (agency users of the owner and administrators).
+    public func version(dataset: String, number: Int, by actor: Actor) throws -> VersionSummary {
+        guard let v = try versions(dataset: dataset, by: actor).first(where: { $0.number == number }) else {
+            throw PortalError.notFound("dataset '\(dataset)' has no version \(number)")
+        }
+        return v
+    }
+
+    /// Every version of a dataset, newest first, with the approver's last comment on each.
+    public func versions(dataset: String, by actor: Actor) throws -> [VersionSummary] {
+        try db.read { db in
+            let ref = try self.dataset(db, slug: dataset)
+            if let agency = ref.agencyID {
+                try Permissions.authorize(actor, .viewUnpublished(agencyID: agency))
+            } else {
+                try Permissions.authorize(actor, .manageCatalogue)
+            }
+            return try Row.fetchAll(db, sql: """
+                SELECT v.id, v.number, v.status, v.feature_count, v.checksum, v.created_at, v.published_at,
+                  (SELECT comment FROM audit_log l WHERE l.version_id = v.id AND l.action = 'return' ORDER BY l.id DESC LIMIT 1) AS return_comment,
+                  (SELECT username FROM audit_log l WHERE l.version_id = v.id AND l.action = 'submit' ORDER BY l.id DESC LIMIT 1) AS submitted_by
+                FROM dataset_versions v WHERE v.dataset_id = ? ORDER BY v.number DESC
+                """, arguments: [ref.id]).map { r in
+                VersionSummary(id: r["id"], dataset: dataset, number: r["number"],
+                               status: VersionStatus(rawValue: r["status"]) ?? .draft, featureCount: r["feature_count"],
+                               checksum: r["checksum"], createdAt: (r["created_at"] as Date?).map(PortalCalendar.timestamp),
+                               publishedAt: (r["published_at"] as Date?).map(PortalCalendar.timestamp),
+                               returnComment: r["return_comment"], submittedBy: r["submitted_by"])
+            }
+        }
+    }
+}

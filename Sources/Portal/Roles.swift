@@ -1,0 +1,96 @@
+// Who may do what. The regulations give each agency an editor (cán bộ đầu mối) and an approver
+// (lãnh đạo duyệt), and the Department of Information and Communications an administrator who
+// runs agencies, accounts, the catalogue and reports. An agency's users act only on that
+// agency's data; nobody acts on another agency's data, the administrator included.
+
+/// A portal role. One per user.
+public enum Role: String, Sendable, Codable, CaseIterable {
+    case administrator
+    case editor
+    case approver
+
+    /// Whether the role belongs to an agency (editors and approvers) or to the Department.
+    public var belongsToAgency: Bool { self != .administrator }
+}
+
+/// The signed-in user an operation is checked against.
+public struct Actor: Sendable, Equatable, Codable {
+    public var userID: Int64
+    public var username: String
+    public var role: Role
+    /// The agency of an editor or approver; nil for an administrator.
+    public var agencyID: Int64?
+
+    public init(userID: Int64, username: String, role: Role, agencyID: Int64?) {
+        self.userID = userID; self.username = username; self.role = role; self.agencyID = agencyID
+    }
+}
+
+/// An operation to authorise, with the data it is about.
+public enum PortalAction: Sendable, Equatable {
+    case manageAgencies
+    case manageUsers
+    case manageCatalogue
+    case readAuditLog
+    case readReports
+    /// Propose a new dataset for the catalogue on behalf of an agency.
+    case proposeDataset(agencyID: Int64)
+    /// Upload or pull a draft version of one of the agency's datasets.
+    case uploadDraft(agencyID: Int64)
+    /// See the agency's drafts and submissions (they are not public).
+    case viewUnpublished(agencyID: Int64)
+    case submit(agencyID: Int64)
+    /// Approve a submission; `submittedBy` is the user who submitted it.
+    case approve(agencyID: Int64, submittedBy: Int64?)
+    case returnToEditor(agencyID: Int64)
+    /// Answer feedback routed to an agency, or to the Department when `agencyID` is nil.
+    case answerFeedback(agencyID: Int64?)
+    case viewFeedbackQueue(agencyID: Int64?)
+    case manageHarvestSource(agencyID: Int64)
+}
+
+public enum Permissions {
+    /// Throws `.forbidden` with the reason when `actor` may not perform `action`.
+    public static func authorize(_ actor: Actor, _ action: PortalAction) throws(PortalError) {
+        switch action {
+        case .manageAgencies, .manageUsers, .manageCatalogue, .readAuditLog, .readReports:
+            guard actor.role == .administrator else {
+                throw .forbidden("only an administrator of the Department may do this; \(actor.username) is an agency \(actor.role.rawValue)")
+            }
+        case .proposeDataset(let agency), .uploadDraft(let agency), .submit(let agency),
+             .manageHarvestSource(let agency):
+            try requireOwnAgency(actor, agency, roles: [.editor, .approver])
+        case .viewUnpublished(let agency):
+            if actor.role == .administrator { return }
+            try requireOwnAgency(actor, agency, roles: [.editor, .approver])
+        case .approve(let agency, let submittedBy):
+            try requireOwnAgency(actor, agency, roles: [.approver])
+            if let submittedBy, submittedBy == actor.userID {
+                throw .forbidden("\(actor.username) submitted this version and cannot also approve it: another approver of the agency must review it")
+            }
+        case .returnToEditor(let agency):
+            try requireOwnAgency(actor, agency, roles: [.approver])
+        case .answerFeedback(let agency), .viewFeedbackQueue(let agency):
+            if let agency {
+                if actor.role == .administrator, case .viewFeedbackQueue = action { return }
+                try requireOwnAgency(actor, agency, roles: [.editor, .approver])
+            } else if actor.role != .administrator {
+                throw .forbidden("requests for new data are answered by the Department's administrators")
+            }
+        }
+    }
+
+    public static func allows(_ actor: Actor, _ action: PortalAction) -> Bool {
+        do { try authorize(actor, action); return true } catch { return false }
+    }
+
+    private static func requireOwnAgency(_ actor: Actor, _ agency: Int64, roles: Set<Role>) throws(PortalError) {
+        guard roles.contains(actor.role) else {
+            let names = roles.map(\.rawValue).sorted().joined(separator: " or ")
+            throw .forbidden("this needs an agency \(names); \(actor.username) is \(actor.role == .administrator ? "an administrator" : "an \(actor.role.rawValue)")")
+        }
+        guard actor.agencyID == agency else {
+            throw .forbidden("\(actor.username) acts only on their own agency's datasets, and this one belongs to another agency")
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+import GRDB
+@testable import Portal
+
+@Suite struct ServiceWorkflowTests {
+    @Test func editorSubmitsApproverReturnsThenApproves() throws {
+        let f = try ServiceFixture()
+        let p = f.portal
+        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Hiện trạng sử dụng đất", theme: "environment", by: f.admin)
+        let n = try f.ingestDraft("land-use", checksum: "sha256:aaa")
+        _ = try p.recordDraft(dataset: "land-use", number: n, source: "land-use.zip", by: f.editorA)
+        try p.submit(dataset: "land-use", number: n, by: f.editorA)
+        let returned = try p.returnToEditor(dataset: "land-use", number: n, comment: "Thiếu cột mã xã", by: f.approverA)
+        #expect(returned.status == .returned)
+        // The editor sees the comment on the version.
+        #expect(try p.version(dataset: "land-use", number: n, by: f.editorA).returnComment == "Thiếu cột mã xã")
+        try p.submit(dataset: "land-use", number: n, by: f.editorA)
+        let published = try p.approve(dataset: "land-use", number: n, by: f.approverA)
+        #expect(published.status == .published && published.publishedAt != nil)
+        #expect(try p.catalogue().first?.currentVersion == n)
+
+        // A second version supersedes the first when approved.
+        let n2 = try f.ingestDraft("land-use", checksum: "sha256:bbb")
+        try p.submit(dataset: "land-use", number: n2, by: f.editorA)
+        try p.approve(dataset: "land-use", number: n2, by: f.approverA2)
+        let versions = try p.versions(dataset: "land-use", by: f.editorA)
+        #expect(versions.map(\.status) == [.published, .superseded])
+        #expect(try p.catalogue().first?.currentVersion == n2)
+
+        let log = try p.auditLog(by: f.admin, dataset: "land-use")
+        #expect(log.map(\.action) == ["catalogue.add", "upload", "submit", "return", "submit", "approve", "submit", "approve"])
+        #expect(log[3].username == "leader-tnmt" && log[3].role == "approver" && log[3].comment == "Thiếu cột mã xã")
+        #expect(log[5].checksum == "sha256:aaa" && log[5].versionNumber == n)
+        let csv = PortalService.auditCSV(log)
+        #expect(csv.split(separator: "\n").count == log.count + 1)
+        #expect(csv.contains(",approve,so-tnmt,land-use,1,sha256:aaa,"))
+    }
+
+    @Test func nobodyActsOnAnotherAgencysDataOrOutsideTheirRole() throws {
+        let f = try ServiceFixture()
+        let p = f.portal
+        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
+        let n = try f.ingestDraft("land-use")
+        func refused(_ kind: PortalError.Kind, _ body: () throws -> Void) {
+            do { try body(); Issue.record("allowed") } catch let e as PortalError { #expect(e.kind == kind, "\(e.message)") } catch { Issue.record("\(error)") }
+        }
+        refused(.forbidden) { try p.submit(dataset: "land-use", number: n, by: f.editorB) }
+        refused(.forbidden) { try p.submit(dataset: "land-use", number: n, by: f.admin) }
+        refused(.forbidden) { try p.authorizeUpload(dataset: "land-use", by: f.editorB) }
+        try p.authorizeUpload(dataset: "land-use", by: f.editorA)
+        refused(.conflict) { try p.approve(dataset: "land-use", number: n, by: f.approverA) } // still a draft
+        try p.submit(dataset: "land-use", number: n, by: f.editorA)
+        refused(.forbidden) { try p.approve(dataset: "land-use", number: n, by: f.editorA) }
+        refused(.forbidden) { try p.approve(dataset: "land-use", number: n, by: f.approverB) }
+        refused(.forbidden) { try p.returnToEditor(dataset: "land-use", number: n, comment: "no", by: f.approverB) }
+        refused(.forbidden) { _ = try p.versions(dataset: "land-use", by: f.editorB) }
+        refused(.forbidden) { try p.createAgency(slug: "x", name: "X", by: f.approverA) }
+        refused(.forbidden) { try p.createUser(username: "mallory", password: "0123456789ab", role: .approver, agency: "so-tnmt", by: f.editorA) }
+        refused(.forbidden) { _ = try p.auditLog(by: f.approverA) }
+        refused(.forbidden) { _ = try p.quarterlyReport(try Quarter(parsing: "2026Q3"), by: f.editorA) }
+        refused(.notFound) { try p.submit(dataset: "land-use", number: 99, by: f.editorA) }
+        // Nothing was published by any refused attempt.
+        #expect(try p.catalogue().first?.currentVersion == nil)
+        #expect(try p.versions(dataset: "land-use", by: f.admin).first?.status == .submitted)
+    }
+
+    @Test func anApproverWhoSubmittedCannotApproveTheirOwnSubmission() throws {
+        let f = try ServiceFixture()
+        try f.portal.addToCatalogue(agency: "so-tnmt", slug: "parks", title: "Parks", by: f.admin)
+        let n = try f.ingestDraft("parks")
+        try f.portal.submit(dataset: "parks", number: n, by: f.approverA)
+        #expect(throws: PortalError.self) { try f.portal.approve(dataset: "parks", number: n, by: f.approverA) }
+        try f.portal.approve(dataset: "parks", number: n, by: f.approverA2)
+    }
+
+    @Test func proposalsEnterTheCatalogueOnlyWhenAccepted() throws {
+        let f = try ServiceFixture()
+        let p = f.portal
+        let good = try p.propose(agency: "so-tnmt", slug: "wells", title: "Giếng khoan", by: f.editorA)
+        let bad = try p.propose(agency: "so-tnmt", slug: "rumours", title: "Tin đồn", by: f.editorA)
+        #expect(throws: PortalError.self) { try p.propose(agency: "so-gtvt", slug: "roads", title: "Roads", by: f.editorA) }
+        #expect(try p.proposals(by: f.editorB).isEmpty)
+        #expect(throws: PortalError.self) { try p.decideProposal(id: good.id, accept: true, comment: nil, by: f.approverA) }
+        _ = try p.decideProposal(id: good.id, accept: true, comment: nil, by: f.admin)
+        _ = try p.decideProposal(id: bad.id, accept: false, comment: "not open data", by: f.admin)
+        #expect(try p.catalogue().map(\.slug) == ["wells"])
+        #expect(throws: PortalError.self) { try p.decideProposal(id: bad.id, accept: true, comment: nil, by: f.admin) }
+    }
+}
+
+@Suite struct ServiceAccountTests {
+    @Test func signInSessionsTokensAndDisabling() throws {
+        let f = try ServiceFixture()
+        let p = f.portal
+        #expect(throws: PortalError.self) { try p.login(username: "editor-tnmt", password: "wrong-password", client: "c1") }
+        #expect(throws: PortalError.self) { try p.login(username: "nobody", password: "whatever-it-is", client: "c1") }
+        let s = try p.login(username: "EDITOR-tnmt", password: "password-editor-tnmt", client: "c1")
+        #expect(try p.authenticate(token: s.token).username == "editor-tnmt")
+        let (token, info) = try p.createAPIToken(name: "nightly upload", for: f.editorA)
+        #expect(try p.authenticate(token: token).role == .editor)
+        #expect(try p.apiTokens(for: f.editorA).first?.lastUsedAt != nil)
+        #expect(throws: PortalError.self) { try p.revokeAPIToken(id: info.id, by: f.editorB) }
+        try p.revokeAPIToken(id: info.id, by: f.editorA)
+        #expect(throws: PortalError.self) { try p.authenticate(token: token) }
+        try p.logout(token: s.token)
+        #expect(throws: PortalError.self) { try p.authenticate(token: s.token) }
+
+        // Sessions expire.
+        let s2 = try p.login(username: "editor-tnmt", password: "password-editor-tnmt", client: "c1")
+        f.clock.advance(days: 1)
+        #expect(throws: PortalError.self) { try p.authenticate(token: s2.token) }
+
+        // Disabling ends sessions and refuses sign-in; a reset password replaces the old one.
+        let s3 = try p.login(username: "editor-gtvt", password: "password-editor-gtvt", client: "c2")
+        try p.setDisabled(username: "editor-gtvt", true, by: f.admin)
+        #expect(throws: PortalError.self) { try p.authenticate(token: s3.token) }
+        #expect(throws: PortalError.self) { try p.login(username: "editor-gtvt", password: "password-editor-gtvt", client: "c2") }
+        try p.setDisabled(username: "editor-gtvt", false, by: f.admin)
+        try p.resetPassword(username: "editor-gtvt", newPassword: "a brand new secret", by: f.admin)
+        #expect(throws: PortalError.self) { try p.login(username: "editor-gtvt", password: "password-editor-gtvt", client: "c3") }
+        _ = try p.login(username: "editor-gtvt", password: "a brand new secret", client: "c3")
+        // Nothing stores a secret in clear.
+        let stored = try f.db.read { db in try String.fetchAll(db, sql: "SELECT password_hash FROM users UNION ALL SELECT digest FROM auth_tokens") }
+        #expect(!stored.contains { $0.contains("password-") || $0.contains("bando_") })
+    }
+
+    @Test func repeatedWrongPasswordsAreSlowedDown() throws {
+        let f = try ServiceFixture()
+        for _ in 0..<5 { _ = try? f.portal.login(username: "approver", password: "guess-guess", client: "10.1.1.1") }
+        _ = try? f.portal.login(username: "leader-tnmt", password: "guess-guess", client: "10.1.1.1")
+        do {
+            _ = try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "10.1.1.1")
+            Issue.record("the sixth attempt from one address was not slowed down")
+        } catch let e as PortalError { #expect(e.kind == .tooManyAttempts && e.retryAfter != nil) }
+        // Once the wait is over, the right password works.
+        f.clock.set(f.clock.now.addingTimeInterval(5))
+        _ = try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "10.1.1.1")
+    }
+}
+
+@Suite struct ServiceFeedbackAndReportTests {
+    @Test func feedbackIsRoutedAnsweredAndPublishedWithoutTheEmail() throws {
+        let f = try ServiceFixture(at: vn(2026, 7, 25, 10))
+        let p = f.portal
+        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
+        let r = try p.submitFeedback(.init(datasetSlug: "land-use", category: .quality, message: "Sai ranh giới xã", contactEmail: "dan@example.vn"), client: "1.2.3.4")
+        #expect(r.dueDay == "2026-08-04" && r.routedTo == "Sở Tài nguyên và Môi trường")
+        let req = try p.submitFeedback(.init(datasetSlug: nil, category: .requestData, message: "Xin dữ liệu trường học", contactEmail: nil), client: "1.2.3.5")
+        #expect(req.routedTo.contains("Department"))
+        #expect(try p.feedbackQueue(by: f.editorA).map(\.id) == [r.id])
+        #expect(try p.feedbackQueue(by: f.editorB).isEmpty)
+        #expect(try p.feedbackQueue(by: f.admin).count == 2)
+        #expect(throws: PortalError.self) { try p.answerFeedback(id: r.id, answer: "ok", by: f.editorB) }
+        #expect(throws: PortalError.self) { try p.answerFeedback(id: req.id, answer: "ok", by: f.editorA) }
+        #expect(try p.publicFeedback(dataset: "land-use").isEmpty)
+        f.clock.set(vn(2026, 8, 5, 8))
+        #expect(try p.feedbackQueue(by: f.admin, overdueOnly: true).count == 2)
+        let answered = try p.answerFeedback(id: r.id, answer: "Đã sửa", by: f.editorA)
+        #expect(answered.overdue) // answered a day late
+        let pub = try p.publicFeedback(dataset: "land-use")
+        #expect(pub.map(\.answer) == ["Đã sửa"])
+        let json = String(decoding: try JSONEncoder().encode(pub), as: UTF8.self)
+        #expect(!json.contains("dan@example.vn"))
+        #expect(throws: PortalError.self) { try p.submitFeedback(.init(datasetSlug: "nope", category: .quality, message: "x", contactEmail: nil), client: "9") }
+    }
+
+    @Test func feedbackIsRateLimitedPerAddress() throws {
+        let f = try ServiceFixture()
+        for i in 0..<5 { _ = try f.portal.submitFeedback(.init(datasetSlug: nil, category: .requestData, message: "m\(i)", contactEmail: nil), client: "5.5.5.5") }
+        do {
+            _ = try f.portal.submitFeedback(.init(datasetSlug: nil, category: .requestData, message: "m6", contactEmail: nil), client: "5.5.5.5")
+            Issue.record("not limited")
+        } catch let e as PortalError { #expect(e.kind == .tooManyAttempts) }
+        _ = try f.portal.submitFeedback(.init(datasetSlug: nil, category: .requestData, message: "other", contactEmail: nil), client: "6.6.6.6")
+    }
+
+    @Test func quarterlyReportFromTheStore() throws {
+        let f = try ServiceFixture(at: vn(2026, 6, 20))
+        let p = f.portal
+        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
+        try p.addToCatalogue(agency: "so-tnmt", slug: "wells", title: "Wells", by: f.admin)
+        try p.addToCatalogue(agency: "so-gtvt", slug: "roads", title: "Roads", by: f.admin)
+        func publish(_ d: String, at date: Date, features: Int) throws {
+            f.clock.set(date)
+            let n = try f.ingestDraft(d, features: features)
+            try p.submit(dataset: d, number: n, by: d == "roads" ? f.editorB : f.editorA)
+            try p.approve(dataset: d, number: n, by: d == "roads" ? f.approverB : f.approverA)
+        }
+        try publish("land-use", at: vn(2026, 7, 15, 23, 0), features: 120)   // on the deadline day, late evening in Huế
+        try publish("roads", at: vn(2026, 7, 16, 8, 0), features: 40)        // a day late
+        try publish("roads", at: vn(2026, 8, 1), features: 42)
+        f.clock.set(vn(2026, 10, 2))
+        let r = try p.quarterlyReport(try Quarter(parsing: "2026Q3"), by: f.admin)
+        let tnmt = try #require(r.agencies.first { $0.slug == "so-tnmt" })
+        #expect(tnmt.datasets.map(\.status) == [.onTime, .missing])
+        #expect(tnmt.totals.featuresPublished == 120)
+        let gtvt = try #require(r.agencies.first { $0.slug == "so-gtvt" })
+        #expect(gtvt.datasets.first?.status == .late && gtvt.datasets.first?.versionsPublished == 2)
+        #expect(gtvt.totals.featuresPublished == 42)
+        // On 2 Oct nothing is published for Q4 yet: all three are due by 15 Oct.
+        #expect(r.dueSoon.map(\.dataset).sorted() == ["land-use", "roads", "wells"])
+        #expect(r.dueSoon.first?.deadline == "2026-10-15")
+    }
+}
