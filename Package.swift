@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "GDALKitTests", dependencies: ["TestSupport", "GDALKit"], swiftSettings: strict),
         .testTarget(name: "ProjKitTests", dependencies: ["TestSupport", "ProjKit"], swiftSettings: strict),
         .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore"], swiftSettings: strict),
-        .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "GDALKit", "GeoStore"], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "GDALKit", "GeoStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
         .testTarget(
             name: "FeaturesTests",
@@ -128,7 +128,7 @@ let package = Package(
             name: "AppTests",
             dependencies: [
                 "TestSupport",
-                "App", "GeoStore", "Ingest", "Features",
+                "App", "GeoStore", "Ingest", "Features", "Tiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

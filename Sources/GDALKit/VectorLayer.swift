@@ -111,6 +111,8 @@ public final class VectorLayer: @unchecked Sendable {
     /// Reads every feature in order, calling `body` with each. Memory stays flat: one feature at a time.
     public func forEachFeature(_ body: (SourceFeature) throws -> Void) throws {
         OGR_L_ResetReading(handle)
+        // Errors from before the read (a .prj GDAL could not parse) are not reading errors.
+        CPLErrorReset()
         _ = GDALMessages.drain()
         let fieldTypes = fields.map(\.type)
         var wkb = [UInt8]()

@@ -53,6 +53,11 @@ public final class VectorSource: @unchecked Sendable {
         guard index >= 0, index < layerCount, let l = GDALDatasetGetLayer(handle, Int32(index)) else {
             throw GDALError(path: path, message: "has no layer \(index) (it has \(layerCount))")
         }
+        // The shapefile driver parses the .prj lazily, on first use: parse it now, so a broken
+        // .prj is reported as a missing CRS rather than as a failure in the middle of reading.
+        _ = OGR_L_GetSpatialRef(l)
+        CPLErrorReset()
+        _ = GDALMessages.drain()
         return VectorLayer(source: self, handle: l)
     }
 

@@ -11,6 +11,8 @@ extension Ingestor {
         var prj: String?
         if let bytes = source.sidecar(extension: "prj", maxBytes: 65536) {
             prj = String(decoding: bytes, as: UTF8.self)
+            // A .prj that is not VN-2000 but matches an EPSG system: use the code (cleaner for PROJ and reports).
+            if VN2000.recognise(prj!) == nil, let code = layer.spatialReference?.authorityCode { prj = code }
             if layer.spatialReference == nil && requestedCRS == nil && province == nil && VN2000.recognise(prj!) == nil {
                 throw IngestError.crs(path: source.path,
                     message: "the .prj file could not be read as a CRS (it begins: \(prj!.prefix(60))); fix it or pass --crs EPSG:… or --province NAME")

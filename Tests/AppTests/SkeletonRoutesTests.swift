@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TestSupport
+import Hummingbird
+import HummingbirdTesting
+import GeoStore
+import Ingest
+import Tiles
+@testable import App
+
+/// A store with the Huế communes published, and the router over it.
+struct SkeletonFixture {
+    let scratch = ScratchDirectory("routes")
+    let store: Store
+    let router: Router<BasicRequestContext>
+
+    init() throws {
+        store = try Store(path: scratch.path("s.sqlite"))
+        _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/communes-utm48n.shp").path,
+                                           metadata: DatasetMetadata(slug: "xa-hue", title: "Xã, phường Huế", agencyName: "Sở Tài nguyên và Môi trường",
+                                                                     attribution: "censusVN2009 (Marc Choisy, MIT)")), into: store)
+        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0))
+        router = buildRouter(store: store, tiles: tiles)
+    }
+}
+
+@Suite struct SkeletonRoutesTests {
+    @Test func healthz() async throws {
+        let f = try SkeletonFixture()
+        try await Application(router: f.router).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func datasetList() async throws {
+        let f = try SkeletonFixture()
+        try await Application(router: f.router).test(.router) { client in
+            try await client.execute(uri: "/api/datasets", method: .get) { r in
+                #expect(r.status == .ok)
+                let obj = try JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as! [String: Any]
+                let d = try #require((obj["datasets"] as? [[String: Any]])?.first)
+                #expect(d["id"] as? String == "xa-hue")
+                #expect(d["title"] as? String == "Xã, phường Huế")
+                #expect(d["agency"] as? String == "Sở Tài nguyên và Môi trường")
+                #expect(d["featureCount"] as? Int == 152)
+                #expect(d["currentVersion"] as? Int == 1)
+                let bbox = try #require(d["bbox"] as? [Double])
+                #expect(bbox[0] > 107 && bbox[2] < 108.3 && bbox[1] > 15.9 && bbox[3] < 16.8)
+            }
+        }
+    }
+
+    @Test func geojsonDownload() async throws {
+        let f = try SkeletonFixture()
+        try await Application(router: f.router).test(.router) { client in
+            let etag = try await client.execute(uri: "/downloads/xa-hue.geojson", method: .get) { r -> String in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType] == "application/geo+json")
+                #expect(r.headers[.contentDisposition] == "attachment; filename=\"xa-hue-v1.geojson\"")
+                let obj = try JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as! [String: Any]
+                #expect(obj["type"] as? String == "FeatureCollection")
+                #expect((obj["features"] as? [Any])?.count == 152)
+                #expect(obj["attribution"] as? String == "censusVN2009 (Marc Choisy, MIT)")
+                return try #require(r.headers[.eTag])
+            }
+            try await client.execute(uri: "/downloads/xa-hue.geojson", method: .get, headers: [.ifNoneMatch: etag]) {
+                #expect($0.status == .notModified)
+            }
+            try await client.execute(uri: "/downloads/nope.geojson", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/downloads/xa-hue.exe", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+}
+
+@Suite struct EndToEndTests {
+    /// The real binary, a real socket: ingest with the CLI, serve, download, read with GDAL.
+    @Test func ingestServeDownload() throws {
+        let scratch = ScratchDirectory("e2e")
+        let storePath = scratch.path("s.sqlite")
+        let ingest = try Run.process(TestPaths.bandoBinary, ["ingest", TestPaths.fixture("hue/districts.zip").path,
+                                                             "--dataset", "huyen", "--store", storePath])
+        #expect(ingest.succeeded, "\(ingest.stderr)")
+        #expect(ingest.stdout.contains("24 written"))
+        let port = freeLocalPort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: TestPaths.bandoBinary)
+        server.arguments = ["serve", "--store", storePath, "--port", String(port), "--tiles", scratch.path("no-tiles")]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        let out = scratch.path("d.geojson")
+        var fetched = false
+        for _ in 0..<100 where !fetched {
+            usleep(100_000)
+            fetched = (try? Run.process("curl", ["-sf", "-o", out, "http://127.0.0.1:\(port)/downloads/huyen.geojson"]))?.succeeded ?? false
+        }
+        #expect(fetched)
+        let info = try Run.process("ogrinfo", ["-so", "-al", out])
+        #expect(info.stdout.contains("Feature Count: 24"), "\(info.stdout)")
+    }
+}
