@@ -173,7 +173,8 @@ func firstPosition(_ geojson: [String: Any]) -> Position {
         // previous version only, and open cleanly.
         let store = try Store(path: scratch.path("k.sqlite"))
         _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/communes.geojson").path, metadata: DatasetMetadata(slug: "xa")), into: store)
-        let big = "/work/shared/data/communes.geojson"
+        // The real national communes file (shared/ beside the clone) makes the kill land mid-write.
+        let big = TestPaths.root.deletingLastPathComponent().appendingPathComponent("shared/data/communes.geojson").path
         let source = FileManager.default.fileExists(atPath: big) ? big : TestPaths.fixture("hue/communes.geojson").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TestPaths.bandoBinary)
