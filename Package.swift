@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "PortalTests",
             dependencies: [
-                "TestSupport", "Portal", "GeoStore", "App",
+                "TestSupport", "Portal", "GeoStore", "App", "Ingest",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -34,7 +34,7 @@ FILTER=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv
 echo "== setting up in $WORK"
 # --- Bando: one SpatiaLite file.
 BANDO_PORT=$(free_port)
-"$BANDO" ingest --store "$WORK/bando.sqlite" --dataset communes --title "Communes" --publish "$DATA" >/dev/null
+"$BANDO" ingest --store "$WORK/bando.sqlite" --dataset communes --title "Communes" "$DATA" >/dev/null
 "$BANDO" serve --store "$WORK/bando.sqlite" --host 127.0.0.1 --port "$BANDO_PORT" >"$WORK/bando.log" 2>&1 & PIDS+=($!)
 
 # --- PostGIS: a cluster of our own on a free port, socket in the scratch folder.

@@ -110,7 +110,7 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 echo "== Loading $(basename "$DATA") into Bando"
 if [ -z "${TILES_HARNESS:-}" ]; then
   rm -f "$STORE" "$STORE"-*
-  "$BANDO" ingest "$DATA" --store "$STORE" --dataset communes --title "Communes" --publish >"$OUT/ingest.log" 2>&1 \
+  "$BANDO" ingest "$DATA" --store "$STORE" --dataset communes --title "Communes" >"$OUT/ingest.log" 2>&1 \
     || { echo "bando ingest failed, see $OUT/ingest.log"; exit 1; }
 else
   rm -f "$OUT/harness.sqlite" "$OUT/harness.sqlite"-*
