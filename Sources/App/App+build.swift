@@ -1,4 +1,5 @@
 public import Hummingbird
+public import HummingbirdCore
 public import GeoStore
 public import Tiles
 import Features
@@ -35,8 +36,15 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     try await tiles.checkTilesets()
     let router = buildRouter(store: store, tiles: tiles)
     return Application(router: router,
+                       server: httpServer(tiles: tiles),
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
                        logger: logger)
+}
+
+/// HTTP/1.1 with hot tiles answered from the cache before the router (see `CachedTileFastPath`).
+public func httpServer(tiles: TileService) -> HTTPServerBuilder {
+    let fastPath = tiles.configuration.cacheMegabytes > 0
+    return .http1(configuration: .init(additionalChannelHandlers: fastPath ? [CachedTileFastPath(tiles: tiles)] : []))
 }
 
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.

@@ -20,7 +20,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let e as HTTPResponseError {
+        } catch let e as any HTTPResponseError {
             throw e
         } catch let e as StoreError {
             switch e {

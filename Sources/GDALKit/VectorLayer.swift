@@ -110,58 +110,79 @@ public final class VectorLayer: @unchecked Sendable {
 
     /// Reads every feature in order, calling `body` with each. Memory stays flat: one feature at a time.
     public func forEachFeature(_ body: (SourceFeature) throws -> Void) throws {
-        OGR_L_ResetReading(handle)
+        let reader = makeReader()
+        while let f = try reader.next() { try body(f) }
+    }
+
+    /// A cursor over the layer's features from the first one (restarting any earlier reading).
+    /// Use one reader at a time, from one thread at a time: GDAL layers are not thread-safe.
+    public func makeReader() -> FeatureReader { FeatureReader(layer: self) }
+}
+
+/// Pulls features one by one from a layer: lets a caller look at the first features (to decide
+/// an encoding or CRS) and carry on with the rest, reading the file once.
+public final class FeatureReader: @unchecked Sendable {
+    let layer: VectorLayer
+    let fieldTypes: [FieldType]
+    var wkb = [UInt8]()
+    var finished = false
+
+    init(layer: VectorLayer) {
+        self.layer = layer
+        fieldTypes = layer.fields.map(\.type)
+        OGR_L_ResetReading(layer.handle)
         // Errors from before the read (a .prj GDAL could not parse) are not reading errors.
         CPLErrorReset()
         _ = GDALMessages.drain()
-        let fieldTypes = fields.map(\.type)
-        var wkb = [UInt8]()
-        while true {
-            guard let f = OGR_L_GetNextFeature(handle) else {
-                // A truncated file ends the iteration early with an error rather than at EOF.
-                let msgs = GDALMessages.drain().filter { !$0.contains("does not support open option") }
-                if let last = msgs.last, CPLGetLastErrorType().rawValue >= CE_Failure.rawValue {
-                    CPLErrorReset()
-                    throw GDALError(path: source.path, message: "reading stopped: \(last)")
-                }
-                return
+    }
+
+    /// The next feature, or nil at the end. A truncated or corrupt file throws rather than ending early.
+    public func next() throws -> SourceFeature? {
+        guard !finished else { return nil }
+        guard let f = OGR_L_GetNextFeature(layer.handle) else {
+            finished = true
+            let msgs = GDALMessages.drain().filter { !$0.contains("does not support open option") }
+            if let last = msgs.last, CPLGetLastErrorType().rawValue >= CE_Failure.rawValue {
+                CPLErrorReset()
+                throw GDALError(path: layer.source.path, message: "reading stopped: \(last)")
             }
-            defer { OGR_F_Destroy(f) }
-            var values = [RawValue]()
-            values.reserveCapacity(fieldTypes.count)
-            for (i, type) in fieldTypes.enumerated() {
-                let idx = Int32(i)
-                guard OGR_F_IsFieldSetAndNotNull(f, idx) != 0 else { values.append(.null); continue }
-                switch type {
-                case .integer: values.append(.integer(OGR_F_GetFieldAsInteger64(f, idx)))
-                case .boolean: values.append(.boolean(OGR_F_GetFieldAsInteger(f, idx) != 0))
-                case .real: values.append(.real(OGR_F_GetFieldAsDouble(f, idx)))
-                case .date, .dateTime:
-                    var y: Int32 = 0, m: Int32 = 0, d: Int32 = 0, h: Int32 = 0, mi: Int32 = 0, tz: Int32 = 0
-                    var s: Float = 0
-                    if OGR_F_GetFieldAsDateTimeEx(f, idx, &y, &m, &d, &h, &mi, &s, &tz) != 0 {
-                        values.append(.date(type == .date
-                            ? String(format: "%04d-%02d-%02d", y, m, d)
-                            : String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, h, mi, Int(s))))
-                    } else { values.append(.null) }
-                default:
-                    let p = OGR_F_GetFieldAsString(f, idx)!
-                    values.append(.bytes(Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))))
-                }
-            }
-            var geometry: Geometry?
-            var problem: String?
-            if let g = OGR_F_GetGeometryRef(f), OGR_G_IsEmpty(g) == 0 {
-                let size = Int(OGR_G_WkbSize(g))
-                if wkb.count < size { wkb = [UInt8](repeating: 0, count: size) }
-                let err = wkb.withUnsafeMutableBufferPointer { OGR_G_ExportToIsoWkb(g, wkbNDR, $0.baseAddress) }
-                if err == OGRERR_NONE {
-                    do {
-                        geometry = try wkb.withUnsafeBytes { try WKB.decode(UnsafeRawBufferPointer(rebasing: $0[0..<size])) }
-                    } catch { problem = "\(error)" }
-                } else { problem = "OGR could not export the geometry" }
-            }
-            try body(SourceFeature(fid: OGR_F_GetFID(f), geometry: geometry, geometryProblem: problem, values: values))
+            return nil
         }
+        defer { OGR_F_Destroy(f) }
+        var values = [RawValue]()
+        values.reserveCapacity(fieldTypes.count)
+        for (i, type) in fieldTypes.enumerated() {
+            let idx = Int32(i)
+            guard OGR_F_IsFieldSetAndNotNull(f, idx) != 0 else { values.append(.null); continue }
+            switch type {
+            case .integer: values.append(.integer(OGR_F_GetFieldAsInteger64(f, idx)))
+            case .boolean: values.append(.boolean(OGR_F_GetFieldAsInteger(f, idx) != 0))
+            case .real: values.append(.real(OGR_F_GetFieldAsDouble(f, idx)))
+            case .date, .dateTime:
+                var y: Int32 = 0, m: Int32 = 0, d: Int32 = 0, h: Int32 = 0, mi: Int32 = 0, tz: Int32 = 0
+                var s: Float = 0
+                if OGR_F_GetFieldAsDateTimeEx(f, idx, &y, &m, &d, &h, &mi, &s, &tz) != 0 {
+                    values.append(.date(type == .date
+                        ? String(format: "%04d-%02d-%02d", y, m, d)
+                        : String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, h, mi, Int(s))))
+                } else { values.append(.null) }
+            default:
+                let p = OGR_F_GetFieldAsString(f, idx)!
+                values.append(.bytes(Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))))
+            }
+        }
+        var geometry: Geometry?
+        var problem: String?
+        if let g = OGR_F_GetGeometryRef(f), OGR_G_IsEmpty(g) == 0 {
+            let size = Int(OGR_G_WkbSize(g))
+            if wkb.count < size { wkb = [UInt8](repeating: 0, count: size) }
+            let err = wkb.withUnsafeMutableBufferPointer { OGR_G_ExportToIsoWkb(g, wkbNDR, $0.baseAddress) }
+            if err == OGRERR_NONE {
+                do {
+                    geometry = try wkb.withUnsafeBytes { try WKB.decode(UnsafeRawBufferPointer(rebasing: $0[0..<size])) }
+                } catch { problem = "\(error)" }
+            } else { problem = "OGR could not export the geometry" }
+        }
+        return SourceFeature(fid: OGR_F_GetFID(f), geometry: geometry, geometryProblem: problem, values: values)
     }
 }

@@ -1,7 +1,20 @@
 public import GRDB
 public import GeoModel
 import Crypto
+import GRDBSQLite
 public import Foundation
+
+/// SQLite copies the bound bytes (the Swift buffer does not outlive the call).
+private let SQLITE_TRANSIENT_SINK = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+nonisolated(unsafe) private let emptyCString: UnsafePointer<CChar> = {
+    let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1); p.pointee = 0; return UnsafePointer(p)
+}()
+
+@inline(__always)
+private func appendLE(_ v: Int64, to out: inout [UInt8]) {
+    withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+}
 
 /// What an ingest says about the dataset it writes into.
 public struct DatasetMetadata: Sendable {
@@ -48,36 +61,58 @@ public final class FeatureSink {
     }
 
     /// Appends one feature; ids are given in order from 1.
+    ///
+    /// Binds straight onto the prepared statement (no argument boxing) and feeds the checksum
+    /// one buffer per feature: this runs once per feature of every ingest.
     public func insert(geometry: Geometry?, values: [FieldValue]) throws {
         precondition(values.count == fieldCount, "a feature needs one value per field")
         count += 1
-        var args: [DatabaseValue] = [Int64(count).databaseValue]
-        args.reserveCapacity(fieldCount + 2)
-        withUnsafeBytes(of: Int64(count).littleEndian) { hasher.update(bufferPointer: $0) }
+        let stmt = insert.sqliteStatement
+        sqlite3_reset(stmt)
+        row.removeAll(keepingCapacity: true)
+        appendLE(Int64(count), to: &row)
+        sqlite3_bind_int64(stmt, 1, Int64(count))
+        var index: Int32 = 2
         for v in values {
             switch v {
-            case .null: args.append(.null); hasher.update(data: [0])
+            case .null:
+                sqlite3_bind_null(stmt, index); row.append(0)
             case .integer(let i):
-                args.append(i.databaseValue); hasher.update(data: [1]); withUnsafeBytes(of: i.littleEndian) { hasher.update(bufferPointer: $0) }
+                sqlite3_bind_int64(stmt, index, i); row.append(1); appendLE(i, to: &row)
             case .real(let d):
-                args.append(d.databaseValue); hasher.update(data: [2]); withUnsafeBytes(of: d.bitPattern.littleEndian) { hasher.update(bufferPointer: $0) }
+                sqlite3_bind_double(stmt, index, d); row.append(2); appendLE(Int64(bitPattern: d.bitPattern), to: &row)
             case .text(let s):
-                args.append(s.databaseValue); hasher.update(data: [3]); hasher.update(data: Array(s.utf8)); hasher.update(data: [0])
+                var s = s
+                s.withUTF8 { u in
+                    _ = UnsafeRawBufferPointer(u).withMemoryRebound(to: CChar.self) { c in
+                        sqlite3_bind_text(stmt, index, c.baseAddress ?? emptyCString, Int32(c.count), SQLITE_TRANSIENT_SINK)
+                    }
+                    row.append(3); row.append(contentsOf: u); row.append(0)
+                }
             case .boolean(let b):
-                args.append((b ? 1 : 0).databaseValue); hasher.update(data: [4, b ? 1 : 0])
+                sqlite3_bind_int64(stmt, index, b ? 1 : 0); row.append(4); row.append(b ? 1 : 0)
             }
+            index += 1
         }
         if let geometry {
             let wkb = WKB.encode(geometry)
-            hasher.update(data: wkb)
-            args.append(Data(wkb).databaseValue)
+            row.append(contentsOf: wkb)
+            _ = wkb.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT_SINK) }
             if let b = geometry.boundingBox { bbox.extend(b) }
             geometryTypes.insert(geometry.typeName)
         } else {
-            args.append(.null)
+            sqlite3_bind_null(stmt, index)
         }
-        try insert.execute(arguments: StatementArguments(args))
+        hasher.update(data: row)
+        let rc = sqlite3_step(stmt)
+        guard rc == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
+            sqlite3_reset(stmt)
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: message)
+        }
     }
+
+    private var row: [UInt8] = []
 
     var checksum: String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
 }

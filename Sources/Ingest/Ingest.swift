@@ -95,20 +95,21 @@ public enum Ingestor {
         let layer = try wrap(options.path) { try source.layer(0) }
         let sourceFields = layer.fields
 
-        // A first, short pass: samples of text for the encoding and positions for the CRS.
+        // Read the first features once and keep them: their text decides the encoding and
+        // their positions the CRS; then the same reader carries on with the rest of the file.
+        let expected = layer.featureCount  // before reading: counting may restart a layer's cursor
+        let reader = layer.makeReader()
+        var head: [SourceFeature] = []
         var textSamples: [[UInt8]] = sourceFields.map(\.rawName)
         var samplePoints: [Position] = []
-        var sampled = 0
-        do {
-            try layer.forEachFeature { f in
-                guard sampled < 2000 else { throw SampleDone() }
-                sampled += 1
+        try wrap(options.path) {
+            while head.count < Self.sampleSize, let f = try reader.next() {
+                head.append(f)
                 for case .bytes(let b) in f.values where !b.isEmpty && textSamples.count < 5000 { textSamples.append(b) }
                 if let c = f.geometry?.boundingBox?.center { samplePoints.append(c) }
             }
-        } catch is SampleDone {
-        } catch let e as GDALError { throw IngestError.source(path: e.path, message: e.message) }
-        guard sampled > 0 else { throw IngestError.empty(path: options.path) }
+        }
+        guard !head.isEmpty else { throw IngestError.empty(path: options.path) }
         let text = try decideEncoding(source: source, samples: textSamples, requested: options.encoding)
         let crsDecision = try decideCRS(source: source, layer: layer, requestedCRS: options.crs,
                                         province: options.province, samplePoints: samplePoints)
@@ -120,7 +121,6 @@ public enum Ingestor {
         let fields = sourceFields.map {
             FieldDefinition(name: text.decode($0.rawName), type: $0.type, width: $0.width, precision: $0.precision)
         }
-        let expected = layer.featureCount
         var read = 0, repaired = 0, withoutGeometry = 0
         var skipped: [String: Int] = [:]
         let metadata = options.metadata
@@ -129,33 +129,25 @@ public enum Ingestor {
         var report: IngestReport?
         do {
             version = try store.writeVersion(metadata, fields: fields, publish: options.publish) { sink in
-                try wrap(options.path) {
-                    try layer.forEachFeature { f in
+                // Two threads: this one writes; a reader thread parses the source, decodes text,
+                // reprojects and validates, a bounded queue of batches between them.
+                let pipeline = ReadPipeline(reader: reader, head: head, text: text, transformer: transformer)
+                defer { pipeline.stop() }
+                while let batch = try wrap(options.path, { try pipeline.take() }) {
+                    for f in batch {
                         read += 1
                         if read % 5000 == 0 { options.progress?(read, expected) }
-                        let values = f.values.map { v -> FieldValue in
-                            switch v {
-                            case .null: .null
-                            case .integer(let i): .integer(i)
-                            case .real(let d): .real(d)
-                            case .boolean(let b): .boolean(b)
-                            case .date(let s): .text(s)
-                            case .bytes(let b): .text(text.decode(b))
-                            }
-                        }
-                        if let problem = f.geometryProblem { skipped["unreadable geometry (\(problem))", default: 0] += 1; return }
-                        guard let g = f.geometry else {
+                        switch f.geometry {
+                        case .problem(let problem):
+                            skipped[problem, default: 0] += 1
+                        case .none:
                             withoutGeometry += 1
-                            try sink.insert(geometry: nil, values: values)
-                            return
-                        }
-                        let lonLat: Geometry
-                        do { lonLat = try transformer.transform(g) }
-                        catch { skipped["coordinates outside the CRS's area", default: 0] += 1; return }
-                        switch GeometryValidation.check(lonLat) {
-                        case .valid: try sink.insert(geometry: lonLat, values: values)
-                        case .repaired(let fixed): repaired += 1; try sink.insert(geometry: fixed, values: values)
-                        case .invalid(let reason): skipped["invalid geometry: \(reason)", default: 0] += 1
+                            try sink.insert(geometry: nil, values: f.values)
+                        case .valid(let g):
+                            try sink.insert(geometry: g, values: f.values)
+                        case .repaired(let g):
+                            repaired += 1
+                            try sink.insert(geometry: g, values: f.values)
                         }
                     }
                 }
@@ -185,7 +177,9 @@ public enum Ingestor {
         return (version, final)
     }
 
-    private struct SampleDone: Error {}
+    /// How many features are read ahead to decide the encoding and the CRS.
+    static let sampleSize = 2000
+
 
     /// Runs GDAL work, turning its errors into ingest errors.
     static func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {

@@ -11,7 +11,21 @@ public enum VietnameseTextDecoder {
     /// Decodes `bytes` as `encoding`; always NFC. Bytes the encoding does not define become
     /// U+FFFD (UTF-8) or their Windows-1252 reading (the legacy font encodings), as a font would show them.
     public static func decode(_ bytes: [UInt8], as encoding: LegacyEncoding) -> String {
-        decodeCounting(bytes, as: encoding).text
+        if encoding == .utf8, let text = decodeNFCUTF8(bytes) { return text }
+        return decodeCounting(bytes, as: encoding).text
+    }
+
+    /// The common case made cheap: well-formed UTF-8 (no BOM) whose every scalar is already in
+    /// NFC by construction (below U+0300: Latin without combining marks; U+1E00–U+1EFF: the
+    /// precomposed Vietnamese letters) needs no normalisation pass. Nil for anything else.
+    static func decodeNFCUTF8(_ bytes: [UInt8]) -> String? {
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { return nil }
+        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        if bytes.allSatisfy({ $0 < 0x80 }) { return text }
+        for s in text.unicodeScalars where !(s.value < 0x300 || (0x1E00...0x1EFF).contains(s.value)) {
+            return nil
+        }
+        return text
     }
 
     /// The decoded text and how many bytes did not fit the encoding (undefined bytes,

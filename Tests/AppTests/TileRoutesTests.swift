@@ -4,6 +4,7 @@ import GRDB
 import GeoModel
 import Hummingbird
 import HummingbirdTesting
+import HTTPTypes
 import TestSupport
 import Tiles
 @testable import App
@@ -45,10 +46,11 @@ import Tiles
         }
     }
 
-    func app(_ cat: Catalogue, cacheMB: Int = 8) throws -> some ApplicationProtocol {
+    func app(_ cat: Catalogue, cacheMB: Int = 8, checkInterval: Duration = .zero) throws -> some ApplicationProtocol {
         let router = Router()
-        addTileRoutes(to: router, tiles: try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: cacheMB, checkInterval: .zero)))
-        return Application(router: router)
+        let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: cacheMB, checkInterval: checkInterval))
+        addTileRoutes(to: router, tiles: tiles)
+        return Application(router: router, server: httpServer(tiles: tiles))
     }
 
     /// z/x/y of the tile at zoom z holding (lon, lat).
@@ -151,6 +153,42 @@ import Tiles
             #expect(try await name() == .text("Phú Hội"))      // now from the cache
             try cat.publish(name: "Vĩnh Ninh")
             #expect(try await name() == .text("Vĩnh Ninh"))
+        }
+    }
+
+    /// Hot tiles come from the cache before the router (CachedTileFastPath): the answer must be
+    /// the router's, byte for byte and header for header, and a new version must still show.
+    @Test func cachedTilesOverASocketAnswerAsTheRouterDoes() async throws {
+        let cat = try Catalogue()
+        try await app(cat, checkInterval: .seconds(30)).test(.live) { client in
+            let path = "/tiles/parcels/\(tile(12, 107.51, 16.41)).mvt"
+            let gz: HTTPFields = [.acceptEncoding: "gzip"]
+            let first = try await client.execute(uri: path, method: .get, headers: gz) { $0 }
+            #expect(first.status == .ok)
+            for _ in 0..<3 {
+                // Several on one connection, each from the cache, each the same answer.
+                let again = try await client.execute(uri: path, method: .get, headers: gz) { $0 }
+                #expect(again.status == .ok)
+                #expect(Array(buffer: again.body) == Array(buffer: first.body))
+                for field in [HTTPField.Name.eTag, .contentEncoding, .contentType, .cacheControl, .vary, .contentLength] {
+                    #expect(again.headers[field] == first.headers[field], "\(field)")
+                }
+            }
+            let etag = try #require(first.headers[.eTag])
+            let notModified = try await client.execute(uri: path, method: .get, headers: [.acceptEncoding: "gzip", .ifNoneMatch: etag]) { $0 }
+            #expect(notModified.status == .notModified)
+            #expect(notModified.body.readableBytes == 0)
+            // Without gzip: the plain tile, decodable, different ETag.
+            let plain = try await client.execute(uri: path, method: .get) { $0 }
+            let plainAgain = try await client.execute(uri: path, method: .get) { $0 }
+            #expect(plainAgain.headers[.contentEncoding] == nil)
+            #expect(Array(buffer: plainAgain.body) == Array(buffer: plain.body))
+            #expect(try MVTDecoder.decode(Array(buffer: plainAgain.body)).layer("parcels")?.features.first?.attributes["name"] == .text("Phú Hội"))
+            // Other routes and bad tiles still go through the router after cached answers.
+            let bad = try await client.execute(uri: "/tiles/parcels/12/x/1.mvt", method: .get) { $0 }
+            #expect(bad.status == .badRequest)
+            let json = try await client.execute(uri: "/tiles/parcels.json", method: .get) { $0 }
+            #expect(json.status == .ok)
         }
     }
 }

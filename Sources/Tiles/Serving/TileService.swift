@@ -129,6 +129,17 @@ public final class TileService: Sendable {
         return answer(entry, acceptsGzip: acceptsGzip)
     }
 
+    /// The tile from the cache alone, without waiting for anything: nil unless the cache holds
+    /// it for the revision last seen of this tileset and the store was looked at within the
+    /// check interval (so a new version shows in the next tile, as through `tile`). Lets the HTTP layer answer hot tiles on
+    /// the event loop; everything else (and every error) goes the full way through `tile`.
+    public func cachedAnswer(_ name: String, z: Int, x: Int, y: Int, acceptsGzip: Bool) -> Answer? {
+        guard cache.isEnabled, catalogue.isFresh, let revision = revisions.withLock({ $0[name] }) else { return nil }
+        let key = TileCache.Key(tileset: name, coord: .init(z: Int32(z), x: Int32(x), y: Int32(y)))
+        guard let hit = cache.get(key), hit.etag == "\(revision)-\(z)-\(x)-\(y)" else { return nil }
+        return answer(hit, acceptsGzip: acceptsGzip)
+    }
+
     /// Number of tiles and bytes held by the cache (for `/metrics` and tests).
     public var cacheUsage: (tiles: Int, bytes: Int) { (cache.count, cache.usedBytes) }
 

@@ -40,6 +40,14 @@ final class CatalogueWatcher: Sendable {
 
     /// The current snapshot, refreshed when older than the interval. One caller refreshes;
     /// the others go on with the previous snapshot meanwhile (never blocked on the store).
+    /// Whether the last look at the store is recent enough that `snapshot()` would not look
+    /// again: callers that must not wait (the cached-tile fast path) serve only then, and leave
+    /// the check, when due, to the full path.
+    var isFresh: Bool {
+        let now = DispatchTime.now().uptimeNanoseconds
+        return state.withLock { s in s.loaded && now &- s.checkedAt < intervalNanos }
+    }
+
     func snapshot() async throws -> Snapshot {
         let now = DispatchTime.now().uptimeNanoseconds
         let (current, mustRefresh, mustWait) = state.withLock { s -> (Snapshot, Bool, Bool) in
