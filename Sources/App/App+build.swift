@@ -73,6 +73,6 @@ public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequest
         defer { if path != file.path { try? FileManager.default.removeItem(atPath: path) } }
         let (version, _) = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false), into: store)
         return version.number
-    }))
+    }, onPublished: { _ in catalogue.invalidate() }))
     return router
 }

@@ -20,13 +20,18 @@ public struct PortalRouteDependencies: Sendable {
     public var secureCookies: Bool
     /// Ingests a checked file as a new **unpublished** version of `dataset`; returns its number.
     public var ingestDraft: @Sendable (_ file: URL, _ kind: UploadKind, _ dataset: String) async throws -> Int
+    /// Told the dataset's slug when an approval publishes a version, so the public routes'
+    /// caches show it at once.
+    public var onPublished: @Sendable (_ dataset: String) -> Void
 
     public init(portal: PortalService, maxUploadBytes: Int = UploadCheck.defaultLimit,
                 uploadDirectory: URL = FileManager.default.temporaryDirectory,
                 trustForwardedFor: Bool = false, secureCookies: Bool = false,
-                ingestDraft: @escaping @Sendable (URL, UploadKind, String) async throws -> Int) {
+                ingestDraft: @escaping @Sendable (URL, UploadKind, String) async throws -> Int,
+                onPublished: @escaping @Sendable (String) -> Void = { _ in }) {
         self.portal = portal; self.maxUploadBytes = maxUploadBytes; self.uploadDirectory = uploadDirectory
         self.trustForwardedFor = trustForwardedFor; self.secureCookies = secureCookies; self.ingestDraft = ingestDraft
+        self.onPublished = onPublished
     }
 }
 
@@ -153,7 +158,10 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     }
     api.post("datasets/:dataset/versions/:number/approve") { req, ctx in
         try await h.run {
-            try h.json(p.approve(dataset: ctx.parameters.require("dataset"), number: ctx.parameters.require("number", as: Int.self), by: h.actor(req)))
+            let dataset = try ctx.parameters.require("dataset")
+            let approved = try p.approve(dataset: dataset, number: ctx.parameters.require("number", as: Int.self), by: h.actor(req))
+            deps.onPublished(dataset)
+            return try h.json(approved)
         }
     }
     api.post("datasets/:dataset/versions/:number/return") { req, ctx in

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import TestSupport
+import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
+import GeoStore
+import Portal
+import Tiles
+@testable import App
+
+/// The agencies' path through the real server: an editor uploads a real file over HTTP, the
+/// real ingest makes it a draft, an approver publishes it, and only then do the public routes
+/// (OGC API, tiles) serve it. A broken upload afterwards changes nothing that is published.
+@Suite struct PortalUploadEndToEndTests {
+    func multipart(_ filename: String, _ content: Data) -> (ByteBuffer, String) {
+        let boundary = "bando-e2e-boundary"
+        var d = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        d.append(content)
+        d.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        return (ByteBuffer(bytes: d), "multipart/form-data; boundary=\(boundary)")
+    }
+
+    func object(_ r: TestResponse) -> [String: Any]? {
+        try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any]
+    }
+
+    @Test func uploadedFileIsServedOnlyOnceApproved() async throws {
+        let scratch = ScratchDirectory("portal-e2e")
+        let store = try Store(path: scratch.path("s.sqlite"))
+        let portal = PortalService(db: store.pool)
+        let cli = PortalService.commandLine
+        _ = try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
+        _ = try portal.createUser(username: "bien-tap", password: "mat-khau-bien-tap", role: .editor, agency: "so-tnmt", by: cli)
+        _ = try portal.createUser(username: "lanh-dao", password: "mat-khau-lanh-dao", role: .approver, agency: "so-tnmt", by: cli)
+        _ = try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "boundaries",
+                                      frequency: .quarterly, description: "", by: cli)
+        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
+        let router = buildRouter(store: store, tiles: tiles)
+
+        try await Application(router: router).test(.live) { c in
+            func login(_ user: String) async throws -> HTTPFields {
+                let r = try await c.execute(uri: "/api/portal/login", method: .post, headers: [.contentType: "application/json"],
+                                            body: ByteBuffer(string: #"{"username":"\#(user)","password":"mat-khau-\#(user)"}"#))
+                #expect(r.status == .ok, "login \(user): \(String(buffer: r.body))")
+                return [.cookie: r.headers[.setCookie]?.split(separator: ";").first.map(String.init) ?? ""]
+            }
+            let editor = try await login("bien-tap")
+            let approver = try await login("lanh-dao")
+
+            let (body, type) = multipart("communes.geojson", try Data(contentsOf: TestPaths.fixture("hue/communes.geojson")))
+            var h = editor; h[.contentType] = type
+            let up = try await c.execute(uri: "/api/portal/datasets/xa-hue/uploads", method: .post, headers: h, body: body)
+            #expect(up.status == .created, "\(String(buffer: up.body))")
+            #expect(object(up)?["status"] as? String == "draft")
+            #expect(object(up)?["featureCount"] as? Int == 152)
+
+            // A draft is nobody's business but the agency's.
+            #expect(try await c.execute(uri: "/ogc/collections/xa-hue", method: .get).status == .notFound)
+            #expect(try await c.execute(uri: "/tiles/xa-hue.json", method: .get).status == .notFound)
+
+            #expect(try await c.execute(uri: "/api/portal/datasets/xa-hue/versions/1/submit", method: .post, headers: editor).status == .ok)
+            let ok = try await c.execute(uri: "/api/portal/datasets/xa-hue/versions/1/approve", method: .post, headers: approver)
+            #expect(ok.status == .ok, "\(String(buffer: ok.body))")
+
+            let items = try await c.execute(uri: "/ogc/collections/xa-hue/items?commune_vn=Ph%C6%B0%E1%BB%9Dng%20Ph%C3%BA%20Thu%E1%BA%ADn", method: .get)
+            #expect(items.status == .ok)
+            let features = object(items)?["features"] as? [[String: Any]]
+            #expect(features?.count == 1)
+            #expect((features?.first?["properties"] as? [String: Any])?["population"] as? Double == 7657)
+            let all = try await c.execute(uri: "/ogc/collections/xa-hue/items?limit=1", method: .get)
+            #expect(object(all)?["numberMatched"] as? Int == 152)
+            #expect(try await c.execute(uri: "/tiles/xa-hue.json", method: .get).status == .ok)
+
+            // A broken upload is refused with a reason and leaves the published version served.
+            let (bad, badType) = multipart("communes.geojson", Data(#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[107.5,16.4],"#.utf8))
+            h[.contentType] = badType
+            let refused = try await c.execute(uri: "/api/portal/datasets/xa-hue/uploads", method: .post, headers: h, body: bad)
+            #expect((400..<500).contains(Int(refused.status.code)), "\(refused.status) \(String(buffer: refused.body))")
+            #expect(!String(buffer: refused.body).isEmpty)
+            let still = try await c.execute(uri: "/ogc/collections/xa-hue/items?limit=1", method: .get)
+            #expect(object(still)?["numberMatched"] as? Int == 152)
+        }
+    }
+}
