@@ -56,7 +56,7 @@ public struct CatalogueReader: Sendable {
                 description: r["description"], descriptionEN: Self.nonEmpty(r["description_en"]),
                 agency: agency, theme: r["theme"] ?? "", keywords: Self.decode([String].self, r["keywords_json"]) ?? [],
                 licence: Licence.named(r["licence"]),
-                attribution: attribution.isEmpty ? (agency?.name ?? "") : attribution,
+                attribution: attribution.isEmpty ? (agency?.name ?? "Bando") : attribution,
                 frequency: r["update_frequency"] ?? "quarterly",
                 temporalStart: Self.nonEmpty(r["temporal_start"]), temporalEnd: Self.nonEmpty(r["temporal_end"]),
                 spatialLabel: Self.nonEmpty(r["spatial_label"]), bbox: current.bbox,

@@ -39,7 +39,8 @@ public struct ChangeSummary: Sendable, Hashable, Codable {
 
     /// One line for people, e.g. "+2 −3 ~4 since v1 (matched by commune_id)".
     public var text: String {
-        let since = previousVersion.map { "since v\($0)" } ?? "first published version"
+        guard let previousVersion else { return "\(added) features (first published version)" }
+        let since = "since v\(previousVersion)"
         let how = identity.hasPrefix("field:") ? "matched by \(identity.dropFirst(6))" : "matched by content"
         return "\(added) added, \(removed) removed, \(changed) changed, \(unchanged) unchanged (\(since); \(how))"
     }

@@ -1,7 +1,7 @@
 // `/catalog.jsonld`: the catalogue in DCAT-AP 3 as JSON-LD. One dcat:Catalog holding every
 // published dataset; each dataset with its download distributions (one per format), its two
 // service distributions (OGC API - Features, TileJSON) with their dcat:DataService, its schema
-// (dct:conformsTo a Table Schema document) and its published versions (dcat:hasVersion, DCAT 3
+// (dct:conformsTo `/api/catalog/{dataset}#schema`, the `schema` member of that JSON) and its published versions (dcat:hasVersion, DCAT 3
 // versioning), each a dcat:Dataset with the distributions of that version.
 public import Foundation
 import GeoStore

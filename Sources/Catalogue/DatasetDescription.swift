@@ -37,7 +37,7 @@ public struct DatasetDescription: Sendable {
     public var theme: String
     public var keywords: [String]
     public var licence: Licence
-    /// The attribution text users must cite (`datasets.attribution`), or the agency's name.
+    /// The attribution text users must cite (`datasets.attribution`), or the agency's name, or "Bando".
     public var attribution: String
     /// As the portal stores it: quarterly, half-yearly, annual, on-change.
     public var frequency: String
@@ -59,7 +59,7 @@ public struct DatasetDescription: Sendable {
     /// How to cite the dataset in a product (Sơn La art. 10.2; Huế 2024 art. 20.2.b).
     public func citation(baseURL: String) -> String {
         let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: current.published ?? modified).year ?? 0
-        let who = attribution.isEmpty ? (agency?.name ?? "") : attribution
+        let who = attribution
         return "\(who) (\(year)). \(title), phiên bản \(current.number). \(baseURL)/api/catalog/\(slug). Giấy phép: \(licence.title)."
     }
 }
