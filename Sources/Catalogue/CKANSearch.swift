@@ -10,7 +10,8 @@ struct CKANSearch {
     struct Clause { var field: String; var values: [String]; var negated: Bool }
 
     static let fields = ["organization", "owner_org", "tags", "groups", "res_format", "name", "id", "license_id",
-                         "title", "notes", "text", "type", "state", "metadata_modified", "metadata_created"]
+                         "title", "notes", "text", "type", "dataset_type", "capacity", "state", "metadata_modified",
+                         "metadata_created"]
 
     var q: [[Clause]] = []
     var fq: [[Clause]] = []
@@ -78,6 +79,9 @@ struct CKANSearch {
         case "tags": return list("tags", "name")
         case "groups": return list("groups", "name")
         case "res_format": return list("resources", "format")
+        // CKAN adds `+dataset_type:dataset` and older harvesters `capacity:public`: all ours are both.
+        case "dataset_type": return [p["type"] as? String].compactMap { $0 }
+        case "capacity": return ["public"]
         case "text":
             let extras = (p["extras"] as? [[String: Any]] ?? []).filter {
                 ["title_en", "notes_en", "theme", "spatial_text"].contains($0["key"] as? String ?? "")

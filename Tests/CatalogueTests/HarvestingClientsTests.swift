@@ -84,6 +84,7 @@ for mode, ck in (("post", ckanapi.RemoteCKAN(sys.argv[1])), ("get", ckanapi.Remo
     o["by_format"] = {"count": o["by_format"]["count"], "names": [x["name"] for x in o["by_format"]["results"]]}
     o["not_org"] = [x["name"] for x in a.package_search(fq="-organization:so-xd")["results"]]
     o["either"] = a.package_search(fq="organization:(so-xd OR so-tnmt)")["count"]
+    o["harvester"] = a.package_search(q="*:*", fq="+dataset_type:dataset capacity:public", rows=100, start=0)["count"]
     o["modified"] = a.package_search(fq="metadata_modified:[2000-01-01T00:00:00Z TO NOW]")["count"]
     o["future"] = a.package_search(fq="metadata_modified:[2999-01-01T00:00:00Z TO *]")["count"]
     o["q"] = [x["name"] for x in a.package_search(q="huyen")["results"]]
@@ -129,6 +130,7 @@ print(json.dumps(out))
             #expect(byFormat["names"] as? [String] == ["xa-hue"], "rows=1 start=1 sorted by name")
             #expect(o["not_org"] as? [String] == ["xa-hue"])
             #expect(o["either"] as? Int == 2)
+            #expect(o["harvester"] as? Int == 2)
             #expect(o["modified"] as? Int == 2)
             #expect(o["future"] as? Int == 0)
             #expect(o["q"] as? [String] == ["huyen-hue"])
