@@ -76,10 +76,19 @@ let package = Package(
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
+        // The open-data catalogue's documents: catalog JSON, DCAT-AP 3 JSON-LD, CKAN Action API.
+        .target(
+            name: "Catalogue",
+            dependencies: ["GeoStore", "GeoModel",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .target(
             name: "App",
             dependencies: [
                 "GeoModel", "GeoStore", "Ingest", "Tiles", "Features", "Portal", "ProjKit", "GDALKit",
+                "Catalogue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,6 +99,7 @@ let package = Package(
             name: "bando",
             dependencies: [
                 "App", "Ingest", "GeoStore", "Tiles", "Portal",
+                "Catalogue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +131,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CatalogueTests",
+            dependencies: [
+                "TestSupport", "Catalogue", "App", "GeoStore", "Ingest", "Portal", "Tiles",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

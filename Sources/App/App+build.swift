@@ -55,6 +55,7 @@ public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequest
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
     }
     addCatalogueRoutes(to: router, store: store)
+    addCatalogueAPIRoutes(to: router, store: store)
     addDownloadRoutes(to: router, store: store)
     addTileRoutes(to: router, tiles: tiles)
     let catalogue = StoreCatalogue(reader: store.pool)

@@ -54,6 +54,8 @@ extension Store {
         }
         // The portal's tables (accounts, catalogue, feedback, audit) come after the catalogue's.
         PortalSchema.register(in: &m)
+        // The open-data catalogue's metadata and version change summaries.
+        CatalogueMetadataSchema.register(in: &m)
         return m
     }
 }

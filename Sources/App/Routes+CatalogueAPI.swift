@@ -1,0 +1,90 @@
+// The open-data catalogue for harvesters: `/api/catalog` (JSON), `/api/catalog/{dataset}`,
+// `/catalog.jsonld` (DCAT-AP 3), and the CKAN Action API subset at `/api/3/action/{action}` (and
+// `/api/action/{action}`, which ckanapi calls by default), GET or POST. The documents are built
+// by the Catalogue module; here only the base URL, parameters and encoding. Absolute URLs use
+// BANDO_PUBLIC_URL when set (behind a proxy), else the request's Host.
+import Foundation
+import Hummingbird
+import GeoStore
+import Catalogue
+
+func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store) {
+    let reader = CatalogueReader(store: store)
+    let ckan = CKANActionAPI(reader: reader)
+
+    router.get("/api/catalog") { request, _ -> Response in
+        try catalogueResponse(CatalogJSON.document(try reader.datasets(), baseURL: publicBaseURL(request)), type: "application/json")
+    }
+    router.get("/api/catalog/{dataset}") { request, context -> Response in
+        let slug = try context.parameters.require("dataset")
+        do {
+            return try catalogueResponse(CatalogJSON.dataset(try reader.dataset(slug), baseURL: publicBaseURL(request)), type: "application/json")
+        } catch let e as CatalogueError {
+            throw APIError(status: .notFound, code: "NotFound", message: e.message)
+        }
+    }
+    router.get("/catalog.jsonld") { request, _ -> Response in
+        try catalogueResponse(DCAT.document(try reader.datasets(), baseURL: publicBaseURL(request)), type: "application/ld+json")
+    }
+    router.get("/api/3") { _, _ -> Response in try catalogueResponse(["version": 3], type: "application/json") }
+
+    for prefix in ["/api/3/action", "/api/action"] {
+        router.get("\(prefix)/{action}") { request, context -> Response in
+            let params = formParameters(request.uri.query ?? "")
+            return try ckanResponse(ckan.call(try context.parameters.require("action"), params, baseURL: publicBaseURL(request)))
+        }
+        router.post("\(prefix)/{action}") { request, context -> Response in
+            let action = try context.parameters.require("action")
+            var request = request
+            var params = formParameters(request.uri.query ?? "")
+            let body = try await request.collectBody(upTo: 1 << 20)
+            let bytes = Data(body.readableBytesView)
+            if !bytes.isEmpty {
+                if request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+                    params.merge(formParameters(String(decoding: bytes, as: UTF8.self))) { _, new in new }
+                } else if let obj = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] {
+                    params.merge(obj) { _, new in new }
+                } else {
+                    return try ckanResponse(CKANResponse(status: 400, body: ["success": false, "error": [
+                        "__type": "Bad Request", "message": "Bad request - JSON Error: the request body is not a JSON object"]]))
+                }
+            }
+            return try ckanResponse(ckan.call(action, params, baseURL: publicBaseURL(request)))
+        }
+    }
+}
+
+/// `a=1&b=x+y` as HTML forms and Python's requests encode it (`+` is a space), which CKAN accepts.
+func formParameters(_ query: String) -> [String: Any] {
+    var out = [String: Any]()
+    for pair in query.split(separator: "&") {
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        func decode(_ s: Substring) -> String {
+            let spaced = s.replacingOccurrences(of: "+", with: " ")
+            return spaced.removingPercentEncoding ?? spaced
+        }
+        out[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+    }
+    return out
+}
+
+/// The scheme and authority clients reach us at, without a trailing slash.
+func publicBaseURL(_ request: Request) -> String {
+    if let configured = ProcessInfo.processInfo.environment["BANDO_PUBLIC_URL"], !configured.isEmpty {
+        return configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+    }
+    let host = request.head.authority ?? request.headers[.init("Host")!] ?? "localhost"
+    let scheme = request.headers[.init("X-Forwarded-Proto")!].flatMap { $0 == "https" ? "https" : nil } ?? "http"
+    return "\(scheme)://\(host)"
+}
+
+private func catalogueResponse(_ object: [String: Any], type: String) throws -> Response {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return Response(status: .ok, headers: [.contentType: type, .accessControlAllowOrigin: "*"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+private func ckanResponse(_ r: CKANResponse) throws -> Response {
+    let data = try JSONSerialization.data(withJSONObject: r.body, options: [.sortedKeys, .withoutEscapingSlashes])
+    return Response(status: .init(code: r.status), headers: [.contentType: "application/json;charset=utf-8", .accessControlAllowOrigin: "*"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}

@@ -1,0 +1,161 @@
+// The CKAN Action API subset that harvesters and the national portal call: package_list,
+// package_show, package_search, organization_list, organization_show (plus status_show and
+// license_list, which harvesters probe). Responses use CKAN's envelope
+// `{"help":…, "success":…, "result"|"error":…}` and its error types and statuses (404 Not Found
+// Error, 409 Validation Error keyed by the parameter, 409 Search Query Error, 400 for an unknown
+// action), so ckanapi and ckanext-harvest read them unchanged.
+public import Foundation
+import GeoStore
+import Crypto
+
+/// An answer of the action API: HTTP status and the JSON body.
+public struct CKANResponse: @unchecked Sendable {
+    public var status: Int
+    public var body: [String: Any]
+    public init(status: Int, body: [String: Any]) { self.status = status; self.body = body }
+}
+
+public struct CKANActionAPI: Sendable {
+    public let reader: CatalogueReader
+    public init(reader: CatalogueReader) { self.reader = reader }
+
+    public static let actions = ["package_list", "package_show", "package_search", "organization_list",
+                                 "organization_show", "status_show", "license_list"]
+    /// CKAN's `ckan.search.rows_max` default.
+    static let maxRows = 1000
+
+    /// Runs `action` with its parameters (query-string values are strings, JSON bodies typed).
+    public func call(_ action: String, _ params: [String: Any], baseURL: String) -> CKANResponse {
+        let help = "\(baseURL)/api/3/action/help_show?name=\(action)"
+        do {
+            let result: Any
+            switch action {
+            case "package_list": result = try packageList(params)
+            case "package_show": result = try packageShow(params, baseURL: baseURL)
+            case "package_search": result = try CKANSearch(params: params).run(try reader.datasets(), baseURL: baseURL)
+            case "organization_list": result = try organizationList(params)
+            case "organization_show": result = try organizationShow(params, baseURL: baseURL)
+            case "status_show":
+                result = ["site_title": Site.title, "site_url": baseURL, "ckan_version": "2.10.0",
+                          "site_description": Site.description, "locale_default": "vi", "extensions": [String]()] as [String: Any]
+            case "license_list": result = Licence.all.map(CKANDocuments.licence)
+            default:
+                return CKANResponse(status: 400, body: ["help": help, "success": false, "error": [
+                    "__type": "Bad Request",
+                    "message": "Bad request - Action name not known: \(action). This server answers \(Self.actions.joined(separator: ", "))",
+                ]])
+            }
+            return CKANResponse(status: 200, body: ["help": help, "success": true, "result": result])
+        } catch let e as CatalogueError {
+            var error: [String: Any]
+            var status = 409
+            switch e.kind {
+            case .notFound: error = ["__type": "Not Found Error", "message": "Not found: \(e.message)"]; status = 404
+            case .validation: error = ["__type": "Validation Error", e.parameter ?? "message": [e.message]]
+            case .searchQuery: error = ["__type": "Search Query Error", "message": "Search Query is invalid: \(e.message)"]
+            case .badRequest: error = ["__type": "Bad Request", "message": e.message]; status = 400
+            }
+            return CKANResponse(status: status, body: ["help": help, "success": false, "error": error])
+        } catch {
+            return CKANResponse(status: 500, body: ["help": help, "success": false,
+                                                    "error": ["__type": "Internal Error", "message": "the catalogue could not be read; the error is logged"]])
+        }
+    }
+
+    func packageList(_ p: [String: Any]) throws -> [String] {
+        let all = try reader.datasets().map(\.slug)
+        let offset = try Params.natural(p, "offset") ?? 0
+        let limit = try Params.natural(p, "limit") ?? all.count
+        return Array(all.dropFirst(offset).prefix(limit))
+    }
+
+    func packageShow(_ p: [String: Any], baseURL: String) throws -> [String: Any] {
+        guard let id = Params.string(p, "id") ?? Params.string(p, "name_or_id") else {
+            throw CatalogueError.invalid("id", "Missing value")
+        }
+        guard let d = try reader.datasets().first(where: { $0.slug == id || CKANDocuments.uuid("dataset:\($0.slug)") == id }) else {
+            throw CatalogueError.notFound("no dataset '\(id)': package_list lists the published ones")
+        }
+        return CKANDocuments.package(d, baseURL: baseURL)
+    }
+
+    func organizations() throws -> [(AgencyRecord, [DatasetDescription])] {
+        let datasets = try reader.datasets()
+        return try reader.agencies().map { a in (a, datasets.filter { $0.agency?.id == a.id }) }
+    }
+
+    func organizationList(_ p: [String: Any]) throws -> [Any] {
+        var orgs = try organizations()
+        if let wanted = Params.list(p, "organizations") { orgs = orgs.filter { wanted.contains($0.0.slug) } }
+        let sort = (Params.string(p, "sort") ?? "name asc").lowercased()
+        switch sort.split(separator: " ").first.map(String.init) ?? "name" {
+        case "name": orgs.sort { $0.0.slug < $1.0.slug }
+        case "title": orgs.sort { $0.0.name < $1.0.name }
+        case "package_count": orgs.sort { $0.1.count < $1.1.count }
+        default: throw CatalogueError.invalid("sort", "cannot sort by '\(sort)': use name, title or package_count, then asc or desc")
+        }
+        if sort.hasSuffix(" desc") { orgs.reverse() }
+        let offset = try Params.natural(p, "offset") ?? 0
+        let limit = try Params.natural(p, "limit") ?? orgs.count
+        let page = orgs.dropFirst(offset).prefix(limit)
+        if Params.bool(p, "all_fields") {
+            return page.map { CKANDocuments.organization($0.0, packageCount: $0.1.count) }
+        }
+        return page.map(\.0.slug)
+    }
+
+    func organizationShow(_ p: [String: Any], baseURL: String) throws -> [String: Any] {
+        guard let id = Params.string(p, "id") else { throw CatalogueError.invalid("id", "Missing value") }
+        guard let (agency, datasets) = try organizations().first(where: { $0.0.slug == id || CKANDocuments.uuid("organization:\($0.0.slug)") == id }) else {
+            throw CatalogueError.notFound("no organization '\(id)': organization_list lists them")
+        }
+        var org = CKANDocuments.organization(agency, packageCount: datasets.count)
+        if Params.bool(p, "include_datasets") {
+            org["packages"] = datasets.map { CKANDocuments.package($0, baseURL: baseURL) }
+        }
+        return org
+    }
+}
+
+/// Reading action parameters the way CKAN's validators do.
+enum Params {
+    static func string(_ p: [String: Any], _ k: String) -> String? {
+        switch p[k] {
+        case let s as String: s.isEmpty ? nil : s
+        case let n as NSNumber: n.stringValue
+        default: nil
+        }
+    }
+
+    /// A natural number (0, 1, 2…), from JSON or a query string; CKAN's messages when not.
+    static func natural(_ p: [String: Any], _ k: String) throws -> Int? {
+        guard let raw = p[k], !(raw is NSNull) else { return nil }
+        let n: Int?
+        switch raw {
+        case let i as NSNumber where i.doubleValue == i.doubleValue.rounded():
+            n = i.intValue
+        case let s as String: n = Int(s.trimmingCharacters(in: .whitespaces))
+        default: n = nil
+        }
+        guard let n else { throw CatalogueError.invalid(k, "Invalid integer: '\(raw)' is not a whole number (\(k) takes 0, 1, 2…)") }
+        guard n >= 0 else { throw CatalogueError.invalid(k, "Must be a natural number: \(k) was \(n)") }
+        return n
+    }
+
+    static func bool(_ p: [String: Any], _ k: String) -> Bool {
+        switch p[k] {
+        case let b as Bool: b
+        case let n as NSNumber: n.boolValue
+        case let s as String: ["true", "1", "yes", "on"].contains(s.lowercased())
+        default: false
+        }
+    }
+
+    static func list(_ p: [String: Any], _ k: String) -> [String]? {
+        switch p[k] {
+        case let a as [Any]: a.compactMap { $0 as? String }
+        case let s as String: s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        default: nil
+        }
+    }
+}

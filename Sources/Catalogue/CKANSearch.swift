@@ -1,0 +1,202 @@
+// package_search: `q` (free text, or field:value clauses), `fq` (Solr filter syntax as CKAN's
+// harvesters write it: `organization:x`, `tags:"a b"`, `res_format:CSV`, `-field:v`, `a OR b`,
+// `field:(a OR b)`, `metadata_modified:[2024-01-01T00:00:00Z TO *]`), `rows`, `start`, `sort`.
+// Searching runs over the published datasets in memory: a provincial catalogue has hundreds of
+// datasets, not millions, and needs no search engine.
+import Foundation
+
+struct CKANSearch {
+    /// One filter clause: a field, the values any of which may match, negated or not.
+    struct Clause { var field: String; var values: [String]; var negated: Bool }
+
+    static let fields = ["organization", "owner_org", "tags", "groups", "res_format", "name", "id", "license_id",
+                         "title", "notes", "text", "type", "dataset_type", "capacity", "state", "metadata_modified",
+                         "metadata_created"]
+
+    var q: [[Clause]] = []
+    var fq: [[Clause]] = []
+    var rows = 10
+    var start = 0
+    var sort: [(String, Bool)] = []
+    var sortText = "score desc, metadata_modified desc"
+
+    init(params p: [String: Any]) throws {
+        rows = min(try Params.natural(p, "rows") ?? 10, CKANActionAPI.maxRows)
+        start = try Params.natural(p, "start") ?? 0
+        if let s = Params.string(p, "q") { q = try Self.parse(s, freeText: true) }
+        if let s = Params.string(p, "fq") { fq = try Self.parse(s, freeText: false) }
+        if let s = Params.string(p, "sort") { sortText = s }
+        for part in sortText.split(separator: ",") {
+            let words = part.split(separator: " ").map { $0.lowercased() }
+            guard let field = words.first, words.count <= 2,
+                  ["score", "name", "title_string", "title", "metadata_modified", "metadata_created", "num_resources"].contains(field),
+                  words.count == 1 || ["asc", "desc"].contains(words[1]) else {
+                throw CatalogueError.invalid("sort", "cannot sort by '\(part.trimmingCharacters(in: .whitespaces))': use a field among name, title_string, metadata_modified, metadata_created, score, followed by asc or desc")
+            }
+            sort.append((field, words.count == 2 && words[1] == "desc"))
+        }
+    }
+
+    func run(_ all: [DatasetDescription], baseURL: String) -> [String: Any] {
+        let packages = all.map { ($0, CKANDocuments.package($0, baseURL: baseURL)) }
+        var hits = packages.filter { _, p in
+            (q + fq).allSatisfy { group in group.contains { c in c.negated != Self.matches(c, p) } }
+        }
+        hits.sort { a, b in
+            for (field, desc) in sort where field != "score" {
+                let x = Self.sortKey(a.1, field), y = Self.sortKey(b.1, field)
+                if x != y { return desc ? x > y : x < y }
+            }
+            return a.0.slug < b.0.slug
+        }
+        return [
+            "count": hits.count, "sort": sortText, "facets": [String: Any](), "search_facets": [String: Any](),
+            "results": hits.dropFirst(start).prefix(rows).map(\.1),
+        ]
+    }
+
+    static func sortKey(_ p: [String: Any], _ field: String) -> String {
+        switch field {
+        case "title_string", "title": (p["title"] as? String ?? "").lowercased()
+        case "num_resources": String(format: "%06d", p["num_resources"] as? Int ?? 0)
+        default: p[field] as? String ?? ""
+        }
+    }
+
+    // MARK: matching
+
+    static func fold(_ s: String) -> String {
+        s.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "D")
+            .folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+    }
+
+    static func values(_ p: [String: Any], _ field: String) -> [String] {
+        func list(_ key: String, _ inner: String) -> [String] { (p[key] as? [[String: Any]] ?? []).compactMap { $0[inner] as? String } }
+        let org = p["organization"] as? [String: Any]
+        switch field {
+        case "organization": return [org?["name"] as? String].compactMap { $0 }
+        case "owner_org": return [p["owner_org"] as? String].compactMap { $0 }
+        case "tags": return list("tags", "name")
+        case "groups": return list("groups", "name")
+        case "res_format": return list("resources", "format")
+        // CKAN adds `+dataset_type:dataset` and older harvesters `capacity:public`: all ours are both.
+        case "dataset_type": return [p["type"] as? String].compactMap { $0 }
+        case "capacity": return ["public"]
+        case "text":
+            let extras = (p["extras"] as? [[String: Any]] ?? []).filter {
+                ["title_en", "notes_en", "theme", "spatial_text"].contains($0["key"] as? String ?? "")
+            }.compactMap { $0["value"] as? String }
+            return [p["name"], p["title"], p["notes"], org?["title"], org?["name"]].compactMap { $0 as? String }
+                + list("tags", "name") + list("groups", "title") + extras
+        default: return [p[field] as? String].compactMap { $0 }
+        }
+    }
+
+    static func matches(_ c: Clause, _ p: [String: Any]) -> Bool {
+        let have = values(p, c.field)
+        return c.values.contains { v in
+            if v == "*" { return !have.isEmpty }
+            if v.hasPrefix("[") { return have.contains { inRange($0, v) } }
+            if c.field == "text" || c.field == "title" || c.field == "notes" {
+                let words = fold(v).split(whereSeparator: \.isWhitespace)
+                let text = have.map(fold).joined(separator: " ")
+                return words.allSatisfy { text.contains($0) }
+            }
+            return have.contains { $0.caseInsensitiveCompare(v) == .orderedSame }
+        }
+    }
+
+    /// `[A TO B]` over CKAN timestamps; `*` is open, `NOW` is now.
+    static func inRange(_ value: String, _ range: String) -> Bool {
+        let inner = range.dropFirst().dropLast().components(separatedBy: " TO ")
+        guard inner.count == 2 else { return false }
+        func norm(_ s: String) -> String {
+            if s == "NOW" { return ISODate.ckan(Date()) }
+            return s.replacingOccurrences(of: "Z", with: "")
+        }
+        let lo = inner[0].trimmingCharacters(in: .whitespaces), hi = inner[1].trimmingCharacters(in: .whitespaces)
+        return (lo == "*" || value >= norm(lo)) && (hi == "*" || value <= norm(hi))
+    }
+
+    // MARK: parsing
+
+    /// Splits a query into AND-ed groups of OR-ed clauses.
+    static func parse(_ text: String, freeText: Bool) throws -> [[Clause]] {
+        var groups = [[Clause]]()
+        var pendingOr = false, pendingNot = false
+        for token in try tokens(text) {
+            switch token {
+            case "AND", "&&", "(", ")": continue
+            case "OR", "||": pendingOr = true; continue
+            case "NOT": pendingNot = true; continue
+            default: break
+            }
+            var t = Substring(token)
+            var negated = pendingNot
+            if t.hasPrefix("-") { negated.toggle(); t = t.dropFirst() } else if t.hasPrefix("+") { t = t.dropFirst() }
+            var clause: Clause
+            if t == "*:*" {
+                pendingOr = false; pendingNot = false; continue
+            } else if let colon = t.firstIndex(of: ":"), !t.hasPrefix("\""), fields.contains(String(t[..<colon])) || !freeText {
+                let field = String(t[..<colon])
+                guard fields.contains(field) else {
+                    throw CatalogueError(.searchQuery, "unknown field '\(field)' in '\(text)': filter on \(fields.joined(separator: ", "))")
+                }
+                clause = Clause(field: field, values: values(of: String(t[t.index(after: colon)...])), negated: negated)
+            } else if freeText {
+                clause = Clause(field: "text", values: [unquote(String(t))], negated: negated)
+            } else {
+                throw CatalogueError(.searchQuery, "'\(t)' in '\(text)' is not a field:value filter (e.g. organization:so-tnmt, tags:\"ranh giới\", res_format:CSV)")
+            }
+            if pendingOr, !groups.isEmpty { groups[groups.count - 1].append(clause) } else { groups.append([clause]) }
+            pendingOr = false; pendingNot = false
+        }
+        return groups
+    }
+
+    static func unquote(_ s: String) -> String {
+        s.count >= 2 && s.hasPrefix("\"") && s.hasSuffix("\"") ? String(s.dropFirst().dropLast()) : s
+    }
+
+    /// `v`, `"v w"`, `[a TO b]`, `(a OR b OR "c d")`.
+    static func values(of raw: String) -> [String] {
+        if raw.hasPrefix("(") && raw.hasSuffix(")") {
+            return ((try? tokens(String(raw.dropFirst().dropLast()))) ?? []).filter { $0 != "OR" && $0 != "||" }.map(unquote)
+        }
+        return [unquote(raw)]
+    }
+
+    /// Whitespace-separated tokens; quotes, brackets and parentheses keep their spaces.
+    static func tokens(_ s: String) throws -> [String] {
+        var out = [String](), current = ""
+        var closing: [Character] = []
+        var inQuote = false
+        for ch in s {
+            if inQuote {
+                current.append(ch); if ch == "\"" { inQuote = false }
+                continue
+            }
+            switch ch {
+            case "\"": inQuote = true; current.append(ch)
+            case "[": closing.append("]"); current.append(ch)
+            case "(":
+                // A group's parenthesis stands alone; a field's value list stays in its token.
+                if current.isEmpty && closing.isEmpty { out.append("(") } else { closing.append(")"); current.append(ch) }
+            case "]" where closing.last == "]", ")" where closing.last == ")":
+                closing.removeLast(); current.append(ch)
+            case ")":
+                if !current.isEmpty { out.append(current); current = "" }
+                out.append(")")
+            default:
+                if ch.isWhitespace && closing.isEmpty {
+                    if !current.isEmpty { out.append(current); current = "" }
+                } else { current.append(ch) }
+            }
+        }
+        guard !inQuote, closing.isEmpty else {
+            throw CatalogueError(.searchQuery, "unbalanced quote, bracket or parenthesis in '\(s)'")
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+}
