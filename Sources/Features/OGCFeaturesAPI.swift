@@ -35,7 +35,7 @@ public struct OGCFeaturesAPI: Sendable {
     public var title = "Bando — OGC API - Features"
     public var description = "Open geospatial data of the province: published datasets as OGC API - Features collections, with CQL2 filtering and VN-2000 coordinates on request."
 
-    public init(catalogue: any CollectionCatalogue, queries: FeatureQueries, registry: CRSRegistry = CRSRegistry()) {
+    public init(catalogue: any CollectionCatalogue, queries: FeatureQueries, registry: CRSRegistry = .standard) {
         self.catalogue = catalogue; self.queries = queries; self.registry = registry
     }
 
