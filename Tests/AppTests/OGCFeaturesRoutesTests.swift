@@ -103,6 +103,13 @@ import HTTPTypes
                 let doc = try json(r.body)
                 #expect(doc["numberReturned"] as? Int == 10)
             }
+            // VN-2000 / UTM 48N on request, named in Content-Crs; a bbox in it is accepted.
+            try await client.execute(uri: "/ogc/collections/communes/items?limit=1&crs=http://www.opengis.net/def/crs/EPSG/0/3405&bbox=772000,1817000,783000,1827000&bbox-crs=EPSG:3405", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[HTTPField.Name("Content-Crs")!] == "<http://www.opengis.net/def/crs/EPSG/0/3405>")
+                let matched = try json(r.body)["numberMatched"] as? Int ?? 0
+                #expect(matched > 10)
+            }
         }
     }
 
