@@ -60,7 +60,7 @@ public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequest
     addTileRoutes(to: router, tiles: tiles)
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
-    addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries))
+    addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard))
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
     let portal = PortalService(db: store.pool)
     addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, ingestDraft: { file, kind, dataset in

@@ -35,7 +35,7 @@ public struct OGCFeaturesAPI: Sendable {
     public var title = "Bando — OGC API - Features"
     public var description = "Open geospatial data of the province: published datasets as OGC API - Features collections, with CQL2 filtering and VN-2000 coordinates on request."
 
-    public init(catalogue: any CollectionCatalogue, queries: FeatureQueries, registry: CRSRegistry = CRSRegistry()) {
+    public init(catalogue: any CollectionCatalogue, queries: FeatureQueries, registry: CRSRegistry = .standard) {
         self.catalogue = catalogue; self.queries = queries; self.registry = registry
     }
 
@@ -165,7 +165,7 @@ public struct OGCFeaturesAPI: Sendable {
         out.append(contentsOf: #","timeStamp":""#.utf8)
         out.append(contentsOf: Self.timestamp().utf8)
         out.append(contentsOf: #"","links":"#.utf8)
-        out.append(contentsOf: Self.json(links))
+        Self.writeLinks(links, into: &out)
         out.append(contentsOf: #","features":"#.utf8)
         out.append(contentsOf: page.featuresJSON)
         out.append(UInt8(ascii: "}"))
@@ -222,13 +222,53 @@ public struct OGCFeaturesAPI: Sendable {
         return OGCResponse(body: Self.json(doc), contentType: "application/json", contentCRS: nil, links: links)
     }
 
+    /// Now as ISO 8601 UTC (`2026-11-23T15:04:05Z`), formatted once per second: building a
+    /// date formatter per request cost more than the whole items query.
     static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        return f.string(from: Date())
+        let now = time(nil)
+        return timestampCache.withLock { c in
+            if c.second == now { return c.text }
+            var t = tm()
+            var s = now
+            gmtime_r(&s, &t)
+            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            c = (now, "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec))Z")
+            return c.text
+        }
+    }
+    static let timestampCache = LockedValue<(second: time_t, text: String)>((0, ""))
+
+    /// Links (`href`, `rel`, `title`, `type`, all strings) as JSON, keys sorted as `json` sorts
+    /// them, without JSONSerialization (it was a tenth of an items request).
+    static func writeLinks(_ links: [[String: Any]], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (i, l) in links.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for key in ["href", "rel", "title", "type"] {
+                guard let v = l[key] as? String else { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                GeoJSON.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                GeoJSON.writeString(v, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     /// The OGC exception document for an error (`{"code": …, "description": …}`).
     public static func exception(_ e: FeaturesError) -> [UInt8] {
         json(["code": e.kind.rawValue, "description": e.message] as [String: Any])
     }
+}
+
+/// A value behind a lock, for the few caches shared by every request.
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) -> R) -> R { lock.withLock { body(&value) } }
 }

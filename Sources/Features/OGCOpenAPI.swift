@@ -1,3 +1,4 @@
+import GeoModel
 import Foundation
 
 extension OGCFeaturesAPI {
@@ -38,7 +39,7 @@ extension OGCFeaturesAPI {
         func get(_ id: String, _ summary: String, _ params: [[String: Any]], _ responses: [String: Any]) -> [String: Any] {
             ["get": ["operationId": id, "summary": summary, "parameters": params, "responses": responses]]
         }
-        let paths: [String: Any] = [
+        var paths: [String: Any] = [
             "/": get("getLandingPage", "Landing page", [f], ["200": ok("Links to the API, conformance and collections.", "application/json")]),
             "/api": get("getAPI", "This OpenAPI document", [], ["200": ["description": "OpenAPI 3.0", "content": ["application/vnd.oai.openapi+json;version=3.0": ["schema": ["type": "object"]]]]]),
             "/conformance": get("getConformance", "Conformance classes", [f], ["200": ok("The classes this server passes.", "application/json")]),
@@ -52,6 +53,25 @@ extension OGCFeaturesAPI {
             ]),
             "/collections/{collectionId}/items/{featureId}": get("getFeature", "One feature", [collectionId, featureId, f, crs], ["200": ok("The feature.", "application/geo+json"), "400": exception, "404": notFound]),
         ]
+        // Each collection's items again, with its queryables as query parameters (property
+        // equality filters), which the generic path cannot list.
+        for c in cs {
+            var params = itemsParams.filter { ($0["name"] as? String) != "collectionId" }
+            for field in c.table.fields {
+                let type: String = switch field.type {
+                case .integer: "integer"
+                case .real: "number"
+                case .boolean: "boolean"
+                case .text, .date, .dateTime: "string"
+                }
+                params.append(param(field.name, "query", "Only features whose \(field.name) equals this value.", ["type": type]))
+            }
+            paths["/collections/\(c.id)/items"] = get("getFeatures-\(c.id)", "Features of \(c.title)", params, [
+                "200": ok("A page of features of \(c.title).", "application/geo+json"),
+                "400": exception,
+                "503": ["description": "The query ran past the time limit and was stopped.", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/exception"]]]],
+            ])
+        }
         let doc: [String: Any] = [
             "openapi": "3.0.3",
             "info": ["title": title, "description": description, "version": "1.0.0",

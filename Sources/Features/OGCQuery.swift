@@ -34,10 +34,17 @@ public struct QueryString: Sendable, Hashable {
     }
 
     static func escape(_ s: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~,:/")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+        // Most values need no escape at all: skip Foundation's percent-encoding for them.
+        if s.utf8.allSatisfy({ b in (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~,:/".utf8.contains(b) }) {
+            return s
+        }
+        return s.addingPercentEncoding(withAllowedCharacters: unescaped) ?? s
     }
+    static let unescaped: CharacterSet = {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~,:/")
+        return allowed
+    }()
 }
 
 /// The parameters `/items` understands; any other parameter must be a queryable property.

@@ -22,11 +22,12 @@ public enum GeoJSON {
         }
         out.append(contentsOf: #"","coordinates":"#.utf8)
         let scale = pow10(precision)
+        let digits = min(max(precision, 0), 15)
         func pos(_ p: Position) {
             out.append(UInt8(ascii: "["))
-            writeNumber(p.x, scale: scale, into: &out)
+            writeFixed(p.x, digits: digits, scale: scale, into: &out)
             out.append(UInt8(ascii: ","))
-            writeNumber(p.y, scale: scale, into: &out)
+            writeFixed(p.y, digits: digits, scale: scale, into: &out)
             out.append(UInt8(ascii: "]"))
         }
         func list(_ ps: [Position]) {
@@ -107,6 +108,29 @@ public enum GeoJSON {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// `d` rounded to `digits` decimals, written in plain decimal notation without trailing
+    /// zeros (the same value `writeNumber` writes, without going through `Double.description`:
+    /// coordinates are most of a GeoJSON answer).
+    @inline(__always)
+    public static func writeFixed(_ d: Double, digits: Int, scale: Double, into out: inout [UInt8]) {
+        let scaled = (d * scale).rounded()
+        guard d.isFinite, abs(scaled) < 9e15 else { writeNumber(d, scale: scale, into: &out); return }
+        var n = Int64(scaled)
+        if n < 0 { out.append(UInt8(ascii: "-")); n = -n }
+        // Digits from the right into a small buffer: fraction (trailing zeros dropped), point, integer part.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buf in
+            var i = 40
+            var fraction = digits
+            while fraction > 0, n % 10 == 0 { n /= 10; fraction -= 1 }
+            if fraction > 0 {
+                for _ in 0..<fraction { i -= 1; buf[i] = UInt8(truncatingIfNeeded: 48 + n % 10); n /= 10 }
+                i -= 1; buf[i] = UInt8(ascii: ".")
+            }
+            repeat { i -= 1; buf[i] = UInt8(truncatingIfNeeded: 48 + n % 10); n /= 10 } while n > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<40]))
+        }
     }
 
     static func pow10(_ n: Int) -> Double {

@@ -57,6 +57,42 @@ import HTTPTypes
         }
     }
 
+    /// /ogc/api is a valid OpenAPI 3.0 document (checked by openapi-spec-validator), every path
+    /// in it answers, and every route of /ogc is in it.
+    @Test func openAPIIsValidAndTrue() async throws {
+        let scratch = ScratchDirectory("ogc-openapi")
+        try await app().test(.router) { client in
+            let doc = try await client.execute(uri: "/ogc/api", method: .get) { r in
+                #expect(r.headers[.contentType] == "application/vnd.oai.openapi+json;version=3.0")
+                return try json(r.body)
+            }
+            let file = scratch.path("openapi.json")
+            try JSONSerialization.data(withJSONObject: doc).write(to: URL(fileURLWithPath: file))
+            let check = try Run.python("import sys; from openapi_spec_validator import validate; from openapi_spec_validator.readers import read_from_filename; validate(read_from_filename(sys.argv[1])[0]); print('valid')", [file])
+            #expect(check.stdout.contains("valid"), "\(check.stderr)")
+            let paths = try #require(doc["paths"] as? [String: [String: Any]])
+            for route in ["/", "/api", "/conformance", "/collections", "/collections/{collectionId}", "/collections/{collectionId}/queryables",
+                          "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}", "/collections/communes/items"] {
+                #expect(paths[route] != nil, "\(route) missing from /ogc/api")
+            }
+            for path in paths.keys {
+                let uri = "/ogc" + (path == "/" ? "" : path).replacingOccurrences(of: "{collectionId}", with: "communes").replacingOccurrences(of: "{featureId}", with: "1")
+                try await client.execute(uri: uri, method: .get) { r in #expect(r.status == .ok, "\(uri)") }
+                // Every parameter the document lists for items is accepted.
+                if path == "/collections/communes/items" {
+                    let names = ((paths[path]?["get"] as? [String: Any])?["parameters"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+                    #expect(names.contains("population") && names.contains("bbox-crs") && names.contains("filter-crs"))
+                }
+            }
+            // A property the document offers as a filter works as one.
+            try await client.execute(uri: "/ogc/collections/communes/items?district_vn=Th%C3%A0nh%20ph%E1%BB%91%20Hu%E1%BA%BF&limit=1", method: .get) { r in
+                #expect(r.status == .ok)
+                let matched = try json(r.body)["numberMatched"] as? Int ?? 0
+                #expect(matched > 1)
+            }
+        }
+    }
+
     @Test func itemsHaveGeoJSONMediaTypeLinksAndContentCrs() async throws {
         try await app().test(.router) { client in
             try await client.execute(uri: "/ogc/collections/communes/items?bbox=107.55,16.42,107.65,16.50&limit=10", method: .get) { r in
@@ -66,6 +102,13 @@ import HTTPTypes
                 #expect(r.headers[values: HTTPField.Name("Link")!].contains { $0.contains("rel=\"next\"") })
                 let doc = try json(r.body)
                 #expect(doc["numberReturned"] as? Int == 10)
+            }
+            // VN-2000 / UTM 48N on request, named in Content-Crs; a bbox in it is accepted.
+            try await client.execute(uri: "/ogc/collections/communes/items?limit=1&crs=http://www.opengis.net/def/crs/EPSG/0/3405&bbox=772000,1817000,783000,1827000&bbox-crs=EPSG:3405", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[HTTPField.Name("Content-Crs")!] == "<http://www.opengis.net/def/crs/EPSG/0/3405>")
+                let matched = try json(r.body)["numberMatched"] as? Int ?? 0
+                #expect(matched > 10)
             }
         }
     }
