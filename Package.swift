@@ -68,6 +68,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Downloads",
+            dependencies: ["GeoModel", "GeoStore", "GDALKit", "CBandoZlib",
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Portal",
             dependencies: ["GeoStore", "Ingest",
                            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -79,7 +86,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "GeoModel", "GeoStore", "Ingest", "Tiles", "Features", "Portal", "ProjKit", "GDALKit",
+                "GeoModel", "GeoStore", "Ingest", "Tiles", "Features", "Portal", "ProjKit", "GDALKit", "Downloads",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "bando",
             dependencies: [
-                "App", "Ingest", "GeoStore", "Tiles", "Portal",
+                "App", "Ingest", "GeoStore", "Tiles", "Portal", "Downloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,6 +126,17 @@ let package = Package(
             dependencies: [
                 "TestSupport", "Portal", "GeoStore", "App", "Ingest",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DownloadsTests",
+            dependencies: [
+                "TestSupport", "Downloads", "App", "GeoStore", "GeoModel", "Ingest", "Tiles",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

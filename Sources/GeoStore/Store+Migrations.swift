@@ -54,6 +54,8 @@ extension Store {
         }
         // The portal's tables (accounts, catalogue, feedback, audit) come after the catalogue's.
         PortalSchema.register(in: &m)
+        // Download counters (issue #6).
+        DownloadSchema.register(in: &m)
         return m
     }
 }

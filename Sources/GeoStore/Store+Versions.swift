@@ -29,12 +29,38 @@ public struct VersionProvenance: Sendable {
     }
 }
 
+/// The SHA-256 a version keeps of its features: ids, typed values and WKB geometry, in id order.
+/// Written by `FeatureSink` as an ingest stores features, and recomputed by `verifyChecksum`
+/// from what the store reads back, so the two must hash exactly the same way.
+public struct FeatureChecksum {
+    var hasher = SHA256()
+    public init() {}
+
+    /// Adds one feature; `wkb` is the geometry's WKB when it has one.
+    public mutating func add(id: Int64, values: [FieldValue], wkb: [UInt8]?) {
+        withUnsafeBytes(of: id.littleEndian) { hasher.update(bufferPointer: $0) }
+        for v in values {
+            switch v {
+            case .null: hasher.update(data: [0])
+            case .integer(let i): hasher.update(data: [1]); withUnsafeBytes(of: i.littleEndian) { hasher.update(bufferPointer: $0) }
+            case .real(let d): hasher.update(data: [2]); withUnsafeBytes(of: d.bitPattern.littleEndian) { hasher.update(bufferPointer: $0) }
+            case .text(let s): hasher.update(data: [3]); hasher.update(data: Array(s.utf8)); hasher.update(data: [0])
+            case .boolean(let b): hasher.update(data: [4, b ? 1 : 0])
+            }
+        }
+        if let wkb { hasher.update(data: wkb) }
+    }
+
+    /// The hex digest.
+    public func finalize() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+}
+
 /// Receives the features of a version being written. Only valid inside `Store.writeVersion`.
 public final class FeatureSink {
     let db: Database
     let insert: Statement
     let fieldCount: Int
-    var hasher = SHA256()
+    var hasher = FeatureChecksum()
     public private(set) var count = 0
     public private(set) var bbox = BoundingBox.empty
     var geometryTypes = Set<String>()
@@ -53,33 +79,30 @@ public final class FeatureSink {
         count += 1
         var args: [DatabaseValue] = [Int64(count).databaseValue]
         args.reserveCapacity(fieldCount + 2)
-        withUnsafeBytes(of: Int64(count).littleEndian) { hasher.update(bufferPointer: $0) }
         for v in values {
             switch v {
-            case .null: args.append(.null); hasher.update(data: [0])
-            case .integer(let i):
-                args.append(i.databaseValue); hasher.update(data: [1]); withUnsafeBytes(of: i.littleEndian) { hasher.update(bufferPointer: $0) }
-            case .real(let d):
-                args.append(d.databaseValue); hasher.update(data: [2]); withUnsafeBytes(of: d.bitPattern.littleEndian) { hasher.update(bufferPointer: $0) }
-            case .text(let s):
-                args.append(s.databaseValue); hasher.update(data: [3]); hasher.update(data: Array(s.utf8)); hasher.update(data: [0])
-            case .boolean(let b):
-                args.append((b ? 1 : 0).databaseValue); hasher.update(data: [4, b ? 1 : 0])
+            case .null: args.append(.null)
+            case .integer(let i): args.append(i.databaseValue)
+            case .real(let d): args.append(d.databaseValue)
+            case .text(let s): args.append(s.databaseValue)
+            case .boolean(let b): args.append((b ? 1 : 0).databaseValue)
             }
         }
+        var wkb: [UInt8]?
         if let geometry {
-            let wkb = WKB.encode(geometry)
-            hasher.update(data: wkb)
-            args.append(Data(wkb).databaseValue)
+            let bytes = WKB.encode(geometry)
+            wkb = bytes
+            args.append(Data(bytes).databaseValue)
             if let b = geometry.boundingBox { bbox.extend(b) }
             geometryTypes.insert(geometry.typeName)
         } else {
             args.append(.null)
         }
+        hasher.add(id: Int64(count), values: values, wkb: wkb)
         try insert.execute(arguments: StatementArguments(args))
     }
 
-    var checksum: String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+    var checksum: String { hasher.finalize() }
 }
 
 extension Store {
