@@ -68,6 +68,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Downloads",
+            dependencies: ["GeoModel", "GeoStore", "GDALKit", "CBandoZlib",
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Portal",
             dependencies: ["GeoStore", "Ingest",
                            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -87,7 +94,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "GeoModel", "GeoStore", "Ingest", "Tiles", "Features", "Portal", "ProjKit", "GDALKit",
+                "GeoModel", "GeoStore", "Ingest", "Tiles", "Features", "Portal", "ProjKit", "GDALKit", "Downloads",
                 "Catalogue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -98,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "bando",
             dependencies: [
-                "App", "Ingest", "GeoStore", "Tiles", "Portal",
+                "App", "Ingest", "GeoStore", "Tiles", "Portal", "Downloads",
                 "Catalogue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -140,6 +147,17 @@ let package = Package(
                 "TestSupport", "Catalogue", "App", "GeoStore", "Ingest", "Portal", "Tiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DownloadsTests",
+            dependencies: [
+                "TestSupport", "Downloads", "App", "GeoStore", "GeoModel", "Ingest", "Tiles",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -2,6 +2,7 @@ public import Hummingbird
 public import HummingbirdCore
 public import GeoStore
 public import Tiles
+public import Downloads
 import Features
 import Portal
 import Ingest
@@ -18,6 +19,8 @@ public struct AppConfiguration: Sendable {
     public var tilesFolder: String
     /// In-memory tile cache size; 0 turns it off.
     public var tileCacheMegabytes: Int
+    /// Where produced downloads are cached; nil: `downloads/` beside the store.
+    public var downloadsFolder: String? = nil
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -34,7 +37,8 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
         tilesFolder: URL(fileURLWithPath: config.tilesFolder), cacheMegabytes: config.tileCacheMegabytes))
     // A bad tileset file stops start-up with its name and problem, rather than failing per tile.
     try await tiles.checkTilesets()
-    let router = buildRouter(store: store, tiles: tiles)
+    let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
+    let router = buildRouter(store: store, tiles: tiles, downloads: downloads)
     return Application(router: router,
                        server: httpServer(tiles: tiles),
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
@@ -48,7 +52,8 @@ public func httpServer(tiles: TileService) -> HTTPServerBuilder {
 }
 
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
-public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequestContext> {
+/// `downloads` defaults to a cache in `downloads/` beside the store.
+public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ErrorMiddleware())
     router.get("/healthz") { _, _ in
@@ -56,7 +61,7 @@ public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequest
     }
     addCatalogueRoutes(to: router, store: store)
     addCatalogueAPIRoutes(to: router, store: store)
-    addDownloadRoutes(to: router, store: store)
+    addDownloadRoutes(to: router, downloads: downloads ?? DownloadCache(store: store))
     addTileRoutes(to: router, tiles: tiles)
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)

@@ -1,76 +1,251 @@
 import Hummingbird
 import HTTPTypes
 import GeoStore
-import GeoModel
+import Downloads
+import Logging
 import Foundation
 
-/// `/downloads/{dataset}.geojson`: the current version as an RFC 7946 FeatureCollection,
-/// streamed page by page so memory does not grow with the dataset.
-func addDownloadRoutes(to router: Router<BasicRequestContext>, store: Store) {
-    router.get("/downloads/{file}") { request, context -> Response in
-        let file = try context.parameters.require("file")
-        guard file.hasSuffix(".geojson") else {
-            throw APIError(status: .notFound, code: "NotFound", message: "unknown format in '\(file)': available is .geojson")
+/// Downloads over HTTP; producing and caching the files is the `Downloads` module's work.
+///
+/// - `/downloads/{dataset}/v{n}.{ext}` and `/downloads/{dataset}/latest.{ext}`: the file, with
+///   `ETag`, `Last-Modified`, `Range`, gzip for text formats and a `Link` to the licence;
+/// - `…{ext}.sha256`: its SHA-256 as `sha256sum -c` reads it;
+/// - `/downloads/{dataset}.geojson`: the old URL, moved permanently to `latest.geojson`;
+/// - `/api/datasets/{dataset}/downloads`: the download counters and the files with their checksums.
+func addDownloadRoutes(to router: Router<BasicRequestContext>, downloads: DownloadCache) {
+    let fileIO = FileIO()
+    // The old URL's one segment sits where the new URLs have the dataset: same parameter name.
+    router.get("/downloads/{dataset}") { _, context -> Response in
+        let file = try context.parameters.require("dataset")
+        guard file.hasSuffix(".geojson"), case let slug = String(file.dropLast(".geojson".count)), isValidSlug(slug) else {
+            throw APIError(status: .notFound, code: "NotFound",
+                           message: "unknown download '\(file)': files are at /downloads/{dataset}/latest.{ext} or /downloads/{dataset}/v{n}.{ext}, with ext one of \(DownloadFormat.extensionList)")
         }
-        let slug = String(file.dropLast(".geojson".count))
-        guard let p = try store.published(slug: slug) else {
-            throw APIError(status: .notFound, code: "NotFound", message: "no published dataset named '\(slug)'")
+        return Response(status: .movedPermanently, headers: [.location: "/downloads/\(slug)/latest.geojson"])
+    }
+    router.get("/downloads/{dataset}/{file}") { request, context in
+        try await serveDownload(request, context, downloads: downloads, fileIO: fileIO, head: false)
+    }
+    router.head("/downloads/{dataset}/{file}") { request, context in
+        try await serveDownload(request, context, downloads: downloads, fileIO: fileIO, head: true)
+    }
+    router.get("/api/datasets/{dataset}/downloads") { _, context -> Response in
+        let slug = try context.parameters.require("dataset")
+        return try mapDownloadsErrors {
+            try downloadStatsResponse(slug: slug, downloads: downloads)
         }
-        let etag = "\"\(p.version.checksum.prefix(32))\""
-        var headers: HTTPFields = [
-            .contentType: "application/geo+json",
-            .contentDisposition: "attachment; filename=\"\(slug)-v\(p.version.number).geojson\"",
-            .eTag: etag,
-            .cacheControl: "public, max-age=60",
-        ]
-        if let link = licenceLink(p.dataset.licence) { headers[HTTPField.Name("Link")!] = "<\(link)>; rel=\"license\"" }
-        if request.headers[.ifNoneMatch] == etag {
-            return Response(status: .notModified, headers: headers)
-        }
-        let version = p.version
-        let attribution = p.dataset.attribution
-        let licence = p.dataset.licence
-        let title = p.dataset.title
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var out: [UInt8] = []
-            out.reserveCapacity(1 << 17)
-            out.append(contentsOf: #"{"type":"FeatureCollection","name":"#.utf8)
-            GeoJSON.writeString(title, into: &out)
-            out.append(contentsOf: #","licence":"#.utf8)
-            GeoJSON.writeString(licence, into: &out)
-            out.append(contentsOf: #","attribution":"#.utf8)
-            GeoJSON.writeString(attribution, into: &out)
-            out.append(contentsOf: #","version":"#.utf8)
-            out.append(contentsOf: String(version.number).utf8)
-            out.append(contentsOf: #","features":["#.utf8)
-            var first = true
-            var after: Int64 = 0
-            while true {
-                let page = try store.featurePage(of: version, after: after, limit: 1000)
-                for f in page {
-                    if !first { out.append(UInt8(ascii: ",")) }
-                    first = false
-                    GeoJSON.writeFeature(f, fields: version.fields, into: &out)
-                }
-                if out.count > 1 << 16 {
-                    try await writer.write(ByteBuffer(bytes: out))
-                    out.removeAll(keepingCapacity: true)
-                }
-                guard page.count == 1000, let last = page.last else { break }
-                after = last.id
-            }
-            out.append(contentsOf: "]}\n".utf8)
-            try await writer.write(ByteBuffer(bytes: out))
-            try await writer.finish(nil)
-        })
     }
 }
 
-func licenceLink(_ licence: String) -> String? {
-    switch licence.uppercased() {
-    case "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/"
-    case "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/"
-    case "ODBL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/"
-    default: nil
+/// What a download URL's last segment names: a version (nil: the latest), a format, and
+/// whether the checksum rather than the file is asked for.
+struct DownloadName {
+    var version: Int?
+    var format: DownloadFormat
+    var checksum: Bool
+
+    init(_ file: String) throws {
+        var name = file
+        checksum = name.hasSuffix(".sha256")
+        if checksum { name = String(name.dropLast(".sha256".count)) }
+        guard let format = DownloadFormat.matching(suffixOf: name) else {
+            let ext = name.firstIndex(of: ".").map { String(name[$0...]) } ?? "(none)"
+            throw DownloadsError.unknownFormat(ext)
+        }
+        self.format = format
+        let stem = String(name.dropLast(format.fileExtension.count + 1))
+        if stem == "latest" { version = nil }
+        else if stem.hasPrefix("v"), let n = Int(stem.dropFirst()), n > 0 { version = n }
+        else {
+            throw APIError(status: .notFound, code: "NotFound",
+                           message: "unknown file '\(file)': ask for latest.\(format.fileExtension) or v{n}.\(format.fileExtension) (e.g. v1.\(format.fileExtension))")
+        }
     }
+}
+
+func serveDownload(_ request: Request, _ context: BasicRequestContext, downloads: DownloadCache, fileIO: FileIO,
+                   head: Bool) async throws -> Response {
+    let slug = try context.parameters.require("dataset")
+    let name = try mapDownloadsErrors { try DownloadName(try context.parameters.require("file")) }
+    let subject = try mapDownloadsErrors { try downloads.subject(dataset: slug, version: name.version) }
+    let file: DownloadFile
+    do { file = try await downloads.file(subject, format: name.format) } catch {
+        context.logger.error("download \(slug) v\(subject.version.number) \(name.format.rawValue) failed: \(error)")
+        throw APIError(status: .internalServerError, code: "ServerError", message: "the file could not be produced; the error is logged")
+    }
+    var headers: HTTPFields = [:]
+    if let link = Licence.url(for: subject.dataset.licence) { headers[HTTPField.Name("Link")!] = "<\(link)>; rel=\"license\"" }
+    headers[.cacheControl] = name.version == nil ? "public, max-age=60" : "public, max-age=3600"
+    if name.checksum {
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: head ? .init() : .init(byteBuffer: ByteBuffer(string: file.checksumLine)))
+    }
+
+    headers[.contentType] = file.format.mediaType
+    headers[.contentDisposition] = "attachment; filename=\"\(file.fileName)\""
+    headers[.lastModified] = HTTPDate.format(file.produced)
+    headers[.acceptRanges] = "bytes"
+    if file.format.isText { headers[.vary] = "Accept-Encoding" }
+    let etag = "\"\(file.sha256.prefix(32))\""
+    let gzipETag = "\"\(file.sha256.prefix(32))-gzip\""
+
+    // Conditional requests: the ETag is the file's checksum, so it is strong.
+    if let inm = request.headers[.ifNoneMatch] {
+        let tags = inm.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if tags.contains("*") || tags.contains(etag) || tags.contains(gzipETag) {
+            headers[.eTag] = etag
+            return Response(status: .notModified, headers: headers)
+        }
+    } else if let ims = request.headers[.ifModifiedSince], let since = HTTPDate.parse(ims), file.produced <= since {
+        headers[.eTag] = etag
+        return Response(status: .notModified, headers: headers)
+    }
+
+    var range: ClosedRange<Int>?
+    if let rangeHeader = request.headers[.range], request.headers[.ifRange].map({ $0 == etag || $0 == headers[.lastModified] }) ?? true {
+        switch ByteRange.parse(rangeHeader, size: file.size) {
+        case .range(let r): range = r
+        case .invalid(let why):
+            var h = headers
+            h[.contentRange] = "bytes */\(file.size)"
+            return errorResponse(.rangeNotSatisfiable, code: "RangeNotSatisfiable",
+                                 message: "\(why): the file has \(file.size) bytes; ask for one range, as bytes=START-END, bytes=START- or bytes=-LENGTH", headers: h)
+        }
+    }
+
+    let countable = !head && (range == nil || range!.lowerBound == 0)
+    if countable {
+        do { try downloads.store.recordDownload(dataset: file.dataset, version: file.version, format: file.format.rawValue) }
+        catch { context.logger.warning("download not counted: \(error)") }
+    }
+
+    if let range {
+        headers[.eTag] = etag
+        headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(file.size)"
+        headers[.contentLength] = String(range.count)
+        let body = head ? ResponseBody() : try await fileIO.loadFile(path: file.path, range: range, context: context)
+        return Response(status: .partialContent, headers: headers, body: body)
+    }
+    if file.format.isText, acceptsGzip(request.headers[.acceptEncoding]) {
+        let gz = try await downloads.gzipped(file)
+        headers[.eTag] = gzipETag
+        headers[.contentEncoding] = "gzip"
+        headers[.contentLength] = String(fileSize(gz))
+        let body = head ? ResponseBody() : try await fileIO.loadFile(path: gz, context: context)
+        return Response(status: .ok, headers: headers, body: body)
+    }
+    headers[.eTag] = etag
+    headers[.contentLength] = String(file.size)
+    let body = head || file.size == 0 ? ResponseBody() : try await fileIO.loadFile(path: file.path, context: context)
+    return Response(status: .ok, headers: headers, body: body)
+}
+
+func downloadStatsResponse(slug: String, downloads: DownloadCache) throws -> Response {
+    let store = downloads.store
+    guard store.dataset(slugIfPublic: slug) else {
+        throw DownloadsError.unknownDataset(slug, available: try store.publishedDatasets().map(\.dataset.slug))
+    }
+    let counts = try store.downloadStats(dataset: slug)
+    var byFormat: [String: Int] = [:], byVersion: [String: Int] = [:]
+    for c in counts { byFormat[c.format, default: 0] += c.count; byVersion[String(c.version), default: 0] += c.count }
+    var files: [[String: Any]] = []
+    for v in try store.publicVersions(dataset: slug) {
+        for f in DownloadFormat.allCases {
+            files.append(["version": v.number, "format": f.rawValue,
+                          "url": "/downloads/\(slug)/v\(v.number).\(f.fileExtension)",
+                          "sha256": downloads.knownChecksum(dataset: slug, version: v.number, format: f) ?? NSNull()])
+        }
+    }
+    let body: [String: Any] = [
+        "dataset": slug,
+        "total": counts.reduce(0) { $0 + $1.count },
+        "byFormat": byFormat,
+        "byVersion": byVersion,
+        "daily": counts.map { ["day": $0.day, "version": $0.version, "format": $0.format, "count": $0.count] as [String: Any] },
+        "files": files,
+    ]
+    let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+    return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+extension Store {
+    /// Whether `slug` has a version the public may see.
+    func dataset(slugIfPublic slug: String) -> Bool {
+        ((try? publicVersions(dataset: slug)) ?? []).isEmpty == false
+    }
+}
+
+/// Turns the Downloads module's errors into responses that name the choices.
+func mapDownloadsErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as DownloadsError {
+        switch e {
+        case .unknownDataset, .unknownVersion, .noPublicVersion, .unknownFormat:
+            throw APIError(status: .notFound, code: "NotFound", message: e.description)
+        case .io, .exportFailed:
+            throw e
+        }
+    }
+}
+
+func errorResponse(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) -> Response {
+    var h = headers
+    h[.contentType] = "application/json"
+    h[.contentLength] = nil
+    let body = (try? JSONSerialization.data(withJSONObject: ["code": code, "description": message], options: [.sortedKeys])) ?? Data()
+    return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+}
+
+func acceptsGzip(_ header: String?) -> Bool {
+    guard let header else { return false }
+    return header.split(separator: ",").contains { part in
+        let bits = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard bits.first == "gzip" || bits.first == "x-gzip" else { return false }
+        return !bits.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" || $0 == "q=0.0" || $0 == "q=0.000" }
+    }
+}
+
+func fileSize(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+}
+
+/// A single byte range of RFC 9110 §14.1.2, against a file of `size` bytes.
+enum ByteRange: Equatable {
+    case range(ClosedRange<Int>)
+    case invalid(String)
+
+    static func parse(_ header: String, size: Int) -> ByteRange {
+        let h = header.trimmingCharacters(in: .whitespaces)
+        guard h.lowercased().hasPrefix("bytes=") else { return .invalid("invalid Range '\(header)': only byte ranges are served") }
+        let spec = h.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
+        guard !spec.contains(",") else { return .invalid("invalid Range '\(header)': only one range per request is served") }
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2 else { return .invalid("invalid Range '\(header)'") }
+        let digits = { (s: String) in !s.isEmpty && s.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
+        if parts[0].isEmpty {
+            guard digits(parts[1]), let n = Int(parts[1]), n > 0 else { return .invalid("invalid Range '\(header)'") }
+            guard size > 0 else { return .invalid("Range '\(header)' cannot be satisfied") }
+            return .range(max(0, size - n)...(size - 1))
+        }
+        guard digits(parts[0]), let start = Int(parts[0]) else { return .invalid("invalid Range '\(header)'") }
+        var end = size - 1
+        if !parts[1].isEmpty {
+            guard digits(parts[1]), let e = Int(parts[1]), e >= start else { return .invalid("invalid Range '\(header)'") }
+            end = min(e, size - 1)
+        }
+        guard start < size else { return .invalid("Range '\(header)' starts past the end") }
+        return .range(start...end)
+    }
+}
+
+/// IMF-fixdate (RFC 9110 §5.6.7), as `Last-Modified` and `If-Modified-Since` carry it.
+enum HTTPDate {
+    static func formatter() -> DateFormatter {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return f
+    }
+    static func format(_ d: Date) -> String { formatter().string(from: d) }
+    static func parse(_ s: String) -> Date? { formatter().date(from: s) }
 }

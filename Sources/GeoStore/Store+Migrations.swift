@@ -56,6 +56,8 @@ extension Store {
         PortalSchema.register(in: &m)
         // The open-data catalogue's metadata and version change summaries.
         CatalogueMetadataSchema.register(in: &m)
+        // Download counters (issue #6).
+        DownloadSchema.register(in: &m)
         return m
     }
 }

@@ -11,10 +11,6 @@ nonisolated(unsafe) private let emptyCString: UnsafePointer<CChar> = {
     let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1); p.pointee = 0; return UnsafePointer(p)
 }()
 
-@inline(__always)
-private func appendLE(_ v: Int64, to out: inout [UInt8]) {
-    withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
-}
 
 /// What an ingest says about the dataset it writes into.
 public struct DatasetMetadata: Sendable {
@@ -42,12 +38,50 @@ public struct VersionProvenance: Sendable {
     }
 }
 
+/// The SHA-256 a version keeps of its features: ids, typed values and WKB geometry, in id order.
+/// Written by `FeatureSink` as an ingest stores features, and recomputed by `verifyChecksum`
+/// from what the store reads back, so the two must hash exactly the same way.
+public struct FeatureChecksum {
+    var hasher = SHA256()
+    public init() {}
+
+    /// Adds one feature; `wkb` is the geometry's WKB when it has one. The bytes fed are, per
+    /// feature: the id (Int64 LE), then per value a tag (0 null, 1 integer, 2 real, 3 text,
+    /// 4 boolean) and its bytes (8 LE bytes; UTF-8 then 0; one byte), then the WKB. Gathered in one
+    /// buffer and hashed once per feature.
+    public mutating func add(id: Int64, values: [FieldValue], wkb: [UInt8]?) {
+        row.removeAll(keepingCapacity: true)
+        Self.appendLE(id, to: &row)
+        for v in values {
+            switch v {
+            case .null: row.append(0)
+            case .integer(let i): row.append(1); Self.appendLE(i, to: &row)
+            case .real(let d): row.append(2); Self.appendLE(Int64(bitPattern: d.bitPattern), to: &row)
+            case .text(let s): row.append(3); row.append(contentsOf: s.utf8); row.append(0)
+            case .boolean(let b): row.append(4); row.append(b ? 1 : 0)
+            }
+        }
+        if let wkb { row.append(contentsOf: wkb) }
+        hasher.update(data: row)
+    }
+
+    private var row: [UInt8] = []
+
+    @inline(__always)
+    static func appendLE(_ v: Int64, to out: inout [UInt8]) {
+        withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    /// The hex digest.
+    public func finalize() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+}
+
 /// Receives the features of a version being written. Only valid inside `Store.writeVersion`.
 public final class FeatureSink {
     let db: Database
     let insert: Statement
     let fieldCount: Int
-    var hasher = SHA256()
+    var hasher = FeatureChecksum()
     public private(set) var count = 0
     public private(set) var bbox = BoundingBox.empty
     var geometryTypes = Set<String>()
@@ -69,41 +103,35 @@ public final class FeatureSink {
         count += 1
         let stmt = insert.sqliteStatement
         sqlite3_reset(stmt)
-        row.removeAll(keepingCapacity: true)
-        appendLE(Int64(count), to: &row)
         sqlite3_bind_int64(stmt, 1, Int64(count))
         var index: Int32 = 2
         for v in values {
             switch v {
-            case .null:
-                sqlite3_bind_null(stmt, index); row.append(0)
-            case .integer(let i):
-                sqlite3_bind_int64(stmt, index, i); row.append(1); appendLE(i, to: &row)
-            case .real(let d):
-                sqlite3_bind_double(stmt, index, d); row.append(2); appendLE(Int64(bitPattern: d.bitPattern), to: &row)
+            case .null: sqlite3_bind_null(stmt, index)
+            case .integer(let i): sqlite3_bind_int64(stmt, index, i)
+            case .real(let d): sqlite3_bind_double(stmt, index, d)
             case .text(let s):
                 var s = s
                 s.withUTF8 { u in
                     _ = UnsafeRawBufferPointer(u).withMemoryRebound(to: CChar.self) { c in
                         sqlite3_bind_text(stmt, index, c.baseAddress ?? emptyCString, Int32(c.count), SQLITE_TRANSIENT_SINK)
                     }
-                    row.append(3); row.append(contentsOf: u); row.append(0)
                 }
-            case .boolean(let b):
-                sqlite3_bind_int64(stmt, index, b ? 1 : 0); row.append(4); row.append(b ? 1 : 0)
+            case .boolean(let b): sqlite3_bind_int64(stmt, index, b ? 1 : 0)
             }
             index += 1
         }
+        var wkb: [UInt8]?
         if let geometry {
-            let wkb = WKB.encode(geometry)
-            row.append(contentsOf: wkb)
-            _ = wkb.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT_SINK) }
+            let bytes = WKB.encode(geometry)
+            wkb = bytes
+            _ = bytes.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT_SINK) }
             if let b = geometry.boundingBox { bbox.extend(b) }
             geometryTypes.insert(geometry.typeName)
         } else {
             sqlite3_bind_null(stmt, index)
         }
-        hasher.update(data: row)
+        hasher.add(id: Int64(count), values: values, wkb: wkb)
         let rc = sqlite3_step(stmt)
         guard rc == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
@@ -112,9 +140,7 @@ public final class FeatureSink {
         }
     }
 
-    private var row: [UInt8] = []
-
-    var checksum: String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+    var checksum: String { hasher.finalize() }
 }
 
 extension Store {

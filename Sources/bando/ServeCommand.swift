@@ -9,10 +9,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Folder of tileset definitions.") var tiles = "Tiles"
     @Option(help: "In-memory tile cache in MB (0 turns it off).") var tileCacheMb = 256
+    @Option(help: "Folder where produced downloads are cached (default: downloads/ beside the store).") var downloadsCache: String?
 
     func run() async throws {
-        let app = try await buildApplication(AppConfiguration(
-            storePath: options.store, host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb))
+        var config = AppConfiguration(
+            storePath: options.store, host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb)
+        config.downloadsFolder = downloadsCache
+        let app = try await buildApplication(config)
         try await app.runService()
     }
 }

@@ -53,7 +53,10 @@ struct SkeletonFixture {
     @Test func geojsonDownload() async throws {
         let f = try SkeletonFixture()
         try await Application(router: f.router).test(.router) { client in
-            let etag = try await client.execute(uri: "/downloads/xa-hue.geojson", method: .get) { r -> String in
+            try await client.execute(uri: "/downloads/xa-hue.geojson", method: .get) { r in
+                #expect(r.status == .movedPermanently && r.headers[.location] == "/downloads/xa-hue/latest.geojson")
+            }
+            let etag = try await client.execute(uri: "/downloads/xa-hue/latest.geojson", method: .get) { r -> String in
                 #expect(r.status == .ok)
                 #expect(r.headers[.contentType] == "application/geo+json")
                 #expect(r.headers[.contentDisposition] == "attachment; filename=\"xa-hue-v1.geojson\"")
@@ -63,10 +66,10 @@ struct SkeletonFixture {
                 #expect(obj["attribution"] as? String == "censusVN2009 (Marc Choisy, MIT)")
                 return try #require(r.headers[.eTag])
             }
-            try await client.execute(uri: "/downloads/xa-hue.geojson", method: .get, headers: [.ifNoneMatch: etag]) {
+            try await client.execute(uri: "/downloads/xa-hue/latest.geojson", method: .get, headers: [.ifNoneMatch: etag]) {
                 #expect($0.status == .notModified)
             }
-            try await client.execute(uri: "/downloads/nope.geojson", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/downloads/nope/latest.geojson", method: .get) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/downloads/xa-hue.exe", method: .get) { #expect($0.status == .notFound) }
         }
     }
@@ -93,7 +96,7 @@ struct SkeletonFixture {
         var fetched = false
         for _ in 0..<100 where !fetched {
             usleep(100_000)
-            fetched = (try? Run.process("curl", ["-sf", "-o", out, "http://127.0.0.1:\(port)/downloads/huyen.geojson"]))?.succeeded ?? false
+            fetched = (try? Run.process("curl", ["-sfL", "-o", out, "http://127.0.0.1:\(port)/downloads/huyen.geojson"]))?.succeeded ?? false
         }
         #expect(fetched)
         let info = try Run.process("ogrinfo", ["-so", "-al", out])

@@ -1,0 +1,162 @@
+import GeoStore
+import GeoModel
+import GDALKit
+import ZIPFoundation
+import Foundation
+
+extension Exporter {
+    /// GeoPackage (one layer, one transaction, ids kept) or KML through GDAL.
+    func writeGDAL(_ s: PublishedDataset, format: DownloadFormat, notice: Notice, to path: String,
+                   progress: Progress?) throws -> ExportResult {
+        try? FileManager.default.removeItem(atPath: path)
+        let v = s.version
+        // Widths declared by a legacy DBF count bytes of its code page, not UTF-8: drop them.
+        let fields = v.fields.map { FieldDefinition(name: $0.name, type: $0.type) }
+        let writer: VectorWriter
+        var layerOptions: [String] = []
+        switch format {
+        case .geopackage:
+            writer = try VectorWriter(path: path, driver: "GPKG")
+            layerOptions = ["IDENTIFIER=\(notice.title)", "DESCRIPTION=\(notice.citation) \(Notice.disclaimer)", "FID=fid"]
+        default:
+            writer = try VectorWriter(path: path, driver: "KML")
+        }
+        let layer = try writer.addLayer(name: s.dataset.slug, geometryType: Self.layerType(v.geometryTypes),
+                                        fields: fields, options: layerOptions)
+        try writer.startTransactionIfSupported(format == .geopackage)
+        let n = try forEachFeature(v, progress: progress) { try layer.write($0) }
+        if format == .geopackage { try writer.commitTransaction() }
+        try writer.close()
+        return ExportResult(sha256: try FileDigest.sha256(path: path), bytes: Self.size(path), featureCount: n)
+    }
+
+    /// A zip with one shapefile per geometry family (a shapefile holds one), `.prj` and `.cpg`
+    /// (UTF-8) beside each, and README.txt and LICENSE.txt.
+    func writeShapefileZip(_ s: PublishedDataset, notice: Notice, to path: String, progress: Progress?) throws -> ExportResult {
+        let v = s.version
+        let folder = path + ".d"
+        try? FileManager.default.removeItem(atPath: folder)
+        try? FileManager.default.removeItem(atPath: path)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (names, renamed) = Self.shapefileFieldNames(v.fields)
+        let fields = zip(v.fields, names).map { f, name in
+            // DBF has no date-time type; text is sized at the DBF maximum, then shrunk to fit (RESIZE).
+            FieldDefinition(name: name, type: f.type == .dateTime ? .text : f.type,
+                            width: f.type == .text || f.type == .dateTime ? 254 : 0)
+        }
+        var families = Set(v.geometryTypes.compactMap(Self.family))
+        if families.isEmpty { families = [.point] }
+        let ordered = GeometryFamily.allCases.filter(families.contains)
+        let base = "\(s.dataset.slug)-v\(v.number)"
+        let writer = try VectorWriter(path: folder, driver: "ESRI Shapefile")
+        var layers: [GeometryFamily: (VectorLayerWriter, LayerGeometryType)] = [:]
+        var files: [String] = []
+        for family in ordered {
+            let name = ordered.count == 1 ? base : "\(base)-\(Self.plural(family))"
+            let type: LayerGeometryType = switch family {
+            case .point: v.geometryTypes.contains("MultiPoint") ? .multiPoint : .point
+            case .line: .lineString
+            case .polygon: .polygon
+            }
+            layers[family] = (try writer.addLayer(name: name, geometryType: type, fields: fields,
+                                                  options: ["ENCODING=UTF-8", "RESIZE=YES"]), type)
+            files += ["shp", "shx", "dbf", "prj", "cpg"].map { "\(name).\($0)" }
+        }
+        var skipped = 0
+        let n = try forEachFeature(v, progress: progress) { f in
+            var f = f
+            guard let g = f.geometry else { try layers[ordered[0]]!.0.write(f); return }
+            if case .geometryCollection = g { skipped += 1; return }
+            let (layer, type) = layers[g.family]!
+            if type == .multiPoint, case .point(let p) = g { f.geometry = .multiPoint([p]) }
+            try layer.write(f)
+        }
+        try writer.close()
+        var notes: [String] = []
+        if ordered.count > 1 {
+            notes.append("The dataset mixes geometry types; a shapefile holds one, so there is one shapefile per type (\(ordered.map(Self.plural).joined(separator: ", "))).")
+        }
+        if !renamed.isEmpty {
+            notes.append("Shapefile field names are limited to 10 bytes: " + renamed.map { "\($0.0) → \($0.1)" }.joined(separator: ", ") + ".")
+        }
+        if skipped > 0 { notes.append("\(skipped) features with a GeometryCollection cannot be stored in a shapefile and are left out; take the GeoPackage or GeoJSON.") }
+        try notice.readme(files: files + ["LICENSE.txt"], notes: notes).write(toFile: folder + "/README.txt", atomically: false, encoding: .utf8)
+        try notice.licenceText.write(toFile: folder + "/LICENSE.txt", atomically: false, encoding: .utf8)
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+        for file in ["README.txt", "LICENSE.txt"] + files where FileManager.default.fileExists(atPath: folder + "/" + file) {
+            try archive.addEntry(with: file, relativeTo: URL(fileURLWithPath: folder), compressionMethod: .deflate)
+        }
+        return ExportResult(sha256: try FileDigest.sha256(path: path), bytes: Self.size(path), featureCount: n - skipped)
+    }
+
+    static func family(_ typeName: String) -> GeometryFamily? {
+        switch typeName {
+        case "Point", "MultiPoint": .point
+        case "LineString", "MultiLineString": .line
+        case "Polygon", "MultiPolygon": .polygon
+        default: nil
+        }
+    }
+
+    static func plural(_ f: GeometryFamily) -> String {
+        switch f { case .point: "points"; case .line: "lines"; case .polygon: "polygons" }
+    }
+
+    /// The layer type for a GeoPackage/KML layer: the one type when there is one, a polygon
+    /// or line layer's multi type when single and multi mix, else any geometry.
+    static func layerType(_ types: [String]) -> LayerGeometryType {
+        let set = Set(types)
+        if set.isEmpty { return .unknown }
+        if set.count == 1 {
+            switch set.first! {
+            case "Point": return .point
+            case "MultiPoint": return .multiPoint
+            case "LineString": return .lineString
+            case "MultiLineString": return .multiLineString
+            case "Polygon": return .polygon
+            case "MultiPolygon": return .multiPolygon
+            default: return .unknown
+            }
+        }
+        if set == ["Polygon", "MultiPolygon"] { return .multiPolygon }
+        if set == ["LineString", "MultiLineString"] { return .multiLineString }
+        return .unknown
+    }
+
+    /// Field names of at most 10 bytes (the DBF limit), cut on character boundaries so UTF-8
+    /// stays whole, and unique; with the list of those that changed.
+    static func shapefileFieldNames(_ fields: [FieldDefinition]) -> ([String], [(String, String)]) {
+        var used = Set<String>()
+        var names: [String] = []
+        var renamed: [(String, String)] = []
+        for f in fields {
+            func cut(_ s: String, _ limit: Int) -> String {
+                var out = ""
+                for ch in s {
+                    guard out.utf8.count + String(ch).utf8.count <= limit else { break }
+                    out.append(ch)
+                }
+                return out
+            }
+            var name = cut(f.name, 10)
+            var k = 1
+            while used.contains(name.lowercased()) {
+                k += 1
+                let suffix = "_\(k)"
+                name = cut(f.name, 10 - suffix.utf8.count) + suffix
+            }
+            used.insert(name.lowercased())
+            names.append(name)
+            if name != f.name { renamed.append((f.name, name)) }
+        }
+        return (names, renamed)
+    }
+
+    static func size(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}
+
+extension VectorWriter {
+    func startTransactionIfSupported(_ yes: Bool) throws { if yes { try startTransaction() } }
+}

@@ -1,0 +1,113 @@
+public import GRDB
+public import GeoModel
+public import Foundation
+
+/// How many times one file (dataset, version, format) was downloaded on one day. Nothing about
+/// who downloaded is kept: no address, no account, no user agent.
+public struct DownloadCount: Sendable, Hashable, Codable {
+    public var day: String
+    public var version: Int
+    public var format: String
+    public var count: Int
+}
+
+/// The outcome of recomputing a version's feature checksum from what the store holds now.
+public struct ChecksumVerification: Sendable, Hashable {
+    public var stored: String
+    public var recomputed: String
+    public var featureCount: Int
+    public var matches: Bool { stored == recomputed }
+}
+
+/// The download counters' table, registered after the portal's migrations.
+enum DownloadSchema {
+    static func register(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("downloads-1") { db in
+            try db.execute(sql: """
+                CREATE TABLE download_counts (
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    version_number INTEGER NOT NULL,
+                    format TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    count INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (dataset_id, version_number, format, day)
+                ) WITHOUT ROWID;
+                """)
+        }
+    }
+}
+
+extension Store {
+    /// Version `number` of the dataset `slug`, with its dataset and agency, whatever its status.
+    public func version(dataset slug: String, number: Int) throws -> PublishedDataset? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT d.*, v.id AS v_id, a.id AS a_id, a.slug AS a_slug, a.name AS a_name
+                FROM datasets d
+                JOIN dataset_versions v ON v.dataset_id = d.id AND v.number = ?
+                LEFT JOIN agencies a ON a.id = d.agency_id
+                WHERE d.slug = ?
+                """, arguments: [number, slug]) else { return nil }
+            return PublishedDataset(
+                dataset: Self.dataset(row),
+                version: try Self.version(db, id: row["v_id"])!,
+                agency: (row["a_id"] as Int64?).map { AgencyRecord(id: $0, slug: row["a_slug"], name: row["a_name"]) })
+        }
+    }
+
+    /// The versions of `slug` the public may download: the current one and those it superseded
+    /// (drafts and versions under review are not public), oldest first.
+    public func publicVersions(dataset slug: String) throws -> [DatasetVersionRecord] {
+        guard let d = try dataset(slug: slug) else { return [] }
+        return try versions(datasetID: d.id).filter { $0.status == .published || $0.status == .superseded }
+    }
+
+    /// Counts one download of a file, in today's (UTC) counter.
+    public func recordDownload(dataset slug: String, version: Int, format: String, at now: Date = Date()) throws {
+        let day = Self.utcDay(now)
+        try pool.write { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [slug]) else {
+                throw StoreError.datasetNotFound(slug)
+            }
+            try db.execute(sql: """
+                INSERT INTO download_counts (dataset_id, version_number, format, day, count) VALUES (?, ?, ?, ?, 1)
+                ON CONFLICT (dataset_id, version_number, format, day) DO UPDATE SET count = count + 1
+                """, arguments: [id, version, format, day])
+        }
+    }
+
+    /// Every counter of `slug`, by day, version and format (oldest day first).
+    public func downloadStats(dataset slug: String) throws -> [DownloadCount] {
+        try pool.read { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [slug]) else {
+                throw StoreError.datasetNotFound(slug)
+            }
+            return try Row.fetchAll(db, sql: """
+                SELECT day, version_number, format, count FROM download_counts WHERE dataset_id = ?
+                ORDER BY day, version_number, format
+                """, arguments: [id]).map {
+                DownloadCount(day: $0["day"], version: $0["version_number"], format: $0["format"], count: $0["count"])
+            }
+        }
+    }
+
+    /// Reads every feature of `version` back and recomputes the checksum its ingest stored:
+    /// a mismatch means the feature table changed after it was written.
+    public func verifyChecksum(of version: DatasetVersionRecord, progress: ((Int) -> Void)? = nil) throws -> ChecksumVerification {
+        var sum = FeatureChecksum()
+        var count = 0
+        try forEachFeature(of: version, pageSize: 5000) { f in
+            sum.add(id: f.id, values: f.values, wkb: f.geometry.map(WKB.encode))
+            count += 1
+            if count % 10_000 == 0 { progress?(count) }
+        }
+        return ChecksumVerification(stored: version.checksum, recomputed: sum.finalize(), featureCount: count)
+    }
+
+    static func utcDay(_ d: Date) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month, .day], from: d)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+}

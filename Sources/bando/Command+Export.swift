@@ -1,0 +1,88 @@
+import ArgumentParser
+import Downloads
+import GeoStore
+import Foundation
+
+/// `bando export DATASET [--version N] --format F -o FILE`: the same file the download URL
+/// serves, written from the command line with progress on stderr and its SHA-256 on stdout.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a version of a dataset as GeoJSON, CSV, shapefile (zip), GeoPackage or KML.")
+    @Argument(help: "The dataset's name (as in `bando datasets`).") var dataset: String
+    @Option(help: "The version number (default: the published current version).") var version: Int?
+    @Option(help: "geojson, csv, shapefile (shp), geopackage (gpkg) or kml.") var format: String
+    @Option(name: [.customShort("o"), .customLong("output")], help: "The file to write.") var output: String
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        guard let format = DownloadFormat(name: format) else {
+            throw ValidationError("unknown format '\(format)': use one of \(DownloadFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let store: Store
+        do { store = try Store(path: options.store) } catch { throw ValidationError("\(error)") }
+        let subject: PublishedDataset
+        if let version {
+            guard let s = try store.version(dataset: dataset, number: version) else {
+                let numbers = try store.dataset(slug: dataset).map { try store.versions(datasetID: $0.id).map { "v\($0.number)" } }
+                throw ValidationError(numbers.map { "dataset '\(dataset)' has no version \(version); it has \($0.joined(separator: ", "))" }
+                                      ?? "no dataset named '\(dataset)'")
+            }
+            subject = s
+        } else {
+            guard let s = try store.published(slug: dataset) else {
+                throw ValidationError("'\(dataset)' has no published version: name one with --version, or see `bando datasets`")
+            }
+            subject = s
+        }
+        let isTTY = isatty(STDERR_FILENO) != 0
+        // Written beside the target and renamed at the end: a failed export leaves no half file.
+        let tmp = output + ".part"
+        do {
+            let result = try Exporter(store: store).write(subject, as: format, to: tmp) { done, total in
+                let line = "\(isTTY ? "\r" : "")wrote \(done) of \(total) features\(isTTY ? "" : "\n")"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+            guard rename(tmp, output) == 0 else { throw ValidationError("cannot write \(output): \(String(cString: strerror(errno)))") }
+            if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }
+            print("\(result.sha256)  \(output)")
+        } catch {
+            try? FileManager.default.removeItem(atPath: tmp)
+            try? FileManager.default.removeItem(atPath: tmp + ".d")
+            if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `bando verify DATASET [--version N]`: recomputes each version's feature checksum from the
+/// store and compares it with the one recorded at ingest.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Recompute the SHA-256 of a dataset's versions and compare it with the recorded one (exit 1 on a mismatch).")
+    @Argument(help: "The dataset's name.") var dataset: String
+    @Option(help: "Only this version (default: every version).") var version: Int?
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store: Store
+        do { store = try Store(path: options.store) } catch { throw ValidationError("\(error)") }
+        guard let d = try store.dataset(slug: dataset) else { throw ValidationError("no dataset named '\(dataset)'") }
+        var versions = try store.versions(datasetID: d.id)
+        if let version {
+            versions = versions.filter { $0.number == version }
+            if versions.isEmpty { throw ValidationError("dataset '\(dataset)' has no version \(version)") }
+        }
+        var bad = 0
+        for v in versions {
+            let r = try store.verifyChecksum(of: v)
+            let countOK = r.featureCount == v.featureCount
+            print("\(dataset) v\(v.number)\t\(r.featureCount) features\t\(r.matches && countOK ? "OK" : "MISMATCH")\tsha256:\(r.recomputed)"
+                  + (r.matches ? "" : "\t(recorded sha256:\(r.stored))"))
+            if !r.matches || !countOK { bad += 1 }
+        }
+        if bad > 0 { throw ExitCode(1) }
+    }
+}
