@@ -17,6 +17,10 @@ public struct AppConfiguration: Sendable {
     public var tilesFolder: String
     /// In-memory tile cache size; 0 turns it off.
     public var tileCacheMegabytes: Int
+    /// Tile archives (`.pmtiles`, `.mbtiles`) served besides those found in `tilesFolder`.
+    public var archives: [String] = []
+    /// Styles, the map page's MapLibre copy: see `MapSite`.
+    public var site = MapSite()
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -33,14 +37,15 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
         tilesFolder: URL(fileURLWithPath: config.tilesFolder), cacheMegabytes: config.tileCacheMegabytes))
     // A bad tileset file stops start-up with its name and problem, rather than failing per tile.
     try await tiles.checkTilesets()
-    let router = buildRouter(store: store, tiles: tiles)
+    try registerArchives(config, tiles: tiles, logger: logger)
+    let router = buildRouter(store: store, tiles: tiles, site: config.site)
     return Application(router: router,
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
                        logger: logger)
 }
 
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
-public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequestContext> {
+public func buildRouter(store: Store, tiles: TileService, site: MapSite = MapSite()) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ErrorMiddleware())
     router.get("/healthz") { _, _ in
@@ -49,6 +54,7 @@ public func buildRouter(store: Store, tiles: TileService) -> Router<BasicRequest
     addCatalogueRoutes(to: router, store: store)
     addDownloadRoutes(to: router, store: store)
     addTileRoutes(to: router, tiles: tiles)
+    addMapRoutes(to: router, tiles: tiles, site: site)
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
     addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries))

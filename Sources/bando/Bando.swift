@@ -7,7 +7,7 @@ struct Bando: AsyncParsableCommand {
         commandName: "bando",
         abstract: "Bando: open geodata and vector tiles for a province's digital map platform.",
         subcommands: [ServeCommand.self, IngestCommand.self, DatasetsCommand.self, UsersCommand.self,
-                      AgenciesCommand.self, ReportCommand.self])
+                      AgenciesCommand.self, ReportCommand.self, TilesCommand.self])
 }
 
 /// Flags every command shares.
