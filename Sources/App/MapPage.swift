@@ -12,6 +12,7 @@ enum MapPage {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Bản đồ dữ liệu mở — Bando</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/vendor/maplibre/maplibre-gl.css">
 <style>
   html, body { margin: 0; height: 100%; font: 14px/1.4 system-ui, sans-serif; }
