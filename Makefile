@@ -7,7 +7,7 @@ PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libgdal-dev libproj-dev libsqlite3-dev libsqlite3-mod-spatialite gdal-bin proj-bin \
                 zlib1g-dev python3-venv zip unzip \
-                chromium chromium-driver
+                chromium chromium-driver fonts-dejavu-core
 VENV := .venv
 # MapLibre GL JS 5.3, served by Bando itself for /map: taken from the PyPI package `maplibre`,
 # whose wheel ships maplibre/srcjs/maplibre-gl.{js,css}.
@@ -31,8 +31,12 @@ $(VENV)/.installed: Tests/requirements.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
 	@touch $@
 
-## MapLibre GL JS for the map page, unpacked from its PyPI wheel (works offline afterwards).
-vendor: $(VENDOR)/maplibre-gl.js
+## MapLibre GL JS for the map page, unpacked from its PyPI wheel, and label glyphs made from
+## Debian's DejaVu fonts (the map works offline afterwards).
+vendor: $(VENDOR)/maplibre-gl.js Public/fonts/.made
+Public/fonts/.made: Styles/make-glyphs.py $(VENV)/.installed
+	$(VENV)/bin/python Styles/make-glyphs.py Public/fonts
+	@touch $@
 $(VENDOR)/maplibre-gl.js:
 	@[ -x $(VENV)/bin/python ] || /usr/bin/python3 -m venv $(VENV)
 	@rm -rf .build/vendor-wheel && mkdir -p .build/vendor-wheel $(VENDOR)
@@ -55,7 +59,7 @@ demo: release
 	  ./Fixtures/load-demo.sh .build/release/bando $(STORE); \
 	fi
 
-run: demo vendor
+run: demo venv vendor
 	.build/release/bando serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 test: deps venv vendor

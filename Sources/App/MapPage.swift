@@ -46,8 +46,9 @@ function fail(text) {
 function escapeHTML(s) {
   return String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 }
-// The layers of one vector layer: polygons filled and outlined, lines, points as circles.
+// The layers of one vector layer: polygons filled and outlined, lines, points as circles, labels.
 function layersFor(tileset, vl, colour) {
+  const label = labelField(vl);
   const base = { source: tileset, "source-layer": vl.id, minzoom: vl.minzoom || 0 };
   return [
     { ...base, id: `${tileset}/${vl.id}/fill`, type: "fill", filter: ["==", ["geometry-type"], "Polygon"],
@@ -57,7 +58,16 @@ function layersFor(tileset, vl, colour) {
       paint: { "line-color": colour, "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.6, 14, 2] } },
     { ...base, id: `${tileset}/${vl.id}/point`, type: "circle", filter: ["==", ["geometry-type"], "Point"],
       paint: { "circle-color": colour, "circle-radius": 4, "circle-stroke-color": "#fff", "circle-stroke-width": 1 } },
-  ];
+  ].concat(label ? [
+    { ...base, id: `${tileset}/${vl.id}/label`, type: "symbol", minzoom: Math.max(base.minzoom, 9),
+      layout: { "text-field": ["to-string", ["get", label]], "text-font": ["DejaVu Sans Book"], "text-size": 12 },
+      paint: { "text-color": "#333", "text-halo-color": "#fff", "text-halo-width": 1.2 } },
+  ] : []);
+}
+// The field to label features with: a Vietnamese name (…_vn, ten…) or a name, when there is one.
+function labelField(vl) {
+  const names = Object.keys(vl.fields || {}).filter(k => vl.fields[k] === "String");
+  return names.find(k => /_vn$/i.test(k)) || names.find(k => /^(ten|name)/i.test(k)) || null;
 }
 async function start() {
   if (typeof maplibregl === "undefined") {
@@ -66,7 +76,7 @@ async function start() {
   }
   const map = new maplibregl.Map({
     container: "map", attributionControl: { compact: false },
-    style: { version: 8, sources: {}, layers: [{ id: "background", type: "background", paint: { "background-color": "#f2efe9" } }] },
+    style: { version: 8, glyphs: location.origin + "/fonts/{fontstack}/{range}.pbf", sources: {}, layers: [{ id: "background", type: "background", paint: { "background-color": "#f2efe9" } }] },
     center: [107.6, 16.4], zoom: 8, fadeDuration: 0,
   });
   window.bandoMap = map;

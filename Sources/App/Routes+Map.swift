@@ -8,13 +8,15 @@ public import Tiles
 public struct MapSite: Sendable {
     public var stylesFolder: String
     public var vendorFolder: String
-    public init(stylesFolder: String = "Styles", vendorFolder: String = "Public/vendor/maplibre") {
-        self.stylesFolder = stylesFolder; self.vendorFolder = vendorFolder
+    /// Label glyphs (`{fontstack}/{start}-{end}.pbf`) written by `Styles/make-glyphs.py`.
+    public var fontsFolder: String
+    public init(stylesFolder: String = "Styles", vendorFolder: String = "Public/vendor/maplibre", fontsFolder: String = "Public/fonts") {
+        self.stylesFolder = stylesFolder; self.vendorFolder = vendorFolder; self.fontsFolder = fontsFolder
     }
 }
 
-/// `GET /map` (every published tileset on a MapLibre map), `GET /styles/{name}.json`, and
-/// MapLibre's own files under `/vendor/maplibre/`.
+/// `GET /map` (every published tileset on a MapLibre map), `GET /styles/{name}.json`, label
+/// glyphs under `/fonts/`, and MapLibre's own files under `/vendor/maplibre/`.
 public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, tiles: TileService, site: MapSite) {
     router.get("map") { _, _ -> Response in
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
@@ -32,6 +34,19 @@ public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, ti
         let filled = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "{base_url}", with: TileRoutes.baseURL(request))
         return Response(status: .ok, headers: [.contentType: "application/json", .accessControlAllowOrigin: "*", .cacheControl: "no-cache"],
                         body: .init(byteBuffer: ByteBuffer(string: filled)))
+    }
+    router.get("fonts/{stack}/{range}") { _, context -> Response in
+        let stack = (context.parameters.get("stack") ?? "").removingPercentEncoding ?? ""
+        let range = context.parameters.get("range") ?? ""
+        let folder = URL(fileURLWithPath: site.fontsFolder).appendingPathComponent(stack)
+        guard !stack.contains("/"), !stack.hasPrefix("."), range.range(of: #"^[0-9]+-[0-9]+\.pbf$"#, options: .regularExpression) != nil,
+              FileManager.default.fileExists(atPath: folder.path) else {
+            throw HTTPError(.notFound, message: "No font \"\(stack)\" in \(site.fontsFolder)/ (`make vendor` writes DejaVu Sans Book and Bold)")
+        }
+        // A range the fonts do not cover is an empty glyph set, which MapLibre accepts.
+        let data = FileManager.default.contents(atPath: folder.appendingPathComponent(range).path) ?? Data()
+        return Response(status: .ok, headers: [.contentType: "application/x-protobuf", .cacheControl: "public, max-age=86400", .accessControlAllowOrigin: "*"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
     let vendor = VendorFiles(folder: site.vendorFolder)
     router.get("vendor/maplibre/{file}") { _, context -> Response in

@@ -113,6 +113,8 @@ print(json.dumps(out))
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "chromium is missing: run `make deps`")
         try #require(FileManager.default.fileExists(atPath: TestPaths.root.appendingPathComponent("Public/vendor/maplibre/maplibre-gl.js").path),
                      "MapLibre is not unpacked: run `make vendor`")
+        try #require(FileManager.default.fileExists(atPath: TestPaths.root.appendingPathComponent("Public/fonts/DejaVu Sans Book/0-255.pbf").path),
+                     "label glyphs are missing: run `make vendor`")
         let site = try Site()
         // The same communes from an archive too: both tilesets on the map.
         let archive = site.scratch.path("communes-archive.pmtiles")
@@ -146,6 +148,11 @@ print(json.dumps(out))
         let sources = try #require(doc["sources"] as? [String: [String: Any]])
         #expect(sources["xa-phuong-hue"]?["url"] as? String == "http://127.0.0.1:\(port)/tiles/xa-phuong-hue.json")
         #expect(!style.stdout.contains("{base_url}"))
+        // Labels' glyphs come from this server too (Vietnamese letters are in 7680–7935).
+        #expect(doc["glyphs"] as? String == "http://127.0.0.1:\(port)/fonts/{fontstack}/{range}.pbf")
+        let glyphs = try Run.process("curl", ["-sf", "-o", site.scratch.path("g.pbf"), "-w", "%{size_download}",
+                                              "http://127.0.0.1:\(port)/fonts/DejaVu%20Sans%20Book/7680-7935.pbf"])
+        #expect(glyphs.succeeded && (Int(glyphs.stdout) ?? 0) > 10_000, "glyphs: \(glyphs.stdout) \(glyphs.stderr)")
         let missing = try Run.process("curl", ["-s", "-w", "%{http_code}", "http://127.0.0.1:\(port)/styles/nope.json"])
         #expect(missing.stdout.hasSuffix("404") && missing.stdout.contains("nope"))
     }
