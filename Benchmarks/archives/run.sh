@@ -59,7 +59,7 @@ read -r t_tiles t_distinct t_bad < <(sed -n 2p "$TMP/check.txt")
 read -r b_s b_kb < "$TMP/bando.time"
 read -r t_s t_kb < "$TMP/tippecanoe.time"
 b_size=$(stat -c %s "$TMP/bando.pmtiles"); t_size=$(stat -c %s "$TMP/tippecanoe.pmtiles")
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+ratio() { python3 -c "print(f'{($1)/($2):.2f}')"; }
 printf '\n%-28s %14s %14s %10s\n' "z0-z14, 11,163 communes" "bando" "tippecanoe" "ratio b/t"
 printf '%-28s %14s %14s %10s\n' "wall time (s)" "$b_s" "$t_s" "$(ratio $b_s $t_s)"
 printf '%-28s %14s %14s %10s\n' "tiles in archive" "$b_tiles" "$t_tiles" "$(ratio $b_tiles $t_tiles)"
@@ -69,3 +69,4 @@ printf '%-28s %14.1f %14.1f %10s\n' "peak RSS (MB)" "$(python3 -c "print($b_kb/1
 printf '%-28s %14.1f %14.1f %10s\n' "archive size (MB)" "$(python3 -c "print($b_size/1048576)")" "$(python3 -c "print($t_size/1048576)")" "$(ratio $b_size $t_size)"
 printf '%-28s %14s %14s\n' "tiles failing to decode" "$b_bad" "$t_bad"
 echo "(bando: the tileset's own TileSource, same tiles as /tiles/communes/{z}/{x}/{y}.mvt; tippecanoe: default feature dropping and simplification, gzip)"
+echo "load after: $(cut -d" " -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
