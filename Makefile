@@ -6,10 +6,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libgdal-dev libproj-dev libsqlite3-dev libsqlite3-mod-spatialite gdal-bin proj-bin \
-                zlib1g-dev python3-venv zip unzip
+                zlib1g-dev python3-venv zip unzip \
+                chromium chromium-driver fonts-dejavu-core
 VENV := .venv
+# MapLibre GL JS 5.3, served by Bando itself for /map: taken from the PyPI package `maplibre`,
+# whose wheel ships maplibre/srcjs/maplibre-gl.{js,css}.
+MAPLIBRE_PY := 0.3.6
+VENDOR := Public/vendor/maplibre
 
-.PHONY: run test deps venv build release demo clean bench
+.PHONY: run test deps venv vendor build release demo clean bench
 
 ## Install the Debian packages that are missing (apt-get update first, once).
 deps:
@@ -24,6 +29,19 @@ venv: deps $(VENV)/.installed
 $(VENV)/.installed: Tests/requirements.txt
 	@[ -x $(VENV)/bin/python ] || /usr/bin/python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	@touch $@
+
+## MapLibre GL JS for the map page, unpacked from its PyPI wheel, and label glyphs made from
+## Debian's DejaVu fonts (the map works offline afterwards).
+vendor: $(VENDOR)/maplibre-gl.js Public/fonts/.made
+Public/fonts/.made: Styles/make-glyphs.py $(VENV)/.installed
+	$(VENV)/bin/python Styles/make-glyphs.py Public/fonts
+	@touch $@
+$(VENDOR)/maplibre-gl.js:
+	@[ -x $(VENV)/bin/python ] || /usr/bin/python3 -m venv $(VENV)
+	@rm -rf .build/vendor-wheel && mkdir -p .build/vendor-wheel $(VENDOR)
+	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d .build/vendor-wheel maplibre==$(MAPLIBRE_PY)
+	unzip -q -o -j .build/vendor-wheel/maplibre-$(MAPLIBRE_PY)-*.whl maplibre/srcjs/maplibre-gl.js maplibre/srcjs/maplibre-gl.css -d $(VENDOR)
 	@touch $@
 
 build: deps
@@ -41,10 +59,10 @@ demo: release
 	  ./Fixtures/load-demo.sh .build/release/bando $(STORE); \
 	fi
 
-run: demo
+run: demo venv vendor
 	.build/release/bando serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: deps venv
+test: deps venv vendor
 	swift build --build-tests
 	swift test --skip-build --parallel --num-workers 2
 

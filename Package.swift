@@ -124,6 +124,8 @@ let package = Package(
         .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore"], swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "GDALKit", "GeoStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
+        // The real binary driven by real clients: headless Chromium on /map, the archive CLI.
+        .testTarget(name: "MapPageTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "FeaturesTests",
             dependencies: ["TestSupport", "Features", "GeoStore", "Ingest",

@@ -21,6 +21,10 @@ public struct AppConfiguration: Sendable {
     public var tileCacheMegabytes: Int
     /// Where produced downloads are cached; nil: `downloads/` beside the store.
     public var downloadsFolder: String? = nil
+    /// Tile archives (`.pmtiles`, `.mbtiles`) served besides those found in `tilesFolder`.
+    public var archives: [String] = []
+    /// Styles, the map page's MapLibre copy: see `MapSite`.
+    public var site = MapSite()
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -38,7 +42,8 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     // A bad tileset file stops start-up with its name and problem, rather than failing per tile.
     try await tiles.checkTilesets()
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
-    let router = buildRouter(store: store, tiles: tiles, downloads: downloads)
+    try registerArchives(config, tiles: tiles, logger: logger)
+    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site)
     return Application(router: router,
                        server: httpServer(tiles: tiles),
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
@@ -53,7 +58,8 @@ public func httpServer(tiles: TileService) -> HTTPServerBuilder {
 
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
 /// `downloads` defaults to a cache in `downloads/` beside the store.
-public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil) -> Router<BasicRequestContext> {
+public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
+                        site: MapSite = MapSite()) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ErrorMiddleware())
     router.get("/healthz") { _, _ in
@@ -63,6 +69,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addCatalogueAPIRoutes(to: router, store: store)
     addDownloadRoutes(to: router, downloads: downloads ?? DownloadCache(store: store))
     addTileRoutes(to: router, tiles: tiles)
+    addMapRoutes(to: router, tiles: tiles, site: site)
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
     addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard))

@@ -139,7 +139,7 @@ enum TileRoutes {
             switch e.kind {
             case .unknownTileset, .outOfRange: throw HTTPError(.notFound, message: e.message)
             case .badCoordinate: throw HTTPError(.badRequest, message: e.message)
-            case .badTileset, .storeUnavailable: throw HTTPError(.internalServerError, message: e.message)
+            case .badTileset, .storeUnavailable, .badArchive: throw HTTPError(.internalServerError, message: e.message)
             }
         }
     }

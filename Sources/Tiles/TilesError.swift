@@ -12,6 +12,8 @@ public struct TilesError: Error, Hashable, Sendable, CustomStringConvertible {
         case outOfRange
         /// The store could not be read.
         case storeUnavailable
+        /// An archive (PMTiles, MBTiles) that cannot be written or read: missing, truncated, corrupt.
+        case badArchive
     }
     public var kind: Kind
     public var message: String

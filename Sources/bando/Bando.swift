@@ -7,7 +7,8 @@ struct Bando: AsyncParsableCommand {
         commandName: "bando",
         abstract: "Bando: open geodata and vector tiles for a province's digital map platform.",
         subcommands: [ServeCommand.self, IngestCommand.self, DatasetsCommand.self, UsersCommand.self,
-                      AgenciesCommand.self, ReportCommand.self, MetadataCommand.self, ExportCommand.self, VerifyCommand.self])
+                      AgenciesCommand.self, ReportCommand.self, MetadataCommand.self, ExportCommand.self, VerifyCommand.self,
+                      TilesCommand.self])
 }
 
 /// Flags every command shares.

@@ -84,6 +84,11 @@ public final class TileService: Sendable {
         return names.sorted()
     }
 
+    /// The source behind tileset `name` (what `bando tiles build` walks); throws `.unknownTileset`.
+    public func tileSource(named name: String) async throws -> any TileSource {
+        try await source(name)
+    }
+
     public func metadata(_ name: String) async throws -> TilesetMetadata {
         try await source(name).metadata()
     }

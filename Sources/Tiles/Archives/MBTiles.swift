@@ -1,0 +1,143 @@
+import Foundation
+import GeoModel
+import GRDB
+
+/// MBTiles 1.3 (https://github.com/mapbox/mbtiles-spec/blob/master/1.3/spec.md): SQLite with a
+/// `metadata` name/value table and a `tiles` table in TMS row order (y counted from the
+/// south). For the tools that read it (QGIS, GDAL's MBTiles driver).
+enum MBTiles {
+    /// The metadata rows the spec asks for, with `json` holding `vector_layers`.
+    static func metadataRows(_ m: TilesetMetadata) -> [(String, String)] {
+        let obj = ArchiveMetadata.json(m)
+        func string(_ v: Any) -> String {
+            String(decoding: (try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+        }
+        let b = m.bounds, c = b.center
+        return [
+            ("name", m.name), ("format", "pbf"), ("type", "overlay"), ("version", "1.0.0"),
+            ("description", m.description), ("attribution", m.attribution),
+            ("minzoom", String(m.minZoom)), ("maxzoom", String(m.maxZoom)),
+            ("bounds", "\(b.minX),\(b.minY),\(b.maxX),\(b.maxY)"),
+            ("center", "\(c.x),\(c.y),\(min(m.maxZoom, max(m.minZoom, TileDocuments.zoomFitting(b))))"),
+            ("json", string(["vector_layers": obj["vector_layers"]!])),
+            ("bando", string(obj["bando"]!)),
+        ]
+    }
+}
+
+/// Writes an MBTiles file: one transaction per thousand tiles, journal off (the file is a
+/// temporary one until the build completes).
+final class MBTilesWriter: TileArchiveWriter {
+    let path: String
+    private let db: DatabaseQueue
+    private var pending: [(TileCoord, [UInt8])] = []
+
+    init(path: String) throws {
+        self.path = path
+        do {
+            var config = Configuration()
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF") }
+            db = try DatabaseQueue(path: path, configuration: config)
+            try db.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE metadata (name TEXT, value TEXT);
+                    CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+                    """)
+            }
+        } catch {
+            throw TilesError(.badArchive, "Cannot create \(path): check the folder exists and is writable (\(error))")
+        }
+    }
+
+    func add(_ coord: TileCoord, id: UInt64, gzipped: [UInt8]) throws {
+        pending.append((coord, gzipped))
+        if pending.count >= 1000 { try flush() }
+    }
+
+    private func flush() throws {
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        try db.write { db in
+            let insert = try db.makeStatement(sql: "INSERT INTO tiles VALUES (?, ?, ?, ?)")
+            for (c, data) in batch {
+                try insert.execute(arguments: [c.z, c.x, (1 << c.z) - 1 - c.y, Data(data)])
+            }
+        }
+    }
+
+    func finish(_ metadata: TilesetMetadata) throws {
+        try flush()
+        try db.write { db in
+            for (k, v) in MBTiles.metadataRows(metadata) {
+                try db.execute(sql: "INSERT INTO metadata VALUES (?, ?)", arguments: [k, v])
+            }
+            try db.execute(sql: "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row)")
+            try db.execute(sql: "CREATE UNIQUE INDEX name ON metadata (name)")
+        }
+        try db.close()
+    }
+}
+
+/// Serves an MBTiles file: metadata read once at opening, one indexed look-up per tile.
+final class MBTilesSource: TileSource {
+    let path: String
+    private let db: DatabaseQueue
+    private let meta: TilesetMetadata
+
+    init(path: String, name: String) throws {
+        self.path = path
+        func fail(_ m: String) -> TilesError { TilesError(.badArchive, "Archive \(path) cannot be served: \(m)") }
+        do {
+            var config = Configuration()
+            config.readonly = true
+            db = try DatabaseQueue(path: path, configuration: config)
+            let rows: [String: String] = try db.read { db in
+                let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
+                guard check == "ok" else { throw fail("SQLite finds it damaged (\(check))") }
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+                guard tables.contains("metadata"), tables.contains("tiles") else {
+                    throw fail("it is SQLite but not MBTiles (no metadata and tiles tables)")
+                }
+                return Dictionary(try Row.fetchAll(db, sql: "SELECT name, value FROM metadata").compactMap { r -> (String, String)? in
+                    guard let k: String = r[0], let v: String = r[1] else { return nil }
+                    return (k, v)
+                }, uniquingKeysWith: { a, _ in a })
+            }
+            guard rows["format"] == nil || rows["format"] == "pbf" else {
+                throw fail("it holds \(rows["format"]!) tiles, not vector tiles (format pbf)")
+            }
+            let b = (rows["bounds"] ?? "").split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            let bounds = b.count == 4 ? BoundingBox(minX: b[0], minY: b[1], maxX: b[2], maxY: b[3]) : TilesetMetadata.world
+            var obj: [String: Any] = [:]
+            if let j = rows["json"], let o = try? JSONSerialization.jsonObject(with: Data(j.utf8)) as? [String: Any] { obj = o }
+            if let j = rows["bando"], let o = try? JSONSerialization.jsonObject(with: Data(j.utf8)) { obj["bando"] = o }
+            obj["description"] = rows["description"]; obj["attribution"] = rows["attribution"]; obj["name"] = rows["name"]
+            let data = Array((try? JSONSerialization.data(withJSONObject: obj)) ?? Data("{}".utf8))
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            do {
+                meta = try ArchiveMetadata.parse(data, name: name, minZoom: Int(rows["minzoom"] ?? "") ?? 0,
+                                                 maxZoom: Int(rows["maxzoom"] ?? "") ?? TilesetDefinition.defaultMaxZoom,
+                                                 bounds: bounds, revisionSuffix: "m\(size)")
+            } catch { throw fail(error.message) }
+        } catch let e as TilesError { throw e } catch {
+            throw fail("it is not a readable SQLite file (\(error))")
+        }
+    }
+
+    func metadata() async throws -> TilesetMetadata { meta }
+
+    func tile(_ c: TileCoord) async throws -> EncodedTile? {
+        let data: Data?
+        do {
+            data = try await db.read { db in
+                try Data.fetchOne(db, sql: "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
+                                  arguments: [c.z, c.x, (1 << c.z) - 1 - c.y])
+            }
+        } catch {
+            throw TilesError(.badArchive, "Archive \(path): tile \(c) cannot be read (\(error))")
+        }
+        guard let data, !data.isEmpty else { return nil }
+        let bytes = [UInt8](data)
+        return EncodedTile(data: bytes, isGzipped: Gzip.isGzip(bytes))
+    }
+}
