@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Ingest benchmark: the same real file through `bando ingest` and through
-# `ogr2ogr -f SQLite -dsco SPATIALITE=YES -t_srs EPSG:4326` (spatial index on), in one run.
-# Prints wall time, peak RSS and the ratio. Usage: Benchmarks/ingest/run.sh [FILE] [BANDO]
+# Ingest benchmark: the same real data through `bando ingest` and through
+# `ogr2ogr -f SQLite -dsco SPATIALITE=YES -t_srs EPSG:4326` (spatial index on), in one run,
+# for the two inputs agencies send: the GeoJSON as published, and the same communes as an
+# agency shapefile in VN-2000 / UTM 48N (EPSG:3405, made here with ogr2ogr; ogr2ogr needs
+# -nlt PROMOTE_TO_MULTI to load it at all, Bando needs nothing).
+# Prints wall time, peak RSS and the ratio. Usage: Benchmarks/ingest/run.sh [GEOJSON] [BANDO]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 file=${1:-$root/../shared/data/communes.geojson}
@@ -12,13 +15,18 @@ measure() { # label, command...
   local label=$1; shift
   /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
   read -r secs kb < "$tmp/time"
-  printf '%-8s %8.2f s %8.1f MB\n' "$label" "$secs" "$(echo "$kb/1024" | bc -l)"
+  printf '  %-8s %8.2f s %8.1f MB\n' "$label" "$secs" "$(echo "$kb/1024" | bc -l)"
   echo "$secs"  > "$tmp/$label.s"
 }
-echo "file: $file ($(du -h "$file" | cut -f1))"
-for run in 1 2 3; do
-  rm -f "$tmp"/*.sqlite*
-  measure bando "$bando" ingest "$file" --dataset bench --store "$tmp/bando.sqlite"
-  measure ogr2ogr ogr2ogr -f SQLite -dsco SPATIALITE=YES -lco SPATIAL_INDEX=YES -t_srs EPSG:4326 -nln bench "$tmp/ogr.sqlite" "$file"
-  echo "run $run: bando/ogr2ogr time ratio $(echo "$(cat $tmp/bando.s) / $(cat $tmp/ogr2ogr.s)" | bc -l | cut -c1-5)"
+ogr2ogr -f "ESRI Shapefile" -t_srs EPSG:3405 -lco ENCODING=UTF-8 "$tmp/communes-vn2000.shp" "$file" 2>/dev/null
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for input in "$file" "$tmp/communes-vn2000.shp"; do
+  echo "input: $(basename "$input") ($(du -ch "${input%.*}".* | tail -1 | cut -f1))"
+  extra=(); [[ $input == *.shp ]] && extra=(-nlt PROMOTE_TO_MULTI)
+  for run in 1 2 3; do
+    rm -f "$tmp"/*.sqlite*
+    measure bando "$bando" ingest "$input" --dataset bench --store "$tmp/bando.sqlite"
+    measure ogr2ogr ogr2ogr -f SQLite -dsco SPATIALITE=YES -lco SPATIAL_INDEX=YES "${extra[@]}" -t_srs EPSG:4326 -nln bench "$tmp/ogr.sqlite" "$input"
+    echo "  run $run: bando/ogr2ogr time ratio $(echo "$(cat $tmp/bando.s) / $(cat $tmp/ogr2ogr.s)" | bc -l | cut -c1-5)"
+  done
 done
