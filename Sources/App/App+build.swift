@@ -66,8 +66,9 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
     }
     addCatalogueRoutes(to: router, store: store)
-    addCatalogueAPIRoutes(to: router, store: store)
-    addDownloadRoutes(to: router, downloads: downloads ?? DownloadCache(store: store))
+    let downloads = downloads ?? DownloadCache(store: store)
+    addCatalogueAPIRoutes(to: router, store: store, downloads: downloads)
+    addDownloadRoutes(to: router, downloads: downloads)
     addTileRoutes(to: router, tiles: tiles)
     addMapRoutes(to: router, tiles: tiles, site: site)
     let catalogue = StoreCatalogue(reader: store.pool)

@@ -7,18 +7,30 @@ import Foundation
 import Hummingbird
 import GeoStore
 import Catalogue
+import Downloads
 
-func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store) {
+func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store, downloads: DownloadCache) {
     let reader = CatalogueReader(store: store)
     let ckan = CKANActionAPI(reader: reader)
+    /// A dataset's catalogue entry with its download usage and file checksums added.
+    @Sendable func withUsage(_ entry: [String: Any], baseURL: String) -> [String: Any] {
+        guard let slug = entry["id"] as? String, let usage = try? downloadUsage(slug: slug, downloads: downloads, baseURL: baseURL) else { return entry }
+        var entry = entry
+        entry["downloadUsage"] = usage
+        return entry
+    }
 
     router.get("/api/catalog") { request, _ -> Response in
-        try catalogueResponse(CatalogJSON.document(try reader.datasets(), baseURL: publicBaseURL(request)), type: "application/json")
+        let base = publicBaseURL(request)
+        var document = CatalogJSON.document(try reader.datasets(), baseURL: base)
+        if let list = document["datasets"] as? [[String: Any]] { document["datasets"] = list.map { withUsage($0, baseURL: base) } }
+        return try catalogueResponse(document, type: "application/json")
     }
     router.get("/api/catalog/{dataset}") { request, context -> Response in
         let slug = try context.parameters.require("dataset")
+        let base = publicBaseURL(request)
         do {
-            return try catalogueResponse(CatalogJSON.dataset(try reader.dataset(slug), baseURL: publicBaseURL(request)), type: "application/json")
+            return try catalogueResponse(withUsage(CatalogJSON.dataset(try reader.dataset(slug), baseURL: base), baseURL: base), type: "application/json")
         } catch let e as CatalogueError {
             throw APIError(status: .notFound, code: "NotFound", message: e.message)
         }

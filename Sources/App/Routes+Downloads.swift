@@ -145,6 +145,17 @@ func downloadStatsResponse(slug: String, downloads: DownloadCache) throws -> Res
     guard store.dataset(slugIfPublic: slug) else {
         throw DownloadsError.unknownDataset(slug, available: try store.publishedDatasets().map(\.dataset.slug))
     }
+    var body = try downloadUsage(slug: slug, downloads: downloads)
+    body["dataset"] = slug
+    let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+    return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// A public dataset's download counts (total, per format, per version, per day; nobody's
+/// identity) and its files with the SHA-256 of each one produced so far. Also part of the
+/// catalogue API (`/api/catalog`).
+func downloadUsage(slug: String, downloads: DownloadCache, baseURL: String = "") throws -> [String: Any] {
+    let store = downloads.store
     let counts = try store.downloadStats(dataset: slug)
     var byFormat: [String: Int] = [:], byVersion: [String: Int] = [:]
     for c in counts { byFormat[c.format, default: 0] += c.count; byVersion[String(c.version), default: 0] += c.count }
@@ -152,20 +163,17 @@ func downloadStatsResponse(slug: String, downloads: DownloadCache) throws -> Res
     for v in try store.publicVersions(dataset: slug) {
         for f in DownloadFormat.allCases {
             files.append(["version": v.number, "format": f.rawValue,
-                          "url": "/downloads/\(slug)/v\(v.number).\(f.fileExtension)",
+                          "url": "\(baseURL)/downloads/\(slug)/v\(v.number).\(f.fileExtension)",
                           "sha256": downloads.knownChecksum(dataset: slug, version: v.number, format: f) ?? NSNull()])
         }
     }
-    let body: [String: Any] = [
-        "dataset": slug,
+    return [
         "total": counts.reduce(0) { $0 + $1.count },
         "byFormat": byFormat,
         "byVersion": byVersion,
         "daily": counts.map { ["day": $0.day, "version": $0.version, "format": $0.format, "count": $0.count] as [String: Any] },
         "files": files,
     ]
-    let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-    return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 extension Store {

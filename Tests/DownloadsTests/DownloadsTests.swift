@@ -311,6 +311,15 @@ func firstPosition(_ geometry: Any?) -> [Double]? {
             let files = try #require(obj["files"] as? [[String: Any]])
             let kml = try #require(files.first { $0["version"] as? Int == 2 && $0["format"] as? String == "kml" })
             #expect((kml["sha256"] as? String)?.count == 64)
+            // The catalogue API carries the same usage, and the file's checksum as published beside it.
+            let entry = try await fetch(client, "/api/catalog/xa-hue")
+            let catalogued = try #require(try JSONSerialization.jsonObject(with: Data(entry.bytes)) as? [String: Any])
+            let usage = try #require(catalogued["downloadUsage"] as? [String: Any])
+            #expect(usage["total"] as? Int == 4)
+            let sidecar = String(decoding: try await fetch(client, "/downloads/xa-hue/v2.kml.sha256").bytes, as: UTF8.self)
+            let listed = (usage["files"] as? [[String: Any]])?.first { $0["version"] as? Int == 2 && $0["format"] as? String == "kml" }
+            let sum = try #require(listed?["sha256"] as? String)
+            #expect(sidecar.hasPrefix(sum))
         }
         let columns = try await f.store.pool.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(download_counts)").map { $0["name"] as String } }
         #expect(Set(columns) == ["dataset_id", "version_number", "format", "day", "count"])
