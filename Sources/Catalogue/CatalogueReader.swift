@@ -134,12 +134,5 @@ public struct CatalogueReader: Sendable {
         f.dateFormat = "yyyy-MM-dd"
         return f.date(from: s)
     }
-    static func date(_ s: String?) -> Date? {
-        guard let s else { return nil }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: s)
-    }
+    static func date(_ s: String?) -> Date? { Timestamp.parse(s) }
 }

@@ -56,13 +56,14 @@ public struct PublishedDataset: Sendable, Hashable {
 }
 
 /// Timestamps are stored as ISO 8601 UTC text, readable in SQL and in exports.
-enum Timestamp {
-    static func format(_ d: Date) -> String {
+public enum Timestamp {
+    public static func format(_ d: Date) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.string(from: d)
     }
-    static func parse(_ s: String?) -> Date? {
+    /// Reads a stored timestamp, with or without fractional seconds.
+    public static func parse(_ s: String?) -> Date? {
         guard let s else { return nil }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
