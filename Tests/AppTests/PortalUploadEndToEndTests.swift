@@ -80,6 +80,25 @@ import Tiles
             #expect(!String(buffer: refused.body).isEmpty)
             let still = try await c.execute(uri: "/ogc/collections/xa-hue/items?limit=1", method: .get)
             #expect(object(still)?["numberMatched"] as? Int == 152)
+
+            // The download follows publication: a second, smaller file is a draft (the download
+            // is still version 1), and once approved the latest download is the new version.
+            func latestCount() async throws -> Int? {
+                let r = try await c.execute(uri: "/downloads/xa-hue/latest.geojson", method: .get)
+                return (object(r)?["features"] as? [Any])?.count
+            }
+            #expect(try await latestCount() == 152)
+            var smaller = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.fixture("hue/communes.geojson"))) as? [String: Any])
+            smaller["features"] = Array(try #require(smaller["features"] as? [Any]).prefix(100))
+            let (body2, type2) = multipart("communes.geojson", try JSONSerialization.data(withJSONObject: smaller))
+            h[.contentType] = type2
+            let up2 = try await c.execute(uri: "/api/portal/datasets/xa-hue/uploads", method: .post, headers: h, body: body2)
+            #expect(up2.status == .created, "\(String(buffer: up2.body))")
+            let number = try #require(object(up2)?["number"] as? Int)
+            #expect(try await latestCount() == 152)
+            #expect(try await c.execute(uri: "/api/portal/datasets/xa-hue/versions/\(number)/submit", method: .post, headers: editor).status == .ok)
+            #expect(try await c.execute(uri: "/api/portal/datasets/xa-hue/versions/\(number)/approve", method: .post, headers: approver).status == .ok)
+            #expect(try await latestCount() == 100)
         }
     }
 }
