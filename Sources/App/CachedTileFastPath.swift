@@ -62,8 +62,9 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: HTTPRequest) -> (head: HTTPResponse, body: ByteBuffer?)? {
-        guard request.method == .get, let path = request.path, path.hasPrefix("/tiles/"), path.hasSuffix(".mvt"),
-              !path.contains("?"), !path.contains("%") else { return nil }
+        // Byte checks only: this runs for every request on the connection.
+        guard request.method == .get, let path = request.path, path.utf8.starts(with: "/tiles/".utf8), path.hasSuffix(".mvt"),
+              !path.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "%") }) else { return nil }
         if let connection = request.headerFields[.connection], connection.lowercased().contains("close") { return nil }
         let parts = path.utf8.dropFirst("/tiles/".utf8.count).dropLast(".mvt".utf8.count).split(separator: UInt8(ascii: "/"))
         guard parts.count == 4, let name = String(parts[0]),
