@@ -85,8 +85,16 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
             try FileManager.default.linkItem(atPath: file.path, toPath: path)
         }
         defer { if path != file.path { try? FileManager.default.removeItem(atPath: path) } }
-        let (version, _) = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false), into: store)
-        return version.number
+        let options = IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false)
+        return try await offCooperativePool { try Ingestor.run(options, into: store).0.number }
     }, onPublished: { _ in catalogue.invalidate() }))
     return router
+}
+
+/// Runs blocking work (an ingest: GDAL, SQLite, minutes for a big file) on a thread of its own,
+/// so the two cooperative threads keep answering requests meanwhile.
+func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
 }
