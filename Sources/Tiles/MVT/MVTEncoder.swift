@@ -66,14 +66,19 @@ public struct MVTLayerBuilder: Sendable {
             tags.append(index(ofKey: key))
             tags.append(index(ofValue: value))
         }
+        appendFeature(id: id, tags: tags, type: geometry.type, commands: commands)
+        return true
+    }
+
+    /// One Feature message: id, tag pairs, geometry type and commands.
+    private mutating func appendFeature(id: UInt64?, tags: [UInt32], type: MVTGeometryType, commands: [UInt32]) {
         var f = ProtobufWriter()
         if let id { f.uint(1, id) }
         f.packed(2, tags)
-        f.uint(3, UInt64(geometry.type.rawValue))
+        f.uint(3, UInt64(type.rawValue))
         f.packed(4, commands)
         features.bytesField(2, f.bytes)
         featureCount += 1
-        return true
     }
 
     private mutating func index(ofKey key: String) -> UInt32 {
@@ -113,13 +118,7 @@ public struct MVTLayerBuilder: Sendable {
             }
             tags.append(UInt32(key)); tags.append(value)
         }
-        var f = ProtobufWriter()
-        if let id { f.uint(1, id) }
-        f.packed(2, tags)
-        f.uint(3, UInt64(geometry.type.rawValue))
-        f.packed(4, commands)
-        features.bytesField(2, f.bytes)
-        featureCount += 1
+        appendFeature(id: id, tags: tags, type: geometry.type, commands: commands)
         return true
     }
 
