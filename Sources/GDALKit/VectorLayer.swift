@@ -9,6 +9,10 @@ public struct SourceField: Sendable, Hashable {
     public var type: FieldType
     public var width: Int
     public var precision: Int
+
+    public init(rawName: [UInt8], type: FieldType, width: Int, precision: Int) {
+        self.rawName = rawName; self.type = type; self.width = width; self.precision = precision
+    }
 }
 
 /// One attribute value as read, before text decoding.
@@ -30,6 +34,10 @@ public struct SourceFeature: Sendable {
     /// Set when the source geometry could not be turned into a simple-features geometry.
     public var geometryProblem: String?
     public var values: [RawValue]
+
+    public init(fid: Int64, geometry: Geometry?, geometryProblem: String?, values: [RawValue]) {
+        self.fid = fid; self.geometry = geometry; self.geometryProblem = geometryProblem; self.values = values
+    }
 }
 
 /// The spatial reference a layer declares (the `.prj`, a GeoJSON `crs` member).
@@ -43,6 +51,10 @@ public struct SourceSRS: Sendable, Hashable {
     /// The name in the WKT (e.g. "VN_2000_UTM_Zone_48N").
     public var name: String?
     public var isGeographic: Bool
+
+    public init(wkt: String, authorityCode: String?, proj: String?, name: String?, isGeographic: Bool) {
+        self.wkt = wkt; self.authorityCode = authorityCode; self.proj = proj; self.name = name; self.isGeographic = isGeographic
+    }
 }
 
 public final class VectorLayer: @unchecked Sendable {

@@ -20,7 +20,7 @@ extension Ingestor {
     /// the `.cpg` when the text does not contradict it, else detection of the Vietnamese legacy
     /// encodings (TCVN3, VNI, Windows-1258) from the bytes; an undecidable table stops with the
     /// candidates and sample values decoded each way.
-    static func decideEncoding(source: VectorSource, samples: [[UInt8]], requested: String?) throws -> TextDecision {
+    static func decideEncoding(source: OpenedSource, samples: [[UInt8]], requested: String?) throws -> TextDecision {
         var given: LegacyEncoding?
         if let requested {
             guard let e = LegacyEncoding(name: requested) else {
@@ -32,7 +32,7 @@ extension Ingestor {
             return TextDecision(name: "UTF-8", confidence: 1, how: "GeoJSON is UTF-8",
                                 decode: { VietnameseTextDecoder.decode($0, as: .utf8) })
         }
-        let declared = source.sidecar(extension: "cpg").flatMap { LegacyEncoding(name: String(decoding: $0, as: UTF8.self)) }
+        let declared = source.sidecar("cpg", 4096).flatMap { LegacyEncoding(name: String(decoding: $0, as: UTF8.self)) }
         do {
             let d = try VietnameseTextDecoder.decide(samples: samples, given: given, declared: declared)
             let encoding = d.encoding

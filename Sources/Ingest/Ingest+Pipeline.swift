@@ -6,6 +6,14 @@ import GeoModel
 import ProjKit
 import Foundation
 
+/// Where the pipeline pulls source features from: GDAL's `FeatureReader`, or `GeoJSONReader`.
+protocol FeatureStream: AnyObject, Sendable {
+    /// The next feature, nil at the end; throws when the source turns out to be broken.
+    func next() throws -> SourceFeature?
+}
+
+extension FeatureReader: FeatureStream {}
+
 /// A feature ready to be validated and written.
 struct PreparedFeature: Sendable {
     enum Shape: Sendable {
@@ -35,7 +43,7 @@ final class ReadPipeline: @unchecked Sendable {
     static let batchSize = 256
     static let queueDepth = 8
 
-    init(reader: FeatureReader, head: [SourceFeature], text: TextDecision, transformer: Transformer) {
+    init(reader: any FeatureStream, head: [SourceFeature], text: TextDecision, transformer: Transformer) {
         let thread = Thread { [self] in
             defer { exited.signal() }
             do {

@@ -50,6 +50,8 @@ public struct IngestReport: Codable, Sendable {
     public var dataset: String
     public var version: Int
     public var layer: String
+    /// What read the file: Bando's own GeoJSON reader, or a GDAL driver.
+    public var reader: String?
     public var featuresRead: Int
     public var featuresWritten: Int
     public var repaired: Int
@@ -73,6 +75,7 @@ public struct IngestReport: Codable, Sendable {
         ]
         for (reason, n) in skipped.sorted(by: { $0.value > $1.value }) { lines.append("    skipped \(n): \(reason)") }
         if withoutGeometry > 0 { lines.append("  \(withoutGeometry) feature(s) have no geometry (kept, attributes only)") }
+        if let reader { lines.append("  read by: \(reader)") }
         lines.append("  CRS: \(crs) (\(crsDecision)), reprojected to EPSG:4326")
         lines.append("  text encoding: \(encoding) (\(encodingDecision), confidence \(String(format: "%.2f", encodingConfidence)))")
         if let b = bbox { lines.append(String(format: "  bbox (lon/lat): %.6f, %.6f, %.6f, %.6f", b[0], b[1], b[2], b[3])) }
@@ -87,18 +90,19 @@ public enum Ingestor {
     /// Reads `options.path`, writes a new version of the dataset, returns it with the report.
     /// On any error nothing is written and the dataset's published version is untouched.
     public static func run(_ options: IngestOptions, into store: Store) throws -> (DatasetVersionRecord, IngestReport) {
+        try run(options, into: store, gdalOnly: false)
+    }
+
+    /// `gdalOnly`: read through GDAL even a GeoJSON Bando's reader takes (tests compare the two).
+    static func run(_ options: IngestOptions, into store: Store, gdalOnly: Bool) throws -> (DatasetVersionRecord, IngestReport) {
         let started = Date()
-        let source: VectorSource
-        do { source = try VectorSource(path: options.path) }
-        catch let e as GDALError { throw IngestError.source(path: e.path, message: e.message) }
-        guard source.layerCount > 0 else { throw IngestError.source(path: options.path, message: "holds no vector layer") }
-        let layer = try wrap(options.path) { try source.layer(0) }
-        let sourceFields = layer.fields
+        let source = try OpenedSource.open(options.path, gdalOnly: gdalOnly)
+        let sourceFields = source.fields
 
         // Read the first features once and keep them: their text decides the encoding and
         // their positions the CRS; then the same reader carries on with the rest of the file.
-        let expected = layer.featureCount  // before reading: counting may restart a layer's cursor
-        let reader = layer.makeReader()
+        let expected = source.expected
+        let reader = source.reader
         var head: [SourceFeature] = []
         var textSamples: [[UInt8]] = sourceFields.map(\.rawName)
         var samplePoints: [Position] = []
@@ -111,7 +115,7 @@ public enum Ingestor {
         }
         guard !head.isEmpty else { throw IngestError.empty(path: options.path) }
         let text = try decideEncoding(source: source, samples: textSamples, requested: options.encoding)
-        let crsDecision = try decideCRS(source: source, layer: layer, requestedCRS: options.crs,
+        let crsDecision = try decideCRS(source: source, requestedCRS: options.crs,
                                         province: options.province, samplePoints: samplePoints)
         let crsLabel = crsDecision.vn2000?.description ?? String(crsDecision.definition.prefix(80))
         let transformer: Transformer
@@ -157,7 +161,7 @@ public enum Ingestor {
                     throw IngestError.nothingValid(path: options.path, reasons: skipped)
                 }
                 let r = IngestReport(
-                    source: options.path, dataset: metadata.slug, version: 0, layer: layer.name,
+                    source: options.path, dataset: metadata.slug, version: 0, layer: source.layerName, reader: source.readerName,
                     featuresRead: read, featuresWritten: sink.count, repaired: repaired, skipped: skipped,
                     withoutGeometry: withoutGeometry, crs: crsLabel, crsDecision: "\(crsDecision.source.rawValue): \(crsDecision.evidence)",
                     encoding: text.name, encodingConfidence: text.confidence, encodingDecision: text.how,
