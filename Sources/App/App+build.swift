@@ -44,6 +44,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
     try registerArchives(config, tiles: tiles, logger: logger)
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site)
+    precomputeChangeSummaries(store)
     return Application(router: router,
                        server: httpServer(tiles: tiles),
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
@@ -87,7 +88,10 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         defer { if path != file.path { try? FileManager.default.removeItem(atPath: path) } }
         let options = IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false)
         return try await offCooperativePool { try Ingestor.run(options, into: store).0.number }
-    }, onPublished: { _ in catalogue.invalidate() }))
+    }, onPublished: { dataset in
+        catalogue.invalidate()
+        precomputeChangeSummaries(store, dataset: dataset)
+    }))
     return router
 }
 

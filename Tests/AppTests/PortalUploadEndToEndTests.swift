@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import HTTPTypes
 import GeoStore
+import GRDB
 import Portal
 import Tiles
 @testable import App
@@ -99,6 +100,24 @@ import Tiles
             #expect(try await c.execute(uri: "/api/portal/datasets/xa-hue/versions/\(number)/submit", method: .post, headers: editor).status == .ok)
             #expect(try await c.execute(uri: "/api/portal/datasets/xa-hue/versions/\(number)/approve", method: .post, headers: approver).status == .ok)
             #expect(try await latestCount() == 100)
+
+            // What changed since version 1 is worked out after the approval, before anyone asks
+            // the catalogue (on a large version it takes seconds).
+            var summarised = false
+            for _ in 0..<600 where !summarised {
+                summarised = try await store.pool.read { db in
+                    try Bool.fetchOne(db, sql: """
+                        SELECT count(*) > 0 FROM version_changes c JOIN dataset_versions v ON v.id = c.version_id
+                        JOIN datasets d ON d.id = v.dataset_id WHERE d.slug = 'xa-hue' AND v.number = ?
+                        """, arguments: [number]) ?? false
+                }
+                if !summarised { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(summarised, "no change summary was computed for the approved version")
+            let entry = try await c.execute(uri: "/api/catalog/xa-hue", method: .get)
+            let versions = object(entry)?["versions"] as? [[String: Any]]
+            let latest = versions?.first { $0["number"] as? Int == number }
+            #expect((latest?["changes"] as? [String: Any])?["removed"] as? Int == 52, "\(String(buffer: entry.body).prefix(600))")
         }
     }
 }
