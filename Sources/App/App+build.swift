@@ -44,7 +44,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
     try registerArchives(config, tiles: tiles, logger: logger)
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site)
-    precomputeChangeSummaries(store)
+    prepareForReaders(store, downloads: downloads)
     return Application(router: router,
                        server: httpServer(tiles: tiles),
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
@@ -90,7 +90,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         return try await offCooperativePool { try Ingestor.run(options, into: store).0.number }
     }, onPublished: { dataset in
         catalogue.invalidate()
-        precomputeChangeSummaries(store, dataset: dataset)
+        prepareForReaders(store, downloads: downloads, dataset: dataset)
     }))
     return router
 }

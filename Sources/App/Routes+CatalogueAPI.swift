@@ -101,13 +101,3 @@ private func ckanResponse(_ r: CKANResponse) throws -> Response {
                     body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
-/// Computes (and keeps, in `version_changes`) the change summaries of `dataset`'s versions, or of
-/// every dataset's when nil, on a thread of its own: on a large version they take seconds, which
-/// the first catalogue request would otherwise wait for. Failures are left for that request to
-/// report.
-func precomputeChangeSummaries(_ store: Store, dataset: String? = nil) {
-    Thread.detachNewThread {
-        let reader = CatalogueReader(store: store)
-        if let dataset { _ = try? reader.dataset(dataset) } else { _ = try? reader.datasets() }
-    }
-}

@@ -99,6 +99,12 @@ import Tiles
             #expect(try await latestCount() == 152)
             #expect(try await c.execute(uri: "/api/portal/datasets/xa-hue/versions/\(number)/submit", method: .post, headers: editor).status == .ok)
             #expect(try await c.execute(uri: "/api/portal/datasets/xa-hue/versions/\(number)/approve", method: .post, headers: approver).status == .ok)
+            // The GeoJSON download is produced after the approval, before the first citizen asks.
+            let produced = URL(fileURLWithPath: scratch.path("downloads/xa-hue/v\(number).geojson"))
+            for _ in 0..<600 where !FileManager.default.fileExists(atPath: produced.path) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(FileManager.default.fileExists(atPath: produced.path), "the approved version's GeoJSON was not produced ahead")
             #expect(try await latestCount() == 100)
 
             // What changed since version 1 is worked out after the approval, before anyone asks
