@@ -91,7 +91,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     }, onPublished: { dataset in
         catalogue.invalidate()
         prepareForReaders(store, downloads: downloads, dataset: dataset)
-    }))
+    }, store: store))
     return router
 }
 

@@ -6,6 +6,8 @@
 public import Foundation
 public import Hummingbird
 public import Portal
+public import GeoStore
+import Catalogue
 
 /// What the portal routes need, built once at start-up.
 public struct PortalRouteDependencies: Sendable {
@@ -23,15 +25,17 @@ public struct PortalRouteDependencies: Sendable {
     /// Told the dataset's slug when an approval publishes a version, so the public routes'
     /// caches show it at once.
     public var onPublished: @Sendable (_ dataset: String) -> Void
+    /// The store whose catalogue metadata editors edit (nil: the metadata routes answer 409).
+    public var store: Store?
 
     public init(portal: PortalService, maxUploadBytes: Int = UploadCheck.defaultLimit,
                 uploadDirectory: URL = FileManager.default.temporaryDirectory,
                 trustForwardedFor: Bool = false, secureCookies: Bool = false,
                 ingestDraft: @escaping @Sendable (URL, UploadKind, String) async throws -> Int,
-                onPublished: @escaping @Sendable (String) -> Void = { _ in }) {
+                onPublished: @escaping @Sendable (String) -> Void = { _ in }, store: Store? = nil) {
         self.portal = portal; self.maxUploadBytes = maxUploadBytes; self.uploadDirectory = uploadDirectory
         self.trustForwardedFor = trustForwardedFor; self.secureCookies = secureCookies; self.ingestDraft = ingestDraft
-        self.onPublished = onPublished
+        self.onPublished = onPublished; self.store = store
     }
 }
 
@@ -170,6 +174,35 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
             let b = try await h.decodeOptional(CommentBody.self, req, ctx)
             return try h.json(p.returnToEditor(dataset: ctx.parameters.require("dataset"), number: ctx.parameters.require("number", as: Int.self),
                                                comment: b?.comment ?? "", by: a))
+        }
+    }
+
+    // MARK: catalogue metadata (what harvesters read beyond the title: DCAT, CKAN)
+    api.get("datasets/:dataset/metadata") { req, ctx in
+        try await h.run {
+            _ = try h.actor(req)
+            return try h.json(metadata(ctx.parameters.require("dataset")))
+        }
+    }
+    api.put("datasets/:dataset/metadata") { req, ctx in
+        try await h.run {
+            let a = try h.actor(req)
+            let slug = try ctx.parameters.require("dataset")
+            let patch = try await h.decode(MetadataPatch.self, req, ctx)
+            try p.editMetadata(dataset: slug, fields: patch.fieldsSet, by: a) {
+                guard let store = deps.store else { throw PortalError(.conflict, "this server has no catalogue store") }
+                do { try CatalogueReader(store: store).updateMetadata(slug, patch) } catch let e as CatalogueError {
+                    throw PortalError(e.kind == .notFound ? .notFound : .invalid, e.message)
+                }
+            }
+            return try h.json(metadata(slug))
+        }
+    }
+    /// The metadata as the catalogue now holds it.
+    @Sendable func metadata(_ slug: String) throws -> MetadataPatch {
+        guard let store = deps.store else { throw PortalError(.conflict, "this server has no catalogue store") }
+        do { return try CatalogueReader(store: store).metadataOf(slug) } catch let e as CatalogueError {
+            throw PortalError(e.kind == .notFound ? .notFound : .invalid, e.message)
         }
     }
 

@@ -74,6 +74,23 @@ public struct CatalogueReader: Sendable {
     }
 
     /// Sets catalogue metadata of the dataset `slug` (published or not).
+    /// The metadata set for `slug`, every field present (empty when unset), as `updateMetadata` takes it.
+    public func metadataOf(_ slug: String) throws -> MetadataPatch {
+        guard let dataset = try store.dataset(slug: slug) else {
+            throw CatalogueError.notFound("no dataset named '\(slug)'")
+        }
+        let row = try store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM dataset_metadata WHERE dataset_id = ?", arguments: [dataset.id])
+        }
+        func text(_ column: String) -> String { (row?[column] as String?) ?? "" }
+        return MetadataPatch(titleEN: text("title_en"), descriptionEN: text("description_en"),
+                             keywords: Self.decode([String].self, row?["keywords_json"]) ?? [],
+                             contactName: text("contact_name"), contactEmail: text("contact_email"),
+                             temporalStart: text("temporal_start"), temporalEnd: text("temporal_end"),
+                             spatialLabel: text("spatial_label"), identityField: text("identity_field"),
+                             fieldDescriptions: Self.decode([String: String].self, row?["field_descriptions_json"]) ?? [:])
+    }
+
     public func updateMetadata(_ slug: String, _ patch: MetadataPatch) throws {
         guard let dataset = try store.dataset(slug: slug) else {
             throw CatalogueError.notFound("no dataset named '\(slug)'")

@@ -89,4 +89,14 @@ public struct MetadataPatch: Sendable, Codable, Equatable {
         self.temporalEnd = temporalEnd; self.spatialLabel = spatialLabel; self.identityField = identityField
         self.fieldDescriptions = fieldDescriptions
     }
+
+    /// The names of the members this patch sets (for the audit log).
+    public var fieldsSet: [String] {
+        let all: [(String, Bool)] = [("titleEN", titleEN != nil), ("descriptionEN", descriptionEN != nil), ("keywords", keywords != nil),
+                                     ("contactName", contactName != nil), ("contactEmail", contactEmail != nil),
+                                     ("temporalStart", temporalStart != nil), ("temporalEnd", temporalEnd != nil),
+                                     ("spatialLabel", spatialLabel != nil), ("identityField", identityField != nil),
+                                     ("fieldDescriptions", fieldDescriptions != nil)]
+        return all.filter(\.1).map(\.0)
+    }
 }

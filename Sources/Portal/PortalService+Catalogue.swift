@@ -142,3 +142,18 @@ extension PortalService {
         }
     }
 }
+
+extension PortalService {
+    /// Edits `dataset`'s catalogue metadata for `actor`: allowed to those who may upload its
+    /// drafts (the owning agency's editors). `apply` writes the metadata (the Catalogue module
+    /// checks it); once it has succeeded, the edit and the names of the fields it set are logged.
+    public func editMetadata(dataset: String, fields: [String], by actor: Actor, apply: () throws -> Void) throws {
+        try authorizeUpload(dataset: dataset, by: actor)
+        try apply()
+        try db.write { db in
+            let ref = try self.dataset(db, slug: dataset)
+            try audit(db, actor, "metadata.edit", agencyID: ref.agencyID, dataset: dataset,
+                      detail: fields.isEmpty ? "nothing changed" : "set " + fields.joined(separator: ", "))
+        }
+    }
+}

@@ -82,6 +82,33 @@ import Tiles
             let still = try await c.execute(uri: "/ogc/collections/xa-hue/items?limit=1", method: .get)
             #expect(object(still)?["numberMatched"] as? Int == 152)
 
+            // The agency's editor describes the dataset for harvesters through the portal API.
+            var json = editor
+            json[.contentType] = "application/json"
+            let meta = try await c.execute(uri: "/api/portal/datasets/xa-hue/metadata", method: .put, headers: json, body: ByteBuffer(string:
+                #"{"titleEN": "Communes of Huế", "keywords": ["ranh giới", "xã"], "contactEmail": "gis@hue.gov.vn", "fieldDescriptions": {"commune_vn": "Tên xã, phường"}}"#))
+            #expect(meta.status == .ok, "\(String(buffer: meta.body))")
+            #expect(object(meta)?["contactEmail"] as? String == "gis@hue.gov.vn")
+            let described = object(try await c.execute(uri: "/api/catalog/xa-hue", method: .get))
+            #expect((described?["title"] as? [String: Any])?["en"] as? String == "Communes of Huế")
+            #expect(described?["keywords"] as? [String] == ["ranh giới", "xã"])
+            // Bad metadata is refused with what to fix and changes nothing; strangers may not edit.
+            let badEmail = try await c.execute(uri: "/api/portal/datasets/xa-hue/metadata", method: .put, headers: json,
+                                               body: ByteBuffer(string: #"{"contactEmail": "gis at hue"}"#))
+            #expect(badEmail.status == .badRequest)
+            #expect(String(buffer: badEmail.body).contains("not an e-mail address"))
+            let badField = try await c.execute(uri: "/api/portal/datasets/xa-hue/metadata", method: .put, headers: json,
+                                               body: ByteBuffer(string: #"{"fieldDescriptions": {"ten_xa": "x"}}"#))
+            #expect(badField.status == .badRequest)
+            #expect(String(buffer: badField.body).contains("no field 'ten_xa'"))
+            let anonymous = try await c.execute(uri: "/api/portal/datasets/xa-hue/metadata", method: .put,
+                                                headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"titleEN": "x"}"#))
+            #expect(anonymous.status == .unauthorized)
+            let kept = object(try await c.execute(uri: "/api/portal/datasets/xa-hue/metadata", method: .get, headers: editor))
+            #expect(kept?["contactEmail"] as? String == "gis@hue.gov.vn")
+            #expect(kept?["titleEN"] as? String == "Communes of Huế")
+            #expect(try portal.auditLog(by: cli, dataset: "xa-hue").contains { $0.action == "metadata.edit" && $0.username == "bien-tap" })
+
             // The download follows publication: a second, smaller file is a draft (the download
             // is still version 1), and once approved the latest download is the new version.
             func latestCount() async throws -> Int? {
