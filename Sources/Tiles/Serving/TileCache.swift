@@ -77,8 +77,46 @@ final class TileCache: @unchecked Sendable {
 struct CachedTile: Sendable {
     var plain: [UInt8]
     var gzipped: [UInt8]
+    /// `<revision>-<z>-<x>-<y>`, unquoted.
     var etag: String
+    /// The tileset revision the tile was built from (the start of `etag`).
+    var revision: String
     var featureCount: Int
     var droppedForSize: Int
-    var cost: Int { plain.count + gzipped.count + etag.utf8.count + 96 }
+    /// What the HTTP layer built from this entry (its response bytes); dropped with the entry.
+    let attachment = TileAttachment()
+    /// The attachment holds at most another copy of both encodings and a few hundred bytes of headers.
+    var cost: Int { 2 * (plain.count + gzipped.count) + etag.utf8.count + 96 + 512 }
+}
+
+/// A slot on a cached tile where the HTTP layer keeps what it derives from it, built once on
+/// the first hit (the full response bytes of the raw fast path). It lives and dies with the
+/// cache entry, so a new dataset version, which replaces the entry, never meets old bytes.
+/// Type-erased because this module knows nothing of HTTP.
+public final class TileAttachment: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: AnyObject?
+
+    /// The value kept here, made by `make` (and kept) if there is none of type `T` yet.
+    public func value<T: AnyObject & Sendable>(orMake make: () -> T) -> T {
+        lock.lock(); defer { lock.unlock() }
+        if let v = value as? T { return v }
+        let v = make()
+        value = v
+        return v
+    }
+}
+
+/// A hit of `TileService.cachedTile`: the cached entry, current for its tileset.
+public struct CachedTileHit: Sendable {
+    let tile: CachedTile
+
+    /// The answer `TileService.tile` gives for this tile.
+    public func answer(acceptsGzip: Bool) -> TileService.Answer {
+        acceptsGzip ? .tile(data: tile.gzipped, gzipped: true, etag: "\"" + tile.etag + "-gz\"")
+                    : .tile(data: tile.plain, gzipped: false, etag: "\"" + tile.etag + "\"")
+    }
+
+    /// Where the HTTP layer keeps its response bytes for this entry.
+    public var attachment: TileAttachment { tile.attachment }
 }
