@@ -110,8 +110,9 @@ struct RawTileRequest {
         i += 1
         guard let x = number(p, &i, end), i < end, p[i] == UInt8(ascii: "/") else { return nil }
         i += 1
-        guard let y = number(p, &i, end), starts(p, at: i, with: ".mvt HTTP/1.1\r\n") else { return nil }
-        i += 16
+        let tail: StaticString = ".mvt HTTP/1.1\r\n"
+        guard let y = number(p, &i, end), starts(p, at: i, with: tail) else { return nil }
+        i += tail.utf8CodeUnitCount
         // Tiles outside the quad tree get the router's error.
         guard z <= 30, x < (1 << z), y < (1 << z) else { return nil }
 
