@@ -46,15 +46,31 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site)
     prepareForReaders(store, downloads: downloads)
     return Application(router: router,
-                       server: httpServer(tiles: tiles),
+                       server: httpServer(tiles: tiles, serverName: "bando"),
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
                        logger: logger)
 }
 
-/// HTTP/1.1 with hot tiles answered from the cache before the router (see `CachedTileFastPath`).
-public func httpServer(tiles: TileService) -> HTTPServerBuilder {
-    let fastPath = tiles.configuration.cacheMegabytes > 0
-    return .http1(configuration: .init(additionalChannelHandlers: fastPath ? [CachedTileFastPath(tiles: tiles)] : []))
+/// HTTP/1.1 with hot tiles answered from the cache before the router: from the raw bytes while
+/// a connection asks only for cached tiles (`RawTileFastPath`), after the HTTP decoder once it
+/// has asked for anything else (`CachedTileFastPath`). `serverName`: the `Server` header the
+/// application adds (its `serverName`), which the fast paths must add too.
+/// No idle timeout: `HTTPConnectionStateHandler` does not see the requests answered in front
+/// of it and would close a busy connection as idle.
+public func httpServer(tiles: TileService, serverName: String? = nil) -> HTTPServerBuilder {
+    httpServer(tiles: tiles, serverName: serverName, counts: nil)
+}
+
+func httpServer(tiles: TileService, serverName: String?, counts: TileFastPathCounts?) -> HTTPServerBuilder {
+    guard tiles.configuration.cacheMegabytes > 0 else { return .http1() }
+    tiles.keepCatalogueFresh()
+    let configuration = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [CachedTileFastPath(tiles: tiles, serverName: serverName, counts: counts)])
+    return HTTPServerBuilder { responder in
+        TileFastHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration)) {
+            RawTileFastPath(tiles: tiles, serverName: serverName, counts: counts)
+        }
+    }
 }
 
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
@@ -90,6 +106,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         return try await offCooperativePool { try Ingestor.run(options, into: store).0.number }
     }, onPublished: { dataset in
         catalogue.invalidate()
+        tiles.checkCatalogueNow()
         prepareForReaders(store, downloads: downloads, dataset: dataset)
     }, store: store))
     return router

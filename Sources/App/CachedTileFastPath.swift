@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTPTypes
 import Tiles
 import Foundation
+import Synchronization
 
 /// Answers `GET /tiles/{tileset}/{z}/{x}/{y}.mvt` straight from the tile cache on the event
 /// loop, before the request reaches the router; anything else (a miss, another route, a
@@ -10,7 +11,9 @@ import Foundation
 /// passes through untouched to the full route, which gives the same answer more slowly.
 ///
 /// Hot tiles are most of a map's traffic: skipping the router, the async hop and the response
-/// writer for them is what brings cached tiles near a static file server's rate.
+/// writer for them is what brings cached tiles near a static file server's rate. Connections
+/// whose requests are all plain cached-tile GETs are answered earlier still, from raw bytes, by
+/// `RawTileFastPath`; this handler serves the others (after a miss, a request with a body...).
 final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -18,7 +21,9 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     private let tiles: TileService
-    private let cacheControl: String
+    private let serverName: String?
+    private let counts: TileFastPathCounts?
+    private var date = DateHeader()
     /// Requests handed to the router whose response has not ended: while one is, answering the
     /// next here would overtake it.
     private var inFlight = 0
@@ -26,9 +31,11 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var answering = false
     private var needsFlush = false
 
-    init(tiles: TileService) {
+    /// `serverName`: the `Server` header Hummingbird adds to the router's answers, if any.
+    init(tiles: TileService, serverName: String?, counts: TileFastPathCounts? = nil) {
         self.tiles = tiles
-        cacheControl = "public, max-age=\(tiles.configuration.maxAge)"
+        self.serverName = serverName
+        self.counts = counts
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -74,20 +81,13 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         guard case .tile(let data, let gzipped, let etag)? = tiles.cachedAnswer(name, z: z, x: x, y: y, acceptsGzip: gzip) else {
             return nil
         }
-        var fields: HTTPFields = [
-            .cacheControl: cacheControl,
-            .vary: "Accept-Encoding",
-            .accessControlAllowOrigin: "*",
-            .eTag: etag,
-        ]
-        if let inm = request.headerFields[.ifNoneMatch],
-           inm.split(separator: ",").contains(where: { let t = $0.trimmingCharacters(in: .whitespaces); return t == etag || t == "*" }) {
-            return (HTTPResponse(status: .notModified, headerFields: fields), nil)
-        }
-        fields[.contentType] = TileRoutes.mvtType
-        if gzipped { fields[.contentEncoding] = "gzip" }
-        fields[.contentLength] = String(data.count)
-        return (HTTPResponse(status: .ok, headerFields: fields), ByteBuffer(bytes: data))
+        let notModified = request.headerFields[.ifNoneMatch].map { TileRoutes.ifNoneMatch($0.utf8, matches: etag.utf8) } ?? false
+        var head = TileRoutes.tileHead(etag: etag, gzipped: gzipped, length: data.count, notModified: notModified, maxAge: tiles.configuration.maxAge)
+        // What Hummingbird adds to every answer of the router, in its order.
+        head.headerFields[.date] = date.current().string
+        if let serverName { head.headerFields[.server] = serverName }
+        counts?.decoded.add(1, ordering: .relaxed)
+        return (head, notModified ? nil : ByteBuffer(bytes: data))
     }
 
     /// A path segment of decimal digits (no sign, no leading zeros beyond "0"), else nil.

@@ -89,37 +89,89 @@ enum TileRoutes {
     static func tileResponse(_ tiles: TileService, _ name: String, _ coord: TileCoord, _ request: Request, maxAge: Int) async throws -> Response {
         let gzip = acceptsGzip(request.headers[.acceptEncoding])
         let answer = try await mapped { try await tiles.tile(name, coord, acceptsGzip: gzip) }
-        var headers: HTTPFields = [
+        switch answer {
+        case .empty(let etag):
+            let headers: HTTPFields = [
+                .cacheControl: "public, max-age=\(maxAge)",
+                .vary: "Accept-Encoding",
+                .accessControlAllowOrigin: "*",
+                .eTag: etag,
+            ]
+            return Response(status: .noContent, headers: headers)
+        case .tile(let data, let gzipped, let etag):
+            if let inm = request.headers[.ifNoneMatch], ifNoneMatch(inm.utf8, matches: etag.utf8) {
+                return Response(status: .notModified, headers: tileHead(etag: etag, gzipped: gzipped, length: data.count,
+                                                                        notModified: true, maxAge: maxAge).headerFields)
+            }
+            let head = tileHead(etag: etag, gzipped: gzipped, length: data.count, notModified: false, maxAge: maxAge)
+            return Response(status: .ok, headers: head.headerFields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    /// Status and headers of a tile (200, or 304 when the client's ETag matches), in the order
+    /// they are sent: the one definition the router and both fast paths use, so their answers
+    /// are the same bytes. Hummingbird then appends `Date` and `Server`.
+    static func tileHead(etag: String, gzipped: Bool, length: Int, notModified: Bool, maxAge: Int) -> HTTPResponse {
+        var fields: HTTPFields = [
             .cacheControl: "public, max-age=\(maxAge)",
             .vary: "Accept-Encoding",
             .accessControlAllowOrigin: "*",
+            .eTag: etag,
         ]
-        switch answer {
-        case .empty(let etag):
-            headers[.eTag] = etag
-            return Response(status: .noContent, headers: headers)
-        case .tile(let data, let gzipped, let etag):
-            headers[.eTag] = etag
-            if let inm = request.headers[.ifNoneMatch], inm.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
-                return Response(status: .notModified, headers: headers)
-            }
-            headers[.contentType] = mvtType
-            if gzipped { headers[.contentEncoding] = "gzip" }
-            headers[.contentLength] = String(data.count)
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        if notModified { return HTTPResponse(status: .notModified, headerFields: fields) }
+        fields[.contentType] = mvtType
+        if gzipped { fields[.contentEncoding] = "gzip" }
+        fields[.contentLength] = String(length)
+        return HTTPResponse(status: .ok, headerFields: fields)
+    }
+
+    /// Whether an `If-None-Match` value (a comma-separated list, or `*`) names `etag`.
+    /// On bytes, so the raw fast path decides as the router does without making strings.
+    static func ifNoneMatch(_ header: some Collection<UInt8>, matches etag: some Collection<UInt8>) -> Bool {
+        header.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).contains { item in
+            let t = trimmed(item)
+            return t.elementsEqual(etag) || t.elementsEqual("*".utf8)
         }
     }
 
     /// Whether `Accept-Encoding` allows gzip (and does not give it q=0).
     static func acceptsGzip(_ header: String?) -> Bool {
         guard let header else { return false }
-        for part in header.split(separator: ",") {
-            let items = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard let coding = items.first, coding == "gzip" || coding == "*" else { continue }
-            if items.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "") == "q=0" || $0 == "q=0.0" || $0 == "q=0.00" || $0 == "q=0.000" }) { return false }
-            return true
+        return acceptsGzip(header.utf8)
+    }
+
+    /// `acceptsGzip` on the header's bytes (the raw fast path's form): codings are compared
+    /// case-insensitively, `gzip` or `*` without a zero `q` accepts.
+    static func acceptsGzip(_ header: some Collection<UInt8>) -> Bool {
+        for part in header.split(separator: UInt8(ascii: ",")) {
+            let items = part.split(separator: UInt8(ascii: ";")).map { trimmed($0) }
+            guard let coding = items.first, equalsLowercased(coding, "gzip") || coding.elementsEqual("*".utf8) else { continue }
+            let zero = items.dropFirst().contains { item in
+                equalsLowercased(item.filter { $0 != UInt8(ascii: " ") }, "q=0")
+                    || equalsLowercased(item, "q=0.0") || equalsLowercased(item, "q=0.00") || equalsLowercased(item, "q=0.000")
+            }
+            return !zero
         }
         return false
+    }
+
+    /// `bytes` without leading and trailing spaces and tabs.
+    private static func trimmed<C: Collection<UInt8>>(_ bytes: C) -> C.SubSequence {
+        let isSpace = { (b: UInt8) in b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+        let start = bytes.firstIndex { !isSpace($0) } ?? bytes.endIndex
+        var end = start
+        var i = start
+        while i != bytes.endIndex {
+            if !isSpace(bytes[i]) { end = bytes.index(after: i) }
+            i = bytes.index(after: i)
+        }
+        return bytes[start..<end]
+    }
+
+    /// ASCII case-insensitive equality with a lower-case literal.
+    private static func equalsLowercased(_ bytes: some Collection<UInt8>, _ lower: StaticString) -> Bool {
+        let l = UnsafeRawBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
+        return bytes.elementsEqual(l) { a, b in (a >= 65 && a <= 90 ? a | 0x20 : a) == b }
     }
 
     static func baseURL(_ request: Request) -> String {

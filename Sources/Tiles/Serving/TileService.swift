@@ -42,6 +42,7 @@ public final class TileService: Sendable {
     private let registered = Locked([String: any TileSource]())
     private let storeSources = Locked([String: StoreTileSource]())
     private let revisions = Locked([String: String]())
+    private let refresherStarted = Locked(false)
     let logger = Logger(label: "bando.tiles")
 
     /// Reads and checks the tileset files; a bad file stops start-up with a message naming it.
@@ -112,7 +113,7 @@ public final class TileService: Sendable {
         let key = TileCache.Key(tileset: name, coord: .init(z: Int32(coord.z), x: Int32(coord.x), y: Int32(coord.y)))
         noteRevision(name, meta.revision)
         if let hit = cache.get(key), hit.etag == etagBase {
-            return answer(hit, acceptsGzip: acceptsGzip)
+            return CachedTileHit(tile: hit).answer(acceptsGzip: acceptsGzip)
         }
         guard let built = try await src.tile(coord), !built.data.isEmpty else {
             return .empty(etag: quoted(etagBase))
@@ -129,9 +130,10 @@ public final class TileService: Sendable {
         }
         let plain = built.isGzipped ? try Gzip.decompress(built.data) : built.data
         let gz = built.isGzipped ? built.data : Gzip.compress(plain)
-        let entry = CachedTile(plain: plain, gzipped: gz, etag: etagBase, featureCount: built.featureCount, droppedForSize: built.droppedForSize)
+        let entry = CachedTile(plain: plain, gzipped: gz, etag: etagBase, revision: meta.revision,
+                               featureCount: built.featureCount, droppedForSize: built.droppedForSize)
         cache.put(key, entry)
-        return answer(entry, acceptsGzip: acceptsGzip)
+        return CachedTileHit(tile: entry).answer(acceptsGzip: acceptsGzip)
     }
 
     /// The tile from the cache alone, without waiting for anything: nil unless the cache holds
@@ -139,19 +141,44 @@ public final class TileService: Sendable {
     /// check interval (so a new version shows in the next tile, as through `tile`). Lets the HTTP layer answer hot tiles on
     /// the event loop; everything else (and every error) goes the full way through `tile`.
     public func cachedAnswer(_ name: String, z: Int, x: Int, y: Int, acceptsGzip: Bool) -> Answer? {
+        cachedTile(name, z: z, x: x, y: y)?.answer(acceptsGzip: acceptsGzip)
+    }
+
+    /// `cachedAnswer` before choosing an encoding, with the entry's attachment: the HTTP layer's
+    /// fastest path keeps its prebuilt response bytes there. Compares the revision without
+    /// building the ETag, as this runs for every hot tile.
+    public func cachedTile(_ name: String, z: Int, x: Int, y: Int) -> CachedTileHit? {
         guard cache.isEnabled, catalogue.isFresh, let revision = revisions.withLock({ $0[name] }) else { return nil }
         let key = TileCache.Key(tileset: name, coord: .init(z: Int32(z), x: Int32(x), y: Int32(y)))
-        guard let hit = cache.get(key), hit.etag == "\(revision)-\(z)-\(x)-\(y)" else { return nil }
-        return answer(hit, acceptsGzip: acceptsGzip)
+        guard let hit = cache.get(key), hit.revision == revision else { return nil }
+        return CachedTileHit(tile: hit)
+    }
+
+    /// Keeps the store looked at every quarter of the check interval, in the background, so
+    /// that `cachedTile` goes on answering when every request is a hit (nothing else would look,
+    /// and hot tiles would fall back to the full path once a check interval). Idempotent; stops
+    /// when the service goes away. The HTTP layer calls it when it serves from `cachedTile`.
+    public func keepCatalogueFresh() {
+        let tick = configuration.checkInterval / 4
+        guard cache.isEnabled, tick > .zero,
+              refresherStarted.withLock({ started in defer { started = true }; return !started }) else { return }
+        Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: tick)
+                guard let self else { return }
+                _ = try? await self.catalogue.snapshot(maxAgeNanos: self.catalogue.intervalNanos / 2)
+            }
+        }
+    }
+
+    /// Makes the next tile request look at the store, whatever the check interval: a publish
+    /// in this process calls it so its new version shows in the very next tile.
+    public func checkCatalogueNow() {
+        catalogue.expire()
     }
 
     /// Number of tiles and bytes held by the cache (for `/metrics` and tests).
     public var cacheUsage: (tiles: Int, bytes: Int) { (cache.count, cache.usedBytes) }
-
-    private func answer(_ e: CachedTile, acceptsGzip: Bool) -> Answer {
-        acceptsGzip ? .tile(data: e.gzipped, gzipped: true, etag: quoted(e.etag + "-gz"))
-                    : .tile(data: e.plain, gzipped: false, etag: quoted(e.etag))
-    }
 
     private func quoted(_ s: String) -> String { "\"" + s + "\"" }
 

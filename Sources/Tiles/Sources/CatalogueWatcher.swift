@@ -48,10 +48,18 @@ final class CatalogueWatcher: Sendable {
         return state.withLock { s in s.loaded && now &- s.checkedAt < intervalNanos }
     }
 
-    func snapshot() async throws -> Snapshot {
+    /// The next `snapshot()` looks at the store, whatever the interval.
+    func expire() {
         let now = DispatchTime.now().uptimeNanoseconds
+        state.withLock { $0.checkedAt = now &- intervalNanos }
+    }
+
+    /// `maxAgeNanos`: refresh when the last look is older than this (default: the interval).
+    func snapshot(maxAgeNanos: UInt64? = nil) async throws -> Snapshot {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let maxAge = maxAgeNanos ?? intervalNanos
         let (current, mustRefresh, mustWait) = state.withLock { s -> (Snapshot, Bool, Bool) in
-            if s.loaded && (now &- s.checkedAt < intervalNanos || s.refreshing) { return (s.snapshot, false, false) }
+            if s.loaded && (now &- s.checkedAt < maxAge || s.refreshing) { return (s.snapshot, false, false) }
             if s.refreshing { return (s.snapshot, false, true) }
             s.refreshing = true
             return (s.snapshot, true, false)
