@@ -8,7 +8,7 @@ struct Bando: AsyncParsableCommand {
         abstract: "Bando: open geodata and vector tiles for a province's digital map platform.",
         subcommands: [ServeCommand.self, IngestCommand.self, DatasetsCommand.self, UsersCommand.self,
                       AgenciesCommand.self, ReportCommand.self, MetadataCommand.self, ExportCommand.self, VerifyCommand.self,
-                      TilesCommand.self])
+                      TilesCommand.self, FrameworkBaselineCommand.self])
 }
 
 /// Flags every command shares.
