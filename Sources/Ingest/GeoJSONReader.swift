@@ -31,6 +31,8 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
     /// Where the next feature (or the end of the features array) starts.
     private var scanner: JSONScanner
     private var first = true
+    /// The map below this offset has been read for good and handed back (see `release`).
+    private var released = 0
     private var finished = false
     private let path: String
 
@@ -94,6 +96,17 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
 
     deinit { munmap(map, size) }
 
+    /// Hands the pages of the map below `offset` back to the kernel once 4 MB have been read past
+    /// `from`: both passes read forward only, so a large file does not stay resident (it would
+    /// count, twice over, in the ingest's memory). Returns the new released offset.
+    private static func release(_ base: UnsafePointer<UInt8>, upTo offset: Int, from: Int) -> Int {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = offset / page * page
+        guard end - from >= 4 << 20 else { return from }
+        madvise(UnsafeMutableRawPointer(mutating: base + from), end - from, MADV_DONTNEED)
+        return end
+    }
+
     // MARK: first pass: syntax, fields and their types
 
     private struct Schema {
@@ -133,7 +146,11 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
             } else if s.equals(key, "features") {
                 s.skipSpace()
                 featuresAt = s.offset
-                try s.forEachElement { s in try scanFeature(&s, schema: &schema) }
+                var released = 0
+                try s.forEachElement { s in
+                    try scanFeature(&s, schema: &schema)
+                    released = release(s.base, upTo: s.offset, from: released)
+                }
             } else if s.equals(key, "name"), s.peek() == UInt8(ascii: "\"") {
                 let t = try s.string()
                 name = s.decodedString(t.range, escaped: t.escaped).map { String(decoding: $0, as: UTF8.self) }
@@ -335,6 +352,7 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
     func next() throws -> SourceFeature? {
         guard !finished else { return nil }
         do {
+            released = Self.release(scanner.base, upTo: scanner.offset, from: released)
             if scanner.consume(UInt8(ascii: "]")) { finished = true; return nil }
             if !first { try scanner.expect(UInt8(ascii: ",")) }
             first = false
