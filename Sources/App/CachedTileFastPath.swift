@@ -30,6 +30,12 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request being answered here: its body and end are dropped.
     private var answering = false
     private var needsFlush = false
+    /// Requests answered to the end, here or by the router (see `hasAnswered(all:)`).
+    private var answered = 0
+
+    /// Whether `count` requests have come in and each has been answered to its end, none being
+    /// under way: `RawTileFastPath` then takes the connection back.
+    func hasAnswered(all count: Int) -> Bool { !answering && inFlight == 0 && answered == count }
 
     /// `serverName`: the `Server` header Hummingbird adds to the router's answers, if any.
     init(tiles: TileService, serverName: String?, counts: TileFastPathCounts? = nil) {
@@ -47,6 +53,7 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 if let body = response.body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
                 context.write(wrapOutboundOut(.end(nil)), promise: nil)
                 needsFlush = true
+                answered += 1
                 return
             }
             inFlight += 1
@@ -64,7 +71,7 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { inFlight = max(0, inFlight - 1) }
+        if case .end = unwrapOutboundIn(data) { inFlight = max(0, inFlight - 1); answered += 1 }
         context.write(data, promise: promise)
     }
 

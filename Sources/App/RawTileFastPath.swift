@@ -16,8 +16,11 @@ import Tiles
 /// router would (a miss, another route, a request cut across reads, a body, HTTP/1.0, HEAD,
 /// `Connection: close`, `?` or `%` in the path, a header block over 8 KiB, a socket not taking
 /// our writes...) are forwarded, from the start of that request, to the HTTP decoder, and the
-/// connection is in *passthrough* mode for good: this handler then only forwards. Answers
-/// already written went out first, so responses stay in request order.
+/// connection is in *passthrough* mode: this handler then only forwards. Answers already
+/// written went out first, so responses stay in request order. A connection passes back to
+/// *fast* mode at a clean start: when everything it forwarded was whole requests without bodies
+/// and each has been answered to its end (`canResume`), as after a browser's cache miss or its
+/// style request; once it forwarded part of a request or a body, it passes through for good.
 ///
 /// The answer is byte for byte the router's (`TileRoutes.tileHead`, then `Date` and `Server`
 /// as Hummingbird appends them). Hummingbird's `HTTPConnectionStateHandler` never sees the
@@ -43,18 +46,45 @@ final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if passthrough { return context.fireChannelRead(data) }
         var buffer = unwrapInboundIn(data)
+        if passthrough {
+            guard canResume(context) else { return forward(buffer, context: context) }
+            passthrough = false
+        }
         // Every complete request in this read, in order (pipelining), until one is not ours.
         while buffer.readableBytes > 0 {
             // A client not reading its answers: leave flow control to the full path.
             guard context.channel.isWritable, let used = answer(buffer, context: context) else {
                 passthrough = true
-                context.fireChannelRead(wrapInboundOut(buffer))
+                forward(buffer, context: context)
                 return
             }
             buffer.moveReaderIndex(forwardBy: used)
         }
+    }
+
+    /// Requests handed to the HTTP decoder, counted while every read handed over held whole
+    /// requests without bodies; nil once one did not (the decoder may then hold part of a
+    /// request, and only it knows where the next one starts).
+    private var forwarded: Int? = 0
+    /// The after-decoder path, which counts the answers to the requests handed over.
+    private var decodedPath: CachedTileFastPath?
+
+    private func forward(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        if let n = forwarded {
+            forwarded = buffer.withUnsafeReadableBytes { RawTileRequest.wholeRequests($0) }.map { n + $0 }
+        }
+        context.fireChannelRead(wrapInboundOut(buffer))
+    }
+
+    /// Whether a passing-through connection is back at a clean start: every request handed to
+    /// the decoder was whole and has been answered to the end, so the decoder, the pipelining
+    /// handler and the router hold nothing of it. A browser's connection that met a cache miss
+    /// or fetched a style then comes back to the raw path for its next hits.
+    private func canResume(_ context: ChannelHandlerContext) -> Bool {
+        guard let n = forwarded, context.channel.isWritable else { return false }
+        if decodedPath == nil { decodedPath = try? context.pipeline.syncOperations.handler(type: CachedTileFastPath.self) }
+        return decodedPath?.hasAnswered(all: n) ?? false
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -158,6 +188,36 @@ struct RawTileRequest {
             z: z, x: x, y: y,
             acceptsGzip: acceptEncoding.map { TileRoutes.acceptsGzip(UnsafeRawBufferPointer(rebasing: p[$0])) } ?? false,
             ifNoneMatch: ifNoneMatch)
+    }
+
+    /// How many requests `p` holds when it is exactly that: whole header blocks, each opening
+    /// with an HTTP/1.x request line and announcing no body (no `Content-Length`,
+    /// `Transfer-Encoding`, `Expect` or `Upgrade`); nil otherwise.
+    static func wholeRequests(_ p: UnsafeRawBufferPointer) -> Int? {
+        var start = 0, n = 0
+        while start < p.count {
+            let block = UnsafeRawBufferPointer(rebasing: p[start...])
+            guard let end = headerEnd(block) else { return nil }
+            var lineEnd = 0
+            while block[lineEnd] != UInt8(ascii: "\r") { lineEnd += 1 }
+            let requestLine = UnsafeRawBufferPointer(rebasing: block[..<lineEnd])
+            guard let space = requestLine.firstIndex(of: UInt8(ascii: " ")), space > 0,
+                  requestLine[..<space].allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }),
+                  requestLine.count > 9, requestLine[(lineEnd - 9)..<(lineEnd - 1)].elementsEqual(" HTTP/1.".utf8) else { return nil }
+            var i = lineEnd + 2
+            while i < end + 2 {
+                var colon = i
+                while colon < end, block[colon] != UInt8(ascii: ":"), block[colon] != UInt8(ascii: "\r") { colon += 1 }
+                let name = UnsafeRawBufferPointer(rebasing: block[i..<colon])
+                if equalsLowercased(name, "content-length") || equalsLowercased(name, "transfer-encoding")
+                    || equalsLowercased(name, "expect") || equalsLowercased(name, "upgrade") { return nil }
+                while block[i] != UInt8(ascii: "\r") { i += 1 }
+                i += 2
+            }
+            n += 1
+            start += end + 4
+        }
+        return n
     }
 
     /// Offset of the CRLF CRLF ending the header block, if within `maxHeaderBytes`.

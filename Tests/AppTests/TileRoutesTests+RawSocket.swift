@@ -99,10 +99,16 @@ extension TileRoutesTests {
             try await Task.sleep(for: .milliseconds(100))
             try split.send(Array(plain[20...]))
             #expect(try await split.responses(1).first?.masked == routerPlain.masked)
+            // Having handed the decoder part of a request, the raw path never takes that
+            // connection back: the next hit comes from the cache after the decoder.
+            let (rawSplit, decodedSplit) = (s.raw, s.decoded)
+            try split.send(plain)
+            #expect(try await split.responses(1).first?.masked == routerPlain.masked)
+            #expect(s.raw == rawSplit && s.decoded == decodedSplit + 1)
 
             // Hit, miss, bad tile, hit on one connection, the first three in one write: answered
-            // in order. The last hit comes from the cache after the decoder (CachedTileFastPath):
-            // the connection passes through now; it waits for the router's answers to end.
+            // in order. Once the router has answered the miss and the bad tile to the end, the
+            // connection is back at a clean start and the last hit comes from raw bytes again.
             let missPath = "/tiles/parcels/\(tile(13, 107.51, 16.41)).mvt"
             let bad = get("/tiles/parcels/12/x/1.mvt")
             let c = try RawConnection(port: port)
@@ -116,8 +122,8 @@ extension TileRoutesTests {
             let routerBad = try await routerAnswer(port, bad)
             #expect(answers.map(\.masked) == [routerPlain, routerMiss, routerBad, routerPlain].map(\.masked))
             #expect(routerBad.status == 400 && String(decoding: routerBad.body, as: UTF8.self).contains("whole numbers"))
-            #expect(s.raw == rawBefore + 1, "the first hit, before the miss")
-            #expect(s.decoded == decodedBefore + 1, "the last hit, after the decoder, as the connection passes through now")
+            #expect(s.raw == rawBefore + 2, "the first hit, and the last one once the router's answers had ended")
+            #expect(s.decoded == decodedBefore)
 
             // Requests the raw path must leave alone: each gets the router's answer.
             for request in [get(path + "?v=1"), get(path.replacingOccurrences(of: "parcels", with: "parc%65ls")),
@@ -283,6 +289,23 @@ struct RawConnectionError: Error { var message: String }
         let r = try #require(parse(one + one + "GET /tiles/a/1/0"))
         #expect(r.length == one.utf8.count && r.tileset == "a_b-1" && r.z == 12 && r.x == 3271 && r.y == 1858)
         #expect(parse("GET /tiles/a/01/0/1.mvt HTTP/1.1\r\n\r\n")?.z == 1, "leading zeros, as Int(_:) reads them")
+    }
+
+    /// What the raw path hands the decoder is counted only while it is whole requests without
+    /// bodies: that is what lets a connection come back to the raw path.
+    @Test func handedOverRequestsAreCountedOnlyWhenWhole() {
+        func count(_ s: String) -> Int? { Array(s.utf8).withUnsafeBytes { RawTileRequest.wholeRequests($0) } }
+        let get = "GET /styles/base.json HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n"
+        #expect(count(get) == 1)
+        #expect(count(get + "HEAD /tiles/a.json HTTP/1.1\r\n\r\n" + get) == 3)
+        #expect(count("GET / HTTP/1.0\r\n\r\n") == 1)
+        #expect(count(get + "GET /a HTTP/1.1\r\nHost: h\r\n") == nil, "the second is cut short")
+        #expect(count("POST /api/portal/login HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}") == nil)
+        #expect(count("PUT /x HTTP/1.1\r\ncontent-length: 0\r\n\r\n") == nil)
+        #expect(count("GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") == nil)
+        #expect(count("GET /x HTTP/1.1\r\nUpgrade: websocket\r\n\r\n") == nil)
+        #expect(count("Accept: */*\r\n\r\n") == nil, "the rest of a request, not one")
+        #expect(count("\r\n") == nil)
     }
 
     @Test func everythingElseIsLeftToTheDecoder() {
