@@ -233,11 +233,14 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
         }
     }
 
-    /// GDAL types text as Date, Time or DateTime when it parses as one. Rather than mirror its
-    /// parser, decline anything that might be one: a digit first and a '-', '/' or ':' after.
+    /// GDAL types text as Date, Time or DateTime when it parses as one (" 2020-01-02",
+    /// "-2020-01-02" and "12:30" included). Rather than mirror its parser, decline anything that
+    /// might be one: after any spaces and a sign, a digit, and a '-', '/' or ':' somewhere after.
     static func looksLikeDateOrTime<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
-        guard let first = bytes.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { return false }
-        return bytes.contains { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") }
+        var rest = bytes.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        if let sign = rest.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { rest = rest.dropFirst() }
+        guard let first = rest.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { return false }
+        return rest.contains { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") }
     }
 
     // MARK: geometry (both passes)

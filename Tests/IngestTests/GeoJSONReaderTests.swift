@@ -81,6 +81,16 @@ import GDALKit
                           "s": .text, "neg": .real, "later": .text])
     }
 
+    /// Feature ids beside an `id` property, a foreign member, a number beyond a double's range.
+    @Test(arguments: [
+        #"{"type":"FeatureCollection","features":[{"type":"Feature","id":1,"properties":{"id":1,"n":"a"},"geometry":null},{"type":"Feature","id":2,"properties":{"id":5,"n":"b"},"geometry":null},{"type":"Feature","id":3,"properties":{"n":"c","ID":7},"geometry":null}]}"#,
+        #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"n":"a","x":1.5},"geometry":{"type":"Point","coordinates":[1,2]},"foo":{"bar":1}},{"type":"Feature","properties":{"n":"b","x":1e400},"geometry":{"type":"Point","coordinates":[1,2]}}]}"#,
+        #"{"features":[{"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]},"properties":{"t":"12 Lê Lợi"},"type":"Feature"}],"type":"FeatureCollection","name":"members in any order"}"#,
+    ])
+    func readsOddButPlainFilesAsGDALDoes(_ text: String) throws {
+        try expectSameAsGDAL(try write("odd-\(abs(text.hashValue)).geojson", text))
+    }
+
     /// A legacy `crs` member (VN-2000 / UTM 48N, as ogr2ogr writes it): the same version,
     /// checksum for checksum, whichever reader reads it.
     @Test func legacyCRSMemberIngestsAsThroughGDAL() throws {
@@ -116,6 +126,8 @@ import GDALKit
     /// What GDAL types or reads differently is left to GDAL: the ingest still works, through it.
     @Test(arguments: [
         ("dates", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"d":"2024-03-01"},"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]}"#),
+        ("spaced date", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"d":" 2024-03-01"},"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]}"#),
+        ("negative year", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"d":"-2024-03-01"},"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]}"#),
         ("times", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"d":"12:30:00"},"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]}"#),
         ("list", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"l":[1,2]},"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]}"#),
         ("object", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"o":{"x":1}},"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]}"#),
