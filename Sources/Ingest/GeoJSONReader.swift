@@ -375,7 +375,10 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
                         }) {
                             i = expected
                         } else {
-                            i = index[Array(UnsafeBufferPointer(start: s.base + key.lowerBound, count: key.count))]!
+                            guard let known = index[Array(UnsafeBufferPointer(start: s.base + key.lowerBound, count: key.count))] else {
+                                throw Declined(reason: "a field the first pass did not see")
+                            }
+                            i = known
                         }
                         expected = i + 1
                         values[i] = try value(&s, kinds[i])
