@@ -189,19 +189,16 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
             let a = try h.actor(req)
             let slug = try ctx.parameters.require("dataset")
             let patch = try await h.decode(MetadataPatch.self, req, ctx)
-            try p.editMetadata(dataset: slug, fields: patch.fieldsSet, by: a) {
-                guard let store = deps.store else { throw PortalError(.conflict, "this server has no catalogue store") }
-                do { try CatalogueReader(store: store).updateMetadata(slug, patch) } catch let e as CatalogueError {
-                    throw PortalError(e.kind == .notFound ? .notFound : .invalid, e.message)
-                }
-            }
+            try p.editMetadata(dataset: slug, fields: patch.fieldsSet, by: a) { try catalogue { try $0.updateMetadata(slug, patch) } }
             return try h.json(metadata(slug))
         }
     }
     /// The metadata as the catalogue now holds it.
-    @Sendable func metadata(_ slug: String) throws -> MetadataPatch {
+    @Sendable func metadata(_ slug: String) throws -> MetadataPatch { try catalogue { try $0.metadataOf(slug) } }
+    /// Runs `body` on the store's catalogue, its refusals turned into the portal's.
+    @Sendable func catalogue<T>(_ body: (CatalogueReader) throws -> T) throws -> T {
         guard let store = deps.store else { throw PortalError(.conflict, "this server has no catalogue store") }
-        do { return try CatalogueReader(store: store).metadataOf(slug) } catch let e as CatalogueError {
+        do { return try body(CatalogueReader(store: store)) } catch let e as CatalogueError {
             throw PortalError(e.kind == .notFound ? .notFound : .invalid, e.message)
         }
     }

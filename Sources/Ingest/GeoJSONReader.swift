@@ -100,12 +100,13 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
     /// `from`: both passes read forward only, so a large file does not stay resident (it would
     /// count, twice over, in the ingest's memory). Returns the new released offset.
     private static func release(_ base: UnsafePointer<UInt8>, upTo offset: Int, from: Int) -> Int {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let end = offset / page * page
+        let end = offset / pageSize * pageSize
         guard end - from >= 4 << 20 else { return from }
         madvise(UnsafeMutableRawPointer(mutating: base + from), end - from, MADV_DONTNEED)
         return end
     }
+
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     // MARK: first pass: syntax, fields and their types
 
@@ -290,51 +291,39 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
     }
 
     private static func coordinates(_ s: inout JSONScanner, _ type: GeometryType, build: Bool) throws -> Geometry? {
+        let position = { (s: inout JSONScanner) in try Self.position(&s, build: build) }
+        let line = { (s: inout JSONScanner) in try array(&s, build: build, emptyIs: "an empty ring or line", position).list }
         switch type {
         case .point:
-            return .point(try position(&s, build: build))
+            return .point(try position(&s))
         case .multiPoint, .lineString:
-            let ps = try positions(&s, build: build)
+            let ps = try array(&s, build: build, emptyIs: nil, position)
             guard ps.count > 0 else { return nil }
             return type == .lineString ? .lineString(ps.list) : .multiPoint(ps.list)
         case .multiLineString, .polygon:
-            let parts = try nested(&s, build: build)
+            let parts = try array(&s, build: build, emptyIs: nil, line)
             guard parts.count > 0 else { return nil }
             return type == .polygon ? .polygon(parts.list) : .multiLineString(parts.list)
         case .multiPolygon:
-            var polygons: [[[Position]]] = []
-            var n = 0
-            try s.forEachElement { s in
-                let rings = try nested(&s, build: build)
-                guard rings.count > 0 else { throw Declined(reason: "empty polygon in a MultiPolygon") }
-                n += 1
-                if build { polygons.append(rings.list) }
-            }
-            return n > 0 ? .multiPolygon(polygons) : nil
+            let polygon = { (s: inout JSONScanner) in try array(&s, build: build, emptyIs: "an empty polygon in a MultiPolygon", line).list }
+            let polygons = try array(&s, build: build, emptyIs: nil, polygon)
+            return polygons.count > 0 ? .multiPolygon(polygons.list) : nil
         }
     }
 
-    /// An array of arrays of positions (rings, lines); each inner array must hold a position.
-    private static func nested(_ s: inout JSONScanner, build: Bool) throws -> (list: [[Position]], count: Int) {
-        var list: [[Position]] = []
+    /// The array that starts here, read element by element: the elements (kept only when
+    /// `build`) and their number. An empty array declines the file when `emptyIs` says why
+    /// (GDAL reads empty parts inside a geometry its own way); elsewhere it means no geometry.
+    private static func array<T>(_ s: inout JSONScanner, build: Bool, emptyIs: String?,
+                                 _ element: (inout JSONScanner) throws -> T) throws -> (list: [T], count: Int) {
+        var list: [T] = []
         var n = 0
         try s.forEachElement { s in
-            let ps = try positions(&s, build: build)
-            guard ps.count > 0 else { throw Declined(reason: "empty ring or line") }
+            let e = try element(&s)
             n += 1
-            if build { list.append(ps.list) }
+            if build { list.append(e) }
         }
-        return (list, n)
-    }
-
-    private static func positions(_ s: inout JSONScanner, build: Bool) throws -> (list: [Position], count: Int) {
-        var list: [Position] = []
-        var n = 0
-        try s.forEachElement { s in
-            let p = try position(&s, build: build)
-            n += 1
-            if build { list.append(p) }
-        }
+        if n == 0, let emptyIs { throw Declined(reason: emptyIs) }
         return (list, n)
     }
 
