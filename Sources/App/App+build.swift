@@ -25,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var archives: [String] = []
     /// Styles, the map page's MapLibre copy: see `MapSite`.
     public var site = MapSite()
+    /// Largest upload accepted, in bytes; a larger one is answered 413 before it is all read.
+    public var maxUploadBytes = UploadCheck.defaultLimit
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -43,7 +45,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     try await tiles.checkTilesets()
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
     try registerArchives(config, tiles: tiles, logger: logger)
-    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site)
+    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, maxUploadBytes: config.maxUploadBytes)
     prepareForReaders(store, downloads: downloads)
     return Application(router: router,
                        server: httpServer(tiles: tiles, serverName: "bando"),
@@ -76,7 +78,7 @@ func httpServer(tiles: TileService, serverName: String?, counts: TileFastPathCou
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
 /// `downloads` defaults to a cache in `downloads/` beside the store.
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
-                        site: MapSite = MapSite()) -> Router<BasicRequestContext> {
+                        site: MapSite = MapSite(), maxUploadBytes: Int? = nil) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ErrorMiddleware())
     router.get("/healthz") { _, _ in
@@ -93,7 +95,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard))
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
     let portal = PortalService(db: store.pool)
-    addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, ingestDraft: { file, kind, dataset in
+    addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit, ingestDraft: { file, kind, dataset in
         // Ingest tells formats apart by extension: give the spooled upload the one its content showed.
         let ext = kind == .zip ? "zip" : "geojson"
         var path = file.path
@@ -103,19 +105,12 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         }
         defer { if path != file.path { try? FileManager.default.removeItem(atPath: path) } }
         let options = IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false)
-        return try await offCooperativePool { try Ingestor.run(options, into: store).0.number }
+        // Minutes of GDAL and SQLite for a big file: on the ingest threads, two at a time.
+        return try await BlockingPool.ingests.run { try Ingestor.run(options, into: store).0.number }
     }, onPublished: { dataset in
         catalogue.invalidate()
         tiles.checkCatalogueNow()
         prepareForReaders(store, downloads: downloads, dataset: dataset)
     }, store: store))
     return router
-}
-
-/// Runs blocking work (an ingest: GDAL, SQLite, minutes for a big file) on a thread of its own,
-/// so the two cooperative threads keep answering requests meanwhile.
-func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-    }
 }

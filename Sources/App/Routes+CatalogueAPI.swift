@@ -22,28 +22,34 @@ func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store,
 
     router.get("/api/catalog") { request, _ -> Response in
         let base = publicBaseURL(request)
-        var document = CatalogJSON.document(try reader.datasets(), baseURL: base)
-        if let list = document["datasets"] as? [[String: Any]] { document["datasets"] = list.map { withUsage($0, baseURL: base) } }
-        return try catalogueResponse(document, type: "application/json")
+        return try await blocking {
+            var document = CatalogJSON.document(try reader.datasets(), baseURL: base)
+            if let list = document["datasets"] as? [[String: Any]] { document["datasets"] = list.map { withUsage($0, baseURL: base) } }
+            return try catalogueResponse(document, type: "application/json")
+        }
     }
     router.get("/api/catalog/{dataset}") { request, context -> Response in
         let slug = try context.parameters.require("dataset")
         let base = publicBaseURL(request)
         do {
-            return try catalogueResponse(withUsage(CatalogJSON.dataset(try reader.dataset(slug), baseURL: base), baseURL: base), type: "application/json")
+            return try await blocking {
+                try catalogueResponse(withUsage(CatalogJSON.dataset(try reader.dataset(slug), baseURL: base), baseURL: base), type: "application/json")
+            }
         } catch let e as CatalogueError {
             throw APIError(status: .notFound, code: "NotFound", message: e.message)
         }
     }
     router.get("/catalog.jsonld") { request, _ -> Response in
-        try catalogueResponse(DCAT.document(try reader.datasets(), baseURL: publicBaseURL(request)), type: "application/ld+json")
+        let base = publicBaseURL(request)
+        return try await blocking { try catalogueResponse(DCAT.document(try reader.datasets(), baseURL: base), type: "application/ld+json") }
     }
     router.get("/api/3") { _, _ -> Response in try catalogueResponse(["version": 3], type: "application/json") }
 
     for prefix in ["/api/3/action", "/api/action"] {
         router.get("\(prefix)/{action}") { request, context -> Response in
-            let params = formParameters(request.uri.query ?? "")
-            return try ckanResponse(ckan.call(try context.parameters.require("action"), params, baseURL: publicBaseURL(request)))
+            let params = SendableParameters(formParameters(request.uri.query ?? ""))
+            let action = try context.parameters.require("action"), base = publicBaseURL(request)
+            return try await blocking { try ckanResponse(ckan.call(action, params.values, baseURL: base)) }
         }
         router.post("\(prefix)/{action}") { request, context -> Response in
             let action = try context.parameters.require("action")
@@ -61,9 +67,17 @@ func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store,
                         "__type": "Bad Request", "message": "Bad request - JSON Error: the request body is not a JSON object"]]))
                 }
             }
-            return try ckanResponse(ckan.call(action, params, baseURL: publicBaseURL(request)))
+            let all = SendableParameters(params), base = publicBaseURL(request)
+            return try await blocking { try ckanResponse(ckan.call(action, all.values, baseURL: base)) }
         }
     }
+}
+
+/// CKAN parameters (strings, and JSON values from a POST body, which Foundation makes of
+/// immutable property-list types) handed to the blocking pool.
+struct SendableParameters: @unchecked Sendable {
+    let values: [String: Any]
+    init(_ values: [String: Any]) { self.values = values }
 }
 
 /// `a=1&b=x+y` as HTML forms and Python's requests encode it (`+` is a space), which CKAN accepts.

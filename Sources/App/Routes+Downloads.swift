@@ -31,8 +31,8 @@ func addDownloadRoutes(to router: Router<BasicRequestContext>, downloads: Downlo
     }
     router.get("/api/datasets/{dataset}/downloads") { _, context -> Response in
         let slug = try context.parameters.require("dataset")
-        return try mapDownloadsErrors {
-            try downloadStatsResponse(slug: slug, downloads: downloads)
+        return try await blocking {
+            try mapDownloadsErrors { try downloadStatsResponse(slug: slug, downloads: downloads) }
         }
     }
 }
@@ -67,7 +67,8 @@ func serveDownload(_ request: Request, _ context: BasicRequestContext, downloads
                    head: Bool) async throws -> Response {
     let slug = try context.parameters.require("dataset")
     let name = try mapDownloadsErrors { try DownloadName(try context.parameters.require("file")) }
-    let subject = try mapDownloadsErrors { try downloads.subject(dataset: slug, version: name.version) }
+    let version = name.version
+    let subject = try await blocking { try mapDownloadsErrors { try downloads.subject(dataset: slug, version: version) } }
     let file: DownloadFile
     do { file = try await downloads.file(subject, format: name.format) } catch {
         context.logger.error("download \(slug) v\(subject.version.number) \(name.format.rawValue) failed: \(error)")
@@ -115,8 +116,8 @@ func serveDownload(_ request: Request, _ context: BasicRequestContext, downloads
 
     let countable = !head && (range == nil || range!.lowerBound == 0)
     if countable {
-        do { try downloads.store.recordDownload(dataset: file.dataset, version: file.version, format: file.format.rawValue) }
-        catch { context.logger.warning("download not counted: \(error)") }
+        // Counted in memory and written by the store's background flush: a download never waits for the writer.
+        downloads.store.downloadCounter.record(dataset: file.dataset, version: file.version, format: file.format.rawValue)
     }
 
     if let range {

@@ -47,6 +47,10 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     let p = deps.portal
     let h = PortalHTTP(deps: deps)
 
+    // Every call into `p` reads or writes the store (and sign-in runs bcrypt): each handler does
+    // that work in `blocking` closures, off the cooperative threads; only reading the request body
+    // and encoding the answer happen on them.
+
     // MARK: sign-in
     api.post("login") { req, ctx in
         try await h.run {
@@ -61,55 +65,66 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     }
     api.post("logout") { req, ctx in
         try await h.run {
-            if let t = h.token(req) { try p.logout(token: t) }
+            if let t = h.token(req) { try await blocking { try p.logout(token: t) } }
             var r = Response(status: .noContent)
             r.setCookie(Cookie(name: portalSessionCookie, value: "", maxAge: 0, path: "/", secure: deps.secureCookies, httpOnly: true, sameSite: .strict))
             return r
         }
     }
-    api.get("me") { req, _ in try await h.run { let a = try h.actor(req); return try h.json(a) } }
-    api.get("tokens") { req, _ in try await h.run { try h.json(p.apiTokens(for: h.actor(req))) } }
+    api.get("me") { req, _ in try await h.run { try await blocking { try h.json(h.actor(req)) } } }
+    api.get("tokens") { req, _ in try await h.run { try await blocking { try h.json(p.apiTokens(for: h.actor(req))) } } }
     api.post("tokens") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let body = try await h.decode(NameBody.self, req, ctx)
-            let (token, info) = try p.createAPIToken(name: body.name, for: a)
-            return try h.json(CreatedToken(token: token, info: info), status: .created)
+            return try await blocking {
+                let (token, info) = try p.createAPIToken(name: body.name, for: a)
+                return try h.json(CreatedToken(token: token, info: info), status: .created)
+            }
         }
     }
     api.delete("tokens/:id") { req, ctx in
-        try await h.run { try p.revokeAPIToken(id: ctx.parameters.require("id", as: Int64.self), by: h.actor(req)); return Response(status: .noContent) }
+        try await h.run {
+            let id = try ctx.parameters.require("id", as: Int64.self)
+            return try await blocking { try p.revokeAPIToken(id: id, by: h.actor(req)); return Response(status: .noContent) }
+        }
     }
 
     // MARK: agencies and users
-    api.get("agencies") { _, _ in try await h.run { try h.json(p.agencies()) } }
+    api.get("agencies") { _, _ in try await h.run { try await blocking { try h.json(p.agencies()) } } }
     api.post("agencies") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let b = try await h.decode(AgencyBody.self, req, ctx)
-            return try h.json(p.createAgency(slug: b.slug, name: b.name, by: a), status: .created)
+            return try await blocking { try h.json(p.createAgency(slug: b.slug, name: b.name, by: a), status: .created) }
         }
     }
-    api.get("users") { req, _ in try await h.run { try h.json(p.users(agency: req.uri.queryParameters.get("agency"), by: h.actor(req))) } }
+    api.get("users") { req, _ in
+        try await h.run { try await blocking { try h.json(p.users(agency: req.uri.queryParameters.get("agency"), by: h.actor(req))) } }
+    }
     api.post("users") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let b = try await h.decode(UserBody.self, req, ctx)
             guard let role = Role(rawValue: b.role) else { throw PortalHTTP.invalid("role must be administrator, editor or approver") }
-            let u = try await blocking { try p.createUser(username: b.username, password: b.password, role: role, agency: b.agency,
-                                                          displayName: b.displayName ?? "", by: a) }
-            return try h.json(u, status: .created)
+            return try await blocking {
+                let u = try p.createUser(username: b.username, password: b.password, role: role, agency: b.agency,
+                                         displayName: b.displayName ?? "", by: a)
+                return try h.json(u, status: .created)
+            }
         }
     }
-    api.post("users/:username/disable") { req, ctx in
-        try await h.run { try p.setDisabled(username: ctx.parameters.require("username"), true, by: h.actor(req)); return Response(status: .noContent) }
-    }
-    api.post("users/:username/enable") { req, ctx in
-        try await h.run { try p.setDisabled(username: ctx.parameters.require("username"), false, by: h.actor(req)); return Response(status: .noContent) }
+    for (verb, disabled) in [("disable", true), ("enable", false)] {
+        api.post("users/:username/\(verb)") { req, ctx in
+            try await h.run {
+                let name = try ctx.parameters.require("username")
+                return try await blocking { try p.setDisabled(username: name, disabled, by: h.actor(req)); return Response(status: .noContent) }
+            }
+        }
     }
     api.post("users/:username/password") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let b = try await h.decode(PasswordBody.self, req, ctx)
             let name = try ctx.parameters.require("username")
             try await blocking { try p.resetPassword(username: name, newPassword: b.password, by: a) }
@@ -118,79 +133,97 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     }
 
     // MARK: catalogue and proposals
-    api.get("catalogue") { req, _ in try await h.run { try h.json(p.catalogue(agency: req.uri.queryParameters.get("agency"))) } }
+    api.get("catalogue") { req, _ in
+        try await h.run { try await blocking { try h.json(p.catalogue(agency: req.uri.queryParameters.get("agency"))) } }
+    }
     api.post("catalogue") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let b = try await h.decode(CatalogueBody.self, req, ctx)
-            return try h.json(p.addToCatalogue(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "",
-                                               frequency: try UpdateFrequency(parsing: b.frequency ?? "quarterly"),
-                                               description: b.description ?? "", by: a), status: .created)
+            let frequency = try UpdateFrequency(parsing: b.frequency ?? "quarterly")
+            return try await blocking {
+                try h.json(p.addToCatalogue(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "", frequency: frequency,
+                                            description: b.description ?? "", by: a), status: .created)
+            }
         }
     }
-    api.get("proposals") { req, _ in try await h.run { try h.json(p.proposals(by: h.actor(req))) } }
+    api.get("proposals") { req, _ in try await h.run { try await blocking { try h.json(p.proposals(by: h.actor(req))) } } }
     api.post("proposals") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let b = try await h.decode(CatalogueBody.self, req, ctx)
-            return try h.json(p.propose(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "",
-                                        frequency: try UpdateFrequency(parsing: b.frequency ?? "quarterly"),
-                                        description: b.description ?? "", by: a), status: .created)
+            let frequency = try UpdateFrequency(parsing: b.frequency ?? "quarterly")
+            return try await blocking {
+                try h.json(p.propose(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "", frequency: frequency,
+                                     description: b.description ?? "", by: a), status: .created)
+            }
         }
     }
     for (verb, accept) in [("accept", true), ("decline", false)] {
         api.post("proposals/:id/\(verb)") { req, ctx in
             try await h.run {
-                let a = try h.actor(req)
+            let a = try await h.signedIn(req)
                 let b = try await h.decodeOptional(CommentBody.self, req, ctx)
-                return try h.json(p.decideProposal(id: ctx.parameters.require("id", as: Int64.self), accept: accept, comment: b?.comment, by: a))
+                let id = try ctx.parameters.require("id", as: Int64.self)
+                return try await blocking { try h.json(p.decideProposal(id: id, accept: accept, comment: b?.comment, by: a)) }
             }
         }
     }
 
     // MARK: versions: upload, submit, approve, return
     api.get("datasets/:dataset/versions") { req, ctx in
-        try await h.run { try h.json(p.versions(dataset: ctx.parameters.require("dataset"), by: h.actor(req))) }
+        try await h.run {
+            let dataset = try ctx.parameters.require("dataset")
+            return try await blocking { try h.json(p.versions(dataset: dataset, by: h.actor(req))) }
+        }
     }
     api.post("datasets/:dataset/uploads") { req, ctx in
         try await h.run { try await h.upload(req, dataset: ctx.parameters.require("dataset")) }
     }
     api.post("datasets/:dataset/versions/:number/submit") { req, ctx in
         try await h.run {
-            try h.json(p.submit(dataset: ctx.parameters.require("dataset"), number: ctx.parameters.require("number", as: Int.self), by: h.actor(req)))
+            let dataset = try ctx.parameters.require("dataset"), number = try ctx.parameters.require("number", as: Int.self)
+            return try await blocking { try h.json(p.submit(dataset: dataset, number: number, by: h.actor(req))) }
         }
     }
     api.post("datasets/:dataset/versions/:number/approve") { req, ctx in
         try await h.run {
-            let dataset = try ctx.parameters.require("dataset")
-            let approved = try p.approve(dataset: dataset, number: ctx.parameters.require("number", as: Int.self), by: h.actor(req))
+            let dataset = try ctx.parameters.require("dataset"), number = try ctx.parameters.require("number", as: Int.self)
+            let approved = try await blocking { try p.approve(dataset: dataset, number: number, by: h.actor(req)) }
             deps.onPublished(dataset)
             return try h.json(approved)
         }
     }
     api.post("datasets/:dataset/versions/:number/return") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let b = try await h.decodeOptional(CommentBody.self, req, ctx)
-            return try h.json(p.returnToEditor(dataset: ctx.parameters.require("dataset"), number: ctx.parameters.require("number", as: Int.self),
-                                               comment: b?.comment ?? "", by: a))
+            let dataset = try ctx.parameters.require("dataset"), number = try ctx.parameters.require("number", as: Int.self)
+            return try await blocking {
+                try h.json(p.returnToEditor(dataset: dataset, number: number, comment: b?.comment ?? "", by: a))
+            }
         }
     }
 
     // MARK: catalogue metadata (what harvesters read beyond the title: DCAT, CKAN)
     api.get("datasets/:dataset/metadata") { req, ctx in
         try await h.run {
-            _ = try h.actor(req)
-            return try h.json(metadata(ctx.parameters.require("dataset")))
+            let slug = try ctx.parameters.require("dataset")
+            return try await blocking {
+                _ = try h.actor(req)
+                return try h.json(metadata(slug))
+            }
         }
     }
     api.put("datasets/:dataset/metadata") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let slug = try ctx.parameters.require("dataset")
             let patch = try await h.decode(MetadataPatch.self, req, ctx)
-            try p.editMetadata(dataset: slug, fields: patch.fieldsSet, by: a) { try catalogue { try $0.updateMetadata(slug, patch) } }
-            return try h.json(metadata(slug))
+            return try await blocking {
+                try p.editMetadata(dataset: slug, fields: patch.fieldsSet, by: a) { try catalogue { try $0.updateMetadata(slug, patch) } }
+                return try h.json(metadata(slug))
+            }
         }
     }
     /// The metadata as the catalogue now holds it.
@@ -205,22 +238,23 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
 
     // MARK: harvesting from the agency's own endpoint
     api.get("harvest-sources") { req, _ in
-        try await h.run { _ = try h.actor(req); return try h.json(p.harvestSources()) }
+        try await h.run { try await blocking { _ = try h.actor(req); return try h.json(p.harvestSources()) } }
     }
     api.put("datasets/:dataset/harvest-source") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let b = try await h.decode(HarvestSourceBody.self, req, ctx)
             guard let kind = HarvestKind(rawValue: b.kind) else { throw PortalHTTP.invalid("kind must be geojson or ogcapi-features") }
-            return try h.json(p.setHarvestSource(dataset: ctx.parameters.require("dataset"), url: b.url, kind: kind,
-                                                 intervalSeconds: b.intervalSeconds ?? 86_400, by: a))
+            let dataset = try ctx.parameters.require("dataset")
+            return try await blocking {
+                try h.json(p.setHarvestSource(dataset: dataset, url: b.url, kind: kind, intervalSeconds: b.intervalSeconds ?? 86_400, by: a))
+            }
         }
     }
     api.post("datasets/:dataset/harvest") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
             let dataset = try ctx.parameters.require("dataset")
-            try p.authorizeUpload(dataset: dataset, by: a)
+            try await blocking { try p.authorizeUpload(dataset: dataset, by: h.actor(req)) }
             let outcome = await p.harvest(dataset: dataset, fetcher: HarvestFetcher(maxBytes: deps.maxUploadBytes),
                                           workDirectory: deps.uploadDirectory, ingestDraft: deps.ingestDraft)
             switch outcome {
@@ -234,7 +268,7 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     // MARK: audit log and reports
     api.get("audit") { req, _ in
         try await h.run {
-            let entries = try p.auditLog(by: h.actor(req), dataset: req.uri.queryParameters.get("dataset"))
+            let entries = try await blocking { try p.auditLog(by: h.actor(req), dataset: req.uri.queryParameters.get("dataset")) }
             if req.uri.queryParameters.get("format") == "csv" {
                 return h.text(PortalService.auditCSV(entries), contentType: "text/csv; charset=utf-8", filename: "audit-log.csv")
             }
@@ -243,9 +277,8 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     }
     api.get("reports/quarterly") { req, _ in
         try await h.run {
-            let a = try h.actor(req)
             let q = try Quarter(parsing: req.uri.queryParameters.get("quarter") ?? Quarter(containing: p.now()).description)
-            let report = try p.quarterlyReport(q, by: a)
+            let report = try await blocking { try p.quarterlyReport(q, by: h.actor(req)) }
             if req.uri.queryParameters.get("format") == "csv" {
                 return h.text(report.csv(), contentType: "text/csv; charset=utf-8", filename: "compliance-\(q).csv")
             }
@@ -259,28 +292,33 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
             let b = try await h.decode(FeedbackBody.self, req, ctx)
             let s = FeedbackSubmission(datasetSlug: b.dataset, category: try FeedbackCategory(parsing: b.category),
                                        message: b.message, contactEmail: b.contactEmail)
-            return try h.json(p.submitFeedback(s, client: h.client(req, ctx)), status: .created)
+            let client = h.client(req, ctx)
+            return try await blocking { try h.json(p.submitFeedback(s, client: client), status: .created) }
         }
     }
-    api.get("feedback") { req, _ in try await h.run { try h.json(p.publicFeedback(dataset: req.uri.queryParameters.get("dataset"))) } }
+    api.get("feedback") { req, _ in
+        try await h.run { try await blocking { try h.json(p.publicFeedback(dataset: req.uri.queryParameters.get("dataset"))) } }
+    }
     api.get("feedback/queue") { req, _ in
         try await h.run {
-            try h.json(p.feedbackQueue(by: h.actor(req), includeAnswered: req.uri.queryParameters.get("answered") == "true",
-                                       overdueOnly: req.uri.queryParameters.get("overdue") == "true"))
+            try await blocking {
+                try h.json(p.feedbackQueue(by: h.actor(req), includeAnswered: req.uri.queryParameters.get("answered") == "true",
+                                           overdueOnly: req.uri.queryParameters.get("overdue") == "true"))
+            }
         }
     }
     api.post("feedback/:id/answer") { req, ctx in
         try await h.run {
-            let a = try h.actor(req)
+            let a = try await h.signedIn(req)
             let b = try await h.decode(AnswerBody.self, req, ctx)
-            return try h.json(p.answerFeedback(id: ctx.parameters.require("id", as: Int64.self), answer: b.answer, by: a))
+            let id = try ctx.parameters.require("id", as: Int64.self)
+            return try await blocking { try h.json(p.answerFeedback(id: id, answer: b.answer, by: a)) }
         }
     }
 }
 
-/// Runs slow synchronous work (bcrypt, SQLite writes) off the cooperative thread pool.
+/// Runs synchronous work that blocks (SQLite, bcrypt, file checks) on the bounded pool of
+/// blocking threads, never on a cooperative thread or an event loop.
 func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { c in
-        DispatchQueue.global().async { c.resume(with: Result { try body() }) }
-    }
+    try await BlockingPool.requests.run(body)
 }

@@ -52,6 +52,11 @@ struct PortalHTTP: Sendable {
         return req.cookies[portalSessionCookie]?.value.nilIfEmpty
     }
 
+    /// The signed-in user, checked on the blocking pool (a store read).
+    func signedIn(_ req: Request) async throws -> Actor {
+        try await blocking { try actor(req) }
+    }
+
     func actor(_ req: Request) throws -> Actor {
         guard let t = token(req) else { throw PortalError(.unauthenticated, "sign in first: send the session cookie or an `Authorization: Bearer` API token") }
         return try deps.portal.authenticate(token: t)
@@ -114,15 +119,16 @@ struct PortalHTTP: Sendable {
     /// it to Ingest as an unpublished draft.
     func upload(_ req: Request, dataset: String) async throws -> Response {
         let portal = deps.portal
-        let who = try actor(req)
-        try portal.authorizeUpload(dataset: dataset, by: who)
+        let who = try await signedIn(req)
+        try await blocking { try portal.authorizeUpload(dataset: dataset, by: who) }
         let limit = deps.maxUploadBytes
         if let len = req.headers[.contentLength].flatMap(Int.init), len > limit + 64 * 1024 { throw UploadCheck.tooLarge(limit: limit) }
 
         let id = UUID().uuidString
-        let spool = deps.uploadDirectory.appendingPathComponent("bando-upload-\(id).part")
-        var cleanup = [spool]
-        defer { for u in cleanup { try? FileManager.default.removeItem(at: u) } }
+        let directory = deps.uploadDirectory
+        let spool = directory.appendingPathComponent("bando-upload-\(id).part")
+        let cleanup = UploadFiles([spool])
+        defer { cleanup.remove() }
         _ = FileManager.default.createFile(atPath: spool.path, contents: nil)
         let out = try FileHandle(forWritingTo: spool)
         var size = 0
@@ -136,29 +142,48 @@ struct PortalHTTP: Sendable {
             try out.close()
         } catch { try? out.close(); throw error }
 
-        var file = spool
-        var filename = req.uri.queryParameters.get("filename") ?? "upload"
-        if let b = MultipartFile.boundary(contentType: req.headers[.contentType] ?? "") {
-            file = deps.uploadDirectory.appendingPathComponent("bando-upload-\(id).file")
-            cleanup.append(file)
-            filename = try MultipartFile.extractFirstFile(from: spool, boundary: b, to: file)
+        // Taking the file out of the form, reading its first bytes and walking a zip's entries
+        // read the whole upload: on the blocking pool.
+        let boundary = MultipartFile.boundary(contentType: req.headers[.contentType] ?? "")
+        let given = req.uri.queryParameters.get("filename") ?? "upload"
+        let spooled = size
+        let (named, kind, filename) = try await blocking { () throws -> (URL, UploadKind, String) in
+            var file = spool
+            var filename = given
+            if let boundary {
+                file = directory.appendingPathComponent("bando-upload-\(id).file")
+                cleanup.add(file)
+                filename = try MultipartFile.extractFirstFile(from: spool, boundary: boundary, to: file, limit: limit)
+            }
+            let fileSize = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? spooled
+            if fileSize > limit { throw UploadCheck.tooLarge(limit: limit) }
+            let kind = try UploadCheck.check(file)
+            let named = directory.appendingPathComponent("bando-upload-\(id).\(kind.fileExtension)")
+            try FileManager.default.moveItem(at: file, to: named)
+            cleanup.add(named)
+            return (named, kind, filename)
         }
-        let fileSize = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? size
-        if fileSize > limit { throw UploadCheck.tooLarge(limit: limit) }
-        let kind = try UploadCheck.check(file)
-        let named = deps.uploadDirectory.appendingPathComponent("bando-upload-\(id).\(kind.fileExtension)")
-        try FileManager.default.moveItem(at: file, to: named)
-        cleanup.append(named)
 
         let number: Int
-        do { number = try await deps.ingestDraft(named, kind, dataset) } catch let e as PortalError { throw e } catch {
+        do { number = try await deps.ingestDraft(named, kind, dataset) } catch let e as PortalError { throw e } catch let e as BlockingPoolError {
+            throw PortalError(.tooManyAttempts, e.description, retryAfter: 60)
+        } catch {
             // Ingest's own errors say what was wrong with the file; nothing was published.
             return errorResponse(PortalError(.invalid, "the file could not be loaded: \(error)"))
                 .with(status: .unprocessableContent)
         }
-        let v = try portal.recordDraft(dataset: dataset, number: number, source: filename, by: who)
+        let v = try await blocking { try portal.recordDraft(dataset: dataset, number: number, source: filename, by: who) }
         return try json(v, status: .created)
     }
+}
+
+/// The spooled files of one upload, removed when it is answered.
+final class UploadFiles: @unchecked Sendable {
+    private let lock = NSLock()
+    private var files: [URL]
+    init(_ files: [URL]) { self.files = files }
+    func add(_ file: URL) { lock.withLock { files.append(file) } }
+    func remove() { for u in lock.withLock({ files }) { try? FileManager.default.removeItem(at: u) } }
 }
 
 extension Response {

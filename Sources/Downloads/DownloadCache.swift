@@ -187,9 +187,8 @@ public actor DownloadCache {
     }
 
     static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        // Exports block on SQLite and GDAL: keep them off Swift's cooperative threads.
-        try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async { c.resume(with: Result { try work() }) }
-        }
+        // Exports block on SQLite and GDAL for seconds to minutes: on threads of their own, a
+        // fixed number, so neither the cooperative threads nor the requests' pool wait for them.
+        try await BlockingPool.exports.run(work)
     }
 }

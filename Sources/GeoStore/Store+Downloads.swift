@@ -62,23 +62,31 @@ extension Store {
         return try versions(datasetID: d.id).filter { $0.status == .published || $0.status == .superseded }
     }
 
-    /// Counts one download of a file, in today's (UTC) counter.
+    /// Counts one download of a file, in today's (UTC) counter, at once (the command line and
+    /// tests); the server counts through `downloadCounter`, which batches.
     public func recordDownload(dataset slug: String, version: Int, format: String, at now: Date = Date()) throws {
-        let day = Self.utcDay(now)
+        try Self.addDownloads(pool, [DownloadCounter.Key(dataset: slug, version: version, format: format, day: Self.utcDay(now)): 1])
+    }
+
+    /// Adds counts to the counters in one transaction; counts of datasets no longer in the store are dropped.
+    static func addDownloads(_ pool: DatabasePool, _ counts: [DownloadCounter.Key: Int]) throws {
+        guard !counts.isEmpty else { return }
         try pool.write { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [slug]) else {
-                throw StoreError.datasetNotFound(slug)
+            for (key, n) in counts {
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [key.dataset]) else { continue }
+                try db.execute(sql: """
+                    INSERT INTO download_counts (dataset_id, version_number, format, day, count) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (dataset_id, version_number, format, day) DO UPDATE SET count = count + excluded.count
+                    """, arguments: [id, key.version, key.format, key.day, n])
             }
-            try db.execute(sql: """
-                INSERT INTO download_counts (dataset_id, version_number, format, day, count) VALUES (?, ?, ?, ?, 1)
-                ON CONFLICT (dataset_id, version_number, format, day) DO UPDATE SET count = count + 1
-                """, arguments: [id, version, format, day])
         }
     }
 
     /// Every counter of `slug`, by day, version and format (oldest day first).
+    /// Downloads counted in memory are written first, so the answer includes every download served.
     public func downloadStats(dataset slug: String) throws -> [DownloadCount] {
-        try pool.read { db in
+        try downloadCounter.flush()
+        return try pool.read { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [slug]) else {
                 throw StoreError.datasetNotFound(slug)
             }

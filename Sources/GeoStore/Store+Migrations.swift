@@ -61,6 +61,10 @@ extension Store {
         CatalogueMetadataSchema.register(in: &m)
         // Download counters (issue #6).
         DownloadSchema.register(in: &m)
+        // Feature tables an ingest is still writing (see `writeVersion`).
+        m.registerMigration("ingest-staging-1") { db in
+            try db.execute(sql: "CREATE TABLE ingest_staging (table_name TEXT PRIMARY KEY, pid INTEGER NOT NULL, started_at TEXT NOT NULL)")
+        }
         return m
     }
 }

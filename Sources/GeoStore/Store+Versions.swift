@@ -77,33 +77,68 @@ public struct FeatureChecksum {
 }
 
 /// Receives the features of a version being written. Only valid inside `Store.writeVersion`.
+///
+/// Rows are kept in memory a batch at a time and written in short transactions of their own
+/// into the version's table, which no version row names yet: readers cannot see it, and the
+/// single writer is free between batches for sign-ins and other writes.
 public final class FeatureSink {
-    let db: Database
-    let insert: Statement
+    let pool: DatabasePool
+    let insertSQL: String
     let fieldCount: Int
     var hasher = FeatureChecksum()
     public private(set) var count = 0
     public private(set) var bbox = BoundingBox.empty
     var geometryTypes = Set<String>()
+    private var pending: [(values: [FieldValue], wkb: [UInt8]?)] = []
+    private var pendingBytes = 0
+    /// Rows and bytes of geometry per transaction: a few tens of milliseconds of the writer.
+    static let batchRows = 5_000
+    static let batchBytes = 16 << 20
 
-    init(db: Database, table: String, fields: [FieldDefinition]) throws {
-        self.db = db
+    init(pool: DatabasePool, table: String, fields: [FieldDefinition]) {
+        self.pool = pool
         fieldCount = fields.count
         let columns = (["fid"] + fields.map(\.name) + ["geom"]).map(quoteIdentifier).joined(separator: ", ")
         let params = Array(repeating: "?", count: fields.count + 1).joined(separator: ", ")
-        insert = try db.makeStatement(sql: "INSERT INTO \(quoteIdentifier(table)) (\(columns)) VALUES (\(params), GeomFromWKB(?, 4326))")
+        insertSQL = "INSERT INTO \(quoteIdentifier(table)) (\(columns)) VALUES (\(params), GeomFromWKB(?, 4326))"
     }
 
     /// Appends one feature; ids are given in order from 1.
-    ///
-    /// Binds straight onto the prepared statement (no argument boxing) and feeds the checksum
-    /// one buffer per feature: this runs once per feature of every ingest.
     public func insert(geometry: Geometry?, values: [FieldValue]) throws {
         precondition(values.count == fieldCount, "a feature needs one value per field")
         count += 1
-        let stmt = insert.sqliteStatement
+        var wkb: [UInt8]?
+        if let geometry {
+            wkb = WKB.encode(geometry)
+            if let b = geometry.boundingBox { bbox.extend(b) }
+            geometryTypes.insert(geometry.typeName)
+        }
+        hasher.add(id: Int64(count), values: values, wkb: wkb)
+        pending.append((values, wkb))
+        pendingBytes += wkb?.count ?? 0
+        if pending.count >= Self.batchRows || pendingBytes >= Self.batchBytes { try flush() }
+    }
+
+    /// Writes the rows held in memory in one transaction.
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        let firstID = Int64(count - pending.count + 1)
+        let rows = pending
+        pending.removeAll(keepingCapacity: true)
+        pendingBytes = 0
+        try pool.write { db in
+            let statement = try db.cachedStatement(sql: insertSQL)
+            for (i, row) in rows.enumerated() {
+                try Self.insert(statement.sqliteStatement, id: firstID + Int64(i), values: row.values, wkb: row.wkb)
+            }
+        }
+    }
+
+    /// Binds straight onto the prepared statement (no argument boxing): this runs once per
+    /// feature of every ingest.
+    static func insert(_ stmt: SQLiteStatement, id: Int64, values: [FieldValue], wkb: [UInt8]?) throws {
         sqlite3_reset(stmt)
-        sqlite3_bind_int64(stmt, 1, Int64(count))
+        sqlite3_bind_int64(stmt, 1, id)
         var index: Int32 = 2
         for v in values {
             switch v {
@@ -121,17 +156,11 @@ public final class FeatureSink {
             }
             index += 1
         }
-        var wkb: [UInt8]?
-        if let geometry {
-            let bytes = WKB.encode(geometry)
-            wkb = bytes
-            _ = bytes.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT_SINK) }
-            if let b = geometry.boundingBox { bbox.extend(b) }
-            geometryTypes.insert(geometry.typeName)
+        if let wkb {
+            _ = wkb.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT_SINK) }
         } else {
             sqlite3_bind_null(stmt, index)
         }
-        hasher.add(id: Int64(count), values: values, wkb: wkb)
         let rc = sqlite3_step(stmt)
         guard rc == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
@@ -144,10 +173,15 @@ public final class FeatureSink {
 }
 
 extension Store {
-    /// Writes a new version of a dataset in one transaction: its feature table, rows, spatial
-    /// index and version record, and (when `publish`) the switch of the dataset's current
-    /// version. If `body` throws, or the process dies, nothing of it is visible: the dataset's
-    /// previous version stays current.
+    /// Writes a new version of a dataset: its feature table, rows, spatial index and version
+    /// record, and (when `publish`) the switch of the dataset's current version. If `body`
+    /// throws, or the process dies, nothing of it is visible: the dataset's previous version
+    /// stays current.
+    ///
+    /// The rows go, in batches of short transactions, into a table that no version names until
+    /// the last, short transaction adds the version row (and the publish switch): the writer is
+    /// never held for the length of the file. The table is recorded in `ingest_staging` until
+    /// then, so one left by a killed process is dropped when the store is next opened.
     ///
     /// `body` receives the sink for features and returns the version's provenance (read after
     /// the features, so it can include counts).
@@ -159,36 +193,81 @@ extension Store {
     ) throws -> DatasetVersionRecord {
         guard isValidSlug(metadata.slug) else { throw StoreError.invalidSlug(metadata.slug) }
         let fields = Self.storableFields(fields)
-        return try pool.write { db in
-            let stamp = Timestamp.format(now)
-            let datasetID = try Self.upsertDataset(db, metadata, stamp: stamp)
-            let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM dataset_versions WHERE dataset_id = ?", arguments: [datasetID]) ?? 0) + 1
-            let table = "features_\(datasetID)_v\(number)"
+        let table = Self.newFeatureTableName(metadata.slug)
+        try pool.write { db in
             try Self.createFeatureTable(db, table: table, fields: fields)
-            let sink = try FeatureSink(db: db, table: table, fields: fields)
+            try db.execute(sql: "INSERT INTO ingest_staging (table_name, pid, started_at) VALUES (?, ?, ?)",
+                           arguments: [table, Int64(getpid()), Timestamp.format(now)])
+        }
+        do {
+            let sink = FeatureSink(pool: pool, table: table, fields: fields)
             let provenance = try body(sink)
-            // Index once all rows are in: building the R*Tree in bulk is far faster than row by row.
-            // Its nodes are rewritten many times while it grows: with SQLite's default 2 MB page
-            // cache they go back and forth to the file (a third of the index time on 200k points),
-            // so the cache is raised for the build and put back after.
-            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
-            try db.execute(sql: "SELECT CreateSpatialIndex(?, 'geom')", arguments: [table])
-            let fieldsJSON = String(decoding: try JSONEncoder().encode(fields), as: UTF8.self)
-            let box = sink.bbox.isEmpty ? nil : sink.bbox
-            try db.execute(sql: """
-                INSERT INTO dataset_versions (dataset_id, number, status, feature_table, feature_count,
-                    min_x, min_y, max_x, max_y, fields_json, geometry_types, crs, encoding, source_name,
-                    checksum, report_json, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [datasetID, number, publish ? VersionStatus.draft.rawValue : status.rawValue, table, sink.count,
-                                 box?.minX, box?.minY, box?.maxX, box?.maxY, fieldsJSON,
-                                 sink.geometryTypes.sorted().joined(separator: ","), provenance.crs, provenance.encoding,
-                                 provenance.sourceName, sink.checksum, provenance.reportJSON, stamp])
-            let versionID = db.lastInsertedRowID
-            if publish { try Self.publish(db, versionID: versionID, at: now) }
-            return try Self.version(db, id: versionID)!
+            try sink.flush()
+            try pool.write { db in
+                // Index once all rows are in: building the R*Tree in bulk is far faster than row by row.
+                // Its nodes are rewritten many times while it grows: with SQLite's default 2 MB page
+                // cache they go back and forth to the file (a third of the index time on 200k points),
+                // so the cache is raised for the build and put back after.
+                let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
+                try db.execute(sql: "SELECT CreateSpatialIndex(?, 'geom')", arguments: [table])
+            }
+            return try pool.write { db in
+                let stamp = Timestamp.format(now)
+                let datasetID = try Self.upsertDataset(db, metadata, stamp: stamp)
+                let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM dataset_versions WHERE dataset_id = ?", arguments: [datasetID]) ?? 0) + 1
+                let fieldsJSON = String(decoding: try JSONEncoder().encode(fields), as: UTF8.self)
+                let box = sink.bbox.isEmpty ? nil : sink.bbox
+                try db.execute(sql: """
+                    INSERT INTO dataset_versions (dataset_id, number, status, feature_table, feature_count,
+                        min_x, min_y, max_x, max_y, fields_json, geometry_types, crs, encoding, source_name,
+                        checksum, report_json, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [datasetID, number, publish ? VersionStatus.draft.rawValue : status.rawValue, table, sink.count,
+                                     box?.minX, box?.minY, box?.maxX, box?.maxY, fieldsJSON,
+                                     sink.geometryTypes.sorted().joined(separator: ","), provenance.crs, provenance.encoding,
+                                     provenance.sourceName, sink.checksum, provenance.reportJSON, stamp])
+                let versionID = db.lastInsertedRowID
+                try db.execute(sql: "DELETE FROM ingest_staging WHERE table_name = ?", arguments: [table])
+                if publish { try Self.publish(db, versionID: versionID, at: now) }
+                return try Self.version(db, id: versionID)!
+            }
+        } catch {
+            try? pool.write { db in try Self.dropStagedTable(db, table) }
+            throw error
+        }
+    }
+
+    /// A feature table name no other ingest uses: the dataset's slug and a random suffix (the
+    /// version number is only known when the version row is added at the end).
+    static func newFeatureTableName(_ slug: String) -> String {
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return "features_\(slug.replacingOccurrences(of: "-", with: "_"))_\(suffix)"
+    }
+
+    /// Drops a feature table an ingest was writing (its spatial index and geometry column
+    /// registration too) and its staging record.
+    static func dropStagedTable(_ db: Database, _ table: String) throws {
+        let index = "idx_\(table)_geom"
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE name = ?", arguments: [index]) == true {
+            _ = try Int.fetchOne(db, sql: "SELECT DisableSpatialIndex(?, 'geom')", arguments: [table])
+            try db.execute(sql: "DROP TABLE IF EXISTS \(quoteIdentifier(index))")
+        }
+        _ = try Int.fetchOne(db, sql: "SELECT DiscardGeometryColumn(?, 'geom')", arguments: [table])
+        try db.execute(sql: "DROP TABLE IF EXISTS \(quoteIdentifier(table))")
+        try db.execute(sql: "DELETE FROM ingest_staging WHERE table_name = ?", arguments: [table])
+    }
+
+    /// Drops the tables of ingests whose process is gone (killed mid-way): called on opening.
+    func dropAbandonedStagingTables() throws {
+        let staged = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT table_name, pid FROM ingest_staging").map { ($0[0] as String, $0[1] as Int64) }
+        }
+        let abandoned = staged.filter { _, pid in kill(pid_t(truncatingIfNeeded: pid), 0) != 0 && errno == ESRCH }
+        guard !abandoned.isEmpty else { return }
+        try pool.write { db in
+            for (table, _) in abandoned { try Self.dropStagedTable(db, table) }
         }
     }
 

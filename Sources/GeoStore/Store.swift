@@ -13,6 +13,8 @@ public final class Store: Sendable {
     public let path: String
     /// The GRDB pool; modules that run their own SQL read through it.
     public let pool: DatabasePool
+    /// Download counts batched in memory (see `DownloadCounter`).
+    public let downloadCounter: DownloadCounter
 
     /// Opens (creating and migrating when needed) the store at `path`.
     public init(path: String) throws {
@@ -21,6 +23,7 @@ public final class Store: Sendable {
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var config = Configuration()
         config.busyMode = .timeout(10)
+        config.maximumReaderCount = Self.readerCount
         config.prepareDatabase { db in
             try Store.loadSpatiaLite(db)
         }
@@ -29,8 +32,18 @@ public final class Store: Sendable {
         } catch {
             throw StoreError.unavailable(path: path, reason: "\(error)")
         }
+        downloadCounter = DownloadCounter(pool: pool)
         try migrator.migrate(pool)
+        try dropAbandonedStagingTables()
     }
+
+    deinit { try? downloadCounter.flush() }
+
+    /// Readers of the pool: one for each thread of the blocking pools (each holds at most one
+    /// at a time and releases it without waiting for anything), and as many again up to four for
+    /// GRDB's async reads (tiles, OGC API items), which release theirs on the cooperative threads.
+    /// So blocking work never waits for a reader that only a waiting thread could free.
+    public static var readerCount: Int { BlockingPool.readersNeeded + 4 }
 
     static func loadSpatiaLite(_ db: Database) throws {
         guard let handle = db.sqliteConnection else { return }

@@ -196,8 +196,8 @@ extension PortalService {
             throw PortalError.unauthenticated("the session has expired: sign in again")
         }
         if row["kind"] as String == "api" {
-            let id: Int64 = row["token_id"]
-            try? db.write { db in try db.execute(sql: "UPDATE auth_tokens SET last_used_at = ? WHERE id = ?", arguments: [stamp(t), id]) }
+            // Noted in memory and written a moment later with others: checking a token never waits for the writer.
+            tokenUses.record(token: row["token_id"], at: t)
         }
         return Actor(userID: row["id"], username: row["username"], role: Role(rawValue: row["role"]) ?? .editor, agencyID: row["agency_id"])
     }
@@ -224,7 +224,8 @@ extension PortalService {
     }
 
     public func apiTokens(for actor: Actor) throws -> [APITokenInfo] {
-        try db.read { db in
+        try tokenUses.flush()
+        return try db.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM auth_tokens WHERE user_id = ? AND kind = 'api' ORDER BY id", arguments: [actor.userID]).map {
                 APITokenInfo(id: $0["id"], name: $0["name"], createdAt: PortalCalendar.timestamp($0["created_at"] as Date),
                              lastUsedAt: ($0["last_used_at"] as Date?).map(PortalCalendar.timestamp), revoked: $0["revoked_at"] != nil)

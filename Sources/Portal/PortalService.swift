@@ -14,6 +14,8 @@ public final class PortalService: Sendable {
     public let sessionLifetime: TimeInterval
     /// The clock, injectable so deadline rules can be exercised at chosen instants.
     public let now: @Sendable () -> Date
+    /// When API tokens were last used, written in batches.
+    let tokenUses: TokenUses
 
     public init(db: any DatabaseWriter, hasher: PasswordHasher = PasswordHasher(),
                 loginThrottle: LoginThrottle = LoginThrottle(),
@@ -22,6 +24,7 @@ public final class PortalService: Sendable {
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.db = db; self.hasher = hasher; self.loginThrottle = loginThrottle
         self.feedbackLimiter = feedbackLimiter; self.sessionLifetime = sessionLifetime; self.now = now
+        tokenUses = TokenUses(db: db)
     }
 
     /// The command line acts as the Department's system administrator (it already holds the

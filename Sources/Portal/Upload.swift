@@ -5,6 +5,9 @@
 // never sits in memory.
 public import Foundation
 import ZIPFoundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public enum UploadKind: String, Sendable, Codable {
     case zip
@@ -79,53 +82,59 @@ public enum MultipartFile {
     }
 
     /// Copies the content of the first part that carries a `filename` into `destination`, and
-    /// returns that file name. Reads in chunks; keeps at most a chunk and a boundary in memory.
+    /// returns that file name. Reads in chunks and looks at each byte a bounded number of times
+    /// (linear in the body's size); keeps at most a chunk and a boundary in memory.
     public static func extractFirstFile(from body: URL, boundary: String, to destination: URL) throws(PortalError) -> String {
+        try extractFirstFile(from: body, boundary: boundary, to: destination, limit: Int.max)
+    }
+
+    /// As `extractFirstFile(from:boundary:to:)`, refusing (`.tooLarge`) a file of more than `limit` bytes.
+    public static func extractFirstFile(from body: URL, boundary: String, to destination: URL, limit: Int) throws(PortalError) -> String {
         do {
-            return try extract(body, boundary, destination)
+            return try extract(body, boundary, destination, limit: limit)
         } catch let e as PortalError { throw e } catch {
-            throw .invalid("the multipart upload could not be read: \(error)")
+            throw .invalid("the multipart upload could not be read")
         }
     }
 
-    private static func extract(_ body: URL, _ boundary: String, _ destination: URL) throws -> String {
+    /// Part headers longer than this are not a form a browser or a script sends.
+    static let maxHeaderBytes = 64 * 1024
+
+    private static func extract(_ body: URL, _ boundary: String, _ destination: URL, limit: Int) throws -> String {
+        guard !boundary.isEmpty, boundary.utf8.count <= 200 else {
+            throw PortalError.invalid("the multipart boundary must have 1 to 200 characters")
+        }
         let input = try FileHandle(forReadingFrom: body)
         defer { try? input.close() }
-        let delimiter = Data("\r\n--\(boundary)".utf8)
-        let headerEnd = Data("\r\n\r\n".utf8)
-        var buffer = Data("\r\n".utf8) // so the first boundary matches the same delimiter
-        var eof = false
-        func fill() throws { if let d = try input.read(upToCount: 1 << 20), !d.isEmpty { buffer.append(d) } else { eof = true } }
-
+        // The CRLF before the first delimiter is optional: start with one so it matches the same way.
+        var reader = StreamingBuffer(input: input, initial: Array("\r\n".utf8))
+        let delimiter = Array("\r\n--\(boundary)".utf8)
+        guard try reader.skip(past: delimiter) else {
+            throw PortalError.invalid("the multipart upload holds no file: send the file in a form field with a file name")
+        }
         while true {
-            // Find the next part's delimiter and headers.
-            var r = buffer.range(of: delimiter)
-            while r == nil && !eof { try fill(); r = buffer.range(of: delimiter) }
-            guard let start = r else { break }
-            buffer.removeSubrange(buffer.startIndex..<start.upperBound)
-            var h = buffer.range(of: headerEnd)
-            while h == nil && !eof && buffer.count < 64 * 1024 { try fill(); h = buffer.range(of: headerEnd) }
-            if buffer.starts(with: Data("--".utf8)) { break } // the closing delimiter
-            guard let hr = h else { break }
-            let headers = String(decoding: buffer[buffer.startIndex..<hr.lowerBound], as: UTF8.self)
-            buffer.removeSubrange(buffer.startIndex..<hr.upperBound)
-            guard let name = filename(in: headers) else { continue }
-
+            try reader.fill(atLeast: 2)
+            if reader.starts(with: Array("--".utf8)) { break } // the closing delimiter
+            guard let headerBytes = try reader.take(upTo: Array("\r\n\r\n".utf8), max: maxHeaderBytes) else {
+                throw PortalError.invalid("the multipart upload has a part whose headers do not end: the transfer was cut or the form is malformed")
+            }
+            guard let name = filename(in: String(decoding: headerBytes, as: UTF8.self)) else {
+                guard try reader.skip(past: delimiter) else { break }
+                continue
+            }
             _ = FileManager.default.createFile(atPath: destination.path, contents: nil)
             let out = try FileHandle(forWritingTo: destination)
             defer { try? out.close() }
-            while true {
-                if let end = buffer.range(of: delimiter) {
-                    try out.write(contentsOf: buffer[buffer.startIndex..<end.lowerBound])
-                    return name
+            var written = 0
+            let closed = try reader.skip(past: delimiter) { bytes in
+                written += bytes.count
+                if written > limit {
+                    throw PortalError(.tooLarge, "the uploaded file is larger than the limit of \(limit / (1024 * 1024)) MB: split the dataset or ask the administrator to raise the limit")
                 }
-                // Keep the tail that could be the start of a delimiter split across chunks.
-                let keep = min(buffer.count, delimiter.count)
-                try out.write(contentsOf: buffer[buffer.startIndex..<(buffer.endIndex - keep)])
-                buffer = Data(buffer.suffix(keep))
-                if eof { throw PortalError.invalid("the multipart upload ended before its closing boundary: the transfer was cut") }
-                try fill()
+                try out.write(contentsOf: Data(bytes))
             }
+            guard closed else { throw PortalError.invalid("the multipart upload ended before its closing boundary: the transfer was cut") }
+            return name
         }
         throw PortalError.invalid("the multipart upload holds no file: send the file in a form field with a file name")
     }
@@ -142,5 +151,83 @@ public enum MultipartFile {
             }
         }
         return nil
+    }
+}
+
+/// A file read forward in chunks, searched for delimiters without going back over bytes
+/// already searched (but for a delimiter's length, where a match may straddle two chunks).
+struct StreamingBuffer {
+    let input: FileHandle
+    var bytes: [UInt8]
+    var start = 0
+    var eof = false
+    static let chunk = 1 << 20
+
+    init(input: FileHandle, initial: [UInt8]) { self.input = input; self.bytes = initial }
+
+    var available: Int { bytes.count - start }
+
+    /// Reads another chunk; false at the end of the file.
+    mutating func readMore() throws -> Bool {
+        guard !eof else { return false }
+        if start > 0 && start >= bytes.count / 2 { bytes.removeFirst(start); start = 0 }
+        guard let d = try input.read(upToCount: Self.chunk), !d.isEmpty else { eof = true; return false }
+        bytes.append(contentsOf: d)
+        return true
+    }
+
+    mutating func fill(atLeast n: Int) throws {
+        while available < n, try readMore() {}
+    }
+
+    func starts(with prefix: [UInt8]) -> Bool {
+        available >= prefix.count && bytes[start..<(start + prefix.count)].elementsEqual(prefix)
+    }
+
+    /// The index of `needle` in `bytes[from...]`, if any.
+    func find(_ needle: [UInt8], from: Int) -> Int? {
+        guard bytes.count - from >= needle.count else { return nil }
+        return bytes.withUnsafeBytes { hay in
+            needle.withUnsafeBytes { n in
+                memmem(hay.baseAddress! + from, hay.count - from, n.baseAddress!, n.count)
+                    .map { hay.baseAddress!.distance(to: UnsafeRawPointer($0)) }
+            }
+        }
+    }
+
+    /// Consumes everything up to and including the next `delimiter`, handing the bytes before
+    /// it to `sink` as they are known not to be part of it. False when the file ends first.
+    mutating func skip(past delimiter: [UInt8], sink: (ArraySlice<UInt8>) throws -> Void = { _ in }) throws -> Bool {
+        var from = start
+        while true {
+            if let at = find(delimiter, from: from) {
+                if at > start { try sink(bytes[start..<at]) }
+                start = at + delimiter.count
+                return true
+            }
+            // No match: all but the last delimiter-length-minus-one bytes are content.
+            let safe = max(start, bytes.count - (delimiter.count - 1))
+            if safe > start { try sink(bytes[start..<safe]); start = safe }
+            from = start
+            guard try readMore() else { return false }
+            from = start
+        }
+    }
+
+    /// The bytes up to `terminator` (consumed with it), or nil when it is not found within `max` bytes.
+    mutating func take(upTo terminator: [UInt8], max: Int) throws -> [UInt8]? {
+        var from = start
+        while true {
+            if let at = find(terminator, from: from) {
+                guard at - start <= max else { return nil }
+                defer { start = at + terminator.count }
+                return Array(bytes[start..<at])
+            }
+            guard available <= max else { return nil }
+            from = Swift.max(start, bytes.count - (terminator.count - 1))
+            let before = start
+            guard try readMore() else { return nil }
+            from -= before - start  // readMore may have moved the bytes down
+        }
     }
 }

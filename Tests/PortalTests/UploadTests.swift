@@ -64,4 +64,56 @@ import TestSupport
         try body.prefix(body.count - 20).write(to: src)
         #expect(throws: PortalError.self) { try MultipartFile.extractFirstFile(from: src, boundary: boundary, to: dst) }
     }
+
+    /// 64 MB in a multipart form, its content full of near-delimiters (`\r\n--` and the
+    /// boundary's first letters) at every offset, including across the reader's chunk ends:
+    /// the file comes out byte for byte. (The reader used to search its whole growing buffer
+    /// again at every chunk; it now looks at each byte once, plus a delimiter's length.)
+    @Test func a64MBMultipartBodyIsExtractedExactly() throws {
+        let boundary = "----bandoBoundaryZ"
+        var payload = [UInt8]()
+        payload.reserveCapacity(64 << 20)
+        var i = 0
+        while payload.count < 64 << 20 {
+            payload += Array("\r\n--\(boundary.prefix(i % boundary.count))\(i)".utf8)
+            if i % 97 == 0 { payload += [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 1000 + i % 4096) }
+            i += 1
+        }
+        var body = Array("preamble\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n".utf8)
+        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.geojson\"\r\n\r\n".utf8)
+        body += payload
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        let src = URL(fileURLWithPath: scratch.path("big-body")), dst = URL(fileURLWithPath: scratch.path("big-file"))
+        try Data(body).write(to: src)
+        #expect(try MultipartFile.extractFirstFile(from: src, boundary: boundary, to: dst) == "big.geojson")
+        let out = try Data(contentsOf: dst)
+        #expect(out.count == payload.count)
+        #expect(out == Data(payload))
+    }
+
+    /// A file over the limit is refused as too large, whatever its framing says.
+    @Test func aMultipartFileOverTheLimitIsRefused() throws {
+        let boundary = "cap"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.geojson\"\r\n\r\n".utf8)
+        body += [UInt8](repeating: 0x41, count: 3 << 20)
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        let src = URL(fileURLWithPath: scratch.path("cap-body")), dst = URL(fileURLWithPath: scratch.path("cap-file"))
+        try Data(body).write(to: src)
+        #expect(try MultipartFile.extractFirstFile(from: src, boundary: boundary, to: dst, limit: 3 << 20) == "a.geojson")
+        let e = #expect(throws: PortalError.self) {
+            try MultipartFile.extractFirstFile(from: src, boundary: boundary, to: dst, limit: (3 << 20) - 1)
+        }
+        #expect(e?.kind == .tooLarge)
+        #expect(e?.message.contains("larger than the limit") == true)
+    }
+
+    /// Part headers that never end, and a form without a file, are refused with a reason.
+    @Test func malformedFormsAreRefused() throws {
+        let src = URL(fileURLWithPath: scratch.path("bad-body")), dst = URL(fileURLWithPath: scratch.path("bad-file"))
+        try Data(("--b\r\nContent-Disposition: form-data; name=\"x\"" + String(repeating: "x", count: 100_000)).utf8).write(to: src)
+        #expect(throws: PortalError.self) { try MultipartFile.extractFirstFile(from: src, boundary: "b", to: dst) }
+        try Data("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nvalue\r\n--b--\r\n".utf8).write(to: src)
+        let e = #expect(throws: PortalError.self) { try MultipartFile.extractFirstFile(from: src, boundary: "b", to: dst) }
+        #expect(e?.message.contains("holds no file") == true)
+    }
 }
