@@ -27,6 +27,15 @@ public struct AppConfiguration: Sendable {
     public var site = MapSite()
     /// Largest upload accepted, in bytes; a larger one is answered 413 before it is all read.
     public var maxUploadBytes = UploadCheck.defaultLimit
+    /// The root of every absolute URL in documents (`--public-url`); nil: `BANDO_PUBLIC_URL`,
+    /// else `http://HOST:PORT` from the listen address. Never the request's `Host`.
+    public var publicURL: String? = nil
+    /// Proxies whose forwarding header names the client (`--trust-proxy`), and which header.
+    public var clients = ClientIdentification()
+    /// Request bodies larger are refused with 413, unless the route has its own limit (uploads).
+    public var maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes
+    /// Header size, header and keep-alive timeouts, open connections.
+    public var limits = ConnectionLimits()
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -45,57 +54,104 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     try await tiles.checkTilesets()
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
     try registerArchives(config, tiles: tiles, logger: logger)
-    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, maxUploadBytes: config.maxUploadBytes)
+    let requests = RequestPolicy(origin: try PublicOrigin.configured(config.publicURL, host: config.host, port: config.port),
+                                 clients: config.clients, maxBodyBytes: config.maxBodyBytes)
+    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, requests: requests,
+                             maxUploadBytes: config.maxUploadBytes)
     prepareForReaders(store, downloads: downloads)
+    let fileLimit = raiseOpenFileLimit()
+    var limits = config.limits
+    limits.maxConnections = limits.connectionCap(fileLimit: fileLimit)
+    if limits.maxConnections < config.limits.maxConnections {
+        logger.warning("at most \(limits.maxConnections) connections: the open-file limit is \(fileLimit)")
+    }
     return Application(router: router,
-                       server: httpServer(tiles: tiles, serverName: "bando"),
+                       server: httpServer(tiles: tiles, serverName: "bando", limits: limits),
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
                        logger: logger)
 }
 
-/// HTTP/1.1 with hot tiles answered from the cache before the router: from the raw bytes while
-/// a connection asks only for cached tiles (`RawTileFastPath`), after the HTTP decoder once it
-/// has asked for anything else (`CachedTileFastPath`). `serverName`: the `Server` header the
-/// application adds (its `serverName`), which the fast paths must add too.
-/// No idle timeout: `HTTPConnectionStateHandler` does not see the requests answered in front
-/// of it and would close a busy connection as idle.
-public func httpServer(tiles: TileService, serverName: String? = nil) -> HTTPServerBuilder {
-    httpServer(tiles: tiles, serverName: serverName, counts: nil)
+/// HTTP/1.1 behind Bando's edge (`BandoHTTP1Channel`: the connection cap, and header and
+/// keep-alive timeouts kept by a `ConnectionGuard` that sees every request whichever path
+/// answers it), with hot tiles answered from the cache before the router: from the raw bytes
+/// while a connection asks only for cached tiles (`RawTileFastPath`), after the HTTP decoder
+/// once it has asked for anything else (`CachedTileFastPath`). `serverName`: the `Server`
+/// header the application adds (its `serverName`), which the fast paths must add too.
+/// Hummingbird's own idle timeout stays off: its `HTTPConnectionStateHandler` does not see the
+/// requests answered in front of it and would close a busy connection as idle.
+public func httpServer(tiles: TileService, serverName: String? = nil, limits: ConnectionLimits = ConnectionLimits()) -> HTTPServerBuilder {
+    httpServer(tiles: tiles, serverName: serverName, limits: limits, counts: nil)
 }
 
-func httpServer(tiles: TileService, serverName: String?, counts: TileFastPathCounts?) -> HTTPServerBuilder {
-    guard tiles.configuration.cacheMegabytes > 0 else { return .http1() }
-    tiles.keepCatalogueFresh()
+func httpServer(tiles: TileService, serverName: String?, limits: ConnectionLimits = ConnectionLimits(),
+                counts: TileFastPathCounts?) -> HTTPServerBuilder {
+    let cached = tiles.configuration.cacheMegabytes > 0
+    if cached { tiles.keepCatalogueFresh() }
+    let headerBytes = limits.maxHeaderBytes
     let configuration = HTTP1Channel.Configuration(
-        additionalChannelHandlers: [CachedTileFastPath(tiles: tiles, serverName: serverName, counts: counts)])
+        additionalChannelHandlers: cached ? [RequestCycleObserver(), CachedTileFastPath(tiles: tiles, serverName: serverName, counts: counts)]
+                                          : [RequestCycleObserver()],
+        idleTimeout: nil,
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: headerBytes, maxHeaderListSize: headerBytes))
+    let connections = OpenConnections(capacity: limits.maxConnections)
     return HTTPServerBuilder { responder in
-        TileFastHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration)) {
-            RawTileFastPath(tiles: tiles, serverName: serverName, counts: counts)
-        }
+        BandoHTTP1Channel(
+            http1: HTTP1Channel(responder: responder, configuration: configuration), limits: limits, connections: connections,
+            makeFastPath: cached ? { RawTileFastPath(tiles: tiles, serverName: serverName, counts: counts, maxHeaderBytes: headerBytes) } : nil,
+            serverName: serverName)
+    }
+}
+
+/// What every request is held to and how it is seen: the public root of absolute URLs, how
+/// clients are told apart, the default body limit.
+public struct RequestPolicy: Sendable {
+    /// 1 MiB: JSON bodies of the APIs; routes that take more (uploads, analysis batches) say so.
+    public static let defaultMaxBodyBytes = 1 << 20
+    public var origin: PublicOrigin
+    public var clients: ClientIdentification
+    public var maxBodyBytes: Int
+    public init(origin: PublicOrigin = PublicOrigin(), clients: ClientIdentification = ClientIdentification(),
+                maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes) {
+        self.origin = origin; self.clients = clients; self.maxBodyBytes = maxBodyBytes
     }
 }
 
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
 /// `downloads` defaults to a cache in `downloads/` beside the store.
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
-                        site: MapSite = MapSite(), maxUploadBytes: Int? = nil) -> Router<BasicRequestContext> {
-    let router = Router()
+                        site: MapSite = MapSite(), requests: RequestPolicy = RequestPolicy(),
+                        maxUploadBytes: Int? = nil) -> Router<BandoRequestContext> {
+    let router = Router(context: BandoRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin))
     router.add(middleware: ErrorMiddleware())
+    let analysisBody = 4 * 1024 * 1024   // what Routes+Analysis.swift collects: 10 000 points
+    router.add(middleware: BodyLimitMiddleware(defaultLimit: requests.maxBodyBytes, routeLimits: [
+        // The upload route streams to disk under its own limit (multipart framing on top).
+        "/api/portal/datasets/{dataset}/uploads": UploadCheck.defaultLimit + 64 * 1024,
+        // Batches of up to 10 000 points: the analysis routes read up to 4 MB.
+        "/api/analysis/point-in-area": analysisBody,
+        "/api/analysis/within-distance": analysisBody,
+        "/api/analysis/nearest": analysisBody,
+        "/api/analysis/aggregate": analysisBody,
+    ]))
     router.get("/healthz") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
     }
+    let origin = requests.origin
     addCatalogueRoutes(to: router, store: store)
     let downloads = downloads ?? DownloadCache(store: store)
-    addCatalogueAPIRoutes(to: router, store: store, downloads: downloads)
+    addCatalogueAPIRoutes(to: router, store: store, downloads: downloads, origin: origin)
     addDownloadRoutes(to: router, downloads: downloads)
-    addTileRoutes(to: router, tiles: tiles)
-    addMapRoutes(to: router, tiles: tiles, site: site)
+    addTileRoutes(to: router, tiles: tiles, origin: origin)
+    addMapRoutes(to: router, tiles: tiles, site: site, origin: origin)
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
-    addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard))
+    addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard), origin: origin)
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
     let portal = PortalService(db: store.pool)
-    addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit, ingestDraft: { file, kind, dataset in
+    addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
+                                                        clients: requests.clients,
+                                                        secureCookies: requests.origin.isHTTPS, ingestDraft: { file, kind, dataset in
         // Ingest tells formats apart by extension: give the spooled upload the one its content showed.
         let ext = kind == .zip ? "zip" : "geojson"
         var path = file.path

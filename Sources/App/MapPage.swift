@@ -3,7 +3,8 @@
 /// feature, and each dataset's attribution. MapLibre comes from this server (`/vendor/`), so the
 /// page works with no internet. Hooks for tests and scripts: `window.bandoMap` (the map),
 /// `window.bandoLayers` (tileset → its MapLibre layer ids), `data-idle="true"` on `<body>` once
-/// every tileset is added and the map has drawn, `data-error` when something failed.
+/// every tileset is added and the map has drawn, `data-error` when something failed. The script
+/// is `/map.js` (no inline script, for the Content Security Policy).
 enum MapPage {
     static let html = #"""
 <!doctype html>
@@ -34,7 +35,14 @@ enum MapPage {
 <div id="panel"><h1>Lớp dữ liệu</h1><div id="layers"></div><p id="message"></p></div>
 <div id="map"></div>
 <script src="/vendor/maplibre/maplibre-gl.js"></script>
-<script>
+<script src="/map.js"></script>
+</body>
+</html>
+"""#
+
+    /// The page's script, served as `/map.js`: a file of its own so the Content Security
+    /// Policy can allow scripts from this server only, with no inline script.
+    static let script = #"""
 "use strict";
 const palette = ["#1f78b4", "#e31a1c", "#33a02c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#fb9a99"];
 const body = document.body;
@@ -123,8 +131,5 @@ async function start() {
   map.triggerRepaint();
 }
 start().catch(e => fail("The map could not start: " + e.message));
-</script>
-</body>
-</html>
 """#
 }

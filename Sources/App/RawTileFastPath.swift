@@ -24,9 +24,10 @@ import Tiles
 ///
 /// The answer is byte for byte the router's (`TileRoutes.tileHead`, then `Date` and `Server`
 /// as Hummingbird appends them). Hummingbird's `HTTPConnectionStateHandler` never sees the
-/// requests answered here; that is safe because `httpServer(tiles:)` sets no idle timeout (a
-/// busy fast connection would look idle to it), and on graceful shutdown it closes such a
-/// connection at once, as it does any connection with no request in progress.
+/// requests answered here, so its idle timeout is not used: the `ConnectionGuard` in front of
+/// this handler keeps the header and keep-alive timeouts, told of each request answered here.
+/// On graceful shutdown the state handler closes such a connection at once, as it does any
+/// connection with no request in progress.
 final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -35,14 +36,21 @@ final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
     private let tiles: TileService
     private let serverName: String?
     private let counts: TileFastPathCounts?
+    /// Header blocks larger go to the decoder, which answers them 400 past the server's limit.
+    private let maxHeaderBytes: Int
     private var passthrough = false
     private var needsFlush = false
     private var date = DateHeader()
+    /// The connection's timeouts, told of each request answered here (looked up on first use:
+    /// it is added to the pipeline after this handler).
+    private var connectionGuard: ConnectionGuard??
 
-    init(tiles: TileService, serverName: String?, counts: TileFastPathCounts? = nil) {
+    init(tiles: TileService, serverName: String?, counts: TileFastPathCounts? = nil,
+         maxHeaderBytes: Int = RawTileRequest.maxHeaderBytes) {
         self.tiles = tiles
         self.serverName = serverName
         self.counts = counts
+        self.maxHeaderBytes = min(maxHeaderBytes, RawTileRequest.maxHeaderBytes)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -72,7 +80,7 @@ final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
 
     private func forward(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
         if let n = forwarded {
-            forwarded = buffer.withUnsafeReadableBytes { RawTileRequest.wholeRequests($0) }.map { n + $0 }
+            forwarded = buffer.withUnsafeReadableBytes { RawTileRequest.wholeRequests($0, maxHeaderBytes: maxHeaderBytes) }.map { n + $0 }
         }
         context.fireChannelRead(wrapInboundOut(buffer))
     }
@@ -95,7 +103,7 @@ final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
     /// Writes the answer to the request at the start of `buffer` and returns its length, or
     /// nil (having written nothing) when the request is not one to answer here.
     private func answer(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> Int? {
-        guard let request = buffer.withUnsafeReadableBytes({ RawTileRequest.parse($0) }),
+        guard let request = buffer.withUnsafeReadableBytes({ RawTileRequest.parse($0, maxHeaderBytes: maxHeaderBytes) }),
               let hit = tiles.cachedTile(request.tileset, z: request.z, x: request.x, y: request.y) else { return nil }
         let responses = hit.attachment.value { TileResponses(hit, maxAge: tiles.configuration.maxAge, serverName: serverName) }
         guard responses.serverName == serverName else { return nil }   // built by another server: let the router answer
@@ -108,6 +116,8 @@ final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(notModified ? responses.end : variant.okEnd), promise: nil)
         needsFlush = true
         counts?.raw.add(1, ordering: .relaxed)
+        if connectionGuard == nil { connectionGuard = .some(try? context.pipeline.syncOperations.handler(type: ConnectionGuard.self)) }
+        connectionGuard??.requestAnsweredWhole()
         return request.length
     }
 }
@@ -126,8 +136,8 @@ struct RawTileRequest {
     /// Beyond this a header block goes to the decoder (and its own limits).
     static let maxHeaderBytes = 8 * 1024
 
-    static func parse(_ p: UnsafeRawBufferPointer) -> RawTileRequest? {
-        guard let end = headerEnd(p) else { return nil }   // partial or too large
+    static func parse(_ p: UnsafeRawBufferPointer, maxHeaderBytes: Int = RawTileRequest.maxHeaderBytes) -> RawTileRequest? {
+        guard let end = headerEnd(p, limit: maxHeaderBytes) else { return nil }   // partial or too large
         // Request line: `GET /tiles/{name}/{z}/{x}/{y}.mvt HTTP/1.1` exactly.
         guard starts(p, at: 0, with: "GET /tiles/") else { return nil }
         var i = 11
@@ -193,11 +203,11 @@ struct RawTileRequest {
     /// How many requests `p` holds when it is exactly that: whole header blocks, each opening
     /// with an HTTP/1.x request line and announcing no body (no `Content-Length`,
     /// `Transfer-Encoding`, `Expect` or `Upgrade`); nil otherwise.
-    static func wholeRequests(_ p: UnsafeRawBufferPointer) -> Int? {
+    static func wholeRequests(_ p: UnsafeRawBufferPointer, maxHeaderBytes: Int = RawTileRequest.maxHeaderBytes) -> Int? {
         var start = 0, n = 0
         while start < p.count {
             let block = UnsafeRawBufferPointer(rebasing: p[start...])
-            guard let end = headerEnd(block) else { return nil }
+            guard let end = headerEnd(block, limit: maxHeaderBytes) else { return nil }
             var lineEnd = 0
             while block[lineEnd] != UInt8(ascii: "\r") { lineEnd += 1 }
             let requestLine = UnsafeRawBufferPointer(rebasing: block[..<lineEnd])
@@ -220,9 +230,9 @@ struct RawTileRequest {
         return n
     }
 
-    /// Offset of the CRLF CRLF ending the header block, if within `maxHeaderBytes`.
-    private static func headerEnd(_ p: UnsafeRawBufferPointer) -> Int? {
-        let limit = min(p.count, maxHeaderBytes)
+    /// Offset of the CRLF CRLF ending the header block, if within `limit` bytes.
+    private static func headerEnd(_ p: UnsafeRawBufferPointer, limit: Int) -> Int? {
+        let limit = min(p.count, limit)
         var i = 0
         while i + 3 < limit {
             if p[i + 3] != UInt8(ascii: "\n") { i += 1; continue }
@@ -350,22 +360,4 @@ struct DateHeader {
 final class TileFastPathCounts: Sendable {
     let raw = Atomic<Int>(0)
     let decoded = Atomic<Int>(0)
-}
-
-/// Hummingbird's HTTP/1.1 channel with `RawTileFastPath` put at the head of each connection's
-/// pipeline, nearest the socket, before the HTTP decoder that `HTTP1Channel` sets up.
-struct TileFastHTTP1Channel: ServerChildChannel {
-    typealias Value = HTTP1Channel.Value
-    let http1: HTTP1Channel
-    let makeFastPath: @Sendable () -> RawTileFastPath
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(makeFastPath(), position: .first)
-        }.flatMap { http1.setup(channel: channel, logger: logger) }
-    }
-
-    func handle(value: Value, logger: Logger) async {
-        await http1.handle(value: value, logger: logger)
-    }
 }

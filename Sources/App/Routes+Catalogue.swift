@@ -4,7 +4,7 @@ import GeoModel
 import Foundation
 
 /// `/api/datasets`: the published datasets, for people and for scripts.
-func addCatalogueRoutes(to router: Router<BasicRequestContext>, store: Store) {
+func addCatalogueRoutes(to router: Router<BandoRequestContext>, store: Store) {
     router.get("/api/datasets") { _, _ -> Response in
         try await blocking { try datasetsResponse(store) }
     }

@@ -1,15 +1,15 @@
 // The open-data catalogue for harvesters: `/api/catalog` (JSON), `/api/catalog/{dataset}`,
 // `/catalog.jsonld` (DCAT-AP 3), and the CKAN Action API subset at `/api/3/action/{action}` (and
 // `/api/action/{action}`, which ckanapi calls by default), GET or POST. The documents are built
-// by the Catalogue module; here only the base URL, parameters and encoding. Absolute URLs use
-// BANDO_PUBLIC_URL when set (behind a proxy), else the request's Host.
+// by the Catalogue module; here only the base URL, parameters and encoding. Absolute URLs are
+// rooted at the configured `PublicOrigin`, never the request's Host.
 import Foundation
 import Hummingbird
 import GeoStore
 import Catalogue
 import Downloads
 
-func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store, downloads: DownloadCache) {
+func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache, origin: PublicOrigin) {
     let reader = CatalogueReader(store: store)
     let ckan = CKANActionAPI(reader: reader)
     /// A dataset's catalogue entry with its download usage and file checksums added.
@@ -20,17 +20,17 @@ func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store,
         return entry
     }
 
-    router.get("/api/catalog") { request, _ -> Response in
-        let base = publicBaseURL(request)
+    router.get("/api/catalog") { _, context -> Response in
+        let base = origin.url(context)
         return try await blocking {
             var document = CatalogJSON.document(try reader.datasets(), baseURL: base)
             if let list = document["datasets"] as? [[String: Any]] { document["datasets"] = list.map { withUsage($0, baseURL: base) } }
             return try catalogueResponse(document, type: "application/json")
         }
     }
-    router.get("/api/catalog/{dataset}") { request, context -> Response in
+    router.get("/api/catalog/{dataset}") { _, context -> Response in
         let slug = try context.parameters.require("dataset")
-        let base = publicBaseURL(request)
+        let base = origin.url(context)
         do {
             return try await blocking {
                 try catalogueResponse(withUsage(CatalogJSON.dataset(try reader.dataset(slug), baseURL: base), baseURL: base), type: "application/json")
@@ -39,8 +39,8 @@ func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store,
             throw APIError(status: .notFound, code: "NotFound", message: e.message)
         }
     }
-    router.get("/catalog.jsonld") { request, _ -> Response in
-        let base = publicBaseURL(request)
+    router.get("/catalog.jsonld") { _, context -> Response in
+        let base = origin.url(context)
         return try await blocking { try catalogueResponse(DCAT.document(try reader.datasets(), baseURL: base), type: "application/ld+json") }
     }
     router.get("/api/3") { _, _ -> Response in try catalogueResponse(["version": 3], type: "application/json") }
@@ -48,7 +48,7 @@ func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store,
     for prefix in ["/api/3/action", "/api/action"] {
         router.get("\(prefix)/{action}") { request, context -> Response in
             let params = SendableParameters(formParameters(request.uri.query ?? ""))
-            let action = try context.parameters.require("action"), base = publicBaseURL(request)
+            let action = try context.parameters.require("action"), base = origin.url(context)
             return try await blocking { try ckanResponse(ckan.call(action, params.values, baseURL: base)) }
         }
         router.post("\(prefix)/{action}") { request, context -> Response in
@@ -67,7 +67,7 @@ func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store,
                         "__type": "Bad Request", "message": "Bad request - JSON Error: the request body is not a JSON object"]]))
                 }
             }
-            let all = SendableParameters(params), base = publicBaseURL(request)
+            let all = SendableParameters(params), base = origin.url(context)
             return try await blocking { try ckanResponse(ckan.call(action, all.values, baseURL: base)) }
         }
     }
@@ -92,16 +92,6 @@ func formParameters(_ query: String) -> [String: Any] {
         out[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
     }
     return out
-}
-
-/// The scheme and authority clients reach us at, without a trailing slash.
-func publicBaseURL(_ request: Request) -> String {
-    if let configured = ProcessInfo.processInfo.environment["BANDO_PUBLIC_URL"], !configured.isEmpty {
-        return configured.hasSuffix("/") ? String(configured.dropLast()) : configured
-    }
-    let host = request.head.authority ?? request.headers[.init("Host")!] ?? "localhost"
-    let scheme = request.headers[.init("X-Forwarded-Proto")!].flatMap { $0 == "https" ? "https" : nil } ?? "http"
-    return "\(scheme)://\(host)"
 }
 
 private func catalogueResponse(_ object: [String: Any], type: String) throws -> Response {

@@ -12,7 +12,7 @@ import Foundation
 /// - `…{ext}.sha256`: its SHA-256 as `sha256sum -c` reads it;
 /// - `/downloads/{dataset}.geojson`: the old URL, moved permanently to `latest.geojson`;
 /// - `/api/datasets/{dataset}/downloads`: the download counters and the files with their checksums.
-func addDownloadRoutes(to router: Router<BasicRequestContext>, downloads: DownloadCache) {
+func addDownloadRoutes(to router: Router<BandoRequestContext>, downloads: DownloadCache) {
     let fileIO = FileIO()
     // The old URL's one segment sits where the new URLs have the dataset: same parameter name.
     router.get("/downloads/{dataset}") { _, context -> Response in
@@ -63,7 +63,7 @@ struct DownloadName {
     }
 }
 
-func serveDownload(_ request: Request, _ context: BasicRequestContext, downloads: DownloadCache, fileIO: FileIO,
+func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads: DownloadCache, fileIO: FileIO,
                    head: Bool) async throws -> Response {
     let slug = try context.parameters.require("dataset")
     let name = try mapDownloadsErrors { try DownloadName(try context.parameters.require("file")) }

@@ -15,14 +15,20 @@ public struct MapSite: Sendable {
     }
 }
 
-/// `GET /map` (every published tileset on a MapLibre map), `GET /styles/{name}.json`, label
+/// `GET /map` (every published tileset on a MapLibre map) and its script `/map.js`, `GET /styles/{name}.json`, label
 /// glyphs under `/fonts/`, and MapLibre's own files under `/vendor/maplibre/`.
-public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, tiles: TileService, site: MapSite) {
+/// `origin` roots the absolute URLs filled into styles.
+public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, tiles: TileService, site: MapSite,
+                                                  origin: PublicOrigin = PublicOrigin()) {
     router.get("map") { _, _ -> Response in
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
                  body: .init(byteBuffer: ByteBuffer(string: MapPage.html)))
     }
-    router.get("styles/{file}") { request, context -> Response in
+    router.get("map.js") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],
+                 body: .init(byteBuffer: ByteBuffer(string: MapPage.script)))
+    }
+    router.get("styles/{file}") { _, context -> Response in
         let file = context.parameters.get("file") ?? ""
         guard file.hasSuffix(".json"), TilesetDefinition.isValidName(String(file.dropLast(5))) else {
             throw HTTPError(.notFound, message: "No style \"\(file)\": styles are /styles/NAME.json, NAME in letters, digits, '-' or '_'")
@@ -31,7 +37,7 @@ public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, ti
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HTTPError(.notFound, message: "No style \"\(file.dropLast(5))\" in \(site.stylesFolder)/")
         }
-        let filled = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "{base_url}", with: TileRoutes.baseURL(request))
+        let filled = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "{base_url}", with: origin.url(context))
         return Response(status: .ok, headers: [.contentType: "application/json", .accessControlAllowOrigin: "*", .cacheControl: "no-cache"],
                         body: .init(byteBuffer: ByteBuffer(string: filled)))
     }

@@ -7,50 +7,46 @@ import Logging
 /// OGC API - Features (Parts 1, 2 and 3) under `/ogc`. The handlers only translate: the
 /// documents, the query parsing and the SQL live in `Features.OGCFeaturesAPI`.
 ///
-/// Called from `buildRouter`: `addOGCFeaturesRoutes(to: router, api: ogcAPI)`.
-public func addOGCFeaturesRoutes<Context: RequestContext>(to router: Router<Context>, api: OGCFeaturesAPI, prefix: String = "ogc") {
+/// Called from `buildRouter`: `addOGCFeaturesRoutes(to: router, api: ogcAPI, origin: origin)`;
+/// links are absolute (GDAL and QGIS need them so) under `origin`.
+public func addOGCFeaturesRoutes<Context: RequestContext>(to router: Router<Context>, api: OGCFeaturesAPI, prefix: String = "ogc",
+                                                          origin: PublicOrigin = PublicOrigin()) {
     let group = router.group(RouterPath(prefix))
-    group.get { request, _ in
-        let r = api.landing(base: baseURL(request, prefix), html: wantsHTML(request))
+    @Sendable func baseURL(_ request: Request, _ context: Context) -> String { origin.url(context) + "/" + prefix }
+    group.get { request, context in
+        let r = api.landing(base: baseURL(request, context), html: wantsHTML(request))
         return ogcResponse(r)
     }
     group.get("api") { request, context in
-        try await ogc(context.logger) { () async throws(FeaturesError) in try await api.openAPI(base: baseURL(request, prefix)) }
+        try await ogc(context.logger) { () async throws(FeaturesError) in try await api.openAPI(base: baseURL(request, context)) }
     }
     group.get("conformance") { request, _ in
         ogcResponse(api.conformance(html: wantsHTML(request)))
     }
     group.get("collections") { request, context in
-        try await ogc(context.logger) { () async throws(FeaturesError) in try await api.collections(base: baseURL(request, prefix), html: wantsHTML(request)) }
+        try await ogc(context.logger) { () async throws(FeaturesError) in try await api.collections(base: baseURL(request, context), html: wantsHTML(request)) }
     }
     group.get("collections/:collectionId") { request, context in
         let id = try context.parameters.require("collectionId")
-        return try await ogc(context.logger) { () async throws(FeaturesError) in try await api.collection(id, base: baseURL(request, prefix), html: wantsHTML(request)) }
+        return try await ogc(context.logger) { () async throws(FeaturesError) in try await api.collection(id, base: baseURL(request, context), html: wantsHTML(request)) }
     }
     group.get("collections/:collectionId/queryables") { request, context in
         let id = try context.parameters.require("collectionId")
-        return try await ogc(context.logger) { () async throws(FeaturesError) in try await api.queryables(id, base: baseURL(request, prefix), html: wantsHTML(request)) }
+        return try await ogc(context.logger) { () async throws(FeaturesError) in try await api.queryables(id, base: baseURL(request, context), html: wantsHTML(request)) }
     }
     group.get("collections/:collectionId/items") { request, context in
         let id = try context.parameters.require("collectionId")
         return try await ogc(context.logger) { () async throws(FeaturesError) in
-            try await api.items(id, query: QueryString(request.uri.query), base: baseURL(request, prefix), html: wantsHTML(request))
+            try await api.items(id, query: QueryString(request.uri.query), base: baseURL(request, context), html: wantsHTML(request))
         }
     }
     group.get("collections/:collectionId/items/:featureId") { request, context in
         let id = try context.parameters.require("collectionId")
         let fid = try context.parameters.require("featureId")
         return try await ogc(context.logger) { () async throws(FeaturesError) in
-            try await api.item(id, featureID: fid, query: QueryString(request.uri.query), base: baseURL(request, prefix), html: wantsHTML(request))
+            try await api.item(id, featureID: fid, query: QueryString(request.uri.query), base: baseURL(request, context), html: wantsHTML(request))
         }
     }
-}
-
-/// `http://host[:port]/ogc` as the client reached us (links must be absolute for GDAL and QGIS).
-func baseURL(_ request: Request, _ prefix: String) -> String {
-    let host = request.head.authority ?? "localhost"
-    let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
-    return "\(scheme)://\(host)/\(prefix)"
 }
 
 /// `f=html`, or a browser's Accept header without an explicit `f`.

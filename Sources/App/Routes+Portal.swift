@@ -16,9 +16,9 @@ public struct PortalRouteDependencies: Sendable {
     public var maxUploadBytes: Int
     /// Where uploads are spooled before Ingest reads them.
     public var uploadDirectory: URL
-    /// Trust `X-Forwarded-For` for the client address (only behind a proxy that sets it).
-    public var trustForwardedFor: Bool
-    /// Mark the session cookie `Secure` (served over HTTPS).
+    /// Who a request comes from (the peer, or what a trusted proxy says), for the throttles.
+    public var clients: ClientIdentification
+    /// Mark the session cookie `Secure` (the public URL is https).
     public var secureCookies: Bool
     /// Ingests a checked file as a new **unpublished** version of `dataset`; returns its number.
     public var ingestDraft: @Sendable (_ file: URL, _ kind: UploadKind, _ dataset: String) async throws -> Int
@@ -30,11 +30,11 @@ public struct PortalRouteDependencies: Sendable {
 
     public init(portal: PortalService, maxUploadBytes: Int = UploadCheck.defaultLimit,
                 uploadDirectory: URL = FileManager.default.temporaryDirectory,
-                trustForwardedFor: Bool = false, secureCookies: Bool = false,
+                clients: ClientIdentification = ClientIdentification(), secureCookies: Bool = false,
                 ingestDraft: @escaping @Sendable (URL, UploadKind, String) async throws -> Int,
                 onPublished: @escaping @Sendable (String) -> Void = { _ in }, store: Store? = nil) {
         self.portal = portal; self.maxUploadBytes = maxUploadBytes; self.uploadDirectory = uploadDirectory
-        self.trustForwardedFor = trustForwardedFor; self.secureCookies = secureCookies; self.ingestDraft = ingestDraft
+        self.clients = clients; self.secureCookies = secureCookies; self.ingestDraft = ingestDraft
         self.onPublished = onPublished; self.store = store
     }
 }

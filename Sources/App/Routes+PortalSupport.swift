@@ -62,12 +62,9 @@ struct PortalHTTP: Sendable {
         return try deps.portal.authenticate(token: t)
     }
 
+    /// The client a throttle counts against: see `ClientIdentification`.
     func client<Context: RequestContext>(_ req: Request, _ ctx: Context) -> String {
-        if deps.trustForwardedFor, let f = req.headers[.init("X-Forwarded-For")!]?.split(separator: ",").first {
-            return f.trimmingCharacters(in: .whitespaces)
-        }
-        if let a = (ctx as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress { return a }
-        return "unknown"
+        deps.clients.client(req, peer: (ctx as? any RemoteAddressRequestContext)?.remoteAddress)
     }
 
     // MARK: bodies
@@ -75,7 +72,9 @@ struct PortalHTTP: Sendable {
     func decode<T: Decodable, Context: RequestContext>(_ type: T.Type, _ req: Request, _ ctx: Context) async throws -> T {
         var req = req
         let buffer: ByteBuffer
-        do { buffer = try await req.collectBody(upTo: Self.maxJSONBody) } catch {
+        do { buffer = try await req.collectBody(upTo: Self.maxJSONBody) } catch let refusal as RequestRefusal {
+            throw refusal   // the edge's answer: over the server's limit, or not well-formed HTTP
+        } catch {
             throw PortalError(.tooLarge, "the request body is larger than \(Self.maxJSONBody / 1024) KB")
         }
         do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch {
@@ -85,7 +84,10 @@ struct PortalHTTP: Sendable {
 
     func decodeOptional<T: Decodable, Context: RequestContext>(_ type: T.Type, _ req: Request, _ ctx: Context) async throws -> T? {
         var req = req
-        let buffer = (try? await req.collectBody(upTo: Self.maxJSONBody)) ?? ByteBuffer()
+        let buffer: ByteBuffer
+        do { buffer = try await req.collectBody(upTo: Self.maxJSONBody) } catch let refusal as RequestRefusal { throw refusal } catch {
+            buffer = ByteBuffer()
+        }
         if buffer.readableBytes == 0 { return nil }
         return try await decode(T.self, Request(head: req.head, body: .init(buffer: buffer)), ctx)
     }

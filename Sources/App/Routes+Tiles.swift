@@ -7,8 +7,9 @@ public import Tiles
 /// (`/tileMatrixSets`, `/collections/{id}/tiles/...`). Handlers are thin: `TileService`
 /// decides; this file maps its answers and errors to HTTP.
 ///
-/// Call from `buildRouter`: `addTileRoutes(to: router, tiles: tileService)`.
-public func addTileRoutes<Context: RequestContext>(to router: Router<Context>, tiles: TileService) {
+/// Call from `buildRouter`: `addTileRoutes(to: router, tiles: tileService, origin: origin)`;
+/// `origin` roots the absolute URLs in TileJSON and the OGC documents.
+public func addTileRoutes<Context: RequestContext>(to router: Router<Context>, tiles: TileService, origin: PublicOrigin = PublicOrigin()) {
     let maxAge = tiles.configuration.maxAge
 
     router.get("tiles/{tileset}/{z}/{x}/{y}.mvt") { request, context -> Response in
@@ -16,21 +17,21 @@ public func addTileRoutes<Context: RequestContext>(to router: Router<Context>, t
         let coord = try TileRoutes.coord(z: context.parameters.get("z"), x: context.parameters.get("x"), y: context.parameters.get("y"))
         return try await TileRoutes.tileResponse(tiles, name, coord, request, maxAge: maxAge)
     }
-    router.get("tiles/{tileset}.json") { request, context -> Response in
+    router.get("tiles/{tileset}.json") { _, context -> Response in
         let name = try context.parameters.require("tileset")
         let meta = try await TileRoutes.metadata(tiles, name)
-        return TileRoutes.json(TileDocuments.tileJSON(meta, baseURL: TileRoutes.baseURL(request)))
+        return TileRoutes.json(TileDocuments.tileJSON(meta, baseURL: origin.url(context)))
     }
-    router.get("tiles") { request, _ -> Response in
+    router.get("tiles") { _, context -> Response in
         let names = try await TileRoutes.mapped { try await tiles.tilesetNames() }
-        let base = TileRoutes.baseURL(request)
+        let base = origin.url(context)
         let list = names.map { ["name": $0, "tilejson": "\(base)/tiles/\($0).json"] }
         return TileRoutes.json((try? JSONSerialization.data(withJSONObject: ["tilesets": list], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
     }
 
     // OGC API - Tiles, Part 1 (core, tileset, tilesets-list, dataset tilesets via collections).
-    router.get("tileMatrixSets") { request, _ -> Response in
-        TileRoutes.json(TileDocuments.tileMatrixSets(baseURL: TileRoutes.baseURL(request)))
+    router.get("tileMatrixSets") { _, context -> Response in
+        TileRoutes.json(TileDocuments.tileMatrixSets(baseURL: origin.url(context)))
     }
     router.get("tileMatrixSets/WebMercatorQuad") { _, _ -> Response in
         TileRoutes.json(TileDocuments.webMercatorQuad())
@@ -39,14 +40,14 @@ public func addTileRoutes<Context: RequestContext>(to router: Router<Context>, t
         let id = context.parameters.get("id") ?? ""
         throw HTTPError(.notFound, message: "Tile matrix set \"\(id)\" is not offered; use WebMercatorQuad")
     }
-    router.get("collections/{id}/tiles") { request, context -> Response in
+    router.get("collections/{id}/tiles") { _, context -> Response in
         let meta = try await TileRoutes.metadata(tiles, try context.parameters.require("id"))
-        return TileRoutes.json(TileDocuments.collectionTilesets(meta, baseURL: TileRoutes.baseURL(request)))
+        return TileRoutes.json(TileDocuments.collectionTilesets(meta, baseURL: origin.url(context)))
     }
-    router.get("collections/{id}/tiles/{tms}") { request, context -> Response in
+    router.get("collections/{id}/tiles/{tms}") { _, context -> Response in
         try TileRoutes.requireWebMercator(context.parameters.get("tms"))
         let meta = try await TileRoutes.metadata(tiles, try context.parameters.require("id"))
-        return TileRoutes.json(TileDocuments.ogcTileset(meta, baseURL: TileRoutes.baseURL(request)))
+        return TileRoutes.json(TileDocuments.ogcTileset(meta, baseURL: origin.url(context)))
     }
     router.get("collections/{id}/tiles/{tms}/{z}/{row}/{col}") { request, context -> Response in
         try TileRoutes.requireWebMercator(context.parameters.get("tms"))
@@ -58,7 +59,6 @@ public func addTileRoutes<Context: RequestContext>(to router: Router<Context>, t
 
 enum TileRoutes {
     static let mvtType = "application/vnd.mapbox-vector-tile"
-    static let forwardedProto = HTTPFields.Element.Name("X-Forwarded-Proto")!
 
     /// z/x/y from the path: 400 when not whole numbers, 404 when not a tile of the quad tree.
     static func coord(z: String?, x: String?, y: String?) throws -> TileCoord {
@@ -117,6 +117,7 @@ enum TileRoutes {
             .vary: "Accept-Encoding",
             .accessControlAllowOrigin: "*",
             .eTag: etag,
+            .xContentTypeOptions: "nosniff",
         ]
         if notModified { return HTTPResponse(status: .notModified, headerFields: fields) }
         fields[.contentType] = mvtType
@@ -172,12 +173,6 @@ enum TileRoutes {
     private static func equalsLowercased(_ bytes: some Collection<UInt8>, _ lower: StaticString) -> Bool {
         let l = UnsafeRawBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
         return bytes.elementsEqual(l) { a, b in (a >= 65 && a <= 90 ? a | 0x20 : a) == b }
-    }
-
-    static func baseURL(_ request: Request) -> String {
-        let host = request.head.authority ?? "localhost"
-        let scheme = request.headers[forwardedProto] ?? "http"
-        return "\(scheme)://\(host)"
     }
 
     static func json(_ data: Data) -> Response {

@@ -4,7 +4,7 @@
 //
 // What lives here:
 // - pure rules: `Role`/`Permissions`, `VersionWorkflow`, `Quarter` and `ComplianceCalculator`,
-//   `FeedbackDeadline`, credentials (`PasswordHasher`, `SecretToken`), `LoginThrottle`,
+//   `FeedbackDeadline`, credentials (`PasswordHasher`, `SecretToken`), `SignInThrottle` over `LoginThrottle`,
 //   `RateLimiter`;
 // - `PortalService`, the operations over the store (tables in GeoStore/Store+PortalSchema.swift).
 import Foundation

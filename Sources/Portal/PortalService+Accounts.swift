@@ -149,11 +149,10 @@ extension PortalService {
 
     // MARK: Sign-in
 
-    /// Checks the password (slowed down after repeated failures per user name and per client)
-    /// and opens a session.
+    /// Checks the password (slowed down after repeated failures: see `SignInThrottle`) and
+    /// opens a session. `client`: who is asking, as the HTTP edge tells clients apart.
     public func login(username: String, password: String, client: String) throws -> SignIn {
-        let keys = ["user:" + username.lowercased(), "client:" + client]
-        try loginThrottle.check(keys, now: now())
+        try loginThrottle.check(account: username, client: client, now: now())
         let row = try db.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT u.*, a.slug AS agency_slug FROM users u LEFT JOIN agencies a ON a.id = u.agency_id WHERE u.username = ?
@@ -163,11 +162,11 @@ extension PortalService {
         let hash: String = row?["password_hash"] ?? hasher.decoy
         let ok = hasher.verify(password, hash: hash) && row != nil
         guard ok, let row, !(row["disabled"] as Bool) else {
-            loginThrottle.recordFailure(keys, now: now())
+            loginThrottle.recordFailure(account: username, client: client, now: now())
             if ok { throw PortalError.unauthenticated("the account '\(username)' is disabled: ask an administrator") }
             throw PortalError.unauthenticated("wrong user name or password")
         }
-        loginThrottle.recordSuccess(keys)
+        loginThrottle.recordSuccess(account: username, client: client)
         let token = SecretToken.generate(prefix: "bando_ses_")
         let expires = now().addingTimeInterval(sessionLifetime)
         let user = Self.userInfo(row)

@@ -7,8 +7,8 @@ public import GRDB
 public final class PortalService: Sendable {
     public let db: any DatabaseWriter
     public let hasher: PasswordHasher
-    /// Failed sign-ins, per user name and per client address.
-    public let loginThrottle: LoginThrottle
+    /// Failed sign-ins, per (account, client) pair, per client and per account.
+    public let loginThrottle: SignInThrottle
     /// Public feedback per client address.
     public let feedbackLimiter: RateLimiter
     public let sessionLifetime: TimeInterval
@@ -18,7 +18,7 @@ public final class PortalService: Sendable {
     let tokenUses: TokenUses
 
     public init(db: any DatabaseWriter, hasher: PasswordHasher = PasswordHasher(),
-                loginThrottle: LoginThrottle = LoginThrottle(),
+                loginThrottle: SignInThrottle = SignInThrottle(),
                 feedbackLimiter: RateLimiter = RateLimiter(limit: 5, window: 3600),
                 sessionLifetime: TimeInterval = 12 * 3600,
                 now: @escaping @Sendable () -> Date = { Date() }) {

@@ -11,13 +11,61 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "In-memory tile cache in MB (0 turns it off).") var tileCacheMb = 256
     @Option(help: "Folder where produced downloads are cached (default: downloads/ beside the store).") var downloadsCache: String?
     @Option(help: "A tile archive (.pmtiles or .mbtiles) to serve as a tileset named after the file; repeatable. Archives in the tiles folder are served too.") var archive: [String] = []
+    @OptionGroup var edge: EdgeOptions
 
     func run() async throws {
         var config = AppConfiguration(
             storePath: options.store, host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb)
         config.downloadsFolder = downloadsCache
         config.archives = archive
+        try edge.apply(to: &config)
         let app = try await buildApplication(config)
         try await app.runService()
+    }
+}
+
+/// How the server meets the network: its public URL, the proxies it trusts, and its limits.
+struct EdgeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The URL clients reach the server at (e.g. https://bando.example.gov.vn), used in every absolute URL of TileJSON, styles, OGC links and the catalogue; https also marks the session cookie Secure.",
+                               discussion: "Default: the BANDO_PUBLIC_URL environment variable, else http://HOST:PORT. The request's Host header is never used."))
+    var publicUrl: String?
+    @Option(help: ArgumentHelp("A proxy (CIDR, e.g. 10.0.0.0/8 or 2001:db8::/32, or one address) whose forwarding header names the client; repeatable.",
+                               discussion: "Without it, forwarding headers are ignored and the peer address is the client."))
+    var trustProxy: [String] = []
+    @Option(help: "The forwarding header trusted proxies write: x-forwarded-for or forwarded (RFC 7239).")
+    var forwardedHeader: String = ForwardedHeader.xForwardedFor.rawValue
+    @Option(help: "Largest request head (request line and headers) in bytes; larger: 400.")
+    var maxHeaderBytes = ConnectionLimits().maxHeaderBytes
+    @Option(help: "Seconds a client has to send a request's head, from its first byte; then the connection is closed.")
+    var headerTimeout = 20.0
+    @Option(help: "Seconds a keep-alive connection may wait for its next request.")
+    var idleTimeout = 60.0
+    @Option(help: "Open connections at most (kept under the open-file limit); beyond: the longest-idle one is closed, or 503 when all are busy.")
+    var maxConnections = ConnectionLimits().maxConnections
+    @Option(help: "Largest request body in bytes for routes without a limit of their own (uploads have theirs); larger: 413.")
+    var maxBodyBytes = RequestPolicy.defaultMaxBodyBytes
+
+    func validate() throws {
+        for cidr in trustProxy where IPNetwork(cidr) == nil {
+            throw ValidationError("--trust-proxy \(cidr): not an address or CIDR network (e.g. 10.0.0.0/8, 192.168.1.10, 2001:db8::/32)")
+        }
+        guard ForwardedHeader(rawValue: forwardedHeader.lowercased()) != nil else {
+            throw ValidationError("--forwarded-header must be one of: \(ForwardedHeader.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard maxHeaderBytes >= 1024 else { throw ValidationError("--max-header-bytes must be at least 1024") }
+        guard headerTimeout > 0, idleTimeout > 0 else { throw ValidationError("--header-timeout and --idle-timeout must be positive") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard maxBodyBytes >= 0 else { throw ValidationError("--max-body-bytes cannot be negative") }
+    }
+
+    func apply(to config: inout AppConfiguration) throws {
+        config.publicURL = publicUrl
+        config.clients = ClientIdentification(trustedProxies: trustProxy.compactMap(IPNetwork.init),
+                                              header: ForwardedHeader(rawValue: forwardedHeader.lowercased()) ?? .xForwardedFor)
+        config.limits.maxHeaderBytes = maxHeaderBytes
+        config.limits.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
+        config.limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        config.limits.maxConnections = maxConnections
+        config.maxBodyBytes = maxBodyBytes
     }
 }

@@ -20,7 +20,7 @@ import HTTPTypes
     }
 
     func app() -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: BandoRequestContext.self)
         let catalogue = StoreCatalogue(reader: store.pool)
         let queries = FeatureQueries(reader: store.pool)
         addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries))

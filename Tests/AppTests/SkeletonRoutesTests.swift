@@ -12,7 +12,7 @@ import Tiles
 struct SkeletonFixture {
     let scratch = ScratchDirectory("routes")
     let store: Store
-    let router: Router<BasicRequestContext>
+    let router: Router<BandoRequestContext>
 
     init() throws {
         store = try Store(path: scratch.path("s.sqlite"))

@@ -23,7 +23,7 @@ extension TileRoutesTests {
     }
 
     func served(_ cat: Catalogue) throws -> Served {
-        let router = Router()
+        let router = Router(context: BandoRequestContext.self)
         let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
         addTileRoutes(to: router, tiles: tiles)
         let counts = TileFastPathCounts()

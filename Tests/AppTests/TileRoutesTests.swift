@@ -47,7 +47,7 @@ import Tiles
     }
 
     func app(_ cat: Catalogue, cacheMB: Int = 8, checkInterval: Duration = .zero) throws -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: BandoRequestContext.self)
         let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: cacheMB, checkInterval: checkInterval))
         addTileRoutes(to: router, tiles: tiles)
         return Application(router: router, server: httpServer(tiles: tiles))

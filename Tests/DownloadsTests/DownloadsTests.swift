@@ -19,7 +19,7 @@ struct DownloadsFixture: @unchecked Sendable {
     let scratch = ScratchDirectory("downloads")
     let store: Store
     let cache: DownloadCache
-    let router: Router<BasicRequestContext>
+    let router: Router<BandoRequestContext>
     var cacheFolder: URL { cache.folder }
 
     init() throws {

@@ -10,15 +10,15 @@ import App
 /// The portal API in process: a router holding only the portal routes over a fresh store.
 struct PortalHTTPFixture {
     let f: ServiceFixture
-    let router: Router<BasicRequestContext>
+    let router: Router<BandoRequestContext>
     let scratch = ScratchDirectory("portal-http")
 
-    init(maxUpload: Int = UploadCheck.defaultLimit) throws {
+    init(maxUpload: Int = UploadCheck.defaultLimit, clients: ClientIdentification = ClientIdentification()) throws {
         let f = try ServiceFixture()
         self.f = f
-        router = Router()
+        router = Router(context: BandoRequestContext.self)
         let deps = PortalRouteDependencies(
-            portal: f.portal, maxUploadBytes: maxUpload, uploadDirectory: scratch.url,
+            portal: f.portal, maxUploadBytes: maxUpload, uploadDirectory: scratch.url, clients: clients,
             ingestDraft: { file, kind, dataset in
                 // Stands in for Ingest: the number of features decides the version's count.
                 let features: Int

@@ -130,6 +130,36 @@ import Testing
         #expect(t.delay(for: "u:editor", now: t0 + 20) == 0)
     }
 
+    @Test func signInFailuresCountPerPairPerClientAndPerAccount() throws {
+        let t = SignInThrottle(perPair: LoginThrottle(freeFailures: 2, maxDelay: 60),
+                               perClient: LoginThrottle(freeFailures: 4, maxDelay: 60),
+                               perAccount: LoginThrottle(freeFailures: 8, maxDelay: 60))
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        for _ in 0..<3 { t.recordFailure(account: "Editor", client: "a", now: t0) }
+        #expect(throws: PortalError.self) { try t.check(account: "editor", client: "a", now: t0) }
+        try t.check(account: "editor", client: "b", now: t0)    // the pair, not the account
+        try t.check(account: "other", client: "a", now: t0)     // nor the client, yet
+        for i in 0..<2 { t.recordFailure(account: "x\(i)", client: "a", now: t0) }
+        #expect(throws: PortalError.self) { try t.check(account: "other", client: "a", now: t0) }
+        for i in 0..<5 { t.recordFailure(account: "editor", client: "c\(i)", now: t0) }
+        #expect(throws: PortalError.self) { try t.check(account: "editor", client: "z", now: t0) }
+        // A success clears its own pair only.
+        t.recordSuccess(account: "editor", client: "a")
+        #expect(t.perPair.delay(for: "editor\u{0}a", now: t0) == 0)
+        #expect(t.perClient.delay(for: "a", now: t0) > 0)
+    }
+
+    @Test func throttlesForgetOldKeysPastTheirSize() throws {
+        // A flood of made-up names: the oldest are let go rather than kept for the hour.
+        let t = LoginThrottle(freeFailures: 0, maxDelay: 600, memory: 3600, maxKeys: 100)
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        for _ in 0..<10 { t.recordFailure(["real-user"], now: t0) }
+        #expect(t.delay(for: "real-user", now: t0 + 151) > 0)   // a 600 s wait, had nothing else come
+        for i in 0..<150 { for _ in 0..<10 { t.recordFailure(["made-up-\(i)"], now: t0 + 1 + Double(i)) } }
+        #expect(t.delay(for: "made-up-149", now: t0 + 151) > 0)
+        #expect(t.delay(for: "real-user", now: t0 + 151) == 0)
+    }
+
     @Test func rateLimiterCountsPerKeyInAWindow() throws {
         let r = RateLimiter(limit: 2, window: 60)
         let t0 = Date(timeIntervalSince1970: 0)

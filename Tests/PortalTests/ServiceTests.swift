@@ -127,15 +127,49 @@ import GRDB
 
     @Test func repeatedWrongPasswordsAreSlowedDown() throws {
         let f = try ServiceFixture()
-        for _ in 0..<5 { _ = try? f.portal.login(username: "approver", password: "guess-guess", client: "10.1.1.1") }
-        _ = try? f.portal.login(username: "leader-tnmt", password: "guess-guess", client: "10.1.1.1")
+        for _ in 0..<6 { _ = try? f.portal.login(username: "leader-tnmt", password: "guess-guess", client: "10.1.1.1") }
         do {
             _ = try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "10.1.1.1")
-            Issue.record("the sixth attempt from one address was not slowed down")
+            Issue.record("the seventh attempt on one account from one address was not slowed down")
         } catch let e as PortalError { #expect(e.kind == .tooManyAttempts && e.retryAfter != nil) }
         // Once the wait is over, the right password works.
         f.clock.set(f.clock.now.addingTimeInterval(5))
         _ = try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "10.1.1.1")
+    }
+
+    /// Issue 16: failures were counted per account for every client, so anyone anywhere could
+    /// lock a real user out for up to 900 s by failing to sign in as them.
+    @Test func aStrangerCannotLockARealUserOut() throws {
+        let f = try ServiceFixture()
+        for _ in 0..<40 { _ = try? f.portal.login(username: "leader-tnmt", password: "guess-guess", client: "203.0.113.9") }
+        #expect(throws: PortalError.self) { try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "203.0.113.9") }
+        // The real user, from their own office, signs in at once.
+        let s = try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "10.20.0.7")
+        #expect(try f.portal.authenticate(token: s.token).username == "leader-tnmt")
+    }
+
+    @Test func oneClientGuessingManyAccountsIsSlowedDown() throws {
+        let f = try ServiceFixture()
+        let throttle = f.portal.loginThrottle.perClient
+        for i in 0..<throttle.freeFailures + 1 { _ = try? f.portal.login(username: "user-\(i)", password: "guess-guess", client: "203.0.113.9") }
+        do {
+            _ = try f.portal.login(username: "editor-gtvt", password: "password-editor-gtvt", client: "203.0.113.9")
+            Issue.record("a client spraying guesses over accounts was not slowed down")
+        } catch let e as PortalError { #expect(e.kind == .tooManyAttempts) }
+        _ = try f.portal.login(username: "editor-gtvt", password: "password-editor-gtvt", client: "10.20.0.7")
+    }
+
+    @Test func guessingOneAccountFromManyClientsIsSlowedDownOnlyAtAHighCount() throws {
+        let f = try ServiceFixture()
+        let limit = f.portal.loginThrottle.perAccount.freeFailures
+        #expect(limit >= 100)
+        for i in 0..<limit { _ = try? f.portal.login(username: "leader-tnmt", password: "guess-guess", client: "198.51.\(i / 250).\(i % 250)") }
+        // Up to the limit, the owner is not affected...
+        f.clock.set(f.clock.now.addingTimeInterval(1))
+        _ = try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "10.20.0.7")
+        // ...past it, the account waits, from everywhere.
+        _ = try? f.portal.login(username: "leader-tnmt", password: "guess-guess", client: "198.51.200.1")
+        #expect(throws: PortalError.self) { try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "10.20.0.8") }
     }
 }
 
