@@ -8,6 +8,7 @@ import Hummingbird
 import GeoStore
 import Catalogue
 import Downloads
+import PublicErrors
 
 func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store, downloads: DownloadCache) {
     let reader = CatalogueReader(store: store)
@@ -29,11 +30,7 @@ func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store,
     router.get("/api/catalog/{dataset}") { request, context -> Response in
         let slug = try context.parameters.require("dataset")
         let base = publicBaseURL(request)
-        do {
-            return try catalogueResponse(withUsage(CatalogJSON.dataset(try reader.dataset(slug), baseURL: base), baseURL: base), type: "application/json")
-        } catch let e as CatalogueError {
-            throw APIError(status: .notFound, code: "NotFound", message: e.message)
-        }
+        return try catalogueResponse(withUsage(CatalogJSON.dataset(try reader.dataset(slug), baseURL: base), baseURL: base), type: "application/json")
     }
     router.get("/catalog.jsonld") { request, _ -> Response in
         try catalogueResponse(DCAT.document(try reader.datasets(), baseURL: publicBaseURL(request)), type: "application/ld+json")
@@ -43,7 +40,9 @@ func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store,
     for prefix in ["/api/3/action", "/api/action"] {
         router.get("\(prefix)/{action}") { request, context -> Response in
             let params = formParameters(request.uri.query ?? "")
-            return try ckanResponse(ckan.call(try context.parameters.require("action"), params, baseURL: publicBaseURL(request)))
+            let language = CKANErrors.language(request)
+            return try ckanResponse(ckan.call(try context.parameters.require("action"), params, baseURL: publicBaseURL(request), language: language),
+                                    request, context)
         }
         router.post("\(prefix)/{action}") { request, context -> Response in
             let action = try context.parameters.require("action")
@@ -57,11 +56,13 @@ func addCatalogueAPIRoutes(to router: Router<BasicRequestContext>, store: Store,
                 } else if let obj = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] {
                     params.merge(obj) { _, new in new }
                 } else {
-                    return try ckanResponse(CKANResponse(status: 400, body: ["success": false, "error": [
-                        "__type": "Bad Request", "message": "Bad request - JSON Error: the request body is not a JSON object"]]))
+                    let refusal = CatalogueError(.badRequest, SafeMessage("ckan.body.notJSON"))
+                    return try ckanResponse(CKANActionAPI.refusal(refusal, help: "\(publicBaseURL(request))/api/3/action/help_show?name=\(action)",
+                                                                  language: CKANErrors.language(request)), request, context)
                 }
             }
-            return try ckanResponse(ckan.call(action, params, baseURL: publicBaseURL(request)))
+            return try ckanResponse(ckan.call(action, params, baseURL: publicBaseURL(request), language: CKANErrors.language(request)),
+                                    request, context)
         }
     }
 }
@@ -95,9 +96,27 @@ private func catalogueResponse(_ object: [String: Any], type: String) throws -> 
     return Response(status: .ok, headers: [.contentType: type, .accessControlAllowOrigin: "*"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
-private func ckanResponse(_ r: CKANResponse) throws -> Response {
-    let data = try JSONSerialization.data(withJSONObject: r.body, options: [.sortedKeys, .withoutEscapingSlashes])
-    return Response(status: .init(code: r.status), headers: [.contentType: "application/json;charset=utf-8", .accessControlAllowOrigin: "*"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+/// The action API's answer. A refusal keeps CKAN's envelope and status and gains what every
+/// error response has: the request id (header and `error.request_id`), logged with its detail.
+private func ckanResponse<Context: RequestContext>(_ r: CKANResponse, _ request: Request, _ context: Context) throws -> Response {
+    var body = r.body
+    var headers: HTTPFields = [.contentType: "application/json;charset=utf-8", .accessControlAllowOrigin: "*"]
+    if let failure = r.failure {
+        let report = ErrorReport(failure, request: request, context: context)
+        if var error = body["error"] as? [String: Any] {
+            error["request_id"] = report.requestID
+            body["error"] = error
+        }
+        headers[ErrorReport.requestIDHeader] = report.requestID
+        headers[.contentLanguage] = report.language.rawValue
+    }
+    let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+    return Response(status: .init(code: r.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+enum CKANErrors {
+    static func language(_ request: Request) -> Language {
+        Language.negotiate(query: request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage])
+    }
 }
 
