@@ -34,13 +34,17 @@ let package = Package(
         .systemLibrary(name: "CBandoZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "GeoModel", swiftSettings: strict),
+        // The one shape of errors shown to clients and their messages in Vietnamese and English
+        // (JSON catalogues compiled into the binary). No dependency: every module may use it.
+        .target(name: "PublicErrors", resources: [.embedInCode("messages.vi.json"), .embedInCode("messages.en.json")],
+                swiftSettings: strict),
         .target(name: "VietnameseText", swiftSettings: strict),
         .target(name: "GDALKit", dependencies: ["CGDAL", "GeoModel"], swiftSettings: strict),
         .target(name: "ProjKit", dependencies: ["CPROJ", "GeoModel"], swiftSettings: strict),
         .target(
             name: "GeoStore",
             dependencies: [
-                "GeoModel",
+                "GeoModel", "PublicErrors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -49,34 +53,34 @@ let package = Package(
         ),
         .target(
             name: "Ingest",
-            dependencies: ["GDALKit", "ProjKit", "GeoStore", "VietnameseText",
+            dependencies: ["GDALKit", "ProjKit", "GeoStore", "VietnameseText", "PublicErrors",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
             name: "Tiles",
-            dependencies: ["GeoModel", "GeoStore", "CBandoZlib",
+            dependencies: ["GeoModel", "GeoStore", "CBandoZlib", "PublicErrors",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
             name: "Features",
-            dependencies: ["GeoModel", "GeoStore", "ProjKit",
+            dependencies: ["GeoModel", "GeoStore", "ProjKit", "PublicErrors",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(
             name: "Downloads",
-            dependencies: ["GeoModel", "GeoStore", "GDALKit", "CBandoZlib",
+            dependencies: ["GeoModel", "GeoStore", "GDALKit", "CBandoZlib", "PublicErrors",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
         .target(
             name: "Portal",
-            dependencies: ["GeoStore", "Ingest",
+            dependencies: ["GeoStore", "Ingest", "PublicErrors",
                            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "GRDB", package: "GRDB.swift"),
@@ -86,7 +90,7 @@ let package = Package(
         // The open-data catalogue's documents: catalog JSON, DCAT-AP 3 JSON-LD, CKAN Action API.
         .target(
             name: "Catalogue",
-            dependencies: ["GeoStore", "GeoModel",
+            dependencies: ["GeoStore", "GeoModel", "PublicErrors",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
@@ -95,7 +99,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "GeoModel", "GeoStore", "Ingest", "Tiles", "Features", "Portal", "ProjKit", "GDALKit", "Downloads",
-                "Catalogue",
+                "Catalogue", "PublicErrors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,18 +121,19 @@ let package = Package(
         // Shared by the test targets only: paths, scratch folders, external tools.
         .target(name: "TestSupport", swiftSettings: strict),
 
+        .testTarget(name: "PublicErrorsTests", dependencies: ["TestSupport", "PublicErrors"], swiftSettings: strict),
         .testTarget(name: "GeoModelTests", dependencies: ["TestSupport", "GeoModel"], swiftSettings: strict),
         .testTarget(name: "VietnameseTextTests", dependencies: ["TestSupport", "VietnameseText"], swiftSettings: strict),
         .testTarget(name: "GDALKitTests", dependencies: ["TestSupport", "GDALKit"], swiftSettings: strict),
         .testTarget(name: "ProjKitTests", dependencies: ["TestSupport", "ProjKit"], swiftSettings: strict),
         .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore"], swiftSettings: strict),
-        .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "GDALKit", "GeoStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "PublicErrors", "GDALKit", "GeoStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
         // The real binary driven by real clients: headless Chromium on /map, the archive CLI.
         .testTarget(name: "MapPageTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "FeaturesTests",
-            dependencies: ["TestSupport", "Features", "GeoStore", "Ingest",
+            dependencies: ["TestSupport", "Features", "GeoStore", "Ingest", "PublicErrors",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict
@@ -136,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "PortalTests",
             dependencies: [
-                "TestSupport", "Portal", "GeoStore", "App", "Ingest",
+                "TestSupport", "Portal", "GeoStore", "App", "Ingest", "PublicErrors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -146,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "CatalogueTests",
             dependencies: [
-                "TestSupport", "Catalogue", "App", "GeoStore", "Ingest", "Portal", "Tiles",
+                "TestSupport", "Catalogue", "App", "GeoStore", "Ingest", "Portal", "Tiles", "PublicErrors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -155,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "DownloadsTests",
             dependencies: [
-                "TestSupport", "Downloads", "App", "GeoStore", "GeoModel", "Ingest", "Tiles",
+                "TestSupport", "Downloads", "App", "GeoStore", "GeoModel", "Ingest", "Tiles", "PublicErrors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -167,7 +172,7 @@ let package = Package(
             name: "AppTests",
             dependencies: [
                 "TestSupport",
-                "App", "GeoStore", "Ingest", "Features", "Tiles",
+                "App", "GeoStore", "Ingest", "Features", "Tiles", "PublicErrors", "Portal",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,6 +1,7 @@
 public import Features
 public import Hummingbird
 import NIOCore
+import PublicErrors
 
 /// The analysis API under `/api/analysis`: point-in-area (GET one point, POST a batch of up
 /// to 10 000), within-distance, nearest and aggregate. Answers JSON, or CSV with `format=csv`.
@@ -16,7 +17,7 @@ public func addAnalysisRoutes<Context: RequestContext>(to router: Router<Context
     ]
     for (path, handler) in routes {
         group.get(RouterPath(path)) { request, context in
-            try await ogc(context.logger) { () async throws(FeaturesError) in
+            try await ogc { () async throws(FeaturesError) in
                 try await handler(AnalysisAPI.Input(query: QueryString(request.uri.query), body: nil))
             }
         }
@@ -24,10 +25,10 @@ public func addAnalysisRoutes<Context: RequestContext>(to router: Router<Context
             // 10 000 points with their brackets fit well within 4 MB.
             var request = request
             let buffer = try await request.collectBody(upTo: 4 * 1024 * 1024)
-            return try await ogc(context.logger) { () async throws(FeaturesError) in
+            return try await ogc { () async throws(FeaturesError) in
                 let body: JSONValue
                 do { body = try JSONValue.parse(buffer.readableBytesView) } catch {
-                    throw FeaturesError.invalid("body", "the request body must be a JSON object such as {\"dataset\": \"communes\", \"points\": [[107.59, 16.46]]}")
+                    throw FeaturesError.invalid("body", SafeMessage("analysis.body.notJSON"))
                 }
                 return try await handler(AnalysisAPI.Input(query: QueryString(request.uri.query), body: body))
             }

@@ -8,6 +8,7 @@ import Hummingbird
 import GeoStore
 import Catalogue
 import Downloads
+import PublicErrors
 
 func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache, origin: PublicOrigin) {
     let reader = CatalogueReader(store: store)
@@ -31,12 +32,8 @@ func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store,
     router.get("/api/catalog/{dataset}") { _, context -> Response in
         let slug = try context.parameters.require("dataset")
         let base = origin.url(context)
-        do {
-            return try await blocking {
-                try catalogueResponse(withUsage(CatalogJSON.dataset(try reader.dataset(slug), baseURL: base), baseURL: base), type: "application/json")
-            }
-        } catch let e as CatalogueError {
-            throw APIError(status: .notFound, code: "NotFound", message: e.message)
+        return try await blocking {
+            try catalogueResponse(withUsage(CatalogJSON.dataset(try reader.dataset(slug), baseURL: base), baseURL: base), type: "application/json")
         }
     }
     router.get("/catalog.jsonld") { _, context -> Response in
@@ -49,7 +46,9 @@ func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store,
         router.get("\(prefix)/{action}") { request, context -> Response in
             let params = SendableParameters(formParameters(request.uri.query ?? ""))
             let action = try context.parameters.require("action"), base = origin.url(context)
-            return try await blocking { try ckanResponse(ckan.call(action, params.values, baseURL: base)) }
+            let language = CKANErrors.language(request)
+            let answer = try await blocking { ckan.call(action, params.values, baseURL: base, language: language) }
+            return try ckanResponse(answer, request, context)
         }
         router.post("\(prefix)/{action}") { request, context -> Response in
             let action = try context.parameters.require("action")
@@ -63,12 +62,15 @@ func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store,
                 } else if let obj = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] {
                     params.merge(obj) { _, new in new }
                 } else {
-                    return try ckanResponse(CKANResponse(status: 400, body: ["success": false, "error": [
-                        "__type": "Bad Request", "message": "Bad request - JSON Error: the request body is not a JSON object"]]))
+                    let refusal = CatalogueError(.badRequest, SafeMessage("ckan.body.notJSON"))
+                    return try ckanResponse(CKANActionAPI.refusal(refusal, help: "\(origin.url(context))/api/3/action/help_show?name=\(action)",
+                                                                  language: CKANErrors.language(request)), request, context)
                 }
             }
             let all = SendableParameters(params), base = origin.url(context)
-            return try await blocking { try ckanResponse(ckan.call(action, all.values, baseURL: base)) }
+            let language = CKANErrors.language(request)
+            let answer = try await blocking { ckan.call(action, all.values, baseURL: base, language: language) }
+            return try ckanResponse(answer, request, context)
         }
     }
 }
@@ -99,9 +101,27 @@ private func catalogueResponse(_ object: [String: Any], type: String) throws -> 
     return Response(status: .ok, headers: [.contentType: type, .accessControlAllowOrigin: "*"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
-private func ckanResponse(_ r: CKANResponse) throws -> Response {
-    let data = try JSONSerialization.data(withJSONObject: r.body, options: [.sortedKeys, .withoutEscapingSlashes])
-    return Response(status: .init(code: r.status), headers: [.contentType: "application/json;charset=utf-8", .accessControlAllowOrigin: "*"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+/// The action API's answer. A refusal keeps CKAN's envelope and status and gains what every
+/// error response has: the request id (header and `error.request_id`), logged with its detail.
+private func ckanResponse<Context: RequestContext>(_ r: CKANResponse, _ request: Request, _ context: Context) throws -> Response {
+    var body = r.body
+    var headers: HTTPFields = [.contentType: "application/json;charset=utf-8", .accessControlAllowOrigin: "*"]
+    if let failure = r.failure {
+        let report = ErrorReport(failure, request: request, context: context)
+        if var error = body["error"] as? [String: Any] {
+            error["request_id"] = report.requestID
+            body["error"] = error
+        }
+        headers[ErrorReport.requestIDHeader] = report.requestID
+        headers[.contentLanguage] = report.language.rawValue
+    }
+    let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+    return Response(status: .init(code: r.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+enum CKANErrors {
+    static func language(_ request: Request) -> Language {
+        Language.negotiate(query: request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage])
+    }
 }
 

@@ -4,6 +4,7 @@ import GeoStore
 import Downloads
 import Logging
 import Foundation
+import PublicErrors
 
 /// Downloads over HTTP; producing and caching the files is the `Downloads` module's work.
 ///
@@ -18,8 +19,7 @@ func addDownloadRoutes(to router: Router<BandoRequestContext>, downloads: Downlo
     router.get("/downloads/{dataset}") { _, context -> Response in
         let file = try context.parameters.require("dataset")
         guard file.hasSuffix(".geojson"), case let slug = String(file.dropLast(".geojson".count)), isValidSlug(slug) else {
-            throw APIError(status: .notFound, code: "NotFound",
-                           message: "unknown download '\(file)': files are at /downloads/{dataset}/latest.{ext} or /downloads/{dataset}/v{n}.{ext}, with ext one of \(DownloadFormat.extensionList)")
+            throw APIError(.notFound, code: "NotFound", SafeMessage("downloads.url.unknown", ["file": file, "formats": DownloadFormat.extensionList]))
         }
         return Response(status: .movedPermanently, headers: [.location: "/downloads/\(slug)/latest.geojson"])
     }
@@ -32,7 +32,7 @@ func addDownloadRoutes(to router: Router<BandoRequestContext>, downloads: Downlo
     router.get("/api/datasets/{dataset}/downloads") { _, context -> Response in
         let slug = try context.parameters.require("dataset")
         return try await blocking {
-            try mapDownloadsErrors { try downloadStatsResponse(slug: slug, downloads: downloads) }
+            try downloadStatsResponse(slug: slug, downloads: downloads)
         }
     }
 }
@@ -57,8 +57,7 @@ struct DownloadName {
         if stem == "latest" { version = nil }
         else if stem.hasPrefix("v"), let n = Int(stem.dropFirst()), n > 0 { version = n }
         else {
-            throw APIError(status: .notFound, code: "NotFound",
-                           message: "unknown file '\(file)': ask for latest.\(format.fileExtension) or v{n}.\(format.fileExtension) (e.g. v1.\(format.fileExtension))")
+            throw APIError(.notFound, code: "NotFound", SafeMessage("downloads.file.unknown", ["file": file, "ext": format.fileExtension]))
         }
     }
 }
@@ -66,13 +65,13 @@ struct DownloadName {
 func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads: DownloadCache, fileIO: FileIO,
                    head: Bool) async throws -> Response {
     let slug = try context.parameters.require("dataset")
-    let name = try mapDownloadsErrors { try DownloadName(try context.parameters.require("file")) }
+    let name = try DownloadName(try context.parameters.require("file"))
     let version = name.version
-    let subject = try await blocking { try mapDownloadsErrors { try downloads.subject(dataset: slug, version: version) } }
+    let subject = try await blocking { try downloads.subject(dataset: slug, version: version) }
     let file: DownloadFile
     do { file = try await downloads.file(subject, format: name.format) } catch {
-        context.logger.error("download \(slug) v\(subject.version.number) \(name.format.rawValue) failed: \(error)")
-        throw APIError(status: .internalServerError, code: "ServerError", message: "the file could not be produced; the error is logged")
+        throw APIError(.internalServerError, code: "ServerError", SafeMessage("downloads.failed"),
+                       detail: "download \(slug) v\(subject.version.number) \(name.format.rawValue) failed: \(error)")
     }
     var headers: HTTPFields = [:]
     if let link = Licence.url(for: subject.dataset.licence) { headers[HTTPField.Name("Link")!] = "<\(link)>; rel=\"license\"" }
@@ -107,10 +106,9 @@ func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads
         switch ByteRange.parse(rangeHeader, size: file.size) {
         case .range(let r): range = r
         case .invalid(let why):
-            var h = headers
-            h[.contentRange] = "bytes */\(file.size)"
-            return errorResponse(.rangeNotSatisfiable, code: "RangeNotSatisfiable",
-                                 message: "\(why): the file has \(file.size) bytes; ask for one range, as bytes=START-END, bytes=START- or bytes=-LENGTH", headers: h)
+            throw APIError(.rangeNotSatisfiable, code: "RangeNotSatisfiable",
+                           SafeMessage("downloads.range.unsatisfiable", ["size": String(file.size)], parts: ["reason": why]),
+                           headers: [("Content-Range", "bytes */\(file.size)")])
         }
     }
 
@@ -184,25 +182,6 @@ extension Store {
     }
 }
 
-/// Turns the Downloads module's errors into responses that name the choices.
-func mapDownloadsErrors<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as DownloadsError {
-        switch e {
-        case .unknownDataset, .unknownVersion, .noPublicVersion, .unknownFormat:
-            throw APIError(status: .notFound, code: "NotFound", message: e.description)
-        case .io, .exportFailed:
-            throw e
-        }
-    }
-}
-
-func errorResponse(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) -> Response {
-    var h = headers
-    h[.contentType] = "application/json"
-    h[.contentLength] = nil
-    let body = (try? JSONSerialization.data(withJSONObject: ["code": code, "description": message], options: [.sortedKeys])) ?? Data()
-    return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-}
 
 func acceptsGzip(_ header: String?) -> Bool {
     guard let header else { return false }
@@ -220,28 +199,30 @@ func fileSize(_ path: String) -> Int {
 /// A single byte range of RFC 9110 §14.1.2, against a file of `size` bytes.
 enum ByteRange: Equatable {
     case range(ClosedRange<Int>)
-    case invalid(String)
+    /// Why the header cannot be served (a `downloads.range.*` message naming it).
+    case invalid(SafeMessage)
 
     static func parse(_ header: String, size: Int) -> ByteRange {
         let h = header.trimmingCharacters(in: .whitespaces)
-        guard h.lowercased().hasPrefix("bytes=") else { return .invalid("invalid Range '\(header)': only byte ranges are served") }
+        let named = ["range": header]
+        guard h.lowercased().hasPrefix("bytes=") else { return .invalid(SafeMessage("downloads.range.notBytes", named)) }
         let spec = h.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
-        guard !spec.contains(",") else { return .invalid("invalid Range '\(header)': only one range per request is served") }
+        guard !spec.contains(",") else { return .invalid(SafeMessage("downloads.range.multiple", named)) }
         let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2 else { return .invalid("invalid Range '\(header)'") }
+        guard parts.count == 2 else { return .invalid(SafeMessage("downloads.range.invalid", named)) }
         let digits = { (s: String) in !s.isEmpty && s.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
         if parts[0].isEmpty {
-            guard digits(parts[1]), let n = Int(parts[1]), n > 0 else { return .invalid("invalid Range '\(header)'") }
-            guard size > 0 else { return .invalid("Range '\(header)' cannot be satisfied") }
+            guard digits(parts[1]), let n = Int(parts[1]), n > 0 else { return .invalid(SafeMessage("downloads.range.invalid", named)) }
+            guard size > 0 else { return .invalid(SafeMessage("downloads.range.empty", named)) }
             return .range(max(0, size - n)...(size - 1))
         }
-        guard digits(parts[0]), let start = Int(parts[0]) else { return .invalid("invalid Range '\(header)'") }
+        guard digits(parts[0]), let start = Int(parts[0]) else { return .invalid(SafeMessage("downloads.range.invalid", named)) }
         var end = size - 1
         if !parts[1].isEmpty {
-            guard digits(parts[1]), let e = Int(parts[1]), e >= start else { return .invalid("invalid Range '\(header)'") }
+            guard digits(parts[1]), let e = Int(parts[1]), e >= start else { return .invalid(SafeMessage("downloads.range.invalid", named)) }
             end = min(e, size - 1)
         }
-        guard start < size else { return .invalid("Range '\(header)' starts past the end") }
+        guard start < size else { return .invalid(SafeMessage("downloads.range.pastEnd", named)) }
         return .range(start...end)
     }
 }

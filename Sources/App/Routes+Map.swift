@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 public import Tiles
+import PublicErrors
 
 /// Where the map's files are: MapLibre styles (`Styles/NAME.json`, with `{base_url}` standing
 /// for the server's own root) and the local copy of MapLibre GL JS that `make` unpacks from
@@ -31,11 +32,12 @@ public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, ti
     router.get("styles/{file}") { _, context -> Response in
         let file = context.parameters.get("file") ?? ""
         guard file.hasSuffix(".json"), TilesetDefinition.isValidName(String(file.dropLast(5))) else {
-            throw HTTPError(.notFound, message: "No style \"\(file)\": styles are /styles/NAME.json, NAME in letters, digits, '-' or '_'")
+            throw APIError(.notFound, code: "NotFound", SafeMessage("map.style.badName", ["style": file]))
         }
         let path = URL(fileURLWithPath: site.stylesFolder).appendingPathComponent(file).path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw HTTPError(.notFound, message: "No style \"\(file.dropLast(5))\" in \(site.stylesFolder)/")
+            throw APIError(.notFound, code: "NotFound", SafeMessage("map.style.unknown", ["style": String(file.dropLast(5))]),
+                           detail: "no \(path)")
         }
         let filled = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "{base_url}", with: origin.url(context))
         return Response(status: .ok, headers: [.contentType: "application/json", .accessControlAllowOrigin: "*", .cacheControl: "no-cache"],
@@ -47,7 +49,8 @@ public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, ti
         let folder = URL(fileURLWithPath: site.fontsFolder).appendingPathComponent(stack)
         guard !stack.contains("/"), !stack.hasPrefix("."), range.range(of: #"^[0-9]+-[0-9]+\.pbf$"#, options: .regularExpression) != nil,
               FileManager.default.fileExists(atPath: folder.path) else {
-            throw HTTPError(.notFound, message: "No font \"\(stack)\" in \(site.fontsFolder)/ (`make vendor` writes DejaVu Sans Book and Bold)")
+            throw APIError(.notFound, code: "NotFound", SafeMessage("map.font.unknown", ["font": stack]),
+                           detail: "no \(folder.path) (`make vendor` writes DejaVu Sans Book and Bold)")
         }
         // A range the fonts do not cover is an empty glyph set, which MapLibre accepts.
         let data = FileManager.default.contents(atPath: folder.appendingPathComponent(range).path) ?? Data()
@@ -58,7 +61,8 @@ public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, ti
     router.get("vendor/maplibre/{file}") { _, context -> Response in
         let file = context.parameters.get("file") ?? ""
         guard let (bytes, type) = vendor.file(file) else {
-            throw HTTPError(.notFound, message: "\(file) is not here: MapLibre GL JS is unpacked into \(site.vendorFolder)/ by `make vendor` (part of `make run`)")
+            throw APIError(.notFound, code: "NotFound", SafeMessage("map.vendor.unknown", ["file": file]),
+                           detail: "MapLibre GL JS is unpacked into \(site.vendorFolder)/ by `make vendor` (part of `make run`)")
         }
         return Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=86400"],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -18,32 +18,32 @@ public func addOGCFeaturesRoutes<Context: RequestContext>(to router: Router<Cont
         return ogcResponse(r)
     }
     group.get("api") { request, context in
-        try await ogc(context.logger) { () async throws(FeaturesError) in try await api.openAPI(base: baseURL(request, context)) }
+        try await ogc { () async throws(FeaturesError) in try await api.openAPI(base: baseURL(request, context)) }
     }
     group.get("conformance") { request, _ in
         ogcResponse(api.conformance(html: wantsHTML(request)))
     }
     group.get("collections") { request, context in
-        try await ogc(context.logger) { () async throws(FeaturesError) in try await api.collections(base: baseURL(request, context), html: wantsHTML(request)) }
+        try await ogc { () async throws(FeaturesError) in try await api.collections(base: baseURL(request, context), html: wantsHTML(request)) }
     }
     group.get("collections/:collectionId") { request, context in
         let id = try context.parameters.require("collectionId")
-        return try await ogc(context.logger) { () async throws(FeaturesError) in try await api.collection(id, base: baseURL(request, context), html: wantsHTML(request)) }
+        return try await ogc { () async throws(FeaturesError) in try await api.collection(id, base: baseURL(request, context), html: wantsHTML(request)) }
     }
     group.get("collections/:collectionId/queryables") { request, context in
         let id = try context.parameters.require("collectionId")
-        return try await ogc(context.logger) { () async throws(FeaturesError) in try await api.queryables(id, base: baseURL(request, context), html: wantsHTML(request)) }
+        return try await ogc { () async throws(FeaturesError) in try await api.queryables(id, base: baseURL(request, context), html: wantsHTML(request)) }
     }
     group.get("collections/:collectionId/items") { request, context in
         let id = try context.parameters.require("collectionId")
-        return try await ogc(context.logger) { () async throws(FeaturesError) in
+        return try await ogc { () async throws(FeaturesError) in
             try await api.items(id, query: QueryString(request.uri.query), base: baseURL(request, context), html: wantsHTML(request))
         }
     }
     group.get("collections/:collectionId/items/:featureId") { request, context in
         let id = try context.parameters.require("collectionId")
         let fid = try context.parameters.require("featureId")
-        return try await ogc(context.logger) { () async throws(FeaturesError) in
+        return try await ogc { () async throws(FeaturesError) in
             try await api.item(id, featureID: fid, query: QueryString(request.uri.query), base: baseURL(request, context), html: wantsHTML(request))
         }
     }
@@ -56,16 +56,10 @@ func wantsHTML(_ request: Request) -> Bool {
     return accept.contains("text/html")
 }
 
-/// Runs an OGC handler, turning `FeaturesError` into an OGC exception response.
-func ogc(_ logger: Logger, _ body: () async throws(FeaturesError) -> OGCResponse) async throws -> Response {
-    do {
-        return ogcResponse(try await body())
-    } catch {
-        if error.kind == .storeFailure || error.kind == .timeout {
-            logger.error("features query failed", metadata: ["kind": "\(error.kind.rawValue)", "error": "\(error.message)"])
-        }
-        return ogcException(error)
-    }
+/// Runs an OGC handler. A `FeaturesError` it throws becomes, in `ErrorMiddleware`, the OGC
+/// exception document (`code`, `description`, `request_id`) with the status its kind calls for.
+func ogc(_ body: () async throws(FeaturesError) -> OGCResponse) async throws -> Response {
+    ogcResponse(try await body())
 }
 
 func ogcResponse(_ r: OGCResponse) -> Response {
@@ -74,19 +68,4 @@ func ogcResponse(_ r: OGCResponse) -> Response {
     if let crs = r.contentCRS { headers[HTTPField.Name("Content-Crs")!] = crs }
     for l in r.links { headers.append(HTTPField(name: HTTPField.Name("Link")!, value: l)) }
     return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: r.body)))
-}
-
-/// The OGC exception document with the status the error kind calls for.
-func ogcException(_ e: FeaturesError) -> Response {
-    let status: HTTPResponse.Status = switch e.kind {
-    case .invalidParameter: .badRequest
-    case .notFound: .notFound
-    case .timeout: .serviceUnavailable
-    case .storeFailure: .internalServerError
-    }
-    // Store failures are not shown to clients: their text may hold paths or SQL.
-    let shown = e.kind == .storeFailure ? FeaturesError(.storeFailure, "the server could not answer this query; it has been logged") : e
-    var headers = HTTPFields()
-    headers[.contentType] = "application/json"
-    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: OGCFeaturesAPI.exception(shown))))
 }

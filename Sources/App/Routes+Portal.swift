@@ -8,6 +8,7 @@ public import Hummingbird
 public import Portal
 public import GeoStore
 import Catalogue
+import PublicErrors
 
 /// What the portal routes need, built once at start-up.
 public struct PortalRouteDependencies: Sendable {
@@ -106,12 +107,10 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
         try await h.run {
             let a = try await h.signedIn(req)
             let b = try await h.decode(UserBody.self, req, ctx)
-            guard let role = Role(rawValue: b.role) else { throw PortalHTTP.invalid("role must be administrator, editor or approver") }
-            return try await blocking {
-                let u = try p.createUser(username: b.username, password: b.password, role: role, agency: b.agency,
-                                         displayName: b.displayName ?? "", by: a)
-                return try h.json(u, status: .created)
-            }
+            guard let role = Role(rawValue: b.role) else { throw PortalHTTP.invalid("portal.role.invalid") }
+            let u = try await blocking { try p.createUser(username: b.username, password: b.password, role: role, agency: b.agency,
+                                                          displayName: b.displayName ?? "", by: a) }
+            return try h.json(u, status: .created)
         }
     }
     for (verb, disabled) in [("disable", true), ("enable", false)] {
@@ -230,8 +229,8 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     @Sendable func metadata(_ slug: String) throws -> MetadataPatch { try catalogue { try $0.metadataOf(slug) } }
     /// Runs `body` on the store's catalogue, its refusals turned into the portal's.
     @Sendable func catalogue<T>(_ body: (CatalogueReader) throws -> T) throws -> T {
-        guard let store = deps.store else { throw PortalError(.conflict, "this server has no catalogue store") }
-        do { return try body(CatalogueReader(store: store)) } catch let e as CatalogueError {
+        guard let store = deps.store else { throw PortalError(.conflict, SafeMessage("portal.catalogue.noStore")) }
+        do { return try body(CatalogueReader(store: store)) } catch let e as CatalogueError where e.kind != .internalFailure {
             throw PortalError(e.kind == .notFound ? .notFound : .invalid, e.message)
         }
     }
@@ -244,7 +243,7 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
         try await h.run {
             let a = try await h.signedIn(req)
             let b = try await h.decode(HarvestSourceBody.self, req, ctx)
-            guard let kind = HarvestKind(rawValue: b.kind) else { throw PortalHTTP.invalid("kind must be geojson or ogcapi-features") }
+            guard let kind = HarvestKind(rawValue: b.kind) else { throw PortalHTTP.invalid("portal.harvest.kind") }
             let dataset = try ctx.parameters.require("dataset")
             return try await blocking {
                 try h.json(p.setHarvestSource(dataset: dataset, url: b.url, kind: kind, intervalSeconds: b.intervalSeconds ?? 86_400, by: a))
@@ -260,7 +259,7 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
             switch outcome {
             case .submitted(let n): return try h.json(["outcome": "submitted", "version": String(n)], status: .created)
             case .unchanged: return try h.json(["outcome": "unchanged"])
-            case .failed(let m): return h.errorResponse(PortalError(.invalid, m)).with(status: .badGateway)
+            case .failed(let m): throw PortalError(.sourceFailed, SafeMessage("portal.harvest.failed"), detail: m)
             }
         }
     }

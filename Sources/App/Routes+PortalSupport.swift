@@ -1,8 +1,9 @@
-// Plumbing of the portal routes: who is asking (cookie or bearer token), JSON in and out, the
-// streamed upload, and the mapping of `PortalError` to HTTP status with a message safe to show.
+// Plumbing of the portal routes: who is asking (cookie or bearer token), JSON in and out and the
+// streamed upload. `PortalError`s are rendered by `ErrorMiddleware` like every other error.
 import Foundation
 import Hummingbird
 import Portal
+import PublicErrors
 
 struct PortalHTTP: Sendable {
     let deps: PortalRouteDependencies
@@ -11,36 +12,15 @@ struct PortalHTTP: Sendable {
 
     // MARK: errors
 
-    static func invalid(_ m: String) -> PortalError { PortalError(.invalid, m) }
-
-    struct ErrorBody: Encodable {
-        struct Detail: Encodable { var code: String; var message: String }
-        var error: Detail
+    /// A request the portal cannot read: `key` is a catalogue message.
+    static func invalid(_ key: String, _ arguments: [String: String] = [:]) -> PortalError {
+        PortalError(.invalid, SafeMessage(key, arguments))
     }
 
-    static func status(of kind: PortalError.Kind) -> HTTPResponse.Status {
-        switch kind {
-        case .unauthenticated: .unauthorized
-        case .forbidden: .forbidden
-        case .notFound: .notFound
-        case .invalid: .badRequest
-        case .conflict: .conflict
-        case .tooManyAttempts: .tooManyRequests
-        case .tooLarge: .contentTooLarge
-        }
-    }
-
-    func errorResponse(_ e: PortalError) -> Response {
-        var r = (try? json(ErrorBody(error: .init(code: e.kind.rawValue, message: e.message)), status: Self.status(of: e.kind)))
-            ?? Response(status: Self.status(of: e.kind))
-        if let s = e.retryAfter { r.headers[.retryAfter] = String(s) }
-        if e.kind == .unauthenticated { r.headers[.wwwAuthenticate] = "Bearer realm=\"bando\"" }
-        return r
-    }
-
-    /// Runs a handler, turning the portal's refusals into their HTTP answers.
+    /// Runs a handler. Its refusals (`PortalError`) reach `ErrorMiddleware`, which answers them
+    /// with their status and message, as it does every error.
     func run(_ body: () async throws -> Response) async throws -> Response {
-        do { return try await body() } catch let e as PortalError { return errorResponse(e) }
+        try await body()
     }
 
     // MARK: who is asking
@@ -58,7 +38,7 @@ struct PortalHTTP: Sendable {
     }
 
     func actor(_ req: Request) throws -> Actor {
-        guard let t = token(req) else { throw PortalError(.unauthenticated, "sign in first: send the session cookie or an `Authorization: Bearer` API token") }
+        guard let t = token(req) else { throw PortalError(.unauthenticated, SafeMessage("portal.signInFirst")) }
         return try deps.portal.authenticate(token: t)
     }
 
@@ -75,10 +55,10 @@ struct PortalHTTP: Sendable {
         do { buffer = try await req.collectBody(upTo: Self.maxJSONBody) } catch let refusal as RequestRefusal {
             throw refusal   // the edge's answer: over the server's limit, or not well-formed HTTP
         } catch {
-            throw PortalError(.tooLarge, "the request body is larger than \(Self.maxJSONBody / 1024) KB")
+            throw PortalError(.tooLarge, SafeMessage("portal.body.tooLarge", ["kilobytes": String(Self.maxJSONBody / 1024)]))
         }
         do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch {
-            throw Self.invalid("the request body is not the JSON expected (\(T.self)): \(Self.describe(error))")
+            throw PortalError(.invalid, SafeMessage("portal.body.notJSON", parts: ["problem": Self.describe(error)]), detail: "expected \(T.self)")
         }
     }
 
@@ -92,12 +72,12 @@ struct PortalHTTP: Sendable {
         return try await decode(T.self, Request(head: req.head, body: .init(buffer: buffer)), ctx)
     }
 
-    static func describe(_ e: any Error) -> String {
+    static func describe(_ e: any Error) -> SafeMessage {
         switch e {
-        case DecodingError.keyNotFound(let k, _): "missing field '\(k.stringValue)'"
+        case DecodingError.keyNotFound(let k, _): SafeMessage("portal.body.missingField", ["field": k.stringValue])
         case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-            "wrong value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
-        default: "malformed JSON"
+            SafeMessage("portal.body.wrongValue", ["field": c.codingPath.map(\.stringValue).joined(separator: ".")])
+        default: SafeMessage("portal.body.malformed")
         }
     }
 
@@ -168,11 +148,13 @@ struct PortalHTTP: Sendable {
 
         let number: Int
         do { number = try await deps.ingestDraft(named, kind, dataset) } catch let e as PortalError { throw e } catch let e as BlockingPoolError {
-            throw PortalError(.tooManyAttempts, e.description, retryAfter: 60)
+            throw PortalError(.tooManyAttempts, SafeMessage("portal.upload.busy"), retryAfter: 60, detail: e.description)
         } catch {
-            // Ingest's own errors say what was wrong with the file; nothing was published.
-            return errorResponse(PortalError(.invalid, "the file could not be loaded: \(error)"))
-                .with(status: .unprocessableContent)
+            // Ingest's own errors say what was wrong with the file (its message, without the spool
+            // path); what GDAL or SQLite said goes to the log. Nothing was published.
+            let reason = (error as? any PublicError)?.message ?? SafeMessage("ingest.unreadable")
+            throw PortalError(.unloadable, SafeMessage("portal.upload.unloadable", parts: ["reason": reason]),
+                              detail: String(reflecting: error))
         }
         let v = try await blocking { try portal.recordDraft(dataset: dataset, number: number, source: filename, by: who) }
         return try json(v, status: .created)

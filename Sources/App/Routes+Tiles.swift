@@ -2,6 +2,7 @@ import Foundation
 import GeoModel
 public import Hummingbird
 public import Tiles
+import PublicErrors
 
 /// Tile routes: XYZ tiles and TileJSON under `/tiles`, and OGC API - Tiles
 /// (`/tileMatrixSets`, `/collections/{id}/tiles/...`). Handlers are thin: `TileService`
@@ -23,7 +24,7 @@ public func addTileRoutes<Context: RequestContext>(to router: Router<Context>, t
         return TileRoutes.json(TileDocuments.tileJSON(meta, baseURL: origin.url(context)))
     }
     router.get("tiles") { _, context -> Response in
-        let names = try await TileRoutes.mapped { try await tiles.tilesetNames() }
+        let names = try await tiles.tilesetNames()
         let base = origin.url(context)
         let list = names.map { ["name": $0, "tilejson": "\(base)/tiles/\($0).json"] }
         return TileRoutes.json((try? JSONSerialization.data(withJSONObject: ["tilesets": list], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
@@ -38,7 +39,7 @@ public func addTileRoutes<Context: RequestContext>(to router: Router<Context>, t
     }
     router.get("tileMatrixSets/{id}") { _, context -> Response in
         let id = context.parameters.get("id") ?? ""
-        throw HTTPError(.notFound, message: "Tile matrix set \"\(id)\" is not offered; use WebMercatorQuad")
+        throw APIError(.notFound, code: "NotFound", SafeMessage("tiles.matrixSet.unknown", ["id": id]))
     }
     router.get("collections/{id}/tiles") { _, context -> Response in
         let meta = try await TileRoutes.metadata(tiles, try context.parameters.require("id"))
@@ -63,32 +64,32 @@ enum TileRoutes {
     /// z/x/y from the path: 400 when not whole numbers, 404 when not a tile of the quad tree.
     static func coord(z: String?, x: String?, y: String?) throws -> TileCoord {
         guard let zs = z, let xs = x, let ys = y, let z = Int(zs), let x = Int(xs), let y = Int(ys) else {
-            throw HTTPError(.badRequest, message: "Tile coordinates must be whole numbers: got z=\(z ?? "") x=\(x ?? "") y=\(y ?? "")")
+            throw APIError(.badRequest, code: "InvalidParameterValue", SafeMessage("tiles.coordinate.notNumbers", ["z": z ?? "", "x": x ?? "", "y": y ?? ""]))
         }
         guard z >= 0, x >= 0, y >= 0 else {
-            throw HTTPError(.badRequest, message: "Tile coordinates cannot be negative: got \(z)/\(x)/\(y)")
+            throw APIError(.badRequest, code: "InvalidParameterValue", SafeMessage("tiles.coordinate.negative", ["tile": "\(z)/\(x)/\(y)"]))
         }
         let c = TileCoord(z: z, x: x, y: y)
         guard c.isValid else {
-            throw HTTPError(.notFound, message: z > 30 ? "Zoom \(z) is beyond the deepest zoom (30)"
-                                                     : "Tile \(z)/\(x)/\(y) does not exist: x and y stop at \((1 << z) - 1) at zoom \(z)")
+            throw APIError(.notFound, code: "NotFound", z > 30 ? SafeMessage("tiles.zoom.tooDeep", ["zoom": String(z)])
+                : SafeMessage("tiles.coordinate.beyond", ["tile": "\(z)/\(x)/\(y)", "maximum": String((1 << z) - 1), "zoom": String(z)]))
         }
         return c
     }
 
     static func requireWebMercator(_ tms: String?) throws {
         guard tms == "WebMercatorQuad" else {
-            throw HTTPError(.notFound, message: "Tile matrix set \"\(tms ?? "")\" is not offered; use WebMercatorQuad")
+            throw APIError(.notFound, code: "NotFound", SafeMessage("tiles.matrixSet.unknown", ["id": tms ?? ""]))
         }
     }
 
     static func metadata(_ tiles: TileService, _ name: String) async throws -> TilesetMetadata {
-        try await mapped { try await tiles.metadata(name) }
+        try await tiles.metadata(name)
     }
 
     static func tileResponse(_ tiles: TileService, _ name: String, _ coord: TileCoord, _ request: Request, maxAge: Int) async throws -> Response {
         let gzip = acceptsGzip(request.headers[.acceptEncoding])
-        let answer = try await mapped { try await tiles.tile(name, coord, acceptsGzip: gzip) }
+        let answer = try await tiles.tile(name, coord, acceptsGzip: gzip)
         switch answer {
         case .empty(let etag):
             let headers: HTTPFields = [
@@ -178,16 +179,5 @@ enum TileRoutes {
     static func json(_ data: Data) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json", .accessControlAllowOrigin: "*"],
                  body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    /// Tiles errors as HTTP errors with a message safe to show.
-    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let e as TilesError {
-            switch e.kind {
-            case .unknownTileset, .outOfRange: throw HTTPError(.notFound, message: e.message)
-            case .badCoordinate: throw HTTPError(.badRequest, message: e.message)
-            case .badTileset, .storeUnavailable, .badArchive: throw HTTPError(.internalServerError, message: e.message)
-            }
-        }
     }
 }

@@ -7,12 +7,17 @@
 public import Foundation
 import GeoStore
 import Crypto
+public import PublicErrors
 
-/// An answer of the action API: HTTP status and the JSON body.
+/// An answer of the action API: HTTP status and the JSON body; for a refusal, the error too
+/// (the body holds its message in the language asked for; App logs the error's detail).
 public struct CKANResponse: @unchecked Sendable {
     public var status: Int
     public var body: [String: Any]
-    public init(status: Int, body: [String: Any]) { self.status = status; self.body = body }
+    public var failure: CatalogueError?
+    public init(status: Int, body: [String: Any], failure: CatalogueError? = nil) {
+        self.status = status; self.body = body; self.failure = failure
+    }
 }
 
 public struct CKANActionAPI: Sendable {
@@ -24,8 +29,9 @@ public struct CKANActionAPI: Sendable {
     /// CKAN's `ckan.search.rows_max` default.
     static let maxRows = 1000
 
-    /// Runs `action` with its parameters (query-string values are strings, JSON bodies typed).
-    public func call(_ action: String, _ params: [String: Any], baseURL: String) -> CKANResponse {
+    /// Runs `action` with its parameters (query-string values are strings, JSON bodies typed);
+    /// a refusal's message is in `language`.
+    public func call(_ action: String, _ params: [String: Any], baseURL: String, language: Language = .vi) -> CKANResponse {
         let help = "\(baseURL)/api/3/action/help_show?name=\(action)"
         do {
             let result: Any
@@ -40,26 +46,35 @@ public struct CKANActionAPI: Sendable {
                           "site_description": Site.description, "locale_default": "vi", "extensions": [String]()] as [String: Any]
             case "license_list": result = Licence.all.map(CKANDocuments.licence)
             default:
-                return CKANResponse(status: 400, body: ["help": help, "success": false, "error": [
-                    "__type": "Bad Request",
-                    "message": "Bad request - Action name not known: \(action). This server answers \(Self.actions.joined(separator: ", "))",
-                ]])
+                throw CatalogueError(.badRequest, SafeMessage("ckan.action.unknown", ["action": action, "actions": Self.actions.joined(separator: ", ")]))
             }
             return CKANResponse(status: 200, body: ["help": help, "success": true, "result": result])
         } catch let e as CatalogueError {
-            var error: [String: Any]
-            var status = 409
-            switch e.kind {
-            case .notFound: error = ["__type": "Not Found Error", "message": "Not found: \(e.message)"]; status = 404
-            case .validation: error = ["__type": "Validation Error", e.parameter ?? "message": [e.message]]
-            case .searchQuery: error = ["__type": "Search Query Error", "message": "Search Query is invalid: \(e.message)"]
-            case .badRequest: error = ["__type": "Bad Request", "message": e.message]; status = 400
-            }
-            return CKANResponse(status: status, body: ["help": help, "success": false, "error": error])
+            return Self.refusal(e, help: help, language: language)
         } catch {
-            return CKANResponse(status: 500, body: ["help": help, "success": false,
-                                                    "error": ["__type": "Internal Error", "message": "the catalogue could not be read; the error is logged"]])
+            return Self.refusal(.internalFailure(error), help: help, language: language)
         }
+    }
+
+    /// CKAN's error envelope (`{"success": false, "error": {"__type": …, "message": …}}`) with
+    /// CKAN's statuses (404, 409 for validation and search, 400, 500): the same message as every
+    /// other route, in CKAN's shape.
+    public static func refusal(_ e: CatalogueError, help: String, language: Language) -> CKANResponse {
+        let text = e.message.text(in: language)
+        let error: [String: Any]
+        let status: Int
+        switch e.kind {
+        case .notFound:
+            error = ["__type": "Not Found Error", "message": SafeMessage("ckan.prefix.notFound", parts: ["reason": e.message]).text(in: language)]
+            status = 404
+        case .validation: error = ["__type": "Validation Error", e.parameter ?? "message": [text]]; status = 409
+        case .searchQuery:
+            error = ["__type": "Search Query Error", "message": SafeMessage("ckan.prefix.searchQuery", parts: ["reason": e.message]).text(in: language)]
+            status = 409
+        case .badRequest: error = ["__type": "Bad Request", "message": text]; status = 400
+        case .internalFailure: error = ["__type": "Internal Error", "message": text]; status = 500
+        }
+        return CKANResponse(status: status, body: ["help": help, "success": false, "error": error], failure: e)
     }
 
     func packageList(_ p: [String: Any]) throws -> [String] {
@@ -71,10 +86,10 @@ public struct CKANActionAPI: Sendable {
 
     func packageShow(_ p: [String: Any], baseURL: String) throws -> [String: Any] {
         guard let id = Params.string(p, "id") ?? Params.string(p, "name_or_id") else {
-            throw CatalogueError.invalid("id", "Missing value")
+            throw CatalogueError.invalid("id", "ckan.missingValue")
         }
         guard let d = try reader.datasets().first(where: { $0.slug == id || CKANDocuments.uuid("dataset:\($0.slug)") == id }) else {
-            throw CatalogueError.notFound("no dataset '\(id)': package_list lists the published ones")
+            throw CatalogueError.notFound("ckan.package.notFound", ["id": id])
         }
         return CKANDocuments.package(d, baseURL: baseURL)
     }
@@ -92,7 +107,7 @@ public struct CKANActionAPI: Sendable {
         case "name": orgs.sort { $0.0.slug < $1.0.slug }
         case "title": orgs.sort { $0.0.name < $1.0.name }
         case "package_count": orgs.sort { $0.1.count < $1.1.count }
-        default: throw CatalogueError.invalid("sort", "cannot sort by '\(sort)': use name, title or package_count, then asc or desc")
+        default: throw CatalogueError.invalid("sort", "ckan.organization.sort", ["value": sort])
         }
         if sort.hasSuffix(" desc") { orgs.reverse() }
         let offset = try Params.natural(p, "offset") ?? 0
@@ -105,9 +120,9 @@ public struct CKANActionAPI: Sendable {
     }
 
     func organizationShow(_ p: [String: Any], baseURL: String) throws -> [String: Any] {
-        guard let id = Params.string(p, "id") else { throw CatalogueError.invalid("id", "Missing value") }
+        guard let id = Params.string(p, "id") else { throw CatalogueError.invalid("id", "ckan.missingValue") }
         guard let (agency, datasets) = try organizations().first(where: { $0.0.slug == id || CKANDocuments.uuid("organization:\($0.0.slug)") == id }) else {
-            throw CatalogueError.notFound("no organization '\(id)': organization_list lists them")
+            throw CatalogueError.notFound("ckan.organization.notFound", ["id": id])
         }
         var org = CKANDocuments.organization(agency, packageCount: datasets.count)
         if Params.bool(p, "include_datasets") {
@@ -137,8 +152,8 @@ enum Params {
         case let s as String: n = Int(s.trimmingCharacters(in: .whitespaces))
         default: n = nil
         }
-        guard let n else { throw CatalogueError.invalid(k, "Invalid integer: '\(raw)' is not a whole number (\(k) takes 0, 1, 2…)") }
-        guard n >= 0 else { throw CatalogueError.invalid(k, "Must be a natural number: \(k) was \(n)") }
+        guard let n else { throw CatalogueError.invalid(k, "ckan.integer.invalid", ["value": "\(raw)", "name": k]) }
+        guard n >= 0 else { throw CatalogueError.invalid(k, "ckan.integer.negative", ["value": String(n), "name": k]) }
         return n
     }
 

@@ -4,6 +4,7 @@
 // Searching runs over the published datasets in memory: a provincial catalogue has hundreds of
 // datasets, not millions, and needs no search engine.
 import Foundation
+import PublicErrors
 
 struct CKANSearch {
     /// One filter clause: a field, the values any of which may match, negated or not.
@@ -31,7 +32,7 @@ struct CKANSearch {
             guard let field = words.first, words.count <= 2,
                   ["score", "name", "title_string", "title", "metadata_modified", "metadata_created", "num_resources"].contains(field),
                   words.count == 1 || ["asc", "desc"].contains(words[1]) else {
-                throw CatalogueError.invalid("sort", "cannot sort by '\(part.trimmingCharacters(in: .whitespaces))': use a field among name, title_string, metadata_modified, metadata_created, score, followed by asc or desc")
+                throw CatalogueError.invalid("sort", "ckan.search.sort", ["value": part.trimmingCharacters(in: .whitespaces)])
             }
             sort.append((field, words.count == 2 && words[1] == "desc"))
         }
@@ -140,13 +141,13 @@ struct CKANSearch {
             } else if let colon = t.firstIndex(of: ":"), !t.hasPrefix("\""), fields.contains(String(t[..<colon])) || !freeText {
                 let field = String(t[..<colon])
                 guard fields.contains(field) else {
-                    throw CatalogueError(.searchQuery, "unknown field '\(field)' in '\(text)': filter on \(fields.joined(separator: ", "))")
+                    throw CatalogueError.searchQuery("ckan.search.unknownField", ["field": field, "query": text, "fields": fields.joined(separator: ", ")])
                 }
                 clause = Clause(field: field, values: values(of: String(t[t.index(after: colon)...])), negated: negated)
             } else if freeText {
                 clause = Clause(field: "text", values: [unquote(String(t))], negated: negated)
             } else {
-                throw CatalogueError(.searchQuery, "'\(t)' in '\(text)' is not a field:value filter (e.g. organization:so-tnmt, tags:\"ranh giới\", res_format:CSV)")
+                throw CatalogueError.searchQuery("ckan.search.notFieldValue", ["term": String(t), "query": text])
             }
             if pendingOr, !groups.isEmpty { groups[groups.count - 1].append(clause) } else { groups.append([clause]) }
             pendingOr = false; pendingNot = false
@@ -194,7 +195,7 @@ struct CKANSearch {
             }
         }
         guard !inQuote, closing.isEmpty else {
-            throw CatalogueError(.searchQuery, "unbalanced quote, bracket or parenthesis in '\(s)'")
+            throw CatalogueError.searchQuery("ckan.search.unbalanced", ["query": s])
         }
         if !current.isEmpty { out.append(current) }
         return out

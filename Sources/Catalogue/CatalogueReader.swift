@@ -4,6 +4,7 @@ public import GeoStore
 import GeoModel
 import GRDB
 public import Foundation
+import PublicErrors
 
 public struct CatalogueReader: Sendable {
     public let store: Store
@@ -17,7 +18,7 @@ public struct CatalogueReader: Sendable {
     /// The published dataset `slug`, or a not-found error naming it.
     public func dataset(_ slug: String) throws -> DatasetDescription {
         guard let d = try describe(slug: slug).first else {
-            throw CatalogueError.notFound("no published dataset named '\(slug)': /api/3/action/package_list lists them")
+            throw CatalogueError.notFound("catalogue.dataset.unpublished", ["dataset": slug])
         }
         return d
     }
@@ -77,7 +78,7 @@ public struct CatalogueReader: Sendable {
     /// The metadata set for `slug`, every field present (empty when unset), as `updateMetadata` takes it.
     public func metadataOf(_ slug: String) throws -> MetadataPatch {
         guard let dataset = try store.dataset(slug: slug) else {
-            throw CatalogueError.notFound("no dataset named '\(slug)'")
+            throw CatalogueError.notFound("store.datasetNotFound", ["dataset": slug])
         }
         let row = try store.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM dataset_metadata WHERE dataset_id = ?", arguments: [dataset.id])
@@ -93,21 +94,21 @@ public struct CatalogueReader: Sendable {
 
     public func updateMetadata(_ slug: String, _ patch: MetadataPatch) throws {
         guard let dataset = try store.dataset(slug: slug) else {
-            throw CatalogueError.notFound("no dataset named '\(slug)'")
+            throw CatalogueError.notFound("store.datasetNotFound", ["dataset": slug])
         }
         if let e = patch.contactEmail, !e.isEmpty, !(e.contains("@") && !e.contains(" ")) {
-            throw CatalogueError.invalid("contactEmail", "'\(e)' is not an e-mail address")
+            throw CatalogueError.invalid("contactEmail", "catalogue.metadata.email", ["value": e])
         }
         for (name, value) in [("temporalStart", patch.temporalStart), ("temporalEnd", patch.temporalEnd)] {
             if let v = value, !v.isEmpty, Self.day(v) == nil {
-                throw CatalogueError.invalid(name, "'\(v)' is not a date: write it as YYYY-MM-DD")
+                throw CatalogueError.invalid(name, "catalogue.metadata.date", ["value": v])
             }
         }
         let fields = try dataset.currentVersionID.flatMap { try store.version(id: $0) }?.fields.map(\.name)
         if let fields {
             for name in [patch.identityField].compactMap({ $0 }).filter({ !$0.isEmpty }) + (patch.fieldDescriptions?.keys.sorted() ?? [])
             where !fields.contains(name) {
-                throw CatalogueError.invalid("field", "the dataset has no field '\(name)': its fields are \(fields.joined(separator: ", "))")
+                throw CatalogueError.invalid("field", "catalogue.metadata.field", ["field": name, "fields": fields.joined(separator: ", ")])
             }
         }
         try store.pool.write { db in

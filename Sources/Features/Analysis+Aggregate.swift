@@ -1,6 +1,7 @@
 public import GeoModel
 import GRDB
 import GRDBSQLite
+import PublicErrors
 
 extension Analysis {
     /// Figures for one area: how many features of the counted dataset lie in it, and the
@@ -24,10 +25,10 @@ extension Analysis {
         var stat: FieldDefinition?
         if let field {
             guard let f = counted.table.field(named: field) else {
-                throw .invalid("field", "collection '\(counted.id)' has no field '\(field)'; its fields are: \(counted.table.fields.map(\.name).joined(separator: ", "))")
+                throw .invalid("field", SafeMessage("analysis.field.unknown", ["collection": counted.id, "field": field, "fields": counted.table.fields.map(\.name).joined(separator: ", ")]))
             }
             guard f.type == .integer || f.type == .real else {
-                throw .invalid("field", "'\(field)' holds \(f.type.rawValue) values; sum, avg, min and max need a numeric field")
+                throw .invalid("field", SafeMessage("analysis.field.notNumeric", ["field": field, "type": f.type.rawValue]))
             }
             stat = f
         }

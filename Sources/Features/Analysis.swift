@@ -2,6 +2,7 @@ public import GeoModel
 import GRDB
 import GRDBSQLite
 import Foundation
+import PublicErrors
 
 /// The analysis API's questions: which area holds a point, what lies within a distance,
 /// the k nearest, and figures per area. Distances are geodesic metres on the WGS 84
@@ -28,10 +29,10 @@ public final class Analysis: Sendable {
     /// For each point (lon/lat), the areas of `c` whose interior holds it.
     public func areasContaining(_ points: [Position], in c: FeatureCollectionInfo) async throws(FeaturesError) -> [[Match]] {
         guard points.count <= Self.maximumPoints else {
-            throw .invalid("points", "at most \(Self.maximumPoints) points per request, not \(points.count); split the batch")
+            throw .invalid("points", SafeMessage("analysis.points.tooMany", ["maximum": String(Self.maximumPoints), "count": String(points.count)]))
         }
         for (i, p) in points.enumerated() where !(p.x.isFinite && p.y.isFinite && abs(p.x) <= 180 && abs(p.y) <= 90) {
-            throw .invalid("points", "point \(i) (\(p.x), \(p.y)) is not a longitude/latitude pair in WGS 84")
+            throw .invalid("points", SafeMessage("analysis.points.notLonLat", ["index": String(i), "lon": "\(p.x)", "lat": "\(p.y)"]))
         }
         let index = try await areaIndex(c)
         return points.map { p in
@@ -42,7 +43,7 @@ public final class Analysis: Sendable {
     func areaIndex(_ c: FeatureCollectionInfo) async throws(FeaturesError) -> AreaIndex {
         if let idx = areaIndexes.get(c.versionID) { return idx }
         guard c.geometryTypes.isEmpty || c.geometryTypes.contains(where: { $0.lowercased().contains("polygon") }) else {
-            throw .invalid("dataset", "collection '\(c.id)' holds \(c.geometryTypes.joined(separator: ", ")), not areas: point-in-area needs polygons")
+            throw .invalid("dataset", SafeMessage("analysis.dataset.notAreas", ["collection": c.id, "types": c.geometryTypes.joined(separator: ", ")]))
         }
         let table = c.table
         let sql = "SELECT \(FeatureQueries.selectList(table)) FROM \(table.quotedName) AS t ORDER BY t.fid"
@@ -64,9 +65,9 @@ public final class Analysis: Sendable {
     /// Features of `c` within `metres` of `geometry` (lon/lat), nearest first.
     public func withinDistance(of geometry: Geometry, metres: Double, in c: FeatureCollectionInfo, limit: Int = 10_000) async throws(FeaturesError) -> [Match] {
         guard metres.isFinite, metres >= 0, metres <= Self.maximumDistance else {
-            throw .invalid("distance", "distance is in metres, from 0 to \(Int(Self.maximumDistance)); got \(metres)")
+            throw .invalid("distance", SafeMessage("analysis.distance.range", ["maximum": String(Int(Self.maximumDistance)), "value": "\(metres)"]))
         }
-        guard let box = geometry.boundingBox else { throw .invalid("geometry", "the geometry is empty") }
+        guard let box = geometry.boundingBox else { throw .invalid("geometry", SafeMessage("analysis.geometry.empty")) }
         let found = try await candidates(near: geometry, box: Self.expand(box, metres: metres), in: c, within: metres)
         return Array(found.prefix(limit))
     }
@@ -74,7 +75,7 @@ public final class Analysis: Sendable {
     /// The `k` features of `c` nearest to `point`, nearest first.
     public func nearest(to point: Position, k: Int, in c: FeatureCollectionInfo) async throws(FeaturesError) -> [Match] {
         guard k >= 1, k <= Self.maximumNeighbours else {
-            throw .invalid("k", "k is how many neighbours to return, from 1 to \(Self.maximumNeighbours); got \(k)")
+            throw .invalid("k", SafeMessage("analysis.k.range", ["maximum": String(Self.maximumNeighbours), "value": String(k)]))
         }
         // Grow the search box until it holds k features no farther than its own radius:
         // any closer feature would have to lie inside the box, so the answer is exact.
@@ -130,7 +131,7 @@ public final class Analysis: Sendable {
                 statement = try db.cachedStatement(sql: sql)
                 try statement.setArguments(StatementArguments(arguments.map(\.databaseValue)))
             } catch {
-                throw FeaturesError(.storeFailure, "the store could not prepare the analysis: \(error)")
+                throw FeaturesError.store("the store could not prepare the analysis: \(error)")
             }
             let s = statement.sqliteStatement
             defer { sqlite3_reset(s) }
@@ -138,10 +139,10 @@ public final class Analysis: Sendable {
                 let rc = sqlite3_step(s)
                 if rc == SQLITE_DONE { return }
                 if rc == SQLITE_INTERRUPT {
-                    throw FeaturesError(.timeout, "the analysis ran past its time limit and was stopped; ask about a smaller area or fewer features")
+                    throw FeaturesError(.timeout, SafeMessage("analysis.timeout"))
                 }
                 guard rc == SQLITE_ROW else {
-                    throw FeaturesError(.storeFailure, "the store failed during the analysis: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+                    throw FeaturesError.store("the store failed during the analysis: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
                 }
                 try body(s)
             }

@@ -1,5 +1,6 @@
 public import GeoModel
 import Foundation
+import PublicErrors
 
 /// The `/api/analysis` questions, read from a query string or a JSON body and answered as
 /// JSON or CSV. No HTTP here: App passes the query and body and sends the bytes back.
@@ -20,23 +21,24 @@ public struct AnalysisAPI: Sendable {
         func string(_ name: String) -> String? { body?[name]?.string ?? query[name] }
         func number(_ name: String) throws(FeaturesError) -> Double? {
             if let v = body?[name] {
-                guard let d = v.double else { throw .invalid(name, "\(name) must be a number") }
+                guard let d = v.double else { throw .invalid(name, SafeMessage("analysis.number.json", ["name": name])) }
                 return d
             }
             guard let s = query[name] else { return nil }
-            guard let d = Double(s), d.isFinite else { throw .invalid(name, "\(name) must be a number, not '\(s)'") }
+            guard let d = Double(s), d.isFinite else { throw .invalid(name, SafeMessage("analysis.number.text", ["name": name, "value": s])) }
             return d
         }
+        /// `hint`: a catalogue key saying what to give.
         func require(_ name: String, _ hint: String) throws(FeaturesError) -> String {
-            guard let v = string(name), !v.isEmpty else { throw .invalid(name, "\(name) is required: \(hint)") }
+            guard let v = string(name), !v.isEmpty else { throw .invalid(name, SafeMessage("analysis.required", ["name": name], parts: ["hint": SafeMessage(hint)])) }
             return v
         }
     }
 
     func dataset(_ input: Input, _ name: String = "dataset") async throws(FeaturesError) -> FeatureCollectionInfo {
-        let id = try input.require(name, "the slug of a published dataset, as listed at /ogc/collections")
+        let id = try input.require(name, "analysis.hint.dataset")
         do { return try await catalogue.collection(id) } catch {
-            throw .invalid(name, "there is no published dataset '\(id)'; the list is at /ogc/collections")
+            throw .invalid(name, SafeMessage("analysis.dataset.unknown", ["dataset": id]))
         }
     }
 
@@ -44,7 +46,7 @@ public struct AnalysisAPI: Sendable {
         switch (input.string("format") ?? "json").lowercased() {
         case "json", "geojson": return false
         case "csv": return true
-        case let f: throw .invalid("format", "format is json or csv, not '\(f)'")
+        case let f: throw .invalid("format", SafeMessage("analysis.format", ["value": f]))
         }
     }
 
@@ -54,9 +56,9 @@ public struct AnalysisAPI: Sendable {
 
     func point(_ input: Input) throws(FeaturesError) -> Position {
         guard let lon = try input.number("lon"), let lat = try input.number("lat") else {
-            throw .invalid("lon", "give the point as lon and lat in WGS 84 degrees, e.g. lon=107.59&lat=16.46")
+            throw .invalid("lon", SafeMessage("analysis.point.missing"))
         }
-        guard abs(lon) <= 180, abs(lat) <= 90 else { throw .invalid("lat", "lon must be within ±180 and lat within ±90; got \(lon), \(lat)") }
+        guard abs(lon) <= 180, abs(lat) <= 90 else { throw .invalid("lat", SafeMessage("analysis.point.range", ["lon": "\(lon)", "lat": "\(lat)"])) }
         return Position(lon, lat)
     }
 
@@ -69,16 +71,16 @@ public struct AnalysisAPI: Sendable {
         var points: [Position]
         let single: Bool
         if let list = input.body?["points"] {
-            guard let arr = list.array else { throw .invalid("points", "points is an array of [lon, lat] pairs") }
+            guard let arr = list.array else { throw .invalid("points", SafeMessage("analysis.points.notArray")) }
             points = []
             points.reserveCapacity(arr.count)
             for (i, p) in arr.enumerated() {
                 guard let xy = p.array, xy.count >= 2, let x = xy[0].double, let y = xy[1].double else {
-                    throw .invalid("points", "point \(i) is not a [lon, lat] pair")
+                    throw .invalid("points", SafeMessage("analysis.points.notPair", ["index": String(i)]))
                 }
                 points.append(Position(x, y))
             }
-            guard !points.isEmpty else { throw .invalid("points", "points is empty") }
+            guard !points.isEmpty else { throw .invalid("points", SafeMessage("analysis.points.empty")) }
             single = false
         } else {
             points = [try point(input)]
@@ -86,7 +88,7 @@ public struct AnalysisAPI: Sendable {
         }
         let matches = try await analysis.areasContaining(points, in: c)
         if single, matches[0].isEmpty {
-            throw .invalid("lon", "the point (\(points[0].x), \(points[0].y)) lies in no area of '\(c.id)'; check the order (lon first, then lat) and that it is inside the dataset's extent")
+            throw .invalid("lon", SafeMessage("analysis.point.inNoArea", ["lon": "\(points[0].x)", "lat": "\(points[0].y)", "collection": c.id]))
         }
         let fields = c.table.fields
         return Self.answer(csv ? AnalysisOutput.areasCSV(points: points, matches: matches, fields: fields)
@@ -97,10 +99,10 @@ public struct AnalysisAPI: Sendable {
     public func withinDistance(_ input: Input) async throws(FeaturesError) -> OGCResponse {
         let c = try await dataset(input)
         let csv = try Self.csvWanted(input)
-        guard let d = try input.number("distance") else { throw .invalid("distance", "distance is required, in metres") }
+        guard let d = try input.number("distance") else { throw .invalid("distance", SafeMessage("analysis.distance.missing")) }
         let g: Geometry
         if let gj = input.body?["geometry"] {
-            do { g = try CQL2JSON.geoJSONGeometry(gj, path: "geometry") } catch { throw .invalid("geometry", error.message) }
+            do { g = try CQL2JSON.geoJSONGeometry(gj, path: "geometry") } catch { throw .invalid("geometry", error.shown) }
         } else {
             g = .point(try point(input))
         }
@@ -116,7 +118,7 @@ public struct AnalysisAPI: Sendable {
         let csv = try Self.csvWanted(input)
         let p = try point(input)
         let kText = input.string("k") ?? (input.body?["k"]?.double).map { String(Int($0)) } ?? "1"
-        guard let k = Int(kText) else { throw .invalid("k", "k must be a whole number, not '\(kText)'") }
+        guard let k = Int(kText) else { throw .invalid("k", SafeMessage("analysis.k.notANumber", ["value": kText])) }
         let matches = try await analysis.nearest(to: p, k: k, in: c)
         return Self.answer(csv ? AnalysisOutput.matchesCSV(matches: matches, fields: c.table.fields)
                                : AnalysisOutput.matchesJSON(dataset: c.id, matches: matches, fields: c.table.fields), csv: csv)

@@ -1,4 +1,5 @@
 public import GeoModel
+import PublicErrors
 import Foundation
 
 /// CQL2 JSON (`filter-lang=cql2-json`): `{"op": "and", "args": [...]}`, properties as
@@ -8,7 +9,7 @@ public enum CQL2JSON {
     public static func parse(_ text: String) throws(CQL2SyntaxError) -> CQL2Expression {
         let value: JSONValue
         do { value = try JSONValue.parse(Data(text.utf8)) } catch {
-            throw CQL2SyntaxError("the filter is not valid JSON (\(jsonErrorSummary(error)))", position: 0)
+            throw CQL2SyntaxError(SafeMessage("cql2json.notJSON"), position: 0)
         }
         return try parse(value)
     }
@@ -17,24 +18,33 @@ public enum CQL2JSON {
         try expression(value, path: "$")
     }
 
-    static func fail(_ path: String, _ message: String) -> CQL2SyntaxError {
-        CQL2SyntaxError("at \(path): \(message)", position: 0)
+    /// The error at a JSON path (`$.args[1]`): the catalogue message `key` with its arguments.
+    static func fail(_ path: String, key: String, _ arguments: [String: String] = [:]) -> CQL2SyntaxError {
+        CQL2SyntaxError(SafeMessage("cql2json.at", ["path": path], parts: ["reason": SafeMessage(key, arguments)]), position: 0)
+    }
+
+    @available(*, deprecated, message: "add the message to Sources/PublicErrors/messages.*.json and call fail(_:key:_:)")
+    static func fail(_ path: String, _ text: String) -> CQL2SyntaxError {
+        fail(path, key: "untranslated", ["text": text])
     }
 
     static func expression(_ v: JSONValue, path: String) throws(CQL2SyntaxError) -> CQL2Expression {
         if case .bool(let b) = v { return .literal(b) }
         guard case .object(let o) = v, let opValue = o["op"] else {
-            throw fail(path, "expected an object with \"op\" and \"args\" (or true/false)")
+            throw fail(path, key: "cql2json.expectedOp")
         }
-        guard let op = opValue.string else { throw fail(path + ".op", "\"op\" must be a string") }
-        guard let args = o["args"]?.array else { throw fail(path, "\"\(op)\" needs an \"args\" array") }
+        guard let op = opValue.string else { throw fail(path + ".op", key: "cql2json.opNotString") }
+        guard let args = o["args"]?.array else { throw fail(path, key: "cql2json.argsMissing", ["op": op]) }
         func argc(_ n: Int) throws(CQL2SyntaxError) {
-            guard args.count == n else { throw fail(path + ".args", "\"\(op)\" takes \(n) argument\(n == 1 ? "" : "s"), not \(args.count)") }
+            guard args.count == n else {
+                throw fail(path + ".args", key: n == 1 ? "cql2json.argumentCount.one" : "cql2json.argumentCount",
+                           ["op": op, "expected": String(n), "count": String(args.count)])
+            }
         }
         func scalarArg(_ i: Int) throws(CQL2SyntaxError) -> CQL2Scalar { try scalar(args[i], path: "\(path).args[\(i)]") }
         switch op.lowercased() {
         case "and", "or":
-            guard args.count >= 2 else { throw fail(path + ".args", "\"\(op)\" needs at least 2 arguments") }
+            guard args.count >= 2 else { throw fail(path + ".args", key: "cql2json.atLeastTwo", ["op": op]) }
             var es: [CQL2Expression] = []
             for (i, a) in args.enumerated() { es.append(try expression(a, path: "\(path).args[\(i)]")) }
             return op.lowercased() == "and" ? .and(es) : .or(es)
@@ -57,7 +67,7 @@ public enum CQL2JSON {
             return .between(try scalarArg(0), low: try scalarArg(1), high: try scalarArg(2))
         case "in":
             try argc(2)
-            guard let list = args[1].array, !list.isEmpty else { throw fail(path + ".args[1]", "\"in\" takes a non-empty array of values") }
+            guard let list = args[1].array, !list.isEmpty else { throw fail(path + ".args[1]", key: "cql2json.inList") }
             var values: [CQL2Scalar] = []
             for (i, item) in list.enumerated() { values.append(try scalar(item, path: "\(path).args[1][\(i)]")) }
             return .inList(try scalarArg(0), values)
@@ -69,7 +79,7 @@ public enum CQL2JSON {
                 try argc(2)
                 return .spatial(sop, try spatial(args[0], path: path + ".args[0]"), try spatial(args[1], path: path + ".args[1]"))
             }
-            throw fail(path + ".op", "unknown operator \"\(op)\"; this server supports and, or, not, =, <>, <, <=, >, >=, like, between, in, isNull and s_intersects, s_disjoint, s_within, s_contains, s_equals, s_touches, s_crosses, s_overlaps")
+            throw fail(path + ".op", key: "cql2json.unknownOperator", ["op": op])
         }
     }
 
@@ -81,36 +91,36 @@ public enum CQL2JSON {
         case .bool(let b): return .boolean(b)
         case .object(let o):
             if let p = o["property"] {
-                guard let name = p.string else { throw fail(path + ".property", "a property name must be a string") }
+                guard let name = p.string else { throw fail(path + ".property", key: "cql2json.propertyNotString") }
                 return .property(name)
             }
             if let d = o["date"] {
-                guard let s = d.string, isISODate(s) else { throw fail(path + ".date", "expected an ISO 8601 date such as \"2024-01-15\"") }
+                guard let s = d.string, isISODate(s) else { throw fail(path + ".date", key: "cql2json.date") }
                 return .date(s)
             }
             if let t = o["timestamp"] {
-                guard let s = t.string, isISOTimestamp(s) else { throw fail(path + ".timestamp", "expected an ISO 8601 timestamp such as \"2024-01-15T08:00:00Z\"") }
+                guard let s = t.string, isISOTimestamp(s) else { throw fail(path + ".timestamp", key: "cql2json.timestamp") }
                 return .timestamp(s)
             }
-            throw fail(path, "expected a property ({\"property\": …}), a value, or {\"date\": …} / {\"timestamp\": …}")
+            throw fail(path, key: "cql2json.expectedScalarObject")
         default:
-            throw fail(path, "expected a property or a value, found \(v == .null ? "null" : "an array")")
+            throw fail(path, key: v == .null ? "cql2json.expectedScalar.null" : "cql2json.expectedScalar.array")
         }
     }
 
     static func spatial(_ v: JSONValue, path: String) throws(CQL2SyntaxError) -> CQL2SpatialOperand {
-        guard case .object(let o) = v else { throw fail(path, "expected a property, a GeoJSON geometry or {\"bbox\": […]}") }
+        guard case .object(let o) = v else { throw fail(path, key: "cql2json.expectedSpatial") }
         if let p = o["property"] {
-            guard let name = p.string else { throw fail(path + ".property", "a property name must be a string") }
+            guard let name = p.string else { throw fail(path + ".property", key: "cql2json.propertyNotString") }
             return .property(name)
         }
         if let b = o["bbox"] {
             guard let n = b.array?.compactMap(\.double), n.count == 4 || n.count == 6 else {
-                throw fail(path + ".bbox", "expected 4 numbers (west, south, east, north) or 6")
+                throw fail(path + ".bbox", key: "cql2json.bboxCount")
             }
             let box = n.count == 4 ? BoundingBox(minX: n[0], minY: n[1], maxX: n[2], maxY: n[3])
                                    : BoundingBox(minX: n[0], minY: n[1], maxX: n[3], maxY: n[4])
-            guard box.minX <= box.maxX, box.minY <= box.maxY else { throw fail(path + ".bbox", "west must be ≤ east and south ≤ north") }
+            guard box.minX <= box.maxX, box.minY <= box.maxY else { throw fail(path + ".bbox", key: "cql2json.bboxOrder") }
             return .bbox(box)
         }
         return .geometry(try geoJSONGeometry(v, path: path))
@@ -118,39 +128,39 @@ public enum CQL2JSON {
 
     /// A GeoJSON geometry object (RFC 7946 §3.1).
     public static func geoJSONGeometry(_ v: JSONValue, path: String = "$") throws(CQL2SyntaxError) -> Geometry {
-        guard let type = v["type"]?.string else { throw fail(path, "expected a GeoJSON geometry with a \"type\"") }
+        guard let type = v["type"]?.string else { throw fail(path, key: "cql2json.geometryType") }
         if type == "GeometryCollection" {
-            guard let gs = v["geometries"]?.array else { throw fail(path, "a GeometryCollection needs \"geometries\"") }
+            guard let gs = v["geometries"]?.array else { throw fail(path, key: "cql2json.geometries") }
             var out: [Geometry] = []
             for (i, g) in gs.enumerated() { out.append(try geoJSONGeometry(g, path: "\(path).geometries[\(i)]")) }
             return .geometryCollection(out)
         }
-        guard let c = v["coordinates"] else { throw fail(path, "a \(type) needs \"coordinates\"") }
+        guard let c = v["coordinates"] else { throw fail(path, key: "cql2json.coordinates", ["type": type]) }
         let cp = path + ".coordinates"
         func pos(_ v: JSONValue, _ p: String) throws(CQL2SyntaxError) -> Position {
             guard let a = v.array, a.count >= 2, let x = a[0].double, let y = a[1].double else {
-                throw fail(p, "expected a position [x, y]")
+                throw fail(p, key: "cql2json.position")
             }
             return Position(x, y)
         }
         func list(_ v: JSONValue, _ p: String, min: Int) throws(CQL2SyntaxError) -> [Position] {
-            guard let a = v.array, a.count >= min else { throw fail(p, "expected an array of at least \(min) positions") }
+            guard let a = v.array, a.count >= min else { throw fail(p, key: "cql2json.positions", ["minimum": String(min)]) }
             var out: [Position] = []
             for (i, e) in a.enumerated() { out.append(try pos(e, "\(p)[\(i)]")) }
             return out
         }
         func rings(_ v: JSONValue, _ p: String) throws(CQL2SyntaxError) -> [[Position]] {
-            guard let a = v.array, !a.isEmpty else { throw fail(p, "expected an array of linear rings") }
+            guard let a = v.array, !a.isEmpty else { throw fail(p, key: "cql2json.rings") }
             var out: [[Position]] = []
             for (i, r) in a.enumerated() {
                 let ring = try list(r, "\(p)[\(i)]", min: 4)
-                guard ring.first == ring.last else { throw fail("\(p)[\(i)]", "a linear ring must end at its first position") }
+                guard ring.first == ring.last else { throw fail("\(p)[\(i)]", key: "cql2json.ringNotClosed") }
                 out.append(ring)
             }
             return out
         }
         func many<T>(_ v: JSONValue, _ p: String, _ each: (JSONValue, String) throws(CQL2SyntaxError) -> T) throws(CQL2SyntaxError) -> [T] {
-            guard let a = v.array else { throw fail(p, "expected an array") }
+            guard let a = v.array else { throw fail(p, key: "cql2json.array") }
             var out: [T] = []
             for (i, e) in a.enumerated() { out.append(try each(e, "\(p)[\(i)]")) }
             return out
@@ -162,14 +172,8 @@ public enum CQL2JSON {
         case "MultiLineString": return .multiLineString(try many(c, cp) { (v, p) throws(CQL2SyntaxError) in try list(v, p, min: 2) })
         case "Polygon": return .polygon(try rings(c, cp))
         case "MultiPolygon": return .multiPolygon(try many(c, cp) { (v, p) throws(CQL2SyntaxError) in try rings(v, p) })
-        default: throw fail(path + ".type", "unknown geometry type \"\(type)\"")
+        default: throw fail(path + ".type", key: "cql2json.unknownGeometryType", ["type": type])
         }
     }
 }
 
-private func jsonErrorSummary(_ error: any Error) -> String {
-    if case DecodingError.dataCorrupted(let ctx) = error {
-        return (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? ctx.debugDescription
-    }
-    return "\(error)"
-}

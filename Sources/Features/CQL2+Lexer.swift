@@ -1,3 +1,5 @@
+import PublicErrors
+
 /// Tokens of CQL2 text (and of the WKT inside it), with their 1-based character position.
 struct CQL2Token: Hashable {
     enum Kind: Hashable {
@@ -11,14 +13,15 @@ struct CQL2Token: Hashable {
     var kind: Kind
     var position: Int
 
-    var describe: String {
+    /// The token as an error message names it ("found 'OR'", "found the end of the filter").
+    var describe: SafeMessage {
         switch kind {
-        case .word(let w): "'\(w)'"
-        case .quotedIdentifier(let w): "\"\(w)\""
-        case .string(let s): "'\(s)'"
-        case .number(let n): n
-        case .symbol(let s): "'\(s)'"
-        case .end: "the end of the filter"
+        case .word(let w): SafeMessage("cql2.token.quoted", ["token": w])
+        case .quotedIdentifier(let w): SafeMessage("cql2.token.doubleQuoted", ["token": w])
+        case .string(let s): SafeMessage("cql2.token.quoted", ["token": s])
+        case .number(let n): SafeMessage("cql2.token.plain", ["token": n])
+        case .symbol(let s): SafeMessage("cql2.token.quoted", ["token": s])
+        case .end: SafeMessage("cql2.token.end")
         }
     }
 
@@ -57,7 +60,7 @@ enum CQL2Lexer {
                     }
                 }
                 let literal = String(String.UnicodeScalarView(chars[i..<j]))
-                guard Double(literal) != nil else { throw CQL2SyntaxError("'\(literal)' is not a number", position: pos) }
+                guard Double(literal) != nil else { throw CQL2SyntaxError(SafeMessage("cql2.notANumber", ["value": literal]), position: pos) }
                 out.append(CQL2Token(kind: .number(literal), position: pos))
                 i = j
             } else if c == "'" || c == "\"" {
@@ -72,8 +75,7 @@ enum CQL2Lexer {
                     value.append(chars[j]); j += 1
                 }
                 guard closed else {
-                    throw CQL2SyntaxError(c == "'" ? "the text literal opened here has no closing quote (')"
-                                                   : "the quoted property name opened here has no closing quote (\")", position: pos)
+                    throw CQL2SyntaxError(SafeMessage(c == "'" ? "cql2.unclosedText" : "cql2.unclosedName"), position: pos)
                 }
                 out.append(CQL2Token(kind: c == "'" ? .string(String(value)) : .quotedIdentifier(String(value)), position: pos))
                 i = j
@@ -84,11 +86,11 @@ enum CQL2Lexer {
                     out.append(CQL2Token(kind: .symbol(String(c)), position: pos)); i += 1
                 }
             } else if c == "!" , i + 1 < chars.count, chars[i + 1] == "=" {
-                throw CQL2SyntaxError("'!=' is not CQL2: write '<>' for not equal", position: pos)
+                throw CQL2SyntaxError(SafeMessage("cql2.notEqual"), position: pos)
             } else if "(),=".unicodeScalars.contains(c) {
                 out.append(CQL2Token(kind: .symbol(String(c)), position: pos)); i += 1
             } else {
-                throw CQL2SyntaxError("unexpected character '\(c)'", position: pos)
+                throw CQL2SyntaxError(SafeMessage("cql2.unexpectedCharacter", ["character": String(c)]), position: pos)
             }
         }
         out.append(CQL2Token(kind: .end, position: chars.count + 1))

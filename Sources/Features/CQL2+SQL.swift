@@ -1,4 +1,5 @@
 public import GeoModel
+import PublicErrors
 
 /// Turns a CQL2 tree into a parameterised SQLite/SpatiaLite condition on one feature table
 /// (aliased `t`). Spatial predicates read the R*Tree first and run the exact GEOS predicate
@@ -37,7 +38,7 @@ public struct CQL2Compiler: Sendable {
             return "\(l) \(op.rawValue) \(r)"
         case .like(let a, let pattern):
             guard case .string(let p) = pattern else {
-                throw .invalid("filter", "the pattern of LIKE must be a text literal such as 'Phú%'")
+                throw .invalid("filter", SafeMessage("features.filter.likePattern"))
             }
             let l = try scalar(a, against: nil, &args)
             args.append(.text(Self.globPattern(fromLike: p)))
@@ -67,7 +68,7 @@ public struct CQL2Compiler: Sendable {
     }
 
     private func unknownProperty(_ name: String) -> FeaturesError {
-        .invalid("filter", "the filter uses the property '\(name)', which this collection does not have; its queryables are: \(table.queryableNames.joined(separator: ", "))")
+        .invalid("filter", SafeMessage("features.filter.unknownProperty", ["name": name, "queryables": table.queryableNames.joined(separator: ", ")]))
     }
 
     /// A scalar as SQL: a column, or a placeholder whose value fits the column it is compared with.
@@ -75,7 +76,7 @@ public struct CQL2Compiler: Sendable {
         if case .property(let name) = s {
             guard let f = table.field(named: name) else {
                 if FeatureTable.geometryNames.contains(name) {
-                    throw .invalid("filter", "'\(name)' is the geometry: compare it with a spatial function such as S_INTERSECTS(\(name), BBOX(…))")
+                    throw .invalid("filter", SafeMessage("features.filter.geometryCompared", ["name": name]))
                 }
                 throw unknownProperty(name)
             }
@@ -92,26 +93,26 @@ public struct CQL2Compiler: Sendable {
         case .property: fatalError("properties are columns, not values")
         case .integer(let i):
             if let f = field, f.type == .text || f.type == .date || f.type == .dateTime {
-                throw .invalid("filter", "'\(f.name)' holds text: write the value in single quotes, '\(i)'")
+                throw .invalid("filter", SafeMessage("features.filter.quoteText", ["name": f.name, "value": String(i)]))
             }
             return .integer(i)
         case .real(let d):
             if let f = field, f.type == .text || f.type == .date || f.type == .dateTime {
-                throw .invalid("filter", "'\(f.name)' holds text: write the value in single quotes, '\(d)'")
+                throw .invalid("filter", SafeMessage("features.filter.quoteText", ["name": f.name, "value": "\(d)"]))
             }
             return .real(d)
         case .boolean(let b):
             if let f = field, f.type != .boolean, f.type != .integer {
-                throw .invalid("filter", "'\(f.name)' is not a boolean field; it holds \(f.type.rawValue) values")
+                throw .invalid("filter", SafeMessage("features.filter.notBoolean", ["name": f.name, "type": f.type.rawValue]))
             }
             return .integer(b ? 1 : 0)
         case .string(let t):
             if numeric, let f = field {
-                throw .invalid("filter", "'\(f.name)' is a number: write the value without quotes (\(f.name) = 5000), not '\(t)'")
+                throw .invalid("filter", SafeMessage("features.filter.unquoteNumber", ["name": f.name, "value": t]))
             }
             return .text(t)
         case .date(let t), .timestamp(let t):
-            if numeric, let f = field { throw .invalid("filter", "'\(f.name)' is a number and cannot be compared with the instant '\(t)'") }
+            if numeric, let f = field { throw .invalid("filter", SafeMessage("features.filter.numberVsInstant", ["name": f.name, "value": t])) }
             return .text(t)
         }
     }
@@ -146,7 +147,7 @@ public struct CQL2Compiler: Sendable {
         guard case .property(let n) = o else { return false }
         guard FeatureTable.geometryNames.contains(n) else {
             if table.field(named: n) != nil {
-                throw .invalid("filter", "'\(n)' is not a geometry; the spatial functions take 'geometry' or a literal such as POINT(…) or BBOX(…)")
+                throw .invalid("filter", SafeMessage("features.filter.notGeometry", ["name": n]))
             }
             throw unknownProperty(n)
         }
@@ -175,7 +176,7 @@ public struct CQL2Compiler: Sendable {
             return "\(Self.function(requested))(GeomFromWKB(?, 4326), GeomFromWKB(?, 4326)) = 1"
         }
         guard let g = literal, let box = g.boundingBox else {
-            throw .invalid("filter", "the geometry given to \(op.rawValue) is empty")
+            throw .invalid("filter", SafeMessage("features.filter.emptyGeometry", ["operator": op.rawValue]))
         }
         let candidates = table.indexCandidates(box, alias: alias)
         let exact = "\(Self.function(op))(\(column), GeomFromWKB(?, 4326)) = 1"

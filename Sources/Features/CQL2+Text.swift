@@ -1,4 +1,5 @@
 public import GeoModel
+import PublicErrors
 
 /// CQL2 text (`filter-lang=cql2-text`): `population > 5000 AND S_INTERSECTS(geometry, POLYGON((…)))`.
 ///
@@ -11,10 +12,10 @@ public import GeoModel
 public enum CQL2Text {
     public static func parse(_ text: String) throws(CQL2SyntaxError) -> CQL2Expression {
         var parser = CQL2TextParser(tokens: try CQL2Lexer.tokens(text))
-        guard parser.peek.kind != .end else { throw CQL2SyntaxError("the filter is empty", position: 1) }
+        guard parser.peek.kind != .end else { throw CQL2SyntaxError(SafeMessage("cql2.empty"), position: 1) }
         let e = try parser.orExpression()
         guard parser.peek.kind == .end else {
-            throw CQL2SyntaxError("expected AND, OR or the end of the filter, found \(parser.peek.describe)", position: parser.peek.position)
+            throw CQL2SyntaxError(SafeMessage("cql2.expectedAndOr", parts: ["found": parser.peek.describe]), position: parser.peek.position)
         }
         return e
     }
@@ -24,7 +25,7 @@ public enum CQL2Text {
         var parser = CQL2TextParser(tokens: try CQL2Lexer.tokens(wkt))
         let g = try parser.wktGeometry()
         guard parser.peek.kind == .end else {
-            throw CQL2SyntaxError("unexpected \(parser.peek.describe) after the geometry", position: parser.peek.position)
+            throw CQL2SyntaxError(SafeMessage("cql2.afterGeometry", parts: ["found": parser.peek.describe]), position: parser.peek.position)
         }
         return g
     }
@@ -55,9 +56,12 @@ struct CQL2TextParser {
         if peek.kind == .symbol(symbol) { index += 1; return true }
         return false
     }
-    mutating func expect(symbol: String, _ context: String) throws(CQL2SyntaxError) {
+    /// `context`: a `cql2.context.*` catalogue key saying where the symbol belongs; `word`: its `{word}`.
+    mutating func expect(symbol: String, _ context: String, word: String = "") throws(CQL2SyntaxError) {
         guard accept(symbol: symbol) else {
-            throw CQL2SyntaxError("expected '\(symbol)' \(context), found \(peek.describe)", position: peek.position)
+            throw CQL2SyntaxError(SafeMessage("cql2.expectedSymbol", ["symbol": symbol],
+                                              parts: ["context": SafeMessage(context, ["word": word]), "found": peek.describe]),
+                                  position: peek.position)
         }
     }
 
@@ -83,16 +87,16 @@ struct CQL2TextParser {
     mutating func primary() throws(CQL2SyntaxError) -> CQL2Expression {
         if accept(symbol: "(") {
             let e = try orExpression()
-            try expect(symbol: ")", "to close the parenthesis")
+            try expect(symbol: ")", "cql2.context.closeParenthesis")
             return e
         }
         if let word = peek.keyword, let op = CQL2SpatialOperator(rawValue: word) {
             _ = advance()
-            try expect(symbol: "(", "after \(word)")
+            try expect(symbol: "(", "cql2.context.after", word: word)
             let a = try spatialOperand()
-            try expect(symbol: ",", "between the two arguments of \(word)")
+            try expect(symbol: ",", "cql2.context.betweenArguments", word: word)
             let b = try spatialOperand()
-            try expect(symbol: ")", "to close \(word)(…)")
+            try expect(symbol: ")", "cql2.context.close", word: word)
             return .spatial(op, a, b)
         }
         let start = peek
@@ -112,27 +116,26 @@ struct CQL2TextParser {
         } else if accept(keyword: "BETWEEN") {
             let low = try scalar()
             guard accept(keyword: "AND") else {
-                throw CQL2SyntaxError("expected AND between the two bounds of BETWEEN, found \(peek.describe)", position: peek.position)
+                throw CQL2SyntaxError(SafeMessage("cql2.betweenAnd", parts: ["found": peek.describe]), position: peek.position)
             }
             e = .between(left, low: low, high: try scalar())
         } else if accept(keyword: "IN") {
-            try expect(symbol: "(", "to open the IN list")
+            try expect(symbol: "(", "cql2.context.openIn")
             var list = [try scalar()]
             while accept(symbol: ",") { list.append(try scalar()) }
-            try expect(symbol: ")", "to close the IN list")
+            try expect(symbol: ")", "cql2.context.closeIn")
             e = .inList(left, list)
         } else if !negated, accept(keyword: "IS") {
             let isNot = accept(keyword: "NOT")
             guard accept(keyword: "NULL") else {
-                throw CQL2SyntaxError("expected NULL after IS\(isNot ? " NOT" : ""), found \(peek.describe)", position: peek.position)
+                throw CQL2SyntaxError(SafeMessage(isNot ? "cql2.isNotNull" : "cql2.isNull", parts: ["found": peek.describe]), position: peek.position)
             }
             return isNot ? .not(.isNull(left)) : .isNull(left)
         } else if !negated, case .boolean(let b) = left {
             return .literal(b)
         } else {
-            throw CQL2SyntaxError(
-                "expected a comparison (=, <>, <, <=, >, >=), LIKE, BETWEEN, IN or IS NULL after \(start.describe), found \(peek.describe)",
-                position: peek.position)
+            throw CQL2SyntaxError(SafeMessage("cql2.expectedPredicate", parts: ["after": start.describe, "found": peek.describe]),
+                                  position: peek.position)
         }
         return negated ? .not(e) : e
     }
@@ -151,24 +154,24 @@ struct CQL2TextParser {
             case "FALSE": return .boolean(false)
             case "DATE", "TIMESTAMP":
                 let isDate = w.uppercased() == "DATE"
-                try expect(symbol: "(", "after \(w.uppercased())")
+                try expect(symbol: "(", "cql2.context.after", word: w.uppercased())
                 let lit = advance()
                 guard case .string(let s) = lit.kind else {
-                    throw CQL2SyntaxError("expected a quoted instant such as '2024-01-15' in \(w.uppercased())(…), found \(lit.describe)", position: lit.position)
+                    throw CQL2SyntaxError(SafeMessage("cql2.expectedInstant", ["word": w.uppercased()], parts: ["found": lit.describe]), position: lit.position)
                 }
                 guard isDate ? isISODate(s) : isISOTimestamp(s) else {
-                    throw CQL2SyntaxError("'\(s)' is not an ISO 8601 \(isDate ? "date (YYYY-MM-DD)" : "timestamp (YYYY-MM-DDThh:mm:ssZ)")", position: lit.position)
+                    throw CQL2SyntaxError(SafeMessage(isDate ? "cql2.notDate" : "cql2.notTimestamp", ["value": s]), position: lit.position)
                 }
-                try expect(symbol: ")", "to close \(w.uppercased())(…)")
+                try expect(symbol: ")", "cql2.context.close", word: w.uppercased())
                 return isDate ? .date(s) : .timestamp(s)
             default:
                 if reservedWords.contains(w.uppercased()) {
-                    throw CQL2SyntaxError("expected a property or a value, found the keyword \(w.uppercased())", position: t.position)
+                    throw CQL2SyntaxError(SafeMessage("cql2.expectedScalar.keyword", ["keyword": w.uppercased()]), position: t.position)
                 }
                 return .property(w)
             }
         case .symbol, .end:
-            throw CQL2SyntaxError("expected a property or a value, found \(t.describe)", position: t.position)
+            throw CQL2SyntaxError(SafeMessage("cql2.expectedScalar", parts: ["found": t.describe]), position: t.position)
         }
     }
 
@@ -178,18 +181,18 @@ struct CQL2TextParser {
         if let word = peek.keyword {
             if word == "BBOX" {
                 let at = advance().position
-                try expect(symbol: "(", "after BBOX")
+                try expect(symbol: "(", "cql2.context.after", word: "BBOX")
                 var n = [try number()]
                 while accept(symbol: ",") { n.append(try number()) }
-                try expect(symbol: ")", "to close BBOX(…)")
+                try expect(symbol: ")", "cql2.context.close", word: "BBOX")
                 let box: BoundingBox
                 switch n.count {
                 case 4: box = BoundingBox(minX: n[0], minY: n[1], maxX: n[2], maxY: n[3])
                 case 6: box = BoundingBox(minX: n[0], minY: n[1], maxX: n[3], maxY: n[4])
-                default: throw CQL2SyntaxError("BBOX takes 4 numbers (west, south, east, north) or 6, not \(n.count)", position: at)
+                default: throw CQL2SyntaxError(SafeMessage("cql2.bboxCount", ["count": String(n.count)]), position: at)
                 }
                 guard box.minX <= box.maxX, box.minY <= box.maxY else {
-                    throw CQL2SyntaxError("BBOX must be west, south, east, north with west ≤ east and south ≤ north", position: at)
+                    throw CQL2SyntaxError(SafeMessage("cql2.bboxOrder"), position: at)
                 }
                 return .bbox(box)
             }
@@ -200,14 +203,14 @@ struct CQL2TextParser {
         case .word(let w) where !reservedWords.contains(w.uppercased()): return .property(w)
         case .quotedIdentifier(let w): return .property(w)
         default:
-            throw CQL2SyntaxError("expected the geometry property, BBOX(…) or a WKT geometry such as POINT(107.6 16.46), found \(t.describe)", position: t.position)
+            throw CQL2SyntaxError(SafeMessage("cql2.expectedSpatial", parts: ["found": t.describe]), position: t.position)
         }
     }
 
     mutating func number() throws(CQL2SyntaxError) -> Double {
         let t = advance()
         guard case .number(let n) = t.kind, let d = Double(n), d.isFinite else {
-            throw CQL2SyntaxError("expected a number, found \(t.describe)", position: t.position)
+            throw CQL2SyntaxError(SafeMessage("cql2.expectedNumber", parts: ["found": t.describe]), position: t.position)
         }
         return d
     }
@@ -217,11 +220,11 @@ struct CQL2TextParser {
     mutating func wktGeometry() throws(CQL2SyntaxError) -> Geometry {
         let t = advance()
         guard let word = t.keyword, wktWords.contains(word) else {
-            throw CQL2SyntaxError("expected a WKT geometry (POINT, LINESTRING, POLYGON, MULTI…), found \(t.describe)", position: t.position)
+            throw CQL2SyntaxError(SafeMessage("cql2.expectedWKT", parts: ["found": t.describe]), position: t.position)
         }
         // Z, M and ZM ordinates are read and dropped: the store is 2-D.
         if let k = peek.keyword, k == "Z" || k == "M" || k == "ZM" { _ = advance() }
-        try expect(symbol: "(", "after \(word)")
+        try expect(symbol: "(", "cql2.context.after", word: word)
         let g: Geometry
         switch word {
         case "POINT": g = .point(try position())
@@ -230,24 +233,24 @@ struct CQL2TextParser {
         case "MULTIPOINT":
             var ps: [Position] = []
             repeat {
-                if accept(symbol: "(") { ps.append(try position()); try expect(symbol: ")", "after a point of MULTIPOINT") }
+                if accept(symbol: "(") { ps.append(try position()); try expect(symbol: ")", "cql2.context.afterMultiPoint") }
                 else { ps.append(try position()) }
             } while accept(symbol: ",")
             g = .multiPoint(ps)
         case "MULTILINESTRING":
             var ls: [[Position]] = []
             repeat {
-                try expect(symbol: "(", "to open a line of MULTILINESTRING")
+                try expect(symbol: "(", "cql2.context.openMultiLine")
                 ls.append(try positions(minimum: 2, "LINESTRING"))
-                try expect(symbol: ")", "to close a line of MULTILINESTRING")
+                try expect(symbol: ")", "cql2.context.closeMultiLine")
             } while accept(symbol: ",")
             g = .multiLineString(ls)
         case "MULTIPOLYGON":
             var ps: [[[Position]]] = []
             repeat {
-                try expect(symbol: "(", "to open a polygon of MULTIPOLYGON")
+                try expect(symbol: "(", "cql2.context.openMultiPolygon")
                 ps.append(try rings())
-                try expect(symbol: ")", "to close a polygon of MULTIPOLYGON")
+                try expect(symbol: ")", "cql2.context.closeMultiPolygon")
             } while accept(symbol: ",")
             g = .multiPolygon(ps)
         default:
@@ -255,7 +258,7 @@ struct CQL2TextParser {
             repeat { gs.append(try wktGeometry()) } while accept(symbol: ",")
             g = .geometryCollection(gs)
         }
-        try expect(symbol: ")", "to close \(word)(…)")
+        try expect(symbol: ")", "cql2.context.close", word: word)
         return g
     }
 
@@ -270,7 +273,7 @@ struct CQL2TextParser {
         var ps = [try position()]
         while accept(symbol: ",") { ps.append(try position()) }
         guard ps.count >= minimum else {
-            throw CQL2SyntaxError("a \(what) needs at least \(minimum) positions, this one has \(ps.count)", position: at)
+            throw CQL2SyntaxError(SafeMessage("cql2.tooFewPositions", ["what": what, "minimum": String(minimum), "count": String(ps.count)]), position: at)
         }
         return ps
     }
@@ -278,14 +281,14 @@ struct CQL2TextParser {
     mutating func rings() throws(CQL2SyntaxError) -> [[Position]] {
         var rs: [[Position]] = []
         repeat {
-            try expect(symbol: "(", "to open a polygon ring")
+            try expect(symbol: "(", "cql2.context.openRing")
             let at = peek.position
-            let ring = try positions(minimum: 4, "polygon ring")
+            let ring = try positions(minimum: 4, "POLYGON")
             guard ring.first == ring.last else {
-                throw CQL2SyntaxError("a polygon ring must end at its first position (it is not closed)", position: at)
+                throw CQL2SyntaxError(SafeMessage("cql2.ringNotClosed"), position: at)
             }
             rs.append(ring)
-            try expect(symbol: ")", "to close a polygon ring")
+            try expect(symbol: ")", "cql2.context.closeRing")
         } while accept(symbol: ",")
         return rs
     }

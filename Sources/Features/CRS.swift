@@ -1,5 +1,6 @@
 public import GeoModel
 import Foundation
+import PublicErrors
 
 /// Moves positions between WGS 84 longitude/latitude (the store's CRS) and another CRS.
 /// Implemented by ProjKit-backed transformers (wired in App) and by the closed forms below.
@@ -99,10 +100,11 @@ public struct CRSRegistry: Sendable {
                 do {
                     if let t = try provider.transformer(for: uri) { return OutputCRS(uri: uri, transformer: t) }
                 } catch {
-                    throw FeaturesError(.storeFailure, "the CRS \(uri) could not be set up: \(error)", parameter: parameter)
+                    throw FeaturesError(.storeFailure, SafeMessage("features.crs.setupFailed", ["crs": uri]), parameter: parameter,
+                                        detail: "the CRS \(uri) could not be set up: \(error)")
                 }
             }
-            throw .invalid(parameter, "the CRS '\(text)' is not offered here; use one of: \(supported.joined(separator: ", "))")
+            throw .invalid(parameter, SafeMessage("features.crs.unsupported", ["crs": text, "supported": supported.joined(separator: ", ")]))
         }
     }
 }

@@ -1,4 +1,5 @@
 public import GeoModel
+import PublicErrors
 
 /// One OGC API collection: a published dataset's current version, as the query logic needs it.
 /// App builds these from the store's records once per catalogue change, not per request.
@@ -71,20 +72,20 @@ public struct DateTimeInterval: Sendable, Hashable {
         func instant(_ s: String) throws(FeaturesError) -> String? {
             if s == ".." || s.isEmpty { return nil }
             guard isISODate(s) || isISOTimestamp(s) else {
-                throw .invalid("datetime", "'\(s)' is not an ISO 8601 date or date-time; write 2024-01-15, 2024-01-15T08:00:00Z, or an interval such as 2024-01-01/2024-03-31 (.. for an open end)")
+                throw .invalid("datetime", SafeMessage("features.datetime.notISO", ["value": s]))
             }
             return s
         }
         switch parts.count {
         case 1:
-            guard let v = try instant(parts[0]) else { throw .invalid("datetime", "an instant cannot be '..'") }
+            guard let v = try instant(parts[0]) else { throw .invalid("datetime", SafeMessage("features.datetime.openInstant")) }
             self.init(start: v, end: v)
         case 2:
             let s = try instant(parts[0]), e = try instant(parts[1])
-            if let s, let e, s > e { throw .invalid("datetime", "the interval starts (\(s)) after it ends (\(e))") }
+            if let s, let e, s > e { throw .invalid("datetime", SafeMessage("features.datetime.reversed", ["start": s, "end": e])) }
             self.init(start: s, end: e)
         default:
-            throw .invalid("datetime", "expected an instant or start/end, not '\(text)'")
+            throw .invalid("datetime", SafeMessage("features.datetime.format", ["value": text]))
         }
     }
 }

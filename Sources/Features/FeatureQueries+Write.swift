@@ -2,6 +2,7 @@ import GRDB
 import GRDBSQLite
 import GeoModel
 import Foundation
+import PublicErrors
 
 extension FeatureQueries {
     /// Steps the statement with SQLite's C API and writes each row as a GeoJSON Feature,
@@ -14,7 +15,7 @@ extension FeatureQueries {
             statement = try db.cachedStatement(sql: sql)
             try statement.setArguments(StatementArguments(arguments.map(\.databaseValue)))
         } catch {
-            throw FeaturesError(.storeFailure, "the store could not prepare the query: \(error)")
+            throw FeaturesError.store("the store could not prepare the query: \(error)")
         }
         let s = statement.sqliteStatement
         defer { sqlite3_reset(s) }
@@ -32,9 +33,9 @@ extension FeatureQueries {
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else {
                 if rc == SQLITE_INTERRUPT {
-                    throw FeaturesError(.timeout, "the query ran past its time limit and was stopped; narrow it with a smaller bbox, a lower limit or a more selective filter")
+                    throw FeaturesError(.timeout, SafeMessage("features.timeout"))
                 }
-                throw FeaturesError(.storeFailure, "the store failed while reading features: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+                throw FeaturesError.store("the store failed while reading features: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
             }
             if n > 0 { out.append(UInt8(ascii: ",")) }
             n += 1
@@ -48,7 +49,7 @@ extension FeatureQueries {
                     if let t = crs.transformer { g = try g.mapPositions { try t.forward($0) } }
                     GeoJSON.writeGeometry(g, precision: precision, into: &out)
                 } catch {
-                    throw FeaturesError(.storeFailure, "feature \(sqlite3_column_int64(s, 0)) of \(table.name) has a geometry that could not be written in \(crs.uri): \(error)")
+                    throw FeaturesError.store("feature \(sqlite3_column_int64(s, 0)) of \(table.name) has a geometry that could not be written in \(crs.uri): \(error)")
                 }
             } else {
                 out.append(contentsOf: "null".utf8)

@@ -2,6 +2,7 @@ public import GRDB
 public import GeoModel
 import GRDBSQLite
 import Foundation
+import PublicErrors
 
 /// Runs items queries on the store's feature tables and writes their GeoJSON.
 ///
@@ -25,13 +26,13 @@ public struct FeatureQueries: Sendable {
         if let box = q.bbox { parts.append(bboxCondition(c.table, box)) }
         for eq in q.propertyEquals {
             guard let f = c.table.field(named: eq.name) else {
-                throw .invalid(eq.name, "'\(eq.name)' is not a property of collection '\(c.id)'; its queryables are: \(c.table.queryableNames.joined(separator: ", "))")
+                throw .invalid(eq.name, SafeMessage("features.property.unknown", ["name": eq.name, "collection": c.id, "queryables": c.table.queryableNames.joined(separator: ", ")]))
             }
             parts.append(SQLFragment("t.\(quoteIdentifier(f.name)) = ?", [try value(eq.value, for: f)]))
         }
         if let dt = q.datetime {
             guard let f = c.temporalField else {
-                throw .invalid("datetime", "collection '\(c.id)' has no date or time field, so it cannot be filtered by datetime")
+                throw .invalid("datetime", SafeMessage("features.datetime.noField", ["collection": c.id]))
             }
             let col = "t.\(quoteIdentifier(f.name))"
             if let s = dt.start { parts.append(SQLFragment("\(col) >= ?", [.text(s)])) }
@@ -62,16 +63,16 @@ public struct FeatureQueries: Sendable {
     static func value(_ text: String, for f: FieldDefinition) throws(FeaturesError) -> SQLValue {
         switch f.type {
         case .integer:
-            guard let i = Int64(text) else { throw .invalid(f.name, "'\(f.name)' holds whole numbers; '\(text)' is not one") }
+            guard let i = Int64(text) else { throw .invalid(f.name, SafeMessage("features.value.integer", ["name": f.name, "value": text])) }
             return .integer(i)
         case .real:
-            guard let d = Double(text), d.isFinite else { throw .invalid(f.name, "'\(f.name)' holds numbers; '\(text)' is not one") }
+            guard let d = Double(text), d.isFinite else { throw .invalid(f.name, SafeMessage("features.value.number", ["name": f.name, "value": text])) }
             return .real(d)
         case .boolean:
             switch text.lowercased() {
             case "true", "1": return .integer(1)
             case "false", "0": return .integer(0)
-            default: throw .invalid(f.name, "'\(f.name)' is true or false, not '\(text)'")
+            default: throw .invalid(f.name, SafeMessage("features.value.boolean", ["name": f.name, "value": text]))
             }
         case .text, .date, .dateTime: return .text(text)
         }
@@ -130,9 +131,9 @@ public struct FeatureQueries: Sendable {
         } catch let e as FeaturesError {
             throw e
         } catch let e as DatabaseError where e.resultCode == .SQLITE_INTERRUPT {
-            throw FeaturesError(.timeout, "the query ran longer than \(timeLimit) s and was stopped; narrow it with a smaller bbox, a lower limit or a more selective filter")
+            throw FeaturesError(.timeout, SafeMessage("features.timeout"))
         } catch {
-            throw FeaturesError(.storeFailure, "the store could not answer: \(error)")
+            throw FeaturesError.store("the store could not answer: \(error)")
         }
     }
 
@@ -145,9 +146,9 @@ public struct FeatureQueries: Sendable {
         do {
             return try Int.fetchOne(db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue))) ?? 0
         } catch let e as DatabaseError where e.resultCode == .SQLITE_INTERRUPT {
-            throw FeaturesError(.timeout, "the count of matching features ran past the time limit and was stopped; narrow the query")
+            throw FeaturesError(.timeout, SafeMessage("features.timeout"))
         } catch {
-            throw FeaturesError(.storeFailure, "the store could not count the features: \(error)")
+            throw FeaturesError.store("the store could not count the features: \(error)")
         }
     }
 }

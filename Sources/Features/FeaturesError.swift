@@ -1,6 +1,9 @@
+public import PublicErrors
+
 /// What went wrong with a query, said so that the person who wrote it can fix it.
 ///
-/// `App` maps `kind` to an HTTP status and an OGC exception `code`; `message` is safe to show.
+/// `kind` gives the HTTP status and the OGC exception `code`; `message` is a catalogue key with
+/// its arguments (safe to show); `detail`, for store failures, is what SQLite said: logged only.
 public struct FeaturesError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Hashable, Sendable {
         /// The request is wrong (bad bbox, unknown property, CQL2 syntax): HTTP 400.
@@ -9,36 +12,71 @@ public struct FeaturesError: Error, Hashable, Sendable, CustomStringConvertible 
         case notFound = "NotFound"
         /// The query ran past its time limit and was stopped: HTTP 503 (try a narrower query).
         case timeout = "QueryTimeout"
-        /// The store failed: HTTP 500; the message is logged, not shown.
+        /// The store failed: HTTP 500; the detail is logged, not shown.
         case storeFailure = "ServerError"
     }
 
     public var kind: Kind
-    public var message: String
+    public var message: SafeMessage
     /// The query parameter the error is about (`bbox`, `filter`, `limit`…), when there is one.
     public var parameter: String?
+    /// What failed inside (SQLite's or PROJ's words): for the log.
+    public var detail: String?
 
-    public init(_ kind: Kind, _ message: String, parameter: String? = nil) {
-        self.kind = kind; self.message = message; self.parameter = parameter
+    public init(_ kind: Kind, _ message: SafeMessage, parameter: String? = nil, detail: String? = nil) {
+        self.kind = kind; self.message = message; self.parameter = parameter; self.detail = detail
     }
 
-    public static func invalid(_ parameter: String, _ message: String) -> FeaturesError {
+    /// A store failure: the client is told the store could not answer; `detail` is logged.
+    public static func store(_ detail: String) -> FeaturesError {
+        FeaturesError(.storeFailure, SafeMessage("server.store"), detail: detail)
+    }
+
+    public static func invalid(_ parameter: String, _ message: SafeMessage) -> FeaturesError {
         FeaturesError(.invalidParameter, message, parameter: parameter)
     }
 
-    public var description: String { message }
+    /// English text written in Swift: kept so code written before the catalogue still builds.
+    @available(*, deprecated, message: "add the message to Sources/PublicErrors/messages.*.json and pass a SafeMessage")
+    public init(_ kind: Kind, _ text: String, parameter: String? = nil) {
+        self.init(kind, SafeMessage("untranslated", ["text": text]), parameter: parameter)
+    }
+
+    @available(*, deprecated, message: "add the message to Sources/PublicErrors/messages.*.json and pass a SafeMessage")
+    public static func invalid(_ parameter: String, _ text: String) -> FeaturesError {
+        FeaturesError(.invalidParameter, SafeMessage("untranslated", ["text": text]), parameter: parameter)
+    }
+
+    public var description: String { detail.map { "\(message.description) (\($0))" } ?? message.description }
+}
+
+extension FeaturesError: PublicError {
+    public var status: Int {
+        switch kind {
+        case .invalidParameter: 400
+        case .notFound: 404
+        case .timeout: 503
+        case .storeFailure: 500
+        }
+    }
+    public var code: String { kind.rawValue }
+    public var internalDetail: String? { detail }
 }
 
 /// A CQL2 filter that could not be read, with the character position (1-based) where
 /// reading stopped, so a client can point at it.
 public struct CQL2SyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var message: String
+    public var message: SafeMessage
     /// 1-based character offset in the filter text (for CQL2 JSON: 0, the path is in the message).
     public var position: Int
 
-    public init(_ message: String, position: Int) { self.message = message; self.position = position }
+    public init(_ message: SafeMessage, position: Int) { self.message = message; self.position = position }
 
-    public var description: String {
-        position > 0 ? "CQL2 syntax error at character \(position): \(message)" : "CQL2 syntax error: \(message)"
+    /// The message a client sees: the reason, with the position when there is one.
+    public var shown: SafeMessage {
+        position > 0 ? SafeMessage("cql2.syntaxAt", ["position": String(position)], parts: ["reason": message])
+                     : SafeMessage("cql2.syntax", parts: ["reason": message])
     }
+
+    public var description: String { shown.description }
 }

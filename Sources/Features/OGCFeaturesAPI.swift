@@ -1,5 +1,6 @@
 public import GeoModel
 import Foundation
+import PublicErrors
 
 /// Where the collections come from: the store's published datasets, in production.
 public protocol CollectionCatalogue: Sendable {
@@ -10,7 +11,7 @@ public protocol CollectionCatalogue: Sendable {
 extension CollectionCatalogue {
     public func collection(_ id: String) async throws(FeaturesError) -> FeatureCollectionInfo {
         guard let c = try await collections().first(where: { $0.id == id }) else {
-            throw FeaturesError(.notFound, "there is no collection '\(id)'; the list is at /collections")
+            throw FeaturesError(.notFound, SafeMessage("features.collection.notFound", ["collection": id]))
         }
         return c
     }
@@ -175,13 +176,13 @@ public struct OGCFeaturesAPI: Sendable {
 
     public func item(_ id: String, featureID: String, query: QueryString, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
         let c = try await catalogue.collection(id)
-        guard let fid = Int64(featureID) else { throw FeaturesError(.notFound, "there is no feature '\(featureID)' in '\(c.id)': feature ids are whole numbers") }
+        guard let fid = Int64(featureID) else { throw FeaturesError(.notFound, SafeMessage("features.feature.badID", ["feature": featureID, "collection": c.id])) }
         for (name, _) in query.pairs where name != "f" && name != "crs" {
-            throw .invalid(name, "unknown parameter '\(name)': a single feature takes only f and crs")
+            throw .invalid(name, SafeMessage("features.parameter.unknownForItem", ["name": name]))
         }
         let crs = try registry.resolve(query["crs"] ?? OutputCRS.crs84URI, parameter: "crs")
         guard var body = try await queries.item(c, fid: fid, crs: crs) else {
-            throw FeaturesError(.notFound, "collection '\(c.id)' has no feature \(fid)")
+            throw FeaturesError(.notFound, SafeMessage("features.feature.notFound", ["feature": String(fid), "collection": c.id]))
         }
         let url = base + "/collections/" + QueryString.escape(c.id) + "/items/\(fid)"
         let links = [link(url, "self", "application/geo+json", "This feature"),
@@ -259,10 +260,6 @@ public struct OGCFeaturesAPI: Sendable {
         out.append(UInt8(ascii: "]"))
     }
 
-    /// The OGC exception document for an error (`{"code": …, "description": …}`).
-    public static func exception(_ e: FeaturesError) -> [UInt8] {
-        json(["code": e.kind.rawValue, "description": e.message] as [String: Any])
-    }
 }
 
 /// A value behind a lock, for the few caches shared by every request.

@@ -1,4 +1,5 @@
 public import GeoModel
+import PublicErrors
 import Foundation
 
 /// A query string as OGC clients send it: `+` is a space (HTML forms, Python's requests),
@@ -56,18 +57,18 @@ extension ItemsQuery {
     public static func parse(_ q: QueryString, collection c: FeatureCollectionInfo, registry: CRSRegistry) throws(FeaturesError) -> (ItemsQuery, OutputCRS) {
         var query = ItemsQuery()
         if let l = q["limit"] {
-            guard let n = Int(l), n >= 1 else { throw .invalid("limit", "limit must be a whole number from 1 to \(maximumLimit), not '\(l)'") }
-            guard n <= maximumLimit else { throw .invalid("limit", "limit \(n) is over the maximum of \(maximumLimit); page through the results with the 'next' links instead") }
+            guard let n = Int(l), n >= 1 else { throw .invalid("limit", SafeMessage("features.limit.notANumber", ["maximum": String(maximumLimit), "value": l])) }
+            guard n <= maximumLimit else { throw .invalid("limit", SafeMessage("features.limit.overMaximum", ["maximum": String(maximumLimit), "value": String(n)])) }
             query.limit = n
         }
         if let o = q["offset"] {
-            guard let n = Int(o), n >= 0 else { throw .invalid("offset", "offset must be a whole number ≥ 0, not '\(o)'") }
+            guard let n = Int(o), n >= 0 else { throw .invalid("offset", SafeMessage("features.offset.invalid", ["value": o])) }
             query.offset = n
         }
         if let b = q["bbox"] {
             let parts = b.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.count == 4 || parts.count == 6, parts.allSatisfy({ $0?.isFinite == true }) else {
-                throw .invalid("bbox", "bbox must be four numbers 'minLon,minLat,maxLon,maxLat' (or six with heights), not '\(b)'")
+                throw .invalid("bbox", SafeMessage("features.bbox.format", ["value": b]))
             }
             let n = parts.map { $0! }
             var box = n.count == 4 ? BoundingBox(minX: n[0], minY: n[1], maxX: n[2], maxY: n[3])
@@ -78,18 +79,19 @@ extension ItemsQuery {
                 box = BoundingBox(minX: box.minY, minY: box.minX, maxX: box.maxY, maxY: box.maxX)
             } else if !bboxCRS.isCRS84 {
                 do { box = try bboxCRS.boxToWGS84(box) } catch {
-                    throw .invalid("bbox", "bbox could not be converted from \(bboxCRS.uri): \(error)")
+                    throw FeaturesError(.invalidParameter, SafeMessage("features.bbox.notConvertible", ["crs": bboxCRS.uri]),
+                                        parameter: "bbox", detail: "\(error)")
                 }
             }
             guard box.minY <= box.maxY else {
-                throw .invalid("bbox", "bbox has its south edge (\(box.minY)) north of its north edge (\(box.maxY)); the order is minLon,minLat,maxLon,maxLat")
+                throw .invalid("bbox", SafeMessage("features.bbox.southNorth", ["south": "\(box.minY)", "north": "\(box.maxY)"]))
             }
             guard box.minX <= box.maxX else {
-                throw .invalid("bbox", "bbox has its west edge (\(box.minX)) east of its east edge (\(box.maxX)); boxes across the antimeridian are not supported")
+                throw .invalid("bbox", SafeMessage("features.bbox.westEast", ["west": "\(box.minX)", "east": "\(box.maxX)"]))
             }
             query.bbox = box
         } else if q["bbox-crs"] != nil {
-            throw .invalid("bbox-crs", "bbox-crs is only meaningful with bbox")
+            throw .invalid("bbox-crs", SafeMessage("features.bboxCRS.withoutBbox"))
         }
         if let d = q["datetime"] { query.datetime = try DateTimeInterval(parsing: d) }
         if let f = q["filter"] {
@@ -99,10 +101,10 @@ extension ItemsQuery {
                 switch lang {
                 case "cql2-text": expr = try CQL2Text.parse(f)
                 case "cql2-json": expr = try CQL2JSON.parse(f)
-                default: throw FeaturesError.invalid("filter-lang", "filter-lang must be cql2-text or cql2-json, not '\(lang)'")
+                default: throw FeaturesError.invalid("filter-lang", SafeMessage("features.filterLang.unknown", ["value": lang]))
                 }
             } catch let e as CQL2SyntaxError {
-                throw .invalid("filter", e.description)
+                throw .invalid("filter", e.shown)
             } catch {
                 throw error as! FeaturesError
             }
@@ -110,17 +112,21 @@ extension ItemsQuery {
                 let crs = try registry.resolve(fc, parameter: "filter-crs")
                 if !crs.isCRS84 {
                     do { expr = try expr.mapLiteralPositions { try crs.toWGS84($0) } } catch {
-                        throw .invalid("filter-crs", "the filter's geometries could not be converted from \(crs.uri): \(error)")
+                        throw FeaturesError(.invalidParameter, SafeMessage("features.filterCRS.notConvertible", ["crs": crs.uri]),
+                                            parameter: "filter-crs", detail: "\(error)")
                     }
                 }
             }
             query.filter = expr
         } else if q["filter-lang"] != nil || q["filter-crs"] != nil {
-            throw .invalid("filter-lang", "filter-lang and filter-crs are only meaningful with filter")
+            throw .invalid("filter-lang", SafeMessage("features.filterLang.withoutFilter"))
         }
         for (name, value) in q.pairs where !itemsParameters.contains(name) {
             guard c.table.field(named: name) != nil else {
-                throw .invalid(name, "unknown parameter '\(name)': /items takes \(itemsParameters.sorted().joined(separator: ", ")) and the queryables of '\(c.id)': \(c.table.fields.map(\.name).joined(separator: ", "))")
+                throw .invalid(name, SafeMessage("features.parameter.unknown", [
+                    "name": name, "parameters": itemsParameters.sorted().joined(separator: ", "),
+                    "collection": c.id, "queryables": c.table.fields.map(\.name).joined(separator: ", ")]))
+
             }
             query.propertyEquals.append(PropertyEquality(name: name, value: value))
         }

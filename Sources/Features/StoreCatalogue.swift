@@ -23,7 +23,7 @@ public final class StoreCatalogue: CollectionCatalogue, @unchecked Sendable {
         } catch let e as FeaturesError {
             throw e
         } catch {
-            throw FeaturesError(.storeFailure, "the catalogue could not be read: \(error)")
+            throw FeaturesError.store("the catalogue could not be read: \(error)")
         }
         lock.withLock { cached = (Date(), list) }
         return list

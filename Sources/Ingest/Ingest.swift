@@ -5,6 +5,7 @@ public import GeoStore
 import GDALKit
 import ProjKit
 public import Foundation
+public import PublicErrors
 
 /// What to ingest and where.
 public struct IngestOptions: Sendable {
@@ -190,4 +191,24 @@ public enum Ingestor {
         do { return try body() }
         catch let e as GDALError { throw IngestError.source(path: e.path, message: e.message) }
     }
+}
+
+/// How an ingest failure is shown to the person who uploaded the file: what is wrong with the
+/// file, in the catalogue's words, never its path on the server or what GDAL, PROJ or SQLite
+/// said (that is `internalDetail`, for the log; the command line prints `description`).
+extension IngestError: PublicError {
+    public var status: Int { 422 }
+    public var code: String { "UnprocessableFile" }
+
+    public var message: SafeMessage {
+        switch self {
+        case .source: SafeMessage("ingest.unreadable")
+        case .crs: SafeMessage("ingest.crs")
+        case .encoding: SafeMessage("ingest.encoding")
+        case .empty: SafeMessage("ingest.empty")
+        case .nothingValid(_, let reasons): SafeMessage("ingest.nothingValid", ["count": String(reasons.values.reduce(0, +))])
+        }
+    }
+
+    public var internalDetail: String? { description }
 }

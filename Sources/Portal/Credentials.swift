@@ -5,6 +5,7 @@
 import Foundation
 import Crypto
 import HummingbirdBcrypt
+import PublicErrors
 
 public struct PasswordHasher: Sendable {
     /// bcrypt cost (log2 rounds). 12 in production; tests use the minimum, 4, to stay quick.
@@ -33,10 +34,10 @@ public struct PasswordHasher: Sendable {
 
     public static func checkPolicy(_ password: String) throws(PortalError) {
         guard password.count >= minimumLength else {
-            throw .invalid("a password needs at least \(minimumLength) characters")
+            throw .invalid("portal.password.short", ["minimum": String(minimumLength)])
         }
         guard password.utf8.count <= 72 else {
-            throw .invalid("a password may be at most 72 bytes long (bcrypt ignores the rest)")
+            throw .invalid("portal.password.long")
         }
     }
 }

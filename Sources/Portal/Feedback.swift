@@ -4,6 +4,7 @@
 // periods in days), so feedback received on 25 January at any hour is due by the end of
 // 4 February, and the count runs across month and year ends as the calendar does.
 public import Foundation
+import PublicErrors
 
 public enum FeedbackCategory: String, Sendable, Codable, CaseIterable {
     case requestData = "request-data"
@@ -14,7 +15,7 @@ public enum FeedbackCategory: String, Sendable, Codable, CaseIterable {
 
     public init(parsing text: String) throws(PortalError) {
         guard let c = FeedbackCategory(rawValue: text.lowercased()) else {
-            throw .invalid("unknown feedback category '\(text)': use one of \(FeedbackCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalid("portal.feedback.category", ["value": text, "choices": FeedbackCategory.allCases.map(\.rawValue).joined(separator: ", ")])
         }
         self = c
     }
@@ -58,21 +59,21 @@ public struct FeedbackSubmission: Sendable, Codable {
     public func validated() throws(PortalError) -> FeedbackSubmission {
         var s = self
         s.message = message.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !s.message.isEmpty else { throw .invalid("the feedback message is empty: say what the problem or request is") }
+        guard !s.message.isEmpty else { throw .invalid("portal.feedback.empty") }
         guard s.message.count <= Self.maxMessageLength else {
-            throw .invalid("the feedback message is longer than \(Self.maxMessageLength) characters: shorten it")
+            throw .invalid("portal.feedback.tooLong", ["maximum": String(Self.maxMessageLength)])
         }
         if let e = contactEmail?.trimmingCharacters(in: .whitespaces), !e.isEmpty {
             let parts = e.split(separator: "@")
             guard parts.count == 2, parts[1].contains("."), !e.contains(where: \.isWhitespace), e.count <= 254 else {
-                throw .invalid("'\(e)' is not an e-mail address; leave the contact empty or write one like name@example.vn")
+                throw .invalid("portal.feedback.email", ["value": e])
             }
             s.contactEmail = e
         } else {
             s.contactEmail = nil
         }
         if category != .requestData, datasetSlug == nil {
-            throw .invalid("feedback of category \(category.rawValue) must name the dataset it is about")
+            throw .invalid("portal.feedback.datasetRequired", ["category": category.rawValue])
         }
         return s
     }

@@ -9,6 +9,7 @@ import FoundationNetworking
 #endif
 import Crypto
 import GRDB
+import PublicErrors
 
 public enum HarvestKind: String, Sendable, Codable, CaseIterable {
     case geojson
@@ -53,10 +54,10 @@ public struct HarvestFetcher: Sendable {
         req.setValue("application/geo+json, application/json", forHTTPHeaderField: "Accept")
         let (data, resp): (Data, URLResponse)
         do { (data, resp) = try await session.data(for: req) } catch {
-            throw PortalError.invalid("the source \(url.absoluteString) could not be reached: \(error.localizedDescription)")
+            throw PortalError(.sourceFailed, SafeMessage("portal.harvest.unreadable"), detail: "\(url.absoluteString) could not be reached: \(error.localizedDescription)")
         }
         if let h = resp as? HTTPURLResponse, !(200..<300).contains(h.statusCode) {
-            throw PortalError.invalid("the source \(url.absoluteString) answered HTTP \(h.statusCode)")
+            throw PortalError(.sourceFailed, SafeMessage("portal.harvest.unreadable"), detail: "\(url.absoluteString) answered HTTP \(h.statusCode)")
         }
         if data.count > maxBytes { throw UploadCheck.tooLarge(limit: maxBytes) }
         return data
@@ -65,7 +66,7 @@ public struct HarvestFetcher: Sendable {
     static func featureCollection(_ data: Data, from url: URL) throws -> [String: Any] {
         guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               obj["type"] as? String == "FeatureCollection", obj["features"] is [Any] else {
-            throw PortalError.invalid("the source \(url.absoluteString) did not return a GeoJSON FeatureCollection")
+            throw PortalError(.sourceFailed, SafeMessage("portal.harvest.notGeoJSON"), detail: "\(url.absoluteString) did not return a GeoJSON FeatureCollection")
         }
         return obj
     }
@@ -87,7 +88,7 @@ public struct HarvestFetcher: Sendable {
             var pages = 0
             while let page = next {
                 pages += 1
-                if pages > maxPages { throw PortalError.invalid("the source has more than \(maxPages) pages: is its `next` link looping?") }
+                if pages > maxPages { throw PortalError(.sourceFailed, SafeMessage("portal.harvest.tooManyPages", ["maximum": String(maxPages)])) }
                 let obj = try Self.featureCollection(try await get(page), from: page)
                 features += obj["features"] as! [Any]
                 next = (obj["links"] as? [[String: Any]])?.first { $0["rel"] as? String == "next" }
@@ -105,12 +106,12 @@ extension PortalService {
     @discardableResult
     public func setHarvestSource(dataset: String, url: String, kind: HarvestKind, intervalSeconds: Int, by actor: Actor) throws -> HarvestSourceInfo {
         guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {
-            throw PortalError.invalid("'\(url)' is not an http(s) URL")
+            throw PortalError.invalid("portal.harvest.url", ["url": url])
         }
-        guard intervalSeconds >= 300 else { throw PortalError.invalid("pull at most every 5 minutes (interval ≥ 300 s)") }
+        guard intervalSeconds >= 300 else { throw PortalError.invalid("portal.harvest.interval") }
         try db.write { db in
             let ref = try self.dataset(db, slug: dataset)
-            guard let agency = ref.agencyID else { throw PortalError.conflict("dataset '\(dataset)' has no owning agency") }
+            guard let agency = ref.agencyID else { throw PortalError.conflict("portal.dataset.noAgency", ["dataset": dataset]) }
             try Permissions.authorize(actor, .manageHarvestSource(agencyID: agency))
             try db.execute(sql: """
                 INSERT INTO harvest_sources (dataset_id, url, kind, interval_seconds) VALUES (?, ?, ?, ?)
@@ -143,7 +144,7 @@ extension PortalService {
             let (url, kind, last, agency) = try await db.read { db -> (URL, HarvestKind, String?, Int64) in
                 guard let r = try Row.fetchOne(db, sql: """
                     SELECT h.url, h.kind, h.last_checksum, d.agency_id FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id WHERE d.slug = ?
-                    """, arguments: [dataset]) else { throw PortalError.notFound("dataset '\(dataset)' has no harvest source") }
+                    """, arguments: [dataset]) else { throw PortalError.notFound("portal.harvest.noSource", ["dataset": dataset]) }
                 return (URL(string: r["url"])!, HarvestKind(rawValue: r["kind"]) ?? .geojson, r["last_checksum"], r["agency_id"])
             }
             let file = workDirectory.appendingPathComponent("bando-harvest-\(UUID().uuidString).geojson")
@@ -160,7 +161,7 @@ extension PortalService {
                 outcome = .submitted(version: number)
             }
         } catch let e as PortalError {
-            outcome = .failed(e.message)
+            outcome = .failed(e.description)
         } catch {
             outcome = .failed("\(error)")
         }

@@ -2,6 +2,7 @@
 // (`bando users add --role administrator`), never from a default password.
 import Foundation
 import GRDB
+import PublicErrors
 
 public struct AgencyInfo: Sendable, Codable, Equatable {
     public var id: Int64
@@ -36,7 +37,7 @@ public struct APITokenInfo: Sendable, Codable, Equatable {
 extension PortalService {
     static func checkSlug(_ slug: String, what: String) throws(PortalError) {
         guard (try? /^[a-z0-9][a-z0-9-]{0,62}$/.wholeMatch(in: slug)) != nil else {
-            throw .invalid("'\(slug)' is not a valid \(what) identifier: use lower-case letters, digits and hyphens (e.g. so-tnmt)")
+            throw .invalid(what == "agency" ? "portal.slug.agency" : "portal.slug.dataset", ["value": slug])
         }
     }
 
@@ -47,10 +48,10 @@ extension PortalService {
         try Permissions.authorize(actor, .manageAgencies)
         try Self.checkSlug(slug, what: "agency")
         let name = name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty else { throw PortalError.invalid("the agency needs a name") }
+        guard !name.isEmpty else { throw PortalError.invalid("portal.agency.name") }
         return try db.write { db in
             if try Int64.fetchOne(db, sql: "SELECT id FROM agencies WHERE slug = ?", arguments: [slug]) != nil {
-                throw PortalError.conflict("an agency '\(slug)' already exists")
+                throw PortalError.conflict("portal.agency.exists", ["agency": slug])
             }
             try db.execute(sql: "INSERT INTO agencies (slug, name) VALUES (?, ?)", arguments: [slug, name])
             let id = db.lastInsertedRowID
@@ -75,19 +76,19 @@ extension PortalService {
         try Permissions.authorize(actor, .manageUsers)
         let username = username.trimmingCharacters(in: .whitespaces)
         guard (try? /^[A-Za-z0-9._@-]{3,64}$/.wholeMatch(in: username)) != nil else {
-            throw PortalError.invalid("'\(username)' is not a valid user name: 3 to 64 letters, digits, '.', '_', '-' or '@'")
+            throw PortalError.invalid("portal.user.name", ["value": username])
         }
         if role.belongsToAgency, agency == nil {
-            throw PortalError.invalid("an \(role.rawValue) belongs to an agency: give --agency")
+            throw PortalError.invalid("portal.user.needsAgency", ["role": role.rawValue])
         }
         if role == .administrator, agency != nil {
-            throw PortalError.invalid("an administrator belongs to the Department, not to an agency: leave out --agency")
+            throw PortalError.invalid("portal.user.administratorAgency")
         }
         let hash = try hasher.hash(password)
         return try db.write { db in
             let agencyID = try agency.map { try self.agencyID(db, slug: $0) }
             if try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [username]) != nil {
-                throw PortalError.conflict("a user '\(username)' already exists")
+                throw PortalError.conflict("portal.user.exists", ["user": username])
             }
             let t = now()
             try db.execute(sql: """
@@ -142,7 +143,7 @@ extension PortalService {
 
     func userID(_ db: Database, _ username: String) throws -> Int64 {
         guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [username]) else {
-            throw PortalError.notFound("no user '\(username)'")
+            throw PortalError.notFound("portal.user.notFound", ["user": username])
         }
         return id
     }
@@ -163,8 +164,8 @@ extension PortalService {
         let ok = hasher.verify(password, hash: hash) && row != nil
         guard ok, let row, !(row["disabled"] as Bool) else {
             loginThrottle.recordFailure(account: username, client: client, now: now())
-            if ok { throw PortalError.unauthenticated("the account '\(username)' is disabled: ask an administrator") }
-            throw PortalError.unauthenticated("wrong user name or password")
+            if ok { throw PortalError.unauthenticated("portal.signIn.disabled", ["user": username]) }
+            throw PortalError.unauthenticated("portal.signIn.wrong")
         }
         loginThrottle.recordSuccess(account: username, client: client)
         let token = SecretToken.generate(prefix: "bando_ses_")
@@ -189,10 +190,10 @@ extension PortalService {
                 """, arguments: [digest])
         }
         guard let row, !(row["disabled"] as Bool) else {
-            throw PortalError.unauthenticated("the session or token is unknown, revoked or belongs to a disabled account: sign in again")
+            throw PortalError.unauthenticated("portal.session.unknown")
         }
         if let exp = row["expires_at"] as Date?, exp <= t {
-            throw PortalError.unauthenticated("the session has expired: sign in again")
+            throw PortalError.unauthenticated("portal.session.expired")
         }
         if row["kind"] as String == "api" {
             // Noted in memory and written a moment later with others: checking a token never waits for the writer.
@@ -236,10 +237,10 @@ extension PortalService {
     public func revokeAPIToken(id: Int64, by actor: Actor) throws {
         try db.write { db in
             guard let owner = try Int64.fetchOne(db, sql: "SELECT user_id FROM auth_tokens WHERE id = ? AND kind = 'api'", arguments: [id]) else {
-                throw PortalError.notFound("no API token \(id)")
+                throw PortalError.notFound("portal.token.notFound", ["id": String(id)])
             }
             guard owner == actor.userID || actor.role == .administrator else {
-                throw PortalError.forbidden("this token belongs to another user")
+                throw PortalError.forbidden("portal.token.otherUser")
             }
             try db.execute(sql: "UPDATE auth_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", arguments: [stamp(now()), id])
             try audit(db, actor, "token.revoke", detail: String(id))

@@ -3,6 +3,7 @@
 // an administrator accepts (it enters the catalogue) or declines.
 import Foundation
 import GRDB
+import PublicErrors
 
 public struct CatalogueEntry: Sendable, Codable, Equatable {
     public var slug: String
@@ -40,7 +41,7 @@ extension PortalService {
                      frequency: UpdateFrequency, description: String, actor: Actor) throws -> CatalogueEntry {
         try Self.checkSlug(slug, what: "dataset")
         let title = title.trimmingCharacters(in: .whitespaces)
-        guard !title.isEmpty else { throw PortalError.invalid("the dataset needs a title") }
+        guard !title.isEmpty else { throw PortalError.invalid("portal.dataset.title") }
         let agencyID = try self.agencyID(db, slug: agency)
         let t = now()
         var datasetID: Int64
@@ -48,10 +49,10 @@ extension PortalService {
             // A dataset loaded before it was catalogued (the demo data, `bando ingest`) is adopted.
             datasetID = r["id"]
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM catalogue_entries WHERE dataset_id = ?", arguments: [datasetID]) != nil {
-                throw PortalError.conflict("'\(slug)' is already in the catalogue")
+                throw PortalError.conflict("portal.dataset.inCatalogue", ["dataset": slug])
             }
             if let owner = r["agency_id"] as Int64?, owner != agencyID {
-                throw PortalError.conflict("the dataset '\(slug)' belongs to another agency")
+                throw PortalError.conflict("portal.dataset.otherAgency", ["dataset": slug])
             }
             try db.execute(sql: "UPDATE datasets SET agency_id = ?, updated_at = ? WHERE id = ?", arguments: [agencyID, stamp(t), datasetID])
         } else {
@@ -91,7 +92,7 @@ extension PortalService {
             let agencyID = try self.agencyID(db, slug: agency)
             try Permissions.authorize(actor, .proposeDataset(agencyID: agencyID))
             if try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [slug]) != nil {
-                throw PortalError.conflict("a dataset '\(slug)' already exists: choose another identifier")
+                throw PortalError.conflict("portal.dataset.exists", ["dataset": slug])
             }
             try db.execute(sql: """
                 INSERT INTO dataset_proposals (agency_id, slug, title, theme, update_frequency, description, proposed_by, proposed_at)
@@ -126,9 +127,9 @@ extension PortalService {
         return try db.write { db in
             guard let r = try Row.fetchOne(db, sql: """
                 SELECT p.*, a.slug AS agency_slug FROM dataset_proposals p JOIN agencies a ON a.id = p.agency_id WHERE p.id = ?
-                """, arguments: [id]) else { throw PortalError.notFound("no proposal \(id)") }
+                """, arguments: [id]) else { throw PortalError.notFound("portal.proposal.notFound", ["id": String(id)]) }
             var p = Self.proposal(r)
-            guard p.status == "pending" else { throw PortalError.conflict("proposal \(id) was already \(p.status)") }
+            guard p.status == "pending" else { throw PortalError.conflict("portal.proposal.decided", ["id": String(id), "status": p.status]) }
             if accept {
                 _ = try insertEntry(db, agency: p.agency, slug: p.slug, title: p.title, theme: p.theme,
                                     frequency: p.frequency, description: p.description, actor: actor)

@@ -2,6 +2,7 @@
 // data to the Department), answered within 10 days; answers are public, contact addresses never.
 import Foundation
 import GRDB
+import PublicErrors
 
 public struct FeedbackReceipt: Sendable, Codable, Equatable {
     public var id: Int64
@@ -64,19 +65,19 @@ extension PortalService {
 
     public func answerFeedback(id: Int64, answer: String, by actor: Actor) throws -> FeedbackItem {
         let answer = answer.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !answer.isEmpty else { throw PortalError.invalid("the answer is empty") }
+        guard !answer.isEmpty else { throw PortalError.invalid("portal.feedback.answerEmpty") }
         try db.write { db in
             guard let r = try Row.fetchOne(db, sql: "SELECT agency_id, answered_at FROM feedback WHERE id = ?", arguments: [id]) else {
-                throw PortalError.notFound("no feedback \(id)")
+                throw PortalError.notFound("portal.feedback.notFound", ["id": String(id)])
             }
             try Permissions.authorize(actor, .answerFeedback(agencyID: r["agency_id"]))
-            if r["answered_at"] != nil { throw PortalError.conflict("feedback \(id) is already answered") }
+            if r["answered_at"] != nil { throw PortalError.conflict("portal.feedback.answered", ["id": String(id)]) }
             try db.execute(sql: "UPDATE feedback SET answer = ?, answered_at = ?, answered_by = ? WHERE id = ?",
                            arguments: [answer, stamp(now()), actor.userID == 0 ? nil : actor.userID, id])
             try audit(db, actor, "feedback.answer", agencyID: r["agency_id"], detail: "feedback \(id)")
         }
         guard let item = try feedbackQueue(by: actor, includeAnswered: true).first(where: { $0.id == id }) else {
-            throw PortalError.notFound("no feedback \(id)")
+            throw PortalError.notFound("portal.feedback.notFound", ["id": String(id)])
         }
         return item
     }

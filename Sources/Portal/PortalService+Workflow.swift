@@ -4,6 +4,7 @@
 // new one, never neither, and no publication happens without its record.
 import Foundation
 import GRDB
+import PublicErrors
 
 public struct VersionSummary: Sendable, Codable, Equatable {
     public var id: Int64
@@ -30,10 +31,11 @@ extension PortalService {
             SELECT v.id, v.dataset_id, v.number, v.status, v.checksum, d.slug, d.agency_id, d.current_version_id
             FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.slug = ? AND v.number = ?
             """, arguments: [dataset, number]) else {
-            throw PortalError.notFound("dataset '\(dataset)' has no version \(number)")
+            throw PortalError.notFound("store.versionNotFound", ["dataset": dataset, "version": String(number)])
         }
         guard let status = VersionStatus(rawValue: r["status"]) else {
-            throw PortalError.conflict("version \(number) of '\(dataset)' has an unknown status '\(r["status"] as String)'")
+            throw PortalError(.conflict, SafeMessage("portal.version.unknownStatus", ["dataset": dataset, "version": String(number)]),
+                             detail: "status '\(r["status"] as String)'")
         }
         return VersionRow(id: r["id"], datasetID: r["dataset_id"], datasetSlug: r["slug"], agencyID: r["agency_id"],
                           number: r["number"], status: status, checksum: r["checksum"], currentVersionID: r["current_version_id"])
@@ -41,7 +43,7 @@ extension PortalService {
 
     func owningAgency(_ v: VersionRow) throws -> Int64 {
         guard let a = v.agencyID else {
-            throw PortalError.conflict("dataset '\(v.datasetSlug)' has no owning agency: an administrator must add it to the catalogue for one")
+            throw PortalError.conflict("portal.dataset.noAgency", ["dataset": v.datasetSlug])
         }
         return a
     }
@@ -50,7 +52,7 @@ extension PortalService {
     public func authorizeUpload(dataset: String, by actor: Actor) throws {
         let ref = try db.read { db in try self.dataset(db, slug: dataset) }
         guard let agency = ref.agencyID else {
-            throw PortalError.conflict("dataset '\(dataset)' has no owning agency: an administrator must add it to the catalogue for one")
+            throw PortalError.conflict("portal.dataset.noAgency", ["dataset": dataset])
         }
         try Permissions.authorize(actor, .uploadDraft(agencyID: agency))
     }
@@ -108,7 +110,7 @@ extension PortalService {
     /// One version with its review state (agency users of the owner and administrators).
     public func version(dataset: String, number: Int, by actor: Actor) throws -> VersionSummary {
         guard let v = try versions(dataset: dataset, by: actor).first(where: { $0.number == number }) else {
-            throw PortalError.notFound("dataset '\(dataset)' has no version \(number)")
+            throw PortalError.notFound("store.versionNotFound", ["dataset": dataset, "version": String(number)])
         }
         return v
     }

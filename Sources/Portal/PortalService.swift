@@ -3,6 +3,7 @@
 // throws `PortalError` for anything the user can fix. Callers: App's routes and the CLI.
 public import Foundation
 public import GRDB
+import PublicErrors
 
 public final class PortalService: Sendable {
     public let db: any DatabaseWriter
@@ -86,7 +87,7 @@ public final class PortalService: Sendable {
 
     func agencyID(_ db: Database, slug: String) throws -> Int64 {
         guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM agencies WHERE slug = ?", arguments: [slug]) else {
-            throw PortalError.notFound("no agency '\(slug)': `bando agencies list` shows the registered ones")
+            throw PortalError.notFound("portal.agency.notFound", ["agency": slug])
         }
         return id
     }
@@ -95,7 +96,7 @@ public final class PortalService: Sendable {
 
     func dataset(_ db: Database, slug: String) throws -> DatasetRef {
         guard let r = try Row.fetchOne(db, sql: "SELECT id, slug, agency_id, current_version_id FROM datasets WHERE slug = ?", arguments: [slug]) else {
-            throw PortalError.notFound("no dataset '\(slug)' in the catalogue")
+            throw PortalError.notFound("portal.dataset.notInCatalogue", ["dataset": slug])
         }
         return DatasetRef(id: r["id"], slug: r["slug"], agencyID: r["agency_id"], currentVersionID: r["current_version_id"])
     }

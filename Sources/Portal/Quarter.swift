@@ -4,6 +4,7 @@
 // Vietnam (Asia/Ho_Chi_Minh, UTC+7 with no daylight saving): a version published at 23:30 on
 // 15 January in Huế is on time even though it is already 16:30 UTC.
 public import Foundation
+import PublicErrors
 
 /// The province's calendar: Gregorian, in Asia/Ho_Chi_Minh.
 public enum PortalCalendar {
@@ -50,8 +51,8 @@ public struct Quarter: Hashable, Comparable, Sendable, Codable, CustomStringConv
     public static let deadlineDays = 15
 
     public init(year: Int, number: Int) throws(PortalError) {
-        guard (1...4).contains(number) else { throw .invalid("a quarter is numbered 1 to 4, not \(number)") }
-        guard (1970...9999).contains(year) else { throw .invalid("the year \(year) is out of range") }
+        guard (1...4).contains(number) else { throw .invalid("portal.quarter.number", ["value": String(number)]) }
+        guard (1970...9999).contains(year) else { throw .invalid("portal.quarter.year", ["value": String(year)]) }
         self.year = year; self.number = number
     }
 
@@ -60,7 +61,7 @@ public struct Quarter: Hashable, Comparable, Sendable, Codable, CustomStringConv
         let t = text.trimmingCharacters(in: .whitespaces).uppercased().replacingOccurrences(of: "-", with: "")
         let parts = t.split(separator: "Q", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, let y = Int(parts[0]), parts[1].count == 1, let n = Int(parts[1]) else {
-            throw .invalid("'\(text)' is not a quarter: write the year and quarter number like 2026Q3")
+            throw .invalid("portal.quarter.format", ["value": text])
         }
         try self.init(year: y, number: n)
     }
@@ -98,7 +99,7 @@ public struct Quarter: Hashable, Comparable, Sendable, Codable, CustomStringConv
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message.description))
         }
     }
 }
@@ -125,7 +126,7 @@ public enum UpdateFrequency: String, Sendable, Codable, CaseIterable {
 
     public init(parsing text: String) throws(PortalError) {
         guard let f = UpdateFrequency(rawValue: text.lowercased()) else {
-            throw .invalid("unknown update frequency '\(text)': use one of \(UpdateFrequency.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalid("portal.frequency.unknown", ["value": text, "choices": UpdateFrequency.allCases.map(\.rawValue).joined(separator: ", ")])
         }
         self = f
     }

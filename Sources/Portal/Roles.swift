@@ -2,6 +2,7 @@
 // (lãnh đạo duyệt), and the Department of Information and Communications an administrator who
 // runs agencies, accounts, the catalogue and reports. An agency's users act only on that
 // agency's data; nobody acts on another agency's data, the administrator included.
+import PublicErrors
 
 /// A portal role. One per user.
 public enum Role: String, Sendable, Codable, CaseIterable {
@@ -55,7 +56,7 @@ public enum Permissions {
         switch action {
         case .manageAgencies, .manageUsers, .manageCatalogue, .readAuditLog, .readReports:
             guard actor.role == .administrator else {
-                throw .forbidden("only an administrator of the Department may do this; \(actor.username) is an agency \(actor.role.rawValue)")
+                throw .forbidden("portal.role.administratorOnly", ["user": actor.username, "role": actor.role.rawValue])
             }
         case .proposeDataset(let agency), .uploadDraft(let agency), .submit(let agency),
              .manageHarvestSource(let agency):
@@ -66,7 +67,7 @@ public enum Permissions {
         case .approve(let agency, let submittedBy):
             try requireOwnAgency(actor, agency, roles: [.approver])
             if let submittedBy, submittedBy == actor.userID {
-                throw .forbidden("\(actor.username) submitted this version and cannot also approve it: another approver of the agency must review it")
+                throw .forbidden("portal.role.fourEyes", ["user": actor.username])
             }
         case .returnToEditor(let agency):
             try requireOwnAgency(actor, agency, roles: [.approver])
@@ -75,7 +76,7 @@ public enum Permissions {
                 if actor.role == .administrator, case .viewFeedbackQueue = action { return }
                 try requireOwnAgency(actor, agency, roles: [.editor, .approver])
             } else if actor.role != .administrator {
-                throw .forbidden("requests for new data are answered by the Department's administrators")
+                throw .forbidden("portal.role.dataRequests")
             }
         }
     }
@@ -87,10 +88,10 @@ public enum Permissions {
     private static func requireOwnAgency(_ actor: Actor, _ agency: Int64, roles: Set<Role>) throws(PortalError) {
         guard roles.contains(actor.role) else {
             let names = roles.map(\.rawValue).sorted().joined(separator: " or ")
-            throw .forbidden("this needs an agency \(names); \(actor.username) is \(actor.role == .administrator ? "an administrator" : "an \(actor.role.rawValue)")")
+            throw .forbidden("portal.role.needs", ["roles": names, "user": actor.username, "role": actor.role.rawValue])
         }
         guard actor.agencyID == agency else {
-            throw .forbidden("\(actor.username) acts only on their own agency's datasets, and this one belongs to another agency")
+            throw .forbidden("portal.role.otherAgency", ["user": actor.username])
         }
     }
 }

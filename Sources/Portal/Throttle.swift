@@ -3,6 +3,7 @@
 // share. The clock is passed in so the rules can be tested without waiting.
 public import Foundation
 import Synchronization
+import PublicErrors
 
 /// Failed sign-ins counted three ways, so that a stranger cannot lock a real user out from
 /// elsewhere while guessing stays slow:
@@ -84,7 +85,7 @@ public final class LoginThrottle: Sendable {
         let wait = keys.map { delay(for: $0, now: now) }.max() ?? 0
         if wait > 0 {
             let s = Int(wait.rounded(.up))
-            throw PortalError(.tooManyAttempts, "too many failed sign-ins: wait \(s) s before trying again", retryAfter: s)
+            throw PortalError(.tooManyAttempts, SafeMessage("portal.throttle.signIn", ["seconds": String(s)]), retryAfter: s)
         }
     }
 
@@ -140,7 +141,7 @@ public final class RateLimiter: Sendable {
             return nil
         }
         if let retry {
-            throw PortalError(.tooManyAttempts, "too many submissions from this address: try again in \(retry) s", retryAfter: retry)
+            throw PortalError(.tooManyAttempts, SafeMessage("portal.throttle.submissions", ["seconds": String(retry)]), retryAfter: retry)
         }
     }
 }

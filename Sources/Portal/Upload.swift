@@ -8,6 +8,7 @@ import ZIPFoundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import PublicErrors
 
 public enum UploadKind: String, Sendable, Codable {
     case zip
@@ -22,27 +23,27 @@ public enum UploadCheck {
     public static let defaultLimit = 500 * 1024 * 1024
 
     public static func tooLarge(limit: Int) -> PortalError {
-        PortalError(.tooLarge, "the upload is larger than the limit of \(limit / (1024 * 1024)) MB: split the dataset or ask the administrator to raise the limit")
+        PortalError(.tooLarge, SafeMessage("portal.upload.tooLarge", ["megabytes": String(limit / (1024 * 1024))]))
     }
 
     /// Tells a zip from GeoJSON by content, or refuses the file.
     public static func kind(of file: URL) throws(PortalError) -> UploadKind {
-        guard let h = try? FileHandle(forReadingFrom: file) else { throw .invalid("the upload could not be read back") }
+        guard let h = try? FileHandle(forReadingFrom: file) else { throw PortalError(.unloadable, SafeMessage("server.internal"), detail: "the spooled upload could not be read back") }
         defer { try? h.close() }
         let head = (try? h.read(upToCount: 4096)) ?? Data()
-        guard !head.isEmpty else { throw .invalid("the upload is empty") }
+        guard !head.isEmpty else { throw .invalid("portal.upload.empty") }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .zip }
         var bytes = head[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         if let first = bytes.first(where: { !" \t\r\n".utf8.contains($0) }), first == UInt8(ascii: "{") { return .geojson }
-        throw .invalid("the upload is neither a zip (of a shapefile) nor a GeoJSON document: send a .zip or a .geojson file")
+        throw .invalid("portal.upload.kind")
     }
 
     /// Refuses a zip whose entries escape the folder it is unpacked into, or that is not a zip.
     public static func checkZip(_ file: URL) throws(PortalError) {
         let archive: Archive
         do { archive = try Archive(url: file, accessMode: .read) } catch {
-            throw .invalid("the zip file is damaged or not a zip: \(error)")
+            throw PortalError(.invalid, SafeMessage("portal.upload.zipDamaged"), detail: "\(error)")
         }
         var count = 0
         for entry in archive {
@@ -50,13 +51,13 @@ public enum UploadCheck {
             let path = entry.path
             let parts = path.split(whereSeparator: { $0 == "/" || $0 == "\\" })
             if path.hasPrefix("/") || path.hasPrefix("\\") || path.contains(":") || parts.contains("..") {
-                throw .invalid("the zip holds '\(path)', a path that escapes its folder: make the zip again from inside the data folder")
+                throw .invalid("portal.upload.zipEscape", ["entry": path])
             }
             if entry.type == .symlink {
-                throw .invalid("the zip holds a symbolic link '\(path)': make the zip again without links")
+                throw .invalid("portal.upload.zipLink", ["entry": path])
             }
         }
-        if count == 0 { throw .invalid("the zip is empty") }
+        if count == 0 { throw .invalid("portal.upload.zipEmpty") }
     }
 
     /// Checks kind and (for zips) entry paths; returns the kind.
@@ -93,7 +94,7 @@ public enum MultipartFile {
         do {
             return try extract(body, boundary, destination, limit: limit)
         } catch let e as PortalError { throw e } catch {
-            throw .invalid("the multipart upload could not be read")
+            throw PortalError(.invalid, SafeMessage("portal.upload.multipartUnreadable"), detail: "\(error)")
         }
     }
 
@@ -102,7 +103,7 @@ public enum MultipartFile {
 
     private static func extract(_ body: URL, _ boundary: String, _ destination: URL, limit: Int) throws -> String {
         guard !boundary.isEmpty, boundary.utf8.count <= 200 else {
-            throw PortalError.invalid("the multipart boundary must have 1 to 200 characters")
+            throw PortalError.invalid("portal.upload.multipartBoundary")
         }
         let input = try FileHandle(forReadingFrom: body)
         defer { try? input.close() }
@@ -110,13 +111,13 @@ public enum MultipartFile {
         var reader = StreamingBuffer(input: input, initial: Array("\r\n".utf8))
         let delimiter = Array("\r\n--\(boundary)".utf8)
         guard try reader.skip(past: delimiter) else {
-            throw PortalError.invalid("the multipart upload holds no file: send the file in a form field with a file name")
+            throw PortalError.invalid("portal.upload.multipartNoFile")
         }
         while true {
             try reader.fill(atLeast: 2)
             if reader.starts(with: Array("--".utf8)) { break } // the closing delimiter
             guard let headerBytes = try reader.take(upTo: Array("\r\n\r\n".utf8), max: maxHeaderBytes) else {
-                throw PortalError.invalid("the multipart upload has a part whose headers do not end: the transfer was cut or the form is malformed")
+                throw PortalError.invalid("portal.upload.multipartHeaders")
             }
             guard let name = filename(in: String(decoding: headerBytes, as: UTF8.self)) else {
                 guard try reader.skip(past: delimiter) else { break }
@@ -129,14 +130,14 @@ public enum MultipartFile {
             let closed = try reader.skip(past: delimiter) { bytes in
                 written += bytes.count
                 if written > limit {
-                    throw PortalError(.tooLarge, "the uploaded file is larger than the limit of \(limit / (1024 * 1024)) MB: split the dataset or ask the administrator to raise the limit")
+                    throw UploadCheck.tooLarge(limit: limit)
                 }
                 try out.write(contentsOf: Data(bytes))
             }
-            guard closed else { throw PortalError.invalid("the multipart upload ended before its closing boundary: the transfer was cut") }
+            guard closed else { throw PortalError.invalid("portal.upload.multipartCut") }
             return name
         }
-        throw PortalError.invalid("the multipart upload holds no file: send the file in a form field with a file name")
+        throw PortalError.invalid("portal.upload.multipartNoFile")
     }
 
     static func filename(in headers: String) -> String? {

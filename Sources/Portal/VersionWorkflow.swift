@@ -3,6 +3,7 @@
 // (returned, which the editor may resubmit as it is or replace with a new draft). Publishing a
 // version supersedes the previous current one. The rule table lives here, once; the store only
 // records the outcome.
+import PublicErrors
 
 /// A version's status, spelled as in `dataset_versions.status`.
 public enum VersionStatus: String, Sendable, Codable, CaseIterable {
@@ -31,11 +32,11 @@ public enum VersionWorkflow {
         case (.approve, .submitted): return .published
         case (.returnToEditor, .submitted): return .returned
         case (.submit, .submitted):
-            throw .conflict("this version is already submitted and awaits the approver")
+            throw .conflict("portal.workflow.alreadySubmitted")
         case (.approve, .draft), (.approve, .returned), (.returnToEditor, .draft), (.returnToEditor, .returned):
-            throw .conflict("this version is \(status.rawValue), not submitted: the editor must submit it before it can be \(step == .approve ? "approved" : "returned")")
+            throw .conflict(step == .approve ? "portal.workflow.notSubmitted.approve" : "portal.workflow.notSubmitted.return", ["status": status.rawValue])
         case (_, .published), (_, .superseded):
-            throw .conflict("this version is already \(status.rawValue); upload a new draft to change the dataset")
+            throw .conflict("portal.workflow.final", ["status": status.rawValue])
         }
     }
 
@@ -49,7 +50,7 @@ public enum VersionWorkflow {
         case .returnToEditor:
             try Permissions.authorize(actor, .returnToEditor(agencyID: agencyID))
             guard let comment, !comment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw .invalid("returning a version needs a comment telling the editor what to change")
+                throw .invalid("portal.workflow.commentRequired")
             }
         }
         return try next(from: status, by: step)

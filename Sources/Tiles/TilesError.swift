@@ -1,5 +1,10 @@
+public import PublicErrors
+
 /// What went wrong in the Tiles module, with the tileset, file or coordinate it is about.
-/// `App` maps `kind` to HTTP status; the message is safe to show.
+///
+/// `detail` is for operators (the command line, the log) and may name files; a client is shown
+/// `message`: `shown`, a catalogue message, or for the kinds that are the server's fault the
+/// generic one, with `detail` in the log.
 public struct TilesError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         /// A tileset definition (file or default) that cannot be used: start-up error.
@@ -16,7 +21,36 @@ public struct TilesError: Error, Hashable, Sendable, CustomStringConvertible {
         case badArchive
     }
     public var kind: Kind
-    public var message: String
-    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
-    public var description: String { message }
+    /// What happened, for operators: may name files and paths.
+    public var detail: String
+    /// What a client is told; nil for errors only an operator meets (files, archives, start-up).
+    public var shown: SafeMessage?
+    public init(_ kind: Kind, _ detail: String, shown: SafeMessage? = nil) {
+        self.kind = kind; self.detail = detail; self.shown = shown
+    }
+    public var description: String { detail }
+}
+
+extension TilesError: PublicError {
+    public var status: Int {
+        switch kind {
+        case .unknownTileset, .outOfRange: 404
+        case .badCoordinate: 400
+        case .badTileset, .storeUnavailable, .badArchive: 500
+        }
+    }
+    public var code: String {
+        switch kind {
+        case .unknownTileset, .outOfRange: "NotFound"
+        case .badCoordinate: "InvalidParameterValue"
+        case .badTileset, .storeUnavailable, .badArchive: "ServerError"
+        }
+    }
+    public var message: SafeMessage {
+        switch kind {
+        case .badTileset, .storeUnavailable, .badArchive: SafeMessage("server.internal")
+        case .unknownTileset, .outOfRange, .badCoordinate: shown ?? SafeMessage("tiles.notAvailable")
+        }
+    }
+    public var internalDetail: String? { detail }
 }

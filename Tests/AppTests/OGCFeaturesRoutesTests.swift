@@ -117,7 +117,7 @@ import HTTPTypes
         try await app().test(.router) { client in
             for (query, fragment) in [("bbox=1,2", "bbox"), ("limit=20000", "maximum"), ("crs=EPSG:1", "not offered"),
                                       ("filter=population%20%3E%3E%201", "character 13"), ("filter=nope%20%3D%201", "queryables")] {
-                try await client.execute(uri: "/ogc/collections/communes/items?\(query)", method: .get) { r in
+                try await client.execute(uri: "/ogc/collections/communes/items?\(query)", method: .get, headers: [.acceptLanguage: "en"]) { r in
                     #expect(r.status == .badRequest, "\(query)")
                     let doc = try json(r.body)
                     #expect(doc["code"] as? String == "InvalidParameterValue")
@@ -125,7 +125,7 @@ import HTTPTypes
                 }
             }
             try await client.execute(uri: "/ogc/collections/nope/items", method: .get) { r in #expect(r.status == .notFound) }
-            try await client.execute(uri: "/api/analysis/point-in-area?dataset=communes&lon=100&lat=10", method: .get) { r in
+            try await client.execute(uri: "/api/analysis/point-in-area?dataset=communes&lon=100&lat=10&lang=en", method: .get) { r in
                 #expect(r.status == .badRequest)
                 let d = try json(r.body)
                 #expect((d["description"] as? String)?.contains("lies in no area") == true)

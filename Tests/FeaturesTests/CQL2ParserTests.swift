@@ -1,4 +1,5 @@
 import Testing
+import PublicErrors
 import GeoModel
 @testable import Features
 
@@ -53,16 +54,18 @@ import GeoModel
         func error(_ text: String) -> CQL2SyntaxError? {
             do { _ = try CQL2Text.parse(text); return nil } catch { return error }
         }
-        #expect(error("population >") == CQL2SyntaxError("expected a property or a value, found the end of the filter", position: 13))
+        #expect(error("population >")?.message.description == "expected a property or a value, found the end of the filter")
+        #expect(error("population >")?.position == 13)
+        #expect(error("population >")?.shown.text(in: .vi) == "Lỗi cú pháp CQL2 tại ký tự thứ 13: cần một thuộc tính hoặc một giá trị, nhưng gặp kết thúc bộ lọc")
         #expect(error("population 5000")?.position == 12)
         #expect(error("name = 'unclosed")?.position == 8)
         #expect(error("a = 1 AND")?.position == 10)
-        #expect(error("p BETWEEN 1 OR 2")?.message.contains("expected AND") == true)
-        #expect(error("S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1)))")?.message.contains("at least 4") == true)
-        #expect(error("S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1, 0 1)))")?.message.contains("not closed") == true)
-        #expect(error("a != 1")?.message.contains("<>") == true)
+        #expect(error("p BETWEEN 1 OR 2")?.message.description.contains("expected AND") == true)
+        #expect(error("S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1)))")?.message.description.contains("at least 4") == true)
+        #expect(error("S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1, 0 1)))")?.message.description.contains("not closed") == true)
+        #expect(error("a != 1")?.message.description.contains("<>") == true)
         #expect(error("a = 1)")?.position == 6)
-        #expect(error("")?.message == "the filter is empty")
+        #expect(error("")?.message.description == "the filter is empty")
     }
 }
 
@@ -86,7 +89,7 @@ import GeoModel
 
     @Test func errorsNameTheJSONPath() {
         func message(_ json: String) -> String? {
-            do { _ = try CQL2JSON.parse(json); return nil } catch { return error.message }
+            do { _ = try CQL2JSON.parse(json); return nil } catch { return error.message.description }
         }
         #expect(message(#"{"op": "=", "args": [{"property": "a"}]}"#) == #"at $.args: "=" takes 2 arguments, not 1"#)
         #expect(message(#"{"op": "and", "args": [{"op": "≈", "args": []}, true]}"#)?.hasPrefix("at $.args[0].op: unknown operator") == true)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PublicErrors
 import GeoModel
 import TestSupport
 import GRDB
@@ -105,7 +106,8 @@ import GRDB
             Issue.record("an unknown property must be refused")
         } catch let e as FeaturesError {
             #expect(e.kind == .invalidParameter)
-            #expect(e.message.contains("'populaton'") && e.message.contains("population") && e.message.contains("commune_vn"))
+            let text = e.message.description
+            #expect(text.contains("'populaton'") && text.contains("population") && text.contains("commune_vn"))
         }
         await #expect(throws: FeaturesError.self) { _ = try await ids("population = 'many'") }
     }

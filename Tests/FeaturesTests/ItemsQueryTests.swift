@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PublicErrors
 import GeoModel
 import TestSupport
 import GRDB
@@ -67,13 +68,13 @@ import GRDB
     @Test func badInputIsRefusedWithTheParameterNamed() async throws {
         #expect(await error("bbox=1,2,3")?.parameter == "bbox")
         #expect(await error("bbox=107.6,16.5,107.5,16.4")?.parameter == "bbox")
-        #expect(await error("limit=10001")?.message.contains("maximum of 10000") == true)
+        #expect(await error("limit=10001")?.message.description.contains("maximum of 10000") == true)
         #expect(await error("limit=0")?.parameter == "limit")
         #expect(await error("crs=EPSG:999999")?.parameter == "crs")
         let syntax = await error("filter=population%20%3E")
-        #expect(syntax?.parameter == "filter" && syntax?.message.contains("character 13") == true)
-        #expect(await error("foo=1")?.message.contains("unknown parameter 'foo'") == true)
-        #expect(await error("datetime=2024-01-01")?.message.contains("no date or time field") == true)
+        #expect(syntax?.parameter == "filter" && syntax?.message.description.contains("character 13") == true)
+        #expect(await error("foo=1")?.message.description.contains("Unknown parameter 'foo'") == true)
+        #expect(await error("datetime=2024-01-01")?.message.description.contains("no date or time field") == true)
         let missing: FeaturesError?
         do { _ = try await api.items("nope", query: QueryString(nil), base: "", html: false); missing = nil } catch { missing = error }
         #expect(missing?.kind == .notFound)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PublicErrors
 import GeoModel
 import TestSupport
 @testable import Features
@@ -112,7 +113,7 @@ import TestSupport
             Issue.record("EPSG:32648 is not offered and should be refused")
         } catch let e as FeaturesError {
             #expect(e.kind == .invalidParameter)
-            #expect(e.message.contains("EPSG/0/3405") && e.message.contains("EPSG/0/9214"))
+            #expect(e.message.description.contains("EPSG/0/3405") && e.message.description.contains("EPSG/0/9214"))
         }
     }
 }

@@ -3,6 +3,7 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import PublicErrors
 import TestSupport
 import App
 @testable import Portal
@@ -24,7 +25,7 @@ struct PortalHTTPFixture {
                 let features: Int
                 if kind == .geojson {
                     let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any]
-                    guard let list = obj?["features"] as? [Any] else { throw PortalError(.invalid, "not a FeatureCollection") }
+                    guard let list = obj?["features"] as? [Any] else { throw PortalError(.invalid, SafeMessage("portal.harvest.notGeoJSON")) }
                     features = list.count
                 } else { features = 1 }
                 return try f.ingestDraft(dataset, features: features)
@@ -182,9 +183,10 @@ func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: D
         try await fx.app.test(.router) { c in
             let editor = try await c.login("editor-tnmt", "password-editor-tnmt")
             let cases: [(Data, String, HTTPResponse.Status, String)] = [
-                (featureCollection(100), "big.geojson", .contentTooLarge, "larger than the limit"),
-                (Data("PDF-1.7 not data".utf8), "report.pdf", .badRequest, "neither a zip"),
-                (try Data(contentsOf: evil), "evil.zip", .badRequest, "escapes its folder"),
+                // Vietnamese unless the client asks for English.
+                (featureCollection(100), "big.geojson", .contentTooLarge, "vượt quá giới hạn"),
+                (Data("PDF-1.7 not data".utf8), "report.pdf", .badRequest, "không phải là tệp zip"),
+                (try Data(contentsOf: evil), "evil.zip", .badRequest, "nằm ngoài thư mục"),
             ]
             for (content, name, status, message) in cases {
                 let (body, type) = multipart(name, content)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PublicErrors
 @testable import Portal
 
 @Suite struct PermissionTests {
@@ -42,7 +43,7 @@ import Testing
             Issue.record("self-approval allowed")
         } catch {
             #expect(error.kind == .forbidden)
-            #expect(error.message.contains("cannot also approve"))
+            #expect(error.message.description.contains("cannot also approve"))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PublicErrors
 import TestSupport
 @testable import Portal
 
@@ -36,7 +37,7 @@ import TestSupport
             let z = try zip("bad.zip", entries: ["ok.shp", bad])
             do { _ = try UploadCheck.check(z); Issue.record("\(bad) accepted") } catch {
                 #expect(error.kind == .invalid)
-                #expect(error.message.contains("escapes"))
+                #expect(error.message.description.contains("escapes"))
             }
         }
         // A name that merely contains two dots is fine.

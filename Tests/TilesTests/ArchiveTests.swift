@@ -123,7 +123,7 @@ with open(sys.argv[1], "rb") as f:
             _ = try await TileArchiveBuilder.build(try await tiles.tileSource(named: "hue-communes"), to: dir.path("missing/x.pmtiles"), format: .pmtiles)
             Issue.record("a missing output folder was accepted")
         } catch let e as TilesError {
-            #expect(e.kind == .badArchive && e.message.contains("does not exist") && e.message.contains("missing"))
+            #expect(e.kind == .badArchive && e.detail.contains("does not exist") && e.detail.contains("missing"))
         }
         // A good archive, then damaged copies of it.
         let good = dir.path("good.pmtiles")
@@ -140,13 +140,13 @@ with open(sys.argv[1], "rb") as f:
             try data.write(to: URL(fileURLWithPath: p))
             do { _ = try TileArchive.open(p); Issue.record("\(name) archive was accepted") } catch let e as TilesError {
                 #expect(e.kind == .badArchive)
-                #expect(e.message.contains(p) && e.message.contains(expected), "\(name): \(e.message)")
+                #expect(e.detail.contains(p) && e.detail.contains(expected), "\(name): \(e.detail)")
             }
         }
         let junk = dir.path("junk.mbtiles")
         try Data(repeating: 0x42, count: 5000).write(to: URL(fileURLWithPath: junk))
-        #expect { _ = try TileArchive.open(junk) } throws: { ($0 as? TilesError)?.message.contains(junk) == true }
-        #expect { _ = try TileArchive.open(dir.path("absent.pmtiles")) } throws: { ($0 as? TilesError)?.message.contains("does not exist") == true }
+        #expect { _ = try TileArchive.open(junk) } throws: { ($0 as? TilesError)?.detail.contains(junk) == true }
+        #expect { _ = try TileArchive.open(dir.path("absent.pmtiles")) } throws: { ($0 as? TilesError)?.detail.contains("does not exist") == true }
     }
 
     @Test func hilbertIdsMatchTheSpecAndOrderIsIncreasing() {

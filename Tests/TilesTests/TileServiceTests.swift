@@ -59,7 +59,7 @@ import TestSupport
         do { _ = try await tiles.tile("hue-communes", TileCoord(z: 10, x: 0, y: 0), acceptsGzip: false); Issue.record("served a tile outside the bounds") }
         catch let e as TilesError { #expect(e.kind == .outOfRange) }
         do { _ = try await tiles.tile("nowhere", centre(5), acceptsGzip: false); Issue.record("served an unknown tileset") }
-        catch let e as TilesError { #expect(e.kind == .unknownTileset && e.message.contains("nowhere")) }
+        catch let e as TilesError { #expect(e.kind == .unknownTileset && e.detail.contains("nowhere")) }
         do { _ = try await tiles.tile("hue-communes", TileCoord(z: 3, x: 8, y: 0), acceptsGzip: false); Issue.record("served x beyond 2^z") }
         catch let e as TilesError { #expect(e.kind == .badCoordinate) }
         // Inside the bounds but at sea: no feature, an empty answer (HTTP 204).
@@ -110,13 +110,13 @@ import TestSupport
             .write(to: dir.url.appendingPathComponent("admin.json"))
         let bad = try TileService(reader: cat.pool, configuration: .init(tilesFolder: dir.url))
         do { try await bad.checkTilesets(); Issue.record("accepted a field the dataset lacks") }
-        catch let e as TilesError { #expect(e.kind == .badTileset && e.message.contains("ten_xa") && e.message.contains("admin")) }
+        catch let e as TilesError { #expect(e.kind == .badTileset && e.detail.contains("ten_xa") && e.detail.contains("admin")) }
 
         try Data(#"{"layers":[{"id":"communes","dataset":"no-such-dataset"}]}"#.utf8)
             .write(to: dir.url.appendingPathComponent("admin.json"))
         let missing = try TileService(reader: cat.pool, configuration: .init(tilesFolder: dir.url))
         do { try await missing.checkTilesets(); Issue.record("accepted an unpublished dataset") }
-        catch let e as TilesError { #expect(e.message.contains("no-such-dataset")) }
+        catch let e as TilesError { #expect(e.detail.contains("no-such-dataset")) }
     }
 
     @Test func aDatasetWithNoDrawableGeometryGivesEmptyTilesNotErrors() async throws {

@@ -37,8 +37,8 @@ import TestSupport
             Issue.record("accepted a bad tileset: \(text)")
         } catch {
             #expect(error.kind == .badTileset)
-            #expect(error.message.contains("broken.json"), "\(error.message)")
-            #expect(error.message.contains(expected), "\(error.message)")
+            #expect(error.detail.contains("broken.json"), "\(error.detail)")
+            #expect(error.detail.contains(expected), "\(error.detail)")
         }
     }
 

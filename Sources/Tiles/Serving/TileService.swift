@@ -2,6 +2,7 @@ public import Foundation
 public import GeoModel
 public import GRDB
 import Logging
+import PublicErrors
 
 /// Everything the HTTP layer asks of tiles: which tilesets exist, their metadata, and tiles
 /// (with the encodings, ETags and cache that serving needs). Built once at start-up.
@@ -99,15 +100,18 @@ public final class TileService: Sendable {
     /// `.outOfRange`.
     public func tile(_ name: String, _ coord: TileCoord, acceptsGzip: Bool) async throws -> Answer {
         guard coord.isValid else {
-            throw TilesError(.badCoordinate, "Tile \(coord) does not exist: x and y must be between 0 and \((1 << max(0, min(coord.z, 30))) - 1) at zoom \(coord.z), zoom between 0 and 30")
+            throw TilesError(.badCoordinate, "Tile \(coord) does not exist", shown: SafeMessage("tiles.coordinate.outside", [
+                "tile": "\(coord)", "maximum": String((1 << max(0, min(coord.z, 30))) - 1), "zoom": String(coord.z)]))
         }
         let src = try await source(name)
         let meta = try await src.metadata()
         guard coord.z >= meta.minZoom, coord.z <= meta.maxZoom else {
-            throw TilesError(.outOfRange, "Tileset \(name) has zooms \(meta.minZoom) to \(meta.maxZoom); \(coord.z) is outside")
+            throw TilesError(.outOfRange, "Tileset \(name) has zooms \(meta.minZoom) to \(meta.maxZoom); \(coord.z) is outside",
+                             shown: SafeMessage("tiles.zoom.outside", ["tileset": name, "minzoom": String(meta.minZoom), "maxzoom": String(meta.maxZoom), "zoom": String(coord.z)]))
         }
         guard meta.covers(coord) else {
-            throw TilesError(.outOfRange, "Tile \(coord) lies outside the bounds of tileset \(name)")
+            throw TilesError(.outOfRange, "Tile \(coord) lies outside the bounds of tileset \(name)",
+                             shown: SafeMessage("tiles.bounds.outside", ["tile": "\(coord)", "tileset": name]))
         }
         let etagBase = "\(meta.revision)-\(coord.z)-\(coord.x)-\(coord.y)"
         let key = TileCache.Key(tileset: name, coord: .init(z: Int32(coord.z), x: Int32(coord.x), y: Int32(coord.y)))
@@ -201,7 +205,8 @@ public final class TileService: Sendable {
         } else {
             let snapshot = try await catalogue.snapshot()
             guard snapshot.versions[name] != nil, TilesetDefinition.isValidName(name) else {
-                throw TilesError(.unknownTileset, "No tileset named \"\(name)\": neither a file Tiles/\(name).json nor a published dataset with that slug")
+                throw TilesError(.unknownTileset, "No tileset named \"\(name)\": neither a file Tiles/\(name).json nor a published dataset with that slug",
+                                 shown: SafeMessage("tiles.tileset.unknown", ["tileset": name]))
             }
             def = .defaultFor(dataset: name)
         }

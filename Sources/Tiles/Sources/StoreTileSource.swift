@@ -1,6 +1,7 @@
 import Foundation
 import GeoModel
 import GRDB
+import PublicErrors
 
 /// What the catalogue says about one dataset version: enough for TileJSON without touching features.
 struct VersionInfo: Sendable {
@@ -163,7 +164,8 @@ final class StoreTileSource: TileSource {
         var result: [(TilesetDefinition.LayerDefinition, VersionInfo)] = []
         for layer in definition.layers {
             guard let v = snapshot.versions[layer.dataset] else {
-                throw TilesError(.unknownTileset, "Tileset \(definition.name): dataset \"\(layer.dataset)\" of layer \"\(layer.id)\" is not published")
+                throw TilesError(.unknownTileset, "Tileset \(definition.name): dataset \"\(layer.dataset)\" of layer \"\(layer.id)\" is not published",
+                                 shown: SafeMessage("tiles.tileset.unpublished", ["tileset": definition.name, "dataset": layer.dataset]))
             }
             let info = try await prepared.info(version: v)
             if let wanted = layer.fields {
