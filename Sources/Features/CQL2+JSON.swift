@@ -4,24 +4,36 @@ import Foundation
 /// CQL2 JSON (`filter-lang=cql2-json`): `{"op": "and", "args": [...]}`, properties as
 /// `{"property": "name"}`, geometries as GeoJSON, boxes as `{"bbox": [...]}`, instants as
 /// `{"date": "…"}` / `{"timestamp": "…"}`. Errors name the JSON path that is wrong.
+///
+/// Operators (`and`, `or`, `not`, the spatial functions) and GeometryCollections nest at most
+/// `CQL2Expression.maximumNesting` levels, as in CQL2 text.
 public enum CQL2JSON {
     public static func parse(_ text: String) throws(CQL2SyntaxError) -> CQL2Expression {
         let value: JSONValue
-        do { value = try JSONValue.parse(Data(text.utf8)) } catch {
-            throw CQL2SyntaxError("the filter is not valid JSON (\(jsonErrorSummary(error)))", position: 0)
+        do { value = try JSONValue.parse(Array(text.utf8)) } catch {
+            throw CQL2SyntaxError("the filter is not valid JSON (\(error))", position: 0)
         }
         return try parse(value)
     }
 
     public static func parse(_ value: JSONValue) throws(CQL2SyntaxError) -> CQL2Expression {
-        try expression(value, path: "$")
+        try expression(value, path: "$", depth: 0)
     }
 
     static func fail(_ path: String, _ message: String) -> CQL2SyntaxError {
         CQL2SyntaxError("at \(path): \(message)", position: 0)
     }
 
-    static func expression(_ v: JSONValue, path: String) throws(CQL2SyntaxError) -> CQL2Expression {
+    /// Opens one level of nesting at `path` (and, or, not, a spatial function, a
+    /// GeometryCollection), as a parenthesis or NOT does in CQL2 text.
+    static func descend(_ depth: Int, _ path: String) throws(CQL2SyntaxError) -> Int {
+        guard depth < CQL2Expression.maximumNesting else {
+            throw CQL2SyntaxError("at \(String(path.prefix(80)))…: \(CQL2SyntaxError.nestedTooDeep(position: 0).message)", position: 0)
+        }
+        return depth + 1
+    }
+
+    static func expression(_ v: JSONValue, path: String, depth: Int) throws(CQL2SyntaxError) -> CQL2Expression {
         if case .bool(let b) = v { return .literal(b) }
         guard case .object(let o) = v, let opValue = o["op"] else {
             throw fail(path, "expected an object with \"op\" and \"args\" (or true/false)")
@@ -32,18 +44,20 @@ public enum CQL2JSON {
             guard args.count == n else { throw fail(path + ".args", "\"\(op)\" takes \(n) argument\(n == 1 ? "" : "s"), not \(args.count)") }
         }
         func scalarArg(_ i: Int) throws(CQL2SyntaxError) -> CQL2Scalar { try scalar(args[i], path: "\(path).args[\(i)]") }
+        if let comparison = CQL2ComparisonOperator(rawValue: op) {
+            try argc(2)
+            return .comparison(comparison, try scalarArg(0), try scalarArg(1))
+        }
         switch op.lowercased() {
         case "and", "or":
             guard args.count >= 2 else { throw fail(path + ".args", "\"\(op)\" needs at least 2 arguments") }
+            let inner = try descend(depth, path)
             var es: [CQL2Expression] = []
-            for (i, a) in args.enumerated() { es.append(try expression(a, path: "\(path).args[\(i)]")) }
+            for (i, a) in args.enumerated() { es.append(try expression(a, path: "\(path).args[\(i)]", depth: inner)) }
             return op.lowercased() == "and" ? .and(es) : .or(es)
         case "not":
             try argc(1)
-            return .not(try expression(args[0], path: path + ".args[0]"))
-        case "=", "<>", "<", "<=", ">", ">=":
-            try argc(2)
-            return .comparison(CQL2ComparisonOperator(rawValue: op)!, try scalarArg(0), try scalarArg(1))
+            return .not(try expression(args[0], path: path + ".args[0]", depth: try descend(depth, path)))
         case "like":
             try argc(2)
             return .like(try scalarArg(0), pattern: try scalarArg(1))
@@ -67,7 +81,9 @@ public enum CQL2JSON {
         default:
             if let sop = CQL2SpatialOperator(rawValue: op.uppercased()) {
                 try argc(2)
-                return .spatial(sop, try spatial(args[0], path: path + ".args[0]"), try spatial(args[1], path: path + ".args[1]"))
+                let inner = try descend(depth, path)
+                return .spatial(sop, try spatial(args[0], path: path + ".args[0]", depth: inner),
+                                try spatial(args[1], path: path + ".args[1]", depth: inner))
             }
             throw fail(path + ".op", "unknown operator \"\(op)\"; this server supports and, or, not, =, <>, <, <=, >, >=, like, between, in, isNull and s_intersects, s_disjoint, s_within, s_contains, s_equals, s_touches, s_crosses, s_overlaps")
         }
@@ -98,14 +114,17 @@ public enum CQL2JSON {
         }
     }
 
-    static func spatial(_ v: JSONValue, path: String) throws(CQL2SyntaxError) -> CQL2SpatialOperand {
+    static func spatial(_ v: JSONValue, path: String, depth: Int) throws(CQL2SyntaxError) -> CQL2SpatialOperand {
         guard case .object(let o) = v else { throw fail(path, "expected a property, a GeoJSON geometry or {\"bbox\": […]}") }
         if let p = o["property"] {
             guard let name = p.string else { throw fail(path + ".property", "a property name must be a string") }
             return .property(name)
         }
         if let b = o["bbox"] {
-            guard let n = b.array?.compactMap(\.double), n.count == 4 || n.count == 6 else {
+            // Every member must be a number: compactMap would have dropped a stray string.
+            let numbers = b.array?.map(\.double) ?? []
+            let n = numbers.compactMap { $0 }
+            guard n.count == numbers.count, n.count == 4 || n.count == 6 else {
                 throw fail(path + ".bbox", "expected 4 numbers (west, south, east, north) or 6")
             }
             let box = n.count == 4 ? BoundingBox(minX: n[0], minY: n[1], maxX: n[2], maxY: n[3])
@@ -113,16 +132,21 @@ public enum CQL2JSON {
             guard box.minX <= box.maxX, box.minY <= box.maxY else { throw fail(path + ".bbox", "west must be ≤ east and south ≤ north") }
             return .bbox(box)
         }
-        return .geometry(try geoJSONGeometry(v, path: path))
+        return .geometry(try geoJSONGeometry(v, path: path, depth: depth))
     }
 
     /// A GeoJSON geometry object (RFC 7946 §3.1).
     public static func geoJSONGeometry(_ v: JSONValue, path: String = "$") throws(CQL2SyntaxError) -> Geometry {
+        try geoJSONGeometry(v, path: path, depth: 0)
+    }
+
+    static func geoJSONGeometry(_ v: JSONValue, path: String, depth: Int) throws(CQL2SyntaxError) -> Geometry {
         guard let type = v["type"]?.string else { throw fail(path, "expected a GeoJSON geometry with a \"type\"") }
         if type == "GeometryCollection" {
+            let depth = try descend(depth, path)
             guard let gs = v["geometries"]?.array else { throw fail(path, "a GeometryCollection needs \"geometries\"") }
             var out: [Geometry] = []
-            for (i, g) in gs.enumerated() { out.append(try geoJSONGeometry(g, path: "\(path).geometries[\(i)]")) }
+            for (i, g) in gs.enumerated() { out.append(try geoJSONGeometry(g, path: "\(path).geometries[\(i)]", depth: depth)) }
             return .geometryCollection(out)
         }
         guard let c = v["coordinates"] else { throw fail(path, "a \(type) needs \"coordinates\"") }
@@ -167,9 +191,3 @@ public enum CQL2JSON {
     }
 }
 
-private func jsonErrorSummary(_ error: any Error) -> String {
-    if case DecodingError.dataCorrupted(let ctx) = error {
-        return (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? ctx.debugDescription
-    }
-    return "\(error)"
-}

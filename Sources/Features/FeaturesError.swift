@@ -26,6 +26,17 @@ public struct FeaturesError: Error, Hashable, Sendable, CustomStringConvertible 
         FeaturesError(.invalidParameter, message, parameter: parameter)
     }
 
+    /// A number in the request that is not a whole number in `range` (HTTP 400), e.g.
+    /// "k must be a whole number from 1 to 1000 (how many neighbours to return), not '1e300'".
+    public static func notWholeNumber(_ parameter: String, _ given: String, in range: ClosedRange<Int>, _ meaning: String) -> FeaturesError {
+        .invalid(parameter, "\(parameter) must be a whole number from \(range.lowerBound) to \(range.upperBound) (\(meaning)), not '\(given.prefix(40))'")
+    }
+
+    /// A filter whose SQL would be too deep or too large for the store to run (HTTP 400).
+    public static func filterTooComplex(_ why: String) -> FeaturesError {
+        .invalid("filter", "the filter is too complex for this server: \(why); write it with fewer nested groups or split it into several requests")
+    }
+
     public var description: String { message }
 }
 
@@ -37,6 +48,11 @@ public struct CQL2SyntaxError: Error, Hashable, Sendable, CustomStringConvertibl
     public var position: Int
 
     public init(_ message: String, position: Int) { self.message = message; self.position = position }
+
+    /// Reading stopped because the filter nests deeper than `CQL2Expression.maximumNesting`.
+    static func nestedTooDeep(position: Int) -> CQL2SyntaxError {
+        CQL2SyntaxError("the filter nests more than \(CQL2Expression.maximumNesting) levels deep (parentheses, NOT, the and/or/not operators of CQL2 JSON, spatial functions and geometries each count one level); write it with fewer nested groups", position: position)
+    }
 
     public var description: String {
         position > 0 ? "CQL2 syntax error at character \(position): \(message)" : "CQL2 syntax error: \(message)"

@@ -47,6 +47,14 @@ public struct QueryString: Sendable, Hashable {
     }()
 }
 
+/// `text` as a whole number in `range`, or a 400 naming the parameter, the range and what the
+/// number means. Every number taken from a request goes through a check like this one, so
+/// nothing a client sends reaches an unchecked conversion.
+func wholeNumber(_ text: String, _ parameter: String, in range: ClosedRange<Int>, _ meaning: String) throws(FeaturesError) -> Int {
+    guard let n = Int(text), range.contains(n) else { throw .notWholeNumber(parameter, text, in: range, meaning) }
+    return n
+}
+
 /// The parameters `/items` understands; any other parameter must be a queryable property.
 let itemsParameters: Set<String> = ["f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "filter", "filter-lang", "filter-crs"]
 
@@ -56,20 +64,20 @@ extension ItemsQuery {
     public static func parse(_ q: QueryString, collection c: FeatureCollectionInfo, registry: CRSRegistry) throws(FeaturesError) -> (ItemsQuery, OutputCRS) {
         var query = ItemsQuery()
         if let l = q["limit"] {
-            guard let n = Int(l), n >= 1 else { throw .invalid("limit", "limit must be a whole number from 1 to \(maximumLimit), not '\(l)'") }
-            guard n <= maximumLimit else { throw .invalid("limit", "limit \(n) is over the maximum of \(maximumLimit); page through the results with the 'next' links instead") }
-            query.limit = n
+            if let n = Int(l), n > maximumLimit {
+                throw .invalid("limit", "limit \(n) is over the maximum of \(maximumLimit); page through the results with the 'next' links instead")
+            }
+            query.limit = try wholeNumber(l, "limit", in: 1...maximumLimit, "features per page")
         }
         if let o = q["offset"] {
-            guard let n = Int(o), n >= 0 else { throw .invalid("offset", "offset must be a whole number ≥ 0, not '\(o)'") }
-            query.offset = n
+            query.offset = try wholeNumber(o, "offset", in: 0...maximumOffset, "features to skip")
         }
         if let b = q["bbox"] {
             let parts = b.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 4 || parts.count == 6, parts.allSatisfy({ $0?.isFinite == true }) else {
-                throw .invalid("bbox", "bbox must be four numbers 'minLon,minLat,maxLon,maxLat' (or six with heights), not '\(b)'")
+            let n = parts.compactMap { $0 }.filter(\.isFinite)
+            guard parts.count == 4 || parts.count == 6, n.count == parts.count else {
+                throw .invalid("bbox", "bbox must be four numbers 'minLon,minLat,maxLon,maxLat' (or six with heights), not '\(b.prefix(200))'")
             }
-            let n = parts.map { $0! }
             var box = n.count == 4 ? BoundingBox(minX: n[0], minY: n[1], maxX: n[2], maxY: n[3])
                                    : BoundingBox(minX: n[0], minY: n[1], maxX: n[3], maxY: n[4])
             let bboxCRS = try registry.resolve(q["bbox-crs"] ?? OutputCRS.crs84URI, parameter: "bbox-crs")
@@ -94,17 +102,14 @@ extension ItemsQuery {
         if let d = q["datetime"] { query.datetime = try DateTimeInterval(parsing: d) }
         if let f = q["filter"] {
             let lang = (q["filter-lang"] ?? "cql2-text").lowercased()
+            guard lang == "cql2-text" || lang == "cql2-json" else {
+                throw .invalid("filter-lang", "filter-lang must be cql2-text or cql2-json, not '\(lang.prefix(40))'")
+            }
             var expr: CQL2Expression
             do {
-                switch lang {
-                case "cql2-text": expr = try CQL2Text.parse(f)
-                case "cql2-json": expr = try CQL2JSON.parse(f)
-                default: throw FeaturesError.invalid("filter-lang", "filter-lang must be cql2-text or cql2-json, not '\(lang)'")
-                }
-            } catch let e as CQL2SyntaxError {
-                throw .invalid("filter", e.description)
+                expr = lang == "cql2-text" ? try CQL2Text.parse(f) : try CQL2JSON.parse(f)
             } catch {
-                throw error as! FeaturesError
+                throw .invalid("filter", error.description)
             }
             if let fc = q["filter-crs"] {
                 let crs = try registry.resolve(fc, parameter: "filter-crs")
@@ -119,6 +124,9 @@ extension ItemsQuery {
             throw .invalid("filter-lang", "filter-lang and filter-crs are only meaningful with filter")
         }
         for (name, value) in q.pairs where !itemsParameters.contains(name) {
+            guard !query.propertyEquals.contains(where: { $0.name == name }) else {
+                throw .invalid(name, "'\(name)' is given more than once; give each property once, or use filter for anything more")
+            }
             guard c.table.field(named: name) != nil else {
                 throw .invalid(name, "unknown parameter '\(name)': /items takes \(itemsParameters.sorted().joined(separator: ", ")) and the queryables of '\(c.id)': \(c.table.fields.map(\.name).joined(separator: ", "))")
             }
