@@ -12,6 +12,7 @@ public final class Analysis: Sendable {
     public static let maximumPoints = 10_000
     public static let maximumDistance = 500_000.0
     public static let maximumNeighbours = 1_000
+    public static let maximumMatches = 10_000
     let areaIndexes = AreaIndexCache()
 
     public init(queries: FeatureQueries) { self.queries = queries }
@@ -63,7 +64,7 @@ public final class Analysis: Sendable {
     // MARK: Within distance, nearest
 
     /// Features of `c` within `metres` of `geometry` (lon/lat), nearest first.
-    public func withinDistance(of geometry: Geometry, metres: Double, in c: FeatureCollectionInfo, limit: Int = 10_000) async throws(FeaturesError) -> [Match] {
+    public func withinDistance(of geometry: Geometry, metres: Double, in c: FeatureCollectionInfo, limit: Int = Analysis.maximumMatches) async throws(FeaturesError) -> [Match] {
         guard metres.isFinite, metres >= 0, metres <= Self.maximumDistance else {
             throw .invalid("distance", SafeMessage("analysis.distance.range", ["maximum": String(Int(Self.maximumDistance)), "value": "\(metres)"]))
         }

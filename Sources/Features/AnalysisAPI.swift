@@ -21,14 +21,42 @@ public struct AnalysisAPI: Sendable {
         func string(_ name: String) -> String? { body?[name]?.string ?? query[name] }
         func number(_ name: String) throws(FeaturesError) -> Double? {
             if let v = body?[name] {
-                guard let d = v.double else { throw .invalid(name, SafeMessage("analysis.number.json", ["name": name])) }
+                guard let d = v.double, d.isFinite else { throw .invalid(name, SafeMessage("analysis.number.json", ["name": name])) }
                 return d
             }
             guard let s = query[name] else { return nil }
-            guard let d = Double(s), d.isFinite else { throw .invalid(name, SafeMessage("analysis.number.text", ["name": name, "value": s])) }
+            guard let d = Double(s), d.isFinite else { throw .invalid(name, SafeMessage("analysis.number.text", ["name": name, "value": String(s.prefix(40))])) }
             return d
         }
-        /// `hint`: a catalogue key saying what to give.
+        /// A whole number in `range` from the body (a JSON integer, or a real with no fraction)
+        /// or the query string; anything else, 1e300 included, is a 400 naming the range.
+        func wholeNumber(_ name: String, in range: ClosedRange<Int>, _ meaning: String) throws(FeaturesError) -> Int? {
+            if let v = body?[name] {
+                let n: Int? = switch v {
+                case .integer(let i): Int(exactly: i)
+                case .number(let d): Int(exactly: d)
+                case .string(let s): Int(s)
+                default: nil
+                }
+                guard let n, range.contains(n) else {
+                    throw .notWholeNumber(name, Self.describe(v), in: range, meaning)
+                }
+                return n
+            }
+            guard let s = query[name] else { return nil }
+            return try Features.wholeNumber(s, name, in: range, meaning)
+        }
+        static func describe(_ v: JSONValue) -> String {
+            switch v {
+            case .null: "null"
+            case .bool(let b): "\(b)"
+            case .integer(let i): "\(i)"
+            case .number(let d): "\(d)"
+            case .string(let s): s
+            case .array: "an array"
+            case .object: "an object"
+            }
+        }
         func require(_ name: String, _ hint: String) throws(FeaturesError) -> String {
             guard let v = string(name), !v.isEmpty else { throw .invalid(name, SafeMessage("analysis.required", ["name": name], parts: ["hint": SafeMessage(hint)])) }
             return v
@@ -103,11 +131,14 @@ public struct AnalysisAPI: Sendable {
         let g: Geometry
         if let gj = input.body?["geometry"] {
             do { g = try CQL2JSON.geoJSONGeometry(gj, path: "geometry") } catch { throw .invalid("geometry", error.shown) }
+            var inWGS84 = true
+            g.forEachPosition { p in if !(abs(p.x) <= 180 && abs(p.y) <= 90) { inWGS84 = false } }
+            guard inWGS84 else { throw .invalid("geometry", SafeMessage("analysis.geometry.notWGS84")) }
         } else {
             g = .point(try point(input))
         }
-        let limit = Int(input.string("limit") ?? "") ?? 10_000
-        let matches = try await analysis.withinDistance(of: g, metres: d, in: c, limit: max(1, min(limit, 10_000)))
+        let limit = try input.wholeNumber("limit", in: 1...Analysis.maximumMatches, "features to return") ?? Analysis.maximumMatches
+        let matches = try await analysis.withinDistance(of: g, metres: d, in: c, limit: limit)
         return Self.answer(csv ? AnalysisOutput.matchesCSV(matches: matches, fields: c.table.fields)
                                : AnalysisOutput.matchesJSON(dataset: c.id, matches: matches, fields: c.table.fields), csv: csv)
     }
@@ -117,8 +148,7 @@ public struct AnalysisAPI: Sendable {
         let c = try await dataset(input)
         let csv = try Self.csvWanted(input)
         let p = try point(input)
-        let kText = input.string("k") ?? (input.body?["k"]?.double).map { String(Int($0)) } ?? "1"
-        guard let k = Int(kText) else { throw .invalid("k", SafeMessage("analysis.k.notANumber", ["value": kText])) }
+        let k = try input.wholeNumber("k", in: 1...Analysis.maximumNeighbours, "how many neighbours to return") ?? 1
         let matches = try await analysis.nearest(to: p, k: k, in: c)
         return Self.answer(csv ? AnalysisOutput.matchesCSV(matches: matches, fields: c.table.fields)
                                : AnalysisOutput.matchesJSON(dataset: c.id, matches: matches, fields: c.table.fields), csv: csv)

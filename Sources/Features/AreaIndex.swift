@@ -48,22 +48,29 @@ final class AreaIndex: Sendable {
         var cells = [[Int32]](repeating: [], count: side * side)
         if !extent.isEmpty {
             for (i, b) in boxes.enumerated() where !b.isEmpty {
-                let c0 = Self.clamp(Int((b.minX - extent.minX) / cellWidth), side), c1 = Self.clamp(Int((b.maxX - extent.minX) / cellWidth), side)
-                let r0 = Self.clamp(Int((b.minY - extent.minY) / cellHeight), side), r1 = Self.clamp(Int((b.maxY - extent.minY) / cellHeight), side)
+                let c0 = Self.cell((b.minX - extent.minX) / cellWidth, side), c1 = Self.cell((b.maxX - extent.minX) / cellWidth, side)
+                let r0 = Self.cell((b.minY - extent.minY) / cellHeight, side), r1 = Self.cell((b.maxY - extent.minY) / cellHeight, side)
+                guard r0 <= r1, c0 <= c1 else { continue }
                 for r in r0...r1 { for c in c0...c1 { cells[r * side + c].append(Int32(i)) } }
             }
         }
         self.cells = cells
     }
 
-    static func clamp(_ v: Int, _ n: Int) -> Int { min(n - 1, max(0, v)) }
+    /// The grid cell (0..<n) of a coordinate already divided by the cell size. Clamped as a
+    /// Double first: a NaN or an infinity (an extent of 1e308 from a bad file) must not reach
+    /// `Int(_:)`, which traps on them.
+    static func cell(_ v: Double, _ n: Int) -> Int {
+        guard v.isFinite, v > 0 else { return v == .infinity ? n - 1 : 0 }
+        return Int(min(Double(n - 1), v))
+    }
 
     /// Indices of the areas whose interior holds `p` (points on a boundary count as inside
     /// neither, as with ST_Contains, up to floating-point rounding).
     func containing(_ p: Position) -> [Int] {
         guard extent.contains(p) else { return [] }
-        let c = Self.clamp(Int((p.x - extent.minX) / cellWidth), columns)
-        let r = Self.clamp(Int((p.y - extent.minY) / cellHeight), rows)
+        let c = Self.cell((p.x - extent.minX) / cellWidth, columns)
+        let r = Self.cell((p.y - extent.minY) / cellHeight, rows)
         var out: [Int] = []
         for i32 in cells[r * columns + c] {
             let i = Int(i32)

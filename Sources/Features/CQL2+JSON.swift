@@ -5,17 +5,20 @@ import Foundation
 /// CQL2 JSON (`filter-lang=cql2-json`): `{"op": "and", "args": [...]}`, properties as
 /// `{"property": "name"}`, geometries as GeoJSON, boxes as `{"bbox": [...]}`, instants as
 /// `{"date": "…"}` / `{"timestamp": "…"}`. Errors name the JSON path that is wrong.
+///
+/// Operators (`and`, `or`, `not`, the spatial functions) and GeometryCollections nest at most
+/// `CQL2Expression.maximumNesting` levels, as in CQL2 text.
 public enum CQL2JSON {
     public static func parse(_ text: String) throws(CQL2SyntaxError) -> CQL2Expression {
         let value: JSONValue
-        do { value = try JSONValue.parse(Data(text.utf8)) } catch {
+        do { value = try JSONValue.parse(Array(text.utf8)) } catch {
             throw CQL2SyntaxError(SafeMessage("cql2json.notJSON"), position: 0)
         }
         return try parse(value)
     }
 
     public static func parse(_ value: JSONValue) throws(CQL2SyntaxError) -> CQL2Expression {
-        try expression(value, path: "$")
+        try expression(value, path: "$", depth: 0)
     }
 
     /// The error at a JSON path (`$.args[1]`): the catalogue message `key` with its arguments.
@@ -28,7 +31,17 @@ public enum CQL2JSON {
         fail(path, key: "untranslated", ["text": text])
     }
 
-    static func expression(_ v: JSONValue, path: String) throws(CQL2SyntaxError) -> CQL2Expression {
+    /// Opens one level of nesting at `path` (and, or, not, a spatial function, a
+    /// GeometryCollection), as a parenthesis or NOT does in CQL2 text.
+    static func descend(_ depth: Int, _ path: String) throws(CQL2SyntaxError) -> Int {
+        guard depth < CQL2Expression.maximumNesting else {
+            throw CQL2SyntaxError(SafeMessage("cql2json.at", ["path": String(path.prefix(80)) + "…"],
+                                              parts: ["reason": CQL2SyntaxError.nestedTooDeep(position: 0).message]), position: 0)
+        }
+        return depth + 1
+    }
+
+    static func expression(_ v: JSONValue, path: String, depth: Int) throws(CQL2SyntaxError) -> CQL2Expression {
         if case .bool(let b) = v { return .literal(b) }
         guard case .object(let o) = v, let opValue = o["op"] else {
             throw fail(path, key: "cql2json.expectedOp")
@@ -42,18 +55,20 @@ public enum CQL2JSON {
             }
         }
         func scalarArg(_ i: Int) throws(CQL2SyntaxError) -> CQL2Scalar { try scalar(args[i], path: "\(path).args[\(i)]") }
+        if let comparison = CQL2ComparisonOperator(rawValue: op) {
+            try argc(2)
+            return .comparison(comparison, try scalarArg(0), try scalarArg(1))
+        }
         switch op.lowercased() {
         case "and", "or":
             guard args.count >= 2 else { throw fail(path + ".args", key: "cql2json.atLeastTwo", ["op": op]) }
+            let inner = try descend(depth, path)
             var es: [CQL2Expression] = []
-            for (i, a) in args.enumerated() { es.append(try expression(a, path: "\(path).args[\(i)]")) }
+            for (i, a) in args.enumerated() { es.append(try expression(a, path: "\(path).args[\(i)]", depth: inner)) }
             return op.lowercased() == "and" ? .and(es) : .or(es)
         case "not":
             try argc(1)
-            return .not(try expression(args[0], path: path + ".args[0]"))
-        case "=", "<>", "<", "<=", ">", ">=":
-            try argc(2)
-            return .comparison(CQL2ComparisonOperator(rawValue: op)!, try scalarArg(0), try scalarArg(1))
+            return .not(try expression(args[0], path: path + ".args[0]", depth: try descend(depth, path)))
         case "like":
             try argc(2)
             return .like(try scalarArg(0), pattern: try scalarArg(1))
@@ -77,7 +92,9 @@ public enum CQL2JSON {
         default:
             if let sop = CQL2SpatialOperator(rawValue: op.uppercased()) {
                 try argc(2)
-                return .spatial(sop, try spatial(args[0], path: path + ".args[0]"), try spatial(args[1], path: path + ".args[1]"))
+                let inner = try descend(depth, path)
+                return .spatial(sop, try spatial(args[0], path: path + ".args[0]", depth: inner),
+                                try spatial(args[1], path: path + ".args[1]", depth: inner))
             }
             throw fail(path + ".op", key: "cql2json.unknownOperator", ["op": op])
         }
@@ -108,14 +125,17 @@ public enum CQL2JSON {
         }
     }
 
-    static func spatial(_ v: JSONValue, path: String) throws(CQL2SyntaxError) -> CQL2SpatialOperand {
+    static func spatial(_ v: JSONValue, path: String, depth: Int) throws(CQL2SyntaxError) -> CQL2SpatialOperand {
         guard case .object(let o) = v else { throw fail(path, key: "cql2json.expectedSpatial") }
         if let p = o["property"] {
             guard let name = p.string else { throw fail(path + ".property", key: "cql2json.propertyNotString") }
             return .property(name)
         }
         if let b = o["bbox"] {
-            guard let n = b.array?.compactMap(\.double), n.count == 4 || n.count == 6 else {
+            // Every member must be a number: compactMap would have dropped a stray string.
+            let numbers = b.array?.map(\.double) ?? []
+            let n = numbers.compactMap { $0 }
+            guard n.count == numbers.count, n.count == 4 || n.count == 6 else {
                 throw fail(path + ".bbox", key: "cql2json.bboxCount")
             }
             let box = n.count == 4 ? BoundingBox(minX: n[0], minY: n[1], maxX: n[2], maxY: n[3])
@@ -123,16 +143,21 @@ public enum CQL2JSON {
             guard box.minX <= box.maxX, box.minY <= box.maxY else { throw fail(path + ".bbox", key: "cql2json.bboxOrder") }
             return .bbox(box)
         }
-        return .geometry(try geoJSONGeometry(v, path: path))
+        return .geometry(try geoJSONGeometry(v, path: path, depth: depth))
     }
 
     /// A GeoJSON geometry object (RFC 7946 §3.1).
     public static func geoJSONGeometry(_ v: JSONValue, path: String = "$") throws(CQL2SyntaxError) -> Geometry {
+        try geoJSONGeometry(v, path: path, depth: 0)
+    }
+
+    static func geoJSONGeometry(_ v: JSONValue, path: String, depth: Int) throws(CQL2SyntaxError) -> Geometry {
         guard let type = v["type"]?.string else { throw fail(path, key: "cql2json.geometryType") }
         if type == "GeometryCollection" {
+            let depth = try descend(depth, path)
             guard let gs = v["geometries"]?.array else { throw fail(path, key: "cql2json.geometries") }
             var out: [Geometry] = []
-            for (i, g) in gs.enumerated() { out.append(try geoJSONGeometry(g, path: "\(path).geometries[\(i)]")) }
+            for (i, g) in gs.enumerated() { out.append(try geoJSONGeometry(g, path: "\(path).geometries[\(i)]", depth: depth)) }
             return .geometryCollection(out)
         }
         guard let c = v["coordinates"] else { throw fail(path, key: "cql2json.coordinates", ["type": type]) }

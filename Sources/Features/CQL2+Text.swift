@@ -42,6 +42,9 @@ private let wktWords: Set<String> = [
 struct CQL2TextParser {
     let tokens: [CQL2Token]
     var index = 0
+    /// Levels of nesting open at the current token (parentheses, NOT, spatial functions,
+    /// geometries): the parser recurses once per level, so this is capped.
+    var depth = 0
 
     init(tokens: [CQL2Token]) { self.tokens = tokens }
 
@@ -56,6 +59,12 @@ struct CQL2TextParser {
         if peek.kind == .symbol(symbol) { index += 1; return true }
         return false
     }
+    /// Opens one level of nesting at `token`; the caller closes it with `depth -= 1` (a defer).
+    mutating func descend(at token: CQL2Token) throws(CQL2SyntaxError) {
+        depth += 1
+        guard depth <= CQL2Expression.maximumNesting else { throw .nestedTooDeep(position: token.position) }
+    }
+
     /// `context`: a `cql2.context.*` catalogue key saying where the symbol belongs; `word`: its `{word}`.
     mutating func expect(symbol: String, _ context: String, word: String = "") throws(CQL2SyntaxError) {
         guard accept(symbol: symbol) else {
@@ -80,18 +89,28 @@ struct CQL2TextParser {
     }
 
     mutating func notExpression() throws(CQL2SyntaxError) -> CQL2Expression {
-        if accept(keyword: "NOT") { return .not(try notExpression()) }
+        let start = peek
+        if accept(keyword: "NOT") {
+            try descend(at: start)
+            defer { depth -= 1 }
+            return .not(try notExpression())
+        }
         return try primary()
     }
 
     mutating func primary() throws(CQL2SyntaxError) -> CQL2Expression {
+        let start = peek
         if accept(symbol: "(") {
+            try descend(at: start)
+            defer { depth -= 1 }
             let e = try orExpression()
             try expect(symbol: ")", "cql2.context.closeParenthesis")
             return e
         }
         if let word = peek.keyword, let op = CQL2SpatialOperator(rawValue: word) {
             _ = advance()
+            try descend(at: start)
+            defer { depth -= 1 }
             try expect(symbol: "(", "cql2.context.after", word: word)
             let a = try spatialOperand()
             try expect(symbol: ",", "cql2.context.betweenArguments", word: word)
@@ -99,7 +118,6 @@ struct CQL2TextParser {
             try expect(symbol: ")", "cql2.context.close", word: word)
             return .spatial(op, a, b)
         }
-        let start = peek
         let left = try scalar()
         return try predicate(after: left, start: start)
     }
@@ -147,7 +165,8 @@ struct CQL2TextParser {
         case .string(let s): return .string(s)
         case .number(let n):
             if let i = Int64(n) { return .integer(i) }
-            return .real(Double(n)!)
+            guard let d = Double(n), d.isFinite else { throw CQL2SyntaxError(SafeMessage("cql2.numberTooLarge", ["value": String(n.prefix(40))]), position: t.position) }
+            return .real(d)
         case .word(let w):
             switch w.uppercased() {
             case "TRUE": return .boolean(true)
@@ -222,6 +241,9 @@ struct CQL2TextParser {
         guard let word = t.keyword, wktWords.contains(word) else {
             throw CQL2SyntaxError(SafeMessage("cql2.expectedWKT", parts: ["found": t.describe]), position: t.position)
         }
+        // GEOMETRYCOLLECTION recurses here.
+        try descend(at: t)
+        defer { depth -= 1 }
         // Z, M and ZM ordinates are read and dropped: the store is 2-D.
         if let k = peek.keyword, k == "Z" || k == "M" || k == "ZM" { _ = advance() }
         try expect(symbol: "(", "cql2.context.after", word: word)

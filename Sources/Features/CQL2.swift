@@ -14,6 +14,12 @@ public indirect enum CQL2Expression: Hashable, Sendable {
     case isNull(CQL2Scalar)
     case spatial(CQL2SpatialOperator, CQL2SpatialOperand, CQL2SpatialOperand)
 
+    /// How deep a filter may nest, in both encodings. Both parsers recurse once per level, so
+    /// without a cap a filter of 25,000 parentheses overflowed the stack and killed the server;
+    /// real filters nest a handful of levels. The SQL compiler is sized to run any filter that
+    /// nests this deep (SQLite's parser stack is the narrow part, see `CQL2Compiler`).
+    public static let maximumNesting = 64
+
     /// Every property name the filter refers to (for the queryables check).
     public var propertyNames: Set<String> {
         var names = Set<String>()

@@ -36,6 +36,9 @@ public struct FeatureCollectionInfo: Sendable {
 public struct ItemsQuery: Sendable, Hashable {
     public static let defaultLimit = 100
     public static let maximumLimit = 10_000
+    /// The deepest page a client may ask for: far past any collection, and far from overflowing
+    /// `offset + limit` when the next link is written.
+    public static let maximumOffset = 1_000_000_000
 
     /// In WGS 84 lon/lat (a `bbox-crs` box has been converted already).
     public var bbox: BoundingBox?

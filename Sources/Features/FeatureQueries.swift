@@ -23,6 +23,11 @@ public struct FeatureQueries: Sendable {
     /// The WHERE condition of an items query on table alias `t`.
     public static func condition(for c: FeatureCollectionInfo, _ q: ItemsQuery) throws(FeaturesError) -> SQLFragment? {
         var parts: [SQLFragment] = []
+        // The filter goes first: it may be the most nested part, and SQLite parses a nested
+        // operand more cheaply first than after an AND (see CQL2+SQLShape.swift).
+        if let filter = q.filter {
+            parts.append(try CQL2Compiler(table: c.table).compile(filter))
+        }
         if let box = q.bbox { parts.append(bboxCondition(c.table, box)) }
         for eq in q.propertyEquals {
             guard let f = c.table.field(named: eq.name) else {
@@ -41,12 +46,17 @@ public struct FeatureQueries: Sendable {
                 parts.append(e.count == 10 ? SQLFragment("substr(\(col), 1, 10) <= ?", [.text(e)]) : SQLFragment("\(col) <= ?", [.text(e)]))
             }
         }
-        if let filter = q.filter {
-            parts.append(try CQL2Compiler(table: c.table).compile(filter))
+        guard let first = parts.first else { return nil }
+        guard parts.count > 1 else { return first }
+        // `(filter) AND (the rest)`, the rest grouped so that a thousand repeated
+        // `property=value` parameters cannot make SQLite's expression tree too high.
+        let rest = parts.dropFirst().map { SQLCondition(sql: $0.sql, arguments: $0.arguments, parserDepth: 10, height: 12) }
+        let all = SQLCondition.joined(rest, "AND")
+        let arguments = first.arguments + all.arguments
+        guard arguments.count <= CQL2Compiler.maximumValues else {
+            throw .invalid("filter", SafeMessage("features.tooManyValues", ["count": String(arguments.count), "maximum": String(CQL2Compiler.maximumValues)]))
         }
-        guard var all = parts.first else { return nil }
-        for p in parts.dropFirst() { all = all.and(p) }
-        return all
+        return SQLFragment("(\(first.sql)) AND (\(all.sql))", arguments)
     }
 
     /// Features whose geometry meets the box: the R*Tree gives candidates; those whose own box

@@ -47,6 +47,20 @@ public struct FeaturesError: Error, Hashable, Sendable, CustomStringConvertible 
         FeaturesError(.invalidParameter, SafeMessage("untranslated", ["text": text]), parameter: parameter)
     }
 
+    /// A number in the request that is not a whole number in `range` (HTTP 400), e.g. k = 1e300.
+    /// `meaning` says what the number counts, for the log.
+    public static func notWholeNumber(_ parameter: String, _ given: String, in range: ClosedRange<Int>, _ meaning: String) -> FeaturesError {
+        FeaturesError(.invalidParameter, SafeMessage("features.wholeNumber", [
+            "parameter": parameter, "minimum": String(range.lowerBound), "maximum": String(range.upperBound),
+            "value": String(given.prefix(40))]), parameter: parameter, detail: meaning)
+    }
+
+    /// A filter whose SQL would be too deep or too large for the store to run (HTTP 400).
+    /// `why` (English, for the log) says which limit it passed.
+    public static func filterTooComplex(_ why: String) -> FeaturesError {
+        FeaturesError(.invalidParameter, SafeMessage("cql2.tooComplex"), parameter: "filter", detail: why)
+    }
+
     public var description: String { detail.map { "\(message.description) (\($0))" } ?? message.description }
 }
 
@@ -76,6 +90,11 @@ public struct CQL2SyntaxError: Error, Hashable, Sendable, CustomStringConvertibl
     public var shown: SafeMessage {
         position > 0 ? SafeMessage("cql2.syntaxAt", ["position": String(position)], parts: ["reason": message])
                      : SafeMessage("cql2.syntax", parts: ["reason": message])
+    }
+
+    /// Reading stopped because the filter nests deeper than `CQL2Expression.maximumNesting`.
+    static func nestedTooDeep(position: Int) -> CQL2SyntaxError {
+        CQL2SyntaxError(SafeMessage("cql2.nestedTooDeep", ["maximum": String(CQL2Expression.maximumNesting)]), position: position)
     }
 
     public var description: String { shown.description }

@@ -48,6 +48,14 @@ public struct QueryString: Sendable, Hashable {
     }()
 }
 
+/// `text` as a whole number in `range`, or a 400 naming the parameter, the range and what the
+/// number means. Every number taken from a request goes through a check like this one, so
+/// nothing a client sends reaches an unchecked conversion.
+func wholeNumber(_ text: String, _ parameter: String, in range: ClosedRange<Int>, _ meaning: String) throws(FeaturesError) -> Int {
+    guard let n = Int(text), range.contains(n) else { throw .notWholeNumber(parameter, text, in: range, meaning) }
+    return n
+}
+
 /// The parameters `/items` understands; any other parameter must be a queryable property.
 let itemsParameters: Set<String> = ["f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "filter", "filter-lang", "filter-crs"]
 
@@ -57,20 +65,21 @@ extension ItemsQuery {
     public static func parse(_ q: QueryString, collection c: FeatureCollectionInfo, registry: CRSRegistry) throws(FeaturesError) -> (ItemsQuery, OutputCRS) {
         var query = ItemsQuery()
         if let l = q["limit"] {
-            guard let n = Int(l), n >= 1 else { throw .invalid("limit", SafeMessage("features.limit.notANumber", ["maximum": String(maximumLimit), "value": l])) }
-            guard n <= maximumLimit else { throw .invalid("limit", SafeMessage("features.limit.overMaximum", ["maximum": String(maximumLimit), "value": String(n)])) }
+            if let n = Int(l), n > maximumLimit {
+                throw .invalid("limit", SafeMessage("features.limit.overMaximum", ["maximum": String(maximumLimit), "value": String(n)]))
+            }
+            guard let n = Int(l), n >= 1 else { throw .invalid("limit", SafeMessage("features.limit.notANumber", ["maximum": String(maximumLimit), "value": String(l.prefix(40))])) }
             query.limit = n
         }
         if let o = q["offset"] {
-            guard let n = Int(o), n >= 0 else { throw .invalid("offset", SafeMessage("features.offset.invalid", ["value": o])) }
-            query.offset = n
+            query.offset = try wholeNumber(o, "offset", in: 0...maximumOffset, "features to skip")
         }
         if let b = q["bbox"] {
             let parts = b.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 4 || parts.count == 6, parts.allSatisfy({ $0?.isFinite == true }) else {
-                throw .invalid("bbox", SafeMessage("features.bbox.format", ["value": b]))
+            let n = parts.compactMap { $0 }.filter(\.isFinite)
+            guard parts.count == 4 || parts.count == 6, n.count == parts.count else {
+                throw .invalid("bbox", SafeMessage("features.bbox.format", ["value": String(b.prefix(200))]))
             }
-            let n = parts.map { $0! }
             var box = n.count == 4 ? BoundingBox(minX: n[0], minY: n[1], maxX: n[2], maxY: n[3])
                                    : BoundingBox(minX: n[0], minY: n[1], maxX: n[3], maxY: n[4])
             let bboxCRS = try registry.resolve(q["bbox-crs"] ?? OutputCRS.crs84URI, parameter: "bbox-crs")
@@ -96,17 +105,14 @@ extension ItemsQuery {
         if let d = q["datetime"] { query.datetime = try DateTimeInterval(parsing: d) }
         if let f = q["filter"] {
             let lang = (q["filter-lang"] ?? "cql2-text").lowercased()
+            guard lang == "cql2-text" || lang == "cql2-json" else {
+                throw .invalid("filter-lang", SafeMessage("features.filterLang.unknown", ["value": String(lang.prefix(40))]))
+            }
             var expr: CQL2Expression
             do {
-                switch lang {
-                case "cql2-text": expr = try CQL2Text.parse(f)
-                case "cql2-json": expr = try CQL2JSON.parse(f)
-                default: throw FeaturesError.invalid("filter-lang", SafeMessage("features.filterLang.unknown", ["value": lang]))
-                }
-            } catch let e as CQL2SyntaxError {
-                throw .invalid("filter", e.shown)
+                expr = lang == "cql2-text" ? try CQL2Text.parse(f) : try CQL2JSON.parse(f)
             } catch {
-                throw error as! FeaturesError
+                throw .invalid("filter", error.shown)
             }
             if let fc = q["filter-crs"] {
                 let crs = try registry.resolve(fc, parameter: "filter-crs")
@@ -122,6 +128,9 @@ extension ItemsQuery {
             throw .invalid("filter-lang", SafeMessage("features.filterLang.withoutFilter"))
         }
         for (name, value) in q.pairs where !itemsParameters.contains(name) {
+            guard !query.propertyEquals.contains(where: { $0.name == name }) else {
+                throw .invalid(name, SafeMessage("features.parameter.repeated", ["name": String(name.prefix(64))]))
+            }
             guard c.table.field(named: name) != nil else {
                 throw .invalid(name, SafeMessage("features.parameter.unknown", [
                     "name": name, "parameters": itemsParameters.sorted().joined(separator: ", "),

@@ -102,7 +102,11 @@ import Tiles
                                   ("/tiles/parcels/15/0/0.mvt", .notFound), ("/tiles/parcels/10/0/0.mvt", .notFound),
                                   ("/tiles/nothing/1/0/0.mvt", .notFound), ("/tiles/nothing.json", .notFound),
                                   ("/collections/parcels/tiles/WorldCRS84Quad/1/0/0", .notFound),
-                                  ("/collections/parcels/tiles/WebMercatorQuad/1/x/0", .badRequest)] {
+                                  ("/collections/parcels/tiles/WebMercatorQuad/1/x/0", .badRequest),
+                                  // Numbers past Int, and past the shift that sizes a zoom level.
+                                  ("/tiles/parcels/99999999999999999999/0/0.mvt", .badRequest), ("/tiles/parcels/9223372036854775807/0/0.mvt", .notFound),
+                                  ("/tiles/parcels/64/0/0.mvt", .notFound), ("/tiles/parcels/30/9223372036854775807/0.mvt", .notFound),
+                                  ("/collections/parcels/tiles/WebMercatorQuad/3/-9223372036854775808/0", .badRequest)] {
                 try await client.execute(uri: uri, method: .get) { r in
                     #expect(r.status == status, "\(uri)")
                     #expect(String(buffer: r.body).count > 10, "\(uri): the error says what was wrong")
