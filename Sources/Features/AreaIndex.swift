@@ -48,22 +48,28 @@ final class AreaIndex: Sendable {
         var cells = [[Int32]](repeating: [], count: side * side)
         if !extent.isEmpty {
             for (i, b) in boxes.enumerated() where !b.isEmpty {
-                let c0 = Self.clamp(Int((b.minX - extent.minX) / cellWidth), side), c1 = Self.clamp(Int((b.maxX - extent.minX) / cellWidth), side)
-                let r0 = Self.clamp(Int((b.minY - extent.minY) / cellHeight), side), r1 = Self.clamp(Int((b.maxY - extent.minY) / cellHeight), side)
-                for r in r0...r1 { for c in c0...c1 { cells[r * side + c].append(Int32(i)) } }
+                let c0 = Self.cell((b.minX - extent.minX) / cellWidth, side), c1 = Self.cell((b.maxX - extent.minX) / cellWidth, side)
+                let r0 = Self.cell((b.minY - extent.minY) / cellHeight, side), r1 = Self.cell((b.maxY - extent.minY) / cellHeight, side)
+                for r in min(r0, r1)...max(r0, r1) { for c in min(c0, c1)...max(c0, c1) { cells[r * side + c].append(Int32(i)) } }
             }
         }
         self.cells = cells
     }
 
-    static func clamp(_ v: Int, _ n: Int) -> Int { min(n - 1, max(0, v)) }
+    /// The cell (0..<n) a position `v` cells from the extent's edge falls in. Total: a stored
+    /// geometry with a coordinate that is huge, infinite or NaN lands in an edge cell instead of
+    /// trapping in the conversion to Int.
+    static func cell(_ v: Double, _ n: Int) -> Int {
+        guard !v.isNaN else { return 0 }
+        return v <= 0 ? 0 : v >= Double(n - 1) ? n - 1 : Int(v)
+    }
 
     /// Indices of the areas whose interior holds `p` (points on a boundary count as inside
     /// neither, as with ST_Contains, up to floating-point rounding).
     func containing(_ p: Position) -> [Int] {
         guard extent.contains(p) else { return [] }
-        let c = Self.clamp(Int((p.x - extent.minX) / cellWidth), columns)
-        let r = Self.clamp(Int((p.y - extent.minY) / cellHeight), rows)
+        let c = Self.cell((p.x - extent.minX) / cellWidth, columns)
+        let r = Self.cell((p.y - extent.minY) / cellHeight, rows)
         var out: [Int] = []
         for i32 in cells[r * columns + c] {
             let i = Int(i32)
