@@ -25,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var archives: [String] = []
     /// Styles, the map page's MapLibre copy: see `MapSite`.
     public var site = MapSite()
+    /// Where portal uploads are spooled before Ingest reads them; nil: the system's temporary folder.
+    public var uploadDirectory: String? = nil
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -43,7 +45,11 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     try await tiles.checkTilesets()
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
     try registerArchives(config, tiles: tiles, logger: logger)
-    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site)
+    // A kill -9 during an upload leaves its spool file behind: remove those of dead processes.
+    let uploads = config.uploadDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+    let spoolLogger = logger
+    _ = try await offCooperativePool { UploadSpool.sweep(uploads, logger: spoolLogger) }
+    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, uploadDirectory: uploads)
     prepareForReaders(store, downloads: downloads)
     return Application(router: router,
                        server: httpServer(tiles: tiles, serverName: "bando"),
@@ -76,7 +82,8 @@ func httpServer(tiles: TileService, serverName: String?, counts: TileFastPathCou
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
 /// `downloads` defaults to a cache in `downloads/` beside the store.
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
-                        site: MapSite = MapSite()) -> Router<BasicRequestContext> {
+                        site: MapSite = MapSite(),
+                        uploadDirectory: URL = FileManager.default.temporaryDirectory) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ErrorMiddleware())
     router.get("/healthz") { _, _ in
@@ -93,7 +100,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard))
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
     let portal = PortalService(db: store.pool)
-    addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, ingestDraft: { file, kind, dataset in
+    addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, uploadDirectory: uploadDirectory, ingestDraft: { file, kind, dataset in
         // Ingest tells formats apart by extension: give the spooled upload the one its content showed.
         let ext = kind == .zip ? "zip" : "geojson"
         var path = file.path

@@ -119,8 +119,8 @@ struct PortalHTTP: Sendable {
         let limit = deps.maxUploadBytes
         if let len = req.headers[.contentLength].flatMap(Int.init), len > limit + 64 * 1024 { throw UploadCheck.tooLarge(limit: limit) }
 
-        let id = UUID().uuidString
-        let spool = deps.uploadDirectory.appendingPathComponent("bando-upload-\(id).part")
+        let id = UploadSpool.newID()
+        let spool = deps.uploadDirectory.appendingPathComponent("\(UploadSpool.prefix)\(id).part")
         var cleanup = [spool]
         defer { for u in cleanup { try? FileManager.default.removeItem(at: u) } }
         _ = FileManager.default.createFile(atPath: spool.path, contents: nil)
@@ -139,14 +139,14 @@ struct PortalHTTP: Sendable {
         var file = spool
         var filename = req.uri.queryParameters.get("filename") ?? "upload"
         if let b = MultipartFile.boundary(contentType: req.headers[.contentType] ?? "") {
-            file = deps.uploadDirectory.appendingPathComponent("bando-upload-\(id).file")
+            file = deps.uploadDirectory.appendingPathComponent("\(UploadSpool.prefix)\(id).file")
             cleanup.append(file)
             filename = try MultipartFile.extractFirstFile(from: spool, boundary: b, to: file)
         }
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? size
         if fileSize > limit { throw UploadCheck.tooLarge(limit: limit) }
         let kind = try UploadCheck.check(file)
-        let named = deps.uploadDirectory.appendingPathComponent("bando-upload-\(id).\(kind.fileExtension)")
+        let named = deps.uploadDirectory.appendingPathComponent("\(UploadSpool.prefix)\(id).\(kind.fileExtension)")
         try FileManager.default.moveItem(at: file, to: named)
         cleanup.append(named)
 
