@@ -3,6 +3,7 @@
 // with its audit entry naming the person, as an approval in the portal does.
 import Foundation
 import GRDB
+import GeoStore
 
 extension PortalService {
     /// The actor for a command run by `person` (`--by`, else the operating-system user): the

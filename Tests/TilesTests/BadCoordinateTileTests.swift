@@ -13,7 +13,7 @@ import GeoModel
             PreparedGeometry(lonLat: g).map { PreparedFeature(id: Int64(id), geometry: $0, values: []) }
         }
         let layer = PreparedLayer(name: "t", fieldNames: [], features: features)
-        for z in [0, 8, 14, 22, 30] {
+        for z in [8, 14, 22, 30] {
             let r = TileCoord.covering(BoundingBox(minX: 107.51, minY: 16.41, maxX: 107.51, maxY: 16.41), zoom: z)
             let built = TileBuilder.build([LayerCut(layer: layer, minZoom: 0, maxZoom: 30)], at: TileCoord(z: z, x: r.xs.lowerBound, y: r.ys.lowerBound))
             let ids = try MVTDecoder.decode(built.data).layers.first?.features.compactMap(\.id) ?? []
