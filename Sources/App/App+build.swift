@@ -36,6 +36,8 @@ public struct AppConfiguration: Sendable {
     public var maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes
     /// Header size, header and keep-alive timeouts, open connections.
     public var limits = ConnectionLimits()
+    /// Where portal uploads are spooled before Ingest reads them; nil: the system's temporary folder.
+    public var uploadDirectory: String? = nil
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -54,10 +56,14 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     try await tiles.checkTilesets()
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
     try registerArchives(config, tiles: tiles, logger: logger)
+    // A kill -9 during an upload leaves its spool file behind: remove those of dead processes.
+    let uploads = config.uploadDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+    let spoolLogger = logger
+    _ = try await BlockingPool.requests.run { UploadSpool.sweep(uploads, logger: spoolLogger) }
     let requests = RequestPolicy(origin: try PublicOrigin.configured(config.publicURL, host: config.host, port: config.port),
                                  clients: config.clients, maxBodyBytes: config.maxBodyBytes)
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, requests: requests,
-                             maxUploadBytes: config.maxUploadBytes)
+                             maxUploadBytes: config.maxUploadBytes, uploadDirectory: uploads)
     prepareForReaders(store, downloads: downloads)
     let fileLimit = raiseOpenFileLimit()
     var limits = config.limits
@@ -120,7 +126,8 @@ public struct RequestPolicy: Sendable {
 /// `downloads` defaults to a cache in `downloads/` beside the store.
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
                         site: MapSite = MapSite(), requests: RequestPolicy = RequestPolicy(),
-                        maxUploadBytes: Int? = nil) -> Router<BandoRequestContext> {
+                        maxUploadBytes: Int? = nil,
+                        uploadDirectory: URL = FileManager.default.temporaryDirectory) -> Router<BandoRequestContext> {
     let router = Router(context: BandoRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin))
     router.add(middleware: ErrorMiddleware())
@@ -150,6 +157,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
     let portal = PortalService(db: store.pool)
     addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
+                                                        uploadDirectory: uploadDirectory,
                                                         clients: requests.clients,
                                                         secureCookies: requests.origin.isHTTPS, ingestDraft: { file, kind, dataset in
         // Ingest tells formats apart by extension: give the spooled upload the one its content showed.

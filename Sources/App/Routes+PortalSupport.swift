@@ -106,9 +106,9 @@ struct PortalHTTP: Sendable {
         let limit = deps.maxUploadBytes
         if let len = req.headers[.contentLength].flatMap(Int.init), len > limit + 64 * 1024 { throw UploadCheck.tooLarge(limit: limit) }
 
-        let id = UUID().uuidString
+        let id = UploadSpool.newID()
         let directory = deps.uploadDirectory
-        let spool = directory.appendingPathComponent("bando-upload-\(id).part")
+        let spool = directory.appendingPathComponent("\(UploadSpool.prefix)\(id).part")
         let cleanup = UploadFiles([spool])
         defer { cleanup.remove() }
         _ = FileManager.default.createFile(atPath: spool.path, contents: nil)
@@ -133,14 +133,14 @@ struct PortalHTTP: Sendable {
             var file = spool
             var filename = given
             if let boundary {
-                file = directory.appendingPathComponent("bando-upload-\(id).file")
+                file = directory.appendingPathComponent("\(UploadSpool.prefix)\(id).file")
                 cleanup.add(file)
                 filename = try MultipartFile.extractFirstFile(from: spool, boundary: boundary, to: file, limit: limit)
             }
             let fileSize = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? spooled
             if fileSize > limit { throw UploadCheck.tooLarge(limit: limit) }
             let kind = try UploadCheck.check(file)
-            let named = directory.appendingPathComponent("bando-upload-\(id).\(kind.fileExtension)")
+            let named = directory.appendingPathComponent("\(UploadSpool.prefix)\(id).\(kind.fileExtension)")
             try FileManager.default.moveItem(at: file, to: named)
             cleanup.add(named)
             return (named, kind, filename)

@@ -22,12 +22,49 @@ extension Exporter {
             writer = try VectorWriter(path: path, driver: "KML")
         }
         let layer = try writer.addLayer(name: s.dataset.slug, geometryType: Self.layerType(v.geometryTypes),
-                                        fields: fields, options: layerOptions)
+                                        fields: format == .kml ? Self.kmlFields(fields) : fields, options: layerOptions)
         try writer.startTransactionIfSupported(format == .geopackage)
         let n = try forEachFeature(v, progress: progress) { try layer.write($0) }
         if format == .geopackage { try writer.commitTransaction() }
         try writer.close()
         return ExportResult(sha256: try FileDigest.sha256(path: path), bytes: Self.size(path), featureCount: n)
+    }
+
+    /// GDAL 3.6's KML writer escapes values but copies field names verbatim into `name="…"`
+    /// attributes: a field called `a<b` would make the file ill-formed. The names are handed over
+    /// escaped, so the XML reads back the very names of the dataset; characters XML 1.0 cannot
+    /// hold (control characters) are dropped, as GDAL drops them from values.
+    static func kmlFields(_ fields: [FieldDefinition]) -> [FieldDefinition] {
+        var used = Set<String>()
+        return fields.map { f in
+            var name = xmlAttributeText(f.name)
+            if name.isEmpty { name = "field" }
+            let base = name
+            var k = 1
+            while used.contains(name) { k += 1; name = "\(base)_\(k)" }
+            used.insert(name)
+            return FieldDefinition(name: name, type: f.type, width: f.width, precision: f.precision)
+        }
+    }
+
+    /// `s` as it must be written inside an XML attribute value.
+    static func xmlAttributeText(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t", "\n", "\r": out += " "
+            default:
+                // XML 1.0 Char: no C0 controls, no U+FFFE/U+FFFF.
+                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF { continue }
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     /// A zip with one shapefile per geometry family (a shapefile holds one), `.prj` and `.cpg`

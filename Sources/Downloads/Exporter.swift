@@ -148,14 +148,6 @@ public struct Exporter: Sendable {
         return ExportResult(sha256: sha, bytes: out.bytesWritten, featureCount: n)
     }
 
-    /// A CSV field, quoted when it holds a comma, quote, line break or edge spaces.
-    static func csvField(_ s: String, into out: inout [UInt8]) {
-        let utf8 = s.utf8
-        let needsQuotes = utf8.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }
-            || utf8.first == 32 || utf8.last == 32
-        guard needsQuotes else { out.append(contentsOf: utf8); return }
-        out.append(34)
-        for b in utf8 { if b == 34 { out.append(34) }; out.append(b) }
-        out.append(34)
-    }
+    /// A CSV text field: quoted when it must be, a formula made inert (`CSVField`, shared by every CSV).
+    static func csvField(_ s: String, into out: inout [UInt8]) { CSVField.append(s, to: &out) }
 }

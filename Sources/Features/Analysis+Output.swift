@@ -134,9 +134,6 @@ public enum AnalysisOutput {
         }
     }
 
-    /// RFC 4180 quoting when the text holds a comma, quote or line break.
-    static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    /// Quoted as RFC 4180 asks, a formula made inert (`CSVField`, shared by every CSV).
+    static func csvField(_ s: String) -> String { CSVField.text(s) }
 }

@@ -41,10 +41,7 @@ public final class StoreCatalogue: CollectionCatalogue, @unchecked Sendable {
         return rows.map { r in
             let fieldsJSON: String = r["fields_json"] ?? "[]"
             let fields = (try? JSONDecoder().decode([FieldDefinition].self, from: Data(fieldsJSON.utf8))) ?? []
-            var extent: BoundingBox?
-            if let a: Double = r["min_x"], let b: Double = r["min_y"], let c: Double = r["max_x"], let d: Double = r["max_y"] {
-                extent = BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
-            }
+            let extent = BoundingBox.lonLatExtent(minX: r["min_x"], minY: r["min_y"], maxX: r["max_x"], maxY: r["max_y"])
             let types: String = r["geometry_types"] ?? ""
             let typeList: [String]
             if let data = types.data(using: .utf8), let list = try? JSONDecoder().decode([String].self, from: data) {

@@ -17,9 +17,30 @@ enum GDALRuntime {
         CPLSetErrorHandler(collectError)
         // Shapefiles in zips are read without extracting; keep GDAL from guessing network access.
         CPLSetConfigOption("GDAL_HTTP_TIMEOUT", "5")
+        closeNetwork()
     }()
 
+    /// Uploads are read by GDAL, and some formats name URLs GDAL would fetch while reading: a
+    /// GeoJSON `crs` of type `link` or `url` (OGRSpatialReference::importFromUrl), an XML
+    /// schema, a VRT's `/vsicurl/` source. A public server must not fetch what a stranger names
+    /// (GDAL 3.6 has no switch that turns its network off), so every way in is closed:
+    /// CPLHTTPFetch, which the SRS import and the drivers use, answers through our callback with
+    /// an error and no request; `/vsicurl/` and its kin only open a file name that cannot occur.
+    static func closeNetwork() {
+        CPLHTTPSetFetchCallback(refuseFetch, nil)
+        CPLSetConfigOption("CPL_VSIL_CURL_ALLOWED_FILENAME", "/bando/network-access-is-disabled")
+        CPLSetConfigOption("GDAL_HTTP_MAX_RETRY", "0")
+    }
+
     static func ensure() { _ = ready }
+}
+
+/// The fetch callback: an error result for every URL (GDAL frees it with CPLHTTPDestroyResult).
+private let refuseFetch: CPLHTTPFetchCallbackFunc = { _, _, _, _, _, _, _ in
+    guard let result = CPLCalloc(1, MemoryLayout<CPLHTTPResult>.size)?.assumingMemoryBound(to: CPLHTTPResult.self) else { return nil }
+    result.pointee.nStatus = 1
+    result.pointee.pszErrBuf = CPLStrdup("network access is disabled in Bando: a file cannot make the server fetch a URL")
+    return result
 }
 
 /// Messages GDAL reported on this thread since the last `drain()`.

@@ -34,9 +34,13 @@ public struct SourceFeature: Sendable {
     /// Set when the source geometry could not be turned into a simple-features geometry.
     public var geometryProblem: String?
     public var values: [RawValue]
+    /// The id the file gives the feature (a GeoJSON `id`), when it gives one: errors about the
+    /// feature name it. Not the FID a format numbers its records with.
+    public var id: String?
 
-    public init(fid: Int64, geometry: Geometry?, geometryProblem: String?, values: [RawValue]) {
+    public init(fid: Int64, geometry: Geometry?, geometryProblem: String?, values: [RawValue], id: String? = nil) {
         self.fid = fid; self.geometry = geometry; self.geometryProblem = geometryProblem; self.values = values
+        self.id = id
     }
 }
 
@@ -138,10 +142,14 @@ public final class FeatureReader: @unchecked Sendable {
     let fieldTypes: [FieldType]
     var wkb = [UInt8]()
     var finished = false
+    /// GeoJSON: GDAL makes a feature's integer `id` its FID and numbers the others 0, 1, 2…
+    let fidMayBeFileID: Bool
+    var read: Int64 = 0
 
     init(layer: VectorLayer) {
         self.layer = layer
         fieldTypes = layer.fields.map(\.type)
+        fidMayBeFileID = layer.source.driverName.hasPrefix("GeoJSON")
         OGR_L_ResetReading(layer.handle)
         // Errors from before the read (a .prj GDAL could not parse) are not reading errors.
         CPLErrorReset()
@@ -195,6 +203,10 @@ public final class FeatureReader: @unchecked Sendable {
                 } catch { problem = "\(error)" }
             } else { problem = "OGR could not export the geometry" }
         }
-        return SourceFeature(fid: OGR_F_GetFID(f), geometry: geometry, geometryProblem: problem, values: values)
+        let fid = OGR_F_GetFID(f)
+        defer { read += 1 }
+        // A FID that is not the running number came from the file's `id`.
+        let id = fidMayBeFileID && fid != read ? String(fid) : nil
+        return SourceFeature(fid: fid, geometry: geometry, geometryProblem: problem, values: values, id: id)
     }
 }

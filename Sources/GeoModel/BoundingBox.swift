@@ -38,6 +38,18 @@ public struct BoundingBox: Hashable, Sendable, Codable {
         p.x >= minX && p.x <= maxX && p.y >= minY && p.y <= maxY
     }
 
+    /// A WGS 84 extent read back from a store, made safe for documents and tile math: nil when a
+    /// side is missing, not a number or infinite, or the box is inverted; otherwise clamped to
+    /// longitude −180…180 and latitude −90…90. Ingest refuses such coordinates, but an older
+    /// store, or a row another tool wrote, may still hold them, and one bad row must not stop
+    /// every catalogue document or trap in a Double → Int conversion.
+    public static func lonLatExtent(minX: Double?, minY: Double?, maxX: Double?, maxY: Double?) -> BoundingBox? {
+        guard let minX, let minY, let maxX, let maxY,
+              minX.isFinite, minY.isFinite, maxX.isFinite, maxY.isFinite, minX <= maxX, minY <= maxY else { return nil }
+        func clamp(_ v: Double, _ limit: Double) -> Double { Swift.min(limit, Swift.max(-limit, v)) }
+        return BoundingBox(minX: clamp(minX, 180), minY: clamp(minY, 90), maxX: clamp(maxX, 180), maxY: clamp(maxY, 90))
+    }
+
     /// `[minX, minY, maxX, maxY]`, the order of GeoJSON's `bbox` and OGC API's extents.
     public var array: [Double] { [minX, minY, maxX, maxY] }
 

@@ -32,14 +32,22 @@ public struct TileCoord: Hashable, Sendable, CustomStringConvertible {
         return BoundingBox(minX: sw.x, minY: sw.y, maxX: ne.x, maxY: ne.y)
     }
 
-    /// The tiles at zoom `z` that cover a WGS 84 box (clamped to the world).
+    /// The tiles at zoom `z` (0…30) that cover a WGS 84 box (clamped to the world). Total: a box
+    /// that is huge, infinite, NaN or inverted (a bad row in an older store) gives a valid range,
+    /// never a trap converting to Int or building a range backwards.
     public static func covering(_ box: BoundingBox, zoom z: Int) -> (xs: ClosedRange<Int>, ys: ClosedRange<Int>) {
-        let n = 1 << z
+        let n = 1 << min(30, max(0, z))
         let sw = WebMercator.fromLonLat(Position(box.minX, box.minY))
         let ne = WebMercator.fromLonLat(Position(box.maxX, box.maxY))
-        func col(_ mx: Double) -> Int { min(n - 1, max(0, Int(floor((mx + WebMercator.halfWorld) / WebMercator.worldSize * Double(n))))) }
-        func row(_ my: Double) -> Int { min(n - 1, max(0, Int(floor((WebMercator.halfWorld - my) / WebMercator.worldSize * Double(n))))) }
-        return (col(sw.x)...col(ne.x), row(ne.y)...row(sw.y))
+        func index(_ fraction: Double) -> Int {
+            let cell = floor(fraction * Double(n))
+            guard !cell.isNaN else { return 0 }
+            return cell <= 0 ? 0 : cell >= Double(n - 1) ? n - 1 : Int(cell)
+        }
+        func col(_ mx: Double) -> Int { index((mx + WebMercator.halfWorld) / WebMercator.worldSize) }
+        func row(_ my: Double) -> Int { index((WebMercator.halfWorld - my) / WebMercator.worldSize) }
+        let (x0, x1) = (col(sw.x), col(ne.x)), (y0, y1) = (row(ne.y), row(sw.y))
+        return (min(x0, x1)...max(x0, x1), min(y0, y1)...max(y0, y1))
     }
 }
 

@@ -89,10 +89,7 @@ extension Store {
     }
 
     static func version(_ row: Row) -> DatasetVersionRecord {
-        var bbox: BoundingBox?
-        if let minX: Double = row["min_x"], let minY: Double = row["min_y"], let maxX: Double = row["max_x"], let maxY: Double = row["max_y"] {
-            bbox = BoundingBox(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
-        }
+        let bbox = BoundingBox.lonLatExtent(minX: row["min_x"], minY: row["min_y"], maxX: row["max_x"], maxY: row["max_y"])
         let fieldsJSON: String = row["fields_json"]
         let fields = (try? JSONDecoder().decode([FieldDefinition].self, from: Data(fieldsJSON.utf8))) ?? []
         let types: String = row["geometry_types"]

@@ -350,6 +350,7 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
             first = false
             var values = [RawValue](repeating: .null, count: kinds.count)
             var geometry: Geometry?
+            var id: String?
             var expected = 0
             var scanner = self.scanner
             defer { self.scanner = scanner }
@@ -374,11 +375,15 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
                     }
                 } else if s.equals(key, "geometry") {
                     geometry = try Self.readGeometry(&s, build: true)
+                } else if s.equals(key, "id") {
+                    // The first pass let only integer ids through.
+                    let t = try s.number()
+                    id = s.int64(t).map(String.init)
                 } else {
                     try s.skipValue()
                 }
             }
-            return SourceFeature(fid: 0, geometry: geometry, geometryProblem: nil, values: values)
+            return SourceFeature(fid: 0, geometry: geometry, geometryProblem: nil, values: values, id: id)
         } catch let e as JSONSyntaxError {
             throw GDALError(path: path, message: "\(e)")
         } catch let e as Declined {

@@ -29,6 +29,31 @@ struct PreparedFeature: Sendable {
     var values: [FieldValue]
 }
 
+/// What the reading thread needs to name a feature whose coordinates refuse the ingest.
+struct FeatureChecks: Sendable {
+    var path: String
+    /// The source CRS as the report shows it.
+    var crs: String
+    /// The field holding each feature's id (named `id`), when the file has one.
+    var idField: Int?
+
+    init(path: String, crs: String, fields: [FieldDefinition]) {
+        self.path = path
+        self.crs = crs
+        idField = fields.firstIndex { $0.name.lowercased() == "id" }
+    }
+
+    func id(_ values: [FieldValue]) -> String? {
+        guard let idField, idField < values.count else { return nil }
+        switch values[idField] {
+        case .integer(let i): return String(i)
+        case .text(let t): return t
+        case .real(let d): return "\(d)"
+        default: return nil
+        }
+    }
+}
+
 /// Runs the reading thread; `take()` returns the next batch, nil at the end, or rethrows the
 /// reader's error. `stop()` ends the thread early and waits for it (the GDAL layer must not be
 /// used after the ingest returns).
@@ -43,20 +68,25 @@ final class ReadPipeline: @unchecked Sendable {
     static let batchSize = 256
     static let queueDepth = 8
 
-    init(reader: any FeatureStream, head: [SourceFeature], text: TextDecision, transformer: Transformer) {
+    /// `checks` refuses features whose coordinates cannot be stored: the reading thread ends
+    /// with that error and `take()` throws it.
+    init(reader: any FeatureStream, head: [SourceFeature], text: TextDecision, transformer: Transformer,
+         checks: FeatureChecks) {
         let thread = Thread { [self] in
             defer { exited.signal() }
             do {
                 var batch: [PreparedFeature] = []
                 batch.reserveCapacity(Self.batchSize)
-                func add(_ f: SourceFeature) -> Bool {
-                    batch.append(Self.prepare(f, text: text, transformer: transformer))
+                var ordinal = 0
+                func add(_ f: SourceFeature) throws -> Bool {
+                    ordinal += 1
+                    batch.append(try Self.prepare(f, ordinal: ordinal, text: text, transformer: transformer, checks: checks))
                     guard batch.count == Self.batchSize else { return true }
                     defer { batch.removeAll(keepingCapacity: true) }
                     return put(batch)
                 }
-                for f in head where !add(f) { return }
-                while let f = try reader.next() { guard add(f) else { return } }
+                for f in head { guard try add(f) else { return } }
+                while let f = try reader.next() { guard try add(f) else { return } }
                 if !batch.isEmpty { _ = put(batch) }
                 end(nil)
             } catch {
@@ -68,7 +98,8 @@ final class ReadPipeline: @unchecked Sendable {
         thread.start()
     }
 
-    static func prepare(_ f: SourceFeature, text: TextDecision, transformer: Transformer) -> PreparedFeature {
+    static func prepare(_ f: SourceFeature, ordinal: Int, text: TextDecision, transformer: Transformer,
+                        checks: FeatureChecks) throws -> PreparedFeature {
         let values = f.values.map { v -> FieldValue in
             switch v {
             case .null: .null
@@ -81,8 +112,19 @@ final class ReadPipeline: @unchecked Sendable {
         }
         if let problem = f.geometryProblem { return PreparedFeature(geometry: .problem("unreadable geometry (\(problem))"), values: values) }
         guard let g = f.geometry else { return PreparedFeature(geometry: .none, values: values) }
+        let name = { CoordinateCheck.name(ordinal: ordinal, id: f.id ?? checks.id(values)) }
+        if let p = CoordinateCheck.firstNonFinite(g) {
+            throw IngestError.coordinates(path: checks.path, message: CoordinateCheck.nonFinite(name(), p))
+        }
         guard let lonLat = try? transformer.transform(g) else {
-            return PreparedFeature(geometry: .problem("coordinates outside the CRS's area"), values: values)
+            var failing: Position?
+            g.forEachPosition { p in if failing == nil, (try? transformer.transform(p)) == nil { failing = p } }
+            throw IngestError.coordinates(path: checks.path, message: CoordinateCheck.notReprojectable(name(), failing, crs: checks.crs))
+        }
+        if let outside = CoordinateCheck.firstOutsideLonLat(lonLat) {
+            let source = CoordinateCheck.position(at: outside.index, in: g) ?? outside.position
+            throw IngestError.coordinates(path: checks.path,
+                                          message: CoordinateCheck.outsideLonLat(name(), source, outside.position, crs: checks.crs))
         }
         switch GeometryValidation.check(lonLat) {
         case .valid: return PreparedFeature(geometry: .valid(lonLat), values: values)

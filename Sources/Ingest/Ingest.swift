@@ -34,10 +34,13 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
     case encoding(path: String, message: String)
     case empty(path: String)
     case nothingValid(path: String, reasons: [String: Int])
+    /// A feature's coordinates are not numbers, or not on the Earth once in WGS 84: the message
+    /// names the feature and says what to do.
+    case coordinates(path: String, message: String)
 
     public var description: String {
         switch self {
-        case .source(let p, let m), .crs(let p, let m), .encoding(let p, let m): "\(p): \(m)"
+        case .source(let p, let m), .crs(let p, let m), .encoding(let p, let m), .coordinates(let p, let m): "\(p): \(m)"
         case .empty(let p): "\(p): the layer has no features: nothing to publish"
         case .nothingValid(let p, let reasons):
             "\(p): no feature could be kept (\(reasons.map { "\($0.value) \($0.key)" }.sorted().joined(separator: "; ")))"
@@ -111,7 +114,8 @@ public enum Ingestor {
             while head.count < Self.sampleSize, let f = try reader.next() {
                 head.append(f)
                 for case .bytes(let b) in f.values where !b.isEmpty && textSamples.count < 5000 { textSamples.append(b) }
-                if let c = f.geometry?.boundingBox?.center { samplePoints.append(c) }
+                // A broken position is refused with its feature's name later; it must not sway the CRS.
+                if let c = f.geometry?.boundingBox?.center, c.x.isFinite, c.y.isFinite { samplePoints.append(c) }
             }
         }
         guard !head.isEmpty else { throw IngestError.empty(path: options.path) }
@@ -136,7 +140,8 @@ public enum Ingestor {
             version = try store.writeVersion(metadata, fields: fields, publish: options.publish) { sink in
                 // Two threads: this one writes; a reader thread parses the source, decodes text,
                 // reprojects and validates, a bounded queue of batches between them.
-                let pipeline = ReadPipeline(reader: reader, head: head, text: text, transformer: transformer)
+                let pipeline = ReadPipeline(reader: reader, head: head, text: text, transformer: transformer,
+                                            checks: FeatureChecks(path: options.path, crs: crsLabel, fields: fields))
                 defer { pipeline.stop() }
                 while let batch = try wrap(options.path, { try pipeline.take() }) {
                     for f in batch {

@@ -3,6 +3,7 @@
 // count in the agency's annual rating. Pure computation over plain values so that the CLI, the
 // API and the tests agree; `PortalService` gathers the inputs from the store.
 public import Foundation
+import GeoModel
 
 /// A dataset's standing in one quarter.
 public enum ComplianceStatus: String, Sendable, Codable, CaseIterable {
@@ -224,16 +225,9 @@ extension QuarterlyComplianceReport {
     }
 }
 
-/// RFC 4180 rows, shared by the report and the audit-log export.
+/// RFC 4180 rows, shared by the report and the audit-log export; each field through
+/// `CSVField`, the one rule for every CSV Bando writes.
 public enum CSV {
-    public static func field(_ s: String) -> String {
-        // A leading = + - @ would be run as a formula by spreadsheet software opening the export.
-        var s = s
-        if let f = s.first, "=+-@".contains(f), Double(s) == nil { s = "'" + s }
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
-    }
+    public static func field(_ s: String) -> String { CSVField.text(s) }
     public static func row(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") + "\n" }
 }

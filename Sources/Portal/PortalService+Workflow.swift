@@ -94,10 +94,7 @@ extension PortalService {
                                                  actor: actor, comment: comment)
             let t = now()
             if next == .published {
-                try db.execute(sql: "UPDATE dataset_versions SET status = 'superseded' WHERE dataset_id = ? AND status = 'published' AND id <> ?",
-                               arguments: [v.datasetID, v.id])
-                try db.execute(sql: "UPDATE dataset_versions SET status = 'published', published_at = ? WHERE id = ?", arguments: [stamp(t), v.id])
-                try db.execute(sql: "UPDATE datasets SET current_version_id = ?, updated_at = ? WHERE id = ?", arguments: [v.id, stamp(t), v.datasetID])
+                try publish(db, v, at: t)
             } else {
                 try db.execute(sql: "UPDATE dataset_versions SET status = ? WHERE id = ?", arguments: [next.rawValue, v.id])
             }
@@ -105,6 +102,15 @@ extension PortalService {
                       checksum: v.checksum, comment: comment?.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return try version(dataset: dataset, number: number, by: actor)
+    }
+
+    /// Makes `v` the dataset's published version, superseding the one before (inside the
+    /// caller's transaction, beside its audit entry).
+    func publish(_ db: Database, _ v: VersionRow, at t: Date) throws {
+        try db.execute(sql: "UPDATE dataset_versions SET status = 'superseded' WHERE dataset_id = ? AND status = 'published' AND id <> ?",
+                       arguments: [v.datasetID, v.id])
+        try db.execute(sql: "UPDATE dataset_versions SET status = 'published', published_at = ? WHERE id = ?", arguments: [stamp(t), v.id])
+        try db.execute(sql: "UPDATE datasets SET current_version_id = ?, updated_at = ? WHERE id = ?", arguments: [v.id, stamp(t), v.datasetID])
     }
 
     /// One version with its review state (agency users of the owner and administrators).

@@ -107,7 +107,7 @@ final class MBTilesSource: TileSource {
                 throw fail("it holds \(rows["format"]!) tiles, not vector tiles (format pbf)")
             }
             let b = (rows["bounds"] ?? "").split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            let bounds = b.count == 4 ? BoundingBox(minX: b[0], minY: b[1], maxX: b[2], maxY: b[3]) : TilesetMetadata.world
+            let bounds = (b.count == 4 ? BoundingBox.lonLatExtent(minX: b[0], minY: b[1], maxX: b[2], maxY: b[3]) : nil) ?? TilesetMetadata.world
             var obj: [String: Any] = [:]
             if let j = rows["json"], let o = try? JSONSerialization.jsonObject(with: Data(j.utf8)) as? [String: Any] { obj = o }
             if let j = rows["bando"], let o = try? JSONSerialization.jsonObject(with: Data(j.utf8)) { obj["bando"] = o }

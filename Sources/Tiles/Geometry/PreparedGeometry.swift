@@ -14,8 +14,12 @@ public struct PreparedGeometry: Sendable {
     public var exterior: [Bool]
     public var bbox: BoundingBox
 
+    /// The widest longitude drawn: past ±180° (data crossing the antimeridian) but not beyond
+    /// a turn and a half of the world.
+    static let longitudeLimit = 540.0
+
     /// Projects a WGS 84 geometry; `nil` when nothing drawable is left (empty geometry,
-    /// non-finite coordinates, rings of fewer than three positions).
+    /// non-finite coordinates or longitudes past ±540°, rings of fewer than three positions).
     public init?(lonLat g: Geometry) {
         family = g.family
         xs = []; ys = []; partEnds = []; exterior = []; bbox = .empty
@@ -27,7 +31,9 @@ public struct PreparedGeometry: Sendable {
             if !ring && family == .line && n < 2 { return }
             for i in 0..<n {
                 let p = ps[i]
-                guard p.x.isFinite, p.y.isFinite else { ok = false; return }
+                // Finite but absurd longitudes (a bad row in an older store) would overflow to
+                // infinity once scaled to a deep zoom's tile units, and trap when rounded to Int32.
+                guard p.x.isFinite, p.y.isFinite, abs(p.x) <= Self.longitudeLimit else { ok = false; return }
                 let m = WebMercator.fromLonLat(p)
                 xs.append(m.x); ys.append(m.y)
                 bbox.extend(m)

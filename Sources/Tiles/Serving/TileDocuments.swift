@@ -34,7 +34,10 @@ public enum TileDocuments {
     /// The zoom at which the bounds fill about one 256-pixel tile.
     static func zoomFitting(_ b: BoundingBox) -> Int {
         let span = max(b.width, b.height * 1.5, 1e-6)
-        return max(0, min(22, Int(log2(360 / span))))
+        let zoom = log2(360 / span)
+        // Bounds that are not numbers (a bad row in an older store) fit nowhere: the whole world.
+        guard zoom.isFinite else { return 0 }
+        return max(0, min(22, Int(max(-1, min(23, zoom)))))
     }
 
     static func round6(_ d: Double) -> Double { (d * 1e6).rounded() / 1e6 }

@@ -74,10 +74,7 @@ final class PreparedLayerStore: Sendable {
             do { fields = try JSONDecoder().decode([FieldDefinition].self, from: Data(fieldsJSON.utf8)) } catch {
                 throw TilesError(.storeUnavailable, "Dataset version \(version) has unreadable field definitions: \(error)")
             }
-            var bounds: BoundingBox?
-            if let a: Double = row[6], let b: Double = row[7], let c: Double = row[8], let d: Double = row[9] {
-                bounds = BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
-            }
+            let bounds = BoundingBox.lonLatExtent(minX: row[6], minY: row[7], maxX: row[8], maxY: row[9])
             return VersionInfo(versionId: version, slug: row[0], title: row[1] ?? "", description: row[2] ?? "",
                                attribution: row[3] ?? "", featureTable: row[4], fields: fields, bounds: bounds)
         }
