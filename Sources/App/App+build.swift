@@ -4,7 +4,7 @@ public import GeoStore
 public import Tiles
 public import Downloads
 import Features
-import Portal
+public import Portal
 import Ingest
 import GeoModel
 import Logging
@@ -25,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var archives: [String] = []
     /// Styles, the map page's MapLibre copy: see `MapSite`.
     public var site = MapSite()
+    /// How harvests fetch (`--harvest-allow`, `--harvest-max-bytes`, `--harvest-max-pages`).
+    public var harvest = HarvestFetcher()
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -43,7 +45,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     try await tiles.checkTilesets()
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
     try registerArchives(config, tiles: tiles, logger: logger)
-    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site)
+    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, harvest: config.harvest)
     prepareForReaders(store, downloads: downloads)
     return Application(router: router,
                        server: httpServer(tiles: tiles, serverName: "bando"),
@@ -76,7 +78,7 @@ func httpServer(tiles: TileService, serverName: String?, counts: TileFastPathCou
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
 /// `downloads` defaults to a cache in `downloads/` beside the store.
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
-                        site: MapSite = MapSite()) -> Router<BasicRequestContext> {
+                        site: MapSite = MapSite(), harvest: HarvestFetcher = HarvestFetcher()) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ErrorMiddleware())
     router.get("/healthz") { _, _ in
@@ -108,7 +110,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         catalogue.invalidate()
         tiles.checkCatalogueNow()
         prepareForReaders(store, downloads: downloads, dataset: dataset)
-    }, store: store))
+    }, store: store, harvestFetcher: harvest))
     return router
 }
 

@@ -13,7 +13,7 @@ struct PortalHTTPFixture {
     let router: Router<BasicRequestContext>
     let scratch = ScratchDirectory("portal-http")
 
-    init(maxUpload: Int = UploadCheck.defaultLimit) throws {
+    init(maxUpload: Int = UploadCheck.defaultLimit, harvestFetcher: HarvestFetcher = HarvestFetcher()) throws {
         let f = try ServiceFixture()
         self.f = f
         router = Router()
@@ -28,7 +28,7 @@ struct PortalHTTPFixture {
                     features = list.count
                 } else { features = 1 }
                 return try f.ingestDraft(dataset, features: features)
-            })
+            }, harvestFetcher: harvestFetcher)
         addPortalRoutes(to: router, deps)
     }
 
