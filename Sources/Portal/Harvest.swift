@@ -75,8 +75,9 @@ public struct HarvestFetcher: Sendable {
     func get(_ start: URL, to spool: URL, budget: Int) async throws -> (url: URL, bytes: Int) {
         var url = start
         for _ in 0...Self.maxRedirects {
+            // The host exactly as the client will see it: it parses `absoluteString` the same way.
             guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  let named = url.host, !named.isEmpty else {
+                  let named = URL(string: url.absoluteString)?.host, !named.isEmpty else {
                 throw HarvestFailure("\(url.absoluteString) is not an http(s) URL")
             }
             // Foundation keeps an IPv6 literal's brackets on Linux; async-http-client trims them.
