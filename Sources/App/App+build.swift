@@ -4,7 +4,7 @@ public import GeoStore
 public import Tiles
 public import Downloads
 import Features
-import Portal
+public import Portal
 import Ingest
 import GeoModel
 import Logging
@@ -38,6 +38,8 @@ public struct AppConfiguration: Sendable {
     public var limits = ConnectionLimits()
     /// Where portal uploads are spooled before Ingest reads them; nil: the system's temporary folder.
     public var uploadDirectory: String? = nil
+    /// How harvests fetch (`--harvest-allow`, `--harvest-max-bytes`, `--harvest-max-pages`).
+    public var harvest = HarvestFetcher()
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -63,7 +65,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     let requests = RequestPolicy(origin: try PublicOrigin.configured(config.publicURL, host: config.host, port: config.port),
                                  clients: config.clients, maxBodyBytes: config.maxBodyBytes)
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, requests: requests,
-                             maxUploadBytes: config.maxUploadBytes, uploadDirectory: uploads)
+                             maxUploadBytes: config.maxUploadBytes, uploadDirectory: uploads, harvest: config.harvest)
     prepareForReaders(store, downloads: downloads)
     let fileLimit = raiseOpenFileLimit()
     var limits = config.limits
@@ -127,7 +129,8 @@ public struct RequestPolicy: Sendable {
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
                         site: MapSite = MapSite(), requests: RequestPolicy = RequestPolicy(),
                         maxUploadBytes: Int? = nil,
-                        uploadDirectory: URL = FileManager.default.temporaryDirectory) -> Router<BandoRequestContext> {
+                        uploadDirectory: URL = FileManager.default.temporaryDirectory,
+                        harvest: HarvestFetcher = HarvestFetcher()) -> Router<BandoRequestContext> {
     let router = Router(context: BandoRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin))
     router.add(middleware: ErrorMiddleware())
@@ -175,6 +178,6 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         catalogue.invalidate()
         tiles.checkCatalogueNow()
         prepareForReaders(store, downloads: downloads, dataset: dataset)
-    }, store: store))
+    }, store: store, harvestFetcher: harvest))
     return router
 }

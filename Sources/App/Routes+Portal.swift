@@ -28,15 +28,18 @@ public struct PortalRouteDependencies: Sendable {
     public var onPublished: @Sendable (_ dataset: String) -> Void
     /// The store whose catalogue metadata editors edit (nil: the metadata routes answer 409).
     public var store: Store?
+    /// How harvests fetch: the addresses they may reach, their byte and page caps.
+    public var harvestFetcher: HarvestFetcher
 
     public init(portal: PortalService, maxUploadBytes: Int = UploadCheck.defaultLimit,
                 uploadDirectory: URL = FileManager.default.temporaryDirectory,
                 clients: ClientIdentification = ClientIdentification(), secureCookies: Bool = false,
                 ingestDraft: @escaping @Sendable (URL, UploadKind, String) async throws -> Int,
-                onPublished: @escaping @Sendable (String) -> Void = { _ in }, store: Store? = nil) {
+                onPublished: @escaping @Sendable (String) -> Void = { _ in }, store: Store? = nil,
+                harvestFetcher: HarvestFetcher = HarvestFetcher()) {
         self.portal = portal; self.maxUploadBytes = maxUploadBytes; self.uploadDirectory = uploadDirectory
         self.clients = clients; self.secureCookies = secureCookies; self.ingestDraft = ingestDraft
-        self.onPublished = onPublished; self.store = store
+        self.onPublished = onPublished; self.store = store; self.harvestFetcher = harvestFetcher
     }
 }
 
@@ -237,7 +240,7 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
 
     // MARK: harvesting from the agency's own endpoint
     api.get("harvest-sources") { req, _ in
-        try await h.run { try await blocking { _ = try h.actor(req); return try h.json(p.harvestSources()) } }
+        try await h.run { try await blocking { try h.json(p.harvestSources(by: h.actor(req))) } }
     }
     api.put("datasets/:dataset/harvest-source") { req, ctx in
         try await h.run {
@@ -253,8 +256,13 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     api.post("datasets/:dataset/harvest") { req, ctx in
         try await h.run {
             let dataset = try ctx.parameters.require("dataset")
-            try await blocking { try p.authorizeUpload(dataset: dataset, by: h.actor(req)) }
-            let outcome = await p.harvest(dataset: dataset, fetcher: HarvestFetcher(maxBytes: deps.maxUploadBytes),
+            let a = try await blocking { () throws -> Actor in
+                let a = try h.actor(req)
+                try p.authorizeUpload(dataset: dataset, by: a)
+                return a
+            }
+            // Submitted in the name of whoever triggered it: they cannot also approve it.
+            let outcome = await p.harvest(dataset: dataset, by: a, fetcher: deps.harvestFetcher,
                                           workDirectory: deps.uploadDirectory, ingestDraft: deps.ingestDraft)
             switch outcome {
             case .submitted(let n): return try h.json(["outcome": "submitted", "version": String(n)], status: .created)

@@ -105,5 +105,11 @@ public enum PortalSchema {
                 );
                 """)
         }
+        // Who set each harvest source: scheduled pulls are submitted in that person's name, so
+        // every publication has a submitter the four-eyes rule can compare with the approver.
+        // Sources set before this have nobody and must be set again before they pull.
+        migrator.registerMigration("portal-2-harvest-set-by") { db in
+            try db.execute(sql: "ALTER TABLE harvest_sources ADD COLUMN set_by INTEGER REFERENCES users(id)")
+        }
     }
 }

@@ -4,9 +4,10 @@
 // an unchanged pull creates nothing; a failed, slow or garbage pull is recorded on the source
 // with its reason, and nothing is created or published.
 public import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+public import Logging
+import AsyncHTTPClient
+import NIOCore
+import NIOPosix
 import Crypto
 import GRDB
 import PublicErrors
@@ -35,74 +36,204 @@ public enum HarvestOutcome: Sendable, Equatable {
 }
 
 /// Fetches an endpoint into one GeoJSON FeatureCollection file, following OGC API paging.
+///
+/// Every request, the first, each redirect (followed here, at most `maxRedirects`) and each page,
+/// resolves its host and connects only to an address `policy` permits, and to that very address
+/// (async-http-client's DNS override), so a name that resolves differently a moment later (DNS
+/// rebinding) cannot lead the connection elsewhere. Bodies are spooled to disk under a byte cap
+/// shared by all pages; nothing larger than that is ever read. Failures reach the user as
+/// `unreadable` only; the reason goes to `logger`.
 public struct HarvestFetcher: Sendable {
+    public static let defaultMaxBytes = 256 * 1024 * 1024
+    public static let defaultMaxPages = 1000
+    public static let maxRedirects = 5
+    /// All the user learns when a source cannot be read, whatever the reason: a refused address,
+    /// a name that does not resolve, a closed port, a timeout and an HTTP error status look alike,
+    /// so that a harvest URL cannot be used to map the network behind the server.
+    public static let unreadable = "the source could not be read"
+
     public var timeout: TimeInterval
     public var maxBytes: Int
     public var maxPages: Int
+    public var policy: HarvestAddressPolicy
+    public var logger: Logger
 
-    public init(timeout: TimeInterval = 60, maxBytes: Int = UploadCheck.defaultLimit, maxPages: Int = 1000) {
-        self.timeout = timeout; self.maxBytes = maxBytes; self.maxPages = maxPages
+    public init(timeout: TimeInterval = 60, maxBytes: Int = HarvestFetcher.defaultMaxBytes, maxPages: Int = HarvestFetcher.defaultMaxPages,
+                policy: HarvestAddressPolicy = HarvestAddressPolicy(), logger: Logger = Logger(label: "bando.harvest")) {
+        self.timeout = timeout; self.maxBytes = maxBytes; self.maxPages = maxPages; self.policy = policy; self.logger = logger
     }
 
-    func get(_ url: URL) async throws -> Data {
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        config.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: config)
-        defer { session.finishTasksAndInvalidate() }
-        var req = URLRequest(url: url)
-        req.setValue("application/geo+json, application/json", forHTTPHeaderField: "Accept")
-        let (data, resp): (Data, URLResponse)
-        do { (data, resp) = try await session.data(for: req) } catch {
-            throw PortalError(.sourceFailed, SafeMessage("portal.harvest.unreadable"), detail: "\(url.absoluteString) could not be reached: \(error.localizedDescription)")
-        }
-        if let h = resp as? HTTPURLResponse, !(200..<300).contains(h.statusCode) {
-            throw PortalError(.sourceFailed, SafeMessage("portal.harvest.unreadable"), detail: "\(url.absoluteString) answered HTTP \(h.statusCode)")
-        }
-        if data.count > maxBytes { throw UploadCheck.tooLarge(limit: maxBytes) }
-        return data
+    /// What the user is told when the source is over the cap: the one failure the agency can act on.
+    public static func tooLarge(limit: Int) -> PortalError {
+        let size = limit >= 1024 * 1024 ? "\(limit / (1024 * 1024)) MB" : "\(limit) B"
+        return PortalError(.tooLarge, SafeMessage("portal.harvest.tooLarge", ["size": size]))
     }
 
-    static func featureCollection(_ data: Data, from url: URL) throws -> [String: Any] {
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              obj["type"] as? String == "FeatureCollection", obj["features"] is [Any] else {
-            throw PortalError(.sourceFailed, SafeMessage("portal.harvest.notGeoJSON"), detail: "\(url.absoluteString) did not return a GeoJSON FeatureCollection")
+    private enum Answer { case body(Int), redirect(URL) }
+
+    /// One GET of `start` into `spool`, following redirects; reads at most `budget` bytes.
+    /// Returns the URL finally read (the base of relative links) and the bytes read.
+    func get(_ start: URL, to spool: URL, budget: Int) async throws -> (url: URL, bytes: Int) {
+        var url = start
+        for _ in 0...Self.maxRedirects {
+            // The host exactly as the client will see it: it parses `absoluteString` the same way.
+            guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  let named = URL(string: url.absoluteString)?.host, !named.isEmpty else {
+                throw HarvestFailure("\(url.absoluteString) is not an http(s) URL")
+            }
+            // Foundation keeps an IPv6 literal's brackets on Linux; async-http-client trims them.
+            let host = named.hasPrefix("[") && named.hasSuffix("]") ? String(named.dropFirst().dropLast()) : named
+            let address = try await policy.address(for: host)
+            var config = HTTPClient.Configuration()
+            config.redirectConfiguration = .disallow
+            config.decompression = .disabled
+            config.proxy = nil
+            let limit = TimeAmount.milliseconds(Int64(max(timeout, 0.001) * 1000))
+            config.timeout = .init(connect: limit, read: limit)
+            // Connect to the address checked above, not to a second lookup of the name; TLS still
+            // checks the certificate against the name. Keys as the client spells the host.
+            config.dnsOverride = [host: address.description, "[\(host)]": address.description]
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+            let answer: Answer
+            do {
+                answer = try await exchange(client, url, to: spool, budget: budget, deadline: .now() + limit)
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try? await client.shutdown()
+            switch answer {
+            case .body(let n): return (url, n)
+            case .redirect(let next): url = next
+            }
         }
-        return obj
+        throw HarvestFailure("\(start.absoluteString): more than \(Self.maxRedirects) redirects")
     }
 
-    /// Writes the endpoint's features to `destination` and returns the SHA-256 of what was written.
+    private func exchange(_ client: HTTPClient, _ url: URL, to spool: URL, budget: Int, deadline: NIODeadline) async throws -> Answer {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.headers.add(name: "Accept", value: "application/geo+json, application/json")
+        let response: HTTPClientResponse
+        do { response = try await client.execute(request, deadline: deadline) } catch {
+            throw HarvestFailure("\(url.absoluteString) could not be reached: \(error)")
+        }
+        switch response.status.code {
+        case 301, 302, 303, 307, 308:
+            guard let location = response.headers.first(name: "location"),
+                  let next = URL(string: location, relativeTo: url)?.absoluteURL else {
+                throw HarvestFailure("\(url.absoluteString) answered HTTP \(response.status.code) without a usable Location")
+            }
+            return .redirect(next)
+        case 200..<300:
+            break
+        default:
+            throw HarvestFailure("\(url.absoluteString) answered HTTP \(response.status.code)")
+        }
+        if let declared = response.headers.first(name: "content-length").flatMap(Int.init), declared > budget {
+            throw Self.tooLarge(limit: maxBytes)
+        }
+        // Spool in 1 MB batches written on NIO's blocking pool: memory stays at one batch
+        // whatever the body's size, and the count stops the transfer at the cap.
+        let file = try await NIOThreadPool.singleton.runIfActive {
+            guard FileManager.default.createFile(atPath: spool.path, contents: nil) else {
+                throw HarvestFailure("could not create the spool file \(spool.path)")
+            }
+            return try FileHandle(forWritingTo: spool)
+        }
+        defer { try? file.close() }
+        var received = 0
+        var batch = ByteBuffer()
+        do {
+            for try await chunk in response.body {
+                received += chunk.readableBytes
+                if received > budget { throw Self.tooLarge(limit: maxBytes) }
+                batch.writeImmutableBuffer(chunk)
+                if batch.readableBytes >= 1 << 20 {
+                    let full = batch
+                    batch = ByteBuffer()
+                    try await NIOThreadPool.singleton.runIfActive { try file.write(contentsOf: Data(full.readableBytesView)) }
+                }
+            }
+        } catch let e as PortalError {
+            throw e
+        } catch {
+            throw HarvestFailure("\(url.absoluteString): the body broke off after \(received) bytes: \(error)")
+        }
+        let rest = batch
+        try await NIOThreadPool.singleton.runIfActive { try file.write(contentsOf: Data(rest.readableBytesView)) }
+        return .body(received)
+    }
+
+    /// One page read back from its spool file: its features, each serialized with sorted keys
+    /// and joined by commas, and its `next` link. Runs on NIO's blocking pool.
+    static func page(_ spool: URL, from url: URL) async throws -> (features: Data, count: Int, next: URL?) {
+        try await NIOThreadPool.singleton.runIfActive {
+            let data = try Data(contentsOf: spool, options: .alwaysMapped)
+            guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  obj["type"] as? String == "FeatureCollection", let features = obj["features"] as? [Any] else {
+                throw PortalError(.invalid, SafeMessage("portal.harvest.notGeoJSON"), detail: "\(url.absoluteString) did not return a GeoJSON FeatureCollection")
+            }
+            var out = Data()
+            for (i, f) in features.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(try JSONSerialization.data(withJSONObject: f, options: [.sortedKeys, .fragmentsAllowed]))
+            }
+            let next = (obj["links"] as? [[String: Any]])?.first { $0["rel"] as? String == "next" }
+                .flatMap { ($0["href"] as? String).flatMap { URL(string: $0, relativeTo: url)?.absoluteURL } }
+            return (out, features.count, next)
+        }
+    }
+
+    /// Writes the endpoint's features to `destination` and returns the SHA-256 of what was written:
+    /// `{"features":[...],"type":"FeatureCollection"}`, each feature with sorted keys, so the same
+    /// content gives the same checksum however the source orders its keys or pages.
     public func fetch(_ url: URL, kind: HarvestKind, to destination: URL) async throws -> String {
-        var features: [Any] = []
+        let spool = destination.appendingPathExtension("part")
+        defer { try? FileManager.default.removeItem(at: spool) }
+        var next: URL?
         switch kind {
         case .geojson:
-            let data = try await get(url)
-            features = try Self.featureCollection(data, from: url)["features"] as! [Any]
+            next = url
         case .ogcapiFeatures:
             // The collection URL; its items are paged through `next` links.
-            var next: URL? = url.path.hasSuffix("/items") ? url : url.appendingPathComponent("items")
+            next = url.path.hasSuffix("/items") ? url : url.appendingPathComponent("items")
             if var c = next.flatMap({ URLComponents(url: $0, resolvingAgainstBaseURL: false) }), !(c.queryItems ?? []).contains(where: { $0.name == "f" }) {
                 c.queryItems = (c.queryItems ?? []) + [URLQueryItem(name: "f", value: "json")]
                 next = c.url
             }
-            var pages = 0
-            while let page = next {
-                pages += 1
-                if pages > maxPages { throw PortalError(.sourceFailed, SafeMessage("portal.harvest.tooManyPages", ["maximum": String(maxPages)])) }
-                let obj = try Self.featureCollection(try await get(page), from: page)
-                features += obj["features"] as! [Any]
-                next = (obj["links"] as? [[String: Any]])?.first { $0["rel"] as? String == "next" }
-                    .flatMap { ($0["href"] as? String).flatMap { URL(string: $0, relativeTo: page)?.absoluteURL } }
-            }
         }
-        let out = try JSONSerialization.data(withJSONObject: ["type": "FeatureCollection", "features": features], options: [.sortedKeys])
-        try out.write(to: destination)
-        return SHA256.hash(data: out).map { String(format: "%02x", $0) }.joined()
+        var pieces: [Data] = []
+        var budget = maxBytes
+        var pages = 0
+        while let page = next {
+            pages += 1
+            if pages > maxPages {
+                throw PortalError(.invalid, SafeMessage("portal.harvest.tooManyPages", ["maximum": String(maxPages)]))
+            }
+            let (base, bytes) = try await get(page, to: spool, budget: budget)
+            budget -= bytes
+            let read = try await Self.page(spool, from: base)
+            if read.count > 0 { pieces.append(read.features) }
+            next = kind == .ogcapiFeatures ? read.next : nil
+        }
+        let parts = pieces
+        return try await NIOThreadPool.singleton.runIfActive {
+            var out = Data(#"{"features":["#.utf8)
+            for (i, p) in parts.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(p)
+            }
+            out.append(contentsOf: #"],"type":"FeatureCollection"}"#.utf8)
+            try out.write(to: destination)
+            return SHA256.hash(data: out).map { String(format: "%02x", $0) }.joined()
+        }
     }
 }
 
 extension PortalService {
-    /// Registers (or replaces) the endpoint a dataset is pulled from.
+    /// Registers (or replaces) the endpoint a dataset is pulled from. `actor` becomes the person
+    /// behind the scheduled pulls: their versions are submitted in `actor`'s name, so the
+    /// approver who sets a source cannot also approve what it brings.
     @discardableResult
     public func setHarvestSource(dataset: String, url: String, kind: HarvestKind, intervalSeconds: Int, by actor: Actor) throws -> HarvestSourceInfo {
         guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {
@@ -114,18 +245,29 @@ extension PortalService {
             guard let agency = ref.agencyID else { throw PortalError.conflict("portal.dataset.noAgency", ["dataset": dataset]) }
             try Permissions.authorize(actor, .manageHarvestSource(agencyID: agency))
             try db.execute(sql: """
-                INSERT INTO harvest_sources (dataset_id, url, kind, interval_seconds) VALUES (?, ?, ?, ?)
+                INSERT INTO harvest_sources (dataset_id, url, kind, interval_seconds, set_by) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(dataset_id) DO UPDATE SET url = excluded.url, kind = excluded.kind,
-                    interval_seconds = excluded.interval_seconds, last_checksum = NULL
-                """, arguments: [ref.id, url, kind.rawValue, intervalSeconds])
+                    interval_seconds = excluded.interval_seconds, set_by = excluded.set_by, last_checksum = NULL
+                """, arguments: [ref.id, url, kind.rawValue, intervalSeconds, actor.userID == 0 ? nil : actor.userID])
             try audit(db, actor, "harvest.source", agencyID: agency, dataset: dataset, detail: "\(kind.rawValue) \(url) every \(intervalSeconds) s")
         }
-        return try harvestSources().first { $0.dataset == dataset }!
+        return try harvestSources(agency: nil).first { $0.dataset == dataset }!
     }
 
-    public func harvestSources() throws -> [HarvestSourceInfo] {
+    /// The harvest sources `actor` may see: their own agency's, or every agency's for an
+    /// administrator. A source's URL and last error describe an agency's systems.
+    public func harvestSources(by actor: Actor) throws -> [HarvestSourceInfo] {
+        if actor.role == .administrator { return try harvestSources(agency: nil) }
+        guard let agency = actor.agencyID else { return [] }
+        return try harvestSources(agency: agency)
+    }
+
+    func harvestSources(agency: Int64?) throws -> [HarvestSourceInfo] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT h.*, d.slug FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id ORDER BY d.slug").map {
+            try Row.fetchAll(db, sql: """
+                SELECT h.*, d.slug FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id
+                WHERE ? IS NULL OR d.agency_id = ? ORDER BY d.slug
+                """, arguments: [agency, agency]).map {
                 HarvestSourceInfo(dataset: $0["slug"], url: $0["url"], kind: HarvestKind(rawValue: $0["kind"]) ?? .geojson,
                                   intervalSeconds: $0["interval_seconds"],
                                   lastRunAt: ($0["last_run_at"] as Date?).map(PortalCalendar.timestamp),
@@ -134,19 +276,36 @@ extension PortalService {
         }
     }
 
-    /// Pulls one dataset's source now. `ingestDraft` is the same hook as uploads use.
-    public func harvest(dataset: String, fetcher: HarvestFetcher, workDirectory: URL,
+    /// Pulls one dataset's source now. `trigger`: who asked for this pull (a manual trigger); nil
+    /// for the scheduler, which pulls in the name of whoever set the source. The new version is
+    /// recorded and submitted as that person, so "the submitter may not approve" holds on this
+    /// path too. `ingestDraft` is the same hook as uploads use.
+    public func harvest(dataset: String, by trigger: Actor? = nil, fetcher: HarvestFetcher, workDirectory: URL,
                         ingestDraft: @Sendable (URL, UploadKind, String) async throws -> Int) async -> HarvestOutcome {
         let started = now()
         var checksum: String? = nil
         let outcome: HarvestOutcome
         do {
-            let (url, kind, last, agency) = try await db.read { db -> (URL, HarvestKind, String?, Int64) in
+            let (text, kind, last, agency, setter) = try await db.read { db -> (String, HarvestKind, String?, Int64, Actor?) in
                 guard let r = try Row.fetchOne(db, sql: """
-                    SELECT h.url, h.kind, h.last_checksum, d.agency_id FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id WHERE d.slug = ?
+                    SELECT h.url, h.kind, h.last_checksum, d.agency_id,
+                           u.id AS user_id, u.username, u.role, u.agency_id AS user_agency, u.disabled
+                    FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id LEFT JOIN users u ON u.id = h.set_by
+                    WHERE d.slug = ?
                     """, arguments: [dataset]) else { throw PortalError.notFound("portal.harvest.noSource", ["dataset": dataset]) }
-                return (URL(string: r["url"])!, HarvestKind(rawValue: r["kind"]) ?? .geojson, r["last_checksum"], r["agency_id"])
+                guard let agency = r["agency_id"] as Int64? else { throw PortalError.conflict("portal.harvest.noAgency", ["dataset": dataset]) }
+                var setter: Actor? = nil
+                if let id = r["user_id"] as Int64?, !(r["disabled"] as Bool? ?? true), let role = Role(rawValue: r["role"]) {
+                    setter = Actor(userID: id, username: r["username"], role: role, agencyID: r["user_agency"])
+                }
+                return (r["url"], HarvestKind(rawValue: r["kind"]) ?? .geojson, r["last_checksum"], agency, setter)
             }
+            guard let person = trigger ?? setter else {
+                throw PortalError.conflict("portal.harvest.noOwner")
+            }
+            // Before any request: the person must still be allowed to put drafts into this dataset.
+            try Permissions.authorize(person, .uploadDraft(agencyID: agency))
+            guard let url = URL(string: text) else { throw HarvestFailure("the stored URL '\(text)' does not parse") }
             let file = workDirectory.appendingPathComponent("bando-harvest-\(UUID().uuidString).geojson")
             defer { try? FileManager.default.removeItem(at: file) }
             let sum = try await fetcher.fetch(url, kind: kind, to: file)
@@ -154,16 +313,22 @@ extension PortalService {
             if sum == last {
                 outcome = .unchanged
             } else {
-                let number = try await ingestDraft(file, .geojson, dataset)
-                let harvester = Actor(userID: 0, username: "harvester", role: .editor, agencyID: agency)
-                _ = try recordDraft(dataset: dataset, number: number, source: url.absoluteString, by: harvester)
-                try submit(dataset: dataset, number: number, by: harvester)
+                let number: Int
+                do { number = try await ingestDraft(file, .geojson, dataset) } catch let e as PortalError { throw e } catch {
+                    throw PortalError(.invalid, SafeMessage("portal.harvest.unloadable"), detail: "\(error)")
+                }
+                _ = try recordDraft(dataset: dataset, number: number, source: url.absoluteString, by: person)
+                try submit(dataset: dataset, number: number, by: person)
                 outcome = .submitted(version: number)
             }
+        } catch let e as HarvestFailure {
+            fetcher.logger.warning("harvest of \(dataset) failed: \(e.description)")
+            outcome = .failed(HarvestFetcher.unreadable)
         } catch let e as PortalError {
             outcome = .failed(e.description)
         } catch {
-            outcome = .failed("\(error)")
+            fetcher.logger.warning("harvest of \(dataset) failed: \(error)")
+            outcome = .failed(HarvestFetcher.unreadable)
         }
         let sum = checksum
         try? await db.write { db in

@@ -14,7 +14,8 @@ struct PortalHTTPFixture {
     let router: Router<BandoRequestContext>
     let scratch = ScratchDirectory("portal-http")
 
-    init(maxUpload: Int = UploadCheck.defaultLimit, clients: ClientIdentification = ClientIdentification()) throws {
+    init(maxUpload: Int = UploadCheck.defaultLimit, clients: ClientIdentification = ClientIdentification(),
+         harvestFetcher: HarvestFetcher = HarvestFetcher()) throws {
         let f = try ServiceFixture()
         self.f = f
         router = Router(context: BandoRequestContext.self)
@@ -29,7 +30,7 @@ struct PortalHTTPFixture {
                     features = list.count
                 } else { features = 1 }
                 return try f.ingestDraft(dataset, features: features)
-            })
+            }, harvestFetcher: harvestFetcher)
         addPortalRoutes(to: router, deps)
     }
 

@@ -1,16 +1,23 @@
 import Foundation
 import Testing
 import TestSupport
+import Hummingbird
+import HummingbirdTesting
+import App
 @testable import Portal
 
-/// A local HTTP server (Python's) serving a folder, plus /slow that answers after 3 s.
+/// A local HTTP server (Python's) serving a folder on `host` (a loopback address), plus
+/// /slow/... that answers after 3 s, /redirect/HOST:PORT/PATH that answers 302 to
+/// http://HOST:PORT/PATH, and /endless, a FeatureCollection that never ends and has no length.
 final class FixtureServer: @unchecked Sendable {
     let process = Process()
+    let host: String
     let port: Int
     let root: URL
 
-    init(root: URL) throws {
+    init(root: URL, host: String = "127.0.0.1") throws {
         self.root = root
+        self.host = host
         port = freeLocalPort()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-u", "-c", """
@@ -19,19 +26,41 @@ final class FixtureServer: @unchecked Sendable {
                 def do_GET(self):
                     if self.path.startswith('/slow'):
                         time.sleep(3)
+                    if self.path.startswith('/redirect/'):
+                        self.send_response(302)
+                        self.send_header('Location', 'http://' + self.path[len('/redirect/'):])
+                        self.send_header('Content-Length', '0')
+                        self.end_headers()
+                        return
+                    if self.path.startswith('/endless'):
+                        self.send_response(200)
+                        self.send_header('Content-Type', 'application/geo+json')
+                        self.end_headers()
+                        try:
+                            self.wfile.write(b'{"type":"FeatureCollection","features":[')
+                            chunk = b'{"type":"Feature","properties":{},"geometry":null},' * 1000
+                            while True:
+                                self.wfile.write(chunk)
+                        except Exception:
+                            pass
+                        return
                     return super().do_GET()
                 def log_message(self, *a): pass
-            s = http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), functools.partial(H, directory=sys.argv[2]))
+            http.server.ThreadingHTTPServer.daemon_threads = True
+            s = http.server.ThreadingHTTPServer((sys.argv[3], int(sys.argv[1])), functools.partial(H, directory=sys.argv[2]))
             print('ready', flush=True)
             s.serve_forever()
-            """, String(port), root.path]
+            """, String(port), root.path, host]
         let out = Pipe()
         process.standardOutput = out
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try process.run()
         _ = out.fileHandleForReading.availableData // blocks until "ready"
     }
 
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)/\(path)" }
+    func url(_ path: String) -> String { "http://\(host):\(port)/\(path)" }
+    /// `host:port`, as /redirect/ wants it.
+    var authority: String { "\(host):\(port)" }
     func put(_ path: String, _ body: String) throws {
         let u = root.appendingPathComponent(path)
         try FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -39,6 +68,11 @@ final class FixtureServer: @unchecked Sendable {
     }
     // SIGKILL: the child may have inherited an ignored SIGTERM from the test runner.
     deinit { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+}
+
+/// A fetcher that may reach the loopback test servers (as an administrator's `--harvest-allow` would).
+func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.defaultMaxBytes, allow: [String] = ["127.0.0.1"]) -> HarvestFetcher {
+    HarvestFetcher(timeout: timeout, maxBytes: maxBytes, policy: HarvestAddressPolicy(allowed: allow.map { HarvestNetwork($0)! }))
 }
 
 @Suite struct HarvestTests {
@@ -64,7 +98,7 @@ final class FixtureServer: @unchecked Sendable {
             seen.add(n)
             return try fx.ingestDraft(dataset, features: n)
         }
-        let fetcher = HarvestFetcher(timeout: 1)
+        let fetcher = loopbackFetcher(timeout: 1)
         #expect(try p.dueHarvests() == ["roads"])
         #expect(await p.harvest(dataset: "roads", fetcher: fetcher, workDirectory: scratch.url, ingestDraft: ingest) == .submitted(version: 1))
         #expect(try p.versions(dataset: "roads", by: fx.admin).first?.status == .submitted)
@@ -72,7 +106,7 @@ final class FixtureServer: @unchecked Sendable {
         #expect(try p.versions(dataset: "roads", by: fx.admin).count == 1)
         #expect(try p.dueHarvests().isEmpty)
 
-        // The harvester submitted it, so any approver of the agency may approve it.
+        // The scheduler submitted it in the name of the editor who set the source: an approver may approve it.
         try p.approve(dataset: "roads", number: 1, by: fx.approverA)
 
         try server.put("roads.geojson", collection(["QL1A", "QL49", "QL49B"]))
@@ -80,15 +114,16 @@ final class FixtureServer: @unchecked Sendable {
         #expect(seen.counts == [2, 3])
 
         // Garbage, an error status and a timeout: recorded, nothing created, the published version stays.
+        // An error status and a timeout read alike ("could not be read"): the detail is in the log.
         try server.put("roads.geojson", "<html>maintenance</html>")
         for (url, expected) in [(server.url("roads.geojson"), "did not return a GeoJSON FeatureCollection"),
-                                (server.url("missing.geojson"), "HTTP 404"),
-                                (server.url("slow/roads.geojson"), "could not be reached")] {
+                                (server.url("missing.geojson"), HarvestFetcher.unreadable),
+                                (server.url("slow/roads.geojson"), HarvestFetcher.unreadable)] {
             try p.setHarvestSource(dataset: "roads", url: url, kind: .geojson, intervalSeconds: 3600, by: fx.editorA)
             let outcome = await p.harvest(dataset: "roads", fetcher: fetcher, workDirectory: scratch.url, ingestDraft: ingest)
             guard case .failed(let message) = outcome else { Issue.record("\(url): \(outcome)"); continue }
             #expect(message.contains(expected), "\(message)")
-            #expect(try p.harvestSources().first?.lastError?.contains(expected) == true)
+            #expect(try p.harvestSources(by: fx.editorA).first?.lastError?.contains(expected) == true)
         }
         #expect(try p.versions(dataset: "roads", by: fx.admin).map(\.number) == [2, 1])
         #expect(try p.catalogue().first?.currentVersion == 1)
@@ -102,10 +137,191 @@ final class FixtureServer: @unchecked Sendable {
         try server.put("ogc/collections/wells/page2", collection(["G3"], next: "page3"))
         try server.put("ogc/collections/wells/page3", collection([]))
         let out = scratch.url.appendingPathComponent("wells.geojson")
-        _ = try await HarvestFetcher(timeout: 5).fetch(URL(string: server.url("ogc/collections/wells"))!, kind: .ogcapiFeatures, to: out)
+        _ = try await loopbackFetcher().fetch(URL(string: server.url("ogc/collections/wells"))!, kind: .ogcapiFeatures, to: out)
         let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as! [String: Any]
         let names = (obj["features"] as! [[String: Any]]).map { ($0["properties"] as! [String: Any])["ten"] as! String }
         #expect(names == ["G1", "G2", "G3"])
+    }
+}
+
+/// Harvest as an attacker would use it (a URL into the server's own network, a redirect there,
+/// an endless body) and as an approver who would publish alone.
+@Suite struct HarvestSafetyTests {
+    static let roads = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"ten":"QL1A"},"geometry":{"type":"Point","coordinates":[107.6,16.5]}},{"type":"Feature","properties":{"ten":"QL49"},"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]}"#
+
+    /// A portal with dataset "roads" of so-tnmt, and a pull of it that sets its source first.
+    struct Bench {
+        let fx: ServiceFixture
+        let scratch: ScratchDirectory
+        init(_ name: String) throws {
+            fx = try ServiceFixture()
+            scratch = ScratchDirectory(name)
+            try fx.portal.addToCatalogue(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.admin)
+        }
+        func pull(_ url: String, _ fetcher: HarvestFetcher, setBy: Actor? = nil, trigger: Actor? = nil) async throws -> HarvestOutcome {
+            try fx.portal.setHarvestSource(dataset: "roads", url: url, kind: .geojson, intervalSeconds: 3600, by: setBy ?? fx.editorA)
+            let fx = fx
+            return await fx.portal.harvest(dataset: "roads", by: trigger, fetcher: fetcher, workDirectory: scratch.url,
+                                           ingestDraft: { _, _, dataset in try fx.ingestDraft(dataset) })
+        }
+    }
+
+    @Test func internalAddressesAndRedirectsThereAreRefusedLikeA404() async throws {
+        let b = try Bench("harvest-ssrf")
+        let inside = try FixtureServer(root: b.scratch.url.appendingPathComponent("inside"))
+        try inside.put("roads.geojson", Self.roads)
+        // A server the administrator allowed (127.0.0.2) that redirects into one they did not (127.0.0.1).
+        let front = try FixtureServer(root: b.scratch.url.appendingPathComponent("front"), host: "127.0.0.2")
+        let frontOnly = loopbackFetcher(allow: ["127.0.0.2"])
+
+        // What an HTTP 404 from an allowed server says: every refusal must say exactly this.
+        let notFound = try await b.pull(front.url("missing.geojson"), frontOnly)
+        #expect(notFound == .failed(HarvestFetcher.unreadable))
+
+        let closed = HarvestFetcher(timeout: 5)   // `bando serve` without --harvest-allow
+        let refused: [(String, HarvestFetcher)] = [
+            (inside.url("roads.geojson"), closed),
+            ("http://localhost:\(inside.port)/roads.geojson", closed),
+            ("http://169.254.169.254/latest/meta-data/iam/security-credentials/", closed),
+            ("http://[::1]/", closed),
+            ("http://[::1]:\(inside.port)/roads.geojson", closed),
+            ("http://[::ffff:127.0.0.1]:\(inside.port)/roads.geojson", closed),
+            ("http://[::ffff:a9fe:a9fe]/latest/meta-data/", closed),
+            (front.url("redirect/\(inside.authority)/roads.geojson"), frontOnly),
+            (front.url("redirect/169.254.169.254/latest/meta-data/"), frontOnly),
+        ]
+        for (url, fetcher) in refused {
+            #expect(try await b.pull(url, fetcher) == notFound, "\(url)")
+            #expect(try b.fx.portal.harvestSources(by: b.fx.editorA).first?.lastError == HarvestFetcher.unreadable, "\(url)")
+        }
+        #expect(try b.fx.portal.versions(dataset: "roads", by: b.fx.admin).isEmpty)
+
+        // Allowed, the same server and the same redirect work: the address was refused, not the server.
+        #expect(try await b.pull(front.url("redirect/\(inside.authority)/roads.geojson"), loopbackFetcher(allow: ["127.0.0.2", "127.0.0.1"]))
+                == .submitted(version: 1))
+        #expect(try await b.pull(inside.url("roads.geojson"), loopbackFetcher()) == .submitted(version: 2))
+    }
+
+    @Test func namesAreResolvedAndEveryAddressFormChecked() async throws {
+        let open = HarvestAddressPolicy()
+        let refused = ["127.0.0.1", "127.1.2.3", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
+                       "100.64.0.1", "100.127.255.255", "0.0.0.0", "224.0.0.1", "239.255.255.250", "255.255.255.255",
+                       "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
+                       "::ffff:10.0.0.1", "::ffff:100.64.0.1", "::127.0.0.1", "64:ff9b::a9fe:a9fe", "64:ff9b::7f00:1", "2002:7f00:1::1",
+                       "2002:a9fe:a9fe::1"]
+        for a in refused { #expect(!open.permits(HarvestIPAddress(a)!), "\(a)") }
+        let permitted = ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "192.169.0.1", "2606:4700:4700::1111",
+                         "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"]
+        for a in permitted { #expect(open.permits(HarvestIPAddress(a)!), "\(a)") }
+
+        // An intranet opened by the administrator, and nothing more.
+        let intranet = HarvestAddressPolicy(allowed: ["10.20.0.0/16", "fd00:1::/32", "192.0.2.7"].map { HarvestNetwork($0)! })
+        for a in ["10.20.3.4", "::ffff:10.20.3.4", "fd00:1::5", "192.0.2.7"] { #expect(intranet.permits(HarvestIPAddress(a)!), "\(a)") }
+        for a in ["10.21.0.1", "169.254.169.254", "fd00:2::5", "127.0.0.1"] { #expect(!intranet.permits(HarvestIPAddress(a)!), "\(a)") }
+        for bad in ["10.0.0.0/33", "10/8", "example.org", "::/129", "10.0.0.0/-1", "10.0.0.0/", "", "10.0.0.0/8/8"] {
+            #expect(HarvestNetwork(bad) == nil, "\(bad)")
+        }
+
+        // A name is resolved before anything connects, and refused by what it resolves to.
+        for host in ["localhost", "127.1", "2130706433", "169.254.169.254", "::1"] {
+            await #expect(throws: HarvestFailure.self, "\(host)") { try await open.address(for: host) }
+        }
+        #expect(try await HarvestAddressPolicy(allowed: [HarvestNetwork("127.0.0.0/8")!]).address(for: "127.1") == HarvestIPAddress("127.0.0.1")!)
+    }
+
+    @Test func aBodyOverTheCapIsRefusedAsItStreams() async throws {
+        let b = try Bench("harvest-cap")
+        let server = try FixtureServer(root: b.scratch.url.appendingPathComponent("www"))
+        try server.put("big.geojson", #"{"type":"FeatureCollection","features":["# + String(repeating: #"{"type":"Feature","properties":{},"geometry":null},"#, count: 60_000) + "]}")
+        let capped = loopbackFetcher(maxBytes: 1 << 20)
+        let cap = HarvestFetcher.tooLarge(limit: 1 << 20)
+        #expect(cap.message.contains("1 MB"))
+        // /endless never ends and declares no length: only counting the bytes as they come stops it.
+        for path in ["endless", "big.geojson"] {
+            #expect(try await b.pull(server.url(path), capped) == .failed(cap.message), "\(path)")
+            #expect(try b.fx.portal.harvestSources(by: b.fx.editorA).first?.lastError == cap.message)
+            await #expect(throws: cap, "\(path)") {
+                try await capped.fetch(URL(string: server.url(path))!, kind: .geojson, to: b.scratch.url.appendingPathComponent("out.geojson"))
+            }
+        }
+        #expect(try b.fx.portal.versions(dataset: "roads", by: b.fx.admin).isEmpty)
+        // Under a larger cap the same file is harvested.
+        #expect(try await b.pull(server.url("big.geojson"), loopbackFetcher(maxBytes: 8 << 20)) == .submitted(version: 1))
+    }
+
+    @Test func theApproverWhoSetsOrTriggersAHarvestCannotApproveWhatItBrings() async throws {
+        let b = try Bench("harvest-four-eyes")
+        let fx = b.fx, p = b.fx.portal
+        let server = try FixtureServer(root: b.scratch.url.appendingPathComponent("www"))
+        try server.put("roads.geojson", Self.roads)
+        let fetcher = loopbackFetcher()
+        let forbidden: @Sendable (any Error) -> Bool = { ($0 as? PortalError)?.kind == .forbidden }
+
+        // The approver sets the source; the scheduler pulls it: submitted in the approver's name.
+        #expect(try await b.pull(server.url("roads.geojson"), fetcher, setBy: fx.approverA) == .submitted(version: 1))
+        #expect(try p.version(dataset: "roads", number: 1, by: fx.admin).submittedBy == fx.approverA.username)
+        #expect(performing: { try p.approve(dataset: "roads", number: 1, by: fx.approverA) }, throws: forbidden)
+        try p.approve(dataset: "roads", number: 1, by: fx.approverA2)
+
+        // An editor sets it; the approver triggers a pull by hand: the trigger is the submitter.
+        try server.put("roads.geojson", Self.roads.replacingOccurrences(of: "QL49", with: "QL49B"))
+        #expect(try await b.pull(server.url("roads.geojson"), fetcher, setBy: fx.editorA, trigger: fx.approverA) == .submitted(version: 2))
+        #expect(try p.version(dataset: "roads", number: 2, by: fx.admin).submittedBy == fx.approverA.username)
+        #expect(performing: { try p.approve(dataset: "roads", number: 2, by: fx.approverA) }, throws: forbidden)
+        try p.approve(dataset: "roads", number: 2, by: fx.approverA2)
+
+        // The audit log names a person for every step, never a nameless harvester.
+        let log = try p.auditLog(by: fx.admin, dataset: "roads").filter { ["upload", "submit", "approve"].contains($0.action) }
+        #expect(log.map(\.username) == [fx.approverA, fx.approverA, fx.approverA2, fx.approverA, fx.approverA, fx.approverA2].map(\.username))
+
+        // Whoever set the source has left: the scheduler pulls for nobody, so it does not pull.
+        try p.setHarvestSource(dataset: "roads", url: server.url("roads.geojson"), kind: .geojson, intervalSeconds: 3600, by: fx.editorA)
+        try p.setDisabled(username: fx.editorA.username, true, by: fx.admin)
+        try server.put("roads.geojson", Self.roads.replacingOccurrences(of: "QL1A", with: "QL1"))
+        let orphan = await p.harvest(dataset: "roads", fetcher: fetcher, workDirectory: b.scratch.url,
+                                     ingestDraft: { _, _, dataset in try fx.ingestDraft(dataset) })
+        guard case .failed(let why) = orphan else { Issue.record("\(orphan)"); return }
+        #expect(why.contains("nobody stands behind"))
+        #expect(try p.versions(dataset: "roads", by: fx.admin).count == 2)
+    }
+
+    @Test func harvestSourcesAreSeenByTheirAgencyAndAdministratorsOnly() async throws {
+        let scratch = ScratchDirectory("harvest-visibility")
+        let server = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
+        try server.put("roads.geojson", Self.roads)
+        let fx = try PortalHTTPFixture(harvestFetcher: loopbackFetcher())
+        let p = fx.f.portal
+        try p.addToCatalogue(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.f.admin)
+        try p.addToCatalogue(agency: "so-gtvt", slug: "bridges", title: "Bridges", by: fx.f.admin)
+        try p.setHarvestSource(dataset: "roads", url: server.url("roads.geojson"), kind: .geojson, intervalSeconds: 3600, by: fx.f.editorA)
+        try p.setHarvestSource(dataset: "bridges", url: server.url("missing.geojson"), kind: .geojson, intervalSeconds: 3600, by: fx.f.editorB)
+        #expect(try p.harvestSources(by: fx.f.editorA).map(\.dataset) == ["roads"])
+        #expect(try p.harvestSources(by: fx.f.approverB).map(\.dataset) == ["bridges"])
+        #expect(try p.harvestSources(by: fx.f.admin).map(\.dataset) == ["bridges", "roads"])
+
+        try await fx.app.test(.router) { c in
+            func listed(_ who: As) async throws -> [String] {
+                let list = json(try await c.send(.get, "/api/portal/harvest-sources", as: who)) as? [[String: Any]]
+                return (list ?? []).compactMap { $0["dataset"] as? String }
+            }
+            let editorA = try await c.login("editor-tnmt", "password-editor-tnmt")
+            let approverA = try await c.login("leader-tnmt", "password-leader-tnmt")
+            let editorB = try await c.login("editor-gtvt", "password-editor-gtvt")
+            let admin = try await c.login("admin", "password-admin")
+            #expect(try await listed(editorA) == ["roads"])
+            #expect(try await listed(editorB) == ["bridges"])
+            #expect(try await listed(admin) == ["bridges", "roads"])
+            #expect(try await c.send(.get, "/api/portal/harvest-sources").status == .unauthorized)
+
+            // Over HTTP too, a manual trigger is submitted in the name of whoever triggered it.
+            #expect(try await c.send(.post, "/api/portal/datasets/roads/harvest", as: approverA).status == .created)
+            #expect(try await c.send(.post, "/api/portal/datasets/roads/versions/1/approve", as: approverA).status == .forbidden)
+            // A failed pull answers with the generic text only.
+            let failed = try await c.send(.post, "/api/portal/datasets/bridges/harvest", as: editorB)
+            #expect(failed.status == .badGateway)
+            #expect(String(buffer: failed.body).contains(HarvestFetcher.unreadable))
+            #expect(!String(buffer: failed.body).contains("404"))
+        }
     }
 }
 
