@@ -23,12 +23,14 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZERS=${FUZZERS:-"json geojson cql2text cql2json wkb mvt rawhttp multipart"}
 MODE=${1:-run}
 
-# The package's strict settings (Package.swift), Swift 6 mode, optimised with checks kept.
-FLAGS=(-O -g -swift-version 6 -parse-as-library -sanitize=fuzzer,address
-       -enable-upcoming-feature ExistentialAny
-       -enable-upcoming-feature InternalImportsByDefault
-       -enable-upcoming-feature MemberImportVisibility
-       -use-ld=lld -I "$OUT/modules" -L "$OUT/modules")
+# Optimised with checks kept; for our files, the package's strict settings (Package.swift) in
+# Swift 6 mode; a dependency's files get its own mode (after `--` in `module`).
+BASE=(-O -g -parse-as-library -sanitize=fuzzer,address -use-ld=lld -I "$OUT/modules" -L "$OUT/modules")
+STRICT=(-swift-version 6
+        -enable-upcoming-feature ExistentialAny
+        -enable-upcoming-feature InternalImportsByDefault
+        -enable-upcoming-feature MemberImportVisibility)
+FLAGS=("${BASE[@]}" "${STRICT[@]}")
 
 mkdir -p "$OUT/modules" "$OUT/bin"
 
@@ -49,7 +51,9 @@ module() {
     [ $# -gt 0 ] && { shift; extra=("$@"); }
     stale "$OUT/modules/lib$name.a" "${files[@]}" Fuzz/fuzz.sh || return 0
     echo "fuzz: module $name"
-    "$SWIFTC" "${FLAGS[@]}" -wmo -module-name "$name" -emit-library -static -o "$OUT/modules/lib$name.a" \
+    local flags=("${FLAGS[@]}")
+    [[ " ${extra[*]} " == *" -swift-version "* ]] && flags=("${BASE[@]}")
+    "$SWIFTC" "${flags[@]}" -wmo -module-name "$name" -emit-library -static -o "$OUT/modules/lib$name.a" \
         -emit-module -emit-module-path "$OUT/modules/$name.swiftmodule" "${files[@]}" "${extra[@]}"
 }
 
