@@ -14,7 +14,7 @@ VENV := .venv
 MAPLIBRE_PY := 0.3.6
 VENDOR := Public/vendor/maplibre
 
-.PHONY: run test deps venv vendor build release demo clean bench
+.PHONY: run test deps venv vendor build release demo clean bench fuzz
 
 ## Install the Debian packages that are missing (apt-get update first, once).
 deps:
@@ -67,6 +67,13 @@ test: deps venv vendor
 	@# One test at a time: several tests serve over real sockets, and in parallel the heavy ones
 	@# (pyramids, subprocess checks) hold the two cooperative threads for a minute at a time.
 	swift test --skip-build --no-parallel
+
+## libFuzzer harnesses (Fuzz/): builds each with swiftc -sanitize=fuzzer,address into .build-fuzz/
+## and runs it FUZZ_SECONDS (default 60); FUZZERS="wkb mvt" picks some. Not part of `make test`:
+## the crashes it found are kept in Tests/Fuzz/crashes/ and replayed by the normal test targets.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./Fuzz/fuzz.sh
 
 bench: release venv
 	./Benchmarks/run-all.sh

@@ -40,15 +40,19 @@ public enum WKB {
     public static func decode<C: Collection>(_ bytes: C) throws -> Geometry where C.Element == UInt8 {
         try Array(bytes).withUnsafeBufferPointer { buf in
             var reader = Reader(buf: UnsafeRawBufferPointer(buf))
-            return try reader.geometry()
+            return try reader.geometry(depth: 0)
         }
     }
 
     /// Decodes from raw memory without copying (the hot path for stored blobs).
     public static func decode(_ raw: UnsafeRawBufferPointer) throws -> Geometry {
         var reader = Reader(buf: raw)
-        return try reader.geometry()
+        return try reader.geometry(depth: 0)
     }
+
+    /// Collections inside collections deeper than this are refused: real data nests two or
+    /// three levels, and each level is a stack frame (200,000 of them, 1.8 MB of WKB, overflow it).
+    public static let maxDepth = 64
 
     struct Reader {
         let buf: UnsafeRawBufferPointer
@@ -76,7 +80,8 @@ public enum WKB {
             guard n <= (buf.count - offset) else { throw DecodingError(message: "count \(n) exceeds the data") }
             return n
         }
-        mutating func geometry() throws -> Geometry {
+        mutating func geometry(depth: Int) throws -> Geometry {
+            guard depth <= WKB.maxDepth else { throw DecodingError(message: "collections nested more than \(WKB.maxDepth) deep") }
             try need(1)
             little = buf[offset] == 1
             offset += 1
@@ -114,7 +119,7 @@ public enum WKB {
             case 4, 5, 6, 7:
                 let n = try count()
                 var members = [Geometry](); members.reserveCapacity(n)
-                for _ in 0..<n { members.append(try geometry()) }
+                for _ in 0..<n { members.append(try geometry(depth: depth + 1)) }
                 switch type {
                 case 4: return .multiPoint(members.compactMap { if case .point(let p) = $0 { p } else { nil } })
                 case 5: return .multiLineString(members.compactMap { if case .lineString(let l) = $0 { l } else { nil } })

@@ -81,3 +81,23 @@ import Testing
         #expect(BoundingBox(commaSeparated: "a,2,3,4") == nil)
     }
 }
+
+/// Hostile WKB must be an error: geometry collections nested past `WKB.maxDepth` overflowed the
+/// stack (one frame per level; found with the WKB fuzzer harness, `make fuzz`).
+@Suite struct WKBHostileInputTests {
+    func nested(_ levels: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for _ in 0..<levels { bytes += [1, 7, 0, 0, 0, 1, 0, 0, 0] }   // a collection of one member
+        return bytes + WKB.encode(.point(Position(1, 2)))
+    }
+
+    @Test func deepNestingIsRefusedNotAStackOverflow() {
+        #expect(throws: WKB.DecodingError.self) { try WKB.decode(nested(200_000)) }
+    }
+
+    @Test func nestingWithinTheLimitStillDecodes() throws {
+        var expected = Geometry.point(Position(1, 2))
+        for _ in 0..<WKB.maxDepth { expected = .geometryCollection([expected]) }
+        #expect(try WKB.decode(nested(WKB.maxDepth)) == expected)
+    }
+}

@@ -77,8 +77,10 @@ struct ProtobufReader {
 
     /// The byte range of a length-delimited field.
     mutating func lengthDelimited() throws(MVTDecodingError) -> Range<Int> {
-        let n = Int(try varint())
-        guard n >= 0, offset + n <= end else { throw MVTDecodingError("length \(n) at byte \(offset) runs past the end") }
+        // Compared as the varint it is: a length past Int.max must throw, not trap in a conversion.
+        let length = try varint()
+        guard length <= UInt64(end - offset) else { throw MVTDecodingError("length \(length) at byte \(offset) runs past the end") }
+        let n = Int(length)
         defer { offset += n }
         return offset..<(offset + n)
     }

@@ -1,0 +1,7 @@
+// Stand-in for the protocol of Sources/Ingest/Ingest+Pipeline.swift, whose file pulls in the
+// whole ingest (PROJ, GEOS, the store): the harness calls `next()` on the reader directly.
+import GDALKit
+
+protocol FeatureStream: AnyObject, Sendable {
+    func next() throws -> SourceFeature?
+}
