@@ -5,15 +5,15 @@ import TestSupport
 struct ManifestText: Decodable, Sendable {
     var value: String
 
+    init(value: String) { self.value = value }
+
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let s = try? c.decode(String.self) { value = s; return }
-        var runs = try c.decode([[Run]].self)
         value = ""
-        for run in runs where run.count == 2 {
+        for run in try c.decode([[Run]].self) where run.count == 2 {
             if case .text(let t) = run[0], case .count(let n) = run[1] { value += String(repeating: t, count: n) }
         }
-        runs.removeAll()
     }
 
     enum Run: Decodable {

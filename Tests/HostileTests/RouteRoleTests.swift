@@ -258,6 +258,9 @@ import TestSupport
         try site.start()
         try site.signInEveryone()
         try site.catalogueDatasets()
+        let adopt = site.call("POST", "/api/portal/catalogue", as: .admin,
+                              json: #"{"agency":"so-a","slug":"\#(Self.workflow)","title":"Quy trình A","theme":"test"}"#)
+        try #require(adopt.status == 201, "catalogue \(Self.workflow): \(adopt.summary)")
         let setupProblems = try Self.setUp(site)
         try #require(setupProblems.isEmpty, "setting up failed:\n\(setupProblems.joined(separator: "\n"))")
 
@@ -319,11 +322,14 @@ import TestSupport
     static func prepare(_ site: BandoSite, _ caller: Caller, _ st: State) throws {
         if caller != .anonymous {
             let t = site.call("POST", "/api/portal/tokens", as: caller, json: #"{"name":"own-\#(caller)"}"#)
-            st.ownToken[caller] = try #require((try? JSONSerialization.jsonObject(with: Data(t.body)) as? [String: Any])?["info"] as? [String: Any])["id"] as? Int
+            let info = (try? JSONSerialization.jsonObject(with: Data(t.body)) as? [String: Any])?["info"] as? [String: Any]
+            let own: Int = try #require(info?["id"] as? Int, "token of \(caller): \(t.summary)")
+            st.ownToken[caller] = own
             st.spareSession[caller] = try site.signIn(caller)
         }
         let victim = site.call("POST", "/api/portal/tokens", as: .editorA, json: #"{"name":"victim-\#(caller)"}"#)
-        st.victimToken = try #require(((try? JSONSerialization.jsonObject(with: Data(victim.body)) as? [String: Any])?["info"] as? [String: Any])?["id"] as? Int)
+        let victimInfo = (try? JSONSerialization.jsonObject(with: Data(victim.body)) as? [String: Any])?["info"] as? [String: Any]
+        st.victimToken = try #require(victimInfo?["id"] as? Int, "editor A's token: \(victim.summary)")
         for (i, accept) in [true, false].enumerated() {
             let slug = "de-xuat-\(caller.rawValue.lowercased())-\(i)"
             let p = site.call("POST", "/api/portal/proposals", as: .editorA, json: #"{"agency":"so-a","slug":"\#(slug)","title":"Đề xuất"}"#)
@@ -331,6 +337,7 @@ import TestSupport
             if accept { st.acceptProposal[caller] = id } else { st.declineProposal[caller] = id }
         }
         let f = site.call("POST", "/api/portal/feedback", json: #"{"dataset":"\#(BandoSite.datasetA)","category":"quality","message":"Thiếu xã"}"#)
-        st.feedback[caller] = try #require(number(f, "id"), "feedback: \(f.summary)")
+        let feedbackID: Int = try #require(number(f, "id"), "feedback: \(f.summary)")
+        st.feedback[caller] = feedbackID
     }
 }

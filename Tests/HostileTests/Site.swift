@@ -65,7 +65,7 @@ final class BandoSite: @unchecked Sendable {
 
     /// Starts `bando serve` from the repository root and waits until `/healthz` answers.
     func start() throws {
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         let p = Process()

@@ -61,6 +61,8 @@ enum Wire {
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len)
         if soError != 0 { return [WireAnswer(outcome: .refused)] }
 
+        // The answer to HEAD has a Content-Length and no body.
+        let isHead = bytes.starts(with: Array("HEAD ".utf8))
         var sent = 0
         var buffer: [UInt8] = []
         var parsed: [WireAnswer] = []
@@ -85,7 +87,7 @@ enum Wire {
                     eof = true
                 }
             }
-            while parsed.count < responses, let (answer, used) = parse(buffer, eof: eof) {
+            while parsed.count < responses, let (answer, used) = parse(buffer, eof: eof, head: isHead) {
                 buffer.removeFirst(used)
                 if let s = answer.status, (100..<200).contains(s) { continue } // 100 Continue
                 parsed.append(answer)
@@ -100,7 +102,7 @@ enum Wire {
     }
 
     /// One whole response at the start of `buffer` and the bytes it took, or nil if more are needed.
-    static func parse(_ buffer: [UInt8], eof: Bool) -> (WireAnswer, Int)? {
+    static func parse(_ buffer: [UInt8], eof: Bool, head isHead: Bool = false) -> (WireAnswer, Int)? {
         guard let headEnd = find([13, 10, 13, 10], in: buffer, from: 0) else { return nil }
         let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
         var lines = head.components(separatedBy: "\r\n")
@@ -114,7 +116,7 @@ enum Wire {
         }
         var answer = WireAnswer(outcome: .answered, status: status, headers: headers, received: buffer.count)
         let start = headEnd + 4
-        if (100..<200).contains(status) || status == 204 || status == 304 { return (answer, start) }
+        if isHead || (100..<200).contains(status) || status == 204 || status == 304 { return (answer, start) }
         if answer.header("Transfer-Encoding")?.lowercased().contains("chunked") == true {
             var i = start
             var body: [UInt8] = []
