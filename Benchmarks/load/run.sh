@@ -140,7 +140,7 @@ wait "$UPLOADER" "$HARVESTER" || true
 kill -0 "$SERVER" 2>/dev/null && ALIVE=yes || ALIVE="NO (it exited)"
 
 # ---- report
-field() { sed -n "s/.*RESULT .* $2=\([^ ]*\).*/\1/p" "$OUT/$1.txt" | head -1; }
+field() { sed -n "s/.*RESULT.* $2=\([^ ]*\).*/\1/p" "$OUT/$1.txt" | head -1; }
 printf '\nLoad benchmark (issue 16): %s s per phase, %s connections, %s\n' "$DURATION" "$CONNECTIONS" "$("$BANDO" --version 2>/dev/null || basename "$BANDO")"
 printf '%-15s | %9s %9s %9s %7s | %9s %9s %9s %7s\n' class "quiet rps" "p50 ms" "p99 ms" errors "busy rps" "p50 ms" "p99 ms" errors
 total=0
