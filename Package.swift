@@ -138,6 +138,9 @@ let package = Package(
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
         // The real binary driven by real clients: headless Chromium on /map, the archive CLI.
         .testTarget(name: "MapPageTests", dependencies: ["TestSupport"], swiftSettings: strict),
+        // Issue 16: the hostile-input corpus (Tests/Hostile/) and every route with every role,
+        // against the real binary over a socket.
+        .testTarget(name: "HostileTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "FeaturesTests",
             dependencies: ["TestSupport", "Features", "GeoStore", "Ingest", "PublicErrors",
