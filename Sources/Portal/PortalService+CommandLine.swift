@@ -21,7 +21,7 @@ extension PortalService {
         try db.write { db in
             let v = try versionRow(db, dataset: dataset, number: number)
             guard v.status == .draft else {
-                throw PortalError.conflict("version \(number) of '\(dataset)' is \(v.status.rawValue), not a fresh draft")
+                throw PortalError.conflict("portal.cli.notDraft", ["number": String(number), "dataset": dataset, "status": v.status.rawValue])
             }
             if publish { try self.publish(db, v, at: now()) }
             try audit(db, actor, publish ? "ingest.publish" : "ingest.draft", agencyID: v.agencyID, dataset: dataset,

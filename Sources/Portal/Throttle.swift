@@ -35,7 +35,7 @@ public struct SignInThrottle: Sendable {
                        perAccount.delay(for: account.lowercased(), now: now))
         if wait > 0 {
             let s = Int(wait.rounded(.up))
-            throw PortalError(.tooManyAttempts, "too many failed sign-ins: wait \(s) s before trying again", retryAfter: s)
+            throw PortalError(.tooManyAttempts, SafeMessage("portal.throttle.signIn", ["seconds": String(s)]), retryAfter: s)
         }
     }
 
