@@ -61,6 +61,11 @@ import TestSupport
             let bytes = try c.bytes(port: site.port, tokens: site.tokens, generated: generated)
             let answer = Wire.exchange(port: site.port, bytes, deadline: Self.deadline, responses: c.second == true ? 2 : 1).last!
             results.add(c, c.problem(with: answer), answer)
+            // A dying process may still be running for a while: when the case got no whole
+            // answer and /healthz does not answer either, wait for it to end.
+            if answer.outcome != .answered, site.health().status != 200 {
+                for _ in 0..<600 where site.isRunning { usleep(100_000) }
+            }
             if !site.isRunning {
                 usleep(200_000)
                 let how = site.server.map { "\($0.terminationReason == .uncaughtSignal ? "signal" : "exit") \($0.terminationStatus)" } ?? "?"
