@@ -67,7 +67,7 @@ harness() {
     stale "$OUT/bin/$name" "${deps[@]}" || return 0
     echo "fuzz: harness $name"
     # Static libraries bring no autolink entries: Foundation is named here.
-    "$SWIFTC" "${FLAGS[@]}" -wmo -module-name "fuzz_$name" -o "$OUT/bin/$name" "Fuzz/$name/main.swift" "${files[@]}" "${extra[@]}" -lFoundation
+    "$SWIFTC" "${FLAGS[@]}" -wmo -module-name "fuzz_$name" -emit-module-path "$OUT/bin/$name.swiftmodule" -o "$OUT/bin/$name" "Fuzz/$name/main.swift" "${files[@]}" "${extra[@]}" -lFoundation
 }
 
 wants() { [[ " $FUZZERS " == *" $1 "* ]]; }
