@@ -68,6 +68,7 @@ harness() {
     echo "fuzz: harness $name"
     # Static libraries bring no autolink entries: Foundation is named here.
     "$SWIFTC" "${FLAGS[@]}" -wmo -module-name "fuzz_$name" -o "$OUT/bin/$name" "Fuzz/$name/main.swift" "${files[@]}" "${extra[@]}" -lFoundation
+    rm -f fuzz_"$name"-*.swiftdoc fuzz_"$name"-*.swiftmodule fuzz_"$name"-*.swiftsourceinfo   # left by -g -wmo
 }
 
 wants() { [[ " $FUZZERS " == *" $1 "* ]]; }
@@ -121,8 +122,8 @@ run() {
         [ -d "Tests/Fuzz/crashes/$name" ] && seeds+=("Tests/Fuzz/crashes/$name")
         echo "fuzz: $name for ${FUZZ_SECONDS}s (log $log)"
         # Fork mode keeps going after a crash, saving it; one job at a time (two cores are shared).
-        (cd "$OUT/work-$name" 2>/dev/null || mkdir -p "$OUT/work-$name" && cd "$OUT/work-$name"
-         SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "../bin/$name" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+        mkdir -p "$OUT/work-$name"
+        (cd "$OUT/work-$name" && SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "../bin/$name" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
             -max_total_time="$FUZZ_SECONDS" -max_len="$(max_len "$name")" -timeout=10 -rss_limit_mb=2048 \
             -artifact_prefix="../artifacts/$name/" -print_final_stats=1 \
             "../corpus/$name" "${seeds[@]/#/../../}") > "$log" 2>&1 || true
