@@ -6,7 +6,7 @@ import TestSupport
 /// parentheses and 20,000 `NOT`s overflow the stack of the recursive descent (and of
 /// `propertyNames` and the SQL compiler after it). Each must be refused with a syntax error.
 @Suite struct CQL2FuzzCrashReplayTests {
-    @Test(.disabled("enable with the CQL2 nesting limit of issue 16 (another branch): on this branch the inputs still overflow the stack"))
+    @Test
     func savedCrashesAreRefused() throws {
         let inputs = try FuzzCrashes.inputs("cql2text")
         #expect(!inputs.isEmpty)
