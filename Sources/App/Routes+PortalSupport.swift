@@ -3,6 +3,7 @@
 import Foundation
 import Hummingbird
 import Portal
+import GeoStore
 
 struct PortalHTTP: Sendable {
     let deps: PortalRouteDependencies
