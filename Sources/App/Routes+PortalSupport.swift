@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Portal
 import PublicErrors
+import GeoStore
 
 struct PortalHTTP: Sendable {
     let deps: PortalRouteDependencies

@@ -185,13 +185,23 @@ struct StreamingBuffer {
         available >= prefix.count && bytes[start..<(start + prefix.count)].elementsEqual(prefix)
     }
 
-    /// The index of `needle` in `bytes[from...]`, if any.
+    /// The index of `needle` in `bytes[from...]`, if any: `memchr` to each candidate first
+    /// byte, `memcmp` there, so the cost is linear in the bytes searched (times the needle's
+    /// length at worst).
     func find(_ needle: [UInt8], from: Int) -> Int? {
-        guard bytes.count - from >= needle.count else { return nil }
+        guard let first = needle.first, bytes.count - from >= needle.count else { return nil }
         return bytes.withUnsafeBytes { hay in
             needle.withUnsafeBytes { n in
-                memmem(hay.baseAddress! + from, hay.count - from, n.baseAddress!, n.count)
-                    .map { hay.baseAddress!.distance(to: UnsafeRawPointer($0)) }
+                let base = hay.baseAddress!
+                var at = from
+                let last = hay.count - n.count
+                while at <= last {
+                    guard let hit = memchr(base + at, Int32(first), last - at + 1) else { return nil }
+                    at = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + at, n.baseAddress!, n.count) == 0 { return at }
+                    at += 1
+                }
+                return nil
             }
         }
     }

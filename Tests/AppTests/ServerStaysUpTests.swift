@@ -47,7 +47,7 @@ import Portal
         ("GET", "/ogc/collections/huyen/items/1", ""),
         ("GET", "/tiles/xa-phuong-hue.json", ""),
         ("GET", "/tiles/xa-phuong-hue/10/817/464.mvt", ""),
-        ("GET", "/tiles/huyen/9/409/232.mvt", ""),
+        ("GET", "/tiles/huyen/10/817/464.mvt", ""),
         ("GET", "/downloads/xa-phuong-hue/latest.geojson", ""),
         ("GET", "/downloads/huyen/latest.csv", ""),
         ("GET", "/api/datasets/huyen/downloads", ""),
@@ -60,7 +60,7 @@ import Portal
         let server = try RunningServer(store: try Self.demoStore(scratch), scratch: scratch)
         defer { server.stop() }
         let port = server.port
-        func send(_ r: (method: String, path: String, body: String), until deadline: Date) -> HTTPAnswer? {
+        @Sendable func send(_ r: (method: String, path: String, body: String), until deadline: Date) -> HTTPAnswer? {
             httpRequest(port: port, r.method, r.path, headers: r.body.isEmpty ? [:] : ["Content-Type": "application/json"],
                         body: Array(r.body.utf8), until: deadline)
         }
@@ -101,7 +101,7 @@ import Portal
         defer { server.stop() }
         let port = server.port
         let long = Date(timeIntervalSinceNow: 900)
-        func signIn() -> HTTPAnswer? {
+        @Sendable func signIn() -> HTTPAnswer? {
             httpRequest(port: port, "POST", "/api/portal/login", headers: ["Content-Type": "application/json"],
                         body: Array(#"{"username": "bien-tap", "password": "mat-khau-bien-tap"}"#.utf8), until: long)
         }

@@ -22,7 +22,11 @@ struct HTTPAnswer: Sendable {
 /// One request on a connection of its own (`Connection: close`), read to the end, with
 /// blocking sockets on the calling thread. Nil when the server has not answered by `deadline`
 /// (or the connection failed): a hang becomes a missing answer, not a stuck test.
-func httpRequest(port: Int, _ method: String = "GET", _ path: String, headers: [String: String] = [:],
+func httpRequest(port: Int, _ path: String, until deadline: Date) -> HTTPAnswer? {
+    httpRequest(port: port, "GET", path, until: deadline)
+}
+
+func httpRequest(port: Int, _ method: String, _ path: String, headers: [String: String] = [:],
                  body: [UInt8] = [], until deadline: Date) -> HTTPAnswer? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
