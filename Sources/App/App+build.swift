@@ -8,7 +8,7 @@ public import Portal
 import Ingest
 import GeoModel
 import Logging
-import Foundation
+public import Foundation
 
 /// How to run the server.
 public struct AppConfiguration: Sendable {
