@@ -102,10 +102,12 @@ func httpServer(tiles: TileService, serverName: String?, limits: ConnectionLimit
         idleTimeout: nil,
         httpDecoderConfiguration: .init(maxHeaderFieldSize: headerBytes, maxHeaderListSize: headerBytes))
     let connections = OpenConnections(capacity: limits.maxConnections)
+    let makeFastPath: (@Sendable () -> RawTileFastPath)? = cached
+        ? { @Sendable in RawTileFastPath(tiles: tiles, serverName: serverName, counts: counts, maxHeaderBytes: headerBytes) } : nil
     return HTTPServerBuilder { responder in
         BandoHTTP1Channel(
             http1: HTTP1Channel(responder: responder, configuration: configuration), limits: limits, connections: connections,
-            makeFastPath: cached ? { RawTileFastPath(tiles: tiles, serverName: serverName, counts: counts, maxHeaderBytes: headerBytes) } : nil,
+            makeFastPath: makeFastPath,
             serverName: serverName)
     }
 }

@@ -4,9 +4,11 @@
 // `X-Forwarded-For: 1.2.3.4` itself must not become 1.2.3.4.
 #if canImport(Glibc)
 import Glibc
+import CNIOLinux   // where the compiler finds in_addr's members once NIO is imported
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HTTPTypes
 public import Hummingbird
 public import NIOCore
 

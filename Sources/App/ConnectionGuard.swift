@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import Synchronization
 
 /// The header and keep-alive timeouts of one connection, at the head of its pipeline, nearest
 /// the socket, so it sees every byte whichever path answers: the raw tile path, the cached-tile

@@ -1,4 +1,6 @@
 // The router's edge: security headers on every answer, and the request body limit.
+import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1

@@ -31,8 +31,11 @@ public struct PublicOrigin: Sendable {
     /// `BANDO_PUBLIC_URL` environment variable, else `http://HOST:PORT` from the listen address
     /// (nil when that is a wildcard or port 0, which no client can use: each request's local
     /// address then stands in). Throws for a public URL that is not an absolute http(s) URL.
-    public static func configured(_ url: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                                  host: String, port: Int) throws -> PublicOrigin {
+    public static func configured(_ url: String?, host: String, port: Int) throws -> PublicOrigin {
+        try configured(url, environment: ProcessInfo.processInfo.environment, host: host, port: port)
+    }
+
+    static func configured(_ url: String?, environment: [String: String], host: String, port: Int) throws -> PublicOrigin {
         if let given = [url, environment["BANDO_PUBLIC_URL"]].compactMap({ $0 }).first(where: { !$0.isEmpty }) {
             guard let u = URLComponents(string: given), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
                   let h = u.host, !h.isEmpty, u.query == nil, u.fragment == nil, u.user == nil else {

@@ -7,6 +7,7 @@ import HummingbirdTesting
 import NIOCore
 import Synchronization
 import TestSupport
+import GeoStore
 import Tiles
 @testable import App
 
@@ -44,7 +45,7 @@ final class Gate: Sendable {
 
 /// The Huế communes behind the whole router and Bando's edge, over a real socket, with limits
 /// short enough for a test; `/test/hold` answers when the gate opens.
-struct EdgeServer {
+struct EdgeServer: @unchecked Sendable {
     let fixture: SkeletonFixture
     let tiles: TileService
     let counts = TileFastPathCounts()
@@ -186,7 +187,8 @@ func rawGET(_ path: String, _ headers: String...) -> [UInt8] { rawRequest("GET",
             try declared.send(rawRequest("POST", "/api/3/action/package_search", ["Content-Length: 50000000", "Content-Type: application/json"]))
             let r = try await declared.responses(1).first
             #expect(r?.status == 413)
-            #expect(String(decoding: r?.body ?? [], as: UTF8.self).contains("larger than"))
+            let text = String(decoding: r.map(\.body) ?? [], as: UTF8.self)
+            #expect(text.contains("larger than"))
             #expect(try await declared.closedByServer())
             // Streamed past the limit.
             let streamed = try RawConnection(port: port)

@@ -1,9 +1,12 @@
 import Testing
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import GeoStore
 import Portal
+import Tiles
 import TestSupport
 @testable import App
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -51,7 +52,7 @@ extension As {
     @Test func feedbackIsLimitedPerClient() async throws {
         let fx = try PortalHTTPFixture()
         try await app(fx).test(.router) { c in
-            let body = #"{"category":"requestData","message":"Xin dữ liệu"}"#
+            let body = #"{"category":"request-data","message":"Xin dữ liệu"}"#
             for _ in 0..<5 { #expect(try await c.send(.post, "/api/portal/feedback", as: .peer("203.0.113.9"), json: body).status == .created) }
             #expect(try await c.send(.post, "/api/portal/feedback", as: .peer("203.0.113.9"), json: body).status == .tooManyRequests)
             #expect(try await c.send(.post, "/api/portal/feedback", as: .peer("198.51.100.4"), json: body).status == .created)
