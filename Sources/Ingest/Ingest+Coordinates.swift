@@ -43,6 +43,12 @@ enum CoordinateCheck {
         return "feature \(ordinal) (id \(id.count > 60 ? String(id.prefix(60)) + "…" : id))"
     }
 
+    /// The feature as the public message names it: "12" or "12 (id 3057)".
+    static func shown(ordinal: Int, id: String?) -> String {
+        guard let id, !id.isEmpty else { return String(ordinal) }
+        return "\(ordinal) (id \(id.count > 60 ? String(id.prefix(60)) + "…" : id))"
+    }
+
     static func show(_ p: Position) -> String { "(\(number(p.x)), \(number(p.y)))" }
 
     private static func number(_ d: Double) -> String {

@@ -113,18 +113,21 @@ final class ReadPipeline: @unchecked Sendable {
         if let problem = f.geometryProblem { return PreparedFeature(geometry: .problem("unreadable geometry (\(problem))"), values: values) }
         guard let g = f.geometry else { return PreparedFeature(geometry: .none, values: values) }
         let name = { CoordinateCheck.name(ordinal: ordinal, id: f.id ?? checks.id(values)) }
+        let shown = { CoordinateCheck.shown(ordinal: ordinal, id: f.id ?? checks.id(values)) }
         if let p = CoordinateCheck.firstNonFinite(g) {
-            throw IngestError.coordinates(path: checks.path, message: CoordinateCheck.nonFinite(name(), p))
+            throw IngestError.coordinates(path: checks.path, message: CoordinateCheck.nonFinite(name(), p), feature: shown(), problem: "nonFinite")
         }
         guard let lonLat = try? transformer.transform(g) else {
             var failing: Position?
             g.forEachPosition { p in if failing == nil, (try? transformer.transform(p)) == nil { failing = p } }
-            throw IngestError.coordinates(path: checks.path, message: CoordinateCheck.notReprojectable(name(), failing, crs: checks.crs))
+            throw IngestError.coordinates(path: checks.path, message: CoordinateCheck.notReprojectable(name(), failing, crs: checks.crs),
+                                          feature: shown(), problem: "notReprojectable")
         }
         if let outside = CoordinateCheck.firstOutsideLonLat(lonLat) {
             let source = CoordinateCheck.position(at: outside.index, in: g) ?? outside.position
             throw IngestError.coordinates(path: checks.path,
-                                          message: CoordinateCheck.outsideLonLat(name(), source, outside.position, crs: checks.crs))
+                                          message: CoordinateCheck.outsideLonLat(name(), source, outside.position, crs: checks.crs),
+                                          feature: shown(), problem: "outside")
         }
         switch GeometryValidation.check(lonLat) {
         case .valid: return PreparedFeature(geometry: .valid(lonLat), values: values)

@@ -36,11 +36,13 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
     case nothingValid(path: String, reasons: [String: Int])
     /// A feature's coordinates are not numbers, or not on the Earth once in WGS 84: the message
     /// names the feature and says what to do.
-    case coordinates(path: String, message: String)
+    /// `feature`: its number in the file and id ("12 (id 3057)"); `problem`: `nonFinite`,
+    /// `notReprojectable` or `outside`, the catalogue's `ingest.coordinates.*` message.
+    case coordinates(path: String, message: String, feature: String, problem: String)
 
     public var description: String {
         switch self {
-        case .source(let p, let m), .crs(let p, let m), .encoding(let p, let m), .coordinates(let p, let m): "\(p): \(m)"
+        case .source(let p, let m), .crs(let p, let m), .encoding(let p, let m), .coordinates(let p, let m, _, _): "\(p): \(m)"
         case .empty(let p): "\(p): the layer has no features: nothing to publish"
         case .nothingValid(let p, let reasons):
             "\(p): no feature could be kept (\(reasons.map { "\($0.value) \($0.key)" }.sorted().joined(separator: "; ")))"
@@ -212,6 +214,7 @@ extension IngestError: PublicError {
         case .encoding: SafeMessage("ingest.encoding")
         case .empty: SafeMessage("ingest.empty")
         case .nothingValid(_, let reasons): SafeMessage("ingest.nothingValid", ["count": String(reasons.values.reduce(0, +))])
+        case .coordinates(_, _, let feature, let problem): SafeMessage("ingest.coordinates.\(problem)", ["feature": feature])
         }
     }
 
