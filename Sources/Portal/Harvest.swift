@@ -8,6 +8,7 @@ public import Logging
 import AsyncHTTPClient
 import NIOCore
 import NIOPosix
+import NIOHTTP1
 import Crypto
 import GRDB
 import PublicErrors

@@ -35,7 +35,9 @@ public struct HarvestIPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The IPv4 address when this is one (mapped form), else nil.
-    var v4: [UInt8]? { isIn(HarvestNetwork.v4Mapped) ? Array(bytes[12...]) : nil }
+    /// (By the bytes, not through `HarvestNetwork`, whose parser asks this: a static range here would
+    /// initialise itself.)
+    var v4: [UInt8]? { bytes[..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff ? Array(bytes[12...]) : nil }
 
     /// The text a socket connects to: dotted IPv4, or IPv6 without brackets.
     public var description: String {
@@ -83,8 +85,6 @@ public struct HarvestNetwork: Sendable, Hashable, CustomStringConvertible {
         }
         return true
     }
-
-    static let v4Mapped = HarvestNetwork("::ffff:0:0/96")!
 }
 
 /// Where a harvest may connect: anywhere public, plus the administrator's allow-list.
