@@ -2,6 +2,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PublicErrors
 import NIOCore
 import NIOHTTP1
 
@@ -72,7 +73,7 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         let limit = context.endpointPath.flatMap { routeLimits[$0] } ?? defaultLimit
         let declared = request.headers[.contentLength]
         if let declared, let length = Int(declared), length > limit {
-            return try RequestRefusal.tooLarge(limit: limit).response(from: request, context: context)
+            throw RequestRefusal.tooLarge(limit: limit)
         }
         guard request.headers[.transferEncoding] != nil || (declared != nil && declared != "0") else {
             return try await next(request, context)
@@ -112,25 +113,20 @@ struct LimitedBody: AsyncSequence, Sendable {
 
 /// A request refused before it was read through: the error answer, with `Connection: close`
 /// so that the rest of the request is not waited for (the connection's observer closes it
-/// once the answer is written).
-struct RequestRefusal: HTTPResponseError {
-    let error: APIError
-    var status: HTTPResponse.Status { error.status }
+/// once the answer is written). Rendered by `ErrorMiddleware` like every other error.
+struct RequestRefusal: PublicError {
+    var status: Int
+    var code: String
+    var message: SafeMessage
+    var internalDetail: String?
+    var responseHeaders: [(name: String, value: String)] { [(name: "Connection", value: "close")] }
 
     static func tooLarge(limit: Int) -> RequestRefusal {
         let size = limit >= 1 << 20 ? "\(limit >> 20) MB" : "\(max(1, limit >> 10)) KB"
-        return RequestRefusal(error: APIError(status: .contentTooLarge, code: "PayloadTooLarge",
-                                              message: "the request body is larger than this route accepts (\(size))"))
+        return RequestRefusal(status: 413, code: "PayloadTooLarge", message: SafeMessage("http.bodyTooLarge", ["size": size]))
     }
 
     static func malformed(_ e: HTTPParserError) -> RequestRefusal {
-        RequestRefusal(error: APIError(status: .badRequest, code: "BadRequest",
-                                       message: "the request body is not well-formed HTTP/1.1 (\(e))"))
-    }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        var r = try error.response(from: request, context: context)
-        r.headers[.connection] = "close"
-        return r
+        RequestRefusal(status: 400, code: "BadRequest", message: SafeMessage("http.malformedBody"), internalDetail: "\(e)")
     }
 }

@@ -1,5 +1,6 @@
 // `bando report quarterly --quarter 2026Q3 [--format csv|json]`: the Department's compliance
 // report, the same computation as GET /api/portal/reports/quarterly.
+import PublicErrors
 import ArgumentParser
 import Foundation
 import Portal

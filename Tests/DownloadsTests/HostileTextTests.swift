@@ -64,7 +64,7 @@ import Ingest
             print(json.dumps(list(csv.DictReader(f))))
         """
         let r = try Run.process("python3", ["-c", script, csv])
-        #expect(r.succeeded, r.stderr)
+        #expect(r.succeeded, "\(r.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: String]])
         #expect(rows.count == Self.values.count)
         let texts = rows.compactMap { $0[Self.hostileName] }

@@ -105,7 +105,7 @@ import TestSupport
             try MultipartFile.extractFirstFile(from: src, boundary: boundary, to: dst, limit: (3 << 20) - 1)
         }
         #expect(e?.kind == .tooLarge)
-        #expect(e?.message.contains("larger than the limit") == true)
+        #expect(e?.message.description.contains("larger than the limit") == true)
     }
 
     /// Part headers that never end, and a form without a file, are refused with a reason.
@@ -115,6 +115,6 @@ import TestSupport
         #expect(throws: PortalError.self) { try MultipartFile.extractFirstFile(from: src, boundary: "b", to: dst) }
         try Data("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nvalue\r\n--b--\r\n".utf8).write(to: src)
         let e = #expect(throws: PortalError.self) { try MultipartFile.extractFirstFile(from: src, boundary: "b", to: dst) }
-        #expect(e?.message.contains("holds no file") == true)
+        #expect(e?.message.description.contains("holds no file") == true)
     }
 }
