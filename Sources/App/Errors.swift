@@ -5,6 +5,7 @@
 // messages is `Sources/PublicErrors/messages.{vi,en}.json`. The OGC exception document is this
 // very shape (`code`, `description`); the CKAN routes wrap the same message in CKAN's envelope.
 import Hummingbird
+import HTTPTypes
 import PublicErrors
 import Logging
 import Foundation

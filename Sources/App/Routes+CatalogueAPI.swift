@@ -5,6 +5,7 @@
 // BANDO_PUBLIC_URL when set (behind a proxy), else the request's Host.
 import Foundation
 import Hummingbird
+import HTTPTypes
 import GeoStore
 import Catalogue
 import Downloads
