@@ -9,7 +9,8 @@ import Logging
 ///
 /// Called from `buildRouter`: `addOGCFeaturesRoutes(to: router, api: ogcAPI)`.
 public func addOGCFeaturesRoutes<Context: RequestContext>(to router: Router<Context>, api: OGCFeaturesAPI, prefix: String = "ogc") {
-    let group = router.group(RouterPath(prefix))
+    // Errors rendered here too, so the routes answer OGC exceptions on any router they are added to.
+    let group = router.group(RouterPath(prefix)).add(middleware: ErrorMiddleware<Context>())
     group.get { request, _ in
         let r = api.landing(base: baseURL(request, prefix), html: wantsHTML(request))
         return ogcResponse(r)
