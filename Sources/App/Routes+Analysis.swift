@@ -8,7 +8,8 @@ import PublicErrors
 ///
 /// Called from `buildRouter`: `addAnalysisRoutes(to: router, api: analysisAPI)`.
 public func addAnalysisRoutes<Context: RequestContext>(to router: Router<Context>, api: AnalysisAPI, prefix: String = "api/analysis") {
-    let group = router.group(RouterPath(prefix))
+    // Errors rendered here too, so the routes answer OGC exceptions on any router they are added to.
+    let group = router.group(RouterPath(prefix)).add(middleware: ErrorMiddleware<Context>())
     let routes: [(String, @Sendable (AnalysisAPI.Input) async throws(FeaturesError) -> OGCResponse)] = [
         ("point-in-area", api.pointInArea),
         ("within-distance", api.withinDistance),

@@ -5,6 +5,7 @@
 // rooted at the configured `PublicOrigin`, never the request's Host.
 import Foundation
 import Hummingbird
+import HTTPTypes
 import GeoStore
 import Catalogue
 import Downloads

@@ -11,7 +11,8 @@ import Logging
 /// links are absolute (GDAL and QGIS need them so) under `origin`.
 public func addOGCFeaturesRoutes<Context: RequestContext>(to router: Router<Context>, api: OGCFeaturesAPI, prefix: String = "ogc",
                                                           origin: PublicOrigin = PublicOrigin()) {
-    let group = router.group(RouterPath(prefix))
+    // Errors rendered here too, so the routes answer OGC exceptions on any router they are added to.
+    let group = router.group(RouterPath(prefix)).add(middleware: ErrorMiddleware<Context>())
     @Sendable func baseURL(_ request: Request, _ context: Context) -> String { origin.url(context) + "/" + prefix }
     group.get { request, context in
         let r = api.landing(base: baseURL(request, context), html: wantsHTML(request))

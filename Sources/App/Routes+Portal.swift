@@ -47,7 +47,8 @@ public let portalSessionCookie = "bando_session"
 
 /// Adds /api/portal/... to `router`. Called from `buildRouter`.
 public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>, _ deps: PortalRouteDependencies) {
-    let api = router.group("api/portal")
+    // Errors rendered here too, so the portal answers its refusals on any router it is added to.
+    let api = router.group("api/portal").add(middleware: ErrorMiddleware<Context>())
     let p = deps.portal
     let h = PortalHTTP(deps: deps)
 

@@ -177,7 +177,7 @@ public struct OGCFeaturesAPI: Sendable {
     public func item(_ id: String, featureID: String, query: QueryString, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
         let c = try await catalogue.collection(id)
         guard let fid = Int64(featureID) else { throw FeaturesError(.notFound, SafeMessage("features.feature.badID", ["feature": featureID, "collection": c.id])) }
-        for (name, _) in query.pairs where name != "f" && name != "crs" {
+        for (name, _) in query.pairs where name != "f" && name != "crs" && name != "lang" {
             throw .invalid(name, SafeMessage("features.parameter.unknownForItem", ["name": name]))
         }
         let crs = try registry.resolve(query["crs"] ?? OutputCRS.crs84URI, parameter: "crs")

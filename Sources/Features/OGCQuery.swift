@@ -57,7 +57,8 @@ func wholeNumber(_ text: String, _ parameter: String, in range: ClosedRange<Int>
 }
 
 /// The parameters `/items` understands; any other parameter must be a queryable property.
-let itemsParameters: Set<String> = ["f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "filter", "filter-lang", "filter-crs"]
+/// `lang` chooses the language of error messages (read by App), on every route.
+let itemsParameters: Set<String> = ["f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "filter", "filter-lang", "filter-crs", "lang"]
 
 extension ItemsQuery {
     /// Reads and checks the query of `/collections/{id}/items`; every mistake is a

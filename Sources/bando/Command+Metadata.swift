@@ -37,7 +37,7 @@ struct MetadataCommand: ParsableCommand {
                                   contactName: contactName, contactEmail: contactEmail, temporalStart: temporalStart,
                                   temporalEnd: temporalEnd, spatialLabel: spatial, identityField: identityField,
                                   fieldDescriptions: notes.isEmpty ? nil : notes)
-        do { try reader.updateMetadata(dataset, patch) } catch let e as CatalogueError { throw ValidationError(e.message.description) }
+        do { try reader.updateMetadata(dataset, patch) } catch let e as CatalogueError { throw ValidationError("\(e.message)") }
         if show {
             let doc = try CatalogJSON.dataset(reader.dataset(dataset), baseURL: baseUrl)
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])

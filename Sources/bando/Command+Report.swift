@@ -18,7 +18,7 @@ struct ReportCommand: ParsableCommand {
         func run() throws {
             let q: Quarter
             do { q = try quarter.map { try Quarter(parsing: $0) } ?? Quarter(containing: Date()) } catch let e as PortalError {
-                throw ValidationError(e.message.description)
+                throw ValidationError("\(e.message)")
             }
             let report = try options.portal().quarterlyReport(q, by: nil)
             switch format {

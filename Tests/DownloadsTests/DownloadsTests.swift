@@ -196,9 +196,9 @@ func firstPosition(_ geometry: Any?) -> [Double]? {
             #expect(past.headers[.contentRange] == "bytes */\(full.bytes.count)")
             let bad = try await fetch(client, "/downloads/xa-hue/v1.geojson", headers: [.range: "bytes=abc"])
             #expect(bad.status == .rangeNotSatisfiable)
-            #expect(bad.text.contains("bytes=START-END") && bad.text.contains("\(full.bytes.count) bytes"), "\(bad.text)")
+            #expect(bad.text.contains("bytes=START-END") && bad.text.contains("tệp có \(full.bytes.count) byte"), "\(bad.text)")
             let many = try await fetch(client, "/downloads/xa-hue/v1.geojson", headers: [.range: "bytes=0-1,5-6"])
-            #expect(many.status == .rangeNotSatisfiable && many.text.contains("one range"))
+            #expect(many.status == .rangeNotSatisfiable && many.text.contains("một khoảng"))
         }
     }
 
@@ -278,7 +278,7 @@ func firstPosition(_ geometry: Any?) -> [Double]? {
             let dataset = try await fetch(client, "/downloads/khong-co/latest.geojson")
             #expect(dataset.status == .notFound && dataset.text.contains("xa-hue"), "\(dataset.text)")
             let version = try await fetch(client, "/downloads/xa-hue/v9.kml")
-            #expect(version.status == .notFound && version.text.contains("latest = v2"), "\(version.text)")
+            #expect(version.status == .notFound && version.text.contains("mới nhất = v2"), "\(version.text)")
             let format = try await fetch(client, "/downloads/xa-hue/v1.exe")
             #expect(format.status == .notFound && format.text.contains(".gpkg") && format.text.contains(".exe"), "\(format.text)")
             let name = try await fetch(client, "/downloads/xa-hue/newest.csv")
