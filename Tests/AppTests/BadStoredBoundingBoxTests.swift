@@ -35,7 +35,9 @@ import Tiles
                         "/tiles/xa-hue.json", "/collections/xa-hue/tiles/WebMercatorQuad",
                         "/tiles/xa-hue/0/0/0.mvt", "/tiles/xa-hue/12/3272/1858.mvt"] {
                 try await client.execute(uri: uri, method: .get) { r in
-                    #expect(r.status == .ok || r.status == .noContent, "\(uri) with bbox \(box): \(r.status) \(String(buffer: r.body).prefix(300))")
+                    // A tile the (clamped) extent no longer covers may be a 404 naming the range; never a 5xx.
+                    let answered = r.status == .ok || r.status == .noContent || (uri.hasSuffix(".mvt") && r.status == .notFound)
+                    #expect(answered, "\(uri) with bbox \(box): \(r.status) \(String(buffer: r.body).prefix(300))")
                     if r.status == .ok, !uri.hasSuffix(".mvt") {
                         // Each document is still JSON that a client can read.
                         #expect((try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView))) != nil, "\(uri)")

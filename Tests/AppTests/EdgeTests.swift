@@ -188,7 +188,7 @@ func rawGET(_ path: String, _ headers: String...) -> [UInt8] { rawRequest("GET",
             let r = try await declared.responses(1).first
             #expect(r?.status == 413)
             let text = String(decoding: r.map(\.body) ?? [], as: UTF8.self)
-            #expect(text.contains("larger than"))
+            #expect(text.contains("PayloadTooLarge") && text.contains("1 KB"), "\(text)")
             #expect(try await declared.closedByServer())
             // Streamed past the limit.
             let streamed = try RawConnection(port: port)

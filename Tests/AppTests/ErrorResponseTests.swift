@@ -44,7 +44,7 @@ import Tiles
         Case(name: "bad CQL2 JSON filter", uri: "/ogc/collections/xa-hue/items?filter-lang=cql2-json&filter=%7Bnot%20json",
              status: .badRequest, code: "InvalidParameterValue", vi: "bộ lọc không phải là JSON hợp lệ", en: "the filter is not valid JSON"),
         Case(name: "analysis with a bad k", uri: "/api/analysis/nearest?dataset=xa-hue&lon=107.6&lat=16.46&k=nhieu", status: .badRequest,
-             code: "InvalidParameterValue", vi: "k phải là số nguyên, không phải 'nhieu'", en: "k must be a whole number, not 'nhieu'"),
+             code: "InvalidParameterValue", vi: "k phải là một số nguyên từ 1 đến 1000, không phải 'nhieu'", en: "k must be a whole number from 1 to 1000, not 'nhieu'"),
         Case(name: "analysis of an unknown dataset", uri: "/api/analysis/nearest?dataset=khong-co&lon=107.6&lat=16.46", status: .badRequest,
              code: "InvalidParameterValue", vi: "Không có tập dữ liệu đã công bố nào tên 'khong-co'", en: "There is no published dataset 'khong-co'"),
         Case(name: "unknown CKAN action", uri: "/api/3/action/khong_co", status: .badRequest, code: "Bad Request",

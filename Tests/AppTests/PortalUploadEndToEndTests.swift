@@ -96,11 +96,11 @@ import Tiles
             let badEmail = try await c.execute(uri: "/api/portal/datasets/xa-hue/metadata", method: .put, headers: json,
                                                body: ByteBuffer(string: #"{"contactEmail": "gis at hue"}"#))
             #expect(badEmail.status == .badRequest)
-            #expect(String(buffer: badEmail.body).contains("not an e-mail address"))
+            #expect(String(buffer: badEmail.body).contains("không phải là địa chỉ thư điện tử"))
             let badField = try await c.execute(uri: "/api/portal/datasets/xa-hue/metadata", method: .put, headers: json,
                                                body: ByteBuffer(string: #"{"fieldDescriptions": {"ten_xa": "x"}}"#))
             #expect(badField.status == .badRequest)
-            #expect(String(buffer: badField.body).contains("no field 'ten_xa'"))
+            #expect(String(buffer: badField.body).contains("không có trường 'ten_xa'"))
             let anonymous = try await c.execute(uri: "/api/portal/datasets/xa-hue/metadata", method: .put,
                                                 headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"titleEN": "x"}"#))
             #expect(anonymous.status == .unauthorized)

@@ -24,6 +24,7 @@ extension TileRoutesTests {
 
     func served(_ cat: Catalogue) throws -> Served {
         let router = Router(context: BandoRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
         let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
         addTileRoutes(to: router, tiles: tiles)
         let counts = TileFastPathCounts()
@@ -121,7 +122,7 @@ extension TileRoutesTests {
             let routerMiss = try await routerAnswer(port, get(missPath))   // now cached: same tile, same ETag
             let routerBad = try await routerAnswer(port, bad)
             #expect(answers.map(\.masked) == [routerPlain, routerMiss, routerBad, routerPlain].map(\.masked))
-            #expect(routerBad.status == 400 && String(decoding: routerBad.body, as: UTF8.self).contains("whole numbers"))
+            #expect(routerBad.status == 400 && String(decoding: routerBad.body, as: UTF8.self).contains("x="))
             #expect(s.raw == rawBefore + 2, "the first hit, and the last one once the router's answers had ended")
             #expect(s.decoded == decodedBefore)
 
@@ -196,8 +197,14 @@ struct RawResponse: Equatable {
     }
     /// The response with its `Date` value blanked: two answers a second apart still compare equal.
     var masked: RawResponse {
-        let lines = head.components(separatedBy: "\r\n").map { $0.lowercased().hasPrefix("date:") ? "Date: -" : $0 }
-        return RawResponse(head: lines.joined(separator: "\r\n"), body: body)
+        // Date and the request id differ from one answer to the next; the rest must be the same bytes.
+        let lines = head.components(separatedBy: "\r\n").map {
+            $0.lowercased().hasPrefix("date:") ? "Date: -" : $0.lowercased().hasPrefix("x-request-id:") ? "X-Request-Id: -" : $0
+        }
+        let text = String(decoding: body, as: UTF8.self)
+        let id = #/"request_id":"[0-9a-f]+"/#
+        let maskedBody = text.contains(id) ? Array(text.replacing(id, with: #""request_id":"-""#).utf8) : body
+        return RawResponse(head: lines.joined(separator: "\r\n"), body: maskedBody)
     }
 }
 

@@ -48,6 +48,7 @@ import Tiles
 
     func app(_ cat: Catalogue, cacheMB: Int = 8, checkInterval: Duration = .zero) throws -> some ApplicationProtocol {
         let router = Router(context: BandoRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
         let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: cacheMB, checkInterval: checkInterval))
         addTileRoutes(to: router, tiles: tiles)
         return Application(router: router, server: httpServer(tiles: tiles))

@@ -113,8 +113,19 @@ import GDALKit
     @Test func ingestsTheSameVersionAsThroughGDAL() throws {
         let store = try Store(path: scratch.path("same.sqlite"))
         for (i, path) in [TestPaths.fixture("hue/communes.geojson").path, try write("awkward2.geojson", Self.awkward)].enumerated() {
-            let (fast, fastReport) = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: "fast\(i)")), into: store, gdalOnly: false)
-            let (gdal, gdalReport) = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: "gdal\(i)")), into: store, gdalOnly: true)
+            let fastResult = Result { try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: "fast\(i)")), into: store, gdalOnly: false) }
+            let gdalResult = Result { try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: "gdal\(i)")), into: store, gdalOnly: true) }
+            if i == 1 {
+                // The awkward file holds a position at 1.8e308, outside the world: both readers
+                // refuse the whole file (issue 16), naming the same feature.
+                guard case .failure(let fe) = fastResult, case .failure(let ge) = gdalResult else {
+                    Issue.record("the awkward file with a position at 1.8e308 was not refused by both readers"); continue
+                }
+                #expect("\(fe)".contains("feature 6") && "\(ge)".contains("feature 6"), "\(fe) / \(ge)")
+                continue
+            }
+            let (fast, fastReport) = try fastResult.get()
+            let (gdal, gdalReport) = try gdalResult.get()
             #expect(fastReport.reader == "Bando GeoJSON reader")
             #expect(fast.checksum == gdal.checksum, "\(path)")
             #expect(fastReport.featuresWritten == gdalReport.featuresWritten)
