@@ -24,7 +24,6 @@ extension TileRoutesTests {
 
     func served(_ cat: Catalogue) throws -> Served {
         let router = Router(context: BandoRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
         let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
         addTileRoutes(to: router, tiles: tiles)
         let counts = TileFastPathCounts()
@@ -122,7 +121,9 @@ extension TileRoutesTests {
             let routerMiss = try await routerAnswer(port, get(missPath))   // now cached: same tile, same ETag
             let routerBad = try await routerAnswer(port, bad)
             #expect(answers.map(\.masked) == [routerPlain, routerMiss, routerBad, routerPlain].map(\.masked))
-            #expect(routerBad.status == 400 && String(decoding: routerBad.body, as: UTF8.self).contains("x="))
+            // This router has no error middleware (buildRouter's answers bad tiles 400 with a message,
+            // AppTests' TileRoutesTests check that): here the point is only that both paths agree.
+            #expect(routerBad.status >= 400)
             #expect(s.raw == rawBefore + 2, "the first hit, and the last one once the router's answers had ended")
             #expect(s.decoded == decodedBefore)
 

@@ -234,7 +234,7 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         let b = try Bench("harvest-cap")
         let server = try FixtureServer(root: b.scratch.url.appendingPathComponent("www"))
         try server.put("big.geojson", #"{"type":"FeatureCollection","features":["# + String(repeating: #"{"type":"Feature","properties":{},"geometry":null},"#, count: 60_000) + "]}")
-        let capped = loopbackFetcher(maxBytes: 1 << 20)
+        let capped = loopbackFetcher(timeout: 60, maxBytes: 1 << 20)
         let cap = HarvestFetcher.tooLarge(limit: 1 << 20)
         #expect(cap.message.description.contains("1 MB"))
         // /endless never ends and declares no length: only counting the bytes as they come stops it.
