@@ -73,8 +73,31 @@ harness() {
 
 wants() { [[ " $FUZZERS " == *" $1 "* ]]; }
 
+# The message catalogue's JSON files as SwiftPM embeds them (`PackageResources`), for the
+# PublicErrors module built here without SwiftPM.
+resources() {
+    local gen=$OUT/gen/PackageResources.swift
+    stale "$gen" Sources/PublicErrors/messages.*.json Fuzz/fuzz.sh || return 0
+    mkdir -p "$OUT/gen"
+    python3 - "$gen" Sources/PublicErrors/messages.vi.json Sources/PublicErrors/messages.en.json <<'PY'
+import os, sys
+out, files = sys.argv[1], sys.argv[2:]
+with open(out, "w") as f:
+    f.write("struct PackageResources {\n")
+    for path in files:
+        name = os.path.basename(path).replace(".", "_")
+        data = open(path, "rb").read()
+        f.write(f"    static let {name}: [UInt8] = [{','.join(str(b) for b in data)}]\n")
+    f.write("}\n")
+PY
+}
+
 build() {
     module GeoModel Sources/GeoModel/*.swift
+    if wants cql2text || wants cql2json || wants multipart; then
+        resources
+        module PublicErrors Sources/PublicErrors/*.swift "$OUT/gen/PackageResources.swift"
+    fi
     if wants geojson; then
         # GDALKit as it is (it is small); GDAL itself stays uninstrumented.
         module GDALKit Sources/GDALKit/*.swift -- -I "$PWD/Sources/CGDAL" $(pkg-config --cflags gdal | sed "s/-I/-Xcc -I/g") -lGeoModel
@@ -92,12 +115,12 @@ build() {
     wants json      && harness json Sources/Ingest/JSONScanner.swift
     wants geojson   && harness geojson Sources/Ingest/JSONScanner.swift Sources/Ingest/GeoJSONReader.swift Fuzz/geojson/FeatureStream.swift \
                            -- -lGeoModel -lGDALKit -I "$PWD/Sources/CGDAL" $(pkg-config --cflags gdal | sed "s/-I/-Xcc -I/g") -lgdal
-    wants cql2text  && harness cql2text "${cql2[@]}" -- -lGeoModel
-    wants cql2json  && harness cql2json "${cql2[@]}" -- -lGeoModel
+    wants cql2text  && harness cql2text "${cql2[@]}" -- -lGeoModel -lPublicErrors
+    wants cql2json  && harness cql2json "${cql2[@]}" -- -lGeoModel -lPublicErrors
     wants wkb       && harness wkb -- -lGeoModel
     wants mvt       && harness mvt Sources/Tiles/MVT/MVTDecoder.swift Sources/Tiles/MVT/MVTEncoder.swift Sources/Tiles/MVT/Protobuf.swift -- -lGeoModel
     wants rawhttp   && harness rawhttp Sources/App/RawTileRequest.swift Sources/App/TileRoutes+Headers.swift
-    wants multipart && harness multipart Sources/Portal/Upload.swift Sources/Portal/Portal.swift -- -lZIPFoundation -I "$PWD/.build/checkouts/ZIPFoundation/Sources/CZLib" -lz
+    wants multipart && harness multipart Sources/Portal/Upload.swift Sources/Portal/Portal.swift -- -lZIPFoundation -lPublicErrors -I "$PWD/.build/checkouts/ZIPFoundation/Sources/CZLib" -lz
     return 0
 }
 

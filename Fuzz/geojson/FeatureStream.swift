@@ -5,3 +5,8 @@ import GDALKit
 protocol FeatureStream: AnyObject, Sendable {
     func next() throws -> SourceFeature?
 }
+
+/// Stand-in for the one case of Sources/Ingest/Ingest.swift's `IngestError` the reader throws.
+enum IngestError: Error {
+    case malformed(path: String, feature: Int?, problem: String)
+}

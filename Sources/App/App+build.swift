@@ -27,6 +27,8 @@ public struct AppConfiguration: Sendable {
     public var site = MapSite()
     /// Largest upload accepted, in bytes; a larger one is answered 413 before it is all read.
     public var maxUploadBytes = UploadCheck.defaultLimit
+    /// Entries and inflated bytes a zipped upload may hold.
+    public var uploadLimits = UploadLimits()
     /// The root of every absolute URL in documents (`--public-url`); nil: `BANDO_PUBLIC_URL`,
     /// else `http://HOST:PORT` from the listen address. Never the request's `Host`.
     public var publicURL: String? = nil
@@ -65,7 +67,8 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     let requests = RequestPolicy(origin: try PublicOrigin.configured(config.publicURL, host: config.host, port: config.port),
                                  clients: config.clients, maxBodyBytes: config.maxBodyBytes)
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, requests: requests,
-                             maxUploadBytes: config.maxUploadBytes, uploadDirectory: uploads, harvest: config.harvest)
+                             maxUploadBytes: config.maxUploadBytes, uploadLimits: config.uploadLimits, uploadDirectory: uploads,
+                             harvest: config.harvest)
     prepareForReaders(store, downloads: downloads)
     let fileLimit = raiseOpenFileLimit()
     var limits = config.limits
@@ -97,8 +100,8 @@ func httpServer(tiles: TileService, serverName: String?, limits: ConnectionLimit
     if cached { tiles.keepCatalogueFresh() }
     let headerBytes = limits.maxHeaderBytes
     let configuration = HTTP1Channel.Configuration(
-        additionalChannelHandlers: cached ? [RequestCycleObserver(), CachedTileFastPath(tiles: tiles, serverName: serverName, counts: counts)]
-                                          : [RequestCycleObserver()],
+        additionalChannelHandlers: cached ? [RequestCycleObserver(headerLimit: headerBytes), CachedTileFastPath(tiles: tiles, serverName: serverName, counts: counts)]
+                                          : [RequestCycleObserver(headerLimit: headerBytes)],
         idleTimeout: nil,
         httpDecoderConfiguration: .init(maxHeaderFieldSize: headerBytes, maxHeaderListSize: headerBytes))
     let connections = OpenConnections(capacity: limits.maxConnections)
@@ -130,7 +133,7 @@ public struct RequestPolicy: Sendable {
 /// `downloads` defaults to a cache in `downloads/` beside the store.
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
                         site: MapSite = MapSite(), requests: RequestPolicy = RequestPolicy(),
-                        maxUploadBytes: Int? = nil,
+                        maxUploadBytes: Int? = nil, uploadLimits: UploadLimits = UploadLimits(),
                         uploadDirectory: URL = FileManager.default.temporaryDirectory,
                         harvest: HarvestFetcher = HarvestFetcher()) -> Router<BandoRequestContext> {
     let router = Router(context: BandoRequestContext.self)
@@ -139,7 +142,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     let analysisBody = 4 * 1024 * 1024   // what Routes+Analysis.swift collects: 10 000 points
     router.add(middleware: BodyLimitMiddleware(defaultLimit: requests.maxBodyBytes, routeLimits: [
         // The upload route streams to disk under its own limit (multipart framing on top).
-        "/api/portal/datasets/{dataset}/uploads": UploadCheck.defaultLimit + 64 * 1024,
+        "/api/portal/datasets/{dataset}/uploads": (maxUploadBytes ?? UploadCheck.defaultLimit) + 64 * 1024,
         // Batches of up to 10 000 points: the analysis routes read up to 4 MB.
         "/api/analysis/point-in-area": analysisBody,
         "/api/analysis/within-distance": analysisBody,
@@ -173,13 +176,15 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
             try FileManager.default.linkItem(atPath: file.path, toPath: path)
         }
         defer { if path != file.path { try? FileManager.default.removeItem(atPath: path) } }
-        let options = IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false)
+        var options = IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false)
+        options.maxFeatures = uploadLimits.maxFeatures
+        let checked = options
         // Minutes of GDAL and SQLite for a big file: on the ingest threads, two at a time.
-        return try await BlockingPool.ingests.run { try Ingestor.run(options, into: store).0.number }
+        return try await BlockingPool.ingests.run { try Ingestor.run(checked, into: store).0.number }
     }, onPublished: { dataset in
         catalogue.invalidate()
         tiles.checkCatalogueNow()
         prepareForReaders(store, downloads: downloads, dataset: dataset)
-    }, store: store, harvestFetcher: harvest))
+    }, store: store, harvestFetcher: harvest).with(uploadLimits: uploadLimits))
     return router
 }

@@ -2,6 +2,7 @@ import HTTPTypes
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 import Synchronization
 
@@ -11,8 +12,11 @@ import Synchronization
 /// fast paths and would take a connection answered there for an idle one.)
 ///
 /// A connection is in one of three states:
-/// - *busy*: a request's head has come in and its answer has not ended. No timer: an answer
-///   may take long (a download being produced), and a body may be streaming in.
+/// - *reading a body*: a request's head has come in and its body has not ended: the body's bytes
+///   must keep coming, each within `bodyTimeout` of the one before (a client that announces 100
+///   bytes and sends 10, or a chunk of 2^64 bytes, is answered 408 and closed).
+/// - *busy*: every body read, an answer not ended. No timer: an answer may take long (a
+///   download being produced).
 /// - *awaiting a head*: bytes of a request have come, or the connection has just opened, and
 ///   the head is not complete: it must be within `headerTimeout` of that first byte (the
 ///   deadline is not moved by later bytes, so a client dribbling a byte at a time is closed).
@@ -27,11 +31,18 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     private let headerTimeout: TimeAmount
     private let idleTimeout: TimeAmount
+    private let bodyTimeout: TimeAmount
     private let slot: OpenConnections.Slot?
     private var context: ChannelHandlerContext?
 
     /// Requests whose head has come and whose answer has not ended.
     private var inFlight = 0
+    /// Requests whose head has come and whose body has not ended.
+    private var bodiesPending = 0
+    /// Whether the answer now being written has begun (its head is written).
+    private var answering = false
+    /// The last time bytes came in, while a body is awaited.
+    private var lastRead: NIODeadline
     /// When the head now arriving must be complete; nil when no head is awaited.
     private var headDeadline: NIODeadline?
     /// When the connection fell idle (its last answer ended, or it opened).
@@ -41,11 +52,13 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     /// While in `channelRead`: notifications only record, the read re-arms once at its end.
     private var reading = false
 
-    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, slot: OpenConnections.Slot?) {
+    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, bodyTimeout: TimeAmount, slot: OpenConnections.Slot?) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
+        self.bodyTimeout = bodyTimeout
         self.slot = slot
         idleSince = .now()
+        lastRead = idleSince
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -63,6 +76,7 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if bodiesPending > 0 { lastRead = .now() }
         if inFlight == 0, headDeadline == nil { headDeadline = .now() + headerTimeout }
         reading = true
         context.fireChannelRead(data)
@@ -75,13 +89,25 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     /// A request's head has been decoded (it will be answered by the router or the cached-tile path).
     func headReceived() {
         inFlight += 1
+        bodiesPending += 1
+        lastRead = .now()
         headDeadline = nil
         slot?.idleSince.store(-1, ordering: .relaxed)
         if !reading { rearm() }
     }
 
+    /// A request's body has been read to its end (at once, for a request without one).
+    func bodyEnded() {
+        bodiesPending = max(0, bodiesPending - 1)
+        if !reading { rearm() }
+    }
+
+    /// An answer's head has been written.
+    func answerStarted() { answering = true }
+
     /// An answer has been written to its end.
     func answerEnded() {
+        answering = false
         inFlight = max(0, inFlight - 1)
         if inFlight == 0 { becameIdle() }
         if !reading { rearm() }
@@ -101,6 +127,7 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: the timer
 
     private var deadline: NIODeadline? {
+        if bodiesPending > 0 { return lastRead + bodyTimeout }
         if inFlight > 0 { return nil }
         return headDeadline ?? idleSince + idleTimeout
     }
@@ -123,7 +150,11 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         timerAt = nil
         guard let context, let deadline else { return }
         if deadline <= .now() {
-            context.close(promise: nil)
+            guard bodiesPending > 0, !answering else { return context.close(promise: nil) }
+            // A body that stopped coming: the client is told why before the connection closes.
+            bodiesPending = 0
+            let channel = context.channel
+            context.writeAndFlush(NIOAny(EdgeAnswer.bytes(.bodyTimeout))).whenComplete { _ in channel.close(promise: nil) }
         } else {
             schedule(at: deadline, context)
         }
@@ -141,25 +172,52 @@ final class RequestCycleObserver: ChannelDuplexHandler, RemovableChannelHandler 
 
     private var connectionGuard: ConnectionGuard?
     private var closeAfterAnswer = false
+    /// Requests whose head has come and whose answer has not ended.
+    private var answersPending = 0
+    /// The decoder's limit on a request's head, named in the answer to a larger one.
+    private let headerLimit: Int
+
+    init(headerLimit: Int) { self.headerLimit = headerLimit }
 
     func handlerAdded(context: ChannelHandlerContext) {
         connectionGuard = try? context.pipeline.syncOperations.handler(type: ConnectionGuard.self)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) { connectionGuard?.headReceived() }
+        switch unwrapInboundIn(data) {
+        case .head: answersPending += 1; connectionGuard?.headReceived()
+        case .end: connectionGuard?.bodyEnded()
+        case .body: break
+        }
         context.fireChannelRead(data)
+    }
+
+    /// A request whose head could not be read (too large, not HTTP/1.1): answered here with the
+    /// one error shape and closed, instead of Hummingbird's empty 400. A parser error inside a
+    /// body goes on to the body's reader (`LimitedBody`), which answers it.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError, answersPending == 0 else { return context.fireErrorCaught(error) }
+        let answer = EdgeAnswer(parserError, headerLimit: headerLimit)
+        let body = answer.body
+        closeAfterAnswer = false
+        let channel = context.channel
+        context.write(wrapOutboundOut(.head(answer.head(contentLength: body.readableBytes))), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let response):
-            if response.status.kind != .informational,
-               response.headerFields[.connection]?.lowercased().contains("close") == true { closeAfterAnswer = true }
+            if response.status.kind != .informational {
+                connectionGuard?.answerStarted()
+                if response.headerFields[.connection]?.lowercased().contains("close") == true { closeAfterAnswer = true }
+            }
             context.write(data, promise: promise)
         case .body:
             context.write(data, promise: promise)
         case .end:
+            answersPending = max(0, answersPending - 1)
             connectionGuard?.answerEnded()
             guard closeAfterAnswer else { return context.write(data, promise: promise) }
             closeAfterAnswer = false
@@ -197,7 +255,7 @@ struct BandoHTTP1Channel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         guard let slot = connections.admit(channel) else {
             logger.warning("connection refused: \(connections.capacity) connections open, all busy")
-            let answer = Self.serviceUnavailable(serverName: serverName)
+            let answer = EdgeAnswer.serverFull(serverName: serverName).bytes
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(RefusingHandler(answer: answer))
                 return Value.refused(channel)
@@ -209,22 +267,14 @@ struct BandoHTTP1Channel: ServerChildChannel {
         return channel.eventLoop.makeCompletedFuture {
             if let makeFastPath { try channel.pipeline.syncOperations.addHandler(makeFastPath(), position: .first) }
             try channel.pipeline.syncOperations.addHandler(
-                ConnectionGuard(headerTimeout: .init(limits.headerTimeout), idleTimeout: .init(limits.idleTimeout), slot: slot),
+                ConnectionGuard(headerTimeout: .init(limits.headerTimeout), idleTimeout: .init(limits.idleTimeout),
+                                bodyTimeout: .init(limits.bodyTimeout), slot: slot),
                 position: .first)
         }.flatMap { http1.setup(channel: channel, logger: logger).map { Value.http($0) } }
     }
 
     func handle(value: Value, logger: Logger) async {
         if case .http(let v) = value { await http1.handle(value: v, logger: logger) }
-    }
-
-    /// The answer to a connection over the cap (the server is full), written before any request is read.
-    static func serviceUnavailable(serverName: String?) -> ByteBuffer {
-        let body = #"{"code":"ServiceUnavailable","description":"the server has too many open connections; try again shortly"}"#
-        var head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
-        head += "Retry-After: 1\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n"
-        if let serverName { head += "Server: \(serverName)\r\n" }
-        return ByteBuffer(string: head + "\r\n" + body)
     }
 }
 

@@ -11,7 +11,7 @@ import Synchronization
 /// Limits on each connection and on how many are open (each a `bando serve` flag).
 public struct ConnectionLimits: Sendable {
     /// Largest request head (request line and header fields) in bytes; a larger one is
-    /// answered 400 and the connection closed.
+    /// answered 431 and the connection closed.
     public var maxHeaderBytes: Int = 32 * 1024
     /// Time from a request's first byte (from the connection's opening, for its first request)
     /// to the end of its head; a head not complete by then (a client sending it byte by byte,
@@ -20,6 +20,9 @@ public struct ConnectionLimits: Sendable {
     /// How long a keep-alive connection may wait, after its last answer, before the first
     /// byte of its next request.
     public var idleTimeout: Duration = .seconds(60)
+    /// How long a request's body may pause: each of its reads must come within this of the one
+    /// before (a slow upload keeps going; one announced and not sent is answered 408).
+    public var bodyTimeout: Duration = .seconds(30)
     /// Connections open at once, at most; kept below the process's open-file limit. A
     /// connection beyond it closes the longest-idle connection in its favour, or, when every
     /// connection is busy answering, is answered 503 and closed.

@@ -19,6 +19,7 @@ func addDownloadRoutes(to router: Router<BandoRequestContext>, downloads: Downlo
     router.get("/downloads/{dataset}") { _, context -> Response in
         let file = try context.parameters.require("dataset")
         guard file.hasSuffix(".geojson"), case let slug = String(file.dropLast(".geojson".count)), isValidSlug(slug) else {
+            if file.contains("/") || file.contains("..") { _ = try DownloadName(file) }   // refused without the name
             throw APIError(.notFound, code: "NotFound", SafeMessage("downloads.url.unknown", ["file": file, "formats": DownloadFormat.extensionList]))
         }
         return Response(status: .movedPermanently, headers: [.location: "/downloads/\(slug)/latest.geojson"])
@@ -45,6 +46,10 @@ struct DownloadName {
     var checksum: Bool
 
     init(_ file: String) throws {
+        // A name that is a path (`..%2F..%2Fbando.sqlite`) is not echoed back.
+        guard !file.contains("/"), !file.contains("\\"), !file.contains("..") else {
+            throw APIError(.notFound, code: "NotFound", SafeMessage("downloads.url.unknown.path", ["formats": DownloadFormat.extensionList]))
+        }
         var name = file
         checksum = name.hasSuffix(".sha256")
         if checksum { name = String(name.dropLast(".sha256".count)) }

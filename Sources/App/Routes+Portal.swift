@@ -15,6 +15,8 @@ public struct PortalRouteDependencies: Sendable {
     public var portal: PortalService
     /// Upload limit in bytes (default 500 MB).
     public var maxUploadBytes: Int
+    /// Entries and inflated bytes a zipped upload may hold.
+    public var uploadLimits = UploadLimits()
     /// Where uploads are spooled before Ingest reads them.
     public var uploadDirectory: URL
     /// Who a request comes from (the peer, or what a trusted proxy says), for the throttles.
@@ -40,6 +42,12 @@ public struct PortalRouteDependencies: Sendable {
         self.portal = portal; self.maxUploadBytes = maxUploadBytes; self.uploadDirectory = uploadDirectory
         self.clients = clients; self.secureCookies = secureCookies; self.ingestDraft = ingestDraft
         self.onPublished = onPublished; self.store = store; self.harvestFetcher = harvestFetcher
+    }
+
+    func with(uploadLimits: UploadLimits) -> PortalRouteDependencies {
+        var copy = self
+        copy.uploadLimits = uploadLimits
+        return copy
     }
 }
 

@@ -130,6 +130,7 @@ struct PortalHTTP: Sendable {
         let boundary = MultipartFile.boundary(contentType: req.headers[.contentType] ?? "")
         let given = req.uri.queryParameters.get("filename") ?? "upload"
         let spooled = size
+        let uploadLimits = deps.uploadLimits
         let (named, kind, filename) = try await blocking { () throws -> (URL, UploadKind, String) in
             var file = spool
             var filename = given
@@ -140,7 +141,7 @@ struct PortalHTTP: Sendable {
             }
             let fileSize = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? spooled
             if fileSize > limit { throw UploadCheck.tooLarge(limit: limit) }
-            let kind = try UploadCheck.check(file)
+            let kind = try UploadCheck.check(file, limits: uploadLimits)
             let named = directory.appendingPathComponent("\(UploadSpool.prefix)\(id).\(kind.fileExtension)")
             try FileManager.default.moveItem(at: file, to: named)
             cleanup.add(named)

@@ -121,6 +121,19 @@ struct CKANSearch {
 
     // MARK: parsing
 
+    /// `[A TO B]` where each bound is `*`, `NOW` or a date, `2024-01-31` or `2024-01-31T08:00:00Z`.
+    static func isRange(_ v: String) -> Bool {
+        guard v.hasPrefix("["), v.hasSuffix("]") else { return false }
+        let bounds = v.dropFirst().dropLast().components(separatedBy: " TO ")
+        guard bounds.count == 2 else { return false }
+        return bounds.allSatisfy { b in
+            let b = b.trimmingCharacters(in: .whitespaces)
+            if b == "*" || b == "NOW" { return true }
+            let date = #/\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z?)?/#
+            return b.wholeMatch(of: date) != nil
+        }
+    }
+
     /// Splits a query into AND-ed groups of OR-ed clauses.
     static func parse(_ text: String, freeText: Bool) throws -> [[Clause]] {
         var groups = [[Clause]]()
@@ -144,6 +157,9 @@ struct CKANSearch {
                     throw CatalogueError.searchQuery("ckan.search.unknownField", ["field": field, "query": text, "fields": fields.joined(separator: ", ")])
                 }
                 clause = Clause(field: field, values: values(of: String(t[t.index(after: colon)...])), negated: negated)
+                for v in clause.values where v.hasPrefix("[") && !isRange(v) {
+                    throw CatalogueError.searchQuery("ckan.search.badRange", ["range": v])
+                }
             } else if freeText {
                 clause = Clause(field: "text", values: [unquote(String(t))], negated: negated)
             } else {

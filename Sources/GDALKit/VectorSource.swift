@@ -32,6 +32,8 @@ public final class VectorSource: @unchecked Sendable {
         let resolved = try Self.resolve(path)
         gdalPath = resolved
         let isShapefile = resolved.lowercased().hasSuffix(".shp") || resolved.lowercased().hasSuffix(".dbf")
+        // GDAL reads broken sets its own lenient way (see `ShapefileCheck`): they are refused first.
+        if resolved.lowercased().hasSuffix(".shp") { try ShapefileCheck.check(shp: resolved) }
         var options: [String] = []
         if isShapefile { options.append("ENCODING=") }
         let handle = withCStringArray(options) { opts in

@@ -7,8 +7,10 @@
 // field and value for value): a FeatureCollection of simple geometries whose properties are
 // numbers, booleans, plain strings or null. Anything else (date-like strings, which GDAL types
 // as dates; arrays and objects; string ids; a field mixing text and numbers; a `crs` that is
-// not an EPSG code; a GeometryCollection; invalid JSON, whose message GDAL words) makes `open`
-// return nil and the ingest goes through GDAL as before.
+// not an EPSG code; a GeometryCollection) makes `open` return nil and the ingest goes through
+// GDAL as before. What is not GeoJSON at all (broken JSON, `NaN`, a point of one number, a
+// geometry given as text, properties that are a list), which GDAL would read its own lenient
+// way, makes `open` throw, naming the feature.
 import GDALKit
 import GeoModel
 import Foundation
@@ -39,6 +41,15 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
     /// Why the fast reader declines a file (shown nowhere: GDAL reads it instead).
     struct Declined: Error { var reason: String }
 
+    /// Why a file is refused: it is not GeoJSON (RFC 7946) where GDAL, lenient, would still read
+    /// something from it, such as a point of one number, `NaN`, a geometry given as text, or
+    /// properties that are a list. `feature`: its number in the file, from 1.
+    struct Malformed: Error {
+        enum Problem: String { case syntax, geometry, properties }
+        var problem: Problem
+        var feature: Int?
+    }
+
     /// A field's JSON type so far, in GDAL's terms.
     enum Kind: Equatable {
         /// Only nulls seen: GDAL makes it a String field if nothing else comes.
@@ -57,10 +68,15 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
 
     /// Opens `path` when this reader can read it as GDAL would; nil otherwise (and for any
     /// file that is not a plain `.geojson`/`.json` file, zips included).
-    static func open(_ path: String) -> GeoJSONReader? {
+    /// Throws for a document that is not GeoJSON (see `Malformed`), which GDAL must not be left
+    /// to read its own way.
+    static func open(_ path: String) throws(IngestError) -> GeoJSONReader? {
         let lower = path.lowercased()
         guard lower.hasSuffix(".geojson") || lower.hasSuffix(".json") else { return nil }
-        return try? GeoJSONReader(path: path)
+        do { return try GeoJSONReader(path: path) }
+        catch let m as Malformed { throw .malformed(path: path, feature: m.feature, problem: m.problem.rawValue) }
+        catch is JSONSyntaxError { throw .malformed(path: path, feature: nil, problem: Malformed.Problem.syntax.rawValue) }
+        catch { return nil }
     }
 
     init(path: String) throws {
@@ -149,7 +165,9 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
                 featuresAt = s.offset
                 var released = 0
                 try s.forEachElement { s in
-                    try scanFeature(&s, schema: &schema)
+                    do { try scanFeature(&s, schema: &schema) }
+                    catch is JSONSyntaxError { throw Malformed(problem: .syntax, feature: schema.features + 1) }
+                    catch var m as Malformed { m.feature = schema.features + 1; throw m }
                     released = release(s.base, upTo: s.offset, from: released)
                 }
             } else if s.equals(key, "name"), s.peek() == UInt8(ascii: "\"") {
@@ -191,13 +209,17 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
                 isFeature = s.equals(t.range, "Feature")
             } else if s.equals(key, "properties") {
                 if s.peek() == UInt8(ascii: "n") { try s.literal("null"); return }
+                guard s.peek() == UInt8(ascii: "{") else { throw Malformed(problem: .properties) }
                 try s.forEachMember { s, key in
                     let name = Array(UnsafeBufferPointer(start: s.base + key.lowerBound, count: key.count))
                     guard !name.contains(UInt8(ascii: "\\")) else { throw Declined(reason: "escaped field name") }
                     try schema.note(name, scanValue(&s))
                 }
             } else if s.equals(key, "geometry") {
-                _ = try readGeometry(&s, build: false)
+                // What the coordinates hold is checked here, in the first pass: a position that is
+                // not two or three numbers makes the whole file refused, before anything is written.
+                do { _ = try readGeometry(&s, build: false) }
+                catch is JSONSyntaxError { throw Malformed(problem: .geometry) }
             } else if s.equals(key, "id") {
                 // GDAL takes integer ids as feature ids (not fields); other ids become a field.
                 guard s.peek() != UInt8(ascii: "\""), s.peek() != UInt8(ascii: "{"), s.peek() != UInt8(ascii: "["),
@@ -252,7 +274,7 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
     /// which reads those as no geometry). With `build` false only the syntax and shape are checked.
     private static func readGeometry(_ s: inout JSONScanner, build: Bool) throws -> Geometry? {
         if s.peek() == UInt8(ascii: "n") { try s.literal("null"); return nil }
-        guard s.peek() == UInt8(ascii: "{") else { throw Declined(reason: "geometry is not an object") }
+        guard s.peek() == UInt8(ascii: "{") else { throw Malformed(problem: .geometry) }
         var type: GeometryType?
         var coordinatesAt: Int?
         var geometry: Geometry?
@@ -287,7 +309,8 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
         if s.equals(r, "LineString") { return .lineString }
         if s.equals(r, "MultiLineString") { return .multiLineString }
         if s.equals(r, "MultiPoint") { return .multiPoint }
-        throw Declined(reason: "geometry type")
+        if s.equals(r, "GeometryCollection") { throw Declined(reason: "GeometryCollection") }
+        throw Malformed(problem: .geometry)
     }
 
     private static func coordinates(_ s: inout JSONScanner, _ type: GeometryType, build: Bool) throws -> Geometry? {

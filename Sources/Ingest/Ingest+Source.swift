@@ -20,7 +20,7 @@ struct OpenedSource {
     var readerName: String
 
     static func open(_ path: String, gdalOnly: Bool = false) throws -> OpenedSource {
-        if !gdalOnly, let geojson = GeoJSONReader.open(path) {
+        if !gdalOnly, let geojson = try GeoJSONReader.open(path) {
             return OpenedSource(
                 path: path, driverName: "GeoJSON", layerName: geojson.layerName, fields: geojson.fields,
                 expected: geojson.featureCount, reader: geojson,
@@ -31,6 +31,7 @@ struct OpenedSource {
         let source: VectorSource
         do { source = try VectorSource(path: path) }
         catch let e as GDALError { throw IngestError.source(path: e.path, message: e.message) }
+        catch let d as ShapefileDefect { throw IngestError.shapefile(path: path, problem: d.problem, arguments: d.arguments, detail: d.detail) }
         guard source.layerCount > 0 else { throw IngestError.source(path: path, message: "holds no vector layer") }
         let layer = try Ingestor.wrap(path) { try source.layer(0) }
         let expected = layer.featureCount  // before reading: counting may restart a layer's cursor

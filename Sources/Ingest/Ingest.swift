@@ -19,6 +19,8 @@ public struct IngestOptions: Sendable {
     public var province: String?
     /// Called now and then with (features read, features expected).
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// Features the source may hold; past it the ingest stops and nothing is written.
+    public var maxFeatures: Int = .max
 
     public init(path: String, metadata: DatasetMetadata, publish: Bool = true, encoding: String? = nil,
                 crs: String? = nil, province: String? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) {
@@ -39,10 +41,23 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
     /// `feature`: its number in the file and id ("12 (id 3057)"); `problem`: `nonFinite`,
     /// `notReprojectable` or `outside`, the catalogue's `ingest.coordinates.*` message.
     case coordinates(path: String, message: String, feature: String, problem: String)
+    /// A GeoJSON document that is not GeoJSON where GDAL would still read something from it (a
+    /// geometry that is text, `NaN`, a point of one number, properties that are a list): refused,
+    /// naming the feature (its number in the file, from 1; nil outside the features).
+    /// `problem`: `syntax`, `geometry` or `properties`, the catalogue's `ingest.geojson.*` message.
+    case malformed(path: String, feature: Int?, problem: String)
+    /// A shapefile set whose files do not hold together (see `ShapefileCheck`): `problem` names
+    /// the catalogue's `ingest.shapefile.*` message (`nonFinite`: `ingest.coordinates.nonFinite`).
+    case shapefile(path: String, problem: String, arguments: [String: String], detail: String)
+    /// More features than `IngestOptions.maxFeatures`.
+    case tooManyFeatures(path: String, limit: Int)
 
     public var description: String {
         switch self {
         case .source(let p, let m), .crs(let p, let m), .encoding(let p, let m), .coordinates(let p, let m, _, _): "\(p): \(m)"
+        case .malformed(let p, let feature, let problem): "\(p): not GeoJSON (\(problem)\(feature.map { " in feature \($0)" } ?? ""))"
+        case .shapefile(let p, _, _, let detail): "\(p): \(message.text(in: .en)) (\(detail))"
+        case .tooManyFeatures(let p, let limit): "\(p): more than \(limit) features"
         case .empty(let p): "\(p): the layer has no features: nothing to publish"
         case .nothingValid(let p, let reasons):
             "\(p): no feature could be kept (\(reasons.map { "\($0.value) \($0.key)" }.sorted().joined(separator: "; ")))"
@@ -104,6 +119,8 @@ public enum Ingestor {
         let started = Date()
         let source = try OpenedSource.open(options.path, gdalOnly: gdalOnly)
         let sourceFields = source.fields
+        // A source that says how many it holds is refused before anything is read.
+        if source.expected > options.maxFeatures { throw IngestError.tooManyFeatures(path: options.path, limit: options.maxFeatures) }
 
         // Read the first features once and keep them: their text decides the encoding and
         // their positions the CRS; then the same reader carries on with the rest of the file.
@@ -148,6 +165,7 @@ public enum Ingestor {
                 while let batch = try wrap(options.path, { try pipeline.take() }) {
                     for f in batch {
                         read += 1
+                        if read > options.maxFeatures { throw IngestError.tooManyFeatures(path: options.path, limit: options.maxFeatures) }
                         if read % 5000 == 0 { options.progress?(read, expected) }
                         switch f.geometry {
                         case .problem(let problem):
@@ -215,6 +233,11 @@ extension IngestError: PublicError {
         case .empty: SafeMessage("ingest.empty")
         case .nothingValid(_, let reasons): SafeMessage("ingest.nothingValid", ["count": String(reasons.values.reduce(0, +))])
         case .coordinates(_, _, let feature, let problem): SafeMessage("ingest.coordinates.\(problem)", ["feature": feature])
+        case .malformed(_, let feature?, let problem): SafeMessage("ingest.geojson.\(problem)", ["feature": String(feature)])
+        case .malformed(_, nil, _): SafeMessage("ingest.geojson.document")
+        case .shapefile(_, "nonFinite", let arguments, _): SafeMessage("ingest.coordinates.nonFinite", arguments)
+        case .shapefile(_, let problem, let arguments, _): SafeMessage("ingest.shapefile.\(problem)", arguments)
+        case .tooManyFeatures(_, let limit): SafeMessage("ingest.tooManyFeatures", ["limit": String(limit)])
         }
     }
 

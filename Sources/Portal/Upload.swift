@@ -39,15 +39,28 @@ public enum UploadCheck {
         throw .invalid("portal.upload.kind")
     }
 
-    /// Refuses a zip whose entries escape the folder it is unpacked into, or that is not a zip.
-    public static func checkZip(_ file: URL) throws(PortalError) {
+    /// Refuses a zip whose entries escape the folder it is unpacked into, or that is not a zip;
+    /// one with more entries, or inflating to more bytes, than `limits` allow (a zip bomb), read
+    /// from its directory without inflating anything; one whose end record counts other entries
+    /// than its directory holds.
+    public static func checkZip(_ file: URL, limits: UploadLimits = UploadLimits()) throws(PortalError) {
+        let declared = declaredEntries(file)
+        if let declared, declared > limits.maxZipEntries {
+            throw .invalid("portal.upload.zipEntries", ["max": String(limits.maxZipEntries)])
+        }
         let archive: Archive
         do { archive = try Archive(url: file, accessMode: .read) } catch {
             throw PortalError(.invalid, SafeMessage("portal.upload.zipDamaged"), detail: "\(error)")
         }
         var count = 0
+        var unzipped: UInt64 = 0
         for entry in archive {
             count += 1
+            if count > limits.maxZipEntries { throw .invalid("portal.upload.zipEntries", ["max": String(limits.maxZipEntries)]) }
+            unzipped += entry.uncompressedSize
+            if unzipped > UInt64(limits.maxUnzippedBytes) {
+                throw .invalid("portal.upload.zipUnzipped", ["megabytes": String(limits.maxUnzippedBytes >> 20)])
+            }
             let path = entry.path
             let parts = path.split(whereSeparator: { $0 == "/" || $0 == "\\" })
             if path.hasPrefix("/") || path.hasPrefix("\\") || path.contains(":") || parts.contains("..") {
@@ -58,13 +71,49 @@ public enum UploadCheck {
             }
         }
         if count == 0 { throw .invalid("portal.upload.zipEmpty") }
+        if let declared, declared != 0xFFFF, declared != count {
+            throw PortalError(.invalid, SafeMessage("portal.upload.zipDamaged"),
+                              detail: "the end record counts \(declared) entries, the directory holds \(count)")
+        }
     }
 
-    /// Checks kind and (for zips) entry paths; returns the kind.
-    public static func check(_ file: URL) throws(PortalError) -> UploadKind {
+    /// The number of entries a zip's end-of-central-directory record declares (0xFFFF for a
+    /// zip64 archive, whose count is elsewhere), nil when there is no such record.
+    static func declaredEntries(_ file: URL) -> Int? {
+        guard let h = try? FileHandle(forReadingFrom: file) else { return nil }
+        defer { try? h.close() }
+        guard let size = try? h.seekToEnd(), size >= 22 else { return nil }
+        let window = min(size, 22 + 0xFFFF)   // the record, then a comment of at most 64 KB
+        guard (try? h.seek(toOffset: size - window)) != nil, let tail = try? h.readToEnd() else { return nil }
+        let bytes = [UInt8](tail)
+        var i = bytes.count - 22
+        while i >= 0 {
+            if bytes[i] == 0x50, bytes[i + 1] == 0x4B, bytes[i + 2] == 0x05, bytes[i + 3] == 0x06 {
+                return Int(bytes[i + 10]) | Int(bytes[i + 11]) << 8
+            }
+            i -= 1
+        }
+        return nil
+    }
+    /// Checks kind and (for zips) entry paths and sizes; returns the kind.
+    public static func check(_ file: URL, limits: UploadLimits = UploadLimits()) throws(PortalError) -> UploadKind {
         let k = try kind(of: file)
-        if k == .zip { try checkZip(file) }
+        if k == .zip { try checkZip(file, limits: limits) }
         return k
+    }
+}
+
+/// How much an upload may hold (`bando serve --max-zip-entries`, `--max-unzipped-mb`,
+/// `--max-features`). A shapefile set is a handful of files; a zip of 100,000 entries, or of a
+/// few megabytes that inflate to gigabytes, is refused from its directory before anything is
+/// inflated.
+public struct UploadLimits: Sendable {
+    public var maxZipEntries: Int
+    public var maxUnzippedBytes: Int
+    /// Features one upload or harvest may hold (`--max-features`); more: refused, nothing written.
+    public var maxFeatures: Int
+    public init(maxZipEntries: Int = 1000, maxUnzippedBytes: Int = 2 << 30, maxFeatures: Int = 5_000_000) {
+        self.maxZipEntries = maxZipEntries; self.maxUnzippedBytes = maxUnzippedBytes; self.maxFeatures = maxFeatures
     }
 }
 

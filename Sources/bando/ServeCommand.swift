@@ -18,6 +18,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest harvest in bytes, all pages together; a bigger source is refused as it streams.")
     var harvestMaxBytes = HarvestFetcher.defaultMaxBytes
     @Option(help: "Most pages one OGC API - Features harvest follows.") var harvestMaxPages = HarvestFetcher.defaultMaxPages
+    @Option(help: "Largest upload in MB; larger: 413 before it is all read.") var maxUploadMb = UploadCheck.defaultLimit >> 20
+    @Option(help: "Most entries in an uploaded zip (a shapefile set is a handful).") var maxZipEntries = UploadLimits().maxZipEntries
+    @Option(help: "Most MB an uploaded zip may inflate to, all entries together.") var maxUnzippedMb = UploadLimits().maxUnzippedBytes >> 20
+    @Option(help: "Most features one upload or harvest may hold; more: refused, nothing written.") var maxFeatures = UploadLimits().maxFeatures
 
     func validate() throws {
         for range in harvestAllow where HarvestNetwork(range) == nil {
@@ -25,6 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard harvestMaxBytes > 0 else { throw ValidationError("--harvest-max-bytes must be positive") }
         guard harvestMaxPages > 0 else { throw ValidationError("--harvest-max-pages must be positive") }
+        guard maxUploadMb > 0, maxZipEntries > 0, maxUnzippedMb > 0, maxFeatures > 0 else {
+            throw ValidationError("--max-upload-mb, --max-zip-entries, --max-unzipped-mb and --max-features must be positive")
+        }
     }
 
     func run() async throws {
@@ -32,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
             storePath: options.store, host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb)
         config.downloadsFolder = downloadsCache
         config.archives = archive
+        config.maxUploadBytes = maxUploadMb << 20
+        config.uploadLimits = UploadLimits(maxZipEntries: maxZipEntries, maxUnzippedBytes: maxUnzippedMb << 20,
+                                           maxFeatures: maxFeatures)
         try edge.apply(to: &config)
         config.harvest = HarvestFetcher(maxBytes: harvestMaxBytes, maxPages: harvestMaxPages,
                                         policy: HarvestAddressPolicy(allowed: harvestAllow.compactMap(HarvestNetwork.init)))
@@ -50,12 +60,14 @@ struct EdgeOptions: ParsableArguments {
     var trustProxy: [String] = []
     @Option(help: "The forwarding header trusted proxies write: x-forwarded-for or forwarded (RFC 7239).")
     var forwardedHeader: String = ForwardedHeader.xForwardedFor.rawValue
-    @Option(help: "Largest request head (request line and headers) in bytes; larger: 400.")
+    @Option(help: "Largest request head (request line and headers) in bytes; larger: 431.")
     var maxHeaderBytes = ConnectionLimits().maxHeaderBytes
     @Option(help: "Seconds a client has to send a request's head, from its first byte; then the connection is closed.")
     var headerTimeout = 20.0
     @Option(help: "Seconds a keep-alive connection may wait for its next request.")
     var idleTimeout = 60.0
+    @Option(help: "Seconds a request body may pause between two reads; then 408 and the connection is closed.")
+    var bodyTimeout = 30.0
     @Option(help: "Open connections at most (kept under the open-file limit); beyond: the longest-idle one is closed, or 503 when all are busy.")
     var maxConnections = ConnectionLimits().maxConnections
     @Option(help: "Largest request body in bytes for routes without a limit of their own (uploads have theirs); larger: 413.")
@@ -69,7 +81,9 @@ struct EdgeOptions: ParsableArguments {
             throw ValidationError("--forwarded-header must be one of: \(ForwardedHeader.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard maxHeaderBytes >= 1024 else { throw ValidationError("--max-header-bytes must be at least 1024") }
-        guard headerTimeout > 0, idleTimeout > 0 else { throw ValidationError("--header-timeout and --idle-timeout must be positive") }
+        guard headerTimeout > 0, idleTimeout > 0, bodyTimeout > 0 else {
+            throw ValidationError("--header-timeout, --idle-timeout and --body-timeout must be positive")
+        }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxBodyBytes >= 0 else { throw ValidationError("--max-body-bytes cannot be negative") }
     }
@@ -81,6 +95,7 @@ struct EdgeOptions: ParsableArguments {
         config.limits.maxHeaderBytes = maxHeaderBytes
         config.limits.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
         config.limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        config.limits.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
         config.limits.maxConnections = maxConnections
         config.maxBodyBytes = maxBodyBytes
     }

@@ -75,6 +75,11 @@ def add(name, surface, what, **kw):
     names.add(name)
     c = {"name": name, "surface": surface, "what": what}
     c.update(kw)
+    # A request line or header over the server's 32 KB head limit is refused before any route
+    # reads it: 431, with a message, instead of the route's own 400.
+    head = len(expand(c.get("path", ""))) + sum(len(expand(v)) for v in c.get("headers", {}).values())
+    if head > 32 * 1024 and c.get("expect", "").split("|")[0] in ("400", "401") and "431" not in c["expect"]:
+        c["expect"] = c["expect"] + "|431"
     c.setdefault("method", "GET" if "raw" not in c and "rawHex" not in c else None)
     if c["method"] is None:
         del c["method"]
@@ -759,7 +764,7 @@ raw("raw-te-xchunked", "Transfer-Encoding: xchunked", "POST /api/3/action/packag
 raw("raw-te-chunked-gzip", "Transfer-Encoding: chunked, gzip (chunked not last)", "POST /api/3/action/package_search HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", expect="400|501")
 raw("raw-te-and-cl", "Transfer-Encoding and Content-Length together (smuggling)", "POST /api/3/action/package_search HTTP/1.1\r\n" + H + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", expect="400")
 raw("raw-chunk-size-huge", "an oversized chunk size", "POST /api/3/action/package_search HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabc\r\n0\r\n\r\n", expect="400|413")
-raw("raw-chunk-size-16-f", "a chunk size of 2^64-1", "POST /api/3/action/package_search HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc\r\n0\r\n\r\n", expect="400|413")
+raw("raw-chunk-size-16-f", "a chunk size of 2^64-1", "POST /api/3/action/package_search HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc\r\n0\r\n\r\n", expect="400|408|413", slow=True)
 raw("raw-chunk-size-text", "a chunk size that is not hexadecimal", "POST /api/3/action/package_search HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", expect="400")
 raw("raw-chunk-no-crlf", "a chunk not followed by CRLF", "POST /api/3/action/package_search HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n3\r\nabcXYZ0\r\n\r\n", expect="400")
 raw("raw-chunk-negative", "a negative chunk size", "POST /api/3/action/package_search HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n-5\r\nabc\r\n0\r\n\r\n", expect="400")

@@ -70,7 +70,7 @@ final class BandoSite: @unchecked Sendable {
         try log.seekToEnd()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TestPaths.bandoBinary)
-        p.arguments = ["serve", "--store", store, "--port", String(port), "--tiles", tilesFolder]
+        p.arguments = ["serve", "--store", store, "--port", String(port), "--tiles", tilesFolder, "--body-timeout", "5"]
         p.currentDirectoryURL = TestPaths.root
         // A crash ends the process at once instead of after a half-minute backtrace.
         p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { _, new in new }

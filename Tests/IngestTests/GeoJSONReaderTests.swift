@@ -5,6 +5,7 @@ import GeoModel
 import GeoStore
 import GDALKit
 @testable import Ingest
+import PublicErrors
 
 /// Bando reads GeoJSON itself (GDAL's driver parses the whole file into a tree first): it must
 /// give exactly what GDAL gives, field for field, value for value, coordinate for coordinate,
@@ -37,7 +38,7 @@ import GDALKit
 
     /// Every field, value and geometry of Bando's reader equals GDAL's.
     func expectSameAsGDAL(_ path: String) throws {
-        let ours = try #require(GeoJSONReader.open(path), "Bando's reader declined \(path)")
+        let ours = try #require(try GeoJSONReader.open(path), "Bando's reader declined \(path)")
         let source = try VectorSource(path: path)
         let layer = try source.layer(0)
         #expect(ours.layerName == layer.name)
@@ -75,7 +76,7 @@ import GDALKit
     @Test func typesAwkwardPropertiesAsGDALDoes() throws {
         let path = try write("awkward.geojson", Self.awkward)
         try expectSameAsGDAL(path)
-        let reader = try #require(GeoJSONReader.open(path))
+        let reader = try #require(try GeoJSONReader.open(path))
         let types = Dictionary(uniqueKeysWithValues: reader.fields.map { (String(decoding: $0.rawName, as: UTF8.self), $0.type) })
         #expect(types == ["a": .text, "b": .integer, "c": .boolean, "big": .integer, "mixed": .real, "k": .integer,
                           "s": .text, "neg": .real, "later": .text])
@@ -98,7 +99,7 @@ import GDALKit
         let r = try Run.process("ogr2ogr", ["-f", "GeoJSON", "-t_srs", "EPSG:3405", path, TestPaths.fixture("hue/communes.geojson").path])
         try #require(r.succeeded, "\(r.stderr)")
         #expect(try String(contentsOfFile: path, encoding: .utf8).contains("\"crs\""))
-        #expect(GeoJSONReader.open(path)?.crsCode == "EPSG:3405")
+        #expect(try GeoJSONReader.open(path)?.crsCode == "EPSG:3405")
         let store = try Store(path: scratch.path("crs.sqlite"))
         let (fast, fastReport) = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: "fast")), into: store, gdalOnly: false)
         let (gdal, gdalReport) = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: "gdal")), into: store, gdalOnly: true)
@@ -151,28 +152,64 @@ import GDALKit
     ])
     func leavesToGDALWhatItWouldReadDifferently(_ name: String, _ text: String) throws {
         let path = try write(name.replacingOccurrences(of: " ", with: "-") + ".geojson", text)
-        #expect(GeoJSONReader.open(path) == nil, "\(name)")
+        #expect(try GeoJSONReader.open(path) == nil, "\(name)")
         let store = try Store(path: scratch.path(name.replacingOccurrences(of: " ", with: "-") + ".sqlite"))
         let (_, report) = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: "x")), into: store)
         #expect(report.reader == "GDAL GeoJSON driver")
         #expect(report.featuresWritten >= 1)
     }
 
-    /// Broken JSON is left to GDAL too, so the message is the one users have always had; the
-    /// scanner itself says where the text broke.
+    /// Broken JSON is refused by Bando's reader itself, naming the feature it broke in, rather
+    /// than left to GDAL, which reads `NaN` and other text no JSON parser takes; the scanner says
+    /// where the text broke (for the log).
     @Test func brokenJSONIsRefusedWithItsPlace() throws {
-        let path = try write("broken.geojson", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"n":1},"geometry":{"type":"Point","coordinates":[107.5,]}}]}"#)
-        #expect(GeoJSONReader.open(path) == nil)
+        let path = try write("broken.geojson", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"n":1},"geometry":{"type":"Point","coordinates":[107.5,16.4]}},{"type":"Feature","properties":{"n":1},"geometry":{"type":"Point","coordinates":[107.5,]}}]}"#)
         #expect(throws: GeoJSONReader.Declined.self) { _ = try GeoJSONReader(path: scratch.path("missing.geojson")) }
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let error = bytes.withUnsafeBufferPointer { buffer -> JSONSyntaxError? in
             var s = JSONScanner(base: buffer.baseAddress!, count: buffer.count)
             do { try s.skipValue(); return nil } catch let e as JSONSyntaxError { return e } catch { return nil }
         }
-        #expect(error?.offset == bytes.firstIndex(of: UInt8(ascii: "]")))
+        #expect(error?.offset == bytes.lastIndex(of: UInt8(ascii: "]")).map { $0 - 3 })   // the "]" after "107.5,"
         let store = try Store(path: scratch.path("broken.sqlite"))
-        #expect(throws: IngestError.self) {
+        do {
             _ = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(slug: "x")), into: store)
+            Issue.record("a broken document was ingested")
+        } catch let e as IngestError {
+            guard case .malformed(_, let feature, let problem) = e else { Issue.record("refused as \(e)"); return }
+            #expect(feature == 2)
+            #expect(problem == "geometry")
+            #expect(e.message.text(in: .en).contains("2"))
+        }
+        #expect(try store.published(slug: "x") == nil)
+    }
+
+    /// What is not GeoJSON (RFC 7946) is refused with the feature's number, where GDAL would have
+    /// read something from it: a point of one number, `NaN`, text for a geometry, an unknown
+    /// type, properties that are a list.
+    @Test(arguments: [
+        ("nan", #"[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[NaN,16.4]}}]"#, "geometry"),
+        ("one number", #"[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[107.5]}}]"#, "geometry"),
+        ("empty point", #"[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[]}}]"#, "geometry"),
+        ("null position", #"[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[null,null]}}]"#, "geometry"),
+        ("wkt", #"[{"type":"Feature","properties":{},"geometry":"POINT(107.5 16.4)"}]"#, "geometry"),
+        ("circle", #"[{"type":"Feature","properties":{},"geometry":{"type":"Circle","coordinates":[107.5,16.4]}}]"#, "geometry"),
+        ("type number", #"[{"type":"Feature","properties":{},"geometry":{"type":1,"coordinates":[107.5,16.4]}}]"#, "geometry"),
+        ("polygon of numbers", #"[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[107.5,16.4]}}]"#, "geometry"),
+        ("properties list", #"[{"type":"Feature","properties":[1,2],"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]"#, "properties"),
+        ("two dots", #"[{"type":"Feature","properties":{"n":1.2.3},"geometry":null}]"#, "syntax"),
+    ])
+    func refusesWhatIsNotGeoJSON(_ name: String, _ features: String, _ problem: String) throws {
+        let good = #"{"type":"Feature","properties":{"n":1},"geometry":{"type":"Point","coordinates":[107.5,16.4]}},"#
+        let path = try write(name.replacingOccurrences(of: " ", with: "-") + ".geojson",
+                             #"{"type":"FeatureCollection","features":["# + good + features.dropFirst())
+        do {
+            _ = try GeoJSONReader.open(path)
+            Issue.record("\(name) was taken")
+        } catch {
+            guard case .malformed(_, let feature, let found) = error else { Issue.record("\(name) refused as \(error)"); return }
+            #expect(feature == 2, "\(name)")
+            #expect(found == problem, "\(name)")
         }
     }
 

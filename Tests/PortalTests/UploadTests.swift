@@ -32,6 +32,43 @@ import TestSupport
         #expect(throws: PortalError.self) { try UploadCheck.check(empty) }
     }
 
+    /// A zip bomb is refused from its directory, before anything is inflated: too many entries,
+    /// too many bytes once inflated, or an end record that counts entries the zip does not hold.
+    @Test func zipBombsAreRefusedFromTheDirectory() throws {
+        let many = try zip("many.zip", entries: (0...1000).map { "rac/\($0).txt" })
+        #expect(try UploadCheck.check(zip("few.zip", entries: (1...1000).map { "rac/\($0).txt" })) == .zip)
+        do { _ = try UploadCheck.check(many); Issue.record("1,001 entries accepted") } catch {
+            #expect(error.message.key == "portal.upload.zipEntries")
+            #expect(error.message.text(in: .en).contains("1000"))
+        }
+        #expect(try UploadCheck.check(many, limits: UploadLimits(maxZipEntries: 2000)) == .zip)
+
+        // 3 MB of zeros, a few KB zipped: over a 2 MB limit, under the default.
+        let big = scratch.path("big.zip")
+        let r = try Run.process("/usr/bin/python3", ["-c", """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+                z.writestr('diem.dbf', bytes(3 << 20))
+            """, big])
+        try #require(r.succeeded, "\(r.stderr)")
+        let zipped = try #require(try FileManager.default.attributesOfItem(atPath: big)[.size] as? Int)
+        #expect(zipped < 100_000)
+        do { _ = try UploadCheck.check(URL(fileURLWithPath: big), limits: UploadLimits(maxUnzippedBytes: 2 << 20)); Issue.record("3 MB inflated accepted") } catch {
+            #expect(error.message.key == "portal.upload.zipUnzipped")
+        }
+        #expect(try UploadCheck.check(URL(fileURLWithPath: big)) == .zip)
+
+        // The end record says 256 entries; the directory holds two.
+        var bytes = try Data(contentsOf: zip("lying.zip", entries: ["a.shp", "a.dbf"]))
+        let end = try #require(bytes.lastRange(of: Data([0x50, 0x4B, 0x05, 0x06]))).lowerBound
+        for offset in [8, 10] { bytes[end + offset] = 0x00; bytes[end + offset + 1] = 0x01 }
+        let lying = URL(fileURLWithPath: scratch.path("lying.zip"))
+        try bytes.write(to: lying)
+        do { _ = try UploadCheck.check(lying, limits: UploadLimits(maxZipEntries: 300)); Issue.record("a lying end record accepted") } catch {
+            #expect(error.message.key == "portal.upload.zipDamaged")
+        }
+    }
+
     @Test func zipPathsThatEscapeAreRefused() throws {
         for bad in ["../evil.shp", "data/../../evil.shp", "/etc/passwd", "..\\win.shp"] {
             let z = try zip("bad.zip", entries: ["ok.shp", bad])
