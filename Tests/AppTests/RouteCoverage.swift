@@ -54,19 +54,19 @@ enum RouteCoverage {
         "GET /ogc/conformance": ["OGCFeaturesRoutesTests.landingConformanceAndCollections"],
         "GET /ogc/collections": ["OGCFeaturesRoutesTests.landingConformanceAndCollections"],
         "GET /ogc/collections/{collectionId}": ["OGCFeaturesRoutesTests.openAPIIsValidAndTrue", "PortalUploadEndToEndTests.uploadedFileIsServedOnlyOnceApproved"],
-        "GET /ogc/collections/{collectionId}/queryables": ["OGCFeaturesRoutesTests.openAPIIsValidAndTrue", "OGCFeaturesRoutesTests.owslibReadsTheService"],
+        "GET /ogc/collections/{collectionId}/queryables": ["SuccessPathRoutesTests.oneFeatureAndTheQueryablesMatchTheFixture", "OGCFeaturesRoutesTests.owslibReadsTheService"],
         "GET /ogc/collections/{collectionId}/items": ["OGCFeaturesRoutesTests.itemsHaveGeoJSONMediaTypeLinksAndContentCrs", "PortalUploadEndToEndTests.uploadedFileIsServedOnlyOnceApproved"],
-        "GET /ogc/collections/{collectionId}/items/{featureId}": ["OGCFeaturesRoutesTests.openAPIIsValidAndTrue"],
+        "GET /ogc/collections/{collectionId}/items/{featureId}": ["SuccessPathRoutesTests.oneFeatureAndTheQueryablesMatchTheFixture"],
 
         // Routes+Analysis.swift
         "GET /api/analysis/point-in-area": ["OGCFeaturesRoutesTests.analysisRoutes"],
         "POST /api/analysis/point-in-area": ["OGCFeaturesRoutesTests.analysisRoutes"],
         "GET /api/analysis/within-distance": ["SuccessPathRoutesTests.withinDistanceByGetAndPostMatchesGeodesicDistances"],
         "POST /api/analysis/within-distance": ["SuccessPathRoutesTests.withinDistanceByGetAndPostMatchesGeodesicDistances"],
-        "GET /api/analysis/nearest": ["OGCFeaturesRoutesTests.analysisRoutes"],
-        "POST /api/analysis/nearest": ["SuccessPathRoutesTests.nearestByPostMatchesGeodesicOrder"],
-        "GET /api/analysis/aggregate": ["OGCFeaturesRoutesTests.analysisRoutes"],
-        "POST /api/analysis/aggregate": ["SuccessPathRoutesTests.aggregateByPostCountsWhatRayCastingCounts"],
+        "GET /api/analysis/nearest": ["SuccessPathRoutesTests.nearestByGetAndPostMatchesGeodesicOrder", "OGCFeaturesRoutesTests.analysisRoutes"],
+        "POST /api/analysis/nearest": ["SuccessPathRoutesTests.nearestByGetAndPostMatchesGeodesicOrder"],
+        "GET /api/analysis/aggregate": ["SuccessPathRoutesTests.aggregateByGetAndPostCountsWhatRayCastingCounts", "OGCFeaturesRoutesTests.analysisRoutes"],
+        "POST /api/analysis/aggregate": ["SuccessPathRoutesTests.aggregateByGetAndPostCountsWhatRayCastingCounts"],
 
         // Routes+Portal.swift: sign-in and tokens
         "POST /api/portal/login": ["PortalHTTPTests.signInTokensAndThrottling"],

@@ -162,8 +162,8 @@ import Tiles
         }
     }
 
-    /// POST nearest: the k points geod finds nearest, in its order, with its distances.
-    @Test func nearestByPostMatchesGeodesicOrder() async throws {
+    /// POST and GET nearest: the k points geod finds nearest, in its order, with its distances.
+    @Test func nearestByGetAndPostMatchesGeodesicOrder() async throws {
         let site = try Site()
         let points = try Self.fixtureFeatures("features/hue_commune_points.geojson")
         let (lon, lat, k) = (107.6, 16.45, 5)
@@ -172,22 +172,25 @@ import Tiles
         try #require(ranked[k].1 - ranked[k - 1].1 > 1, "the k-th and next neighbours should not tie")
 
         try await site.app.test(.router) { c in
-            let r = try await c.execute(uri: "/api/analysis/nearest", method: .post, headers: [.contentType: "application/json"],
-                                        body: ByteBuffer(string: #"{"dataset":"diem-xa","lon":\#(lon),"lat":\#(lat),"k":\#(k)}"#))
-            #expect(r.status == .ok, "\(String(buffer: r.body))")
-            let results = try #require(try Self.object(r)["results"] as? [[String: Any]])
-            try #require(results.count == k)
-            for (i, m) in results.enumerated() {
-                #expect(Self.communeID(m["properties"]) == ranked[i].0, "neighbour \(i + 1)")
-                let d = try #require((m["distance_m"] as? NSNumber)?.doubleValue)
-                #expect(abs(d - ranked[i].1) < 0.01, "neighbour \(i + 1) at \(d) m, geod says \(ranked[i].1) m")
+            let post = try await c.execute(uri: "/api/analysis/nearest", method: .post, headers: [.contentType: "application/json"],
+                                           body: ByteBuffer(string: #"{"dataset":"diem-xa","lon":\#(lon),"lat":\#(lat),"k":\#(k)}"#))
+            let get = try await c.execute(uri: "/api/analysis/nearest?dataset=diem-xa&lon=\(lon)&lat=\(lat)&k=\(k)", method: .get)
+            for (how, r) in [("POST", post), ("GET", get)] {
+                #expect(r.status == .ok, "\(how): \(String(buffer: r.body))")
+                let results = try #require(try Self.object(r)["results"] as? [[String: Any]], "\(how)")
+                try #require(results.count == k, "\(how)")
+                for (i, m) in results.enumerated() {
+                    #expect(Self.communeID(m["properties"]) == ranked[i].0, "\(how): neighbour \(i + 1)")
+                    let d = try #require((m["distance_m"] as? NSNumber)?.doubleValue)
+                    #expect(abs(d - ranked[i].1) < 0.01, "\(how): neighbour \(i + 1) at \(d) m, geod says \(ranked[i].1) m")
+                }
             }
         }
     }
 
-    /// POST aggregate: per commune polygon, the number of commune points inside it, as an even-odd
+    /// POST and GET aggregate: per commune polygon, the number of commune points inside it, as an even-odd
     /// count over the fixture's rings finds; every polygon listed, the empty ones with 0.
-    @Test func aggregateByPostCountsWhatRayCastingCounts() async throws {
+    @Test func aggregateByGetAndPostCountsWhatRayCastingCounts() async throws {
         let site = try Site()
         let areas = try Self.fixtureFeatures("features/hue_communes.geojson")
         let points = try Self.fixtureFeatures("features/hue_commune_points.geojson").map(Self.point)
@@ -205,22 +208,62 @@ import Tiles
         let (counts, sums, areaCount) = (expected, population, areas.count)
 
         try await site.app.test(.router) { c in
-            let r = try await c.execute(uri: "/api/analysis/aggregate", method: .post, headers: [.contentType: "application/json"],
-                                        body: ByteBuffer(string: #"{"dataset":"diem-xa","areas":"xa-hue","field":"population"}"#))
-            #expect(r.status == .ok, "\(String(buffer: r.body))")
-            let features = try #require(try Self.object(r)["features"] as? [[String: Any]])
-            #expect(features.count == areaCount)
-            var got: [Int: Int] = [:]
-            for f in features {
-                let p = try #require(f["properties"] as? [String: Any])
-                let id = try #require(Self.communeID(p))
-                got[id] = (p["count"] as? NSNumber)?.intValue
-                if let want = sums[id], want > 0 {
-                    #expect(abs(((p["sum_population"] as? NSNumber)?.doubleValue ?? -1) - want) < 0.001, "population in \(id)")
+            let post = try await c.execute(uri: "/api/analysis/aggregate", method: .post, headers: [.contentType: "application/json"],
+                                           body: ByteBuffer(string: #"{"dataset":"diem-xa","areas":"xa-hue","field":"population"}"#))
+            let get = try await c.execute(uri: "/api/analysis/aggregate?dataset=diem-xa&areas=xa-hue&field=population", method: .get)
+            for (how, r) in [("POST", post), ("GET", get)] {
+                #expect(r.status == .ok, "\(how): \(String(buffer: r.body))")
+                let features = try #require(try Self.object(r)["features"] as? [[String: Any]], "\(how)")
+                #expect(features.count == areaCount, "\(how)")
+                var got: [Int: Int] = [:]
+                for f in features {
+                    let p = try #require(f["properties"] as? [String: Any])
+                    let id = try #require(Self.communeID(p))
+                    got[id] = (p["count"] as? NSNumber)?.intValue
+                    if let want = sums[id], want > 0 {
+                        #expect(abs(((p["sum_population"] as? NSNumber)?.doubleValue ?? -1) - want) < 0.001, "\(how): population in \(id)")
+                    }
                 }
+                #expect(got == counts, "\(how): counts per commune differ from ray casting")
             }
-            #expect(got == counts, "counts per commune differ from ray casting")
         }
+    }
+
+    // MARK: OGC API - Features
+
+    /// One feature by id, and the queryables: what the fixture holds for that feature and its fields.
+    @Test func oneFeatureAndTheQueryablesMatchTheFixture() async throws {
+        let site = try Site()
+        let communes = try Self.fixtureFeatures("features/hue_communes.geojson")
+        let fifth = communes[4]
+        let fifthProperties = try #require(fifth["properties"] as? [String: Any])
+        let (name, id) = (try #require(fifthProperties["commune_vn"] as? String), try #require(Self.communeID(fifthProperties)))
+        let firstVertex = try #require(Self.firstPosition((fifth["geometry"] as? [String: Any])?["coordinates"]))
+        let fieldNames = Set(fifthProperties.keys)
+        try await site.app.test(.router) { c in
+            let r = try await c.execute(uri: "/ogc/collections/xa-hue/items/5", method: .get)
+            #expect(r.status == .ok)
+            #expect(r.headers[.contentType]?.hasPrefix("application/geo+json") == true)
+            let f = try Self.object(r)
+            #expect(f["type"] as? String == "Feature")
+            #expect((f["id"] as? NSNumber)?.intValue == 5)
+            let p = try #require(f["properties"] as? [String: Any])
+            #expect(p["commune_vn"] as? String == name)
+            #expect(Self.communeID(p) == id)
+            let vertex = try #require(Self.firstPosition((f["geometry"] as? [String: Any])?["coordinates"]))
+            #expect(abs(vertex[0] - firstVertex[0]) < 1e-7 && abs(vertex[1] - firstVertex[1]) < 1e-7, "\(vertex) vs \(firstVertex)")
+            #expect(try await c.execute(uri: "/ogc/collections/xa-hue/items/153", method: .get).status == .notFound)
+
+            let q = try await c.execute(uri: "/ogc/collections/xa-hue/queryables", method: .get)
+            #expect(q.status == .ok)
+            let queryables = try #require(try Self.object(q)["properties"] as? [String: Any])
+            #expect(fieldNames.isSubset(of: Set(queryables.keys)), "missing: \(fieldNames.subtracting(queryables.keys))")
+        }
+    }
+
+    static func firstPosition(_ coordinates: Any?) -> [Double]? {
+        if let pair = coordinates as? [Double] { return pair }
+        return (coordinates as? [Any])?.first.flatMap { firstPosition($0) }
     }
 
     // MARK: downloads
