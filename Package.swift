@@ -132,9 +132,10 @@ let package = Package(
         .testTarget(name: "PublicErrorsTests", dependencies: ["TestSupport", "PublicErrors"], swiftSettings: strict),
         .testTarget(name: "GeoModelTests", dependencies: ["TestSupport", "GeoModel"], swiftSettings: strict),
         .testTarget(name: "VietnameseTextTests", dependencies: ["TestSupport", "VietnameseText"], swiftSettings: strict),
-        .testTarget(name: "GDALKitTests", dependencies: ["TestSupport", "GDALKit"], swiftSettings: strict),
+        .testTarget(name: "GDALKitTests", dependencies: ["TestSupport", "GDALKit", "GeoModel"], swiftSettings: strict),
         .testTarget(name: "ProjKitTests", dependencies: ["TestSupport", "ProjKit"], swiftSettings: strict),
-        .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore"], swiftSettings: strict),
+        .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore", "GeoModel", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "PublicErrors", "GDALKit", "GeoStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
         // The real binary driven by real clients: headless Chromium on /map, the archive CLI.

@@ -113,6 +113,7 @@ import TestSupport
             get("/collections/\(A)/tiles/WebMercatorQuad/9/232/409", all(200)),
             // Routes+Map
             get("/map", all(200)),
+            get("/map.js", all(200)),
             get("/styles/default.json", all(200)),
             get("/fonts/DejaVu%20Sans%20Book/0-255.pbf", all(fontsBuilt ? 200 : 404)),
             get("/vendor/maplibre/maplibre-gl.js", all(vendorBuilt ? 200 : 404)),
@@ -134,6 +135,12 @@ import TestSupport
             get("/api/analysis/aggregate?dataset=\(B)&areas=\(A)", all(200)),
             Row(method: "POST", path: { _ in "/api/analysis/nearest" }, label: "POST /api/analysis/nearest",
                 json: { _ in #"{"dataset":"\#(B)","lon":107.58,"lat":16.46,"k":2}"# }, expect: all(200)),
+            Row(method: "POST", path: { _ in "/api/analysis/point-in-area" }, label: "POST /api/analysis/point-in-area",
+                json: { _ in #"{"dataset":"\#(A)","points":[[107.58,16.46],[107.6,16.47]]}"# }, expect: all(200)),
+            Row(method: "POST", path: { _ in "/api/analysis/within-distance" }, label: "POST /api/analysis/within-distance",
+                json: { _ in #"{"dataset":"\#(B)","lon":107.58,"lat":16.46,"distance":2000}"# }, expect: all(200)),
+            Row(method: "POST", path: { _ in "/api/analysis/aggregate" }, label: "POST /api/analysis/aggregate",
+                json: { _ in #"{"dataset":"\#(B)","areas":"\#(A)"}"# }, expect: all(200)),
             // Routes+CatalogueAPI
             get("/api/catalog", all(200)),
             get("/api/catalog/\(A)", all(200)),
@@ -144,6 +151,8 @@ import TestSupport
             get("/api/action/package_show?id=\(A)", all(200)),
             Row(method: "POST", path: { _ in "/api/3/action/package_search" }, label: "POST /api/3/action/package_search",
                 json: { _ in #"{"q":"Huế"}"# }, expect: all(200)),
+            Row(method: "POST", path: { _ in "/api/action/package_show" }, label: "POST /api/action/package_show",
+                json: { _ in #"{"id":"\#(A)"}"# }, expect: all(200)),
             get("/khong-co-route-nay", all(404)),
         ]
 
