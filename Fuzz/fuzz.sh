@@ -111,7 +111,7 @@ build() {
 
     local cql2=(Sources/Features/CQL2.swift Sources/Features/CQL2+Lexer.swift Sources/Features/CQL2+Text.swift
                 Sources/Features/CQL2+JSON.swift Sources/Features/JSONValue.swift Sources/Features/FeaturesError.swift
-                Sources/Features/CQL2+SQL.swift Sources/Features/SQL.swift)
+                Sources/Features/CQL2+SQL.swift Sources/Features/CQL2+SQLShape.swift Sources/Features/SQL.swift)
     wants json      && harness json Sources/Ingest/JSONScanner.swift
     wants geojson   && harness geojson Sources/Ingest/JSONScanner.swift Sources/Ingest/GeoJSONReader.swift Fuzz/geojson/FeatureStream.swift \
                            -- -lGeoModel -lGDALKit -I "$PWD/Sources/CGDAL" $(pkg-config --cflags gdal | sed "s/-I/-Xcc -I/g") -lgdal

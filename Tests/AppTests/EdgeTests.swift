@@ -134,24 +134,76 @@ func rawGET(_ path: String, _ headers: String...) -> [UInt8] { rawRequest("GET",
         }
     }
 
-    @Test func aHeaderOverTheLimitIs400OnEveryPath() async throws {
+    /// A head over the limit gets 431 with the one error shape (code, a message saying what to
+    /// do, a request id), not Hummingbird's empty 400, on the router's path and the raw tile path.
+    @Test func aHeaderOverTheLimitIs431WithAMessageOnEveryPath() async throws {
         let s = try EdgeServer()
         try await s.app(EdgeServer.limits(maxHeaderBytes: 2048)).test(.live) { client in
             let port = try #require(client.port)
             let big = "X-Big: " + String(repeating: "a", count: 3000)
+            func expectRefused(_ r: RawResponse?) throws {
+                #expect(r?.status == 431)
+                #expect(r?.header("Connection") == "close")
+                let body = try JSONSerialization.jsonObject(with: Data(try #require(r).body)) as? [String: String]
+                #expect(body?["code"] == "RequestHeaderFieldsTooLarge")
+                #expect(body?["description"]?.contains("2 KB") == true, "\(body ?? [:])")
+                #expect(body?["request_id"] == r?.header("X-Request-Id"))
+            }
             let c = try RawConnection(port: port)
             try c.send(rawGET("/healthz", big))
-            #expect(try await c.responses(1).first?.status == 400)
+            try expectRefused(try await c.responses(1).first)
             // The raw tile path hands it to the decoder too, even for a cached tile.
             let warm = try RawConnection(port: port)
             try warm.send(rawGET(tilePath))
             #expect(try await warm.responses(1).first?.status == 200)
             let t = try RawConnection(port: port)
             try t.send(rawGET(tilePath, big))
-            #expect(try await t.responses(1).first?.status == 400)
+            try expectRefused(try await t.responses(1).first)
             let fine = try RawConnection(port: port)
             try fine.send(rawGET("/healthz", "X-Small: " + String(repeating: "a", count: 1000)))
             #expect(try await fine.responses(1).first?.status == 200)
+            // A request line that is not HTTP: 400, with the message.
+            let garbage = try RawConnection(port: port)
+            try garbage.send(Array("GET /healthz HTTP/1.1\r\nHost: localhost\r\nNo colon here\r\n\r\n".utf8))
+            let r = try await garbage.responses(1).first
+            #expect(r?.status == 400)
+            let text = String(decoding: r?.body ?? [], as: UTF8.self)
+            #expect(text.contains("HTTP/1.1"), "\(text)")
+        }
+    }
+
+    /// A body announced and not sent (or a chunk of 2^64 bytes) used to hold its connection and
+    /// its handler for good: after the body timeout the client gets a 408 saying why, and the
+    /// connection is closed; a body that keeps coming, however slowly, is read to its end.
+    @Test func aBodyThatStopsIs408() async throws {
+        let s = try EdgeServer()
+        var limits = EdgeServer.limits()
+        limits.bodyTimeout = .seconds(1)
+        try await s.app(limits).test(.live) { client in
+            let port = try #require(client.port)
+            let half = try RawConnection(port: port)
+            try half.send(rawRequest("POST", "/api/3/action/package_search", ["Content-Type: application/json", "Content-Length: 100"])
+                          + Array(#"{"q":"abc"#.utf8))
+            let r = try await half.responses(1).first
+            #expect(r?.status == 408)
+            let text = String(decoding: r?.body ?? [], as: UTF8.self)
+            #expect(text.contains("RequestTimeout"), "\(text)")
+            #expect(try await half.closedByServer())
+
+            let huge = try RawConnection(port: port)
+            try huge.send(rawRequest("POST", "/api/3/action/package_search", ["Transfer-Encoding: chunked"])
+                          + Array("ffffffffffffffff\r\nabc\r\n0\r\n\r\n".utf8))
+            #expect(try await huge.responses(1).first?.status == 408)
+
+            // Slow but steady: each piece well within the timeout, the whole over it.
+            let body = Array(#"{"q":"xa",             "rows": 5}"#.utf8)   // 33 bytes, 1.6 s
+            let slow = try RawConnection(port: port)
+            try slow.send(rawRequest("POST", "/api/3/action/package_search", ["Content-Type: application/json", "Content-Length: \(body.count)"]))
+            for byte in body {
+                try await Task.sleep(for: .milliseconds(50))
+                try slow.send([byte])
+            }
+            #expect(try await slow.responses(1).first?.status == 200)
         }
     }
 
