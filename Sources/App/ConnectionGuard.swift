@@ -12,9 +12,10 @@ import Synchronization
 /// fast paths and would take a connection answered there for an idle one.)
 ///
 /// A connection is in one of three states:
-/// - *reading a body*: a request's head has come in and its body has not ended: the body's bytes
-///   must keep coming, each within `bodyTimeout` of the one before (a client that announces 100
-///   bytes and sends 10, or a chunk of 2^64 bytes, is answered 408 and closed).
+/// - *reading a body*: a request's head has come in and its body has not ended: once the
+///   pipeline asks for more, bytes must come within `bodyTimeout` (a client that announces 100
+///   bytes and sends 10, or a chunk of 2^64 bytes, is answered 408 and closed). A handler that
+///   holds off reading (backpressure) stops that clock.
 /// - *busy*: every body read, an answer not ended. No timer: an answer may take long (a
 ///   download being produced).
 /// - *awaiting a head*: bytes of a request have come, or the connection has just opened, and
@@ -25,9 +26,11 @@ import Synchronization
 /// One timer per connection, moved lazily: a deadline further away than the timer is only
 /// noted (the timer, when it fires, re-arms for it), so a busy keep-alive connection costs a
 /// clock read per read, not a timer per request.
-final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let headerTimeout: TimeAmount
     private let idleTimeout: TimeAmount
@@ -41,8 +44,12 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     private var bodiesPending = 0
     /// Whether the answer now being written has begun (its head is written).
     private var answering = false
-    /// The last time bytes came in, while a body is awaited.
+    /// Since when bytes have been awaited: the later of the last bytes read and the pipeline's
+    /// last request for more. While the handler reading a body holds off (backpressure: it asks
+    /// for no more bytes), no body deadline runs; the clock is the client's, not the handler's.
     private var lastRead: NIODeadline
+    /// Whether the pipeline has asked for bytes and none have come since.
+    private var readPending = false
     /// When the head now arriving must be complete; nil when no head is awaited.
     private var headDeadline: NIODeadline?
     /// When the connection fell idle (its last answer ended, or it opened).
@@ -75,7 +82,19 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         self.context = nil
     }
 
+    func read(context: ChannelHandlerContext) {
+        if !readPending {
+            readPending = true
+            if bodiesPending > 0 {
+                lastRead = .now()
+                if !reading { rearm() }
+            }
+        }
+        context.read()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        readPending = false
         if bodiesPending > 0 { lastRead = .now() }
         if inFlight == 0, headDeadline == nil { headDeadline = .now() + headerTimeout }
         reading = true
@@ -127,7 +146,7 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: the timer
 
     private var deadline: NIODeadline? {
-        if bodiesPending > 0 { return lastRead + bodyTimeout }
+        if bodiesPending > 0 { return readPending ? lastRead + bodyTimeout : nil }
         if inFlight > 0 { return nil }
         return headDeadline ?? idleSince + idleTimeout
     }

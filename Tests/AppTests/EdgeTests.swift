@@ -64,6 +64,13 @@ struct EdgeServer: @unchecked Sendable {
             await gate.wait()
             return Response(status: .ok, headers: [.contentLength: "0"])
         }
+        // The same, then reads its whole body (under no limit of its own).
+        router.post("/test/hold") { request, _ in
+            await gate.wait()
+            var n = 0
+            for try await chunk in request.body { n += chunk.readableBytes }
+            return Response(status: .ok, headers: [.contentLength: "0", .init("X-Body-Bytes")!: String(n)])
+        }
         return Application(router: router, server: httpServer(tiles: tiles, serverName: "bando-test", limits: limits, counts: counts),
                            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "bando-test"))
     }
@@ -204,6 +211,32 @@ func rawGET(_ path: String, _ headers: String...) -> [UInt8] { rawRequest("GET",
                 try slow.send([byte])
             }
             #expect(try await slow.responses(1).first?.status == 200)
+        }
+    }
+
+    /// The body clock is the client's, not the handler's: a handler that holds off reading a
+    /// large body (the server stops reading the socket meanwhile, backpressure) for longer than
+    /// the body timeout still gets its body and answers.
+    @Test func aHandlerHoldingOffItsBodyIsNotTimedOut() async throws {
+        let s = try EdgeServer()
+        var limits = EdgeServer.limits()
+        limits.bodyTimeout = .milliseconds(300)
+        try await s.app(limits, requests: RequestPolicy(maxBodyBytes: 16 << 20)).test(.live) { client in
+            defer { s.gate.open() }
+            let c = try RawConnection(port: try #require(client.port))
+            let body = [UInt8](repeating: 0x61, count: 8 << 20)   // far past NIO's buffers and the socket's
+            let sent = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                try? c.send(rawRequest("POST", "/test/hold", ["Content-Length: \(body.count)"]) + body)
+                sent.signal()
+            }
+            try await s.gate.untilWaiting(1)
+            try await Task.sleep(for: .seconds(1))   // the handler holds off three body timeouts
+            s.gate.open()
+            let r = try await c.responses(1).first
+            #expect(r?.status == 200)
+            #expect(r?.header("X-Body-Bytes") == String(body.count))
+            _ = sent.wait(timeout: .now() + 30)
         }
     }
 
