@@ -32,6 +32,23 @@ public enum TestPaths {
     }
 }
 
+/// Large inputs made from the fixtures, for the tests that need size (a reader over thousands
+/// of features, an ingest or a build still running when it is interrupted), so that a fresh
+/// clone runs them fully instead of skipping them without data from outside the repository.
+public enum LargeFixtures {
+    /// Writes a GeoJSON FeatureCollection of the 152 Huế communes of
+    /// Fixtures/hue/communes.geojson, `copies` times over, to `path`.
+    public static func repeatedCommunes(_ copies: Int, to path: String) throws {
+        let text = try String(contentsOf: TestPaths.fixture("hue/communes.geojson"), encoding: .utf8)
+        guard let open = text.range(of: "\"features\": ["), let close = text.range(of: "]", options: .backwards) else {
+            throw TestSupportError("Fixtures/hue/communes.geojson is not the FeatureCollection expected")
+        }
+        let head = text[..<open.upperBound], features = text[open.upperBound..<close.lowerBound], tail = text[close.lowerBound...]
+        let body = Array(repeating: features.trimmingCharacters(in: .whitespacesAndNewlines), count: copies).joined(separator: ",\n")
+        try (head + "\n" + body + "\n" + tail).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
+
 /// A fresh folder under the system temp directory, removed when the value is released.
 public final class ScratchDirectory: @unchecked Sendable {
     public let url: URL

@@ -67,7 +67,7 @@ import GDALKit
     /// communes, read as GDAL reads it.
     @Test func readsALargeFileAsGDALDoes() throws {
         let path = scratch.path("large.geojson")
-        try repeatedCommunes(60, to: path)
+        try LargeFixtures.repeatedCommunes(60, to: path)
         let reader = try #require(GeoJSONReader.open(path))
         #expect(reader.featureCount == 60 * 152)
         try expectSameAsGDAL(path)

@@ -17,18 +17,6 @@ func gdalReference(_ path: String) throws -> [[String: Any]] {
     return obj["features"] as! [[String: Any]]
 }
 
-/// A large GeoJSON file made from the fixtures, for the tests that need size (a reader over
-/// thousands of features, an ingest still running when it is killed), so that a fresh clone
-/// runs them fully: the 152 Huế communes of Fixtures/hue/communes.geojson, `copies` times.
-func repeatedCommunes(_ copies: Int, to path: String) throws {
-    let text = try String(contentsOf: TestPaths.fixture("hue/communes.geojson"), encoding: .utf8)
-    let open = try #require(text.range(of: "\"features\": ["))
-    let close = try #require(text.range(of: "]", options: .backwards))
-    let head = text[..<open.upperBound], features = text[open.upperBound..<close.lowerBound], tail = text[close.lowerBound...]
-    let body = Array(repeating: features.trimmingCharacters(in: .whitespacesAndNewlines), count: copies).joined(separator: ",\n")
-    try (head + "\n" + body + "\n" + tail).write(toFile: path, atomically: true, encoding: .utf8)
-}
-
 /// The rings (or the one line, or the points) of a geometry, in order.
 func rings(_ g: Geometry) -> [[Position]] {
     switch g {
@@ -245,7 +233,7 @@ func firstPosition(_ geojson: [String: Any]) -> Position {
         // 200 × 152 features: the first progress line comes at 5,000 read, inside the write,
         // with 25,000 still to go.
         let big = scratch.path("big.geojson")
-        try repeatedCommunes(200, to: big)
+        try LargeFixtures.repeatedCommunes(200, to: big)
         let child = try BackgroundProcess(TestPaths.bandoBinary, ["ingest", big, "--dataset", "xa", "--store", scratch.path("k.sqlite")],
                                           log: scratch.path("ingest.log"))
         try child.waitForLog("read 5000 of")
