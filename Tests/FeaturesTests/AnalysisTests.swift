@@ -5,8 +5,8 @@ import TestSupport
 import GRDB
 @testable import Features
 
-/// Analysis answers against the same question asked another way: SpatiaLite in plain SQL
-/// without the index (areas), PROJ's `geod` on the fixture file's coordinates (distances).
+/// Analysis answers against the same question asked another way, on the fixture files: GEOS
+/// through shapely (areas), PROJ's `geod` (distances); never the SpatiaLite calls the code makes.
 @Suite(.serialized) struct AnalysisTests {
     let store: TestStore
     let communes: FeatureCollectionInfo
@@ -26,13 +26,13 @@ import GRDB
         let box = try #require(communes.extent)
         let pts = (0..<400).map { _ in Position(box.minX + rng.unit() * box.width, box.minY + rng.unit() * box.height) }
         let got = try await analysis.areasContaining(pts, in: communes)
-        var outside = 0
-        for (p, m) in try zipNonEmpty(pts, got, "points and their answers") {
-            let expected = try store.fids("SELECT fid FROM \(communes.table.name) WHERE ST_Contains(geom, MakePoint(?, ?, 4326)) = 1 ORDER BY fid", [p.x, p.y])
+        let reference = try GEOS.containing(Fixture.communes, pts)
+        #expect(got.count == pts.count)
+        for (p, (m, expected)) in try zipNonEmpty(pts, Array(zip(got, reference)), "points and their answers") {
             #expect(m.map(\.fid) == expected, "point \(p)")
-            if expected.isEmpty { outside += 1 }
         }
-        #expect(outside > 0 && outside < 400)
+        let outside = reference.filter(\.isEmpty).count
+        #expect(outside > 0 && outside < 400, "\(outside) of 400 points outside every commune")
         // The matched area's attributes come along.
         let hue = try await analysis.areasContaining([Position(107.5900, 16.4600)], in: communes)
         let names = hue[0].compactMap { m in m.values[communes.table.fields.firstIndex { $0.name == "district_vn" }!] }
@@ -106,15 +106,18 @@ import GRDB
     @Test func aggregatePerArea() async throws {
         let figures = try await analysis.aggregate(points, field: "population", per: communes, includeGeometry: false)
         #expect(figures.count == 152)
-        let expected = try await store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT b.fid, count(a.fid), sum(a.population) FROM \(communes.table.name) b
-                LEFT JOIN \(points.table.name) a ON ST_Contains(b.geom, a.geom) = 1 GROUP BY b.fid ORDER BY b.fid
-                """).map { ($0[0] as Int64, $0[1] as Int, $0[2] as Double?) }
+        // The reference: which commune GEOS puts each point of the file in, and the file's populations.
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Fixture.points)) as? [String: Any])
+        let features = try #require(doc["features"] as? [[String: Any]])
+        let population = features.map { (($0["properties"] as? [String: Any])?["population"] as? NSNumber)?.doubleValue ?? 0 }
+        let inside = try GEOS.containing(Fixture.communes, try fixturePoints())
+        var count = [Int64: Int](), sum = [Int64: Double]()
+        for (i, areas) in inside.enumerated() {
+            for a in areas { count[a, default: 0] += 1; sum[a, default: 0] += population[i] }
         }
-        #expect(figures.map(\.fid) == expected.map(\.0))
-        #expect(figures.map(\.count) == expected.map(\.1))
-        #expect(figures.map { $0.sum ?? 0 } == expected.map { $0.2 ?? 0 })
+        #expect(figures.map(\.fid) == Array(1...152))
+        #expect(figures.map(\.count) == (1...152).map { count[Int64($0)] ?? 0 })
+        #expect(figures.map { $0.sum ?? 0 } == (1...152).map { sum[Int64($0)] ?? 0 })
         #expect(figures.reduce(0) { $0 + $1.count } == 152)
         await #expect(throws: FeaturesError.self) { _ = try await analysis.aggregate(points, field: "commune_vn", per: communes, includeGeometry: false) }
     }

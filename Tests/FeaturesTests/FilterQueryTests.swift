@@ -99,21 +99,7 @@ import GRDB
         #expect(!text.isEmpty && text == json)
     }
 
-    /// The 1-based positions of the fixture's features for which GEOS (shapely, in the test
-    /// virtualenv) says `predicate(feature, wkt)`: no SpatiaLite, no SQL, no index.
-    func geosIDs(_ predicate: String, _ wkt: String) throws -> [Int64] {
-        let r = try Run.python("""
-            import json, sys
-            from shapely.geometry import shape
-            from shapely import wkt
-            other = wkt.loads(sys.argv[3])
-            features = json.load(open(sys.argv[1]))["features"]
-            print(json.dumps([i + 1 for i, f in enumerate(features)
-                              if f["geometry"] is not None and getattr(shape(f["geometry"]), sys.argv[2])(other)]))
-            """, [fixture.path, predicate, wkt])
-        try #require(r.succeeded, "shapely: \(r.stderr)")
-        return try JSONDecoder().decode([Int64].self, from: Data(r.stdout.utf8))
-    }
+    func geosIDs(_ predicate: String, _ wkt: String) throws -> [Int64] { try GEOS.ids(fixture, predicate, wkt) }
 
     /// Spatial answers through the R*Tree equal GEOS's over every feature of the file. The
     /// number each should find is written down, so an empty answer on both sides fails.
