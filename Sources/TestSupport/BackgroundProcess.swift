@@ -1,6 +1,6 @@
 // A program a test keeps running while it works (`bando serve`, a long build it interrupts):
 // its output goes to a log file in the test's scratch folder, never /dev/null, so that when
-// the test fails the log says why; waits are for events (a line in the log, an answer on a
+// the test fails the log says why (printed by the `.printsChildLogsOnFailure` trait); waits are for events (a line in the log, an answer on a
 // port), bounded so that a program that never gets there fails the test instead of hanging it.
 public import Foundation
 #if canImport(Glibc)
@@ -33,6 +33,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
+        ChildLogs.register(name, logPath: log)
     }
 
     public var isRunning: Bool { process.isRunning }
@@ -74,6 +75,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         lock.lock(); stopped = true; lock.unlock()
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
+        ChildLogs.keep(logPath: logPath)
     }
 
     /// Stops it (SIGTERM, then SIGKILL when it has not ended 10 s later). A program that had
@@ -83,6 +85,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         let first = !stopped
         stopped = true
         lock.unlock()
+        defer { ChildLogs.keep(logPath: logPath) }
         guard first else { return }
         guard process.isRunning else {
             FileHandle.standardError.write(Data("\(name) had ended (status \(process.terminationStatus)) before the test stopped it. Its log (\(logPath)):\n\(logTail())\n".utf8))

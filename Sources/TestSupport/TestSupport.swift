@@ -73,7 +73,7 @@ public enum Run {
     /// fails its test with a message instead of stopping the whole suite. BANDO_TEST_TIMEOUT
     /// (seconds) overrides it for slow machines.
     public static var defaultTimeout: TimeInterval {
-        ProcessInfo.processInfo.environment["BANDO_TEST_TIMEOUT"].flatMap(TimeInterval.init) ?? 300
+        ProcessInfo.processInfo.environment["BANDO_TEST_TIMEOUT"].flatMap(TimeInterval.init) ?? 600
     }
 
     /// Runs a program to completion, capturing its output. `executable` is looked up on PATH

@@ -75,7 +75,7 @@ struct SkeletonFixture {
     }
 }
 
-@Suite struct EndToEndTests {
+@Suite(.printsChildLogsOnFailure) struct EndToEndTests {
     /// The real binary, a real socket: ingest with the CLI, serve, download, read with GDAL.
     @Test func ingestServeDownload() throws {
         let scratch = ScratchDirectory("e2e")

@@ -141,7 +141,7 @@ func firstPosition(_ geojson: [String: Any]) -> Position {
     }
 }
 
-@Suite struct IngestBadInputTests {
+@Suite(.printsChildLogsOnFailure) struct IngestBadInputTests {
     let scratch = ScratchDirectory("ingest-bad")
 
     /// Publishes a good version, runs `attempt`, and checks it failed with `expected` in its

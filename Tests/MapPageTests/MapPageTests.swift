@@ -5,7 +5,7 @@ import TestSupport
 /// The real `bando` binary on a real socket, driven by real clients: a headless Chromium
 /// (Debian `chromium` + `chromium-driver`, Selenium from the test venv) draws `/map` with
 /// MapLibre in software WebGL; the CLI builds archives and is interrupted.
-@Suite(.serialized) struct MapPageTests {
+@Suite(.serialized, .printsChildLogsOnFailure) struct MapPageTests {
     /// A store with the Huế communes ingested by the real CLI, and an archive of it.
     final class Site: @unchecked Sendable {
         let scratch = ScratchDirectory("map-page")
