@@ -74,19 +74,6 @@ func expectSameAsGDAL(_ stored: [Feature], fields: [FieldDefinition], _ ref: [[S
     }
 }
 
-func firstPosition(_ g: Geometry) -> Position {
-    var first: Position?
-    g.forEachPosition { if first == nil { first = $0 } }
-    return first!
-}
-
-func firstPosition(_ geojson: [String: Any]) -> Position {
-    var c: Any = geojson["coordinates"]!
-    while let a = c as? [Any], let inner = a.first, inner is [Any] { c = inner }
-    let xy = c as! [Any]
-    return Position((xy[0] as! NSNumber).doubleValue, (xy[1] as! NSNumber).doubleValue)
-}
-
 @Suite struct IngestTests {
     let scratch = ScratchDirectory("ingest")
 
