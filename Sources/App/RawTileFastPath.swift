@@ -79,6 +79,7 @@ final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
     private var decodedPath: CachedTileFastPath?
 
     private func forward(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        counts?.forwardedReads.add(1, ordering: .relaxed)
         if let n = forwarded {
             forwarded = buffer.withUnsafeReadableBytes { RawTileRequest.wholeRequests($0, maxHeaderBytes: maxHeaderBytes) }.map { n + $0 }
         }
@@ -188,8 +189,11 @@ struct DateHeader {
     }
 }
 
-/// How many tiles each fast path answered (tests check that a fast path, not the router, did).
+/// How many tiles each fast path answered (tests check that a fast path, not the router, did),
+/// and how many reads the raw path handed to the HTTP decoder (tests wait for that event, for
+/// example before sending the rest of a request they cut in two).
 final class TileFastPathCounts: Sendable {
     let raw = Atomic<Int>(0)
     let decoded = Atomic<Int>(0)
+    let forwardedReads = Atomic<Int>(0)
 }

@@ -10,7 +10,7 @@ import Portal
 /// The real binary under load, over real sockets: many readers at once never hang it, and a
 /// large upload being ingested never stalls the other routes. The server runs in a process of
 /// its own so that a hang fails these tests instead of hanging them.
-@Suite(.serialized) struct ServerStaysUpTests {
+@Suite(.serialized, .printsChildLogsOnFailure) struct ServerStaysUpTests {
     /// A store with the demo datasets (as `Fixtures/load-demo.sh` loads them) and a portal agency
     /// with an editor, checkpointed and closed so the server starts with an empty WAL.
     static func demoStore(_ scratch: ScratchDirectory) throws -> String {

@@ -75,7 +75,7 @@ struct SkeletonFixture {
     }
 }
 
-@Suite struct EndToEndTests {
+@Suite(.printsChildLogsOnFailure) struct EndToEndTests {
     /// The real binary, a real socket: ingest with the CLI, serve, download, read with GDAL.
     @Test func ingestServeDownload() throws {
         let scratch = ScratchDirectory("e2e")
@@ -85,20 +85,14 @@ struct SkeletonFixture {
         #expect(ingest.succeeded, "\(ingest.stderr)")
         #expect(ingest.stdout.contains("24 written"))
         let port = freeLocalPort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: TestPaths.bandoBinary)
-        server.arguments = ["serve", "--store", storePath, "--port", String(port), "--tiles", scratch.path("no-tiles")]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
+        // Its log stays in the scratch folder; printed if it dies under the test.
+        let server = try BackgroundProcess(TestPaths.bandoBinary, ["serve", "--store", storePath, "--port", String(port), "--tiles", scratch.path("no-tiles")],
+                                           log: scratch.path("serve.log"))
+        defer { server.stop() }
+        try server.waitForHTTP(port: port)
         let out = scratch.path("d.geojson")
-        var fetched = false
-        for _ in 0..<100 where !fetched {
-            usleep(100_000)
-            fetched = (try? Run.process("curl", ["-sfL", "-o", out, "http://127.0.0.1:\(port)/downloads/huyen.geojson"]))?.succeeded ?? false
-        }
-        #expect(fetched)
+        let fetched = try Run.process("curl", ["-sfL", "-o", out, "http://127.0.0.1:\(port)/downloads/huyen.geojson"])
+        #expect(fetched.succeeded, "curl: \(fetched.stderr)\n\(server.logTail())")
         let info = try Run.process("ogrinfo", ["-so", "-al", out])
         #expect(info.stdout.contains("Feature Count: 24"), "\(info.stdout)")
     }

@@ -114,6 +114,7 @@ final class RunningServer: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = out
         try process.run()
+        ChildLogs.register("bando serve on port \(port)", logPath: log)
         let ready = Date(timeIntervalSinceNow: 60)
         while Date() < ready, process.isRunning {
             if httpRequest(port: port, "/healthz", until: Date(timeIntervalSinceNow: 2))?.status == 200 { return }
@@ -124,10 +125,18 @@ final class RunningServer: @unchecked Sendable {
     }
 
     var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    private var stopped = false
 
     /// Stops the server, with SIGKILL when it does not end on SIGTERM (a hung server may not).
     func stop() {
-        guard process.isRunning else { return }
+        defer { ChildLogs.keep(logPath: log) }
+        guard process.isRunning else {
+            // It ended under the test (stop() has not run yet): say why, from its log.
+            if !stopped { FileHandle.standardError.write(Data("bando serve ended (status \(process.terminationStatus)) during the test; its log (\(log)):\n\(logText.suffix(4_000))\n".utf8)) }
+            stopped = true
+            return
+        }
+        stopped = true
         process.terminate()
         let until = Date(timeIntervalSinceNow: 10)
         while process.isRunning && Date() < until { usleep(50_000) }

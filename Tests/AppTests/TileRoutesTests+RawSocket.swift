@@ -20,6 +20,14 @@ extension TileRoutesTests {
         let counts: TileFastPathCounts
         var raw: Int { counts.raw.load(ordering: .relaxed) }
         var decoded: Int { counts.decoded.load(ordering: .relaxed) }
+        var forwardedReads: Int { counts.forwardedReads.load(ordering: .relaxed) }
+
+        /// Waits until the raw path has handed more than `count` reads to the decoder: an
+        /// event, polled; the bound only turns a server that never gets there into a failure.
+        func waitForForwardedReads(above count: Int) async throws {
+            for _ in 0..<5_000 where forwardedReads <= count { try await Task.sleep(for: .milliseconds(2)) }
+            try #require(forwardedReads > count, "the raw path never handed the partial request to the decoder")
+        }
     }
 
     func served(_ cat: Catalogue) throws -> Served {
@@ -93,10 +101,13 @@ extension TileRoutesTests {
             let plain = get(path)
             let routerPlain = try await routerAnswer(port, plain)
 
-            // A request split across two writes: the decoder assembles it.
+            // A request split across two writes: the decoder assembles it. The rest is sent
+            // once the server has read the first part and handed it to the decoder (an event,
+            // not a pause that a loaded machine could outlast, merging both parts in one read).
             let split = try RawConnection(port: port)
+            let forwardedBefore = s.forwardedReads
             try split.send(Array(plain[..<20]))
-            try await Task.sleep(for: .milliseconds(100))
+            try await s.waitForForwardedReads(above: forwardedBefore)
             try split.send(Array(plain[20...]))
             #expect(try await split.responses(1).first?.masked == routerPlain.masked)
             // Having handed the decoder part of a request, the raw path never takes that

@@ -77,24 +77,20 @@ struct CatalogueFixture {
 }
 
 /// The real `bando serve` over a store, on a free local port; stopped when released.
+/// Its output is kept in its scratch folder (`server.logTail()` for a failure message).
 final class RunningServer {
-    let process = Process()
     let port = freeLocalPort()
     let scratch = ScratchDirectory("catalogue-serve")
+    let server: BackgroundProcess
     var base: String { "http://127.0.0.1:\(port)" }
 
     init(storePath: String) throws {
-        process.executableURL = URL(fileURLWithPath: TestPaths.bandoBinary)
-        process.arguments = ["serve", "--store", storePath, "--port", String(port), "--tiles", scratch.path("no-tiles")]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 {
-            if (try? Run.process("curl", ["-sf", "-o", "/dev/null", "\(base)/healthz"]))?.succeeded == true { return }
-            usleep(100_000)
-        }
-        throw TestSupportError("bando serve did not answer on port \(port)")
+        server = try BackgroundProcess(TestPaths.bandoBinary, ["serve", "--store", storePath, "--port", String(port), "--tiles", scratch.path("no-tiles")],
+                                       log: scratch.path("serve.log"))
+        try server.waitForHTTP(port: port)
     }
+
+    func logTail() -> String { server.logTail() }
 
     /// Status code and body of a GET.
     func get(_ path: String) throws -> (Int, String) {
@@ -103,7 +99,7 @@ final class RunningServer {
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
 
-    deinit { process.terminate(); process.waitUntilExit() }
+    deinit { server.stop() }
 }
 
 /// Runs a Python check that prints one JSON object; fails the test with its stderr otherwise.

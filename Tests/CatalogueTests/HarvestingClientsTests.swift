@@ -5,7 +5,7 @@ import Catalogue
 
 /// The catalogue as harvesters read it, over the real `bando serve`: rdflib reads the DCAT-AP
 /// JSON-LD as RDF; ckanapi talks to the CKAN Action API as it would to CKAN.
-@Suite(.serialized) struct HarvestingClientsTests {
+@Suite(.serialized, .printsChildLogsOnFailure) struct HarvestingClientsTests {
     static let formats = ["geojson", "csv", "shp.zip", "gpkg", "kml"]
 
     @Test func dcatParsesAsRDFWithEveryDistribution() throws {

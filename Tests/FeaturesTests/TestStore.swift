@@ -120,3 +120,40 @@ enum Fixture {
     static let communes = TestPaths.fixture("features/hue_communes.geojson")
     static let points = TestPaths.fixture("features/hue_commune_points.geojson")
 }
+
+/// Spatial references computed by GEOS through shapely (in the test virtualenv) on a GeoJSON
+/// file: no SpatiaLite, no SQL, no index. Features are numbered 1, 2, … in file order, as
+/// `TestStore.publish` numbers them.
+enum GEOS {
+    /// The features of `file` for which `predicate(feature, wkt)` holds (shapely's names:
+    /// intersects, within, contains, disjoint, touches, crosses, overlaps, equals).
+    static func ids(_ file: URL, _ predicate: String, _ wkt: String) throws -> [Int64] {
+        try decode(Run.python("""
+            import json, sys
+            from shapely.geometry import shape
+            from shapely import wkt
+            other = wkt.loads(sys.argv[3])
+            features = json.load(open(sys.argv[1]))["features"]
+            print(json.dumps([i + 1 for i, f in enumerate(features)
+                              if f["geometry"] is not None and getattr(shape(f["geometry"]), sys.argv[2])(other)]))
+            """, [file.path, predicate, wkt]))
+    }
+
+    /// For each point, the features of `file` that contain it.
+    static func containing(_ file: URL, _ points: [Position]) throws -> [[Int64]] {
+        let list = "[" + points.map { "[\($0.x),\($0.y)]" }.joined(separator: ",") + "]"
+        return try decode(Run.python("""
+            import json, sys
+            from shapely.geometry import shape, Point
+            from shapely.prepared import prep
+            areas = [prep(shape(f["geometry"])) for f in json.load(open(sys.argv[1]))["features"]]
+            points = [Point(p) for p in json.loads(sys.argv[2])]
+            print(json.dumps([[i + 1 for i, a in enumerate(areas) if a.contains(p)] for p in points]))
+            """, [file.path, list]))
+    }
+
+    private static func decode<T: Decodable>(_ r: ProcessResult) throws -> T {
+        guard r.succeeded else { throw TestSupportError("shapely: \(r.stderr)") }
+        return try JSONDecoder().decode(T.self, from: Data(r.stdout.utf8))
+    }
+}

@@ -5,7 +5,7 @@ import TestSupport
 /// The real `bando` binary on a real socket, driven by real clients: a headless Chromium
 /// (Debian `chromium` + `chromium-driver`, Selenium from the test venv) draws `/map` with
 /// MapLibre in software WebGL; the CLI builds archives and is interrupted.
-@Suite(.serialized) struct MapPageTests {
+@Suite(.serialized, .printsChildLogsOnFailure) struct MapPageTests {
     /// A store with the Huế communes ingested by the real CLI, and an archive of it.
     final class Site: @unchecked Sendable {
         let scratch = ScratchDirectory("map-page")
@@ -20,24 +20,14 @@ import TestSupport
             try #require(ingest.succeeded, "ingest failed: \(ingest.stderr)")
         }
 
-        /// Starts `bando serve` from the repository root (where Styles/ and Public/vendor/ are).
-        func serve(_ extra: [String] = []) throws -> (Process, Int, String) {
+        /// Starts `bando serve` from the repository root and returns once `/healthz` answers
+        /// (an event, not a sleep); its log is in the scratch folder, printed if it dies.
+        func serve(_ extra: [String] = []) throws -> (BackgroundProcess, Int) {
             let port = freeLocalPort()
-            let log = scratch.path("serve-\(port).log")
-            FileManager.default.createFile(atPath: log, contents: nil)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: TestPaths.bandoBinary)
-            p.arguments = ["serve", "--store", store, "--port", String(port), "--tiles", tilesFolder] + extra
-            p.currentDirectoryURL = TestPaths.root
-            p.standardOutput = FileHandle(forWritingAtPath: log)
-            p.standardError = FileHandle(forWritingAtPath: log)
-            try p.run()
-            for _ in 0..<300 {
-                if (try? Run.process("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/healthz"]))?.succeeded == true { break }
-                if !p.isRunning { break }
-                usleep(100_000)
-            }
-            return (p, port, log)
+            let server = try BackgroundProcess(TestPaths.bandoBinary, ["serve", "--store", store, "--port", String(port), "--tiles", tilesFolder] + extra,
+                                               log: scratch.path("serve-\(port).log"), currentDirectory: TestPaths.root)
+            try server.waitForHTTP(port: port)
+            return (server, port)
         }
     }
 
@@ -120,9 +110,8 @@ print(json.dumps(out))
         let archive = site.scratch.path("communes-archive.pmtiles")
         let build = try Run.process(TestPaths.bandoBinary, ["tiles", "build", "xa-phuong-hue", "-o", archive, "--maxzoom", "10", "--store", site.store])
         try #require(build.succeeded, "build failed: \(build.stderr)")
-        let (server, port, log) = try site.serve(["--archive", archive])
-        defer { server.terminate(); server.waitUntilExit() }
-        try #require(server.isRunning, "bando serve stopped: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let (server, port) = try site.serve(["--archive", archive])
+        defer { server.stop() }
 
         let r = try Run.python(Self.browserScript, ["http://127.0.0.1:\(port)", site.scratch.path("shot")])
         try #require(r.succeeded, "browser failed: \(r.stderr)")
@@ -140,8 +129,8 @@ print(json.dumps(out))
 
     @Test func styleAndTileJSONCarryTheServersOwnAddress() throws {
         let site = try Site()
-        let (server, port, _) = try site.serve()
-        defer { server.terminate(); server.waitUntilExit() }
+        let (server, port) = try site.serve()
+        defer { server.stop() }
         let style = try Run.process("curl", ["-sf", "http://127.0.0.1:\(port)/styles/default.json"])
         try #require(style.succeeded)
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(style.stdout.utf8)) as? [String: Any])
@@ -164,8 +153,8 @@ print(json.dumps(out))
         try #require(build.succeeded, "build failed: \(build.stderr)")
         #expect(build.stdout.contains("Wrote \(archive)"))
         // Found in the tiles folder at start-up, no flag needed.
-        let (server, port, _) = try site.serve()
-        defer { server.terminate(); server.waitUntilExit() }
+        let (server, port) = try site.serve()
+        defer { server.stop() }
         let base = "http://127.0.0.1:\(port)"
         let tj = try Run.process("curl", ["-sf", "\(base)/tiles/xa-archive.json"])
         try #require(tj.succeeded)
@@ -199,24 +188,24 @@ print(json.dumps(out))
         let noFolder = try Run.process(TestPaths.bandoBinary, ["tiles", "build", "xa-phuong-hue", "-o", site.scratch.path("no/such/x.pmtiles"), "--store", site.store])
         #expect(noFolder.status == 1 && noFolder.stderr.contains("does not exist"), "\(noFolder.stderr)")
 
+        // A build long enough to be interrupted mid-way: the communes 30 times over (the Huế
+        // communes alone build in about 3 s, which a loaded machine's scheduling could span).
+        let large = site.scratch.path("large.geojson")
+        try LargeFixtures.repeatedCommunes(30, to: large)
+        let ingest = try Run.process(TestPaths.bandoBinary, ["ingest", large, "--dataset", "xa-lon", "--store", site.store])
+        try #require(ingest.succeeded, "\(ingest.stderr)")
         let output = site.scratch.path("all.pmtiles")
-        let log = site.scratch.path("build.log")
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestPaths.bandoBinary)
-        p.arguments = ["tiles", "build", "xa-phuong-hue", "-o", output, "--maxzoom", "16", "--store", site.store]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle(forWritingAtPath: log)
-        try p.run()
-        // Interrupt once tiles are being written to the partial file.
-        for _ in 0..<600 where !FileManager.default.fileExists(atPath: output + ".part") { usleep(50_000) }
-        usleep(500_000)
-        #expect(p.isRunning, "the build ended before it could be interrupted")
-        kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 130)
+        let build = try BackgroundProcess(TestPaths.bandoBinary, ["tiles", "build", "xa-lon", "-o", output, "--maxzoom", "14", "--store", site.store],
+                                          log: site.scratch.path("build.log"))
+        // Interrupt on an event, not after a pause: the partial file appears once the Ctrl-C
+        // handler is in place and tiles are being built.
+        try build.wait(for: "creating \(output).part") { FileManager.default.fileExists(atPath: output + ".part") }
+        build.signalAndWait(SIGINT)
+        // It died of the interrupt while running: the exit status the handler gives (130),
+        // not 0 from a build that had finished.
+        #expect(build.process.terminationReason == .exit && build.process.terminationStatus == 130, "\(build.logTail())")
         #expect(!FileManager.default.fileExists(atPath: output))
         #expect(!FileManager.default.fileExists(atPath: output + ".part"))
-        #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("Interrupted"))
+        #expect(build.logText.contains("Interrupted"), "\(build.logTail())")
     }
 }

@@ -8,7 +8,8 @@ import App
 @testable import Portal
 
 /// A local HTTP server (Python's) serving a folder on `host` (a loopback address), plus
-/// /slow/... that answers after 3 s, /redirect/HOST:PORT/PATH that answers 302 to
+/// /hold/... that answers nothing until the test calls `release()` (a client's timeout then
+/// fires whatever the machine's load: no race between two clocks), /redirect/HOST:PORT/PATH that answers 302 to
 /// http://HOST:PORT/PATH, and /endless, a FeatureCollection that never ends and has no length.
 final class FixtureServer: @unchecked Sendable {
     let process = Process()
@@ -22,11 +23,13 @@ final class FixtureServer: @unchecked Sendable {
         port = freeLocalPort()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-u", "-c", """
-            import http.server, sys, time, functools
+            import http.server, sys, threading, functools
+            released = threading.Event()
+            threading.Thread(target=lambda: (sys.stdin.read(), released.set()), daemon=True).start()
             class H(http.server.SimpleHTTPRequestHandler):
                 def do_GET(self):
-                    if self.path.startswith('/slow'):
-                        time.sleep(3)
+                    if self.path.startswith('/hold'):
+                        released.wait()
                     if self.path.startswith('/redirect/'):
                         self.send_response(302)
                         self.send_header('Location', 'http://' + self.path[len('/redirect/'):])
@@ -54,10 +57,16 @@ final class FixtureServer: @unchecked Sendable {
             """, String(port), root.path, host]
         let out = Pipe()
         process.standardOutput = out
+        process.standardInput = hold
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try process.run()
         _ = out.fileHandleForReading.availableData // blocks until "ready"
     }
+
+    /// Held requests wait until this pipe closes (or the server ends).
+    private let hold = Pipe()
+    /// Lets every held /hold/... request (and any later one) be answered.
+    func release() { try? hold.fileHandleForWriting.close() }
 
     func url(_ path: String) -> String { "http://\(host):\(port)/\(path)" }
     /// `host:port`, as /redirect/ wants it.
@@ -99,7 +108,7 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
             seen.add(n)
             return try fx.ingestDraft(dataset, features: n)
         }
-        let fetcher = loopbackFetcher(timeout: 1)
+        let fetcher = loopbackFetcher(timeout: 60)
         #expect(try p.dueHarvests() == ["roads"])
         #expect(await p.harvest(dataset: "roads", fetcher: fetcher, workDirectory: scratch.url, ingestDraft: ingest) == .submitted(version: 1))
         #expect(try p.versions(dataset: "roads", by: fx.admin).first?.status == .submitted)
@@ -117,11 +126,13 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         // Garbage, an error status and a timeout: recorded, nothing created, the published version stays.
         // An error status and a timeout read alike ("could not be read"): the detail is in the log.
         try server.put("roads.geojson", "<html>maintenance</html>")
-        for (url, expected) in [(server.url("roads.geojson"), "did not return a GeoJSON FeatureCollection"),
-                                (server.url("missing.geojson"), HarvestFetcher.unreadable),
-                                (server.url("slow/roads.geojson"), HarvestFetcher.unreadable)] {
+        // The held request never answers while the fetcher waits: its 1 s timeout is the only clock.
+        defer { server.release() }
+        for (url, expected, client) in [(server.url("roads.geojson"), "did not return a GeoJSON FeatureCollection", fetcher),
+                                        (server.url("missing.geojson"), HarvestFetcher.unreadable, fetcher),
+                                        (server.url("hold/roads.geojson"), HarvestFetcher.unreadable, loopbackFetcher(timeout: 1))] {
             try p.setHarvestSource(dataset: "roads", url: url, kind: .geojson, intervalSeconds: 3600, by: fx.editorA)
-            let outcome = await p.harvest(dataset: "roads", fetcher: fetcher, workDirectory: scratch.url, ingestDraft: ingest)
+            let outcome = await p.harvest(dataset: "roads", fetcher: client, workDirectory: scratch.url, ingestDraft: ingest)
             guard case .failed(let message) = outcome else { Issue.record("\(url): \(outcome)"); continue }
             #expect(message.contains(expected), "\(message)")
             #expect(try p.harvestSources(by: fx.editorA).first?.lastError?.contains(expected) == true)

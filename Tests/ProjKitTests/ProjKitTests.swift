@@ -129,9 +129,9 @@ struct FixturePositionTests {
         let transform = try VN2000Transform(from: decision.definition, to: "EPSG:4326")
         let originals = try originalFeatures(expected.original)
         #expect(originals.count == file.features.count)
-        for (shpFeature, original) in zip(file.features, originals) {
+        for (shpFeature, original) in try zipNonEmpty(file.features, originals, "\(name): shapefile and original features") {
             let wgs84 = shpFeature.compactMap { transform.forward(x: $0.x, y: $0.y) }
-            for (a, b) in zip(extremes(wgs84), extremes(original)) {
+            for (a, b) in try zipNonEmpty(extremes(wgs84), extremes(original), "\(name): extreme positions") {
                 #expect(metres(a, b) < 1, "\(name): \(a) vs \(b)")
             }
         }
@@ -142,9 +142,9 @@ struct FixturePositionTests {
         let expected = fixtureCases.first { $0.name == name }!
         let file = try ShapefileFixture(name)
         let transform = try expected.crs.transformToWGS84()
-        for (shpFeature, original) in zip(file.features, try originalFeatures(expected.original)) {
+        for (shpFeature, original) in try zipNonEmpty(file.features, try originalFeatures(expected.original), "\(name): shapefile and original features") {
             let projected = original.compactMap { transform.inverse(x: $0.x, y: $0.y) }
-            for (a, b) in zip(extremes(projected), extremes(shpFeature)) {
+            for (a, b) in try zipNonEmpty(extremes(projected), extremes(shpFeature), "\(name): extreme positions") {
                 #expect(((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot() < 1)
             }
         }

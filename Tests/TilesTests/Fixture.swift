@@ -69,3 +69,35 @@ enum HueFixture {
         return written
     }
 }
+
+extension HueFixture {
+    /// How many communes of the fixture file GEOS (shapely) finds in tile `t` grown by
+    /// `buffer` of 4096 units on each side (the clipping buffer), counting only those whose
+    /// part there covers at least one square unit of the tile's grid (less cannot be drawn
+    /// and is dropped as degenerate): what a tile must hold, worked out without our tile math
+    /// or clipper.
+    static func communesIntersecting(_ t: TileCoord, buffer: Int = 64) throws -> Int {
+        let r = try Run.python("""
+            import json, math, sys
+            import numpy as np
+            import shapely
+            from shapely.geometry import shape, box
+            z, x, y, b = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) / 4096
+            n = 2 ** z
+            lon = lambda tx: tx / n * 360 - 180
+            lat = lambda ty: math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * ty / n))))
+            area = box(lon(x - b), lat(y + 1 + b), lon(x + 1 + b), lat(y - b))
+            def grid(c):
+                tx = (c[:, 0] + 180) / 360 * n
+                ty = (1 - np.log(np.tan(np.radians(c[:, 1])) + 1 / np.cos(np.radians(c[:, 1]))) / math.pi) / 2 * n
+                return np.column_stack(((tx - x) * 4096, (ty - y) * 4096))
+            features = json.load(open(sys.argv[1]))["features"]
+            parts = [shape(f["geometry"]).intersection(area) for f in features if f["geometry"]]
+            print(sum(1 for p in parts if not p.is_empty and shapely.transform(p, grid).area >= 1))
+            """, [path, String(t.z), String(t.x), String(t.y), String(buffer)])
+        guard r.succeeded, let count = Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TestSupportError("shapely: \(r.stderr)")
+        }
+        return count
+    }
+}

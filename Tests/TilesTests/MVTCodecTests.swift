@@ -56,13 +56,17 @@ import GeoModel
         #expect(zigzag(-1) == 1 && zigzag(1) == 2)
     }
 
-    @Test func corruptTilesThrowInsteadOfCrashing() {
+    @Test func corruptTilesThrowInsteadOfCrashing() throws {
         var layer = MVTLayerBuilder(name: "x")
         layer.addFeature(id: 1, attributes: [("a", .text("b"))], geometry: TileGeometry(type: .polygon, parts: [square]))
         let bytes = MVTEncoder.tile([layer])
-        for cut in stride(from: 1, to: bytes.count, by: 3) {
-            // Any prefix either decodes (cut at a field boundary) or throws: never traps.
-            _ = try? MVTDecoder.decode(Array(bytes.prefix(cut)))
+        #expect(try MVTDecoder.decode(bytes).layer("x")?.features.map(\.id) == [1])
+        // The tile is a single layer field, so every shorter prefix is cut inside it: each must
+        // be refused with a decoding error (not a trap, not a half layer taken as a tile).
+        for cut in 1..<bytes.count {
+            #expect(throws: MVTDecodingError.self, "cut after \(cut) of \(bytes.count) bytes") {
+                try MVTDecoder.decode(Array(bytes.prefix(cut)))
+            }
         }
         #expect(throws: MVTDecodingError.self) { try MVTDecoder.decode([0x1A, 0x05, 0x78]) }
     }

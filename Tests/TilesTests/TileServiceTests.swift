@@ -30,7 +30,7 @@ import TestSupport
 
         let tile = try decode(try await tiles.tile("hue-communes", centre(10), acceptsGzip: true))
         let layer = try #require(tile.layer("hue-communes"))
-        #expect(layer.features.count > 3)
+        #expect(layer.features.count == (try HueFixture.communesIntersecting(centre(10))), "every commune the tile's buffered area meets")
         #expect(layer.features.allSatisfy { $0.attributes["commune_vn"] != nil && $0.type == .polygon })
     }
 

@@ -41,7 +41,7 @@ struct LetterTests {
     func cp1258Letters() throws {
         let letters = Reference.allLetters + ["đ", "Đ"]
         let encoded = try Reference.cp1258(letters)
-        for (letter, bytes) in zip(letters, encoded) {
+        for (letter, bytes) in try zipNonEmpty(letters, encoded, "letters and their Windows-1258 bytes") {
             let decoded = VietnameseTextDecoder.decode(bytes, as: .windows1258)
             #expect(decoded == letter, "\(letter) ← \(bytes)")
             #expect(decoded.unicodeScalars.elementsEqual(letter.precomposedStringWithCanonicalMapping.unicodeScalars))
