@@ -128,7 +128,10 @@ public struct PortalPages: Sendable {
         c["slug"] = d.slug
         c["agency"] = d.agency.map { a in ["name": a.name, "url": base.url { $0.filters[.agency] = a.slug }] }
         c["theme"] = d.theme.isEmpty ? nil : ["name": d.theme, "url": base.url { $0.filters[.theme] = d.theme }]
-        c["contact"] = ["name": d.contact.name, "email": d.contact.email as Any]
+        // Optional values are left out, not set to nil: Mustache would show a nil inside `Any` as "nil".
+        var contact: [String: Any] = ["name": d.contact.name]
+        if let email = d.contact.email { contact["email"] = email }
+        c["contact"] = contact
         c["frequency"] = texts.text("freq_" + d.frequency.replacingOccurrences(of: "-", with: "_"), l)
         c["next_due"] = Self.nextDue(after: d.modified, frequency: d.frequency).flatMap { texts.date($0, l) }
         c["updated"] = texts.date(d.modified, l)
@@ -139,7 +142,9 @@ public struct PortalPages: Sendable {
         c["period"] = [d.temporalStart, d.temporalEnd].compactMap { $0 }.isEmpty ? nil
             : [d.temporalStart ?? "…", d.temporalEnd ?? "…"].joined(separator: " – ")
         c["downloaded"] = extras.downloads
-        c["licence"] = ["title": d.licence.title, "url": d.licence.url as Any]
+        var licence: [String: Any] = ["title": d.licence.title]
+        if let url = d.licence.url { licence["url"] = url }
+        c["licence"] = licence
         let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: d.current.published ?? d.modified).year ?? 0
         c["citation"] = texts.text("citation", l, ["who": d.attribution, "year": String(year), "title": title,
                                                    "version": String(d.current.number),
@@ -211,11 +216,12 @@ public struct PortalPages: Sendable {
     func card(_ x: PortalListing, _ l: Language) -> [String: Any] {
         let d = x.dataset
         let description = l == .en ? d.descriptionEN ?? d.description : d.description
-        return ["title": x.title(l), "url": "/datasets/\(d.slug)?lang=\(l.rawValue)",
-                "agency": d.agency?.name as Any,
+        var card: [String: Any] = ["title": x.title(l), "url": "/datasets/\(d.slug)?lang=\(l.rawValue)",
                 "updated": texts.text("updated_on", l, ["date": texts.date(d.modified, l) ?? ""]),
                 "downloads": texts.text("count_downloads", l, ["count": String(x.downloads)]),
                 "summary": description.count > 220 ? String(description.prefix(220)) + "…" : description]
+        if let agency = d.agency { card["agency"] = agency.name }
+        return card
     }
 
     func label(_ facet: CatalogueQuery.Facet, _ value: String, _ listings: [PortalListing], _ l: Language) -> String {

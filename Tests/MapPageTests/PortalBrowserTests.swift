@@ -20,6 +20,9 @@ opts.binary_location = "/usr/bin/chromium"
 for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
           "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]:
     opts.add_argument(a)
+# A Vietnamese citizen's browser: the pages choose Vietnamese from Accept-Language.
+opts.add_argument("--lang=vi-VN")
+opts.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi,en"})
 opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
 out = {"errors": [], "violations": [], "shots": []}
@@ -58,6 +61,7 @@ try:
     time.sleep(0.5)
     out["dataset_url"] = d.current_url
     out["heading"] = d.find_element(By.TAG_NAME, "h1").text
+    out["path_lang"] = d.find_element(By.TAG_NAME, "html").get_attribute("lang")
     out["map"] = wait_map()
     out["drawn"], out["pixels"] = drawn_pixels()
     out["downloads"] = []
@@ -99,6 +103,7 @@ print(json.dumps(out))
         var results: [String]
         var dataset_url: String
         var heading: String
+        var path_lang: String
         var map: String
         var drawn: Int
         var pixels: Int
@@ -129,6 +134,7 @@ print(json.dumps(out))
         #expect(report.results.contains { $0.contains("/datasets/xa-phuong-hue?lang=vi") }, "\(report.results)")
         #expect(report.dataset_url.contains("/datasets/xa-phuong-hue"))
         #expect(report.heading == "Xã, phường Huế")
+        #expect(report.path_lang == "vi", "a Vietnamese browser got \(report.path_lang)")
         // The preview drew the communes: they cover much of its area.
         #expect(report.map == "true", "map: \(report.map)")
         #expect(report.drawn > report.pixels / 10, "only \(report.drawn) of \(report.pixels) pixels drawn")
