@@ -73,6 +73,8 @@ public struct PortalPages: Sendable {
         c["themes"] = themes.sorted { CatalogueSearch.fold($0.key) < CatalogueSearch.fold($1.key) }.map { theme, n in
             ["name": theme, "url": base.url { $0.filters[.theme] = theme }, "count": texts.text("count_datasets", l, ["count": String(n)])]
         }
+        c["has_agencies"] = !agencies.isEmpty
+        c["has_themes"] = !themes.isEmpty
         c["empty"] = listings.isEmpty
         c["all_datasets"] = texts.text("home_all_datasets", l, ["count": String(listings.count)])
         c["datasets_url"] = base.url()

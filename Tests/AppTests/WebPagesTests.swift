@@ -71,6 +71,9 @@ struct WebFixture {
                          "href=\"/web/portal.css\""] {
                 #expect(vi.contains(text), "the Vietnamese home page lacks \(text)")
             }
+            // Light on a slow link: the page and its stylesheet under 100 KB.
+            let css = try await client.execute(uri: "/web/portal.css", method: .get) { $0.body.readableBytes }
+            #expect(vi.utf8.count + css < 100_000)
             // Accept-Language chooses English; the links keep it.
             let (_, enHeaders, en) = try await WebFixture.page(client, "/", language: "en-GB,en;q=0.9")
             #expect(enHeaders[.contentLanguage] == "en")
