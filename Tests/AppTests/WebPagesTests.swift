@@ -163,6 +163,19 @@ struct WebFixture {
         }
     }
 
+    /// What a visitor types comes back escaped: the query in the box and the summary, a facet
+    /// value in the form's hidden fields and links.
+    @Test func queryTextIsEscapedWhereverThePageShowsIt() async throws {
+        let f = try WebFixture()
+        try await Application(router: f.router).test(.router) { client in
+            let (status, _, html) = try await WebFixture.page(client, "/datasets?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E&theme=%22%3E%3Cimg%20src%3Dx%3E")
+            #expect(status == .ok)
+            #expect(!html.contains("<script>alert") && !html.contains("<img src=x>"))
+            #expect(html.contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"") && html.contains("“&lt;script&gt;alert(1)&lt;/script&gt;”"))
+            #expect(html.contains("name=\"theme\" value=\"&quot;&gt;&lt;img src=x&gt;\""))
+        }
+    }
+
     @Test func foldingTreatsAccentsCaseAndDAlike() {
         #expect(CatalogueSearch.fold("Huế") == "hue")
         #expect(CatalogueSearch.fold("PHƯỜNG Đông Đa") == "phuong dong da")
