@@ -28,6 +28,13 @@ public struct PageTexts: Sendable {
         return out
     }
 
+    /// The text `key` for `count` things: `key_one` when there is one thing and the catalogue
+    /// has that form (English), else `key`. `{count}` is filled with the number.
+    public func count(_ key: String, _ count: Int, _ language: Language, _ arguments: [String: String] = [:]) -> String {
+        let chosen = count == 1 && texts[language]?[key + "_one"] != nil ? key + "_one" : key
+        return text(chosen, language, arguments.merging(["count": String(count)]) { a, _ in a })
+    }
+
     /// The date as people of `language` write it.
     func date(_ date: Date?, _ language: Language) -> String? {
         guard let date else { return nil }

@@ -68,15 +68,15 @@ public struct PortalPages: Sendable {
         c["has_popular"] = !popular.isEmpty
         c["agencies"] = agencies.sorted { CatalogueSearch.fold($0.value.name) < CatalogueSearch.fold($1.value.name) }.map { slug, a in
             ["name": a.name, "url": base.url { $0.filters[.agency] = slug },
-             "count": texts.text("count_datasets", l, ["count": String(a.count)])]
+             "count": texts.count("count_datasets", a.count, l)]
         }
         c["themes"] = themes.sorted { CatalogueSearch.fold($0.key) < CatalogueSearch.fold($1.key) }.map { theme, n in
-            ["name": theme, "url": base.url { $0.filters[.theme] = theme }, "count": texts.text("count_datasets", l, ["count": String(n)])]
+            ["name": theme, "url": base.url { $0.filters[.theme] = theme }, "count": texts.count("count_datasets", n, l)]
         }
         c["has_agencies"] = !agencies.isEmpty
         c["has_themes"] = !themes.isEmpty
         c["empty"] = listings.isEmpty
-        c["all_datasets"] = texts.text("home_all_datasets", l, ["count": String(listings.count)])
+        c["all_datasets"] = texts.count("home_all_datasets", listings.count, l)
         c["datasets_url"] = base.url()
         return render("home", c)
     }
@@ -88,8 +88,8 @@ public struct PortalPages: Sendable {
         var c = layout(l, title: texts.text("catalogue_title", l), current: "data",
                        switchURL: query.url { $0.language = l.other })
         c["q"] = query.q
-        c["summary"] = query.q.isEmpty ? texts.text("results_count", l, ["count": String(result.total)])
-            : texts.text("results_for", l, ["count": String(result.total), "q": query.q])
+        c["summary"] = query.q.isEmpty ? texts.count("results_count", result.total, l)
+            : texts.count("results_for", result.total, l, ["q": query.q])
         c["items"] = result.items.map { card($0, l) }
         c["no_results"] = result.items.isEmpty
         c["hidden"] = CatalogueQuery.Facet.allCases.compactMap { f in query.filters[f].map { ["name": f.rawValue, "value": $0] } }
@@ -220,7 +220,7 @@ public struct PortalPages: Sendable {
         let description = l == .en ? d.descriptionEN ?? d.description : d.description
         var card: [String: Any] = ["title": x.title(l), "url": "/datasets/\(d.slug)?lang=\(l.rawValue)",
                 "updated": texts.text("updated_on", l, ["date": texts.date(d.modified, l) ?? ""]),
-                "downloads": texts.text("count_downloads", l, ["count": String(x.downloads)]),
+                "downloads": texts.count("count_downloads", x.downloads, l),
                 "summary": description.count > 220 ? String(description.prefix(220)) + "…" : description]
         if let agency = d.agency { card["agency"] = agency.name }
         return card
