@@ -110,7 +110,7 @@ let package = Package(
         // No SQL, no HTTP: App's Routes+Web feeds it the catalogue's read models.
         .target(
             name: "Web",
-            dependencies: ["Catalogue", "GeoStore", "PublicErrors",
+            dependencies: ["Catalogue", "GeoStore", "GeoModel", "PublicErrors",
                            .product(name: "Mustache", package: "swift-mustache")],
             resources: [
                 .embedInCode("Resources/pages.vi.json"), .embedInCode("Resources/pages.en.json"),

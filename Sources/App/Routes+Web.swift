@@ -1,5 +1,5 @@
 // The citizen portal's pages: `/` (home), `/datasets` (search, facets, sorting, paging) and
-// `/datasets/{slug}`, with their stylesheet and the dataset page's map script under `/web/`.
+// `/datasets/{slug}` (with the first ten features of the current version), with their stylesheet and the dataset page's map script under `/web/`.
 // The pages are rendered by the Web module from the catalogue's read models; here only the
 // reading (on the blocking pool), the language and the response. Errors on these pages (and
 // on unknown paths) are pages too when the browser asks for HTML: see `ErrorReport.htmlResponse`.
@@ -47,7 +47,9 @@ func addWebRoutes(to router: Router<BandoRequestContext>, store: Store, download
                 }
             }
             let total = try store.downloadTotals()[slug] ?? 0
-            return pages.dataset(dataset, extras: DatasetPageExtras(downloads: total, files: files, hasTiles: hasTiles, baseURL: base),
+            let sample = try store.published(slug: slug).map { try store.featurePage(of: $0.version, limit: 10) } ?? []
+            return pages.dataset(dataset, extras: DatasetPageExtras(downloads: total, files: files, hasTiles: hasTiles, baseURL: base,
+                                                                    sample: sample),
                                  language: language)
         }, language)
     }

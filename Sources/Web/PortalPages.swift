@@ -4,6 +4,7 @@ public import Catalogue
 import GeoStore
 public import PublicErrors
 public import Foundation
+public import GeoModel
 import Mustache
 
 /// A produced download file's facts (from the downloads cache): what the dataset page lists.
@@ -24,8 +25,10 @@ public struct DatasetPageExtras: Sendable {
     public var hasTiles: Bool
     /// The server's public root, for API examples and the citation.
     public var baseURL: String
-    public init(downloads: Int, files: [String: DownloadFacts], hasTiles: Bool, baseURL: String) {
-        self.downloads = downloads; self.files = files; self.hasTiles = hasTiles; self.baseURL = baseURL
+    /// The first features of the current version (attribute values in schema order), for the sample table.
+    public var sample: [Feature]
+    public init(downloads: Int, files: [String: DownloadFacts], hasTiles: Bool, baseURL: String, sample: [Feature] = []) {
+        self.downloads = downloads; self.files = files; self.hasTiles = hasTiles; self.baseURL = baseURL; self.sample = sample
     }
 }
 
@@ -159,6 +162,12 @@ public struct PortalPages: Sendable {
         c["schema"] = d.schema.map { f -> [String: Any] in
             ["name": f.name, "type": texts.all(l)["type_\(f.type)"] ?? f.type, "description": f.description]
         }
+        if !extras.sample.isEmpty {
+            c["sample"] = ["intro": texts.count("ds_sample_intro", extras.sample.count, l),
+                           "fields": d.schema.map(\.name),
+                           "rows": extras.sample.map { f in ["cells": f.values.map { value($0, l) }] },
+                           "more_url": "/ogc/collections/\(d.slug)/items?f=html&limit=50"]
+        }
         c["versions"] = d.versions.reversed().map { v -> [String: Any] in
             ["number": v.number, "published": texts.date(v.published, l) ?? "", "features": v.featureCount,
              "changes": changeText(v.changes, l)]
@@ -234,6 +243,18 @@ public struct PortalPages: Sendable {
         case .format: DistributionFormat.all.first { $0.ext == value }?.name ?? value
         case .frequency: texts.all(l)["freq_" + value.replacingOccurrences(of: "-", with: "_")] ?? value
         case .geometry: texts.all(l)["geom_" + value] ?? value
+        }
+    }
+
+    /// An attribute value as the sample table shows it.
+    func value(_ v: FieldValue, _ l: Language) -> String {
+        switch v {
+        case .null: ""
+        case .integer(let i): String(i)
+        // Integral reals (codes read from shapefiles) without ".0"; others as Swift prints them, shortest exact.
+        case .real(let d): d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .text(let t): t
+        case .boolean(let b): texts.text(b ? "value_true" : "value_false", l)
         }
     }
 

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import HTTPTypes
 import GeoStore
+import GeoModel
 import Ingest
 import Tiles
 import Catalogue
@@ -209,6 +210,14 @@ struct WebFixture {
 
     @Test func datasetPageShowsMetadataPreviewSchemaVersionsDownloadsAndAPIs() async throws {
         let f = try WebFixture()
+        // The communes' names in the first ten features, read from the store.
+        let version = try #require(try f.store.published(slug: "xa-hue")).version
+        let commune = try #require(version.fields.firstIndex { $0.name == "commune_vn" })
+        let firstNames = try f.store.featurePage(of: version, limit: 10).compactMap { feature -> String? in
+            guard case .text(let name) = feature.values[commune] else { return nil }
+            return name
+        }
+        #expect(firstNames.count == 10)
         try await Application(router: f.router).test(.router) { client in
             // Produce the GeoJSON: its size and SHA-256 then appear on the page.
             let sha = try await client.execute(uri: "/downloads/xa-hue/latest.geojson.sha256", method: .get) { r in
@@ -228,6 +237,10 @@ struct WebFixture {
                          "curl -L &#39;", "ranh giới, Đô thị"] {
                 #expect(vi.contains(text), "the dataset page lacks \(text)")
             }
+            // The first page of the attribute table: ten features of the current version, values as stored.
+            #expect(vi.components(separatedBy: "<tr class=\"sample-row\">").count - 1 == 10)
+            for name in firstNames { #expect(vi.contains("<td>\(name)</td>"), "the sample lacks \(name)") }
+            #expect(vi.contains("10 đối tượng đầu tiên") && vi.contains("/ogc/collections/xa-hue/items?f=html&amp;limit=50"))
             // The page runs under the policy: scripts from this server only, none inline.
             let policy = try #require(headers[.contentSecurityPolicy])
             #expect(policy.contains("script-src 'self'"))
