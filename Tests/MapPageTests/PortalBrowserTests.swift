@@ -5,10 +5,10 @@ import TestSupport
 /// The citizen portal in a real browser (headless Chromium driven by Selenium, the real
 /// `bando` binary on a socket): a citizen's path from the home page to a verified download,
 /// every page in both languages at desktop and phone widths, screenshots for people to look at
-/// (`.build/screenshots/`), no console errors, and axe's accessibility rules.
+/// (`.build/screenshots/NAME-LANG-WIDTH.png` as the window shows it, `…-full.png` the whole page), no console errors, and axe's accessibility rules.
 @Suite(.serialized) struct PortalBrowserTests {
     static let script = #"""
-import sys, json, time, io, hashlib, urllib.request
+import sys, json, time, io, hashlib, urllib.request, base64
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -46,6 +46,13 @@ def drawn_pixels():
     bg = (0xf2, 0xef, 0xe9)
     px = list(img.getdata())
     return sum(1 for p in px if abs(p[0] - bg[0]) + abs(p[1] - bg[1]) + abs(p[2] - bg[2]) > 40), len(px)
+def full_page(file):
+    # The whole page, below the fold too, at the window's width.
+    m = d.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = m["cssContentSize"]
+    png = d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
+    open(file, "wb").write(base64.b64decode(png["data"]))
 try:
     # The citizen's path, in Vietnamese.
     d.set_window_size(1280, 900)
@@ -83,6 +90,7 @@ try:
                 file = f"{shots}/{name}-{lang}-{label}.png"
                 d.save_screenshot(file)
                 out["shots"].append(file)
+                full_page(file.replace(".png", "-full.png"))
                 out.setdefault("lang_" + lang, []).append(d.find_element(By.TAG_NAME, "html").get_attribute("lang"))
                 axe = Axe(d)
                 axe.inject()
