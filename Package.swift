@@ -28,6 +28,8 @@ let package = Package(
         // Harvest's HTTP client: streams a body under a byte cap and connects to the address we checked.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The citizen portal's server-rendered pages (module Web).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C libraries: one system-library target each, imported by exactly one wrapper.
@@ -103,11 +105,27 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // The citizen portal's HTML: Mustache templates and the page texts in Vietnamese and
+        // English (compiled into the binary), the catalogue's search/facets over read models.
+        // No SQL, no HTTP: App's Routes+Web feeds it the catalogue's read models.
+        .target(
+            name: "Web",
+            dependencies: ["Catalogue", "GeoStore", "GeoModel", "PublicErrors",
+                           .product(name: "Mustache", package: "swift-mustache")],
+            resources: [
+                .embedInCode("Resources/pages.vi.json"), .embedInCode("Resources/pages.en.json"),
+                .embedInCode("Resources/portal.css"), .embedInCode("Resources/dataset-map.js"),
+                .embedInCode("Resources/layout.mustache"), .embedInCode("Resources/home.mustache"),
+                .embedInCode("Resources/datasets.mustache"), .embedInCode("Resources/dataset.mustache"),
+                .embedInCode("Resources/error.mustache"), .embedInCode("Resources/card.mustache"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "App",
             dependencies: [
                 "GeoModel", "GeoStore", "Ingest", "Tiles", "Features", "Portal", "ProjKit", "GDALKit", "Downloads",
-                "Catalogue", "PublicErrors",
+                "Catalogue", "PublicErrors", "Web",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -184,7 +202,7 @@ let package = Package(
             name: "AppTests",
             dependencies: [
                 "TestSupport",
-                "App", "GeoStore", "Ingest", "Features", "Tiles", "PublicErrors", "Portal",
+                "App", "GeoStore", "Ingest", "Features", "Tiles", "PublicErrors", "Portal", "Web", "Catalogue",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -159,6 +159,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addDownloadRoutes(to: router, downloads: downloads)
     addTileRoutes(to: router, tiles: tiles, origin: origin)
     addMapRoutes(to: router, tiles: tiles, site: site, origin: origin)
+    addWebRoutes(to: router, store: store, downloads: downloads, tiles: tiles, origin: origin)
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
     addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard), origin: origin)

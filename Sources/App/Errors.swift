@@ -134,7 +134,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            return ErrorReport(error, request: request, context: context).response
+            let report = ErrorReport(error, request: request, context: context)
+            return ErrorReport.wantsHTML(request) ? report.htmlResponse(path: request.uri.path) : report.response
         }
     }
 }

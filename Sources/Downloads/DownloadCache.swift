@@ -105,6 +105,15 @@ public actor DownloadCache {
         return r.sha256
     }
 
+    /// The produced file of `version` in `format`, when it has been produced (for the portal's
+    /// dataset page: nil means not produced yet, as for `knownChecksum`).
+    public nonisolated func knownFile(dataset: String, version: Int, format: DownloadFormat) -> DownloadFile? {
+        let path = Self.path(folder, dataset, version, format)
+        guard let r = Self.record(path), let attrs = try? FileManager.default.attributesOfItem(atPath: path),
+              (attrs[.size] as? NSNumber)?.intValue == r.size else { return nil }
+        return DownloadFile(path: path, format: format, dataset: dataset, version: version, sha256: r.sha256, size: r.size, produced: r.produced)
+    }
+
     // MARK: internals
 
     static func path(_ folder: URL, _ slug: String, _ number: Int, _ format: DownloadFormat) -> String {

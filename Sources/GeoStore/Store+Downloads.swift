@@ -99,6 +99,21 @@ extension Store {
         }
     }
 
+    /// Total downloads of each dataset that has any (every version, format and day), by slug:
+    /// what the portal's lists sort and show by. Downloads counted in memory are written first.
+    public func downloadTotals() throws -> [String: Int] {
+        try downloadCounter.flush()
+        return try pool.read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT d.slug, SUM(c.count) AS total FROM download_counts c JOIN datasets d ON d.id = c.dataset_id GROUP BY d.slug
+                """) {
+                out[row["slug"]] = row["total"]
+            }
+            return out
+        }
+    }
+
     /// Reads every feature of `version` back and recomputes the checksum its ingest stored:
     /// a mismatch means the feature table changed after it was written.
     public func verifyChecksum(of version: DatasetVersionRecord, progress: ((Int) -> Void)? = nil) throws -> ChecksumVerification {

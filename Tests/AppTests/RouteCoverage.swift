@@ -48,6 +48,13 @@ enum RouteCoverage {
         "GET /fonts/{stack}/{range}": ["MapPageTests.styleAndTileJSONCarryTheServersOwnAddress"],
         "GET /vendor/maplibre/{file}": ["MapPageTests.theMapDrawsEveryTilesetAndTogglesThem"],
 
+        // Routes+Web.swift: the citizen portal's pages
+        "GET /": ["WebPagesTests.homeShowsThePortalSearchDatasetsAgenciesAndAPIsInBothLanguages", "PortalBrowserTests.aCitizenFindsSeesAndDownloadsADataset"],
+        "GET /datasets": ["WebPagesTests.searchIgnoresAccentsAndCaseAndKeepsItsStateInTheURL", "PortalBrowserTests.aCitizenFindsSeesAndDownloadsADataset"],
+        "GET /datasets/{slug}": ["WebPagesTests.datasetPageShowsMetadataPreviewSchemaVersionsDownloadsAndAPIs", "WebPagesTests.anUnknownDatasetIsAPageForBrowsersAndJSONForScripts"],
+        "GET /web/portal.css": ["WebPagesTests.theStylesheetAndThePreviewScriptAreServed"],
+        "GET /web/dataset-map.js": ["WebPagesTests.theStylesheetAndThePreviewScriptAreServed"],
+
         // Routes+OGCFeatures.swift
         "GET /ogc": ["OGCFeaturesRoutesTests.landingConformanceAndCollections"],
         "GET /ogc/api": ["OGCFeaturesRoutesTests.openAPIIsValidAndTrue"],

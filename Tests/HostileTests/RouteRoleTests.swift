@@ -117,6 +117,13 @@ import TestSupport
             get("/styles/default.json", all(200)),
             get("/fonts/DejaVu%20Sans%20Book/0-255.pbf", all(fontsBuilt ? 200 : 404)),
             get("/vendor/maplibre/maplibre-gl.js", all(vendorBuilt ? 200 : 404)),
+            // Routes+Web: the portal's pages are public
+            get("/", all(200)),
+            get("/datasets?q=hue", all(200)),
+            get("/datasets/\(A)", all(200)),
+            get("/datasets/\(draftOnly)", all(404)),
+            get("/web/portal.css", all(200)),
+            get("/web/dataset-map.js", all(200)),
             // Routes+OGCFeatures
             get("/ogc", all(200)),
             get("/ogc/api", all(200)),

@@ -1,0 +1,97 @@
+// The citizen portal's pages: `/` (home), `/datasets` (search, facets, sorting, paging) and
+// `/datasets/{slug}` (with the first ten features of the current version), with their stylesheet and the dataset page's map script under `/web/`.
+// The pages are rendered by the Web module from the catalogue's read models; here only the
+// reading (on the blocking pool), the language and the response. Errors on these pages (and
+// on unknown paths) are pages too when the browser asks for HTML: see `ErrorReport.htmlResponse`.
+import Foundation
+import Hummingbird
+import HTTPTypes
+import GeoStore
+import Catalogue
+import Downloads
+import Tiles
+import PublicErrors
+import Web
+
+func addWebRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache, tiles: TileService,
+                  origin: PublicOrigin) {
+    let reader = CatalogueReader(store: store)
+    let pages = PortalPages.shared
+    @Sendable func listings() throws -> [PortalListing] {
+        let totals = try store.downloadTotals()
+        return try reader.datasets().map { PortalListing(dataset: $0, downloads: totals[$0.slug] ?? 0) }
+    }
+
+    router.get("/") { request, _ -> Response in
+        let language = pageLanguage(request)
+        return htmlPage(try await blocking { pages.home(try listings(), language: language) }, language)
+    }
+    router.get("/datasets") { request, _ -> Response in
+        let language = pageLanguage(request)
+        var parameters: [String: String] = [:]
+        for (k, v) in request.uri.queryParameters { parameters[String(k)] = String(v) }
+        let query = CatalogueQuery(parameters: parameters, language: language)
+        return htmlPage(try await blocking { pages.catalogue(try listings(), query: query) }, language)
+    }
+    router.get("/datasets/{slug}") { request, context -> Response in
+        let language = pageLanguage(request)
+        let slug = try context.parameters.require("slug")
+        let base = origin.url(context)
+        let hasTiles = (try? await tiles.tilesetNames().contains(slug)) ?? false
+        return htmlPage(try await blocking {
+            let dataset = try reader.dataset(slug)
+            var files: [String: DownloadFacts] = [:]
+            for format in DownloadFormat.allCases {
+                if let f = downloads.knownFile(dataset: slug, version: dataset.current.number, format: format) {
+                    files[format.fileExtension] = DownloadFacts(size: f.size, produced: f.produced, sha256: f.sha256)
+                }
+            }
+            let total = try store.downloadTotals()[slug] ?? 0
+            let sample = try store.published(slug: slug).map { try store.featurePage(of: $0.version, limit: 10) } ?? []
+            return pages.dataset(dataset, extras: DatasetPageExtras(downloads: total, files: files, hasTiles: hasTiles, baseURL: base,
+                                                                    sample: sample),
+                                 language: language)
+        }, language)
+    }
+    router.get("/web/portal.css") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: WebAssets.stylesheet)))
+    }
+    router.get("/web/dataset-map.js") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: WebAssets.previewScript)))
+    }
+}
+
+/// `?lang=vi|en`, else `Accept-Language`, else Vietnamese: as error responses choose.
+func pageLanguage(_ request: Request) -> Language {
+    Language.negotiate(query: request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage])
+}
+
+func htmlPage(_ html: String, _ language: Language, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .contentLanguage: language.rawValue,
+                                       .cacheControl: "no-cache", .vary: "Accept-Language"],
+             body: .init(byteBuffer: ByteBuffer(string: html)))
+}
+
+extension ErrorReport {
+    /// Whether the client asked for a page rather than a document: a browser's `Accept` names
+    /// `text/html`, and the path is a page's or no route's (the APIs answer JSON whatever is asked).
+    static func wantsHTML(_ request: Request) -> Bool {
+        guard request.headers[.accept]?.lowercased().contains("text/html") == true else { return false }
+        let path = request.uri.path
+        let documents = ["/api/", "/api", "/ogc", "/tiles", "/downloads", "/collections", "/tileMatrixSets", "/catalog.jsonld",
+                         "/styles/", "/fonts/", "/vendor/", "/healthz", "/map.js", "/web/"]
+        return !documents.contains { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") || path.hasPrefix($0 + ".") }
+    }
+
+    /// The error as a page in the portal's look, in the request's language.
+    func htmlResponse(path: String) -> Response {
+        let other: Language = language == .vi ? .en : .vi
+        let html = PortalPages.shared.error(status: error.status, message: description, requestID: requestID, language: language,
+                                            switchURL: path + "?lang=" + other.rawValue)
+        var (status, headers) = head(contentType: "text/html; charset=utf-8")
+        headers[.cacheControl] = "no-cache"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}

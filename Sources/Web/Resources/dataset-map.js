@@ -1,0 +1,35 @@
+// The dataset page's map preview: the dataset's vector tiles from its TileJSON, drawn as
+// polygons, lines and points, fitted to its bounds. Hooks for tests: `window.bandoPreview`
+// (the map) and `data-loaded="true"` on the map's element once it has drawn everything.
+"use strict";
+(function () {
+  const element = document.getElementById("preview-map");
+  if (!element || typeof maplibregl === "undefined") return;
+  const tilejson = element.dataset.tilejson;
+  const colour = "#1f78b4";
+  const map = new maplibregl.Map({
+    container: element, attributionControl: { compact: true }, fadeDuration: 0,
+    style: { version: 8, sources: {}, layers: [{ id: "background", type: "background", paint: { "background-color": "#f2efe9" } }] },
+    center: [107.6, 16.4], zoom: 7,
+  });
+  window.bandoPreview = map;
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.on("load", async function () {
+    const response = await fetch(tilejson);
+    if (!response.ok) { element.dataset.error = "tilejson " + response.status; return; }
+    const doc = await response.json();
+    map.addSource("dataset", { type: "vector", url: tilejson });
+    for (const vl of doc.vector_layers || []) {
+      const base = { source: "dataset", "source-layer": vl.id };
+      map.addLayer({ ...base, id: vl.id + "/fill", type: "fill", filter: ["==", ["geometry-type"], "Polygon"],
+                     paint: { "fill-color": colour, "fill-opacity": 0.35 } });
+      map.addLayer({ ...base, id: vl.id + "/line", type: "line", filter: ["in", ["geometry-type"], ["literal", ["Polygon", "LineString"]]],
+                     paint: { "line-color": colour, "line-width": 1 } });
+      map.addLayer({ ...base, id: vl.id + "/point", type: "circle", filter: ["==", ["geometry-type"], "Point"],
+                     paint: { "circle-color": colour, "circle-radius": 4, "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
+    }
+    if (doc.bounds) map.fitBounds([[doc.bounds[0], doc.bounds[1]], [doc.bounds[2], doc.bounds[3]]], { padding: 10, animate: false });
+    map.once("idle", function () { element.dataset.loaded = String(map.loaded()); });
+  });
+  map.on("error", function (e) { element.dataset.error = (e.error && e.error.message) || "map error"; });
+})();

@@ -1,0 +1,157 @@
+import Testing
+import Foundation
+import TestSupport
+
+/// The citizen portal in a real browser (headless Chromium driven by Selenium, the real
+/// `bando` binary on a socket): a citizen's path from the home page to a verified download,
+/// every page in both languages at desktop and phone widths, screenshots for people to look at
+/// (`.build/screenshots/NAME-LANG-WIDTH.png` as the window shows it, `…-full.png` the whole page), no console errors, and axe's accessibility rules.
+@Suite(.serialized) struct PortalBrowserTests {
+    static let script = #"""
+import sys, json, time, io, hashlib, urllib.request, base64
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from PIL import Image
+from axe_selenium_python import Axe
+base, shots = sys.argv[1], sys.argv[2]
+opts = webdriver.ChromeOptions()
+opts.binary_location = "/usr/bin/chromium"
+for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
+          "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]:
+    opts.add_argument(a)
+# A Vietnamese citizen's browser: the pages choose Vietnamese from Accept-Language.
+opts.add_argument("--lang=vi-VN")
+opts.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi,en"})
+opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+out = {"errors": [], "violations": [], "shots": []}
+def severe(page, expected_status=200):
+    for l in d.get_log("browser"):
+        if l["level"] != "SEVERE": continue
+        # The error page is answered 404 on purpose: Chromium logs that status for the page itself.
+        if expected_status == 404 and "404" in l["message"]: continue
+        out["errors"].append(page + ": " + l["message"])
+def wait_map():
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        state = d.execute_script("const e = document.getElementById('preview-map'); return e ? [e.dataset.loaded || '', e.dataset.error || ''] : ['none', '']")
+        if state[1]: return "error: " + state[1]
+        if state[0] in ("true", "none"): return state[0]
+        time.sleep(0.25)
+    return "timed out"
+def drawn_pixels():
+    e = d.find_element(By.ID, "preview-map")
+    img = Image.open(io.BytesIO(e.screenshot_as_png)).convert("RGB")
+    bg = (0xf2, 0xef, 0xe9)
+    px = list(img.getdata())
+    return sum(1 for p in px if abs(p[0] - bg[0]) + abs(p[1] - bg[1]) + abs(p[2] - bg[2]) > 40), len(px)
+def full_page(file):
+    # The whole page, below the fold too, at the window's width.
+    m = d.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = m["cssContentSize"]
+    png = d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
+    open(file, "wb").write(base64.b64decode(png["data"]))
+try:
+    # The citizen's path, in Vietnamese.
+    d.set_window_size(1280, 900)
+    d.get(base + "/")
+    box = d.find_element(By.ID, "q")
+    box.send_keys("hue")
+    box.send_keys(Keys.ENTER)
+    time.sleep(0.5)
+    out["search_url"] = d.current_url
+    links = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "ul.cards a")]
+    out["results"] = links
+    d.find_element(By.CSS_SELECTOR, "ul.cards a").click()
+    time.sleep(0.5)
+    out["dataset_url"] = d.current_url
+    out["heading"] = d.find_element(By.TAG_NAME, "h1").text
+    out["path_lang"] = d.find_element(By.TAG_NAME, "html").get_attribute("lang")
+    out["map"] = wait_map()
+    out["drawn"], out["pixels"] = drawn_pixels()
+    out["downloads"] = []
+    for a in d.find_elements(By.CSS_SELECTOR, "a.download"):
+        url = a.get_attribute("href")
+        body = urllib.request.urlopen(url).read()
+        line = urllib.request.urlopen(url + ".sha256").read().decode()
+        out["downloads"].append({"url": url, "bytes": len(body), "match": hashlib.sha256(body).hexdigest() == line.split()[0]})
+    severe("path")
+    # Every page, both languages, both widths: screenshots, axe, console.
+    pages = [("home", "/", 200), ("catalogue", "/datasets", 200), ("search", "/datasets?q=phuong", 200),
+             ("dataset", "/datasets/xa-phuong-hue", 200), ("not-found", "/datasets/nope", 404)]
+    for lang in ["vi", "en"]:
+        for width, height, label in [(1280, 900, "desktop"), (390, 844, "phone")]:
+            d.set_window_size(width, height)
+            for name, path, status in pages:
+                d.get(base + path + ("&" if "?" in path else "?") + "lang=" + lang)
+                if name == "dataset": wait_map()
+                file = f"{shots}/{name}-{lang}-{label}.png"
+                d.save_screenshot(file)
+                out["shots"].append(file)
+                full_page(file.replace(".png", "-full.png"))
+                out.setdefault("lang_" + lang, []).append(d.find_element(By.TAG_NAME, "html").get_attribute("lang"))
+                axe = Axe(d)
+                axe.inject()
+                result = axe.run()
+                for v in result["violations"]:
+                    if v["impact"] in ("serious", "critical"):
+                        out["violations"].append(f"{name} {lang} {label}: {v['id']} ({v['impact']}): " +
+                                                 "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"]) for n in v["nodes"][:3]))
+                severe(f"{name} {lang} {label}", status)
+finally:
+    d.quit()
+print(json.dumps(out))
+"""#
+
+    struct Report: Decodable {
+        struct Download: Decodable { var url: String; var bytes: Int; var match: Bool }
+        var search_url: String
+        var results: [String]
+        var dataset_url: String
+        var heading: String
+        var path_lang: String
+        var map: String
+        var drawn: Int
+        var pixels: Int
+        var downloads: [Download]
+        var errors: [String]
+        var violations: [String]
+        var shots: [String]
+        var lang_vi: [String]
+        var lang_en: [String]
+    }
+
+    @Test func aCitizenFindsSeesAndDownloadsADataset() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "chromium is missing: run `make deps`")
+        try #require(FileManager.default.fileExists(atPath: TestPaths.root.appendingPathComponent("Public/vendor/maplibre/maplibre-gl.js").path),
+                     "MapLibre is not unpacked: run `make vendor`")
+        let site = try MapPageTests.Site()
+        let (server, port, log) = try site.serve()
+        defer { server.terminate(); server.waitUntilExit() }
+        try #require(server.isRunning, "bando serve stopped: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
+        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+
+        let r = try Run.python(Self.script, ["http://127.0.0.1:\(port)", shots.path])
+        try #require(r.succeeded, "browser failed: \(r.stderr)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
+        // Home → search "hue" → the dataset page.
+        #expect(report.search_url.contains("/datasets?q=hue"), "\(report.search_url)")
+        #expect(report.results.contains { $0.contains("/datasets/xa-phuong-hue?lang=vi") }, "\(report.results)")
+        #expect(report.dataset_url.contains("/datasets/xa-phuong-hue"))
+        #expect(report.heading == "Xã, phường Huế")
+        #expect(report.path_lang == "vi", "a Vietnamese browser got \(report.path_lang)")
+        // The preview drew the communes: they cover much of its area.
+        #expect(report.map == "true", "map: \(report.map)")
+        #expect(report.drawn > report.pixels / 10, "only \(report.drawn) of \(report.pixels) pixels drawn")
+        // Every format's bytes are what its .sha256 says.
+        #expect(report.downloads.count == 5)
+        for d in report.downloads { #expect(d.match && d.bytes > 0, "\(d.url): \(d.bytes) bytes, checksum \(d.match ? "matches" : "differs")") }
+        #expect(report.errors.isEmpty, "console errors: \(report.errors)")
+        #expect(report.violations.isEmpty, "axe: \(report.violations.joined(separator: "\n"))")
+        #expect(Set(report.lang_vi) == ["vi"] && Set(report.lang_en) == ["en"])
+        #expect(report.shots.count == 20 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+    }
+}
