@@ -69,7 +69,7 @@ import PublicErrors
     @Test func readsALargeFileAsGDALDoes() throws {
         let path = scratch.path("large.geojson")
         try LargeFixtures.repeatedCommunes(60, to: path)
-        let reader = try #require(GeoJSONReader.open(path))
+        let reader = try #require(try GeoJSONReader.open(path))
         #expect(reader.featureCount == 60 * 152)
         try expectSameAsGDAL(path)
     }
