@@ -45,7 +45,7 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
     /// something from it, such as a point of one number, `NaN`, a geometry given as text, or
     /// properties that are a list. `feature`: its number in the file, from 1.
     struct Malformed: Error {
-        enum Problem: String { case syntax, geometry, properties }
+        enum Problem: String { case syntax, geometry, properties, truncated }
         var problem: Problem
         var feature: Int?
     }
@@ -75,7 +75,10 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
         guard lower.hasSuffix(".geojson") || lower.hasSuffix(".json") else { return nil }
         do { return try GeoJSONReader(path: path) }
         catch let m as Malformed { throw .malformed(path: path, feature: m.feature, problem: m.problem.rawValue) }
-        catch is JSONSyntaxError { throw .malformed(path: path, feature: nil, problem: Malformed.Problem.syntax.rawValue) }
+        catch let e as JSONSyntaxError {
+            let cut = e.offset >= ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? .max)
+            throw .malformed(path: path, feature: nil, problem: (cut ? Malformed.Problem.truncated : .syntax).rawValue)
+        }
         catch { return nil }
     }
 
@@ -166,7 +169,9 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
                 var released = 0
                 try s.forEachElement { s in
                     do { try scanFeature(&s, schema: &schema) }
-                    catch is JSONSyntaxError { throw Malformed(problem: .syntax, feature: schema.features + 1) }
+                    catch let e as JSONSyntaxError {
+                        throw Malformed(problem: e.offset >= s.count ? .truncated : .syntax, feature: schema.features + 1)
+                    }
                     catch var m as Malformed { m.feature = schema.features + 1; throw m }
                     released = release(s.base, upTo: s.offset, from: released)
                 }
@@ -219,7 +224,7 @@ final class GeoJSONReader: FeatureStream, @unchecked Sendable {
                 // What the coordinates hold is checked here, in the first pass: a position that is
                 // not two or three numbers makes the whole file refused, before anything is written.
                 do { _ = try readGeometry(&s, build: false) }
-                catch is JSONSyntaxError { throw Malformed(problem: .geometry) }
+                catch let e as JSONSyntaxError { throw Malformed(problem: e.offset >= s.count ? .truncated : .geometry) }
             } else if s.equals(key, "id") {
                 // GDAL takes integer ids as feature ids (not fields); other ids become a field.
                 guard s.peek() != UInt8(ascii: "\""), s.peek() != UInt8(ascii: "{"), s.peek() != UInt8(ascii: "["),

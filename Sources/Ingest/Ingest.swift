@@ -234,6 +234,7 @@ extension IngestError: PublicError {
         case .nothingValid(_, let reasons): SafeMessage("ingest.nothingValid", ["count": String(reasons.values.reduce(0, +))])
         case .coordinates(_, _, let feature, let problem): SafeMessage("ingest.coordinates.\(problem)", ["feature": feature])
         case .malformed(_, let feature?, let problem): SafeMessage("ingest.geojson.\(problem)", ["feature": String(feature)])
+        case .malformed(_, nil, "truncated"): SafeMessage("ingest.geojson.truncatedDocument")
         case .malformed(_, nil, _): SafeMessage("ingest.geojson.document")
         case .shapefile(_, "nonFinite", let arguments, _): SafeMessage("ingest.coordinates.nonFinite", arguments)
         case .shapefile(_, let problem, let arguments, _): SafeMessage("ingest.shapefile.\(problem)", arguments)

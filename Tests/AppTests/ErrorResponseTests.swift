@@ -68,7 +68,7 @@ import Tiles
         Case(name: "upload of a broken file", method: .post, uri: "/api/portal/datasets/xa-hue/uploads", signedIn: true,
              upload: Data(#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[107.5,16.4],"#.utf8),
              status: .unprocessableContent, code: "UnprocessableFile",
-             vi: "Không thể nạp tệp: Không đọc được tệp dưới dạng tập dữ liệu", en: "The file could not be loaded: The file could not be read as a dataset"),
+             vi: "Không thể nạp tệp: Tệp kết thúc giữa chừng ở đối tượng thứ 1", en: "The file could not be loaded: The file ends in the middle of feature 1"),
         Case(name: "no such route", uri: "/khong-co-gi", status: .notFound, code: "NotFound",
              vi: "Không có tài nguyên nào tại địa chỉ này", en: "There is nothing at this address"),
     ]

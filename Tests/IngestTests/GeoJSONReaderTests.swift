@@ -200,6 +200,8 @@ import PublicErrors
         ("polygon of numbers", #"[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[107.5,16.4]}}]"#, "geometry"),
         ("properties list", #"[{"type":"Feature","properties":[1,2],"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]"#, "properties"),
         ("two dots", #"[{"type":"Feature","properties":{"n":1.2.3},"geometry":null}]"#, "syntax"),
+        ("cut in a geometry", #"[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[107.5"#, "truncated"),
+        ("cut in properties", #"[{"type":"Feature","properties":{"ten":"Hu"#, "truncated"),
     ])
     func refusesWhatIsNotGeoJSON(_ name: String, _ features: String, _ problem: String) throws {
         let good = #"{"type":"Feature","properties":{"n":1},"geometry":{"type":"Point","coordinates":[107.5,16.4]}},"#

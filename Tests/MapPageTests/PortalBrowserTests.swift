@@ -6,7 +6,7 @@ import TestSupport
 /// `bando` binary on a socket): a citizen's path from the home page to a verified download,
 /// every page in both languages at desktop and phone widths, screenshots for people to look at
 /// (`.build/screenshots/NAME-LANG-WIDTH.png` as the window shows it, `…-full.png` the whole page), no console errors, and axe's accessibility rules.
-@Suite(.serialized) struct PortalBrowserTests {
+@Suite(.serialized, .printsChildLogsOnFailure) struct PortalBrowserTests {
     static let script = #"""
 import sys, json, time, io, hashlib, urllib.request, base64
 from selenium import webdriver
@@ -128,9 +128,9 @@ print(json.dumps(out))
         try #require(FileManager.default.fileExists(atPath: TestPaths.root.appendingPathComponent("Public/vendor/maplibre/maplibre-gl.js").path),
                      "MapLibre is not unpacked: run `make vendor`")
         let site = try MapPageTests.Site()
-        let (server, port, log) = try site.serve()
-        defer { server.terminate(); server.waitUntilExit() }
-        try #require(server.isRunning, "bando serve stopped: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let (server, port) = try site.serve()
+        defer { server.stop() }
+        try #require(server.isRunning, "bando serve stopped: \(server.logTail())")
         let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
