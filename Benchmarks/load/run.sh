@@ -67,7 +67,8 @@ python3 "$HERE/make-upload.py" "$WORK/upload.zip" "$UPLOAD_FEATURES"
 PORT=$(free_port)
 HPORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
-"$BANDO" serve --store "$STORE" --port "$PORT" --tiles "$WORK/tiles" >"$OUT/serve.log" 2>&1 &
+# The harvest's source is a local HTTP server: loopback is refused to harvests unless allowed.
+"$BANDO" serve --store "$STORE" --port "$PORT" --tiles "$WORK/tiles" --harvest-allow 127.0.0.1 >"$OUT/serve.log" 2>&1 &
 SERVER=$!; PIDS+=("$SERVER")
 python3 -m http.server "$HPORT" --bind 127.0.0.1 --directory "$WORK/harvest" >/dev/null 2>&1 &
 PIDS+=("$!")
