@@ -118,6 +118,7 @@ let package = Package(
                 .embedInCode("Resources/layout.mustache"), .embedInCode("Resources/home.mustache"),
                 .embedInCode("Resources/datasets.mustache"), .embedInCode("Resources/dataset.mustache"),
                 .embedInCode("Resources/error.mustache"), .embedInCode("Resources/card.mustache"),
+                .embedInCode("Resources/map.mustache"), .embedInCode("Resources/map.css"), .embedInCode("Resources/map.js"),
             ],
             swiftSettings: strict
         ),

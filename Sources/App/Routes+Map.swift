@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import Web
 public import Tiles
 import PublicErrors
 
@@ -21,13 +22,17 @@ public struct MapSite: Sendable {
 /// `origin` roots the absolute URLs filled into styles.
 public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, tiles: TileService, site: MapSite,
                                                   origin: PublicOrigin = PublicOrigin()) {
-    router.get("map") { _, _ -> Response in
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
-                 body: .init(byteBuffer: ByteBuffer(string: MapPage.html)))
+    router.get("map") { request, _ -> Response in
+        let language = pageLanguage(request)
+        return htmlPage(PortalPages.shared.map(language: language), language)
     }
     router.get("map.js") { _, _ -> Response in
         Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],
-                 body: .init(byteBuffer: ByteBuffer(string: MapPage.script)))
+                 body: .init(byteBuffer: ByteBuffer(bytes: WebAssets.mapScript)))
+    }
+    router.get("web/map.css") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: WebAssets.mapStylesheet)))
     }
     router.get("styles/{file}") { _, context -> Response in
         let file = context.parameters.get("file") ?? ""

@@ -45,6 +45,7 @@ public struct PortalPages: Sendable {
             ("layout", PackageResources.layout_mustache), ("home", PackageResources.home_mustache),
             ("datasets", PackageResources.datasets_mustache), ("dataset", PackageResources.dataset_mustache),
             ("error", PackageResources.error_mustache), ("card", PackageResources.card_mustache),
+            ("map", PackageResources.map_mustache),
         ]
         for (name, bytes) in templates { try library.register(String(decoding: bytes, as: UTF8.self), named: name) }
         self.library = library
@@ -201,6 +202,13 @@ public struct PortalPages: Sendable {
         c["request"] = texts.text("error_request", l, ["id": requestID])
         c["datasets_url"] = CatalogueQuery(language: l).url()
         return render("error", c)
+    }
+
+    /// `/map`: every published tileset on a MapLibre map, a layer list to toggle each, the
+    /// attributes of a clicked feature; the words from the page catalogue, the script's too.
+    public func map(language: Language) -> String {
+        render("map", layout(language, title: texts.text("map_title", language), current: "map",
+                             switchURL: "/map?lang=\(language.other.rawValue)"))
     }
 
     // MARK: parts

@@ -13,6 +13,10 @@ public enum WebAssets {
     public static var stylesheet: [UInt8] { PackageResources.portal_css }
     /// `/web/dataset-map.js`: the dataset page's MapLibre preview (the only script of the pages).
     public static var previewScript: [UInt8] { PackageResources.dataset_map_js }
+    /// `/web/map.css` and `/map.js`: the map page's look and script (`window.bandoMap`,
+    /// `window.bandoLayers`, `data-idle` and `data-error` on `<body>` for tests and scripts).
+    public static var mapStylesheet: [UInt8] { PackageResources.map_css }
+    public static var mapScript: [UInt8] { PackageResources.map_js }
 }
 
 extension Language {

@@ -53,6 +53,7 @@ enum RouteCoverage {
         "GET /datasets": ["WebPagesTests.searchIgnoresAccentsAndCaseAndKeepsItsStateInTheURL", "PortalBrowserTests.aCitizenFindsSeesAndDownloadsADataset"],
         "GET /datasets/{slug}": ["WebPagesTests.datasetPageShowsMetadataPreviewSchemaVersionsDownloadsAndAPIs", "WebPagesTests.anUnknownDatasetIsAPageForBrowsersAndJSONForScripts"],
         "GET /web/portal.css": ["WebPagesTests.theStylesheetAndThePreviewScriptAreServed"],
+        "GET /web/map.css": ["SuccessPathRoutesTests.mapScriptIsServedAndThePageLoadsIt"],
         "GET /web/dataset-map.js": ["WebPagesTests.theStylesheetAndThePreviewScriptAreServed"],
 
         // Routes+OGCFeatures.swift

@@ -316,18 +316,33 @@ import Tiles
     }
 
     /// The map page's script: served as JavaScript, and the page loads it from there.
+    /// `/map` in the reader's language, its script and stylesheet: the words the script shows
+    /// come from the page (data attributes), so a Vietnamese page has no English in it.
     @Test func mapScriptIsServedAndThePageLoadsIt() async throws {
         let site = try Site()
         try await site.app.test(.router) { c in
             let page = try await c.execute(uri: "/map", method: .get)
-            #expect(String(buffer: page.body).contains(#"<script src="/map.js"></script>"#))
+            let html = String(buffer: page.body)
+            #expect(html.contains(#"<script src="/map.js"></script>"#))
+            #expect(html.contains(#"<link rel="stylesheet" href="/web/map.css">"#))
+            #expect(html.contains(#"<html lang="vi">"#))
+            #expect(html.contains("Lớp dữ liệu"))
+            #expect(html.contains("data-msg-start=\"Không mở được bản đồ:\""))
+            let english = String(buffer: try await c.execute(uri: "/map?lang=en", method: .get).body)
+            #expect(english.contains(#"<html lang="en">"#))
+            #expect(english.contains("Data layers"))
+            #expect(!english.contains("Lớp dữ liệu"))
             let script = try await c.execute(uri: "/map.js", method: .get)
             #expect(script.status == .ok)
             #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
             let text = String(buffer: script.body)
             #expect(text.hasPrefix(#""use strict";"#))
             #expect(text.contains("maplibregl.Map"))
-            #expect(text == MapPage.script)
+            #expect(text.contains("words.msgStart"))
+            let css = try await c.execute(uri: "/web/map.css", method: .get)
+            #expect(css.status == .ok)
+            #expect(css.headers[.contentType] == "text/css; charset=utf-8")
+            #expect(String(buffer: css.body).contains("#panel"))
         }
     }
 }

@@ -113,7 +113,10 @@ print(json.dumps(out))
         let (server, port) = try site.serve(["--archive", archive])
         defer { server.stop() }
 
-        let r = try Run.python(Self.browserScript, ["http://127.0.0.1:\(port)", site.scratch.path("shot")])
+        // Screenshots kept for people to look at, beside the portal's.
+        let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
+        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let r = try Run.python(Self.browserScript, ["http://127.0.0.1:\(port)", shots.appendingPathComponent("map").path])
         try #require(r.succeeded, "browser failed: \(r.stderr)")
         let report = try JSONDecoder().decode(BrowserReport.self, from: Data(r.stdout.utf8))
         #expect(report.idle_error.isEmpty, "\(report.idle_error)")

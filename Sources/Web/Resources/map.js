@@ -1,51 +1,8 @@
-/// The map page (`GET /map`): every tileset of `/tiles` on a MapLibre map, drawn with the
-/// colours of the default style, a layer list to toggle each, the attributes of a clicked
-/// feature, and each dataset's attribution. MapLibre comes from this server (`/vendor/`), so the
-/// page works with no internet. Hooks for tests and scripts: `window.bandoMap` (the map),
-/// `window.bandoLayers` (tileset → its MapLibre layer ids), `data-idle="true"` on `<body>` once
-/// every tileset is added and the map has drawn, `data-error` when something failed. The script
-/// is `/map.js` (no inline script, for the Content Security Policy).
-enum MapPage {
-    static let html = #"""
-<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Bản đồ dữ liệu mở — Bando</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/vendor/maplibre/maplibre-gl.css">
-<style>
-  html, body { margin: 0; height: 100%; font: 14px/1.4 system-ui, sans-serif; }
-  #map { position: absolute; inset: 0 0 0 280px; }
-  #panel { position: absolute; top: 0; bottom: 0; left: 0; width: 280px; overflow: auto; box-sizing: border-box;
-           padding: 12px; background: #fafaf7; border-right: 1px solid #ddd; }
-  #panel h1 { font-size: 16px; margin: 0 0 8px; }
-  .layer { margin: 8px 0; }
-  .layer label { font-weight: 600; cursor: pointer; }
-  .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
-  .attribution { color: #555; font-size: 12px; margin: 2px 0 0 20px; }
-  #message { color: #a00; }
-  .maplibregl-popup-content table { border-collapse: collapse; font-size: 12px; }
-  .maplibregl-popup-content td { border-top: 1px solid #eee; padding: 2px 6px; vertical-align: top; }
-  .maplibregl-popup-content td:first-child { color: #666; }
-</style>
-</head>
-<body>
-<div id="panel"><h1>Lớp dữ liệu</h1><div id="layers"></div><p id="message"></p></div>
-<div id="map"></div>
-<script src="/vendor/maplibre/maplibre-gl.js"></script>
-<script src="/map.js"></script>
-</body>
-</html>
-"""#
-
-    /// The page's script, served as `/map.js`: a file of its own so the Content Security
-    /// Policy can allow scripts from this server only, with no inline script.
-    static let script = #"""
 "use strict";
 const palette = ["#1f78b4", "#e31a1c", "#33a02c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#fb9a99"];
 const body = document.body;
+// The page's words come from the page (its language), never from this script.
+const words = body.dataset;
 function fail(text) {
   body.dataset.error = text;
   document.getElementById("message").textContent = text;
@@ -79,7 +36,7 @@ function labelField(vl) {
 }
 async function start() {
   if (typeof maplibregl === "undefined") {
-    fail("MapLibre GL JS is missing: run `make vendor` (part of `make run`) to unpack it into Public/vendor/maplibre/.");
+    fail(words.msgMissing);
     return;
   }
   const map = new maplibregl.Map({
@@ -90,7 +47,7 @@ async function start() {
   window.bandoMap = map;
   window.bandoLayers = {};
   map.addControl(new maplibregl.NavigationControl(), "top-right");
-  map.on("error", e => fail("Map error: " + (e.error && e.error.message || e)));
+  map.on("error", e => fail(words.msgError + " " + (e.error && e.error.message || e)));
   await new Promise(resolve => map.on("load", resolve));
   const list = await (await fetch("/tiles")).json();
   const docs = await Promise.all(list.tilesets.map(t => fetch(t.tilejson).then(r => r.ok ? r.json() : null)));
@@ -130,6 +87,4 @@ async function start() {
   map.on("dataloading", () => { body.dataset.idle = "false"; });
   map.triggerRepaint();
 }
-start().catch(e => fail("The map could not start: " + e.message));
-"""#
-}
+start().catch(e => fail(words.msgStart + " " + e.message));
