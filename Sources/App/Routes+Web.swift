@@ -1,4 +1,5 @@
-// The citizen portal's pages: `/` (home), `/datasets` (search, facets, sorting, paging) and
+// The citizen portal's pages: `/` (home), `/developers` (each service with runnable examples),
+// `/datasets` (search, facets, sorting, paging) and
 // `/datasets/{slug}` (with the first ten features of the current version), with their stylesheet and the dataset page's map script under `/web/`.
 // The pages are rendered by the Web module from the catalogue's read models; here only the
 // reading (on the blocking pool), the language and the response. Errors on these pages (and
@@ -51,6 +52,13 @@ func addWebRoutes(to router: Router<BandoRequestContext>, store: Store, download
             return pages.dataset(dataset, extras: DatasetPageExtras(downloads: total, files: files, hasTiles: hasTiles, baseURL: base,
                                                                     sample: sample),
                                  language: language)
+        }, language)
+    }
+    router.get("/developers") { request, context -> Response in
+        let language = pageLanguage(request)
+        let base = origin.url(context)
+        return htmlPage(try await blocking {
+            pages.developers(try listings(), baseURL: base, formats: DownloadFormat.extensionList, language: language)
         }, language)
     }
     router.get("/web/portal.css") { _, _ -> Response in

@@ -45,7 +45,7 @@ public struct PortalPages: Sendable {
             ("layout", PackageResources.layout_mustache), ("home", PackageResources.home_mustache),
             ("datasets", PackageResources.datasets_mustache), ("dataset", PackageResources.dataset_mustache),
             ("error", PackageResources.error_mustache), ("card", PackageResources.card_mustache),
-            ("map", PackageResources.map_mustache),
+            ("map", PackageResources.map_mustache), ("developers", PackageResources.developers_mustache),
         ]
         for (name, bytes) in templates { try library.register(String(decoding: bytes, as: UTF8.self), named: name) }
         self.library = library
@@ -204,6 +204,29 @@ public struct PortalPages: Sendable {
         return render("error", c)
     }
 
+    /// `/developers`: how to use each sharing service, with examples on a published dataset
+    /// (the first in the catalogue) that run as they are. `formats`: the download extensions.
+    public func developers(_ listings: [PortalListing], baseURL: String, formats: String, language: Language) -> String {
+        let l = language
+        let example = listings.map(\.dataset).sorted { $0.slug < $1.slug }.first
+        let slug = example?.slug ?? "ten-bo-du-lieu"
+        var c = layout(l, title: texts.text("dev_title", l), current: "developers", switchURL: "/developers?lang=\(l.other.rawValue)")
+        c["base"] = baseURL
+        c["slug"] = slug
+        c["example_note"] = texts.text(example == nil ? "dev_example_none" : "dev_example_on", l, ["slug": slug])
+        // A field to filter on, a small box and a zoom-10 tile around the data's centre.
+        c["field"] = example?.schema.first?.name ?? "ten"
+        let box = example?.bbox ?? BoundingBox(minX: 107.5, minY: 16.4, maxX: 107.7, maxY: 16.6)
+        let (lon, lat) = ((box.minX + box.maxX) / 2, (box.minY + box.maxY) / 2)
+        c["bbox"] = [lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05].map { String(format: "%.2f", $0) }.joined(separator: ",")
+        let n = 1024.0, r = lat * .pi / 180
+        let x = Int(((lon + 180) / 360 * n).rounded(.down)), y = Int(((1 - log(tan(r) + 1 / cos(r)) / .pi) / 2 * n).rounded(.down))
+        c["tile"] = "\(x)/\(y)"
+        c["search"] = CatalogueSearch.fold(example?.title ?? "hue").split(separator: " ").last.map(String.init) ?? "hue"
+        c["formats"] = formats
+        return render("developers", c)
+    }
+
     /// `/map`: every published tileset on a MapLibre map, a layer list to toggle each, the
     /// attributes of a clicked feature; the words from the page catalogue, the script's too.
     public func map(language: Language) -> String {
@@ -224,7 +247,7 @@ public struct PortalPages: Sendable {
             "t": texts.all(l), "lang": l.rawValue, "other_lang": l.other.rawValue, "page_title": title, "switch_url": switchURL,
             "home_url": "/?\(q)", "data_url": "/datasets?\(q)", "map_url": "/map?\(q)",
             "developers_url": "/developers?\(q)", "feedback_url": "/feedback?\(q)", "licence_url": "/?\(q)#licence",
-            "is_home": current == "home", "is_data": current == "data",
+            "is_home": current == "home", "is_data": current == "data", "is_developers": current == "developers",
             "api_links": [["title": texts.text("api_ogc", l), "url": "/ogc"],
                           ["title": texts.text("api_catalog", l), "url": "/api/catalog"],
                           ["title": texts.text("api_ckan", l), "url": "/api/3/action/package_list"],

@@ -52,6 +52,7 @@ enum RouteCoverage {
         "GET /": ["WebPagesTests.homeShowsThePortalSearchDatasetsAgenciesAndAPIsInBothLanguages", "PortalBrowserTests.aCitizenFindsSeesAndDownloadsADataset"],
         "GET /datasets": ["WebPagesTests.searchIgnoresAccentsAndCaseAndKeepsItsStateInTheURL", "PortalBrowserTests.aCitizenFindsSeesAndDownloadsADataset"],
         "GET /datasets/{slug}": ["WebPagesTests.datasetPageShowsMetadataPreviewSchemaVersionsDownloadsAndAPIs", "WebPagesTests.anUnknownDatasetIsAPageForBrowsersAndJSONForScripts"],
+        "GET /developers": ["WebPagesTests.theDevelopersPageGivesExamplesThatWork"],
         "GET /web/portal.css": ["WebPagesTests.theStylesheetAndThePreviewScriptAreServed"],
         "GET /web/map.css": ["SuccessPathRoutesTests.mapScriptIsServedAndThePageLoadsIt"],
         "GET /web/dataset-map.js": ["WebPagesTests.theStylesheetAndThePreviewScriptAreServed"],

@@ -47,7 +47,7 @@ struct WebFixture {
 @Suite struct WebPagesTests {
     /// Every page a citizen reaches, in Vietnamese, must show none of the English catalogue's texts.
     static let pages = ["/", "/datasets", "/datasets?q=hue&geometry=polygon", "/datasets/xa-hue", "/datasets/diem-xa", "/datasets/nope",
-                        "/no-such-page"]
+                        "/no-such-page", "/developers", "/map"]
 
     @Test func everyPageTextExistsInBothLanguagesWithTheSamePlaceholders() {
         let vi = PageTexts.shared.all(.vi), en = PageTexts.shared.all(.en)
@@ -276,6 +276,41 @@ struct WebFixture {
             #expect(missing == .notFound && missingHTML.contains("<h1>Lỗi 404</h1>"))
             let (_, apiHeaders, _) = try await WebFixture.page(client, "/api/nope")
             #expect(apiHeaders[.contentType]?.hasPrefix("application/json") == true)
+        }
+    }
+
+    /// `/developers`: each sharing service with examples on a real published dataset, whose
+    /// URLs answer as the page says (the OGC items with its CQL2 filter, TileJSON, CKAN, the
+    /// download's checksum).
+    @Test func theDevelopersPageGivesExamplesThatWork() async throws {
+        let f = try WebFixture()
+        try await Application(router: f.router).test(.router) { client in
+            let (status, _, vi) = try await WebFixture.page(client, "/developers?lang=vi")
+            #expect(status == .ok)
+            for text in ["Dành cho nhà phát triển", "OGC API - Features", "ogr2ogr -f GPKG diem-xa.gpkg", "sha256sum -c latest.geojson.sha256",
+                         "package_show?id=diem-xa", "/tiles/diem-xa.json", "aria-current=\"page\">Nhà phát triển"] {
+                #expect(vi.contains(text), "the developers page lacks \(text)")
+            }
+            let (_, _, en) = try await WebFixture.page(client, "/developers?lang=en")
+            #expect(en.contains("For developers"))
+            #expect(en.contains("In QGIS: Layer › Add Layer"))
+            // The examples' own URLs, as a script would call them.
+            let base = try #require(vi.firstMatch(of: /curl "(http[^"\/]*\/\/[^"\/]+)\/ogc\/collections/)?.1).description
+            let filter = try #require(vi.firstMatch(of: /--data-urlencode "filter=([^"]+)"/)?.1).description
+            var items = URLComponents(string: "/ogc/collections/diem-xa/items")!
+            items.queryItems = [URLQueryItem(name: "filter", value: filter), URLQueryItem(name: "limit", value: "5")]
+            let answer = try await client.execute(uri: items.string!, method: .get)
+            #expect(answer.status == .ok, "\(filter): \(String(buffer: answer.body))")
+            let features = (try JSONSerialization.jsonObject(with: Data(answer.body.readableBytesView)) as? [String: Any])?["features"] as? [Any]
+            #expect(features?.count == 5)
+            let bbox = try #require(vi.firstMatch(of: /items\?limit=10&amp;bbox=([-0-9.,]+)"/)?.1).description
+            let inBox = try await client.execute(uri: "/ogc/collections/diem-xa/items?limit=10&bbox=\(bbox)", method: .get)
+            let found = (try JSONSerialization.jsonObject(with: Data(inBox.body.readableBytesView)) as? [String: Any])?["features"] as? [Any]
+            #expect((found?.count ?? 0) > 0, "nothing in the example's box \(bbox)")
+            let tile = try #require(vi.firstMatch(of: /\/tiles\/diem-xa\/(10\/[0-9]+\/[0-9]+)\.mvt/)?.1).description
+            #expect(try await client.execute(uri: "/tiles/diem-xa/\(tile).mvt", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/api/3/action/package_show?id=diem-xa", method: .get).status == .ok)
+            #expect(base.hasPrefix("http"))
         }
     }
 

@@ -123,6 +123,7 @@ import TestSupport
             get("/datasets/\(A)", all(200)),
             get("/datasets/\(draftOnly)", all(404)),
             get("/web/portal.css", all(200)),
+            get("/developers", all(200)),
             get("/web/map.css", all(200)),
             get("/web/dataset-map.js", all(200)),
             // Routes+OGCFeatures

@@ -80,7 +80,7 @@ try:
     severe("path")
     # Every page, both languages, both widths: screenshots, axe, console.
     pages = [("home", "/", 200), ("catalogue", "/datasets", 200), ("search", "/datasets?q=phuong", 200),
-             ("dataset", "/datasets/xa-phuong-hue", 200), ("not-found", "/datasets/nope", 404)]
+             ("dataset", "/datasets/xa-phuong-hue", 200), ("developers", "/developers", 200), ("not-found", "/datasets/nope", 404)]
     for lang in ["vi", "en"]:
         for width, height, label in [(1280, 900, "desktop"), (390, 844, "phone")]:
             d.set_window_size(width, height)
@@ -152,6 +152,6 @@ print(json.dumps(out))
         #expect(report.errors.isEmpty, "console errors: \(report.errors)")
         #expect(report.violations.isEmpty, "axe: \(report.violations.joined(separator: "\n"))")
         #expect(Set(report.lang_vi) == ["vi"] && Set(report.lang_en) == ["en"])
-        #expect(report.shots.count == 20 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        #expect(report.shots.count == 24 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
     }
 }
