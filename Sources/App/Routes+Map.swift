@@ -26,14 +26,8 @@ public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, ti
         let language = pageLanguage(request)
         return htmlPage(PortalPages.shared.map(language: language), language)
     }
-    router.get("map.js") { _, _ -> Response in
-        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: WebAssets.mapScript)))
-    }
-    router.get("web/map.css") { _, _ -> Response in
-        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: WebAssets.mapStylesheet)))
-    }
+    router.get("map.js") { _, _ in webAsset(WebAssets.mapScript, type: "text/javascript", cache: "no-cache") }
+    router.get("web/map.css") { _, _ in webAsset(WebAssets.mapStylesheet, type: "text/css") }
     router.get("styles/{file}") { _, context -> Response in
         let file = context.parameters.get("file") ?? ""
         guard file.hasSuffix(".json"), TilesetDefinition.isValidName(String(file.dropLast(5))) else {

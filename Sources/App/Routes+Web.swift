@@ -61,14 +61,15 @@ func addWebRoutes(to router: Router<BandoRequestContext>, store: Store, download
             pages.developers(try listings(), baseURL: base, formats: DownloadFormat.extensionList, language: language)
         }, language)
     }
-    router.get("/web/portal.css") { _, _ -> Response in
-        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: WebAssets.stylesheet)))
-    }
-    router.get("/web/dataset-map.js") { _, _ -> Response in
-        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: WebAssets.previewScript)))
-    }
+    router.get("/web/portal.css") { _, _ in webAsset(WebAssets.stylesheet, type: "text/css") }
+    router.get("/web/dataset-map.js") { _, _ in webAsset(WebAssets.previewScript, type: "text/javascript") }
+}
+
+/// A file of the Web module as it is, cached an hour by browsers (`map.js` is asked afresh:
+/// the map test and scripts rely on its hooks).
+func webAsset(_ bytes: [UInt8], type: String, cache: String = "public, max-age=3600") -> Response {
+    Response(status: .ok, headers: [.contentType: type + "; charset=utf-8", .cacheControl: cache],
+             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// `?lang=vi|en`, else `Accept-Language`, else Vietnamese: as error responses choose.
