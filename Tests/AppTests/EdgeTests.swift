@@ -355,10 +355,14 @@ func rawGET(_ path: String, _ headers: String...) -> [UInt8] { rawRequest("GET",
 
 /// A TCP connection to 127.0.0.1 that gives up after 5 s (a server that stopped accepting
 /// fills its backlog, and a plain `connect` would then wait for minutes).
-func connectWithTimeout(port: Int) -> Int32? {
+func connectWithTimeout(port: Int) -> Int32? { loopbackSocket(port: port, timeout: SO_SNDTIMEO, seconds: 5) }
+
+/// A socket connected to 127.0.0.1:`port` with the socket timeout `timeout` (`SO_SNDTIMEO`,
+/// `SO_RCVTIMEO`) set to `seconds`; nil when the connection fails.
+func loopbackSocket(port: Int, timeout: Int32, seconds: Int) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var limit = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, timeout, &limit, socklen_t(MemoryLayout<timeval>.size))
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -10,15 +10,22 @@ import Tiles
 
 /// A store with the Huế communes published, and the router over it.
 struct SkeletonFixture {
+    /// A new store at `path` with the Huế communes published as `xa-hue` (agency and attribution
+    /// set), as the route tests and the portal page tests start.
+    static func storeWithCommunes(at path: String) throws -> Store {
+        let store = try Store(path: path)
+        _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/communes-utm48n.shp").path,
+                                           metadata: DatasetMetadata(slug: "xa-hue", title: "Xã, phường Huế", agencyName: "Sở Tài nguyên và Môi trường",
+                                                                     attribution: "censusVN2009 (Marc Choisy, MIT)")), into: store)
+        return store
+    }
+
     let scratch = ScratchDirectory("routes")
     let store: Store
     let router: Router<BandoRequestContext>
 
     init() throws {
-        store = try Store(path: scratch.path("s.sqlite"))
-        _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/communes-utm48n.shp").path,
-                                           metadata: DatasetMetadata(slug: "xa-hue", title: "Xã, phường Huế", agencyName: "Sở Tài nguyên và Môi trường",
-                                                                     attribution: "censusVN2009 (Marc Choisy, MIT)")), into: store)
+        store = try Self.storeWithCommunes(at: scratch.path("s.sqlite"))
         let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0))
         router = buildRouter(store: store, tiles: tiles)
     }

@@ -227,17 +227,10 @@ final class RawConnection: @unchecked Sendable {
     private var pending: [UInt8] = []
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard let fd = loopbackSocket(port: port, timeout: SO_RCVTIMEO, seconds: 10) else {
+            throw RawConnectionError(message: "connect to port \(port) failed: errno \(errno)")
         }
-        guard rc == 0 else { close(fd); throw RawConnectionError(message: "connect to port \(port) failed: errno \(errno)") }
+        self.fd = fd
     }
     deinit { close(fd) }
 

@@ -21,10 +21,7 @@ struct WebFixture {
     let router: Router<BandoRequestContext>
 
     init() throws {
-        store = try Store(path: scratch.path("s.sqlite"))
-        _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/communes-utm48n.shp").path,
-                                           metadata: DatasetMetadata(slug: "xa-hue", title: "Xã, phường Huế", agencyName: "Sở Tài nguyên và Môi trường",
-                                                                     attribution: "censusVN2009 (Marc Choisy, MIT)")), into: store)
+        store = try SkeletonFixture.storeWithCommunes(at: scratch.path("s.sqlite"))
         _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("features/hue_commune_points.geojson").path,
                                            metadata: DatasetMetadata(slug: "diem-xa", title: "Điểm trung tâm xã", agencyName: "Sở Xây dựng")), into: store)
         try CatalogueReader(store: store).updateMetadata("xa-hue", MetadataPatch(
