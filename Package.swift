@@ -119,7 +119,7 @@ let package = Package(
                 .embedInCode("Resources/datasets.mustache"), .embedInCode("Resources/dataset.mustache"),
                 .embedInCode("Resources/error.mustache"), .embedInCode("Resources/card.mustache"),
                 .embedInCode("Resources/map.mustache"), .embedInCode("Resources/map.css"), .embedInCode("Resources/map.js"),
-                .embedInCode("Resources/developers.mustache"),
+                .embedInCode("Resources/developers.mustache"), .embedInCode("Resources/places.json"),
             ],
             swiftSettings: strict
         ),

@@ -25,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var archives: [String] = []
     /// Styles, the map page's MapLibre copy: see `MapSite`.
     public var site = MapSite()
+    /// The basemap under the maps (`--basemap`, `--basemap-style`; default: the built-in one).
+    public var basemap = BasemapConfiguration()
     /// Largest upload accepted, in bytes; a larger one is answered 413 before it is all read.
     public var maxUploadBytes = UploadCheck.defaultLimit
     /// Entries and inflated bytes a zipped upload may hold.
@@ -60,13 +62,14 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     try await tiles.checkTilesets()
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
     try registerArchives(config, tiles: tiles, logger: logger)
+    let basemap = try await Basemap.open(config.basemap, logger: logger)
     // A kill -9 during an upload leaves its spool file behind: remove those of dead processes.
     let uploads = config.uploadDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
     let spoolLogger = logger
     _ = try await BlockingPool.requests.run { UploadSpool.sweep(uploads, logger: spoolLogger) }
     let requests = RequestPolicy(origin: try PublicOrigin.configured(config.publicURL, host: config.host, port: config.port),
                                  clients: config.clients, maxBodyBytes: config.maxBodyBytes)
-    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, requests: requests,
+    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, basemap: basemap, requests: requests,
                              maxUploadBytes: config.maxUploadBytes, uploadLimits: config.uploadLimits, uploadDirectory: uploads,
                              harvest: config.harvest)
     prepareForReaders(store, downloads: downloads)
@@ -132,12 +135,12 @@ public struct RequestPolicy: Sendable {
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
 /// `downloads` defaults to a cache in `downloads/` beside the store.
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
-                        site: MapSite = MapSite(), requests: RequestPolicy = RequestPolicy(),
+                        site: MapSite = MapSite(), basemap: Basemap = .none, requests: RequestPolicy = RequestPolicy(),
                         maxUploadBytes: Int? = nil, uploadLimits: UploadLimits = UploadLimits(),
                         uploadDirectory: URL = FileManager.default.temporaryDirectory,
                         harvest: HarvestFetcher = HarvestFetcher()) -> Router<BandoRequestContext> {
     let router = Router(context: BandoRequestContext.self)
-    router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin))
+    router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin, alsoFrom: basemap.outsideOrigins))
     router.add(middleware: ErrorMiddleware())
     let analysisBody = 4 * 1024 * 1024   // what Routes+Analysis.swift collects: 10 000 points
     router.add(middleware: BodyLimitMiddleware(defaultLimit: requests.maxBodyBytes, routeLimits: [
@@ -159,6 +162,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addDownloadRoutes(to: router, downloads: downloads)
     addTileRoutes(to: router, tiles: tiles, origin: origin)
     addMapRoutes(to: router, tiles: tiles, site: site, origin: origin)
+    addBasemapRoutes(to: router, basemap: basemap, store: store, origin: origin)
     addWebRoutes(to: router, store: store, downloads: downloads, tiles: tiles, origin: origin)
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)

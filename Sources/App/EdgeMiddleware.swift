@@ -16,8 +16,13 @@ import NIOHTTP1
 /// as `data:`/`blob:`, inline styles (MapLibre sets element styles; the pages have a `<style>`),
 /// and requests to this server under its public URL (TileJSON names tiles there, which may not
 /// be the page's own origin).
+///
+/// A basemap style from another server (`--basemap-style`) adds that server's origin to the
+/// requests and images the pages may load (`alsoFrom`): its tiles, glyphs and sprites must be
+/// served there too.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     let origin: PublicOrigin
+    var alsoFrom: [String] = []
     static var referrerPolicy: HTTPField.Name { HTTPField.Name("Referrer-Policy")! }
     static var frameOptions: HTTPField.Name { HTTPField.Name("X-Frame-Options")! }
 
@@ -30,14 +35,14 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
         if response.headers[.contentType]?.lowercased().hasPrefix("text/html") == true {
-            response.headers[.contentSecurityPolicy] = Self.policy(connectTo: origin.url(context))
+            response.headers[.contentSecurityPolicy] = Self.policy(connectTo: origin.url(context), alsoFrom: alsoFrom)
             response.headers[Self.referrerPolicy] = "no-referrer"
             response.headers[Self.frameOptions] = "DENY"
         }
         return response
     }
 
-    static func policy(connectTo root: String) -> String {
+    static func policy(connectTo root: String, alsoFrom extra: [String] = []) -> String {
         // The scheme and authority of the public root (CSP sources take no path).
         var source = root
         if let schemeEnd = root.range(of: "://"), let slash = root[schemeEnd.upperBound...].firstIndex(of: "/") {
@@ -47,9 +52,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",
+            (["img-src 'self' data: blob:"] + extra).joined(separator: " "),
             "font-src 'self' data:",
-            "connect-src 'self' \(source)",
+            (["connect-src 'self' \(source)"] + extra).joined(separator: " "),
             "worker-src 'self' blob:",
             "child-src 'self' blob:",
             "object-src 'none'",

@@ -17,15 +17,12 @@ public struct MapSite: Sendable {
     }
 }
 
-/// `GET /map` (every published tileset on a MapLibre map) and its script `/map.js`, `GET /styles/{name}.json`, label
+/// The map page's script `/map.js` and stylesheet (the page itself, the basemap and the place
+/// search are in `Routes+Basemap.swift`), `GET /styles/{name}.json`, label
 /// glyphs under `/fonts/`, and MapLibre's own files under `/vendor/maplibre/`.
 /// `origin` roots the absolute URLs filled into styles.
 public func addMapRoutes<Context: RequestContext>(to router: Router<Context>, tiles: TileService, site: MapSite,
                                                   origin: PublicOrigin = PublicOrigin()) {
-    router.get("map") { request, _ -> Response in
-        let language = pageLanguage(request)
-        return htmlPage(PortalPages.shared.map(language: language), language)
-    }
     router.get("map.js") { _, _ in webAsset(WebAssets.mapScript, type: "text/javascript", cache: "no-cache") }
     router.get("web/map.css") { _, _ in webAsset(WebAssets.mapStylesheet, type: "text/css") }
     router.get("styles/{file}") { _, context -> Response in

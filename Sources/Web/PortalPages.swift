@@ -227,13 +227,6 @@ public struct PortalPages: Sendable {
         return render("developers", c)
     }
 
-    /// `/map`: every published tileset on a MapLibre map, a layer list to toggle each, the
-    /// attributes of a clicked feature; the words from the page catalogue, the script's too.
-    public func map(language: Language) -> String {
-        render("map", layout(language, title: texts.text("map_title", language), current: "map",
-                             switchURL: "/map?lang=\(language.other.rawValue)"))
-    }
-
     // MARK: parts
 
     func render(_ template: String, _ context: [String: Any]) -> String {

@@ -12,6 +12,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "In-memory tile cache in MB (0 turns it off).") var tileCacheMb = 256
     @Option(help: "Folder where produced downloads are cached (default: downloads/ beside the store).") var downloadsCache: String?
     @Option(help: "A tile archive (.pmtiles or .mbtiles) to serve as a tileset named after the file; repeatable. Archives in the tiles folder are served too.") var archive: [String] = []
+    @Option(help: ArgumentHelp("A tile archive (.pmtiles or .mbtiles) drawn under the datasets on the maps instead of the built-in basemap, e.g. an OpenStreetMap extract the province hosts.",
+                               discussion: "Default: the built-in administrative basemap, made into Public/basemap/basemap.pmtiles from Fixtures/basemap/ when missing."))
+    var basemap: String?
+    @Option(help: "A MapLibre style URL (http or https) the maps start from instead of a basemap of this server.") var basemapStyle: String?
     @OptionGroup var edge: EdgeOptions
     @Option(help: "An address range (CIDR, e.g. 10.20.0.0/16, or one address) that harvests may reach although it is private, loopback or link-local, such as the province's intranet; repeatable.")
     var harvestAllow: [String] = []
@@ -24,6 +28,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most features one upload or harvest may hold; more: refused, nothing written.") var maxFeatures = UploadLimits().maxFeatures
 
     func validate() throws {
+        guard basemap == nil || basemapStyle == nil else { throw ValidationError("--basemap and --basemap-style: give one or the other") }
+        if let style = basemapStyle, !(style.hasPrefix("http://") || style.hasPrefix("https://")) {
+            throw ValidationError("--basemap-style must be an http or https URL of a MapLibre style (got \(style))")
+        }
         for range in harvestAllow where HarvestNetwork(range) == nil {
             throw ValidationError("--harvest-allow '\(range)' is not an address range such as 10.20.0.0/16, fd00::/8 or 192.0.2.7")
         }
@@ -39,6 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
             storePath: options.store, host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb)
         config.downloadsFolder = downloadsCache
         config.archives = archive
+        config.basemap = BasemapConfiguration(archive: basemap, styleURL: basemapStyle)
         config.maxUploadBytes = maxUploadMb << 20
         config.uploadLimits = UploadLimits(maxZipEntries: maxZipEntries, maxUnzippedBytes: maxUnzippedMb << 20,
                                            maxFeatures: maxFeatures)

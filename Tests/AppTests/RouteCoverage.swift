@@ -42,11 +42,20 @@ enum RouteCoverage {
         "GET /collections/{id}/tiles/{tms}/{z}/{row}/{col}": ["TileRoutesTests.tilesAreServedWithTypeGzipETagAndCaching"],
 
         // Routes+Map.swift
-        "GET /map": ["SuccessPathRoutesTests.mapScriptIsServedAndThePageLoadsIt", "MapPageTests.theMapDrawsEveryTilesetAndTogglesThem"],
+        "GET /map": ["SuccessPathRoutesTests.mapScriptIsServedAndThePageLoadsIt", "MapPageTests.theMapDrawsEveryTilesetAndTogglesThem",
+                     "BasemapRoutesTests.theMapPageNamesDatasetsByTitleWithTheirFieldDescriptions"],
         "GET /map.js": ["SuccessPathRoutesTests.mapScriptIsServedAndThePageLoadsIt"],
         "GET /styles/{file}": ["MapPageTests.styleAndTileJSONCarryTheServersOwnAddress", "PublicURLTests.aConfiguredPublicURLRootsEveryLinkAndMakesTheCookieSecure"],
         "GET /fonts/{stack}/{range}": ["MapPageTests.styleAndTileJSONCarryTheServersOwnAddress"],
         "GET /vendor/maplibre/{file}": ["MapPageTests.theMapDrawsEveryTilesetAndTogglesThem"],
+
+        // Routes+Basemap.swift: the basemap under the maps and the search by place name
+        "GET /basemap/style.json": ["BasemapRoutesTests.theBuiltInBasemapHasTheCountryProvincesDistrictsAndTheirNames",
+                                    "BasemapRoutesTests.aProvinceMayServeItsOwnArchiveOrStyleAsTheBasemap"],
+        "GET /basemap/tiles.json": ["BasemapRoutesTests.theBuiltInBasemapHasTheCountryProvincesDistrictsAndTheirNames",
+                                    "BasemapRoutesTests.aProvinceMayServeItsOwnArchiveOrStyleAsTheBasemap"],
+        "GET /basemap/tiles/{z}/{x}/{y}.mvt": ["BasemapRoutesTests.theBuiltInBasemapHasTheCountryProvincesDistrictsAndTheirNames"],
+        "GET /api/places": ["BasemapRoutesTests.placeSearchFindsHueFromHueWithoutAccentsOrCase"],
 
         // Routes+Web.swift: the citizen portal's pages
         "GET /": ["WebPagesTests.homeShowsThePortalSearchDatasetsAgenciesAndAPIsInBothLanguages", "PortalBrowserTests.aCitizenFindsSeesAndDownloadsADataset"],

@@ -117,6 +117,11 @@ import TestSupport
             get("/styles/default.json", all(200)),
             get("/fonts/DejaVu%20Sans%20Book/0-255.pbf", all(fontsBuilt ? 200 : 404)),
             get("/vendor/maplibre/maplibre-gl.js", all(vendorBuilt ? 200 : 404)),
+            // Routes+Basemap: the built-in basemap (made at start from Fixtures/basemap) and the place search
+            get("/basemap/style.json", all(200)),
+            get("/basemap/tiles.json", all(200)),
+            get("/basemap/tiles/7/102/58.mvt", all(200)),
+            get("/api/places?q=hue", all(200)),
             // Routes+Web: the portal's pages are public
             get("/", all(200)),
             get("/datasets?q=hue", all(200)),

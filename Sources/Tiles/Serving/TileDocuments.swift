@@ -5,8 +5,9 @@ import GeoModel
 /// friends, and the OGC API - Tiles documents (tile matrix sets, tileset metadata).
 public enum TileDocuments {
     /// TileJSON 3.0.0 (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0).
-    /// `baseURL` is the server's own root, e.g. `http://localhost:8080`.
-    public static func tileJSON(_ m: TilesetMetadata, baseURL: String) -> Data {
+    /// `baseURL` is the server's own root, e.g. `http://localhost:8080`; `tilePath` the tiles'
+    /// path under it (default `/tiles/NAME/{z}/{x}/{y}.mvt`; the basemap has its own).
+    public static func tileJSON(_ m: TilesetMetadata, baseURL: String, tilePath: String? = nil) -> Data {
         let center = m.bounds.center
         let centerZoom = min(m.maxZoom, max(m.minZoom, zoomFitting(m.bounds)))
         let doc: [String: Any] = [
@@ -16,7 +17,7 @@ public enum TileDocuments {
             "attribution": m.attribution,
             "version": "1.0.0",
             "scheme": "xyz",
-            "tiles": ["\(baseURL)/tiles/\(m.name)/{z}/{x}/{y}.mvt"],
+            "tiles": [baseURL + (tilePath ?? "/tiles/\(m.name)/{z}/{x}/{y}.mvt")],
             "minzoom": m.minZoom,
             "maxzoom": m.maxZoom,
             "bounds": m.bounds.array.map(round6),
