@@ -84,6 +84,14 @@ try:
     out["reloaded_checked"] = d.execute_script("return [...document.querySelectorAll('#layers input[data-tileset]')].map(b => b.checked)")
     out["reloaded_visibility"] = d.execute_script("const m = window.bandoMap; return Object.values(window.bandoLayers).flat().map(id => m.getLayoutProperty(id, 'visibility'))")
     severe("path")
+    # The dataset page's preview draws the same basemap under the dataset.
+    d.get(base + "/datasets/xa-phuong-hue?lang=vi")
+    wait_for("const e = document.getElementById('preview-map'); return e && (e.dataset.loaded === 'true' || e.dataset.error)", 120)
+    out["preview"] = d.execute_script("""const m = window.bandoPreview;
+      const ids = m.getStyle().layers.map(l => l.id).filter(id => id.startsWith('basemap/'));
+      return { error: document.getElementById('preview-map').dataset.error || '',
+               layers: [...new Set(m.queryRenderedFeatures({ layers: ids }).map(f => f.sourceLayer))].sort() };""")
+    severe("preview")
     # Both languages, both widths: screenshots, axe, console.
     for lang in ["vi", "en"]:
         for width, height, label in [(1280, 900, "desktop"), (390, 844, "phone")]:
@@ -126,6 +134,9 @@ print(json.dumps(out))
         var reloaded_view: [Double]
         var reloaded_checked: [Bool]
         var reloaded_visibility: [String]
+        /// The dataset page preview's error (empty) and the basemap layers it drew.
+        struct Preview: Decodable { var error: String; var layers: [String] }
+        var preview: Preview
         var basemap_vi_desktop: Int, basemap_vi_phone: Int, basemap_en_desktop: Int, basemap_en_phone: Int
         var panel_vi: String, panel_en: String
         var errors: [String]
@@ -175,6 +186,9 @@ print(json.dumps(out))
                 "before \(report.searched_view), after reload \(report.reloaded_view)")
         #expect(report.reloaded_checked == [false], "\(report.reloaded_checked)")
         #expect(!report.reloaded_visibility.isEmpty && report.reloaded_visibility.allSatisfy { $0 == "none" }, "\(report.reloaded_visibility)")
+        // The dataset page's preview draws the basemap too.
+        #expect(report.preview.error.isEmpty, "preview: \(report.preview.error)")
+        #expect(report.preview.layers.contains("provinces") && report.preview.layers.contains("places"), "preview's basemap: \(report.preview.layers)")
         // Every language and width: the basemap drawn, no console error, no serious violation.
         for (label, n) in [("vi desktop", report.basemap_vi_desktop), ("vi phone", report.basemap_vi_phone),
                            ("en desktop", report.basemap_en_desktop), ("en phone", report.basemap_en_phone)] {
