@@ -47,8 +47,9 @@ public enum Basemap: Sendable {
     static let maxZoom = 10
 
     /// Opens the configured basemap; for the built-in one, makes its archive first when it is
-    /// missing or older than its sources. A configured archive that cannot be opened stops
-    /// start-up with its path and problem.
+    /// missing or older than its sources (when that fails, the error is logged and the maps go
+    /// without). A configured archive or style that cannot be used stops start-up with its path
+    /// and problem.
     public static func open(_ config: BasemapConfiguration, logger: Logger) async throws -> Basemap {
         if let style = config.styleURL {
             guard let url = URL(string: style), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
@@ -67,11 +68,17 @@ public enum Basemap: Sendable {
             logger.warning("basemap: no \(config.sourceFolder)/*.geojson here, so the maps have no basemap (see --basemap)")
             return .none
         }
-        if isStale(config.builtArchive, sources: sources) {
-            logger.info("basemap: making \(config.builtArchive) from \(config.sourceFolder)")
-            try await build(from: folder, to: config.builtArchive)
+        do {
+            if isStale(config.builtArchive, sources: sources) {
+                logger.info("basemap: making \(config.builtArchive) from \(config.sourceFolder)")
+                try await build(from: folder, to: config.builtArchive)
+            }
+            return .archive(try TileArchive.open(config.builtArchive), builtIn: true)
+        } catch {
+            // The portal works without it (a read-only folder, say): the maps keep their background.
+            logger.error("basemap: could not make or open \(config.builtArchive): \(error); the maps have no basemap")
+            return .none
         }
-        return .archive(try TileArchive.open(config.builtArchive), builtIn: true)
     }
 
     /// Whether the archive is missing or older than one of its sources.
@@ -85,6 +92,8 @@ public enum Basemap: Sendable {
     /// tileset of every layer, its pyramid written by `TileArchiveBuilder` to a file of this
     /// process, renamed onto `output` when complete (two servers starting at once both succeed).
     public static func build(from folder: URL, to output: String) async throws {
+        let outputFolder = URL(fileURLWithPath: output).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bando-basemap-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch.appendingPathComponent("tiles"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -100,8 +109,6 @@ public enum Basemap: Sendable {
         ]
         try JSONSerialization.data(withJSONObject: definition).write(to: scratch.appendingPathComponent("tiles/basemap.json"))
         let tiles = try TileService(reader: store.pool, configuration: .init(tilesFolder: scratch.appendingPathComponent("tiles"), cacheMegabytes: 0))
-        let outputFolder = URL(fileURLWithPath: output).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
         let mine = outputFolder.appendingPathComponent("basemap-\(getpid())-\(UUID().uuidString.prefix(8)).pmtiles").path
         _ = try await TileArchiveBuilder.build(try await tiles.tileSource(named: "basemap"), to: mine, format: .pmtiles)
         guard rename(mine, output) == 0 else {

@@ -164,6 +164,24 @@ enum BuiltBasemap {
         }
     }
 
+    @Test func withoutItsSourcesOrAPlaceToWriteTheMapsGoWithoutABasemap() async throws {
+        var missing = BasemapConfiguration()
+        missing.sourceFolder = fixture.scratch.path("no-such-folder")
+        var unwritable = BasemapConfiguration()
+        unwritable.sourceFolder = TestPaths.fixture("basemap").path
+        unwritable.builtArchive = "/proc/bando-basemap/basemap.pmtiles"
+        for config in [missing, unwritable] {
+            let basemap = try await Basemap.open(config, logger: Logger(label: "test"))
+            guard case .none = basemap else { Issue.record("\(config.builtArchive): \(basemap)"); continue }
+            try await Application(router: try router(basemap)).test(.router) { c in
+                // The style still loads (the background alone), so the maps still work.
+                let style = try Self.json(try await c.execute(uri: "/basemap/style.json", method: .get))
+                #expect((style["layers"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["basemap/background"])
+                #expect(try await c.execute(uri: "/basemap/tiles.json", method: .get).status == .notFound)
+            }
+        }
+    }
+
     @Test func theBuiltInArchiveIsRemadeWhenItsSourcesAreNewer() throws {
         let scratch = ScratchDirectory("basemap-stale")
         let source = scratch.path("country.geojson"), archive = scratch.path("basemap.pmtiles")
