@@ -110,7 +110,7 @@ let package = Package(
         // No SQL, no HTTP: App's Routes+Web feeds it the catalogue's read models.
         .target(
             name: "Web",
-            dependencies: ["Catalogue", "GeoStore", "GeoModel", "PublicErrors",
+            dependencies: ["Catalogue", "Features", "GeoStore", "GeoModel", "Portal", "PublicErrors",
                            .product(name: "Mustache", package: "swift-mustache")],
             resources: [
                 .embedInCode("Resources/pages.vi.json"), .embedInCode("Resources/pages.en.json"),
@@ -120,6 +120,8 @@ let package = Package(
                 .embedInCode("Resources/error.mustache"), .embedInCode("Resources/card.mustache"),
                 .embedInCode("Resources/map.mustache"), .embedInCode("Resources/map.css"), .embedInCode("Resources/map.js"),
                 .embedInCode("Resources/developers.mustache"), .embedInCode("Resources/places.json"),
+                .embedInCode("Resources/feedback.mustache"), .embedInCode("Resources/stats.mustache"),
+                .embedInCode("Resources/answer.mustache"), .embedInCode("Resources/ogc.mustache"),
             ],
             swiftSettings: strict
         ),

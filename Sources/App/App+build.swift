@@ -163,12 +163,13 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addTileRoutes(to: router, tiles: tiles, origin: origin)
     addMapRoutes(to: router, tiles: tiles, site: site, origin: origin)
     addBasemapRoutes(to: router, basemap: basemap, store: store, origin: origin)
-    addWebRoutes(to: router, store: store, downloads: downloads, tiles: tiles, origin: origin)
+    let portal = PortalService(db: store.pool)
+    addWebRoutes(to: router, WebRouteDependencies(store: store, portal: portal, downloads: downloads, tiles: tiles, origin: origin,
+                                                  clients: requests.clients))
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
     addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard), origin: origin)
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
-    let portal = PortalService(db: store.pool)
     addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
                                                         uploadDirectory: uploadDirectory,
                                                         clients: requests.clients,

@@ -1,6 +1,8 @@
 // The citizen portal's pages: `/` (home), `/developers` (each service with runnable examples),
-// `/datasets` (search, facets, sorting, paging) and
-// `/datasets/{slug}` (with the first ten features of the current version), with their stylesheet and the dataset page's map script under `/web/`.
+// `/datasets` (search, facets, sorting, paging),
+// `/datasets/{slug}` (with the first ten features of the current version and the answered
+// feedback about it), `/feedback` (the form, with no account, and the public answers; see
+// `Routes+WebFeedback.swift`) and `/stats` (use by month), with their stylesheet and the dataset page's map script under `/web/`.
 // The pages are rendered by the Web module from the catalogue's read models; here only the
 // reading (on the blocking pool), the language and the response. Errors on these pages (and
 // on unknown paths) are pages too when the browser asks for HTML: see `ErrorReport.htmlResponse`.
@@ -11,17 +13,31 @@ import GeoStore
 import Catalogue
 import Downloads
 import Tiles
+import Portal
 import PublicErrors
 import Web
 
-func addWebRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache, tiles: TileService,
-                  origin: PublicOrigin) {
+/// What the pages read from: the store's read models, the portal's services, the downloads and tiles.
+struct WebRouteDependencies: Sendable {
+    var store: Store
+    var portal: PortalService
+    var downloads: DownloadCache
+    var tiles: TileService
+    var origin: PublicOrigin
+    var clients: ClientIdentification
+
+    /// Every published dataset with its download total, for lists, facets and statistics.
+    func listings() throws -> [PortalListing] {
+        let totals = try store.downloadTotals()
+        return try CatalogueReader(store: store).datasets().map { PortalListing(dataset: $0, downloads: totals[$0.slug] ?? 0) }
+    }
+}
+
+func addWebRoutes(to router: Router<BandoRequestContext>, _ deps: WebRouteDependencies) {
+    let (store, downloads, tiles, origin, portal) = (deps.store, deps.downloads, deps.tiles, deps.origin, deps.portal)
     let reader = CatalogueReader(store: store)
     let pages = PortalPages.shared
-    @Sendable func listings() throws -> [PortalListing] {
-        let totals = try store.downloadTotals()
-        return try reader.datasets().map { PortalListing(dataset: $0, downloads: totals[$0.slug] ?? 0) }
-    }
+    @Sendable func listings() throws -> [PortalListing] { try deps.listings() }
 
     router.get("/") { request, _ -> Response in
         let language = pageLanguage(request)
@@ -50,7 +66,7 @@ func addWebRoutes(to router: Router<BandoRequestContext>, store: Store, download
             let total = try store.downloadTotals()[slug] ?? 0
             let sample = try store.published(slug: slug).map { try store.featurePage(of: $0.version, limit: 10) } ?? []
             return pages.dataset(dataset, extras: DatasetPageExtras(downloads: total, files: files, hasTiles: hasTiles, baseURL: base,
-                                                                    sample: sample),
+                                                                    sample: sample, feedback: try portal.publicFeedback(dataset: slug)),
                                  language: language)
         }, language)
     }
@@ -59,6 +75,15 @@ func addWebRoutes(to router: Router<BandoRequestContext>, store: Store, download
         let base = origin.url(context)
         return htmlPage(try await blocking {
             pages.developers(try listings(), baseURL: base, formats: DownloadFormat.extensionList, language: language)
+        }, language)
+    }
+    addFeedbackPages(to: router, deps)
+    router.get("/stats") { request, _ -> Response in
+        let language = pageLanguage(request)
+        return htmlPage(try await blocking {
+            let usage = UsageFigures(monthly: try store.monthlyDownloads(), feedback: try portal.feedbackSummary(),
+                                     through: String(PortalCalendar.dayString(portal.now()).prefix(7)))
+            return pages.stats(try listings(), usage: usage, language: language)
         }, language)
     }
     router.get("/web/portal.css") { _, _ in webAsset(WebAssets.stylesheet, type: "text/css") }

@@ -25,6 +25,8 @@ public struct OGCResponse: Sendable {
     public var contentCRS: String?
     /// RFC 8288 `Link` header values.
     public var links: [String]
+    /// For `f=html`: what the page shows, rendered by the caller in the reader's language (`body` is then empty).
+    public var page: OGCPage? = nil
 }
 
 /// OGC API - Features Parts 1, 2 and 3 over a catalogue, without HTTP: each function takes
@@ -64,12 +66,21 @@ public struct OGCFeaturesAPI: Sendable {
             link(base + "/collections", "data", "application/json", "Collections"),
             link(base + "/collections", "http://www.opengis.net/def/rel/ogc/1.0/data", "application/json", "Collections"),
         ]
-        let doc: [String: Any] = ["title": title, "description": description, "links": links]
-        return document(doc, html: html, heading: title)
+        if html {
+            var p = OGCPage(kind: .landing, title: title, description: description)
+            p.links = OGCPage.links(links)
+            return Self.page(p)
+        }
+        return document(["title": title, "description": description, "links": links])
     }
 
     public func conformance(html: Bool) -> OGCResponse {
-        document(["conformsTo": Self.conformanceClasses], html: html, heading: "Conformance")
+        if html {
+            var p = OGCPage(kind: .conformance)
+            p.conformsTo = Self.conformanceClasses
+            return Self.page(p)
+        }
+        return document(["conformsTo": Self.conformanceClasses])
     }
 
     public func collections(base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
@@ -80,12 +91,32 @@ public struct OGCFeaturesAPI: Sendable {
             "collections": cs.map { collectionObject($0, base: base) },
             "crs": registry.supported,
         ]
-        return document(doc, html: html, heading: "Collections")
+        if html {
+            var p = OGCPage(kind: .collections)
+            p.links = OGCPage.links(doc["links"] as? [[String: Any]] ?? [])
+            p.collections = cs.map { c in
+                OGCPage.Collection(id: c.id, title: c.title, description: c.description,
+                                   url: base + "/collections/" + QueryString.escape(c.id) + "?f=html")
+            }
+            return Self.page(p)
+        }
+        return document(doc)
     }
 
     public func collection(_ id: String, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
         let c = try await catalogue.collection(id)
-        return document(collectionObject(c, base: base), html: html, heading: c.title)
+        let doc = collectionObject(c, base: base)
+        if html {
+            var p = OGCPage(kind: .collection, title: c.title, description: c.description)
+            p.links = OGCPage.links(doc["links"] as? [[String: Any]] ?? [])
+            p.extent = c.extent?.array
+            p.licence = c.licence
+            p.attribution = c.attribution
+            p.datasetSlug = c.id
+            p.fields = OGCPage.fields(c)
+            return Self.page(p)
+        }
+        return document(doc)
     }
 
     func collectionObject(_ c: FeatureCollectionInfo, base: String) -> [String: Any] {
@@ -131,8 +162,15 @@ public struct OGCFeaturesAPI: Sendable {
             "$id": base + "/collections/" + QueryString.escape(c.id) + "/queryables",
             "type": "object", "title": c.title, "properties": props, "additionalProperties": false,
         ]
-        var r = document(doc, html: html, heading: "Queryables of \(c.title)")
-        if !html { r.contentType = "application/schema+json" }
+        if html {
+            var p = OGCPage(kind: .queryables, title: c.title)
+            p.fields = OGCPage.fields(c)
+            p.links = [OGCPage.Link(href: base + "/collections/" + QueryString.escape(c.id) + "?f=html", rel: "collection", type: "text/html")]
+            p.datasetSlug = c.id
+            return Self.page(p)
+        }
+        var r = document(doc)
+        r.contentType = "application/schema+json"
         return r
     }
 
@@ -155,7 +193,27 @@ public struct OGCFeaturesAPI: Sendable {
             links.append(link(url + "?" + query.encoded(replacing: ["f": "json", "offset": String(max(0, q.offset - q.limit))]), "prev", "application/geo+json", "Previous page"))
         }
         if html {
-            return OGCResponse(body: OGCHTML.items(c, page: page, links: links), contentType: "text/html; charset=utf-8", contentCRS: "<\(crs.uri)>", links: [])
+            var p = OGCPage(kind: .items, title: c.title)
+            p.links = OGCPage.links(links.filter { !["next", "prev"].contains($0["rel"] as? String ?? "") })
+            p.fields = OGCPage.fields(c)
+            p.numberMatched = page.numberMatched
+            p.numberReturned = page.numberReturned
+            p.datasetSlug = c.id
+            // The next and previous pages of a page in HTML are pages in HTML.
+            if q.offset + page.numberReturned < page.numberMatched {
+                p.next = url + "?" + query.encoded(replacing: ["f": "html", "offset": String(q.offset + q.limit)])
+            }
+            if q.offset > 0 {
+                p.prev = url + "?" + query.encoded(replacing: ["f": "html", "offset": String(max(0, q.offset - q.limit))])
+            }
+            let features = (try? JSONSerialization.jsonObject(with: Data(page.featuresJSON))) as? [[String: Any]] ?? []
+            p.rows = features.map { f in
+                let id = OGCPage.cell(f["id"])
+                let props = f["properties"] as? [String: Any] ?? [:]
+                return OGCPage.Row(id: id, url: url + "/" + QueryString.escape(id) + "?f=html",
+                                   cells: c.table.fields.map { OGCPage.cell(props[$0.name]) })
+            }
+            return Self.page(p, crs: "<\(crs.uri)>")
         }
         var out: [UInt8] = []
         out.reserveCapacity(page.featuresJSON.count + 1024)
@@ -189,7 +247,14 @@ public struct OGCFeaturesAPI: Sendable {
                      link(url + "?f=html", "alternate", "text/html", "This feature in HTML"),
                      link(base + "/collections/" + QueryString.escape(c.id), "collection", "application/json", c.title)]
         if html {
-            return OGCResponse(body: OGCHTML.feature(c, json: body, links: links), contentType: "text/html; charset=utf-8", contentCRS: "<\(crs.uri)>", links: [])
+            var p = OGCPage(kind: .feature, title: c.title)
+            p.links = OGCPage.links(links)
+            p.fields = OGCPage.fields(c)
+            p.featureID = String(fid)
+            p.datasetSlug = c.id
+            let props = ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?["properties"] as? [String: Any] ?? [:]
+            p.rows = [OGCPage.Row(id: String(fid), url: url + "?f=html", cells: c.table.fields.map { OGCPage.cell(props[$0.name]) })]
+            return Self.page(p, crs: "<\(crs.uri)>")
         }
         // Insert the links before the closing brace of the Feature.
         body.removeLast()
@@ -215,10 +280,12 @@ public struct OGCFeaturesAPI: Sendable {
         (try? Array(JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes, .sortedKeys]))) ?? Array("null".utf8)
     }
 
-    func document(_ doc: [String: Any], html: Bool, heading: String) -> OGCResponse {
-        if html {
-            return OGCResponse(body: OGCHTML.page(heading, doc), contentType: "text/html; charset=utf-8", contentCRS: nil, links: [])
-        }
+    /// An HTML page's answer: the page as values, for the caller to render.
+    static func page(_ p: OGCPage, crs: String? = nil) -> OGCResponse {
+        OGCResponse(body: [], contentType: "text/html; charset=utf-8", contentCRS: crs, links: [], page: p)
+    }
+
+    func document(_ doc: [String: Any]) -> OGCResponse {
         let links = (doc["links"] as? [[String: Any]])?.compactMap(Self.linkHeader) ?? []
         return OGCResponse(body: Self.json(doc), contentType: "application/json", contentCRS: nil, links: links)
     }

@@ -28,7 +28,7 @@ public struct QueryString: Sendable, Hashable {
     public func hash(into h: inout Hasher) { for p in pairs { h.combine(p.name); h.combine(p.value) } }
 
     /// The query string again, with `f` and `offset` replaced (for self/next/prev links).
-    func encoded(replacing changes: [String: String?]) -> String {
+    public func encoded(replacing changes: [String: String?]) -> String {
         var out: [(String, String)] = pairs.filter { changes[$0.name] == nil }.map { ($0.name, $0.value) }
         for (k, v) in changes.sorted(by: { $0.key < $1.key }) { if let v = v { out.append((k, v)) } }
         return out.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")

@@ -114,6 +114,22 @@ extension Store {
         }
     }
 
+    /// Downloads of each dataset by month (`yyyy-MM`, from the UTC days the counters keep), by
+    /// slug: what the statistics page shows. Downloads counted in memory are written first.
+    public func monthlyDownloads() throws -> [String: [String: Int]] {
+        try downloadCounter.flush()
+        return try pool.read { db in
+            var out: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT d.slug, substr(c.day, 1, 7) AS month, SUM(c.count) AS total
+                FROM download_counts c JOIN datasets d ON d.id = c.dataset_id GROUP BY d.slug, month
+                """) {
+                out[row["slug"], default: [:]][row["month"]] = row["total"]
+            }
+            return out
+        }
+    }
+
     /// Reads every feature of `version` back and recomputes the checksum its ingest stored:
     /// a mismatch means the feature table changed after it was written.
     public func verifyChecksum(of version: DatasetVersionRecord, progress: ((Int) -> Void)? = nil) throws -> ChecksumVerification {

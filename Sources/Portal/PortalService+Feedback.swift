@@ -7,6 +7,8 @@ import PublicErrors
 public struct FeedbackReceipt: Sendable, Codable, Equatable {
     public var id: Int64
     public var routedTo: String
+    /// The agency that answers, by name; nil when the Department does (requests for new data).
+    public var agency: String?
     public var dueDay: String
 }
 
@@ -17,8 +19,22 @@ public struct PublicFeedback: Sendable, Codable, Equatable {
     public var category: FeedbackCategory
     public var message: String
     public var receivedAt: String
+    /// The last day an answer is on time (`yyyy-MM-dd`, Vietnam).
+    public var dueDay: String
     public var answer: String?
     public var answeredAt: String?
+    /// Answered after the due day.
+    public var late: Bool
+}
+
+/// How the public's feedback is being handled, for everyone to see: how many items came in,
+/// were answered (on time or late), and wait for an answer (still in time or overdue).
+public struct FeedbackSummary: Sendable, Codable, Equatable {
+    public var received: Int
+    public var answered: Int
+    public var answeredLate: Int
+    public var waiting: Int
+    public var overdue: Int
 }
 
 /// What the handling agency sees.
@@ -44,6 +60,7 @@ extension PortalService {
         let received = now()
         return try db.write { db in
             var datasetID: Int64? = nil, agencyID: Int64? = nil, routedTo = "the Department of Information and Communications"
+            var agencyName: String? = nil
             if let slug = s.datasetSlug {
                 let ref = try self.dataset(db, slug: slug)
                 datasetID = ref.id
@@ -51,6 +68,7 @@ extension PortalService {
                     agencyID = ref.agencyID
                     if let a = ref.agencyID, let name = try String.fetchOne(db, sql: "SELECT name FROM agencies WHERE id = ?", arguments: [a]) {
                         routedTo = name
+                        agencyName = name
                     }
                 }
             }
@@ -59,7 +77,7 @@ extension PortalService {
                 INSERT INTO feedback (dataset_id, agency_id, category, message, contact_email, received_at, due_day)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [datasetID, agencyID, s.category.rawValue, s.message, s.contactEmail, stamp(received), due])
-            return FeedbackReceipt(id: db.lastInsertedRowID, routedTo: routedTo, dueDay: due)
+            return FeedbackReceipt(id: db.lastInsertedRowID, routedTo: routedTo, agency: agencyName, dueDay: due)
         }
     }
 
@@ -89,10 +107,43 @@ extension PortalService {
                 SELECT f.*, d.slug FROM feedback f LEFT JOIN datasets d ON d.id = f.dataset_id
                 WHERE f.answered_at IS NOT NULL AND (? IS NULL OR d.slug = ?) ORDER BY f.id
                 """, arguments: [dataset, dataset]).map { r in
-                PublicFeedback(id: r["id"], dataset: r["slug"], category: FeedbackCategory(rawValue: r["category"]) ?? .quality,
-                               message: r["message"], receivedAt: PortalCalendar.timestamp(r["received_at"] as Date),
-                               answer: r["answer"], answeredAt: (r["answered_at"] as Date?).map(PortalCalendar.timestamp))
+                let received: Date = r["received_at"]
+                let answered: Date? = r["answered_at"]
+                return PublicFeedback(id: r["id"], dataset: r["slug"], category: FeedbackCategory(rawValue: r["category"]) ?? .quality,
+                                      message: r["message"], receivedAt: PortalCalendar.timestamp(received), dueDay: r["due_day"],
+                                      answer: r["answer"], answeredAt: answered.map(PortalCalendar.timestamp),
+                                      late: FeedbackDeadline.isOverdue(receivedAt: received, answeredAt: answered, now: answered ?? now()))
             }
+        }
+    }
+
+    /// The receipt of item `id` (who answers it and by when), for the page a sender returns to
+    /// after sending: neither the message nor the address. Nil when there is no such item.
+    public func feedbackReceipt(id: Int64) throws -> FeedbackReceipt? {
+        try db.read { db in
+            guard let r = try Row.fetchOne(db, sql: """
+                SELECT f.id, f.due_day, a.name FROM feedback f LEFT JOIN agencies a ON a.id = f.agency_id WHERE f.id = ?
+                """, arguments: [id]) else { return nil }
+            let agency: String? = r["name"]
+            return FeedbackReceipt(id: r["id"], routedTo: agency ?? "the Department of Information and Communications", agency: agency,
+                                   dueDay: r["due_day"])
+        }
+    }
+
+    /// Counts of every item received (answered or not), for the public feedback and statistics pages.
+    public func feedbackSummary() throws -> FeedbackSummary {
+        let t = now()
+        return try db.read { db in
+            var s = FeedbackSummary(received: 0, answered: 0, answeredLate: 0, waiting: 0, overdue: 0)
+            for r in try Row.fetchAll(db, sql: "SELECT received_at, answered_at FROM feedback") {
+                let received: Date = r["received_at"]
+                let answered: Date? = r["answered_at"]
+                let late = FeedbackDeadline.isOverdue(receivedAt: received, answeredAt: answered, now: t)
+                s.received += 1
+                if answered != nil { s.answered += 1; if late { s.answeredLate += 1 } }
+                else { s.waiting += 1; if late { s.overdue += 1 } }
+            }
+            return s
         }
     }
 

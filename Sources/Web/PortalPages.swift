@@ -5,6 +5,7 @@ import GeoStore
 public import PublicErrors
 public import Foundation
 public import GeoModel
+public import Portal
 import Mustache
 
 /// A produced download file's facts (from the downloads cache): what the dataset page lists.
@@ -27,8 +28,12 @@ public struct DatasetPageExtras: Sendable {
     public var baseURL: String
     /// The first features of the current version (attribute values in schema order), for the sample table.
     public var sample: [Feature]
-    public init(downloads: Int, files: [String: DownloadFacts], hasTiles: Bool, baseURL: String, sample: [Feature] = []) {
+    /// The public feedback about the dataset that has an answer.
+    public var feedback: [PublicFeedback]
+    public init(downloads: Int, files: [String: DownloadFacts], hasTiles: Bool, baseURL: String, sample: [Feature] = [],
+                feedback: [PublicFeedback] = []) {
         self.downloads = downloads; self.files = files; self.hasTiles = hasTiles; self.baseURL = baseURL; self.sample = sample
+        self.feedback = feedback
     }
 }
 
@@ -46,6 +51,8 @@ public struct PortalPages: Sendable {
             ("datasets", PackageResources.datasets_mustache), ("dataset", PackageResources.dataset_mustache),
             ("error", PackageResources.error_mustache), ("card", PackageResources.card_mustache),
             ("map", PackageResources.map_mustache), ("developers", PackageResources.developers_mustache),
+            ("feedback", PackageResources.feedback_mustache), ("stats", PackageResources.stats_mustache),
+            ("answer", PackageResources.answer_mustache), ("ogc", PackageResources.ogc_mustache),
         ]
         for (name, bytes) in templates { try library.register(String(decoding: bytes, as: UTF8.self), named: name) }
         self.library = library
@@ -189,6 +196,7 @@ public struct PortalPages: Sendable {
             ("api_package_show", "\(root)/api/3/action/package_show?id=\(d.slug)"),
             ("api_geojson", "\(root)/downloads/\(d.slug)/latest.geojson"),
         ].map { key, url in ["title": texts.text(key, l), "url": url, "command": "curl -L '\(url)'"] }
+        c["feedback"] = feedbackSection(extras.feedback, slug: d.slug, l)
         return render("dataset", c)
     }
 
@@ -240,7 +248,9 @@ public struct PortalPages: Sendable {
             "t": texts.all(l), "lang": l.rawValue, "other_lang": l.other.rawValue, "page_title": title, "switch_url": switchURL,
             "home_url": "/?\(q)", "data_url": "/datasets?\(q)", "map_url": "/map?\(q)",
             "developers_url": "/developers?\(q)", "feedback_url": "/feedback?\(q)", "licence_url": "/?\(q)#licence",
+            "stats_url": "/stats?\(q)",
             "is_home": current == "home", "is_data": current == "data", "is_developers": current == "developers",
+            "is_feedback": current == "feedback", "is_stats": current == "stats",
             "api_links": [["title": texts.text("api_ogc", l), "url": "/ogc"],
                           ["title": texts.text("api_catalog", l), "url": "/api/catalog"],
                           ["title": texts.text("api_ckan", l), "url": "/api/3/action/package_list"],

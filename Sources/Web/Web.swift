@@ -21,5 +21,5 @@ public enum WebAssets {
 
 extension Language {
     /// The other language of the portal, offered by the language link.
-    var other: Language { self == .vi ? .en : .vi }
+    public var other: Language { self == .vi ? .en : .vi }
 }

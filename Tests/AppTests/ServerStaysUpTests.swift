@@ -47,7 +47,7 @@ import Portal
         ("GET", "/ogc/collections/huyen/items/1", ""),
         ("GET", "/tiles/xa-phuong-hue.json", ""),
         ("GET", "/tiles/xa-phuong-hue/10/817/464.mvt", ""),
-        ("GET", "/tiles/huyen/10/815/481.mvt", ""),
+        ("GET", "/tiles/huyen/10/817/464.mvt", ""),
         ("GET", "/downloads/xa-phuong-hue/latest.geojson", ""),
         ("GET", "/downloads/huyen/latest.csv", ""),
         ("GET", "/api/datasets/huyen/downloads", ""),

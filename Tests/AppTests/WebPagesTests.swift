@@ -44,7 +44,11 @@ struct WebFixture {
 @Suite struct WebPagesTests {
     /// Every page a citizen reaches, in Vietnamese, must show none of the English catalogue's texts.
     static let pages = ["/", "/datasets", "/datasets?q=hue&geometry=polygon", "/datasets/xa-hue", "/datasets/diem-xa", "/datasets/nope",
-                        "/no-such-page", "/developers", "/map"]
+                        "/no-such-page", "/developers", "/map",
+                        "/feedback", "/feedback?dataset=xa-hue&category=quality", "/stats",
+                        "/ogc?f=html", "/ogc/conformance?f=html", "/ogc/collections?f=html", "/ogc/collections/xa-hue?f=html",
+                        "/ogc/collections/xa-hue/queryables?f=html", "/ogc/collections/xa-hue/items?f=html&limit=5",
+                        "/ogc/collections/xa-hue/items/1?f=html"]
 
     @Test func everyPageTextExistsInBothLanguagesWithTheSamePlaceholders() {
         let vi = PageTexts.shared.all(.vi), en = PageTexts.shared.all(.en)
@@ -308,6 +312,51 @@ struct WebFixture {
             #expect(try await client.execute(uri: "/tiles/diem-xa/\(tile).mvt", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/api/3/action/package_show?id=diem-xa", method: .get).status == .ok)
             #expect(base.hasPrefix("http"))
+        }
+    }
+
+    /// OGC API pages for people (`f=html`) are the portal's pages: its look, its language
+    /// switch, words from the catalogue; paging through items stays in HTML to the last page.
+    @Test func ogcPagesAreInThePortalsLookAndTheirPagingStaysHTML() async throws {
+        let f = try WebFixture()
+        @Sendable func pathOf(_ href: String) -> String {
+            let h = href.replacingOccurrences(of: "&amp;", with: "&")
+            guard let r = h.range(of: "/ogc/") else { return h }
+            return String(h[r.lowerBound...])
+        }
+        try await Application(router: f.router).test(.router) { client in
+            var uri = "/ogc/collections/xa-hue/items?f=html&limit=60&lang=vi"
+            var shown: [Int] = []
+            for _ in 0..<5 {
+                let (status, headers, html) = try await WebFixture.page(client, uri)
+                #expect(status == .ok && headers[.contentLanguage] == "vi")
+                #expect(html.contains("href=\"/web/portal.css\"") && html.contains("<h1>Đối tượng của Xã, phường Huế</h1>"))
+                let summary = try #require(html.firstMatch(of: /Đang hiển thị (\d+) trong (\d+) đối tượng khớp/))
+                #expect(Int(summary.2) == 152)
+                shown.append(Int(summary.1)!)
+                // Each row links to the feature's page, in HTML and the same language.
+                #expect(html.contains("/ogc/collections/xa-hue/items/") && html.contains("?f=html&amp;lang=vi"))
+                guard let next = html.firstMatch(of: /<a rel="next" href="([^"]+)"/) else { break }
+                uri = pathOf(String(next.1))
+                #expect(uri.contains("f=html") && uri.contains("lang=vi"), "next page \(uri) is not HTML in Vietnamese")
+            }
+            #expect(shown == [60, 60, 32])
+            // A feature's page shows its attributes, the same values as its GeoJSON.
+            let (_, _, feature) = try await WebFixture.page(client, "/ogc/collections/xa-hue/items/1?f=html&lang=en")
+            let json = try await client.execute(uri: "/ogc/collections/xa-hue/items/1", method: .get) { r in
+                try JSONSerialization.jsonObject(with: Data(String(buffer: r.body).utf8)) as! [String: Any]
+            }
+            let name = try #require((json["properties"] as? [String: Any])?["commune_vn"] as? String)
+            #expect(feature.contains("<h1>Feature 1 of Communes and wards of Huế</h1>") || feature.contains("<h1>Feature 1 of Xã, phường Huế</h1>"))
+            #expect(feature.contains("<code>commune_vn</code></th><td>\(name)</td>"))
+            // The collection's page links to the dataset's page on the portal, and names its links in words.
+            let (_, _, collection) = try await WebFixture.page(client, "/ogc/collections/xa-hue?f=html")
+            #expect(collection.contains("href=\"/datasets/xa-hue?lang=vi\"") && collection.contains("Các đối tượng (trang web)"))
+            #expect(collection.contains("Các trường dùng để lọc (JSON Schema)") && collection.contains("Số thực"))
+            // The landing page in English, with the switch back to Vietnamese.
+            let (_, _, landing) = try await WebFixture.page(client, "/ogc?f=html&lang=en")
+            #expect(landing.contains("<h1>Geographic features (OGC API - Features)</h1>") && landing.contains("lang=vi"))
+            #expect(landing.contains("Description of the API (OpenAPI)"))
         }
     }
 

@@ -131,6 +131,11 @@ import TestSupport
             get("/developers", all(200)),
             get("/web/map.css", all(200)),
             get("/web/dataset-map.js", all(200)),
+            get("/feedback?dataset=\(A)", all(200)),
+            // The page's form (urlencoded, as browsers send it): anyone, and back to the receipt.
+            Row(method: "POST", path: { _ in "/feedback" }, label: "POST /feedback",
+                json: { _ in "category=quality&dataset=\(A)&message=Sai+t%C3%AAn+x%C3%A3" }, expect: all(303)),
+            get("/stats", all(200)),
             // Routes+OGCFeatures
             get("/ogc", all(200)),
             get("/ogc/api", all(200)),

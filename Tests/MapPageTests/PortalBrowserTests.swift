@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from PIL import Image
 from axe_selenium_python import Axe
-base, shots = sys.argv[1], sys.argv[2]
+base, shots, staff_user, staff_password = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 opts = webdriver.ChromeOptions()
 opts.binary_location = "/usr/bin/chromium"
 for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
@@ -77,10 +77,33 @@ try:
         body = urllib.request.urlopen(url).read()
         line = urllib.request.urlopen(url + ".sha256").read().decode()
         out["downloads"].append({"url": url, "bytes": len(body), "match": hashlib.sha256(body).hexdigest() == line.split()[0]})
+    # Feedback on this dataset, from its page: the form comes with the dataset chosen; sending it
+    # brings the receipt (post, redirect, get).
+    d.find_element(By.CSS_SELECTOR, "section[aria-labelledby=feedback] a.button").click()
+    out["form_dataset"] = d.find_element(By.ID, "dataset").get_attribute("value")
+    d.find_element(By.ID, "message").send_keys("Ranh giới phường Phú Hội lệch về phía sông Hương")
+    d.find_element(By.ID, "email").send_keys("nguoi-dan@example.vn")
+    d.find_element(By.CSS_SELECTOR, "form.feedback button[type=submit]").click()
+    time.sleep(0.5)
+    out["receipt"] = d.find_element(By.CSS_SELECTOR, "[role=status]").text
+    sent = d.current_url.split("sent=")[1].split("#")[0].split("&")[0]
+    # The agency answers (through the staff API), and the answer is listed for everyone.
+    login = urllib.request.Request(base + "/api/portal/login", method="POST", headers={"Content-Type": "application/json"},
+                                   data=json.dumps({"username": staff_user, "password": staff_password}).encode())
+    cookie = urllib.request.urlopen(login).headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    answer = urllib.request.Request(base + "/api/portal/feedback/" + sent + "/answer", method="POST",
+                                    headers={"Content-Type": "application/json", "Authorization": "Bearer " + cookie},
+                                    data=json.dumps({"answer": "Đã hiệu chỉnh ranh giới trong phiên bản sau"}).encode())
+    urllib.request.urlopen(answer).read()
+    d.get(base + "/feedback")
+    out["listed"] = [e.text for e in d.find_elements(By.CSS_SELECTOR, "ul.answers li.answer")]
+    d.get(out["dataset_url"])
+    out["listed_on_dataset"] = [e.text for e in d.find_elements(By.CSS_SELECTOR, "ul.answers li.answer")]
     severe("path")
     # Every page, both languages, both widths: screenshots, axe, console.
     pages = [("home", "/", 200), ("catalogue", "/datasets", 200), ("search", "/datasets?q=phuong", 200),
-             ("dataset", "/datasets/xa-phuong-hue", 200), ("developers", "/developers", 200), ("not-found", "/datasets/nope", 404)]
+             ("dataset", "/datasets/xa-phuong-hue", 200), ("developers", "/developers", 200), ("not-found", "/datasets/nope", 404),
+             ("feedback", "/feedback", 200), ("stats", "/stats", 200), ("ogc-items", "/ogc/collections/xa-phuong-hue/items?f=html&limit=20", 200)]
     for lang in ["vi", "en"]:
         for width, height, label in [(1280, 900, "desktop"), (390, 844, "phone")]:
             d.set_window_size(width, height)
@@ -116,6 +139,10 @@ print(json.dumps(out))
         var drawn: Int
         var pixels: Int
         var downloads: [Download]
+        var form_dataset: String
+        var receipt: String
+        var listed: [String]
+        var listed_on_dataset: [String]
         var errors: [String]
         var violations: [String]
         var shots: [String]
@@ -128,13 +155,18 @@ print(json.dumps(out))
         try #require(FileManager.default.fileExists(atPath: TestPaths.root.appendingPathComponent("Public/vendor/maplibre/maplibre-gl.js").path),
                      "MapLibre is not unpacked: run `make vendor`")
         let site = try MapPageTests.Site()
+        // A member of the Department's staff, to answer the feedback the citizen sends.
+        let password = "mat-khau-cua-so-\(UUID().uuidString.prefix(8))"
+        let added = try Run.process(TestPaths.bandoBinary, ["users", "add", "can-bo", "--role", "administrator", "--store", site.store,
+                                                            "--password-stdin"], stdin: Data((password + "\n").utf8))
+        try #require(added.succeeded, "users add: \(added.stderr)")
         let (server, port) = try site.serve()
         defer { server.stop() }
         try #require(server.isRunning, "bando serve stopped: \(server.logTail())")
         let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
-        let r = try Run.python(Self.script, ["http://127.0.0.1:\(port)", shots.path])
+        let r = try Run.python(Self.script, ["http://127.0.0.1:\(port)", shots.path, "can-bo", password])
         try #require(r.succeeded, "browser failed: \(r.stderr)")
         let report = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
         // Home → search "hue" → the dataset page.
@@ -149,9 +181,17 @@ print(json.dumps(out))
         // Every format's bytes are what its .sha256 says.
         #expect(report.downloads.count == 5)
         for d in report.downloads { #expect(d.match && d.bytes > 0, "\(d.url): \(d.bytes) bytes, checksum \(d.match ? "matches" : "differs")") }
+        // Feedback: sent from the dataset's page, received, answered, then listed with the answer.
+        #expect(report.form_dataset == "xa-phuong-hue")
+        #expect(report.receipt.contains("Đã nhận góp ý số"), "\(report.receipt)")
+        #expect(report.listed.count == 1 && report.listed[0].contains("Ranh giới phường Phú Hội lệch về phía sông Hương")
+                && report.listed[0].contains("Đã hiệu chỉnh ranh giới trong phiên bản sau") && report.listed[0].contains("Đúng hạn"),
+                "\(report.listed)")
+        #expect(!report.listed.joined().contains("nguoi-dan@example.vn"))
+        #expect(report.listed_on_dataset.count == 1 && report.listed_on_dataset[0].contains("Đã hiệu chỉnh ranh giới"))
         #expect(report.errors.isEmpty, "console errors: \(report.errors)")
         #expect(report.violations.isEmpty, "axe: \(report.violations.joined(separator: "\n"))")
         #expect(Set(report.lang_vi) == ["vi"] && Set(report.lang_en) == ["en"])
-        #expect(report.shots.count == 24 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        #expect(report.shots.count == 36 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
     }
 }

@@ -181,7 +181,10 @@ import GRDB
         let r = try p.submitFeedback(.init(datasetSlug: "land-use", category: .quality, message: "Sai ranh giới xã", contactEmail: "dan@example.vn"), client: "1.2.3.4")
         #expect(r.dueDay == "2026-08-04" && r.routedTo == "Sở Tài nguyên và Môi trường")
         let req = try p.submitFeedback(.init(datasetSlug: nil, category: .requestData, message: "Xin dữ liệu trường học", contactEmail: nil), client: "1.2.3.5")
-        #expect(req.routedTo.contains("Department"))
+        #expect(req.routedTo.contains("Department") && req.agency == nil && r.agency == "Sở Tài nguyên và Môi trường")
+        // The sender's page finds the receipt again by number (and only that).
+        #expect(try p.feedbackReceipt(id: r.id) == r && p.feedbackReceipt(id: req.id) == req)
+        #expect(try p.feedbackReceipt(id: 999) == nil)
         #expect(try p.feedbackQueue(by: f.editorA).map(\.id) == [r.id])
         #expect(try p.feedbackQueue(by: f.editorB).isEmpty)
         #expect(try p.feedbackQueue(by: f.admin).count == 2)
@@ -194,6 +197,9 @@ import GRDB
         #expect(answered.overdue) // answered a day late
         let pub = try p.publicFeedback(dataset: "land-use")
         #expect(pub.map(\.answer) == ["Đã sửa"])
+        #expect(pub.map(\.late) == [true] && pub.map(\.dueDay) == ["2026-08-04"])
+        // Everyone sees how feedback is handled: two received, one answered late, one still waiting and overdue.
+        #expect(try p.feedbackSummary() == FeedbackSummary(received: 2, answered: 1, answeredLate: 1, waiting: 1, overdue: 1))
         let json = String(decoding: try JSONEncoder().encode(pub), as: UTF8.self)
         #expect(!json.contains("dan@example.vn"))
         #expect(throws: PortalError.self) { try p.submitFeedback(.init(datasetSlug: "nope", category: .quality, message: "x", contactEmail: nil), client: "9") }
