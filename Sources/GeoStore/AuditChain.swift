@@ -86,6 +86,8 @@ public struct AuditChainProblem: Sendable, Equatable, CustomStringConvertible {
     public var rowID: Int64
     public var kind: Kind
 
+    public init(rowID: Int64, kind: Kind) { self.rowID = rowID; self.kind = kind }
+
     public var description: String {
         switch kind {
         case .changed: "audit row \(rowID) was changed after it was written"
