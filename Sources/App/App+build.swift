@@ -38,6 +38,8 @@ public struct AppConfiguration: Sendable {
     public var clients = ClientIdentification()
     /// Request bodies larger are refused with 413, unless the route has its own limit (uploads).
     public var maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes
+    /// Seconds a rendered portal page is reused (`--page-cache-seconds`); 0 turns it off.
+    public var pageCacheSeconds: Double = 5
     /// Header size, header and keep-alive timeouts, open connections.
     public var limits = ConnectionLimits()
     /// Where portal uploads are spooled before Ingest reads them; nil: the system's temporary folder.
@@ -68,7 +70,8 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     let spoolLogger = logger
     _ = try await BlockingPool.requests.run { UploadSpool.sweep(uploads, logger: spoolLogger) }
     let requests = RequestPolicy(origin: try PublicOrigin.configured(config.publicURL, host: config.host, port: config.port),
-                                 clients: config.clients, maxBodyBytes: config.maxBodyBytes)
+                                 clients: config.clients, maxBodyBytes: config.maxBodyBytes,
+                                 pageCacheSeconds: config.pageCacheSeconds)
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, basemap: basemap, requests: requests,
                              maxUploadBytes: config.maxUploadBytes, uploadLimits: config.uploadLimits, uploadDirectory: uploads,
                              harvest: config.harvest)
@@ -126,9 +129,11 @@ public struct RequestPolicy: Sendable {
     public var origin: PublicOrigin
     public var clients: ClientIdentification
     public var maxBodyBytes: Int
+    /// Seconds a rendered portal page is reused (`PageCache`); 0: rendered for every request.
+    public var pageCacheSeconds: Double
     public init(origin: PublicOrigin = PublicOrigin(), clients: ClientIdentification = ClientIdentification(),
-                maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes) {
-        self.origin = origin; self.clients = clients; self.maxBodyBytes = maxBodyBytes
+                maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes, pageCacheSeconds: Double = 0) {
+        self.origin = origin; self.clients = clients; self.maxBodyBytes = maxBodyBytes; self.pageCacheSeconds = pageCacheSeconds
     }
 }
 
@@ -142,6 +147,8 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     let router = Router(context: BandoRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin, alsoFrom: basemap.outsideOrigins))
     router.add(middleware: ErrorMiddleware())
+    let pageCache = PageCache(ttl: requests.pageCacheSeconds)
+    router.add(middleware: PageCacheInvalidation(cache: pageCache))
     let analysisBody = 4 * 1024 * 1024   // what Routes+Analysis.swift collects: 10 000 points
     router.add(middleware: BodyLimitMiddleware(defaultLimit: requests.maxBodyBytes, routeLimits: [
         // The upload route streams to disk under its own limit (multipart framing on top).
@@ -165,7 +172,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addBasemapRoutes(to: router, basemap: basemap, store: store, origin: origin)
     let portal = PortalService(db: store.pool)
     addWebRoutes(to: router, WebRouteDependencies(store: store, portal: portal, downloads: downloads, tiles: tiles, origin: origin,
-                                                  clients: requests.clients))
+                                                  clients: requests.clients, pages: pageCache))
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
     addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard), origin: origin)

@@ -25,6 +25,8 @@ struct WebRouteDependencies: Sendable {
     var tiles: TileService
     var origin: PublicOrigin
     var clients: ClientIdentification
+    /// Rendered pages reused for a few seconds (see `PageCache`).
+    var pages: PageCache = PageCache(ttl: 0)
 
     /// Every published dataset with its download total, for lists, facets and statistics.
     func listings() throws -> [PortalListing] {
@@ -39,23 +41,28 @@ func addWebRoutes(to router: Router<BandoRequestContext>, _ deps: WebRouteDepend
     let pages = PortalPages.shared
     @Sendable func listings() throws -> [PortalListing] { try deps.listings() }
 
+    /// The page for this URL and language, from the cache when fresh.
+    @Sendable func cached(_ request: Request, _ language: Language, _ render: @escaping @Sendable () throws -> String) async throws -> String {
+        try await deps.pages.page(language.rawValue + " " + request.uri.description) { try await blocking(render) }
+    }
+
     router.get("/") { request, _ -> Response in
         let language = pageLanguage(request)
-        return htmlPage(try await blocking { pages.home(try listings(), language: language) }, language)
+        return htmlPage(try await cached(request, language) { pages.home(try listings(), language: language) }, language)
     }
     router.get("/datasets") { request, _ -> Response in
         let language = pageLanguage(request)
         var parameters: [String: String] = [:]
         for (k, v) in request.uri.queryParameters { parameters[String(k)] = String(v) }
         let query = CatalogueQuery(parameters: parameters, language: language)
-        return htmlPage(try await blocking { pages.catalogue(try listings(), query: query) }, language)
+        return htmlPage(try await cached(request, language) { pages.catalogue(try listings(), query: query) }, language)
     }
     router.get("/datasets/{slug}") { request, context -> Response in
         let language = pageLanguage(request)
         let slug = try context.parameters.require("slug")
         let base = origin.url(context)
         let hasTiles = (try? await tiles.tilesetNames().contains(slug)) ?? false
-        return htmlPage(try await blocking {
+        return htmlPage(try await cached(request, language) {
             let dataset = try reader.dataset(slug)
             var files: [String: DownloadFacts] = [:]
             for format in DownloadFormat.allCases {
@@ -73,14 +80,14 @@ func addWebRoutes(to router: Router<BandoRequestContext>, _ deps: WebRouteDepend
     router.get("/developers") { request, context -> Response in
         let language = pageLanguage(request)
         let base = origin.url(context)
-        return htmlPage(try await blocking {
+        return htmlPage(try await cached(request, language) {
             pages.developers(try listings(), baseURL: base, formats: DownloadFormat.extensionList, language: language)
         }, language)
     }
     addFeedbackPages(to: router, deps)
     router.get("/stats") { request, _ -> Response in
         let language = pageLanguage(request)
-        return htmlPage(try await blocking {
+        return htmlPage(try await cached(request, language) {
             let usage = UsageFigures(monthly: try store.monthlyDownloads(), feedback: try portal.feedbackSummary(),
                                      through: String(PortalCalendar.dayString(portal.now()).prefix(7)))
             return pages.stats(try listings(), usage: usage, language: language)

@@ -21,6 +21,11 @@ extension Store {
         }
     }
 
+    /// The names of every dataset, published or not, in order.
+    public func datasetSlugs() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT slug FROM datasets ORDER BY slug") }
+    }
+
     /// The dataset named `slug`, published or not.
     public func dataset(slug: String) throws -> DatasetRecord? {
         try pool.read { db in

@@ -111,5 +111,9 @@ public enum PortalSchema {
         migrator.registerMigration("portal-2-harvest-set-by") { db in
             try db.execute(sql: "ALTER TABLE harvest_sources ADD COLUMN set_by INTEGER REFERENCES users(id)")
         }
+        // The audit log becomes a hash chain (see `AuditChain`); rows already there are sealed in order.
+        migrator.registerMigration("portal-3-audit-chain") { db in
+            try AuditChain.migrate(db)
+        }
     }
 }

@@ -3,6 +3,7 @@
 // throws `PortalError` for anything the user can fix. Callers: App's routes and the CLI.
 public import Foundation
 public import GRDB
+import GeoStore
 import PublicErrors
 
 public final class PortalService: Sendable {
@@ -51,12 +52,14 @@ public final class PortalService: Sendable {
     func audit(_ db: Database, _ actor: Actor, _ action: String, agencyID: Int64? = nil, dataset: String? = nil,
                versionID: Int64? = nil, versionNumber: Int? = nil, checksum: String? = nil,
                comment: String? = nil, detail: String? = nil) throws {
+        // Chained to the row before it and sealed in the same transaction (see `AuditChain`).
         try db.execute(sql: """
             INSERT INTO audit_log (at, user_id, username, role, action, agency_id, dataset_slug, version_id,
-                                   version_number, checksum, comment, detail)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   version_number, checksum, comment, detail, prev_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(AuditChain.previousHashSQL))
             """, arguments: [stamp(now()), actor.userID == 0 ? nil : actor.userID, actor.username, actor.role.rawValue, action,
                              agencyID, dataset, versionID, versionNumber, checksum, comment, detail])
+        try AuditChain.seal(db, rowID: db.lastInsertedRowID)
     }
 
     /// The whole log, oldest first (administrators only).

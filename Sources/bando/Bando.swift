@@ -7,7 +7,7 @@ struct Bando: AsyncParsableCommand {
         commandName: "bando",
         abstract: "Bando: open geodata and vector tiles for a province's digital map platform.",
         subcommands: [ServeCommand.self, IngestCommand.self, DatasetsCommand.self, UsersCommand.self,
-                      AgenciesCommand.self, ReportCommand.self, MetadataCommand.self, ExportCommand.self, VerifyCommand.self,
+                      AgenciesCommand.self, ReportCommand.self, MetadataCommand.self, ExportCommand.self, VerifyCommand.self, BackupCommand.self, RestoreCommand.self,
                       TilesCommand.self, FrameworkBaselineCommand.self])
 }
 

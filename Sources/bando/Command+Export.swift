@@ -57,31 +57,51 @@ struct ExportCommand: ParsableCommand {
 }
 
 /// `bando verify DATASET [--version N]`: recomputes each version's feature checksum from the
-/// store and compares it with the one recorded at ingest.
+/// store and compares it with the one recorded at ingest. `bando verify --all`: every version of
+/// every dataset, and the audit log's hash chain (an edited or deleted row is named).
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the SHA-256 of a dataset's versions and compare it with the recorded one (exit 1 on a mismatch).")
-    @Argument(help: "The dataset's name.") var dataset: String
+        abstract: "Recompute the SHA-256 of a dataset's versions (or, with --all, of every version and the audit log's chain) and compare (exit 1 on a mismatch).")
+    @Argument(help: "The dataset's name.") var dataset: String?
     @Option(help: "Only this version (default: every version).") var version: Int?
+    @Flag(help: "Every version of every dataset, and the audit log's hash chain.") var all = false
     @OptionGroup var options: StoreOptions
+
+    func validate() throws {
+        if all == (dataset != nil) { throw ValidationError("name a dataset, or give --all") }
+        if all, version != nil { throw ValidationError("--version goes with a dataset, not --all") }
+    }
 
     func run() throws {
         let store: Store
         do { store = try Store(path: options.store) } catch { throw ValidationError("\(error)") }
-        guard let d = try store.dataset(slug: dataset) else { throw ValidationError("no dataset named '\(dataset)'") }
-        var versions = try store.versions(datasetID: d.id)
-        if let version {
-            versions = versions.filter { $0.number == version }
-            if versions.isEmpty { throw ValidationError("dataset '\(dataset)' has no version \(version)") }
-        }
         var bad = 0
-        for v in versions {
-            let r = try store.verifyChecksum(of: v)
-            let countOK = r.featureCount == v.featureCount
-            print("\(dataset) v\(v.number)\t\(r.featureCount) features\t\(r.matches && countOK ? "OK" : "MISMATCH")\tsha256:\(r.recomputed)"
-                  + (r.matches ? "" : "\t(recorded sha256:\(r.stored))"))
-            if !r.matches || !countOK { bad += 1 }
+        let slugs = all ? try store.datasetSlugs() : [dataset!]
+        for slug in slugs {
+            guard let d = try store.dataset(slug: slug) else { throw ValidationError("no dataset named '\(slug)'") }
+            var versions = try store.versions(datasetID: d.id)
+            if let version {
+                versions = versions.filter { $0.number == version }
+                if versions.isEmpty { throw ValidationError("dataset '\(slug)' has no version \(version)") }
+            }
+            for v in versions {
+                let r = try store.verifyChecksum(of: v)
+                let countOK = r.featureCount == v.featureCount
+                print("\(slug) v\(v.number)\t\(r.featureCount) features\t\(r.matches && countOK ? "OK" : "MISMATCH")\tsha256:\(r.recomputed)"
+                      + (r.matches ? "" : "\t(recorded sha256:\(r.stored))"))
+                if !r.matches || !countOK { bad += 1 }
+            }
+        }
+        if all {
+            let problems = try store.verifyAuditChain()
+            let head = try store.auditChainHead()
+            if problems.isEmpty {
+                print("audit log\t\(head.map { "\($0.id) rows up to row \($0.id)" } ?? "empty")\tOK\tchain head:\(head?.hash ?? "-")")
+            } else {
+                for p in problems { print("audit log\tMISMATCH\t\(p)") }
+                bad += problems.count
+            }
         }
         if bad > 0 { throw ExitCode(1) }
     }

@@ -79,6 +79,8 @@ struct EdgeOptions: ParsableArguments {
     var bodyTimeout = 30.0
     @Option(help: "Open connections at most (kept under the open-file limit); beyond: the longest-idle one is closed, or 503 when all are busy.")
     var maxConnections = ConnectionLimits().maxConnections
+    @Option(help: "Seconds a rendered portal page (home, catalogue, dataset, developers, statistics) is reused; 0 renders every request. Any write through this server clears them at once.")
+    var pageCacheSeconds: Double = 5
     @Option(help: "Largest request body in bytes for routes without a limit of their own (uploads have theirs); larger: 413.")
     var maxBodyBytes = RequestPolicy.defaultMaxBodyBytes
 
@@ -107,5 +109,6 @@ struct EdgeOptions: ParsableArguments {
         config.limits.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
         config.limits.maxConnections = maxConnections
         config.maxBodyBytes = maxBodyBytes
+        config.pageCacheSeconds = max(0, pageCacheSeconds)
     }
 }
