@@ -11,7 +11,8 @@ import Catalogue
 import Downloads
 import PublicErrors
 
-func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache, origin: PublicOrigin) {
+func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache, origin: PublicOrigin,
+                           publisher: CataloguePublisher = .default) {
     let reader = CatalogueReader(store: store)
     let ckan = CKANActionAPI(reader: reader)
     /// A dataset's catalogue entry with its download usage and file checksums added.
@@ -39,7 +40,10 @@ func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store,
     }
     router.get("/catalog.jsonld") { _, context -> Response in
         let base = origin.url(context)
-        return try await blocking { try catalogueResponse(DCAT.document(try reader.datasets(), baseURL: base), type: "application/ld+json") }
+        return try await blocking {
+            try catalogueResponse(DCAT.document(try reader.datasets(), baseURL: base, publisher: publisher, agencies: try reader.agencies()),
+                                  type: "application/ld+json")
+        }
     }
     router.get("/api/3") { _, _ -> Response in try catalogueResponse(["version": 3], type: "application/json") }
 

@@ -13,6 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Folder where produced downloads are cached (default: downloads/ beside the store).") var downloadsCache: String?
     @Option(help: "A tile archive (.pmtiles or .mbtiles) to serve as a tileset named after the file; repeatable. Archives in the tiles folder are served too.") var archive: [String] = []
     @OptionGroup var edge: EdgeOptions
+    @OptionGroup var publisher: PublisherOptions
     @Option(help: "An address range (CIDR, e.g. 10.20.0.0/16, or one address) that harvests may reach although it is private, loopback or link-local, such as the province's intranet; repeatable.")
     var harvestAllow: [String] = []
     @Option(help: "Largest harvest in bytes, all pages together; a bigger source is refused as it streams.")
@@ -43,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.uploadLimits = UploadLimits(maxZipEntries: maxZipEntries, maxUnzippedBytes: maxUnzippedMb << 20,
                                            maxFeatures: maxFeatures)
         try edge.apply(to: &config)
+        config.publisher = publisher.publisher
         config.harvest = HarvestFetcher(maxBytes: harvestMaxBytes, maxPages: harvestMaxPages,
                                         policy: HarvestAddressPolicy(allowed: harvestAllow.compactMap(HarvestNetwork.init)))
         let app = try await buildApplication(config)
