@@ -87,7 +87,9 @@ struct SendableParameters: @unchecked Sendable {
     init(_ values: [String: Any]) { self.values = values }
 }
 
-/// `a=1&b=x+y` as HTML forms and Python's requests encode it (`+` is a space), which CKAN accepts.
+/// `a=1&b=x+y` as HTML forms and Python's requests encode it (`+` is a space), which CKAN accepts;
+/// a repeated key gives the list of its values, as CKAN reads it (ckanapi sends a list such as
+/// `facet.field` that way when it may only GET).
 func formParameters(_ query: String) -> [String: Any] {
     var out = [String: Any]()
     for pair in query.split(separator: "&") {
@@ -96,7 +98,13 @@ func formParameters(_ query: String) -> [String: Any] {
             let spaced = s.replacingOccurrences(of: "+", with: " ")
             return spaced.removingPercentEncoding ?? spaced
         }
-        out[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        let key = decode(parts[0]), value = parts.count > 1 ? decode(parts[1]) : ""
+        switch out[key] {
+        case nil: out[key] = value
+        case let list as [String]: out[key] = list + [value]
+        case let first as String: out[key] = [first, value]
+        default: break
+        }
     }
     return out
 }

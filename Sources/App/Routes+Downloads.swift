@@ -79,7 +79,7 @@ func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads
     let subject = try await blocking { try downloads.subject(dataset: slug, version: version) }
     if name.csvTypes {
         // Made from the version's schema: no need to produce the CSV itself.
-        let types = Exporter.csvTypes(subject.version)
+        let types = try await blocking { try Exporter(store: downloads.store).csvTypes(subject.version) }
         let headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .contentLength: String(types.utf8.count),
                                    .contentDisposition: "attachment; filename=\"\(slug)-v\(subject.version.number).csvt\"",
                                    .cacheControl: name.version == nil ? "public, max-age=60" : "public, max-age=3600"]

@@ -117,10 +117,14 @@ struct CKANSearch {
         guard let raw, !(raw is NSNull) else { return [] }
         var value: Any = raw
         if let text = raw as? String {
-            guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
+            if let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) {
+                value = parsed
+            } else if facetable.contains(text) {
+                // ckanapi sends a one-field list by GET as the bare name.
+                value = [text]
+            } else {
                 throw CatalogueError.invalid("facet.field", "ckan.facet.notList", ["value": text])
             }
-            value = parsed
         }
         guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
             throw CatalogueError.invalid("facet.field", "ckan.facet.notList", ["value": "\(raw)"])

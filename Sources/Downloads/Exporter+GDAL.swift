@@ -26,9 +26,11 @@ extension Exporter {
             writer = try VectorWriter(path: path, driver: "KML", options: ["NameField=\(Self.placemarkField)"])
         }
         let label = format == .kml ? try placemarkNameField(v) : nil
-        let layerFields = format == .kml ? [FieldDefinition(name: Self.placemarkField, type: .text)] + Self.kmlFields(fields) : fields
+        let names = format == .kml ? Self.kmlFields(fields) : fields
+        let layerFields = format == .kml ? [FieldDefinition(name: Self.placemarkField, type: .text)] + names : fields
         let layer = try writer.addLayer(name: s.dataset.slug, geometryType: Self.layerType(v.geometryTypes),
-                                        fields: layerFields, options: layerOptions)
+                                        fields: layerFields, options: layerOptions,
+                                        int32Fields: try int32Fields(v, namedAs: names.map(\.name)))
         try writer.startTransactionIfSupported(format == .geopackage)
         let n = try forEachFeature(v, progress: progress) { f in
             guard format == .kml else { try layer.write(f); return }
@@ -39,6 +41,14 @@ extension Exporter {
         if format == .geopackage { try writer.commitTransaction() }
         try writer.close()
         return ExportResult(sha256: try FileDigest.sha256(path: path), bytes: Self.size(path), featureCount: n)
+    }
+
+    /// The names (as this format writes them, in the order of the version's fields) of the
+    /// integer fields whose values fit in 32 bits: declared `Integer`, as GDAL reads them from the
+    /// GeoJSON and as its KML writer can type them, rather than `Integer64`.
+    func int32Fields(_ v: DatasetVersionRecord, namedAs names: [String]) throws -> Set<String> {
+        let narrow = try store.integerFieldsWithin32Bits(of: v)
+        return Set(zip(v.fields, names).filter { narrow.contains($0.0.name) }.map(\.1))
     }
 
     /// The text field whose values name the features best, as far as the first 2,000 features
@@ -131,6 +141,7 @@ extension Exporter {
             FieldDefinition(name: name, type: f.type == .dateTime ? .text : f.type,
                             width: f.type == .text || f.type == .dateTime ? 254 : 0)
         }
+        let int32 = try int32Fields(v, namedAs: names)
         var families = Set(v.geometryTypes.compactMap(Self.family))
         if families.isEmpty { families = [.point] }
         let ordered = GeometryFamily.allCases.filter(families.contains)
@@ -146,7 +157,7 @@ extension Exporter {
             case .polygon: .polygon
             }
             layers[family] = (try writer.addLayer(name: name, geometryType: type, fields: fields,
-                                                  options: ["ENCODING=UTF-8", "RESIZE=YES"]), type)
+                                                  options: ["ENCODING=UTF-8", "RESIZE=YES"], int32Fields: int32), type)
             files += ["shp", "shx", "dbf", "prj", "cpg"].map { "\(name).\($0)" }
         }
         var skipped = 0

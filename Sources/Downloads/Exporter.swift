@@ -102,7 +102,7 @@ public struct Exporter: Sendable {
         let out = try FileOutput(path: path)
         let v = s.version
         let hasPoints = Self.csvHasPoints(v)
-        let header = Self.csvColumns(v).map(\.name)
+        let header = Self.csvColumns(v, int32: []).map(\.name)
         out.buffer.append(contentsOf: [0xEF, 0xBB, 0xBF])
         for (i, h) in header.enumerated() {
             if i > 0 { out.buffer.append(UInt8(ascii: ",")) }
@@ -154,11 +154,15 @@ public struct Exporter: Sendable {
     /// for points, `WKT`. The id is not called `fid`: ogr2ogr into a GeoPackage takes a column of
     /// that name for its FID column and stops ("Wrong field type for fid") when, without the
     /// `.csvt`, it reads as text.
-    static func csvColumns(_ v: DatasetVersionRecord) -> [(name: String, type: String)] {
+    /// `int32`: the integer fields (and `fid`) whose values fit in 32 bits, typed `Integer` as in
+    /// the GeoPackage (`Store.integerFieldsWithin32Bits`).
+    static func csvColumns(_ v: DatasetVersionRecord, int32: Set<String>) -> [(name: String, type: String)] {
         let names = Set(v.fields.map { $0.name.lowercased() })
         var id = "feature_id", k = 1
         while names.contains(id) { k += 1; id = "feature_id_\(k)" }
-        var columns: [(name: String, type: String)] = [(id, "Integer64")] + v.fields.map { ($0.name, csvType($0.type)) }
+        func integer(_ name: String) -> String { int32.contains(name) ? "Integer" : "Integer64" }
+        var columns: [(name: String, type: String)] = [(id, integer("fid"))]
+            + v.fields.map { ($0.name, $0.type == .integer ? integer($0.name) : csvType($0.type)) }
         if csvHasPoints(v) { columns += [("lon", "Real"), ("lat", "Real")] }
         columns.append(("WKT", "WKT"))
         return columns
@@ -178,8 +182,8 @@ public struct Exporter: Sendable {
     }
 
     /// The `.csvt` of a version's CSV: one line, each column's type quoted, as GDAL reads it.
-    public static func csvTypes(_ v: DatasetVersionRecord) -> String {
-        csvColumns(v).map { "\"\($0.type)\"" }.joined(separator: ",") + "\r\n"
+    public func csvTypes(_ v: DatasetVersionRecord) throws -> String {
+        Self.csvColumns(v, int32: try store.integerFieldsWithin32Bits(of: v)).map { "\"\($0.type)\"" }.joined(separator: ",") + "\r\n"
     }
 
     /// A CSV text field: quoted when it must be, a formula made inert (`CSVField`, shared by every CSV).
