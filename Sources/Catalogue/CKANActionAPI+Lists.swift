@@ -13,7 +13,10 @@ extension CKANActionAPI {
         let all = try reader.datasets().sorted { ($0.modified, $1.slug) > ($1.modified, $0.slug) }
         let limit = try Params.natural(p, "limit")
         var offset = try Params.natural(p, "offset") ?? 0
-        if let limit, p["offset"] == nil, let page = try Params.natural(p, "page"), page > 0 { offset = (page - 1) * limit }
+        if let limit, p["offset"] == nil, let page = try Params.natural(p, "page"), page > 0 {
+            let (skipped, overflow) = (page - 1).multipliedReportingOverflow(by: limit)
+            offset = overflow ? Int.max : skipped
+        }
         return all.dropFirst(offset).prefix(limit ?? all.count).map { CKANDocuments.package($0, baseURL: baseURL) }
     }
 

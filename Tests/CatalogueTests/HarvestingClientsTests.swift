@@ -177,6 +177,8 @@ for mode, ck in (("post", ckanapi.RemoteCKAN(sys.argv[1])), ("get", ckanapi.Remo
     pages = [a.current_package_list_with_resources(limit=1, offset=i) for i in range(3)]
     o["pages"] = [[(x["name"], len(x["resources"])) for x in page] for page in pages]
     o["all"] = [x["name"] for x in a.current_package_list_with_resources()]
+    o["page2"] = [x["name"] for x in a.current_package_list_with_resources(limit=1, page=2)]
+    o["far_page"] = a.current_package_list_with_resources(limit=2, page=9223372036854775807)
     s = a.package_search(**{"facet.field": ["organization", "groups", "tags", "res_format", "license_id"], "rows": 0})
     o["search_facets"] = s["search_facets"]
     o["facets"] = s["facets"]
@@ -209,6 +211,8 @@ print(json.dumps(out))
             let pages = try #require(o["pages"] as? [[[Any]]])
             #expect(pages.map { $0.map { "\($0[0]):\($0[1])" } } == [["huyen-hue:7"], ["xa-hue:7"], []], "\(pages)")
             #expect(o["all"] as? [String] == pages.compactMap { $0.first?.first as? String })
+            #expect(o["page2"] as? [String] == ["xa-hue"], "the deprecated page, counted from 1")
+            #expect((o["far_page"] as? [Any])?.isEmpty == true, "a page past the end is empty, not a crash")
             let facets = try #require(o["facets"] as? [String: [String: Int]])
             #expect(facets["organization"] == ["so-tnmt": 1, "so-xd": 1])
             #expect(facets["groups"] == ["ranh-gioi-hanh-chinh": 2])
