@@ -1,5 +1,6 @@
 import ArgumentParser
 import Catalogue
+import GeoStore
 
 /// Who the catalogue names as its publisher (DCAT-AP's `dct:publisher` of the catalogue, and of
 /// datasets without an agency): the province's Department that runs the portal.
@@ -19,6 +20,15 @@ struct PublisherOptions: ParsableArguments {
         }
         if let u = publisherUrl, !(u.hasPrefix("https://") || u.hasPrefix("http://")) {
             throw ValidationError("--publisher-url must start with https:// or http://")
+        }
+    }
+
+    /// A `--publisher-agency` that names no registered agency is a typo: refused before serving.
+    func checkAgency(storePath: String) throws {
+        guard let slug = publisherAgency else { return }
+        let agencies = try Store(path: storePath).agencies().map(\.slug).sorted()
+        guard agencies.contains(slug) else {
+            throw ValidationError("--publisher-agency '\(slug)' is not a registered agency; registered: \(agencies.isEmpty ? "none (bando agencies add)" : agencies.joined(separator: ", "))")
         }
     }
 

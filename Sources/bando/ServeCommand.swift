@@ -44,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.uploadLimits = UploadLimits(maxZipEntries: maxZipEntries, maxUnzippedBytes: maxUnzippedMb << 20,
                                            maxFeatures: maxFeatures)
         try edge.apply(to: &config)
+        try publisher.checkAgency(storePath: options.store)
         config.publisher = publisher.publisher
         config.harvest = HarvestFetcher(maxBytes: harvestMaxBytes, maxPages: harvestMaxPages,
                                         policy: HarvestAddressPolicy(allowed: harvestAllow.compactMap(HarvestNetwork.init)))

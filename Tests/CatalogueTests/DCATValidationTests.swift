@@ -98,6 +98,9 @@ print(json.dumps({
             #expect(r["publisher"] as? String == "\(server.base)/api/3/action/organization_show?id=so-tnmt")
             #expect(r["publisher_names"] as? [String] == ["Sở Tài nguyên và Môi trường@vi"])
         }
+        let typo = try Run.process(TestPaths.bandoBinary, ["serve", "--store", f.storePath, "--port", String(freeLocalPort()),
+                                                           "--publisher-agency", "so-tnnt"])
+        #expect(!typo.succeeded && typo.stderr.contains("so-tnnt") && typo.stderr.contains("so-tnmt, so-xd"), "\(typo.stderr)")
         let server = try RunningServer(storePath: f.storePath, arguments: [
             "--publisher-name", "Sở Nông nghiệp và Môi trường thành phố Huế", "--publisher-name-en", "Huế Department of Agriculture and Environment",
             "--publisher-url", "https://snnmt.hue.gov.vn/"])
