@@ -66,6 +66,7 @@ let package = Package(
             name: "Tiles",
             dependencies: ["GeoModel", "GeoStore", "CBandoZlib", "PublicErrors",
                            .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
@@ -76,11 +77,18 @@ let package = Package(
                            .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // The README.txt and LICENSE.txt of zips: Mustache templates and their words in Vietnamese
+        // and English (compiled into the binary, like the Web module's).
         .target(
             name: "Downloads",
             dependencies: ["GeoModel", "GeoStore", "GDALKit", "CBandoZlib", "PublicErrors",
                            .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                           .product(name: "Mustache", package: "swift-mustache")],
+            resources: [
+                .embedInCode("Resources/readme.mustache"), .embedInCode("Resources/licence.mustache"),
+                .embedInCode("Resources/notice.vi.json"), .embedInCode("Resources/notice.en.json"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -5,6 +5,7 @@ public import Tiles
 public import Downloads
 import Features
 public import Portal
+public import Catalogue
 import Ingest
 import GeoModel
 import Logging
@@ -46,6 +47,8 @@ public struct AppConfiguration: Sendable {
     public var uploadDirectory: String? = nil
     /// How harvests fetch (`--harvest-allow`, `--harvest-max-bytes`, `--harvest-max-pages`).
     public var harvest = HarvestFetcher()
+    /// The catalogue's publisher in DCAT-AP (`--publisher-agency`, `--publisher-name`…).
+    public var publisher = CataloguePublisher.default
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -74,7 +77,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
                                  pageCacheSeconds: config.pageCacheSeconds)
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, basemap: basemap, requests: requests,
                              maxUploadBytes: config.maxUploadBytes, uploadLimits: config.uploadLimits, uploadDirectory: uploads,
-                             harvest: config.harvest)
+                             harvest: config.harvest, publisher: config.publisher)
     prepareForReaders(store, downloads: downloads)
     let fileLimit = raiseOpenFileLimit()
     var limits = config.limits
@@ -143,7 +146,8 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
                         site: MapSite = MapSite(), basemap: Basemap = .none, requests: RequestPolicy = RequestPolicy(),
                         maxUploadBytes: Int? = nil, uploadLimits: UploadLimits = UploadLimits(),
                         uploadDirectory: URL = FileManager.default.temporaryDirectory,
-                        harvest: HarvestFetcher = HarvestFetcher()) -> Router<BandoRequestContext> {
+                        harvest: HarvestFetcher = HarvestFetcher(),
+                        publisher: CataloguePublisher = .default) -> Router<BandoRequestContext> {
     let router = Router(context: BandoRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin, alsoFrom: basemap.outsideOrigins))
     router.add(middleware: ErrorMiddleware())
@@ -165,7 +169,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     let origin = requests.origin
     addCatalogueRoutes(to: router, store: store)
     let downloads = downloads ?? DownloadCache(store: store)
-    addCatalogueAPIRoutes(to: router, store: store, downloads: downloads, origin: origin)
+    addCatalogueAPIRoutes(to: router, store: store, downloads: downloads, origin: origin, publisher: publisher)
     addDownloadRoutes(to: router, downloads: downloads)
     addTileRoutes(to: router, tiles: tiles, origin: origin)
     addMapRoutes(to: router, tiles: tiles, site: site, origin: origin)

@@ -11,7 +11,8 @@ import Catalogue
 import Downloads
 import PublicErrors
 
-func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache, origin: PublicOrigin) {
+func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache, origin: PublicOrigin,
+                           publisher: CataloguePublisher = .default) {
     let reader = CatalogueReader(store: store)
     let ckan = CKANActionAPI(reader: reader)
     /// A dataset's catalogue entry with its download usage and file checksums added.
@@ -39,7 +40,10 @@ func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store,
     }
     router.get("/catalog.jsonld") { _, context -> Response in
         let base = origin.url(context)
-        return try await blocking { try catalogueResponse(DCAT.document(try reader.datasets(), baseURL: base), type: "application/ld+json") }
+        return try await blocking {
+            try catalogueResponse(DCAT.document(try reader.datasets(), baseURL: base, publisher: publisher, agencies: try reader.agencies()),
+                                  type: "application/ld+json")
+        }
     }
     router.get("/api/3") { _, _ -> Response in try catalogueResponse(["version": 3], type: "application/json") }
 
@@ -83,7 +87,9 @@ struct SendableParameters: @unchecked Sendable {
     init(_ values: [String: Any]) { self.values = values }
 }
 
-/// `a=1&b=x+y` as HTML forms and Python's requests encode it (`+` is a space), which CKAN accepts.
+/// `a=1&b=x+y` as HTML forms and Python's requests encode it (`+` is a space), which CKAN accepts;
+/// a repeated key gives the list of its values, as CKAN reads it (ckanapi sends a list such as
+/// `facet.field` that way when it may only GET).
 func formParameters(_ query: String) -> [String: Any] {
     var out = [String: Any]()
     for pair in query.split(separator: "&") {
@@ -92,7 +98,13 @@ func formParameters(_ query: String) -> [String: Any] {
             let spaced = s.replacingOccurrences(of: "+", with: " ")
             return spaced.removingPercentEncoding ?? spaced
         }
-        out[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        let key = decode(parts[0]), value = parts.count > 1 ? decode(parts[1]) : ""
+        switch out[key] {
+        case nil: out[key] = value
+        case let list as [String]: out[key] = list + [value]
+        case let first as String: out[key] = [first, value]
+        default: break
+        }
     }
     return out
 }

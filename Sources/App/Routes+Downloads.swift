@@ -11,6 +11,8 @@ import PublicErrors
 /// - `/downloads/{dataset}/v{n}.{ext}` and `/downloads/{dataset}/latest.{ext}`: the file, with
 ///   `ETag`, `Last-Modified`, `Range`, gzip for text formats and a `Link` to the licence;
 /// - `…{ext}.sha256`: its SHA-256 as `sha256sum -c` reads it;
+/// - `v{n}.csvt` and `latest.csvt`: the column types of the CSV, which GDAL reads beside it
+///   (also through `/vsicurl/`);
 /// - `/downloads/{dataset}.geojson`: the old URL, moved permanently to `latest.geojson`;
 /// - `/api/datasets/{dataset}/downloads`: the download counters and the files with their checksums.
 func addDownloadRoutes(to router: Router<BandoRequestContext>, downloads: DownloadCache) {
@@ -39,11 +41,12 @@ func addDownloadRoutes(to router: Router<BandoRequestContext>, downloads: Downlo
 }
 
 /// What a download URL's last segment names: a version (nil: the latest), a format, and
-/// whether the checksum rather than the file is asked for.
+/// whether the checksum or the CSV's column types rather than the file are asked for.
 struct DownloadName {
     var version: Int?
     var format: DownloadFormat
     var checksum: Bool
+    var csvTypes = false
 
     init(_ file: String) throws {
         // A name that is a path (`..%2F..%2Fbando.sqlite`) is not echoed back.
@@ -53,6 +56,7 @@ struct DownloadName {
         var name = file
         checksum = name.hasSuffix(".sha256")
         if checksum { name = String(name.dropLast(".sha256".count)) }
+        if !checksum, name.hasSuffix(".csvt") { csvTypes = true; name = String(name.dropLast()) }
         guard let format = DownloadFormat.matching(suffixOf: name) else {
             let ext = name.firstIndex(of: ".").map { String(name[$0...]) } ?? "(none)"
             throw DownloadsError.unknownFormat(ext)
@@ -73,6 +77,14 @@ func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads
     let name = try DownloadName(try context.parameters.require("file"))
     let version = name.version
     let subject = try await blocking { try downloads.subject(dataset: slug, version: version) }
+    if name.csvTypes {
+        // Made from the version's schema: no need to produce the CSV itself.
+        let types = try await blocking { try Exporter(store: downloads.store).csvTypes(subject.version) }
+        let headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .contentLength: String(types.utf8.count),
+                                   .contentDisposition: "attachment; filename=\"\(slug)-v\(subject.version.number).csvt\"",
+                                   .cacheControl: name.version == nil ? "public, max-age=60" : "public, max-age=3600"]
+        return Response(status: .ok, headers: headers, body: head ? .init() : .init(byteBuffer: ByteBuffer(string: types)))
+    }
     let file: DownloadFile
     do { file = try await downloads.file(subject, format: name.format) } catch {
         throw APIError(.internalServerError, code: "ServerError", SafeMessage("downloads.failed"),

@@ -1,6 +1,7 @@
 // The CKAN Action API subset that harvesters and the national portal call: package_list,
-// package_show, package_search, organization_list, organization_show (plus status_show and
-// license_list, which harvesters probe). Responses use CKAN's envelope
+// package_show, package_search (with CKAN 2.9's facets), current_package_list_with_resources,
+// resource_show, organization_list, organization_show, group_list, group_show (a group per
+// theme), tag_list (plus status_show and license_list, which harvesters probe). Responses use CKAN's envelope
 // `{"help":…, "success":…, "result"|"error":…}` and its error types and statuses (404 Not Found
 // Error, 409 Validation Error keyed by the parameter, 409 Search Query Error, 400 for an unknown
 // action), so ckanapi and ckanext-harvest read them unchanged.
@@ -24,8 +25,9 @@ public struct CKANActionAPI: Sendable {
     public let reader: CatalogueReader
     public init(reader: CatalogueReader) { self.reader = reader }
 
-    public static let actions = ["package_list", "package_show", "package_search", "organization_list",
-                                 "organization_show", "status_show", "license_list"]
+    public static let actions = ["package_list", "package_show", "package_search", "current_package_list_with_resources",
+                                 "resource_show", "organization_list", "organization_show", "group_list", "group_show",
+                                 "tag_list", "status_show", "license_list"]
     /// CKAN's `ckan.search.rows_max` default.
     static let maxRows = 1000
 
@@ -39,8 +41,13 @@ public struct CKANActionAPI: Sendable {
             case "package_list": result = try packageList(params)
             case "package_show": result = try packageShow(params, baseURL: baseURL)
             case "package_search": result = try CKANSearch(params: params).run(try reader.datasets(), baseURL: baseURL)
+            case "current_package_list_with_resources": result = try currentPackageList(params, baseURL: baseURL)
+            case "resource_show": result = try resourceShow(params, baseURL: baseURL)
             case "organization_list": result = try organizationList(params)
             case "organization_show": result = try organizationShow(params, baseURL: baseURL)
+            case "group_list": result = try groupList(params)
+            case "group_show": result = try groupShow(params, baseURL: baseURL)
+            case "tag_list": result = try tagList(params)
             case "status_show":
                 result = ["site_title": Site.title, "site_url": baseURL, "ckan_version": "2.10.0",
                           "site_description": Site.description, "locale_default": "vi", "extensions": [String]()] as [String: Any]
@@ -102,21 +109,29 @@ public struct CKANActionAPI: Sendable {
     func organizationList(_ p: [String: Any]) throws -> [Any] {
         var orgs = try organizations()
         if let wanted = Params.list(p, "organizations") { orgs = orgs.filter { wanted.contains($0.0.slug) } }
-        let sort = (Params.string(p, "sort") ?? "name asc").lowercased()
-        switch sort.split(separator: " ").first.map(String.init) ?? "name" {
-        case "name": orgs.sort { $0.0.slug < $1.0.slug }
-        case "title": orgs.sort { $0.0.name < $1.0.name }
-        case "package_count": orgs.sort { $0.1.count < $1.1.count }
-        default: throw CatalogueError.invalid("sort", "ckan.organization.sort", ["value": sort])
-        }
-        if sort.hasSuffix(" desc") { orgs.reverse() }
-        let offset = try Params.natural(p, "offset") ?? 0
-        let limit = try Params.natural(p, "limit") ?? orgs.count
-        let page = orgs.dropFirst(offset).prefix(limit)
+        let page = try Self.sortedPage(orgs, p, name: \.0.slug, title: \.0.name, count: \.1.count)
         if Params.bool(p, "all_fields") {
             return page.map { CKANDocuments.organization($0.0, packageCount: $0.1.count) }
         }
         return page.map(\.0.slug)
+    }
+
+    /// `sort` (`name`, `title` or `package_count`, then `asc` or `desc`), `offset` and `limit` as
+    /// organization_list and group_list take them.
+    static func sortedPage<T>(_ items: [T], _ p: [String: Any], name: (T) -> String, title: (T) -> String,
+                              count: (T) -> Int) throws -> ArraySlice<T> {
+        var items = items
+        let sort = (Params.string(p, "sort") ?? "name asc").lowercased()
+        switch sort.split(separator: " ").first.map(String.init) ?? "name" {
+        case "name": items.sort { name($0) < name($1) }
+        case "title": items.sort { title($0) < title($1) }
+        case "package_count": items.sort { (count($0), name($0)) < (count($1), name($1)) }
+        default: throw CatalogueError.invalid("sort", "ckan.organization.sort", ["value": sort])
+        }
+        if sort.hasSuffix(" desc") { items.reverse() }
+        let offset = try Params.natural(p, "offset") ?? 0
+        let limit = try Params.natural(p, "limit") ?? items.count
+        return items.dropFirst(offset).prefix(limit)
     }
 
     func organizationShow(_ p: [String: Any], baseURL: String) throws -> [String: Any] {

@@ -26,6 +26,22 @@ enum CKANDocuments {
         ]
     }
 
+    /// A theme as a CKAN group (group_list, group_show); its name is the slug package_show gives it.
+    static func group(theme: String, packageCount: Int) -> [String: Any] {
+        let slug = slugify(theme)
+        return [
+            "id": uuid("group:\(slug)"), "name": slug, "title": theme, "display_name": theme,
+            "description": "", "type": "group", "is_organization": false, "state": "active",
+            "approval_status": "approved", "image_url": "", "image_display_url": "", "package_count": packageCount,
+            "num_followers": 0, "created": ISODate.ckan(Date(timeIntervalSince1970: 0)),
+        ]
+    }
+
+    /// A free tag (no vocabulary), as package_show and tag_list give it.
+    static func tag(_ name: String) -> [String: Any] {
+        ["id": uuid("tag:\(name)"), "name": name, "display_name": name, "state": "active", "vocabulary_id": NSNull()]
+    }
+
     static func licence(_ l: Licence) -> [String: Any] {
         ["id": l.ckanID, "title": l.title, "url": l.url ?? "", "is_okd_compliant": l.isOpen, "od_conformance": l.isOpen ? "approved" : "not reviewed",
          "status": "active"]
@@ -46,9 +62,7 @@ enum CKANDocuments {
                 "size": NSNull(), "datastore_active": false, "cache_url": NSNull(), "mimetype_inner": NSNull(),
             ]
         }
-        let tags = d.keywords.map { k -> [String: Any] in
-            ["id": uuid("tag:\(k)"), "name": k, "display_name": k, "state": "active", "vocabulary_id": NSNull()]
-        }
+        let tags = d.keywords.map { tag($0) }
         var groups = [[String: Any]]()
         if !d.theme.isEmpty {
             let slug = slugify(d.theme)

@@ -1,6 +1,8 @@
 // package_search: `q` (free text, or field:value clauses), `fq` (Solr filter syntax as CKAN's
 // harvesters write it: `organization:x`, `tags:"a b"`, `res_format:CSV`, `-field:v`, `a OR b`,
-// `field:(a OR b)`, `metadata_modified:[2024-01-01T00:00:00Z TO *]`), `rows`, `start`, `sort`.
+// `field:(a OR b)`, `metadata_modified:[2024-01-01T00:00:00Z TO *]`), `rows`, `start`, `sort`, and
+// `facet.field` (a JSON list of fields) with `facet.limit` and `facet.mincount`, answered as CKAN
+// 2.9+ does: `facets` (value → count) and `search_facets` (items with display names).
 // Searching runs over the published datasets in memory: a provincial catalogue has hundreds of
 // datasets, not millions, and needs no search engine.
 import Foundation
@@ -20,6 +22,10 @@ struct CKANSearch {
     var start = 0
     var sort: [(String, Bool)] = []
     var sortText = "score desc, metadata_modified desc"
+    var facetFields: [String] = []
+    /// CKAN's `search.facets.limit` default; negative: no limit.
+    var facetLimit = 50
+    var facetMinCount = 1
 
     init(params p: [String: Any]) throws {
         rows = min(try Params.natural(p, "rows") ?? 10, CKANActionAPI.maxRows)
@@ -27,6 +33,9 @@ struct CKANSearch {
         if let s = Params.string(p, "q") { q = try Self.parse(s, freeText: true) }
         if let s = Params.string(p, "fq") { fq = try Self.parse(s, freeText: false) }
         if let s = Params.string(p, "sort") { sortText = s }
+        facetFields = try Self.facetFields(p["facet.field"])
+        if let n = try Self.integer(p, "facet.limit") { facetLimit = n }
+        if let n = try Self.integer(p, "facet.mincount") { facetMinCount = n }
         for part in sortText.split(separator: ",") {
             let words = part.split(separator: " ").map { $0.lowercased() }
             guard let field = words.first, words.count <= 2,
@@ -50,10 +59,93 @@ struct CKANSearch {
             }
             return a.0.slug < b.0.slug
         }
+        let (facets, searchFacets) = self.facets(hits.map(\.1))
         return [
-            "count": hits.count, "sort": sortText, "facets": [String: Any](), "search_facets": [String: Any](),
+            "count": hits.count, "sort": sortText, "facets": facets, "search_facets": searchFacets,
             "results": hits.dropFirst(start).prefix(rows).map(\.1),
         ]
+    }
+
+    // MARK: facets
+
+    /// For each field asked: how many of the matching packages hold each value (all of them, not
+    /// only the page), most frequent first, then by name; values held by fewer than
+    /// `facet.mincount` are left out, and past `facet.limit` (when not negative) the rest.
+    func facets(_ hits: [[String: Any]]) -> ([String: Any], [String: Any]) {
+        var facets = [String: Any](), search = [String: Any]()
+        for field in facetFields {
+            var counts = [String: Int](), labels = [String: String]()
+            for p in hits {
+                let values = Self.facetValues(p, field)
+                for (value, label) in values where labels[value] == nil { labels[value] = label }
+                for value in Set(values.map(\.0)) { counts[value, default: 0] += 1 }
+            }
+            var items = counts.filter { $0.value >= facetMinCount }.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+            if facetLimit >= 0 { items = Array(items.prefix(facetLimit)) }
+            facets[field] = Dictionary(uniqueKeysWithValues: items.map { ($0.key, $0.value) })
+            search[field] = ["title": field, "items": items.map { ["name": $0.key, "display_name": labels[$0.key] ?? $0.key, "count": $0.value] }] as [String: Any]
+        }
+        return (facets, search)
+    }
+
+    /// A package's values of a facet field with their display names: an organization's or
+    /// group's title, a licence's title, else the value itself.
+    static func facetValues(_ p: [String: Any], _ field: String) -> [(String, String)] {
+        func list(_ key: String) -> [(String, String)] {
+            (p[key] as? [[String: Any]] ?? []).compactMap { x in
+                (x["name"] as? String).map { ($0, x["title"] as? String ?? x["display_name"] as? String ?? $0) }
+            }
+        }
+        switch field {
+        case "organization":
+            guard let org = p["organization"] as? [String: Any], let name = org["name"] as? String else { return [] }
+            return [(name, org["title"] as? String ?? name)]
+        case "groups": return list("groups")
+        case "tags": return list("tags")
+        case "license_id":
+            guard let id = p["license_id"] as? String else { return [] }
+            return [(id, p["license_title"] as? String ?? id)]
+        default: return values(p, field).map { ($0, $0) }
+        }
+    }
+
+    static let facetable = ["organization", "groups", "tags", "res_format", "license_id", "owner_org", "type", "dataset_type", "name"]
+
+    /// `facet.field` as CKAN takes it: a JSON list of field names, given as a list (JSON body)
+    /// or as its JSON text (query string).
+    static func facetFields(_ raw: Any?) throws -> [String] {
+        guard let raw, !(raw is NSNull) else { return [] }
+        var value: Any = raw
+        if let text = raw as? String {
+            if let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) {
+                value = parsed
+            } else if facetable.contains(text) {
+                // ckanapi sends a one-field list by GET as the bare name.
+                value = [text]
+            } else {
+                throw CatalogueError.invalid("facet.field", "ckan.facet.notList", ["value": text])
+            }
+        }
+        guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+            throw CatalogueError.invalid("facet.field", "ckan.facet.notList", ["value": "\(raw)"])
+        }
+        let fields = list.compactMap { $0 as? String }
+        for f in fields where !facetable.contains(f) {
+            throw CatalogueError.invalid("facet.field", "ckan.facet.unknownField", ["field": f, "fields": facetable.joined(separator: ", ")])
+        }
+        return fields
+    }
+
+    /// A whole number, negative allowed (`facet.limit=-1` lifts the limit).
+    static func integer(_ p: [String: Any], _ k: String) throws -> Int? {
+        guard let raw = p[k], !(raw is NSNull) else { return nil }
+        switch raw {
+        case let n as NSNumber where n.doubleValue == n.doubleValue.rounded(): return n.intValue
+        case let s as String:
+            if let n = Int(s.trimmingCharacters(in: .whitespaces)) { return n }
+        default: break
+        }
+        throw CatalogueError.invalid(k, "ckan.integer.invalid", ["value": "\(raw)", "name": k])
     }
 
     static func sortKey(_ p: [String: Any], _ field: String) -> String {

@@ -2,9 +2,11 @@
 // published dataset; each dataset with its download distributions (one per format), its two
 // service distributions (OGC API - Features, TileJSON) with their dcat:DataService, its schema
 // (dct:conformsTo `/api/catalog/{dataset}#schema`, the `schema` member of that JSON) and its published versions (dcat:hasVersion, DCAT 3
-// versioning), each a dcat:Dataset with the distributions of that version.
+// versioning), each a dcat:Dataset with the distributions of that version. The catalogue's
+// publisher is the province's Department (`CataloguePublisher`); every dataset has keywords and an
+// EU data theme (`DataTheme`), and every distribution a `dct:format` IRI.
 public import Foundation
-import GeoStore
+public import GeoStore
 import GeoModel
 
 public enum DCAT {
@@ -24,22 +26,69 @@ public enum DCAT {
         "dcatap": "http://data.europa.eu/r5r/",
     ]
 
-    public static func document(_ datasets: [DatasetDescription], baseURL: String) -> [String: Any] {
+    /// The catalogue; `publisher` is resolved against `agencies` when it names a registered agency.
+    public static func document(_ datasets: [DatasetDescription], baseURL: String,
+                                publisher: CataloguePublisher = .default, agencies: [AgencyRecord] = []) -> [String: Any] {
         let modified = datasets.map(\.modified).max()
+        let publisherNode = catalogPublisher(publisher, agencies: agencies, baseURL: baseURL)
         var catalog: [String: Any] = [
             "@context": context,
             "@id": "\(baseURL)/catalog.jsonld#catalog",
             "@type": "dcat:Catalog",
             "dct:title": [lang(Site.title, "vi")],
             "dct:description": [lang(Site.description, "vi")],
-            "dct:publisher": ["@id": "\(baseURL)/#publisher", "@type": "foaf:Agent", "foaf:name": "Bando"] as [String: Any],
+            "dct:publisher": publisherNode,
             "foaf:homepage": ["@id": baseURL + "/"],
             "dct:language": ["@id": "http://publications.europa.eu/resource/authority/language/VIE"],
-            "dcat:dataset": datasets.map { dataset($0, baseURL: baseURL) },
+            "dcat:themeTaxonomy": ref(DataTheme.scheme),
+            "dcat:dataset": datasets.map { dataset($0, baseURL: baseURL, catalogPublisher: publisherNode) },
             "dcat:service": datasets.flatMap { services($0, baseURL: baseURL) },
         ]
         if let modified { catalog["dct:modified"] = dateTime(modified) }
         return catalog
+    }
+
+    /// The agency's node: the same `@id` wherever it is named (catalogue or datasets).
+    static func agent(_ a: AgencyRecord, baseURL: String) -> [String: Any] {
+        ["@id": "\(baseURL)/api/3/action/organization_show?id=\(a.slug)", "@type": "foaf:Organization",
+         "foaf:name": [lang(a.name, "vi")], "dct:type": ref(CataloguePublisher.regionalAuthority)]
+    }
+
+    static func catalogPublisher(_ p: CataloguePublisher, agencies: [AgencyRecord], baseURL: String) -> [String: Any] {
+        var node: [String: Any]
+        if let slug = p.agencySlug, let agency = agencies.first(where: { $0.slug == slug }) {
+            node = agent(agency, baseURL: baseURL)
+        } else {
+            node = ["@id": "\(baseURL)/catalog.jsonld#publisher", "@type": "foaf:Organization",
+                    "foaf:name": [lang(p.name, "vi")], "dct:type": ref(CataloguePublisher.regionalAuthority)]
+        }
+        if let en = p.nameEN, var names = node["foaf:name"] as? [[String: String]] {
+            names.append(lang(en, "en"))
+            node["foaf:name"] = names
+        }
+        if let h = p.homepage { node["foaf:homepage"] = ref(h) }
+        if let e = p.email { node["foaf:mbox"] = ref("mailto:\(e)") }
+        return node
+    }
+
+    /// What every dataset (and each of its versions) says of its subject and origin: keywords
+    /// (the catalogue metadata's, else the portal theme and the EU theme's name, so none is
+    /// without), the EU data theme plus the portal's own theme, and the publisher.
+    static func classification(_ d: DatasetDescription, baseURL: String, catalogPublisher: [String: Any]) -> [String: Any] {
+        let eu = DataTheme.matching(d.theme)
+        var keywords = d.keywords
+        if keywords.isEmpty { keywords = (d.theme.isEmpty ? [] : [d.theme]) + [eu.labelVI] }
+        var themes: [[String: Any]] = [["@id": eu.uri, "@type": "skos:Concept", "skos:inScheme": ref(DataTheme.scheme),
+                                        "skos:prefLabel": [lang(eu.labelVI, "vi"), lang(eu.labelEN, "en")]]]
+        if !d.theme.isEmpty {
+            themes.append(["@id": "\(baseURL)/api/catalog?theme=\(d.theme.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? d.theme)",
+                           "@type": "skos:Concept", "skos:prefLabel": lang(d.theme, "vi")])
+        }
+        return [
+            "dcat:keyword": keywords.map { lang($0, "vi") },
+            "dcat:theme": themes,
+            "dct:publisher": d.agency.map { agent($0, baseURL: baseURL) } ?? catalogPublisher,
+        ]
     }
 
     static func lang(_ s: String, _ l: String) -> [String: String] { ["@value": s, "@language": l] }
@@ -48,7 +97,7 @@ public enum DCAT {
 
     static func datasetURI(_ d: DatasetDescription, _ base: String) -> String { "\(base)/api/catalog/\(d.slug)" }
 
-    static func dataset(_ d: DatasetDescription, baseURL: String) -> [String: Any] {
+    static func dataset(_ d: DatasetDescription, baseURL: String, catalogPublisher: [String: Any]) -> [String: Any] {
         let uri = datasetURI(d, baseURL)
         var titles = [lang(d.title, "vi")], notes = [lang(d.description.isEmpty ? d.title : d.description, "vi")]
         if let t = d.titleEN { titles.append(lang(t, "en")) }
@@ -59,7 +108,6 @@ public enum DCAT {
             "dct:identifier": d.slug,
             "dct:title": titles,
             "dct:description": notes,
-            "dcat:keyword": d.keywords.map { lang($0, "vi") },
             "dct:issued": dateTime(d.created),
             "dct:modified": dateTime(d.modified),
             "dcat:version": String(d.current.number),
@@ -69,17 +117,10 @@ public enum DCAT {
             "dct:conformsTo": ref("\(uri)#schema"),
             "dcat:contactPoint": contact(d, uri),
             "dcat:distribution": distributions(d, baseURL: baseURL, version: nil, datasetURI: uri),
-            "dcat:hasVersion": d.versions.map { version($0, of: d, baseURL: baseURL) },
+            "dcat:hasVersion": d.versions.map { version($0, of: d, baseURL: baseURL, catalogPublisher: catalogPublisher) },
         ]
+        out.merge(classification(d, baseURL: baseURL, catalogPublisher: catalogPublisher)) { _, new in new }
         if let c = d.current.changes { out["adms:versionNotes"] = c.text }
-        if let agency = d.agency {
-            out["dct:publisher"] = ["@id": "\(baseURL)/api/3/action/organization_show?id=\(agency.slug)",
-                                    "@type": "foaf:Organization", "foaf:name": agency.name] as [String: Any]
-        }
-        if !d.theme.isEmpty {
-            out["dcat:theme"] = ["@id": "\(baseURL)/api/catalog?theme=\(d.theme.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? d.theme)",
-                                 "@type": "skos:Concept", "skos:prefLabel": lang(d.theme, "vi")] as [String: Any]
-        }
         if let f = Frequency.uri(d.frequency) { out["dct:accrualPeriodicity"] = ref(f) }
         if d.temporalStart != nil || d.temporalEnd != nil {
             var period: [String: Any] = ["@type": "dct:PeriodOfTime"]
@@ -114,13 +155,12 @@ public enum DCAT {
                 "dct:license": ref(d.licence.url ?? "\(datasetURI)#licence"),
                 "dct:rights": ["@type": "dct:RightsStatement", "rdfs:label": d.attribution] as [String: Any],
             ]
+            if let f = x.fileTypeURI { out["dct:format"] = ref(f) }
             switch x.kind {
             case .download:
                 out["dcat:downloadURL"] = ref(x.url)
-                if let f = x.fileTypeURI { out["dct:format"] = ref(f) }
                 out["dct:conformsTo"] = ref("\(datasetURI)#schema")
             case .service:
-                out["dct:format"] = x.format
                 out["dcat:accessService"] = ref("\(datasetURI)#service-\(x.key)")
                 if let c = x.conformsTo { out["dct:conformsTo"] = ref(c) }
             }
@@ -144,7 +184,7 @@ public enum DCAT {
         }
     }
 
-    static func version(_ v: VersionDescription, of d: DatasetDescription, baseURL: String) -> [String: Any] {
+    static func version(_ v: VersionDescription, of d: DatasetDescription, baseURL: String, catalogPublisher: [String: Any]) -> [String: Any] {
         let uri = "\(datasetURI(d, baseURL))/v\(v.number)"
         var out: [String: Any] = [
             "@id": uri,
@@ -159,6 +199,7 @@ public enum DCAT {
             "dcat:distribution": distributions(d, baseURL: baseURL, version: v.number, datasetURI: datasetURI(d, baseURL)),
         ]
         if let c = v.changes { out["adms:versionNotes"] = lang(c.text, "en") }
+        out.merge(classification(d, baseURL: baseURL, catalogPublisher: catalogPublisher)) { _, new in new }
         return out
     }
 }

@@ -12,7 +12,8 @@ public struct Distribution: Sendable, Hashable {
     /// CKAN's `format`.
     public var format: String
     public var mediaType: String
-    /// DCAT-AP `dct:format` (EU file-type authority) for downloads.
+    /// DCAT-AP's `dct:format` as an IRI: the EU file-type authority's, or IANA's media type
+    /// where the authority has no entry (Mapbox vector tiles).
     public var fileTypeURI: String?
     /// The standard a service conforms to.
     public var conformsTo: String?
@@ -31,10 +32,10 @@ extension DatasetDescription {
         if version == nil {
             out.append(Distribution(kind: .service, key: "ogcapi-features", title: "\(title) (OGC API - Features)",
                                     url: "\(baseURL)/ogc/collections/\(slug)", format: "OGC API Features", mediaType: "application/json",
-                                    fileTypeURI: nil, conformsTo: "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"))
+                                    fileTypeURI: DistributionFormat.fileTypeURI("GEOJSON"), conformsTo: "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"))
             out.append(Distribution(kind: .service, key: "tiles", title: "\(title) (vector tiles, TileJSON)",
                                     url: "\(baseURL)/tiles/\(slug).json", format: "MVT", mediaType: "application/json",
-                                    fileTypeURI: nil, conformsTo: "https://github.com/mapbox/tilejson-spec/tree/master/3.0.0"))
+                                    fileTypeURI: DistributionFormat.ianaMediaTypeURI("application/vnd.mapbox-vector-tile"), conformsTo: "https://github.com/mapbox/tilejson-spec/tree/master/3.0.0"))
         }
         return out
     }

@@ -60,10 +60,11 @@ public struct Exporter: Sendable {
     func writeGeoJSON(_ s: PublishedDataset, notice: Notice, to path: String, progress: Progress?) throws -> ExportResult {
         let out = try FileOutput(path: path)
         let v = s.version
+        // GDAL and QGIS name the layer after `name`: the slug, short and ASCII, as in every other format.
         out.buffer.append(contentsOf: #"{"type":"FeatureCollection","name":"#.utf8)
-        GeoJSON.writeString(notice.title, into: &out.buffer)
+        GeoJSON.writeString(notice.slug, into: &out.buffer)
         // Foreign members (RFC 7946 §6.1): the terms travel with the file.
-        for (key, value) in [("dataset", notice.slug), ("agency", notice.agency), ("licence", notice.licence),
+        for (key, value) in [("title", notice.title), ("dataset", notice.slug), ("agency", notice.agency), ("licence", notice.licence),
                              ("licence_url", notice.licenceURL ?? ""), ("attribution", notice.attribution),
                              ("citation", notice.citation), ("published", notice.date)] {
             out.buffer.append(contentsOf: ",\"\(key)\":".utf8)
@@ -95,14 +96,13 @@ public struct Exporter: Sendable {
     // MARK: CSV
 
     /// RFC 4180 CSV, UTF-8 with a BOM (so Excel reads Vietnamese text right), CRLF lines; the
-    /// geometry as WKT in the last column, and `lon`/`lat` columns when the dataset has points.
+    /// feature's id first, the geometry as WKT in the last column, and `lon`/`lat` columns when
+    /// the dataset has points. Each column's type is in the `.csvt` beside it (`csvTypes`).
     func writeCSV(_ s: PublishedDataset, to path: String, progress: Progress?) throws -> ExportResult {
         let out = try FileOutput(path: path)
         let v = s.version
-        let hasPoints = v.geometryTypes.contains("Point")
-        var header = ["fid"] + v.fields.map(\.name)
-        if hasPoints { header += ["lon", "lat"] }
-        header.append("WKT")
+        let hasPoints = Self.csvHasPoints(v)
+        let header = Self.csvColumns(v, int32: []).map(\.name)
         out.buffer.append(contentsOf: [0xEF, 0xBB, 0xBF])
         for (i, h) in header.enumerated() {
             if i > 0 { out.buffer.append(UInt8(ascii: ",")) }
@@ -117,7 +117,7 @@ public struct Exporter: Sendable {
                 switch value {
                 case .null: break
                 case .integer(let i): out.buffer.append(contentsOf: String(i).utf8)
-                case .real(let d): GeoJSON.writeNumber(d, scale: 0, into: &out.buffer)
+                case .real(let d): GeoJSON.writeReal(d, into: &out.buffer)
                 case .boolean(let b): out.buffer.append(contentsOf: (b ? "true" : "false").utf8)
                 case .text(let t): Self.csvField(t, into: &out.buffer)
                 }
@@ -146,6 +146,44 @@ public struct Exporter: Sendable {
         }
         let sha = try out.finish()
         return ExportResult(sha256: sha, bytes: out.bytesWritten, featureCount: n)
+    }
+
+    static func csvHasPoints(_ v: DatasetVersionRecord) -> Bool { v.geometryTypes.contains("Point") }
+
+    /// The CSV's columns with their GDAL types (`.csvt`): the feature id, the fields, `lon`/`lat`
+    /// for points, `WKT`. The id is not called `fid`: ogr2ogr into a GeoPackage takes a column of
+    /// that name for its FID column and stops ("Wrong field type for fid") when, without the
+    /// `.csvt`, it reads as text.
+    /// `int32`: the integer fields (and `fid`) whose values fit in 32 bits, typed `Integer` as in
+    /// the GeoPackage (`Store.integerFieldsWithin32Bits`).
+    static func csvColumns(_ v: DatasetVersionRecord, int32: Set<String>) -> [(name: String, type: String)] {
+        let names = Set(v.fields.map { $0.name.lowercased() })
+        var id = "feature_id", k = 1
+        while names.contains(id) { k += 1; id = "feature_id_\(k)" }
+        func integer(_ name: String) -> String { int32.contains(name) ? "Integer" : "Integer64" }
+        var columns: [(name: String, type: String)] = [(id, integer("fid"))]
+            + v.fields.map { ($0.name, $0.type == .integer ? integer($0.name) : csvType($0.type)) }
+        if csvHasPoints(v) { columns += [("lon", "Real"), ("lat", "Real")] }
+        columns.append(("WKT", "WKT"))
+        return columns
+    }
+
+    /// A field's type as GDAL's CSV driver reads it from a `.csvt`: the types GDAL gives the
+    /// same field in the GeoPackage and shapefile (integers are 64-bit there).
+    static func csvType(_ t: FieldType) -> String {
+        switch t {
+        case .integer: "Integer64"
+        case .real: "Real"
+        case .text: "String"
+        case .boolean: "Integer(Boolean)"
+        case .date: "Date"
+        case .dateTime: "DateTime"
+        }
+    }
+
+    /// The `.csvt` of a version's CSV: one line, each column's type quoted, as GDAL reads it.
+    public func csvTypes(_ v: DatasetVersionRecord) throws -> String {
+        Self.csvColumns(v, int32: try store.integerFieldsWithin32Bits(of: v)).map { "\"\($0.type)\"" }.joined(separator: ",") + "\r\n"
     }
 
     /// A CSV text field: quoted when it must be, a formula made inert (`CSVField`, shared by every CSV).

@@ -44,50 +44,84 @@ public struct Notice: Sendable, Hashable {
         return parts.joined(separator: ". ") + "."
     }
 
-    public static let disclaimer = """
-        The data are provided as published by the agency, without warranty of any kind. \
-        They are not a legal boundary or title document; check with the agency before relying on them.
-        """
+    /// The "as is" disclaimer in English (the portal's own words), for the GeoPackage's description.
+    public static var disclaimer: String { NoticeTexts.shared.text("disclaimer", .en) }
 
     /// Identifies what the notice says, so a cached file is rebuilt when the title, agency or
-    /// licence change even though the version's features did not.
+    /// licence change even though the version's features did not; `layout` when the files' own
+    /// layout changed (a new release writes them afresh).
     var fingerprint: String {
-        [slug, title, agency, String(version), date, licence, attribution, featureChecksum].joined(separator: "\u{1F}")
+        [Self.layout, slug, title, agency, String(version), date, licence, attribution, featureChecksum].joined(separator: "\u{1F}")
     }
 
-    /// README.txt of a zip.
-    public func readme(files: [String], notes: [String]) -> String {
-        var s = """
-            \(title)
-            Dataset: \(slug), version \(version), published \(date)
-            Agency: \(agency.isEmpty ? "(not given)" : agency)
-            Features: \(featureCount)
-            Feature checksum (SHA-256 over the store's features): \(featureChecksum)
-            Licence: \(licence)\(licenceURL.map { " (\($0))" } ?? "")
-            Citation: \(citation)
+    /// The files' layout revision: 2 = bilingual README/LICENSE, CSV `feature_id` and `.csvt`,
+    /// GeoJSON named by slug, KML placemark names, reals with a decimal point.
+    static let layout = "layout-2"
 
-            Files:
-
-            """
-        for f in files { s += "  \(f)\n" }
-        if !notes.isEmpty {
-            s += "\nNotes:\n"
-            for n in notes { s += "  - \(n)\n" }
+    /// README.txt of a zip: Vietnamese first, then English (`Resources/readme.mustache`).
+    public func readme(files: [String], notes: [ZipNote]) -> String {
+        NoticeTexts.shared.render("readme") { l, t in
+            [
+                "title": title, "versionOf": t.text("version_of", l, ["slug": slug, "version": String(version), "date": date]),
+                "agency": agency.isEmpty ? t.text("agency_missing", l) : agency,
+                "featureCount": String(featureCount), "checksum": featureChecksum,
+                "licence": licence + (licenceURL.map { " (\($0))" } ?? ""),
+                "citation": localizedCitation(l, t), "files": files,
+                "hasNotes": !notes.isEmpty, "notes": notes.map { $0.text(l, t) },
+            ]
         }
-        s += "\nCoordinates: WGS 84 (EPSG:4326), longitude/latitude. Text: UTF-8.\n\nDisclaimer: \(Self.disclaimer)\n"
-        return s
     }
 
-    /// LICENSE.txt of a zip.
+    /// LICENSE.txt of a zip: Vietnamese first, then English (`Resources/licence.mustache`).
     public var licenceText: String {
-        """
-        \(title) (\(slug), version \(version)) is published by \(agency.isEmpty ? "its agency" : agency) under the licence \(licence).
-        \(licenceURL.map { "Full text: \($0)\n" } ?? "")
-        When you use or share these data, cite them as:
-          \(citation)
-
-        """
+        NoticeTexts.shared.render("licence") { l, t in
+            [
+                "published": t.text("licence_published", l, ["title": title, "slug": slug, "version": String(version),
+                                                            "agency": agency.isEmpty ? t.text("licence_agency_unnamed", l) : agency,
+                                                            "licence": licence]),
+                "hasURL": licenceURL != nil, "fullText": t.text("licence_full_text", l, ["url": licenceURL ?? ""]),
+                "citation": localizedCitation(l, t),
+            ]
+        }
     }
+
+    /// The citation in `language`: "Attribution. Title, phiên bản 2 (2026-11-23). Agency. Giấy phép CC-BY-4.0."
+    func localizedCitation(_ language: NoticeLanguage, _ t: NoticeTexts) -> String {
+        var parts: [String] = []
+        if !attribution.isEmpty { parts.append(attribution) }
+        parts.append(t.text("citation_text", language, ["title": title, "version": String(version), "date": date]))
+        if !agency.isEmpty { parts.append(agency) }
+        parts.append(t.text("citation_licence", language, ["licence": licence]))
+        return parts.joined(separator: ". ") + "."
+    }
+}
+
+/// What README.txt must say about how the zip differs from the dataset.
+public enum ZipNote: Sendable, Hashable {
+    /// One shapefile per geometry family, these ones.
+    case mixedGeometries([GeometryFamilyName])
+    /// Field names cut to the DBF's 10 bytes: (name, shapefile name).
+    case renamedFields([RenamedField])
+    /// Features with a GeometryCollection left out.
+    case skippedCollections(Int)
+
+    func text(_ l: NoticeLanguage, _ t: NoticeTexts) -> String {
+        switch self {
+        case .mixedGeometries(let families):
+            t.text("note_mixed", l, ["types": families.map { t.text("family_\($0.rawValue)", l) }.joined(separator: ", ")])
+        case .renamedFields(let renamed):
+            t.text("note_renamed", l, ["renames": renamed.map { "\($0.name) → \($0.shapefileName)" }.joined(separator: ", ")])
+        case .skippedCollections(let n):
+            t.text("note_skipped", l, ["count": String(n)])
+        }
+    }
+}
+
+public enum GeometryFamilyName: String, Sendable, Hashable { case point, line, polygon }
+
+public struct RenamedField: Sendable, Hashable {
+    public var name: String
+    public var shapefileName: String
 }
 
 /// Licence identifiers (SPDX) the catalogue uses, and where their text is.

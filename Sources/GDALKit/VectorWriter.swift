@@ -53,9 +53,10 @@ public final class VectorWriter {
 
     deinit { if let handle { GDALClose(handle) } }
 
-    /// Adds a layer with `fields` (in this order) and the WGS 84 CRS, longitude first.
+    /// Adds a layer with `fields` (in this order) and the WGS 84 CRS, longitude first. Integer
+    /// fields are 64-bit, except those named in `int32Fields` (whose values the caller knows fit).
     public func addLayer(name: String, geometryType: LayerGeometryType, fields: [FieldDefinition],
-                         options: [String] = []) throws -> VectorLayerWriter {
+                         options: [String] = [], int32Fields: Set<String> = []) throws -> VectorLayerWriter {
         guard let handle else { throw GDALError(path: path, message: "is already closed") }
         let srs = OSRNewSpatialReference(nil)
         defer { OSRRelease(srs) }
@@ -79,6 +80,7 @@ public final class VectorWriter {
             let defn = OGR_Fld_Create(f.name, type)
             defer { OGR_Fld_Destroy(defn) }
             if f.type == .boolean { OGR_Fld_SetType(defn, OFTInteger); OGR_Fld_SetSubType(defn, OFSTBoolean) }
+            if f.type == .integer, int32Fields.contains(f.name) { OGR_Fld_SetType(defn, OFTInteger) }
             if f.width > 0 { OGR_Fld_SetWidth(defn, Int32(f.width)) }
             if f.precision > 0 { OGR_Fld_SetPrecision(defn, Int32(f.precision)) }
             indices.append(OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(layer)))

@@ -17,6 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
     var basemap: String?
     @Option(help: "A MapLibre style URL (http or https) the maps start from instead of a basemap of this server.") var basemapStyle: String?
     @OptionGroup var edge: EdgeOptions
+    @OptionGroup var publisher: PublisherOptions
     @Option(help: "An address range (CIDR, e.g. 10.20.0.0/16, or one address) that harvests may reach although it is private, loopback or link-local, such as the province's intranet; repeatable.")
     var harvestAllow: [String] = []
     @Option(help: "Largest harvest in bytes, all pages together; a bigger source is refused as it streams.")
@@ -52,6 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
         config.uploadLimits = UploadLimits(maxZipEntries: maxZipEntries, maxUnzippedBytes: maxUnzippedMb << 20,
                                            maxFeatures: maxFeatures)
         try edge.apply(to: &config)
+        try publisher.checkAgency(storePath: options.store)
+        config.publisher = publisher.publisher
         config.harvest = HarvestFetcher(maxBytes: harvestMaxBytes, maxPages: harvestMaxPages,
                                         policy: HarvestAddressPolicy(allowed: harvestAllow.compactMap(HarvestNetwork.init)))
         let app = try await buildApplication(config)

@@ -84,8 +84,9 @@ final class RunningServer {
     let server: BackgroundProcess
     var base: String { "http://127.0.0.1:\(port)" }
 
-    init(storePath: String) throws {
-        server = try BackgroundProcess(TestPaths.bandoBinary, ["serve", "--store", storePath, "--port", String(port), "--tiles", scratch.path("no-tiles")],
+    /// `arguments`: more options of `bando serve`.
+    init(storePath: String, arguments: [String] = []) throws {
+        server = try BackgroundProcess(TestPaths.bandoBinary, ["serve", "--store", storePath, "--port", String(port), "--tiles", scratch.path("no-tiles")] + arguments,
                                        log: scratch.path("serve.log"))
         try server.waitForHTTP(port: port)
     }

@@ -150,6 +150,92 @@ print(json.dumps(out))
         }
     }
 
+    /// The actions a harvester walks the catalogue with (ckanext-harvest's CKAN harvester, the
+    /// national portal's), through ckanapi by POST and by GET: groups (one per theme), tags,
+    /// one resource, every package with its resources page by page, and package_search's facets.
+    @Test func ckanapiRunsTheHarvestingActions() throws {
+        let f = try CatalogueFixture()
+        let server = try RunningServer(storePath: f.storePath)
+        let r = try pythonJSON(#"""
+import sys, json, ckanapi
+out = {}
+for mode, ck in (("post", ckanapi.RemoteCKAN(sys.argv[1])), ("get", ckanapi.RemoteCKAN(sys.argv[1], get_only=True))):
+    a = ck.action
+    o = out[mode] = {}
+    o["groups"] = a.group_list()
+    o["groups_full"] = [(g["name"], g["title"], g["package_count"], g["is_organization"]) for g in a.group_list(all_fields=True)]
+    g = a.group_show(id=o["groups"][0], include_datasets=True)
+    o["group"] = {"title": g["title"], "packages": sorted(p["name"] for p in g["packages"])}
+    o["package_groups"] = [x["name"] for x in a.package_show(id="xa-hue")["groups"]]
+    o["tags"] = a.tag_list()
+    o["tags_query"] = a.tag_list(query="ranh")
+    o["tags_full"] = sorted(t["name"] for t in a.tag_list(all_fields=True))
+    p = a.package_show(id="huyen-hue")
+    res = p["resources"][3]
+    shown = a.resource_show(id=res["id"])
+    o["resource"] = {"same": shown == res, "package": shown["package_id"] == p["id"], "format": shown["format"], "url": shown["url"]}
+    pages = [a.current_package_list_with_resources(limit=1, offset=i) for i in range(3)]
+    o["pages"] = [[(x["name"], len(x["resources"])) for x in page] for page in pages]
+    o["all"] = [x["name"] for x in a.current_package_list_with_resources()]
+    o["page2"] = [x["name"] for x in a.current_package_list_with_resources(limit=1, page=2)]
+    o["far_page"] = a.current_package_list_with_resources(limit=2, page=9223372036854775807)
+    s = a.package_search(**{"facet.field": ["organization", "groups", "tags", "res_format", "license_id"], "rows": 0})
+    o["search_facets"] = s["search_facets"]
+    o["facets"] = s["facets"]
+    o["facets_filtered"] = a.package_search(**{"fq": "organization:so-xd", "facet.field": ["tags"]})["facets"]
+    o["facets_limit"] = a.package_search(**{"facet.field": ["tags"], "facet.limit": 1})["search_facets"]["tags"]["items"]
+    errors = o["errors"] = {}
+    for name, call in (("resource", lambda: a.resource_show(id="khong-co")), ("group", lambda: a.group_show(id="khong-co"))):
+        try: call(); errors[name] = "no error"
+        except ckanapi.NotFound as e: errors[name] = "NotFound: " + str(e)
+    try: a.package_search(**{"facet.field": ["colour"]}); errors["facet"] = "no error"
+    except ckanapi.ValidationError as e: errors["facet"] = e.error_dict
+print(json.dumps(out))
+"""#, [server.base])
+        for mode in ["post", "get"] {
+            let o = try #require(r[mode] as? [String: Any], "\(mode)")
+            #expect(o["groups"] as? [String] == ["ranh-gioi-hanh-chinh"], "\(mode)")
+            #expect((o["groups_full"] as? [[Any]])?.map { "\($0[0])|\($0[1])|\($0[2])|\($0[3])" }
+                    == ["ranh-gioi-hanh-chinh|Ranh giới hành chính|2|0"], "\(String(describing: o["groups_full"]))")
+            let group = try #require(o["group"] as? [String: Any])
+            #expect(group["packages"] as? [String] == ["huyen-hue", "xa-hue"])
+            #expect(o["package_groups"] as? [String] == ["ranh-gioi-hanh-chinh"], "group_list names the groups package_show gives")
+            #expect(o["tags"] as? [String] == ["huyện", "hành chính", "ranh giới", "xã"].sorted())
+            #expect(o["tags_query"] as? [String] == ["ranh giới"])
+            #expect(o["tags_full"] as? [String] == ["huyện", "hành chính", "ranh giới", "xã"].sorted())
+            let resource = try #require(o["resource"] as? [String: Any])
+            #expect(resource["same"] as? Bool == true && resource["package"] as? Bool == true, "\(resource)")
+            #expect(resource["format"] as? String == "GPKG")
+            #expect(resource["url"] as? String == "\(server.base)/downloads/huyen-hue/latest.gpkg")
+            // Newest first: huyen-hue was published after xa-hue's v2.
+            let pages = try #require(o["pages"] as? [[[Any]]])
+            #expect(pages.map { $0.map { "\($0[0]):\($0[1])" } } == [["huyen-hue:7"], ["xa-hue:7"], []], "\(pages)")
+            #expect(o["all"] as? [String] == pages.compactMap { $0.first?.first as? String })
+            #expect(o["page2"] as? [String] == ["xa-hue"], "the deprecated page, counted from 1")
+            #expect((o["far_page"] as? [Any])?.isEmpty == true, "a page past the end is empty, not a crash")
+            let facets = try #require(o["facets"] as? [String: [String: Int]])
+            #expect(facets["organization"] == ["so-tnmt": 1, "so-xd": 1])
+            #expect(facets["groups"] == ["ranh-gioi-hanh-chinh": 2])
+            #expect(facets["tags"] == ["ranh giới": 2, "hành chính": 1, "xã": 1, "huyện": 1])
+            #expect(facets["res_format"]?["GPKG"] == 2 && facets["res_format"]?["CSV"] == 2)
+            #expect(facets["license_id"] == ["cc-by": 1, "cc-zero": 1])
+            let search = try #require(o["search_facets"] as? [String: [String: Any]])
+            let orgItems = try #require(search["organization"]?["items"] as? [[String: Any]])
+            #expect(search["organization"]?["title"] as? String == "organization")
+            #expect(Set(orgItems.compactMap { $0["display_name"] as? String }) == ["Sở Tài nguyên và Môi trường", "Sở Xây dựng"])
+            let tagItems = try #require(search["tags"]?["items"] as? [[String: Any]])
+            #expect(tagItems.first?["name"] as? String == "ranh giới" && tagItems.first?["count"] as? Int == 2, "most frequent first")
+            let licenceItems = try #require(search["license_id"]?["items"] as? [[String: Any]])
+            #expect(licenceItems.contains { $0["name"] as? String == "cc-zero" && $0["display_name"] as? String == "Creative Commons CCZero" })
+            #expect(o["facets_filtered"] as? [String: [String: Int]] == ["tags": ["huyện": 1, "ranh giới": 1]])
+            #expect((o["facets_limit"] as? [[String: Any]])?.map { $0["name"] as? String } == ["ranh giới"])
+            let errors = try #require(o["errors"] as? [String: Any])
+            #expect((errors["resource"] as? String)?.hasPrefix("NotFound") == true, "\(errors)")
+            #expect((errors["group"] as? String)?.hasPrefix("NotFound") == true, "\(errors)")
+            #expect((errors["facet"] as? [String: Any])?["facet.field"] != nil, "\(errors)")
+        }
+    }
+
     /// The statuses CKAN gives, seen without a client library; the catalogue JSON as a script reads it.
     @Test func statusesAndCatalogJSON() throws {
         let f = try CatalogueFixture()

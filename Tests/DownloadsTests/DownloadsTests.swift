@@ -149,7 +149,7 @@ func expectSameFeatures(_ got: [[String: Any]], as source: [[String: Any]], fiel
         #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF], "UTF-8 BOM for Excel")
         let lines = String(decoding: bytes.dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n")
         let header = lines[0].split(separator: ",").map(String.init)
-        #expect(header.first == "fid" && header.suffix(3) == ["lon", "lat", "WKT"], "\(header)")
+        #expect(header.first == "feature_id" && header.suffix(3) == ["lon", "lat", "WKT"], "\(header)")
         // Each row's lon and lat are the source file's point, as GDAL reads the source.
         let source = try readWithGDAL(TestPaths.fixture("features/hue_commune_points.geojson").path)
         let rows = lines.dropFirst().filter { !$0.isEmpty }

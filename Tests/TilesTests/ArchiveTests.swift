@@ -113,6 +113,63 @@ with open(sys.argv[1], "rb") as f:
         #expect(count >= 100, "\(r.stdout)")   // the 152 communes, some cut in two by tile edges, deduplicated by GDAL
     }
 
+    /// A polygon much larger than a tile makes the same tile again and again (every tile inside
+    /// it); the MBTiles keeps one copy of each distinct tile in the layout tippecanoe writes
+    /// (`map`, `images`, the view `tiles`), and sqlite3, GDAL and the pmtiles converter read it.
+    @Test func mbtilesHoldsEachDistinctTileOnce() async throws {
+        let dir = ScratchDirectory("archive-dedup")
+        let cat = try TestCatalogue()
+        let square: Geometry = .polygon([[Position(106.5, 16.0), Position(108.0, 16.0), Position(108.0, 17.2),
+                                          Position(106.5, 17.2), Position(106.5, 16.0)]])
+        try cat.publish("vung", fields: [FieldDefinition(name: "ten", type: .text)],
+                        features: [Feature(id: 1, geometry: square, values: [.text("Vùng thử")])], title: "Vùng")
+        let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: 0))
+        let path = dir.path("vung.mbtiles")
+        let summary = try await TileArchiveBuilder.build(try await tiles.tileSource(named: "vung"), to: path, format: .mbtiles, maxZoom: 12)
+
+        let counts = try Run.process("sqlite3", [path, """
+            SELECT (SELECT COUNT(*) FROM map), (SELECT COUNT(*) FROM images), (SELECT COUNT(DISTINCT tile_data) FROM images),
+                   (SELECT COUNT(*) FROM tiles), (SELECT type FROM sqlite_master WHERE name = 'tiles');
+            """])
+        try #require(counts.succeeded, "sqlite3: \(counts.stderr)")
+        let cells = counts.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").map(String.init)
+        try #require(cells.count == 5, "\(counts.stdout)")
+        let placed = Int(cells[0]) ?? 0, stored = Int(cells[1]) ?? 0, distinct = Int(cells[2]) ?? 0
+        #expect(placed == summary.tiles, "every tile has its place in map")
+        #expect(Int(cells[3]) == placed, "the tiles view lists every tile")
+        #expect(cells[4] == "view")
+        #expect(stored == distinct, "each distinct tile stored once: \(stored) rows, \(distinct) distinct")
+        #expect(stored * 2 < placed, "the tiles inside the square are one tile: \(stored) stored for \(placed) places")
+
+        // Every tile read back through the archive reader equals the tile made on demand.
+        let archive = try TileArchive.open(path)
+        let live = try await tiles.tileSource(named: "vung")
+        let meta = try await live.metadata()
+        for z in [6, 9, 12] {
+            let r = TileCoord.covering(meta.bounds, zoom: z)
+            for x in r.xs { for y in r.ys {
+                let c = TileCoord(z: z, x: x, y: y)
+                #expect(try plain(try await archive.tile(c)) == plain(try await live.tile(c)), "tile \(c)")
+            } }
+        }
+        // GDAL's MBTiles driver and the pmtiles converter (which query the `tiles` view) read it.
+        let info = try Run.process("ogrinfo", ["-ro", "-so", "-oo", "ZOOM_LEVEL=12", path, "vung"])
+        #expect(info.succeeded && info.stdout.contains("ten: String"), "\(info.stdout)\(info.stderr)")
+        let converted = try Run.python(#"""
+import sys, json
+from pmtiles.convert import mbtiles_to_pmtiles
+from pmtiles.reader import Reader, MmapSource
+mbtiles_to_pmtiles(sys.argv[1], sys.argv[2], 15)
+with open(sys.argv[2], "rb") as f:
+    h = Reader(MmapSource(f)).header()
+print(json.dumps({"addressed": h["addressed_tiles_count"], "contents": h["tile_contents_count"]}))
+"""#, [path, dir.path("vung.pmtiles")])
+        try #require(converted.succeeded, "pmtiles convert: \(converted.stderr)")
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(converted.stdout.utf8)) as? [String: Int])
+        #expect(header["addressed"] == placed)
+        #expect(header["contents"] == distinct)
+    }
+
     @Test func badInputIsRefusedWithItsReason() async throws {
         let dir = ScratchDirectory("archive-bad")
         let cat = try TestCatalogue()

@@ -1,10 +1,11 @@
 import Foundation
 import GeoModel
 import GRDB
+import Crypto
 
 /// MBTiles 1.3 (https://github.com/mapbox/mbtiles-spec/blob/master/1.3/spec.md): SQLite with a
-/// `metadata` name/value table and a `tiles` table in TMS row order (y counted from the
-/// south). For the tools that read it (QGIS, GDAL's MBTiles driver).
+/// `metadata` name/value table and a `tiles` table or view in TMS row order (y counted from the
+/// south). For the tools that read it (QGIS, GDAL's MBTiles driver, `pmtiles convert`).
 enum MBTiles {
     /// The metadata rows the spec asks for, with `json` holding `vector_layers`.
     static func metadataRows(_ m: TilesetMetadata) -> [(String, String)] {
@@ -25,8 +26,12 @@ enum MBTiles {
     }
 }
 
-/// Writes an MBTiles file: one transaction per thousand tiles, journal off (the file is a
-/// temporary one until the build completes).
+/// Writes an MBTiles file with one copy of each distinct tile, in the layout tippecanoe writes
+/// and GDAL, QGIS and the pmtiles tools read: `images` (each distinct tile once, keyed by the
+/// SHA-256 of its bytes), `map` (every tile's place and the key of its bytes) and the view
+/// `tiles` joining them, which is what the spec's readers query. Seas, land inside one polygon
+/// and empty tiles repeat thousands of times at high zooms. One transaction per thousand tiles,
+/// journal off (the file is a temporary one until the build completes).
 final class MBTilesWriter: TileArchiveWriter {
     let path: String
     private let db: DatabaseQueue
@@ -41,7 +46,13 @@ final class MBTilesWriter: TileArchiveWriter {
             try db.write { db in
                 try db.execute(sql: """
                     CREATE TABLE metadata (name TEXT, value TEXT);
-                    CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+                    CREATE TABLE map (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_id TEXT);
+                    CREATE TABLE images (tile_data BLOB, tile_id TEXT);
+                    CREATE UNIQUE INDEX images_id ON images (tile_id);
+                    CREATE VIEW tiles AS
+                        SELECT map.zoom_level AS zoom_level, map.tile_column AS tile_column, map.tile_row AS tile_row,
+                               images.tile_data AS tile_data
+                        FROM map JOIN images ON images.tile_id = map.tile_id;
                     """)
             }
         } catch {
@@ -58,11 +69,23 @@ final class MBTilesWriter: TileArchiveWriter {
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         try db.write { db in
-            let insert = try db.makeStatement(sql: "INSERT INTO tiles VALUES (?, ?, ?, ?)")
+            let place = try db.makeStatement(sql: "INSERT INTO map VALUES (?, ?, ?, ?)")
+            let image = try db.makeStatement(sql: "INSERT OR IGNORE INTO images VALUES (?, ?)")
             for (c, data) in batch {
-                try insert.execute(arguments: [c.z, c.x, (1 << c.z) - 1 - c.y, Data(data)])
+                let key = Self.key(data)
+                try image.execute(arguments: [Data(data), key])
+                try place.execute(arguments: [c.z, c.x, (1 << c.z) - 1 - c.y, key])
             }
         }
+    }
+
+    /// The key of a tile's bytes in `images`: their SHA-256 in hex.
+    static func key(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in SHA256.hash(data: bytes) { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     func finish(_ metadata: TilesetMetadata) throws {
@@ -71,7 +94,7 @@ final class MBTilesWriter: TileArchiveWriter {
             for (k, v) in MBTiles.metadataRows(metadata) {
                 try db.execute(sql: "INSERT INTO metadata VALUES (?, ?)", arguments: [k, v])
             }
-            try db.execute(sql: "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row)")
+            try db.execute(sql: "CREATE UNIQUE INDEX map_index ON map (zoom_level, tile_column, tile_row)")
             try db.execute(sql: "CREATE UNIQUE INDEX name ON metadata (name)")
         }
         try db.close()
