@@ -21,10 +21,10 @@ public struct CataloguePublisher: Sendable, Hashable {
         self.name = name; self.nameEN = nameEN; self.agencySlug = agencySlug; self.homepage = homepage; self.email = email
     }
 
-    /// The department that holds a province's survey, mapping and land data (since the 2025
-    /// merger of the departments of natural resources and of agriculture).
-    public static let `default` = CataloguePublisher(name: "Sở Nông nghiệp và Môi trường",
-                                                     nameEN: "Department of Agriculture and Environment")
+    /// The department that runs the portal and owns the catalogue (REQUIREMENTS: the Department
+    /// of Information and Communications); `--publisher-*` names another.
+    public static let `default` = CataloguePublisher(name: "Sở Thông tin và Truyền thông",
+                                                     nameEN: "Department of Information and Communications")
 
     /// ADMS publisher type of a provincial department (and of the province's agencies).
     static let regionalAuthority = "http://purl.org/adms/publishertype/RegionalAuthority"

@@ -49,7 +49,7 @@ print(json.dumps({
         let r = try Self.validate(server)
         #expect(r["conforms"] as? Bool == true, "\(r["report"] ?? "")")
         // The default: the province's Department, not the software.
-        #expect(r["publisher_names"] as? [String] == ["Department of Agriculture and Environment@en", "Sở Nông nghiệp và Môi trường@vi"])
+        #expect(r["publisher_names"] as? [String] == ["Department of Information and Communications@en", "Sở Thông tin và Truyền thông@vi"])
         #expect(r["publisher_type"] as? String == "http://purl.org/adms/publishertype/RegionalAuthority")
         let datasets = try #require(r["datasets"] as? [String: [String: Any]])
         #expect(datasets.keys.sorted() == ["huyen-hue", "xa-hue"])
