@@ -136,7 +136,9 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
                         maxUploadBytes: Int? = nil, uploadLimits: UploadLimits = UploadLimits(),
                         uploadDirectory: URL = FileManager.default.temporaryDirectory,
                         harvest: HarvestFetcher = HarvestFetcher()) -> Router<BandoRequestContext> {
-    let router = Router(context: BandoRequestContext.self)
+    // HEAD on every GET route: the GET route runs, `OpenWebMiddleware` drops its body.
+    let router = Router(context: BandoRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: OpenWebMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin))
     router.add(middleware: ErrorMiddleware())
     let analysisBody = 4 * 1024 * 1024   // what Routes+Analysis.swift collects: 10 000 points
@@ -162,7 +164,10 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addWebRoutes(to: router, store: store, downloads: downloads, tiles: tiles, origin: origin)
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
-    addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard), origin: origin)
+    // Collections link their vector tilesets (OGC API - Tiles), which the tiles routes serve.
+    let ogcAPI = OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard,
+                                tilesets: { Set((try? await tiles.tilesetNames()) ?? []) })
+    addOGCFeaturesRoutes(to: router, api: ogcAPI, origin: origin)
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
     let portal = PortalService(db: store.pool)
     addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,

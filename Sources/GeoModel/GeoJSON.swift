@@ -73,7 +73,7 @@ public enum GeoJSON {
         switch v {
         case .null: out.append(contentsOf: "null".utf8)
         case .integer(let i): out.append(contentsOf: String(i).utf8)
-        case .real(let d): writeNumber(d, scale: 0, into: &out)
+        case .real(let d): writeReal(d, into: &out)
         case .text(let s): writeString(s, into: &out)
         case .boolean(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         }
@@ -86,6 +86,22 @@ public enum GeoJSON {
         let v = scale > 0 ? (d * scale).rounded() / scale : d
         if v == v.rounded(), abs(v) < 1e15 {
             out.append(contentsOf: String(Int64(v)).utf8)
+        } else {
+            out.append(contentsOf: v.description.utf8)
+        }
+    }
+
+    /// A value of a real field: as `writeNumber`, but a whole value keeps its decimal point
+    /// (`347525.0`, not `347525`). Readers that type a field from the values they see (GDAL's
+    /// GeoJSON driver, QGIS) would otherwise make it an integer when a page holds only whole
+    /// values, and then cut or drop the fractions of the next page.
+    @inline(__always)
+    public static func writeReal(_ d: Double, scale: Double = 0, into out: inout [UInt8]) {
+        guard d.isFinite else { out.append(contentsOf: "null".utf8); return }
+        let v = scale > 0 ? (d * scale).rounded() / scale : d
+        if v == v.rounded(), abs(v) < 1e15 {
+            out.append(contentsOf: String(Int64(v)).utf8)
+            out.append(contentsOf: ".0".utf8)
         } else {
             out.append(contentsOf: v.description.utf8)
         }
