@@ -56,7 +56,7 @@ public struct OGCFeaturesAPI: Sendable {
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
         // Drafts (Part 6, property selection; Part 8, sorting): `properties` and `sortby`.
-        "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/properties",
+        "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/property-selection",
         "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
     ] + CQL2Conformance.classes
 
