@@ -88,8 +88,13 @@ http.server.ThreadingHTTPServer(("127.0.0.1", port), Proxy).serve_forever()
             let id = try #require(header.firstIndex(of: "commune_id")), pop = try #require(header.firstIndex(of: "population"))
             var out: [Int: Double] = [:]
             for line in lines.dropFirst() {
-                let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                out[Int(Double(cells[id])!)] = Double(cells[pop])
+                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                guard cells.count > max(id, pop), let key = Double(cells[id]) else {
+                    Issue.record("unreadable line in \(path): \(line)")
+                    continue
+                }
+                out[Int(key)] = Double(cells[pop])
             }
             return out
         }
