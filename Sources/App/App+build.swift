@@ -148,7 +148,9 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
                         uploadDirectory: URL = FileManager.default.temporaryDirectory,
                         harvest: HarvestFetcher = HarvestFetcher(),
                         publisher: CataloguePublisher = .default) -> Router<BandoRequestContext> {
-    let router = Router(context: BandoRequestContext.self)
+    // HEAD on every GET route: the GET route runs, `OpenWebMiddleware` drops its body.
+    let router = Router(context: BandoRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: OpenWebMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin, alsoFrom: basemap.outsideOrigins))
     router.add(middleware: ErrorMiddleware())
     let pageCache = PageCache(ttl: requests.pageCacheSeconds)
@@ -179,7 +181,10 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
                                                   clients: requests.clients, pages: pageCache))
     let catalogue = StoreCatalogue(reader: store.pool)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
-    addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard), origin: origin)
+    // Collections link their vector tilesets (OGC API - Tiles), which the tiles routes serve.
+    let ogcAPI = OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard,
+                                tilesets: { Set((try? await tiles.tilesetNames()) ?? []) })
+    addOGCFeaturesRoutes(to: router, api: ogcAPI, origin: origin)
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
     addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
                                                         uploadDirectory: uploadDirectory,

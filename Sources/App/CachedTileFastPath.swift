@@ -5,7 +5,7 @@ import Tiles
 import Foundation
 import Synchronization
 
-/// Answers `GET /tiles/{tileset}/{z}/{x}/{y}.mvt` straight from the tile cache on the event
+/// Answers `GET` (and `HEAD`) `/tiles/{tileset}/{z}/{x}/{y}.mvt` straight from the tile cache on the event
 /// loop, before the request reaches the router; anything else (a miss, another route, a
 /// request asking to close the connection, a connection with a request still being answered)
 /// passes through untouched to the full route, which gives the same answer more slowly.
@@ -77,7 +77,8 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ request: HTTPRequest) -> (head: HTTPResponse, body: ByteBuffer?)? {
         // Byte checks only: this runs for every request on the connection.
-        guard request.method == .get, let path = request.path, path.utf8.starts(with: "/tiles/".utf8), path.hasSuffix(".mvt"),
+        // HEAD too (RFC 9110): the same head, no body.
+        guard request.method == .get || request.method == .head, let path = request.path, path.utf8.starts(with: "/tiles/".utf8), path.hasSuffix(".mvt"),
               !path.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "%") }) else { return nil }
         if let connection = request.headerFields[.connection], connection.lowercased().contains("close") { return nil }
         // A GET with a body: the router's body limit judges it, rather than this path dropping it unread.
@@ -96,7 +97,7 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         head.headerFields[.date] = date.current().string
         if let serverName { head.headerFields[.server] = serverName }
         counts?.decoded.add(1, ordering: .relaxed)
-        return (head, notModified ? nil : ByteBuffer(bytes: data))
+        return (head, notModified || request.method == .head ? nil : ByteBuffer(bytes: data))
     }
 
     /// A path segment of decimal digits (no sign, no leading zeros beyond "0"), else nil.

@@ -37,6 +37,10 @@ public func addOGCFeaturesRoutes<Context: RequestContext>(to router: Router<Cont
         let id = try context.parameters.require("collectionId")
         return try await ogc(request, base: baseURL(request, context)) { () async throws(FeaturesError) in try await api.queryables(id, base: baseURL(request, context), html: wantsHTML(request)) }
     }
+    group.get("collections/:collectionId/schema") { request, context in
+        let id = try context.parameters.require("collectionId")
+        return try await ogc { () async throws(FeaturesError) in try await api.schema(id, base: baseURL(request, context), html: wantsHTML(request)) }
+    }
     group.get("collections/:collectionId/items") { request, context in
         let id = try context.parameters.require("collectionId")
         return try await ogc(request, base: baseURL(request, context)) { () async throws(FeaturesError) in

@@ -74,7 +74,7 @@ public enum AnalysisOutput {
             out.append(contentsOf: #"{"id":"#.utf8)
             out.append(contentsOf: String(m.fid).utf8)
             out.append(contentsOf: #","distance_m":"#.utf8)
-            GeoJSON.writeNumber(m.distance ?? .nan, scale: 1000, into: &out)
+            GeoJSON.writeReal(m.distance ?? .nan, scale: 1000, into: &out)
             out.append(contentsOf: #","properties":"#.utf8)
             properties(fields, m.values, into: &out)
             out.append(UInt8(ascii: "}"))

@@ -111,6 +111,13 @@ public enum CQL2JSON {
                 guard let name = p.string else { throw fail(path + ".property", key: "cql2json.propertyNotString") }
                 return .property(name)
             }
+            if let op = o["op"]?.string?.lowercased(), op == "casei" || op == "accenti" {
+                // {"op": "casei", "args": [{"property": "ten"}]}
+                guard let args = o["args"]?.array, args.count == 1 else {
+                    throw fail(path + ".args", key: "cql2json.argumentCount.one", ["op": op, "expected": "1", "count": String(o["args"]?.array?.count ?? 0)])
+                }
+                return .fold(try scalar(args[0], path: path + ".args[0]"), op == "casei" ? .caseInsensitive : .accentInsensitive)
+            }
             if let d = o["date"] {
                 guard let s = d.string, isISODate(s) else { throw fail(path + ".date", key: "cql2json.date") }
                 return .date(s)

@@ -74,8 +74,11 @@ public struct CQL2Compiler: Sendable {
             let r = try scalar(b, against: field, &args)
             return "\(l) \(op.rawValue) \(r)"
         case .like(let a, let pattern):
-            guard case .string(let p) = pattern else {
-                throw .invalid("filter", SafeMessage("features.filter.likePattern"))
+            let p: String
+            switch pattern {
+            case .string(let text): p = text
+            case .folded(.string(let text), let options): p = TextFolding.fold(text, options)
+            default: throw .invalid("filter", SafeMessage("features.filter.likePattern"))
             }
             let l = try scalar(a, against: nil, &args)
             args.append(.text(Self.globPattern(fromLike: p)))
@@ -101,8 +104,15 @@ public struct CQL2Compiler: Sendable {
     }
 
     private func fieldOf(_ s: CQL2Scalar) -> FieldDefinition? {
-        if case .property(let n) = s { table.field(named: n) } else { nil }
+        switch s {
+        case .property(let n), .folded(.property(let n), _): table.field(named: n)
+        default: nil
+        }
     }
+
+    /// The SQLite function that folds a column's text as `TextFolding` does (registered on the
+    /// connection by `FeatureQueries` before a query runs): `cql2_fold(value, options)`.
+    public static let foldFunctionName = "cql2_fold"
 
     private func unknownProperty(_ name: String) -> FeaturesError {
         .invalid("filter", SafeMessage("features.filter.unknownProperty", ["name": name, "queryables": table.queryableNames.joined(separator: ", ")]))
@@ -110,6 +120,13 @@ public struct CQL2Compiler: Sendable {
 
     /// A scalar as SQL: a column, or a placeholder whose value fits the column it is compared with.
     private func scalar(_ s: CQL2Scalar, against field: FieldDefinition?, _ args: inout [SQLValue]) throws(FeaturesError) -> String {
+        if case .folded(.property(let name), let options) = s {
+            let column = try scalar(.property(name), against: nil, &args)
+            guard let f = table.field(named: name), f.type == .text else {
+                throw .invalid("filter", SafeMessage("features.filter.foldNotText", ["name": name]))
+            }
+            return "\(Self.foldFunctionName)(\(column), \(options.rawValue))"
+        }
         if case .property(let name) = s {
             guard let f = table.field(named: name) else {
                 if FeatureTable.geometryNames.contains(name) {
@@ -151,6 +168,14 @@ public struct CQL2Compiler: Sendable {
         case .date(let t), .timestamp(let t):
             if numeric, let f = field { throw .invalid("filter", SafeMessage("features.filter.numberVsInstant", ["name": f.name, "value": t])) }
             return .text(t)
+        case .folded(.string(let t), let options):
+            if numeric, let f = field {
+                throw .invalid("filter", SafeMessage("features.filter.unquoteNumber", ["name": f.name, "value": t]))
+            }
+            return .text(TextFolding.fold(t, options))
+        case .folded:
+            // A property inside is a column (`scalar`); anything else is not text.
+            throw .invalid("filter", SafeMessage("features.filter.foldNotText", ["name": field?.name ?? "?"]))
         }
     }
 

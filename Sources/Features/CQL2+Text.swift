@@ -33,7 +33,7 @@ public enum CQL2Text {
 
 /// Words that cannot be property names without double quotes.
 private let reservedWords: Set<String> = [
-    "AND", "OR", "NOT", "LIKE", "BETWEEN", "IN", "IS", "NULL", "TRUE", "FALSE", "DATE", "TIMESTAMP",
+    "AND", "OR", "NOT", "LIKE", "ILIKE", "BETWEEN", "IN", "IS", "NULL", "TRUE", "FALSE", "DATE", "TIMESTAMP",
 ]
 private let wktWords: Set<String> = [
     "POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION",
@@ -131,6 +131,9 @@ struct CQL2TextParser {
         var e: CQL2Expression
         if accept(keyword: "LIKE") {
             e = .like(left, pattern: try scalar())
+        } else if accept(keyword: "ILIKE") {
+            // Legacy CQL (GDAL 3.6 sends it for `-where "x ILIKE '…'"`): LIKE without case.
+            e = .like(.fold(left, .caseInsensitive), pattern: .fold(try scalar(), .caseInsensitive))
         } else if accept(keyword: "BETWEEN") {
             let low = try scalar()
             guard accept(keyword: "AND") else {
@@ -171,6 +174,14 @@ struct CQL2TextParser {
             switch w.uppercased() {
             case "TRUE": return .boolean(true)
             case "FALSE": return .boolean(false)
+            case "CASEI", "ACCENTI" where peek.kind == .symbol("("):
+                let word = w.uppercased()
+                try expect(symbol: "(", "cql2.context.after", word: word)
+                try descend(at: t)
+                defer { depth -= 1 }
+                let inner = try scalar()
+                try expect(symbol: ")", "cql2.context.close", word: word)
+                return .fold(inner, word == "CASEI" ? .caseInsensitive : .accentInsensitive)
             case "DATE", "TIMESTAMP":
                 let isDate = w.uppercased() == "DATE"
                 try expect(symbol: "(", "cql2.context.after", word: w.uppercased())

@@ -23,7 +23,13 @@ public indirect enum CQL2Expression: Hashable, Sendable {
     /// Every property name the filter refers to (for the queryables check).
     public var propertyNames: Set<String> {
         var names = Set<String>()
-        func scalar(_ s: CQL2Scalar) { if case .property(let n) = s { names.insert(n) } }
+        func scalar(_ s: CQL2Scalar) {
+            switch s {
+            case .property(let n): names.insert(n)
+            case .folded(let inner, _): scalar(inner)
+            default: break
+            }
+        }
         func walk(_ e: CQL2Expression) {
             switch e {
             case .and(let es), .or(let es): es.forEach(walk)
@@ -58,6 +64,14 @@ public enum CQL2Scalar: Hashable, Sendable {
     case boolean(Bool)
     case date(String)
     case timestamp(String)
+    /// `CASEI(…)`, `ACCENTI(…)` or both around a property or a text literal.
+    indirect case folded(CQL2Scalar, TextFolding.Options)
+
+    /// `CASEI`/`ACCENTI` applied to `inner`: nested folds become one with both options.
+    static func fold(_ inner: CQL2Scalar, _ options: TextFolding.Options) -> CQL2Scalar {
+        if case .folded(let x, let o) = inner { return .folded(x, o.union(options)) }
+        return .folded(inner, options)
+    }
 }
 
 /// The spatial comparison functions of CQL2 ("Spatial Functions" conformance class).
@@ -103,5 +117,7 @@ public enum CQL2Conformance {
         "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
         "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
         "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+        "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+        "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
     ]
 }

@@ -48,12 +48,26 @@ public struct ItemsQuery: Sendable, Hashable {
     public var datetime: DateTimeInterval?
     public var limit: Int
     public var offset: Int
+    /// `sortby`: fields in order, each ascending or descending; the feature id breaks ties
+    /// (and is the whole order when this is empty), so pages never overlap.
+    public var sortBy: [SortKey]
+    /// `properties`: the fields each feature carries, in the collection's order; nil: all.
+    public var properties: [String]?
 
     public init(bbox: BoundingBox? = nil, filter: CQL2Expression? = nil, propertyEquals: [PropertyEquality] = [],
-                datetime: DateTimeInterval? = nil, limit: Int = ItemsQuery.defaultLimit, offset: Int = 0) {
+                datetime: DateTimeInterval? = nil, limit: Int = ItemsQuery.defaultLimit, offset: Int = 0,
+                sortBy: [SortKey] = [], properties: [String]? = nil) {
         self.bbox = bbox; self.filter = filter; self.propertyEquals = propertyEquals
         self.datetime = datetime; self.limit = limit; self.offset = offset
+        self.sortBy = sortBy; self.properties = properties
     }
+}
+
+/// One key of `sortby`: `population` or `+population` ascending, `-population` descending.
+public struct SortKey: Sendable, Hashable {
+    public var name: String
+    public var descending: Bool
+    public init(name: String, descending: Bool = false) { self.name = name; self.descending = descending }
 }
 
 public struct PropertyEquality: Sendable, Hashable {

@@ -74,7 +74,8 @@ extension FeatureQueries {
             if boolean { out.append(contentsOf: (v != 0 ? "true" : "false").utf8) }
             else { out.append(contentsOf: String(v).utf8) }
         case SQLITE_FLOAT:
-            GeoJSON.writeNumber(sqlite3_column_double(s, i), scale: 0, into: &out)
+            // A decimal point even on whole values: clients type fields from the values they see.
+            GeoJSON.writeReal(sqlite3_column_double(s, i), into: &out)
         case SQLITE_TEXT:
             let count = Int(sqlite3_column_bytes(s, i))
             if let p = sqlite3_column_text(s, i) {

@@ -94,9 +94,13 @@ public struct FeatureQueries: Sendable {
     public func items(_ c: FeatureCollectionInfo, _ q: ItemsQuery, crs: OutputCRS = .crs84) async throws(FeaturesError) -> ItemsPage {
         let cond = try Self.condition(for: c, q)
         let table = c.table
-        let select = Self.selectList(table)
+        // `properties`: only those fields are read and written (filters still see them all).
+        let shown = q.properties.map { names in FeatureTable(name: table.name, fields: table.fields.filter { names.contains($0.name) },
+                                                               geometryColumn: table.geometryColumn) } ?? table
+        let select = Self.selectList(shown)
         let whereSQL = cond.map { " WHERE \($0.sql)" } ?? ""
-        let sql = "SELECT \(select) FROM \(table.quotedName) AS t\(whereSQL) ORDER BY t.fid LIMIT ? OFFSET ?"
+        let order = try Self.orderBy(c, q.sortBy)
+        let sql = "SELECT \(select) FROM \(table.quotedName) AS t\(whereSQL) ORDER BY \(order) LIMIT ? OFFSET ?"
         let args = (cond?.arguments ?? []) + [.integer(Int64(q.limit)), .integer(Int64(q.offset))]
         let countSQL = "SELECT count(*) FROM \(table.quotedName) AS t\(whereSQL)"
         let countArgs = cond?.arguments ?? []
@@ -106,7 +110,8 @@ public struct FeatureQueries: Sendable {
                 var out: [UInt8] = []
                 out.reserveCapacity(64 * 1024)
                 out.append(UInt8(ascii: "["))
-                let n = try Self.writeFeatures(db, sql: sql, arguments: args, table: table, crs: crs, into: &out)
+                Self.registerFolding(db)
+                let n = try Self.writeFeatures(db, sql: sql, arguments: args, table: shown, crs: crs, into: &out)
                 out.append(UInt8(ascii: "]"))
                 var matched = n
                 if q.offset > 0 || n == q.limit {
@@ -118,6 +123,35 @@ public struct FeatureQueries: Sendable {
                 return ItemsPage(featuresJSON: out, numberReturned: n, numberMatched: matched)
             }
         }
+    }
+
+    /// `ORDER BY` for `sortby`: the named columns (NULLs last either way), then the feature id.
+    static func orderBy(_ c: FeatureCollectionInfo, _ keys: [SortKey]) throws(FeaturesError) -> String {
+        var terms: [String] = []
+        for k in keys {
+            if k.name == "id" || k.name == "fid" { terms.append("t.fid\(k.descending ? " DESC" : "")"); continue }
+            guard let f = c.table.field(named: k.name) else {
+                throw .invalid("sortby", SafeMessage("features.sortby.unknown", [
+                    "name": String(k.name.prefix(64)), "collection": c.id, "queryables": c.table.fields.map(\.name).joined(separator: ", ")]))
+            }
+            let column = "t.\(quoteIdentifier(f.name))"
+            terms.append("\(column) IS NULL, \(column)\(k.descending ? " DESC" : "")")
+        }
+        terms.append("t.fid")
+        return terms.joined(separator: ", ")
+    }
+
+    /// Makes `cql2_fold` (CQL2's CASEI/ACCENTI, see `TextFolding`) known to this connection.
+    /// Registered per query rather than per connection: the connections belong to the store,
+    /// and a filter may meet any of them. It runs on the reader's thread, inside SQLite.
+    static func registerFolding(_ db: Database) {
+        db.add(function: foldFunction)
+    }
+
+    static let foldFunction = DatabaseFunction(CQL2Compiler.foldFunctionName, argumentCount: 2, pure: true) { values in
+        guard let text = String.fromDatabaseValue(values[0]) else { return values[0] }
+        let options = TextFolding.Options(rawValue: Int.fromDatabaseValue(values[1]) ?? 0)
+        return TextFolding.fold(text, options)
     }
 
     /// One feature as a GeoJSON Feature, or nil when the collection has no such id.

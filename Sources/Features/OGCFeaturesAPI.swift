@@ -38,8 +38,13 @@ public struct OGCFeaturesAPI: Sendable {
     public var title = "Bando — OGC API - Features"
     public var description = "Open geospatial data of the province: published datasets as OGC API - Features collections, with CQL2 filtering and VN-2000 coordinates on request."
 
-    public init(catalogue: any CollectionCatalogue, queries: FeatureQueries, registry: CRSRegistry = .standard) {
-        self.catalogue = catalogue; self.queries = queries; self.registry = registry
+    /// The vector tilesets served beside this API (OGC API - Tiles, at the server's root:
+    /// `/collections/{id}/tiles`), by name; nil: no tiles, and none declared.
+    public var tilesets: (@Sendable () async -> Set<String>)?
+
+    public init(catalogue: any CollectionCatalogue, queries: FeatureQueries, registry: CRSRegistry = .standard,
+                tilesets: (@Sendable () async -> Set<String>)? = nil) {
+        self.catalogue = catalogue; self.queries = queries; self.registry = registry; self.tilesets = tilesets
     }
 
     public static let conformanceClasses: [String] = [
@@ -52,7 +57,32 @@ public struct OGCFeaturesAPI: Sendable {
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+        // Drafts (Part 6, property selection; Part 8, sorting): `properties` and `sortby`.
+        "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/property-selection",
+        "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
     ] + CQL2Conformance.classes
+
+    /// OGC API - Tiles, Part 1: what `/tileMatrixSets` and `/collections/{id}/tiles/...` serve
+    /// (Mapbox vector tiles in WebMercatorQuad, a tileset list per collection).
+    public static let tilesConformanceClasses: [String] = [
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    ]
+
+    /// The classes declared: Features always, Tiles when tilesets are served.
+    public var conformanceClasses: [String] {
+        Self.conformanceClasses + (tilesets == nil ? [] : Self.tilesConformanceClasses)
+    }
+
+    /// Where the tiles routes live: the root of the server, one level above this API's base
+    /// (`https://host/ogc` → `https://host`).
+    static func tilesRoot(_ base: String) -> String {
+        guard let slash = base.lastIndex(of: "/"), base[..<slash].contains("://") else { return base }
+        return String(base[..<slash])
+    }
 
     // MARK: Documents
 
@@ -65,7 +95,10 @@ public struct OGCFeaturesAPI: Sendable {
             link(base + "/conformance", "http://www.opengis.net/def/rel/ogc/1.0/conformance", "application/json", "Conformance classes"),
             link(base + "/collections", "data", "application/json", "Collections"),
             link(base + "/collections", "http://www.opengis.net/def/rel/ogc/1.0/data", "application/json", "Collections"),
-        ]
+        ] + (tilesets == nil ? [] : [
+            link(Self.tilesRoot(base) + "/tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "application/json",
+                 "Tile matrix sets (OGC API - Tiles)"),
+        ])
         if html {
             var p = OGCPage(kind: .landing, title: title, description: description)
             p.links = OGCPage.links(links)
@@ -77,18 +110,19 @@ public struct OGCFeaturesAPI: Sendable {
     public func conformance(html: Bool) -> OGCResponse {
         if html {
             var p = OGCPage(kind: .conformance)
-            p.conformsTo = Self.conformanceClasses
+            p.conformsTo = conformanceClasses
             return Self.page(p)
         }
-        return document(["conformsTo": Self.conformanceClasses])
+        return document(["conformsTo": conformanceClasses])
     }
 
     public func collections(base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
         let cs = try await catalogue.collections()
+        let tiled = await tilesets?() ?? []
         let doc: [String: Any] = [
             "links": [link(base + "/collections", "self", html ? "text/html" : "application/json", "Collections"),
                       link(base + "/collections?f=\(html ? "json" : "html")", "alternate", html ? "application/json" : "text/html", "Collections")],
-            "collections": cs.map { collectionObject($0, base: base) },
+            "collections": cs.map { collectionObject($0, base: base, tiled: tiled.contains($0.id)) },
             "crs": registry.supported,
         ]
         if html {
@@ -105,7 +139,8 @@ public struct OGCFeaturesAPI: Sendable {
 
     public func collection(_ id: String, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
         let c = try await catalogue.collection(id)
-        let doc = collectionObject(c, base: base)
+        let tiled = await tilesets?().contains(c.id) ?? false
+        let doc = collectionObject(c, base: base, tiled: tiled)
         if html {
             var p = OGCPage(kind: .collection, title: c.title, description: c.description)
             p.links = OGCPage.links(doc["links"] as? [[String: Any]] ?? [])
@@ -119,18 +154,27 @@ public struct OGCFeaturesAPI: Sendable {
         return document(doc)
     }
 
-    func collectionObject(_ c: FeatureCollectionInfo, base: String) -> [String: Any] {
+    func collectionObject(_ c: FeatureCollectionInfo, base: String, tiled: Bool = false) -> [String: Any] {
         let url = base + "/collections/" + QueryString.escape(c.id)
+        var links = [
+            link(url, "self", "application/json", c.title),
+            link(url + "?f=html", "alternate", "text/html", c.title),
+            link(url + "/items", "items", "application/geo+json", "Features of \(c.title)"),
+            link(url + "/items?f=html", "items", "text/html", "Features of \(c.title) (HTML)"),
+            link(url + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables of \(c.title)"),
+            link(url + "/schema", "describedby", "application/schema+json", "JSON Schema of the features of \(c.title)"),
+            // GDAL up to 3.7 looks for this spelling only (link relations are case-insensitive).
+            link(url + "/schema", "describedBy", "application/schema+json", "JSON Schema of the features of \(c.title)"),
+        ]
+        if tiled {
+            links.append(link(Self.tilesRoot(base) + "/collections/" + QueryString.escape(c.id) + "/tiles",
+                              "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "application/json",
+                              "Vector tilesets of \(c.title) (OGC API - Tiles)"))
+        }
         var o: [String: Any] = [
             "id": c.id, "title": c.title, "itemType": "feature",
             "crs": registry.supported, "storageCrs": OutputCRS.crs84URI,
-            "links": [
-                link(url, "self", "application/json", c.title),
-                link(url + "?f=html", "alternate", "text/html", c.title),
-                link(url + "/items", "items", "application/geo+json", "Features of \(c.title)"),
-                link(url + "/items?f=html", "items", "text/html", "Features of \(c.title) (HTML)"),
-                link(url + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables of \(c.title)"),
-            ],
+            "links": links,
         ]
         if let d = c.description { o["description"] = d }
         if let e = c.extent {
@@ -172,6 +216,48 @@ public struct OGCFeaturesAPI: Sendable {
         var r = document(doc)
         r.contentType = "application/schema+json"
         return r
+    }
+
+    /// `/collections/{id}/schema`: a JSON Schema of the collection's GeoJSON features, each
+    /// property with its exact type (`number` for reals, `integer`, `boolean`, `string` with
+    /// `format` for dates), so that a client types its fields from the schema, not from the
+    /// values of a first page.
+    public func schema(_ id: String, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
+        let c = try await catalogue.collection(id)
+        var props: [String: Any] = [:]
+        for f in c.table.fields { props[f.name] = Self.jsonSchemaType(f.type).merging(["title": f.name]) { a, _ in a } }
+        let doc: [String: Any] = [
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": base + "/collections/" + QueryString.escape(c.id) + "/schema",
+            "title": c.title, "type": "object", "required": ["type", "geometry", "properties"],
+            "properties": [
+                "type": ["type": "string", "enum": ["Feature"]],
+                "id": ["type": "integer"],
+                "geometry": ["x-ogc-role": "primary-geometry", "format": "geometry-any"],
+                "properties": ["type": "object", "properties": props],
+            ],
+        ]
+        if html {
+            var p = OGCPage(kind: .schema, title: c.title)
+            p.fields = OGCPage.fields(c)
+            p.links = [OGCPage.Link(href: base + "/collections/" + QueryString.escape(c.id) + "?f=html", rel: "collection", type: "text/html")]
+            p.datasetSlug = c.id
+            return Self.page(p)
+        }
+        var r = document(doc)
+        r.contentType = "application/schema+json"
+        return r
+    }
+
+    static func jsonSchemaType(_ t: FieldType) -> [String: Any] {
+        switch t {
+        case .integer: ["type": "integer"]
+        case .real: ["type": "number"]
+        case .boolean: ["type": "boolean"]
+        case .text: ["type": "string"]
+        case .date: ["type": "string", "format": "date"]
+        case .dateTime: ["type": "string", "format": "date-time"]
+        }
     }
 
     // MARK: Features

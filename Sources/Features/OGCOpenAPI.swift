@@ -26,8 +26,13 @@ extension OGCFeaturesAPI {
             param("offset", "query", "Features to skip (the next and prev links set it).", ["type": "integer", "minimum": 0, "default": 0]),
             param("datetime", "query", "An instant or interval (start/end, .. for open) on the collection's date field; only for collections that have one.", ["type": "string"]),
             param("filter", "query", "A CQL2 filter (OGC API - Features Part 3).", ["type": "string"]),
-            param("filter-lang", "query", "The encoding of filter.", ["type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"]),
+            param("filter-lang", "query", "The encoding of filter (cql-text: the legacy name of cql2-text).",
+                  ["type": "string", "enum": filterLanguages, "default": "cql2-text"]),
             param("filter-crs", "query", "The CRS of the geometries in filter.", ["type": "string", "format": "uri", "enum": registry.supported]),
+            param("sortby", "query", "Sort by these properties (comma-separated; a leading - for descending order).",
+                  ["type": "array", "items": ["type": "string"]], explode: false),
+            param("properties", "query", "Only these properties in each feature (comma-separated).",
+                  ["type": "array", "items": ["type": "string"]], explode: false),
         ]
         let exception: [String: Any] = ["description": "The request is wrong: the exception says which parameter and how to fix it.",
                                          "content": ["application/json": ["schema": ["$ref": "#/components/schemas/exception"]]]]
@@ -46,6 +51,7 @@ extension OGCFeaturesAPI {
             "/collections": get("getCollections", "The collections", [f], ["200": ok("One collection per published dataset.", "application/json")]),
             "/collections/{collectionId}": get("describeCollection", "One collection", [collectionId, f], ["200": ok("Extent, CRSs and links.", "application/json"), "404": notFound]),
             "/collections/{collectionId}/queryables": get("getQueryables", "The properties a filter may use", [collectionId, f], ["200": ok("A JSON Schema of the queryables.", "application/schema+json"), "404": notFound]),
+            "/collections/{collectionId}/schema": get("getSchema", "A JSON Schema of the collection's features", [collectionId, f], ["200": ok("Each property with its type.", "application/schema+json"), "404": notFound]),
             "/collections/{collectionId}/items": get("getFeatures", "Features of a collection", itemsParams, [
                 "200": ok("A page of features, with numberMatched, numberReturned and next/prev links. Content-Crs names the CRS.", "application/geo+json"),
                 "400": exception, "404": notFound,

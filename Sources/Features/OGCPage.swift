@@ -5,7 +5,7 @@ import GeoModel
 /// the portal's look and the reader's language. Links keep their relation and media type so
 /// the page can name them in words; texts here are data (titles, field names, values), never prose.
 public struct OGCPage: Sendable {
-    public enum Kind: String, Sendable { case landing, conformance, collections, collection, queryables, items, feature }
+    public enum Kind: String, Sendable { case landing, conformance, collections, collection, queryables, schema, items, feature }
 
     public struct Link: Sendable, Equatable {
         public var href: String

@@ -58,7 +58,13 @@ func wholeNumber(_ text: String, _ parameter: String, in range: ClosedRange<Int>
 
 /// The parameters `/items` understands; any other parameter must be a queryable property.
 /// `lang` chooses the language of error messages (read by App), on every route.
-let itemsParameters: Set<String> = ["f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "filter", "filter-lang", "filter-crs", "lang"]
+let itemsParameters: Set<String> = ["f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "filter", "filter-lang", "filter-crs",
+                                    "sortby", "properties", "lang"]
+
+/// The `filter-lang` values accepted: CQL2's two encodings, and `cql-text`, the name of CQL2
+/// text in the drafts of Part 3 that GDAL 3.6 knows (without it, GDAL filters on the client,
+/// downloading every page).
+let filterLanguages = ["cql2-text", "cql2-json", "cql-text"]
 
 extension ItemsQuery {
     /// Reads and checks the query of `/collections/{id}/items`; every mistake is a
@@ -106,12 +112,12 @@ extension ItemsQuery {
         if let d = q["datetime"] { query.datetime = try DateTimeInterval(parsing: d) }
         if let f = q["filter"] {
             let lang = (q["filter-lang"] ?? "cql2-text").lowercased()
-            guard lang == "cql2-text" || lang == "cql2-json" else {
+            guard filterLanguages.contains(lang) else {
                 throw .invalid("filter-lang", SafeMessage("features.filterLang.unknown", ["value": String(lang.prefix(40))]))
             }
             var expr: CQL2Expression
             do {
-                expr = lang == "cql2-text" ? try CQL2Text.parse(f) : try CQL2JSON.parse(f)
+                expr = lang == "cql2-json" ? try CQL2JSON.parse(f) : try CQL2Text.parse(f)
             } catch {
                 throw .invalid("filter", error.shown)
             }
@@ -127,6 +133,26 @@ extension ItemsQuery {
             query.filter = expr
         } else if q["filter-lang"] != nil || q["filter-crs"] != nil {
             throw .invalid("filter-lang", SafeMessage("features.filterLang.withoutFilter"))
+        }
+        if let sortby = q["sortby"] {
+            for item in sortby.split(separator: ",") {
+                var name = item.trimmingCharacters(in: .whitespaces)
+                var descending = false
+                if name.hasPrefix("-") { descending = true; name.removeFirst() } else if name.hasPrefix("+") { name.removeFirst() }
+                guard name == "id" || c.table.field(named: name) != nil else {
+                    throw .invalid("sortby", SafeMessage("features.sortby.unknown", [
+                        "name": String(name.prefix(64)), "collection": c.id, "queryables": c.table.fields.map(\.name).joined(separator: ", ")]))
+                }
+                query.sortBy.append(SortKey(name: name, descending: descending))
+            }
+        }
+        if let list = q["properties"] {
+            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            for name in names where c.table.field(named: name) == nil {
+                throw .invalid("properties", SafeMessage("features.properties.unknown", [
+                    "name": String(name.prefix(64)), "collection": c.id, "queryables": c.table.fields.map(\.name).joined(separator: ", ")]))
+            }
+            query.properties = names
         }
         for (name, value) in q.pairs where !itemsParameters.contains(name) {
             guard !query.propertyEquals.contains(where: { $0.name == name }) else {

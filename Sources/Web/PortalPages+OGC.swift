@@ -17,6 +17,7 @@ extension PortalPages {
         case .collections: texts.text("ogc_collections", l)
         case .collection: collectionTitle
         case .queryables: texts.text("ogc_queryables_of", l, ["title": collectionTitle])
+        case .schema: texts.text("ogc_schema_of", l, ["title": collectionTitle])
         case .items: texts.text("ogc_items_of", l, ["title": collectionTitle])
         case .feature: texts.text("ogc_feature_of", l, ["id": p.featureID ?? "", "title": collectionTitle])
         }
@@ -52,7 +53,7 @@ extension PortalPages {
         c["fields"] = p.fields.map { f in
             ["name": f.name, "type": texts.all(l)["type_" + f.type.replacingOccurrences(of: "-", with: "")] ?? f.type]
         }
-        c["show_fields"] = p.kind == .collection || p.kind == .queryables
+        c["show_fields"] = p.kind == .collection || p.kind == .queryables || p.kind == .schema
         if p.kind == .items {
             c["items"] = [
                 "summary": texts.text("ogc_items_summary", l, ["returned": String(p.numberReturned ?? 0), "matched": String(p.numberMatched ?? 0)]),

@@ -75,6 +75,7 @@ enum RouteCoverage {
         "GET /ogc/conformance": ["OGCFeaturesRoutesTests.landingConformanceAndCollections"],
         "GET /ogc/collections": ["OGCFeaturesRoutesTests.landingConformanceAndCollections"],
         "GET /ogc/collections/{collectionId}": ["OGCFeaturesRoutesTests.openAPIIsValidAndTrue", "PortalUploadEndToEndTests.uploadedFileIsServedOnlyOnceApproved"],
+        "GET /ogc/collections/{collectionId}/schema": ["OpenWebTests.eachCollectionPublishesItsSchemaAndTilesets"],
         "GET /ogc/collections/{collectionId}/queryables": ["SuccessPathRoutesTests.oneFeatureAndTheQueryablesMatchTheFixture", "OGCFeaturesRoutesTests.owslibReadsTheService"],
         "GET /ogc/collections/{collectionId}/items": ["OGCFeaturesRoutesTests.itemsHaveGeoJSONMediaTypeLinksAndContentCrs", "PortalUploadEndToEndTests.uploadedFileIsServedOnlyOnceApproved"],
         "GET /ogc/collections/{collectionId}/items/{featureId}": ["SuccessPathRoutesTests.oneFeatureAndTheQueryablesMatchTheFixture"],

@@ -143,6 +143,7 @@ import TestSupport
             get("/ogc/collections", all(200)),
             get("/ogc/collections/\(A)", all(200)),
             get("/ogc/collections/\(A)/queryables", all(200)),
+            get("/ogc/collections/\(A)/schema", all(200)),
             get("/ogc/collections/\(A)/items?limit=2", all(200)),
             get("/ogc/collections/\(A)/items/1", all(200)),
             get("/ogc/collections/\(draftOnly)", all(404)),

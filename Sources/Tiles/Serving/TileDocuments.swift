@@ -56,21 +56,38 @@ public enum TileDocuments {
     }
 
     /// `GET /tileMatrixSets/WebMercatorQuad`: the OGC 2D Tile Matrix Set definition, zooms 0–24.
+    ///
+    /// In the encoding of TMS 2.0 (`id`, `crs`, `tileMatrices` with `pointOfOrigin`), and in that
+    /// of TMS 1.0 too (`type`, `identifier`, `supportedCRS`, `boundingBox`, `tileMatrix` with
+    /// `topLeftCorner`): GDAL up to 3.6 reads only the older one, and without it its `OGCAPI:`
+    /// driver cannot open the tiles. The two describe the same matrices.
     public static func webMercatorQuad() -> Data {
-        let matrices: [[String: Any]] = (0...24).map { z in
-            let n = 1 << z
-            let cell = WebMercator.worldSize / Double(256 * n)
-            return [
-                "id": String(z), "scaleDenominator": cell / 0.00028, "cellSize": cell,
-                "cornerOfOrigin": "topLeft", "pointOfOrigin": [-WebMercator.halfWorld, WebMercator.halfWorld],
-                "tileWidth": 256, "tileHeight": 256, "matrixWidth": n, "matrixHeight": n,
+        let corner = [-WebMercator.halfWorld, WebMercator.halfWorld]
+        let zooms = (0...24).map { z in (z: z, n: 1 << z, cell: WebMercator.worldSize / Double(256 * (1 << z))) }
+        let matrices: [[String: Any]] = zooms.map { m in
+            [
+                "id": String(m.z), "scaleDenominator": m.cell / 0.00028, "cellSize": m.cell,
+                "cornerOfOrigin": "topLeft", "pointOfOrigin": corner,
+                "tileWidth": 256, "tileHeight": 256, "matrixWidth": m.n, "matrixHeight": m.n,
             ]
         }
+        let matricesV1: [[String: Any]] = zooms.map { m in
+            [
+                "type": "TileMatrixType", "identifier": String(m.z), "scaleDenominator": m.cell / 0.00028, "topLeftCorner": corner,
+                "tileWidth": 256, "tileHeight": 256, "matrixWidth": m.n, "matrixHeight": m.n,
+            ]
+        }
+        let crs = "http://www.opengis.net/def/crs/EPSG/0/3857"
         return json([
             "id": "WebMercatorQuad", "title": "Google Maps Compatible for the World", "uri": tileMatrixSetURI,
-            "crs": "http://www.opengis.net/def/crs/EPSG/0/3857", "orderedAxes": ["E", "N"],
+            "crs": crs, "orderedAxes": ["E", "N"],
             "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
             "tileMatrices": matrices,
+            // TMS 1.0
+            "type": "TileMatrixSetType", "identifier": "WebMercatorQuad", "supportedCRS": crs,
+            "boundingBox": ["type": "BoundingBoxType", "crs": crs, "lowerCorner": [-WebMercator.halfWorld, -WebMercator.halfWorld],
+                            "upperCorner": [WebMercator.halfWorld, WebMercator.halfWorld]],
+            "tileMatrix": matricesV1,
         ])
     }
 
