@@ -35,7 +35,10 @@ extension PortalPages {
         }
         if p.kind == .landing || p.kind == .collections { trail.removeLast() }
         c["trail"] = trail
-        c["links"] = p.links.filter { $0.rel != "self" }.map { link -> [String: Any] in
+        // One line per target: the same link under two spellings of its relation (GDAL's) shows once.
+        var seen = Set<String>()
+        let distinct = p.links.filter { $0.rel != "self" && seen.insert($0.href + " " + $0.type).inserted }
+        c["links"] = distinct.map { link -> [String: Any] in
             let html = link.type.hasPrefix("text/html")
             let url = html ? link.href + (link.href.contains("?") ? "&" : "?") + lang : link.href
             return ["label": linkLabel(link, l), "url": url, "type": link.type]
@@ -85,7 +88,7 @@ extension PortalPages {
 
     /// A link in words: what it leads to, by its relation, and in which form.
     func linkLabel(_ link: OGCPage.Link, _ l: Language) -> String {
-        let rel = link.rel.split(separator: "/").last.map(String.init) ?? link.rel
+        let rel = (link.rel.split(separator: "/").last.map(String.init) ?? link.rel).lowercased()
         let what = texts.all(l)["ogc_rel_" + rel.replacingOccurrences(of: "-", with: "_")] ?? rel
         let form: String = if link.type.hasPrefix("text/html") { texts.text("ogc_form_html", l) }
             else if link.type.contains("openapi") { "OpenAPI" }
