@@ -331,4 +331,63 @@ app.exitQgis()
         let all = try site.sourcePopulations(where: "1 = 1")
         #expect(got["count"] as? Int == all.count)
     }
+
+    /// QGIS draws the communes from Bando's vector tiles (an XYZ vector tile layer over
+    /// `/tiles/xa-hue/{z}/{x}/{y}.mvt`, rendered offscreen over Huế): a good share of the image is
+    /// painted, and the picture is saved beside the browser screenshots.
+    static let qgisTilesScript = #"""
+import sys, json
+from qgis.core import (QgsApplication, QgsVectorTileLayer, QgsVectorTileBasicRenderer, QgsMapSettings, QgsMapRendererSequentialJob,
+                       QgsRectangle, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject)
+from qgis.PyQt.QtCore import QSize
+from qgis.PyQt.QtGui import QColor
+app = QgsApplication([], False)
+app.initQgis()
+base, picture = sys.argv[1], sys.argv[2]
+layer = QgsVectorTileLayer(f"type=xyz&url={base}/tiles/xa-hue/{{z}}/{{x}}/{{y}}.mvt&zmin=0&zmax=14", "xa")
+out = {"valid": layer.isValid()}
+if layer.isValid():
+    renderer = QgsVectorTileBasicRenderer()
+    renderer.setStyles(QgsVectorTileBasicRenderer.simpleStyleWithRandomColors())
+    layer.setRenderer(renderer)
+    settings = QgsMapSettings()
+    settings.setLayers([layer])
+    settings.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    wgs84_to_mercator = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), QgsCoordinateReferenceSystem("EPSG:3857"), QgsProject.instance())
+    settings.setExtent(wgs84_to_mercator.transformBoundingBox(QgsRectangle(107.0, 16.0, 108.2, 16.8)))
+    settings.setOutputSize(QSize(400, 300))
+    settings.setBackgroundColor(QColor(255, 255, 255))
+    job = QgsMapRendererSequentialJob(settings)
+    job.start()
+    job.waitForFinished()
+    image = job.renderedImage()
+    out["painted"] = sum(1 for x in range(0, 400, 4) for y in range(0, 300, 4) if image.pixelColor(x, y) != QColor(255, 255, 255))
+    out["sampled"] = (400 // 4) * (300 // 4)
+    image.save(picture)
+print(json.dumps(out), flush=True)
+del layer
+app.exitQgis()
+"""#
+
+    @Test func qgisDrawsTheVectorTiles() throws {
+        let site = try Site()
+        let (server, port) = try site.serve()
+        defer { server.stop() }
+        let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
+        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let picture = shots.appendingPathComponent("qgis-vector-tiles.png").path
+        try? FileManager.default.removeItem(atPath: picture)
+        let xdg = site.scratch.path("xdg-tiles")
+        try FileManager.default.createDirectory(atPath: xdg, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let r = try Run.process("/usr/bin/python3", ["-c", Self.qgisTilesScript, "http://127.0.0.1:\(port)", picture],
+                                environment: ["QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": xdg, "HOME": site.scratch.path("home")])
+        try #require(r.succeeded, "QGIS failed: \(r.stderr)")
+        let line = try #require(r.stdout.split(separator: "\n").last(where: { $0.hasPrefix("{") }), "\(r.stdout)\n\(r.stderr)")
+        let got = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        try #require(got["valid"] as? Bool == true, "QGIS could not open the vector tiles")
+        let painted = try #require(got["painted"] as? Int), sampled = try #require(got["sampled"] as? Int)
+        // Thừa Thiên Huế covers about two fifths of this frame; empty or broken tiles paint nothing.
+        #expect(painted > sampled / 5, "QGIS painted \(painted) of \(sampled) sampled pixels")
+        #expect(FileManager.default.fileExists(atPath: picture))
+    }
 }
