@@ -189,33 +189,13 @@ public struct OGCFeaturesAPI: Sendable {
         let c = try await catalogue.collection(id)
         var props: [String: Any] = ["geometry": ["title": "geometry", "format": "geometry-any",
                                                  "x-ogc-role": "primary-geometry"]]
-        for f in c.table.fields {
-            var p: [String: Any] = ["title": f.name]
-            switch f.type {
-            case .integer: p["type"] = "integer"
-            case .real: p["type"] = "number"
-            case .boolean: p["type"] = "boolean"
-            case .text: p["type"] = "string"
-            case .date: p["type"] = "string"; p["format"] = "date"
-            case .dateTime: p["type"] = "string"; p["format"] = "date-time"
-            }
-            props[f.name] = p
-        }
+        for f in c.table.fields { props[f.name] = Self.jsonSchemaType(f.type).merging(["title": f.name]) { a, _ in a } }
         let doc: [String: Any] = [
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": base + "/collections/" + QueryString.escape(c.id) + "/queryables",
             "type": "object", "title": c.title, "properties": props, "additionalProperties": false,
         ]
-        if html {
-            var p = OGCPage(kind: .queryables, title: c.title)
-            p.fields = OGCPage.fields(c)
-            p.links = [OGCPage.Link(href: base + "/collections/" + QueryString.escape(c.id) + "?f=html", rel: "collection", type: "text/html")]
-            p.datasetSlug = c.id
-            return Self.page(p)
-        }
-        var r = document(doc)
-        r.contentType = "application/schema+json"
-        return r
+        return schemaDocument(doc, of: c, kind: .queryables, base: base, html: html)
     }
 
     /// `/collections/{id}/schema`: a JSON Schema of the collection's GeoJSON features, each
@@ -237,8 +217,13 @@ public struct OGCFeaturesAPI: Sendable {
                 "properties": ["type": "object", "properties": props],
             ],
         ]
+        return schemaDocument(doc, of: c, kind: .schema, base: base, html: html)
+    }
+
+    /// A JSON Schema document (queryables, schema), or for `f=html` the page of the collection's fields.
+    func schemaDocument(_ doc: [String: Any], of c: FeatureCollectionInfo, kind: OGCPage.Kind, base: String, html: Bool) -> OGCResponse {
         if html {
-            var p = OGCPage(kind: .schema, title: c.title)
+            var p = OGCPage(kind: kind, title: c.title)
             p.fields = OGCPage.fields(c)
             p.links = [OGCPage.Link(href: base + "/collections/" + QueryString.escape(c.id) + "?f=html", rel: "collection", type: "text/html")]
             p.datasetSlug = c.id
