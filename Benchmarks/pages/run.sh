@@ -5,6 +5,7 @@
 # for both and the ratios. The store is the demo data (Fixtures/load-demo.sh).
 #
 #   Benchmarks/pages/run.sh [path/to/bando]      (default .build/release/bando)
+#   BANDO_FLAGS="--page-cache-seconds 0" Benchmarks/pages/run.sh    (every page rendered from the store)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -44,7 +45,7 @@ STORE=$OUT/bando.sqlite
 rm -f "$STORE" "$STORE"-*
 "$ROOT/Fixtures/load-demo.sh" "$BANDO" "$STORE" >"$OUT/load.log" 2>&1 || { echo "loading the demo failed, see $OUT/load.log"; exit 1; }
 BPORT=$(free_port)
-"$BANDO" serve --store "$STORE" --host 127.0.0.1 --port "$BPORT" >"$OUT/bando.log" 2>&1 &
+"$BANDO" serve --store "$STORE" --host 127.0.0.1 --port "$BPORT" ${BANDO_FLAGS:-} >"$OUT/bando.log" 2>&1 &
 BANDO_PID=$!; PIDS+=("$BANDO_PID")
 wait_http "http://127.0.0.1:$BPORT/healthz"
 
