@@ -70,6 +70,8 @@ try:
     out["heading"] = d.find_element(By.TAG_NAME, "h1").text
     out["path_lang"] = d.find_element(By.TAG_NAME, "html").get_attribute("lang")
     out["map"] = wait_map()
+    # MapLibre's own labels in the page's language (its zoom button and the map's name).
+    out["zoom_label"] = d.execute_script("const b = document.querySelector('#preview-map .maplibregl-ctrl-zoom-in'); return b ? b.getAttribute('aria-label') : ''")
     out["drawn"], out["pixels"] = drawn_pixels()
     out["downloads"] = []
     for a in d.find_elements(By.CSS_SELECTOR, "a.download"):
@@ -136,6 +138,7 @@ print(json.dumps(out))
         var heading: String
         var path_lang: String
         var map: String
+        var zoom_label: String
         var drawn: Int
         var pixels: Int
         var downloads: [Download]
@@ -177,6 +180,8 @@ print(json.dumps(out))
         #expect(report.path_lang == "vi", "a Vietnamese browser got \(report.path_lang)")
         // The preview drew the communes: they cover much of its area.
         #expect(report.map == "true", "map: \(report.map)")
+        let vi = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.root.appendingPathComponent("Sources/Web/Resources/pages.vi.json"))) as? [String: String]
+        #expect(report.zoom_label == vi?["map_ui_zoom_in"] && report.zoom_label != "Zoom in", "preview's zoom button: \(report.zoom_label)")
         #expect(report.drawn > report.pixels / 10, "only \(report.drawn) of \(report.pixels) pixels drawn")
         // Every format's bytes are what its .sha256 says.
         #expect(report.downloads.count == 5)

@@ -12,6 +12,10 @@
     container: element, attributionControl: { compact: true }, fadeDuration: 0,
     style: "/basemap/style.json?lang=" + (document.documentElement.lang === "en" ? "en" : "vi"),
     center: [107.6, 16.4], zoom: 7,
+    // MapLibre's own labels (controls, attribution) in the page's language, from the page catalogue.
+    locale: { "Map.Title": element.dataset.uiMap, "NavigationControl.ZoomIn": element.dataset.uiZoomIn,
+              "NavigationControl.ZoomOut": element.dataset.uiZoomOut, "NavigationControl.ResetBearing": element.dataset.uiResetBearing,
+              "AttributionControl.ToggleAttribution": element.dataset.uiAttribution },
   });
   window.bandoPreview = map;
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
