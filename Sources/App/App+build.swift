@@ -9,6 +9,7 @@ public import Catalogue
 import Ingest
 import GeoModel
 import Logging
+import ServiceLifecycle
 public import Foundation
 
 /// How to run the server.
@@ -39,6 +40,8 @@ public struct AppConfiguration: Sendable {
     public var clients = ClientIdentification()
     /// Request bodies larger are refused with 413, unless the route has its own limit (uploads).
     public var maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes
+    /// How often the harvest scheduler looks for due sources (`--harvest-tick-seconds`); 0: no scheduler.
+    public var harvestTickSeconds: Double = 60
     /// Seconds a rendered portal page is reused (`--page-cache-seconds`); 0 turns it off.
     public var pageCacheSeconds: Double = 5
     /// Header size, header and keep-alive timeouts, open connections.
@@ -85,10 +88,60 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     if limits.maxConnections < config.limits.maxConnections {
         logger.warning("at most \(limits.maxConnections) connections: the open-file limit is \(fileLimit)")
     }
-    return Application(router: router,
-                       server: httpServer(tiles: tiles, serverName: "bando", limits: limits),
-                       configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
-                       logger: logger)
+    var app = Application(router: router,
+                          server: httpServer(tiles: tiles, serverName: "bando", limits: limits),
+                          configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
+                          logger: logger)
+    if config.harvestTickSeconds > 0 {
+        app.addServices(HarvestSchedulerService(portal: PortalService(db: store.pool), fetcher: config.harvest,
+                                                tick: .milliseconds(Int(config.harvestTickSeconds * 1000)), workDirectory: uploads,
+                                                ingestDraft: draftIngester(store: store, limits: config.uploadLimits), logger: logger))
+    }
+    return app
+}
+
+/// How an uploaded or harvested file becomes a draft version of `dataset`: Ingest, unpublished,
+/// on the ingest threads (two at a time), under the upload limits.
+func draftIngester(store: Store, limits: UploadLimits) -> @Sendable (URL, UploadKind, String) async throws -> Int {
+    { file, kind, dataset in
+        // Ingest tells formats apart by extension: give the spooled file the one its content showed.
+        let ext = kind == .zip ? "zip" : "geojson"
+        var path = file.path
+        if !path.lowercased().hasSuffix("." + ext) {
+            path = file.path + "." + ext
+            try FileManager.default.linkItem(atPath: file.path, toPath: path)
+        }
+        defer { if path != file.path { try? FileManager.default.removeItem(atPath: path) } }
+        var options = IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false)
+        options.maxFeatures = limits.maxFeatures
+        let checked = options
+        // Minutes of GDAL and SQLite for a big file: on the ingest threads, two at a time.
+        return try await BlockingPool.ingests.run { try Ingestor.run(checked, into: store).0.number }
+    }
+}
+
+/// The harvest scheduler of `bando serve`: pulls each source when due (its interval, longer
+/// after failures), one changed pull = one submitted version; stops at graceful shutdown.
+struct HarvestSchedulerService: Service {
+    let portal: PortalService
+    let fetcher: HarvestFetcher
+    let tick: Duration
+    let workDirectory: URL
+    let ingestDraft: @Sendable (URL, UploadKind, String) async throws -> Int
+    let logger: Logger
+
+    func run() async throws {
+        let (portal, fetcher, tick, work, ingest, logger) = (portal, fetcher, tick, workDirectory, ingestDraft, logger)
+        try? await cancelWhenGracefulShutdown {
+            await portal.runHarvestScheduler(tick: tick, fetcher: fetcher, workDirectory: work, report: { dataset, outcome in
+                switch outcome {
+                case .submitted(let n): logger.info("harvest of \(dataset): version \(n) submitted for approval")
+                case .unchanged: logger.info("harvest of \(dataset): unchanged")
+                case .failed(let message): logger.warning("harvest of \(dataset) failed: \(message)")
+                }
+            }, ingestDraft: ingest)
+        }
+    }
 }
 
 /// HTTP/1.1 behind Bando's edge (`BandoHTTP1Channel`: the connection cap, and header and
@@ -189,21 +242,8 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
                                                         uploadDirectory: uploadDirectory,
                                                         clients: requests.clients,
-                                                        secureCookies: requests.origin.isHTTPS, ingestDraft: { file, kind, dataset in
-        // Ingest tells formats apart by extension: give the spooled upload the one its content showed.
-        let ext = kind == .zip ? "zip" : "geojson"
-        var path = file.path
-        if !path.lowercased().hasSuffix("." + ext) {
-            path = file.path + "." + ext
-            try FileManager.default.linkItem(atPath: file.path, toPath: path)
-        }
-        defer { if path != file.path { try? FileManager.default.removeItem(atPath: path) } }
-        var options = IngestOptions(path: path, metadata: DatasetMetadata(slug: dataset), publish: false)
-        options.maxFeatures = uploadLimits.maxFeatures
-        let checked = options
-        // Minutes of GDAL and SQLite for a big file: on the ingest threads, two at a time.
-        return try await BlockingPool.ingests.run { try Ingestor.run(checked, into: store).0.number }
-    }, onPublished: { dataset in
+                                                        secureCookies: requests.origin.isHTTPS,
+                                                        ingestDraft: draftIngester(store: store, limits: uploadLimits), onPublished: { dataset in
         catalogue.invalidate()
         tiles.checkCatalogueNow()
         prepareForReaders(store, downloads: downloads, dataset: dataset)

@@ -115,5 +115,9 @@ public enum PortalSchema {
         migrator.registerMigration("portal-3-audit-chain") { db in
             try AuditChain.migrate(db)
         }
+        // Failed pulls in a row: the scheduler waits longer after each (back-off).
+        migrator.registerMigration("portal-4-harvest-failures") { db in
+            try db.execute(sql: "ALTER TABLE harvest_sources ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
+        }
     }
 }

@@ -10,6 +10,7 @@ import NIOCore
 import NIOPosix
 import NIOHTTP1
 import Crypto
+import GeoStore
 import GRDB
 import PublicErrors
 
@@ -26,6 +27,21 @@ public struct HarvestSourceInfo: Sendable, Codable, Equatable {
     public var lastRunAt: String?
     public var lastStatus: String?
     public var lastError: String?
+    /// Failed pulls in a row (0 after a good one).
+    public var failures: Int
+    /// When the scheduler pulls next: the interval after the last pull, doubled for each
+    /// failure in a row (at most 16 times, and never more than a day unless the interval is longer).
+    public var nextRunAt: String?
+}
+
+/// When a source is next due: `interval` after the last pull, times 2^failures (capped).
+public enum HarvestBackoff {
+    public static func nextRun(lastRun: Date?, intervalSeconds: Int, failures: Int) -> Date? {
+        guard let lastRun else { return nil }
+        let factor = Double(1 << min(max(failures, 0), 4))
+        let wait = min(Double(intervalSeconds) * factor, max(Double(intervalSeconds), 86_400))
+        return lastRun.addingTimeInterval(wait)
+    }
 }
 
 /// What one pull did.
@@ -272,7 +288,9 @@ extension PortalService {
                 HarvestSourceInfo(dataset: $0["slug"], url: $0["url"], kind: HarvestKind(rawValue: $0["kind"]) ?? .geojson,
                                   intervalSeconds: $0["interval_seconds"],
                                   lastRunAt: ($0["last_run_at"] as Date?).map(PortalCalendar.timestamp),
-                                  lastStatus: $0["last_status"], lastError: $0["last_error"])
+                                  lastStatus: $0["last_status"], lastError: $0["last_error"], failures: $0["failures"],
+                                  nextRunAt: HarvestBackoff.nextRun(lastRun: $0["last_run_at"], intervalSeconds: $0["interval_seconds"],
+                                                                    failures: $0["failures"]).map(PortalCalendar.timestamp))
             }
         }
     }
@@ -340,31 +358,39 @@ extension PortalService {
             }
             try db.execute(sql: """
                 UPDATE harvest_sources SET last_run_at = ?, last_status = ?, last_error = ?,
-                    last_checksum = CASE WHEN ? IS NULL THEN last_checksum ELSE ? END
+                    last_checksum = CASE WHEN ? IS NULL THEN last_checksum ELSE ? END,
+                    failures = CASE WHEN ? IS NULL THEN 0 ELSE failures + 1 END
                 WHERE dataset_id = (SELECT id FROM datasets WHERE slug = ?)
-                """, arguments: [stamp(started), status, err, err == nil ? sum : nil, sum, dataset])
+                """, arguments: [stamp(started), status, err, err == nil ? sum : nil, sum, err, dataset])
         }
         return outcome
     }
 
-    /// Datasets whose interval has elapsed since their last pull.
+    /// Datasets whose next pull is due: never pulled, or `HarvestBackoff.nextRun` has passed
+    /// (the interval, longer after failures in a row).
     public func dueHarvests() throws -> [String] {
         let t = now()
         return try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT d.slug, h.last_run_at, h.interval_seconds FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id")
-                .compactMap { r in
-                    guard let last = r["last_run_at"] as Date? else { return r["slug"] }
-                    return last.addingTimeInterval(Double(r["interval_seconds"] as Int)) <= t ? r["slug"] : nil
+            try Row.fetchAll(db, sql: """
+                SELECT d.slug, h.last_run_at, h.interval_seconds, h.failures FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id
+                """).compactMap { r in
+                    guard let next = HarvestBackoff.nextRun(lastRun: r["last_run_at"], intervalSeconds: r["interval_seconds"],
+                                                            failures: r["failures"]) else { return r["slug"] }
+                    return next <= t ? r["slug"] : nil
                 }
         }
     }
 
-    /// The scheduler loop for `bando serve`: every `tick`, pull the sources that are due, one at a time.
+    /// The scheduler loop for `bando serve`: every `tick`, pull the sources that are due, one at
+    /// a time (each as `harvest` does: one changed pull, one submitted version). The store is
+    /// read on the blocking pool; `report` hears each outcome (the log).
     public func runHarvestScheduler(tick: Duration = .seconds(60), fetcher: HarvestFetcher = HarvestFetcher(), workDirectory: URL,
+                                    report: @escaping @Sendable (String, HarvestOutcome) -> Void = { _, _ in },
                                     ingestDraft: @escaping @Sendable (URL, UploadKind, String) async throws -> Int) async {
         while !Task.isCancelled {
-            for slug in (try? dueHarvests()) ?? [] {
-                _ = await harvest(dataset: slug, fetcher: fetcher, workDirectory: workDirectory, ingestDraft: ingestDraft)
+            let due = (try? await BlockingPool.requests.run { try self.dueHarvests() }) ?? []
+            for slug in due where !Task.isCancelled {
+                report(slug, await harvest(dataset: slug, fetcher: fetcher, workDirectory: workDirectory, ingestDraft: ingestDraft))
             }
             try? await Task.sleep(for: tick)
         }

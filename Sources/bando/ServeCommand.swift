@@ -82,6 +82,8 @@ struct EdgeOptions: ParsableArguments {
     var bodyTimeout = 30.0
     @Option(help: "Open connections at most (kept under the open-file limit); beyond: the longest-idle one is closed, or 503 when all are busy.")
     var maxConnections = ConnectionLimits().maxConnections
+    @Option(help: "Seconds between the harvest scheduler's looks for due sources (each source is pulled at its own interval, longer after failures); 0 turns scheduled harvests off.")
+    var harvestTickSeconds: Double = 60
     @Option(help: "Seconds a rendered portal page (home, catalogue, dataset, developers, statistics) is reused; 0 renders every request. Any write through this server clears them at once.")
     var pageCacheSeconds: Double = 5
     @Option(help: "Largest request body in bytes for routes without a limit of their own (uploads have theirs); larger: 413.")
@@ -113,5 +115,6 @@ struct EdgeOptions: ParsableArguments {
         config.limits.maxConnections = maxConnections
         config.maxBodyBytes = maxBodyBytes
         config.pageCacheSeconds = max(0, pageCacheSeconds)
+        config.harvestTickSeconds = max(0, harvestTickSeconds)
     }
 }

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import App
 @testable import Portal
+import GeoStore
 
 /// A local HTTP server (Python's) serving a folder on `host` (a loopback address), plus
 /// /hold/... that answers nothing until the test calls `release()` (a client's timeout then
@@ -341,4 +342,78 @@ final class SeenFeatures: @unchecked Sendable {
     private var list: [Int] = []
     func add(_ n: Int) { lock.lock(); list.append(n); lock.unlock() }
     var counts: [Int] { lock.lock(); defer { lock.unlock() }; return list }
+}
+
+/// Issue 17: the scheduler waits longer after each failure in a row, and a good pull resets it;
+/// `bando serve` runs the scheduler, so a due source becomes a submitted version by itself.
+@Suite(.serialized, .printsChildLogsOnFailure) struct HarvestSchedulingTests {
+    static let twoRoads = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"QL1A"},"geometry":{"type":"Point","coordinates":[107.58,16.46]}},{"type":"Feature","properties":{"name":"QL49"},"geometry":{"type":"Point","coordinates":[107.6,16.4]}}]}"#
+
+    @Test func failuresPushTheNextPullBackAndASuccessResetsIt() async throws {
+        let fx = try ServiceFixture()
+        let scratch = ScratchDirectory("harvest-backoff")
+        let server = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
+        let p = fx.portal
+        try p.addToCatalogue(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.admin)
+        try p.setHarvestSource(dataset: "roads", url: server.url("roads.geojson"), kind: .geojson, intervalSeconds: 3600, by: fx.editorA)
+        let ingest: @Sendable (URL, UploadKind, String) async throws -> Int = { _, _, dataset in try fx.ingestDraft(dataset, features: 2) }
+        let fetcher = loopbackFetcher(timeout: 30)
+        func later(_ seconds: Double) { fx.clock.set(fx.clock.now.addingTimeInterval(seconds)) }
+        #expect(try p.dueHarvests() == ["roads"])
+        // The file is not there yet: a failure, and the next pull waits two intervals.
+        guard case .failed = await p.harvest(dataset: "roads", fetcher: fetcher, workDirectory: scratch.url, ingestDraft: ingest) else {
+            Issue.record("a missing file did not fail"); return
+        }
+        #expect(try p.harvestSources(by: fx.editorA).first?.failures == 1)
+        later(3600 + 60)
+        #expect(try p.dueHarvests().isEmpty)
+        later(3600)
+        #expect(try p.dueHarvests() == ["roads"])
+        // A second failure: four intervals.
+        _ = await p.harvest(dataset: "roads", fetcher: fetcher, workDirectory: scratch.url, ingestDraft: ingest)
+        later(3 * 3600 + 60)
+        #expect(try p.dueHarvests().isEmpty)
+        later(3600)
+        #expect(try p.dueHarvests() == ["roads"])
+        // The file appears: a good pull, the count back to 0, the next pull one interval later.
+        try server.put("roads.geojson", Self.twoRoads)
+        #expect(await p.harvest(dataset: "roads", fetcher: fetcher, workDirectory: scratch.url, ingestDraft: ingest) == .submitted(version: 1))
+        let info = try #require(try p.harvestSources(by: fx.editorA).first)
+        #expect(info.failures == 0 && info.lastStatus == "submitted version 1")
+        let last = try #require(info.lastRunAt.flatMap { ISO8601DateFormatter().date(from: $0) })
+        #expect(info.nextRunAt.flatMap { ISO8601DateFormatter().date(from: $0) } == last.addingTimeInterval(3600))
+        #expect(try p.dueHarvests().isEmpty)
+    }
+
+    /// The real binary: a source set on the store is pulled by `bando serve`'s scheduler (a
+    /// tick of one second here) and its content becomes a version submitted for approval.
+    @Test func serveRunsTheSchedulerAndADueSourceBecomesASubmission() async throws {
+        let scratch = ScratchDirectory("harvest-serve")
+        let path = scratch.path("s.sqlite")
+        let www = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
+        try www.put("roads.geojson", Self.twoRoads)
+        do {
+            let store = try Store(path: path)
+            let portal = PortalService(db: store.pool, hasher: PasswordHasher(cost: 4))
+            let agency = try portal.createAgency(slug: "so-gtvt", name: "Sở Giao thông Vận tải", by: PortalService.commandLine)
+            try portal.addToCatalogue(agency: "so-gtvt", slug: "roads", title: "Đường tỉnh", by: PortalService.commandLine)
+            let editor = try portal.createUser(username: "bien-tap", password: "mat-khau-dai-mot-chut", role: .editor, agency: "so-gtvt",
+                                               by: PortalService.commandLine)
+            try portal.setHarvestSource(dataset: "roads", url: www.url("roads.geojson"), kind: .geojson, intervalSeconds: 3600,
+                                        by: Actor(userID: editor.id, username: "bien-tap", role: .editor, agencyID: agency.id))
+        }
+        let port = freeLocalPort()
+        let server = try BackgroundProcess(TestPaths.bandoBinary, ["serve", "--store", path, "--port", String(port), "--tiles", scratch.path("none"),
+                                                                   "--harvest-allow", "127.0.0.1", "--harvest-tick-seconds", "1"],
+                                           log: scratch.path("serve.log"), currentDirectory: TestPaths.root)
+        defer { server.stop() }
+        try server.waitForHTTP(port: port)
+        try server.waitForLog("harvest of roads: version 1 submitted for approval")
+        let store = try Store(path: path)
+        let portal = PortalService(db: store.pool)
+        let versions = try portal.versions(dataset: "roads", by: PortalService.commandLine)
+        #expect(versions.map(\.number) == [1] && versions.first?.status == .submitted && versions.first?.featureCount == 2)
+        let source = try #require(try portal.harvestSources(by: PortalService.commandLine).first)
+        #expect(source.lastStatus == "submitted version 1" && source.failures == 0 && source.nextRunAt != nil)
+    }
 }
