@@ -40,6 +40,12 @@ public struct AppConfiguration: Sendable {
     public var clients = ClientIdentification()
     /// Request bodies larger are refused with 413, unless the route has its own limit (uploads).
     public var maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes
+    /// Where `serve` keeps backups (`--backup-dir`); nil: it makes none.
+    public var backupDirectory: String?
+    /// Backups kept besides each month's first (`--backup-keep`).
+    public var backupKeep: Int = 14
+    /// Hours between periodic backups (`--backup-every-hours`), besides one after each publication.
+    public var backupEveryHours: Double = 24
     /// How often the harvest scheduler looks for due sources (`--harvest-tick-seconds`); 0: no scheduler.
     public var harvestTickSeconds: Double = 60
     /// Seconds a rendered portal page is reused (`--page-cache-seconds`); 0 turns it off.
@@ -78,7 +84,11 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     let requests = RequestPolicy(origin: try PublicOrigin.configured(config.publicURL, host: config.host, port: config.port),
                                  clients: config.clients, maxBodyBytes: config.maxBodyBytes,
                                  pageCacheSeconds: config.pageCacheSeconds)
-    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, basemap: basemap, requests: requests,
+    let backups = config.backupDirectory.map {
+        BackupSchedule(store: store, directory: $0, keep: config.backupKeep,
+                       every: .milliseconds(Int64(max(config.backupEveryHours, 0.0001) * 3_600_000)), logger: logger)
+    }
+    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, basemap: basemap, backups: backups, requests: requests,
                              maxUploadBytes: config.maxUploadBytes, uploadLimits: config.uploadLimits, uploadDirectory: uploads,
                              harvest: config.harvest, publisher: config.publisher)
     prepareForReaders(store, downloads: downloads)
@@ -92,6 +102,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
                           server: httpServer(tiles: tiles, serverName: "bando", limits: limits),
                           configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
                           logger: logger)
+    if let backups { app.addServices(BackupService(schedule: backups)) }
     if config.harvestTickSeconds > 0 {
         app.addServices(HarvestSchedulerService(portal: PortalService(db: store.pool), fetcher: config.harvest,
                                                 tick: .milliseconds(Int(config.harvestTickSeconds * 1000)), workDirectory: uploads,
@@ -196,7 +207,8 @@ public struct RequestPolicy: Sendable {
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
 /// `downloads` defaults to a cache in `downloads/` beside the store.
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
-                        site: MapSite = MapSite(), basemap: Basemap = .none, requests: RequestPolicy = RequestPolicy(),
+                        site: MapSite = MapSite(), basemap: Basemap = .none, backups: BackupSchedule? = nil,
+                        requests: RequestPolicy = RequestPolicy(),
                         maxUploadBytes: Int? = nil, uploadLimits: UploadLimits = UploadLimits(),
                         uploadDirectory: URL = FileManager.default.temporaryDirectory,
                         harvest: HarvestFetcher = HarvestFetcher(),
@@ -218,8 +230,16 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         "/api/analysis/nearest": analysisBody,
         "/api/analysis/aggregate": analysisBody,
     ]))
-    router.get("/healthz") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+    router.get("/healthz") { request, _ in
+        // `?details`: what a monitor of the service reads (the last backup and its failures).
+        guard request.uri.queryParameters.get("details") != nil else {
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        struct Details: Encodable { var status = "ok"; var backup: BackupSchedule.Status? }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? encoder.encode(Details(backup: backups?.status))) ?? Data("{}".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
     let origin = requests.origin
     addCatalogueRoutes(to: router, store: store)
@@ -246,6 +266,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
                                                         ingestDraft: draftIngester(store: store, limits: uploadLimits), onPublished: { dataset in
         catalogue.invalidate()
         tiles.checkCatalogueNow()
+        backups?.published()
         prepareForReaders(store, downloads: downloads, dataset: dataset)
     }, store: store, harvestFetcher: harvest).with(uploadLimits: uploadLimits))
     return router

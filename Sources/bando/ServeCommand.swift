@@ -82,6 +82,10 @@ struct EdgeOptions: ParsableArguments {
     var bodyTimeout = 30.0
     @Option(help: "Open connections at most (kept under the open-file limit); beyond: the longest-idle one is closed, or 503 when all are busy.")
     var maxConnections = ConnectionLimits().maxConnections
+    @Option(help: "A folder for backups of the store: one after every publication and one every --backup-every-hours (a failed backup is logged and shown on /healthz?details, never fatal).")
+    var backupDir: String?
+    @Option(help: "Backups kept in --backup-dir besides the first of each month.") var backupKeep = 14
+    @Option(help: "Hours between periodic backups.") var backupEveryHours: Double = 24
     @Option(help: "Seconds between the harvest scheduler's looks for due sources (each source is pulled at its own interval, longer after failures); 0 turns scheduled harvests off.")
     var harvestTickSeconds: Double = 60
     @Option(help: "Seconds a rendered portal page (home, catalogue, dataset, developers, statistics) is reused; 0 renders every request. Any write through this server clears them at once.")
@@ -90,6 +94,7 @@ struct EdgeOptions: ParsableArguments {
     var maxBodyBytes = RequestPolicy.defaultMaxBodyBytes
 
     func validate() throws {
+        guard backupEveryHours > 0 else { throw ValidationError("--backup-every-hours must be more than 0") }
         for cidr in trustProxy where IPNetwork(cidr) == nil {
             throw ValidationError("--trust-proxy \(cidr): not an address or CIDR network (e.g. 10.0.0.0/8, 192.168.1.10, 2001:db8::/32)")
         }
@@ -116,5 +121,8 @@ struct EdgeOptions: ParsableArguments {
         config.maxBodyBytes = maxBodyBytes
         config.pageCacheSeconds = max(0, pageCacheSeconds)
         config.harvestTickSeconds = max(0, harvestTickSeconds)
+        config.backupDirectory = backupDir
+        config.backupKeep = max(1, backupKeep)
+        config.backupEveryHours = backupEveryHours
     }
 }

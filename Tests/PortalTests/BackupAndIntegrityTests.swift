@@ -141,6 +141,50 @@ import Portal
         #expect(v.succeeded, "\(v.stdout)")
     }
 
+    /// `bando serve --backup-dir`: backups made on the server's period (a few seconds here), rotated,
+    /// and shown on `/healthz?details`; a backup folder that cannot be used is logged and shown
+    /// there, and the server keeps serving.
+    @Test func serveMakesBackupsOnItsPeriodAndAFailureIsShownNotFatal() throws {
+        let scratch = ScratchDirectory("backup-serve")
+        let store = scratch.path("s.sqlite")
+        let ingest = try Run.process(TestPaths.bandoBinary, ["ingest", TestPaths.fixture("hue/districts.zip").path, "--dataset", "huyen", "--store", store])
+        try #require(ingest.succeeded, "\(ingest.stderr)")
+        let folder = scratch.path("backups")
+        let port = freeLocalPort()
+        // About every 1.1 s: three in a few seconds (folder names have whole seconds).
+        let server = try BackgroundProcess(TestPaths.bandoBinary, ["serve", "--store", store, "--port", String(port), "--tiles", scratch.path("none"),
+                                                                   "--backup-dir", folder, "--backup-keep", "1", "--backup-every-hours", "0.0003"],
+                                           log: scratch.path("serve.log"), currentDirectory: TestPaths.root)
+        defer { server.stop() }
+        try server.waitForHTTP(port: port)
+        try server.wait(for: "three backups") { server.logText.components(separatedBy: "backup written: ").count > 3 }
+        // Kept: the newest and the month's first (the first one made); each one whole and restorable.
+        let kept = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("bando-") }.sorted()
+        #expect(kept.count == 2, "\(kept)")
+        let restored = try Run.process(TestPaths.bandoBinary, ["restore", folder + "/" + kept.last!, "--store", scratch.path("r.sqlite")])
+        #expect(restored.succeeded, "\(restored.stderr)")
+        let details = try Run.process("curl", ["-sf", "http://127.0.0.1:\(port)/healthz?details"])
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(details.stdout.utf8)) as? [String: Any])
+        let backup = try #require(status["backup"] as? [String: Any])
+        #expect((backup["made"] as? Int ?? 0) >= 3 && (backup["lastBackup"] as? String)?.hasPrefix("bando-") == true)
+
+        // A backup folder that is a file: every backup fails, the server stays up and says so.
+        let notAFolder = scratch.path("a-file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: notAFolder))
+        let port2 = freeLocalPort()
+        let second = try BackgroundProcess(TestPaths.bandoBinary, ["serve", "--store", store, "--port", String(port2), "--tiles", scratch.path("none"),
+                                                                   "--backup-dir", notAFolder, "--backup-every-hours", "0.0003"],
+                                           log: scratch.path("serve2.log"), currentDirectory: TestPaths.root)
+        defer { second.stop() }
+        try second.waitForHTTP(port: port2)
+        try second.waitForLog("backup failed: the backup folder cannot be created")
+        let health = try Run.process("curl", ["-sf", "http://127.0.0.1:\(port2)/healthz?details"])
+        let failed = try #require((try JSONSerialization.jsonObject(with: Data(health.stdout.utf8)) as? [String: Any])?["backup"] as? [String: Any])
+        #expect((failed["failures"] as? Int ?? 0) >= 1 && (failed["lastError"] as? String)?.contains("cannot be created") == true)
+        let tile = try Run.process("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port2)/tiles/huyen.json"])
+        #expect(tile.succeeded && second.isRunning)
+    }
+
     /// Rotation keeps the newest N and the first backup of each month.
     @Test func rotationKeepsTheNewestAndEachMonthsFirst() {
         let names = ["bando-20260903T010000Z", "bando-20260915T010000Z", "bando-20261001T020000Z", "bando-20261002T020000Z",
