@@ -22,7 +22,7 @@ public final class BackupSchedule: Sendable {
     let keep: Int
     let every: Duration
     let logger: Logger
-    private let state = NIOLockedStatus()
+    private let state = LockedBackupStatus()
     private let wakeUps: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
@@ -91,7 +91,7 @@ struct BackupService: Service {
 }
 
 /// A lock around the status (read by `/healthz?details` on any thread).
-final class NIOLockedStatus: @unchecked Sendable {
+final class LockedBackupStatus: @unchecked Sendable {
     private let lock = NSLock()
     private var value = BackupSchedule.Status()
     func get() -> BackupSchedule.Status { lock.withLock { value } }

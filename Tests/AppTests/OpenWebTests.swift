@@ -15,21 +15,7 @@ import Tiles
 /// Vietnamese letters, `cql-text`, `sortby`, `properties`, the schema and the tilesets links.
 /// Expected values come from the fixture files, never from our own code.
 @Suite struct OpenWebTests {
-    final class Site: @unchecked Sendable {
-        let scratch = ScratchDirectory("open-web")
-        let store: Store
-        let router: Router<BandoRequestContext>
-        init() throws {
-            store = try Store(path: scratch.path("s.sqlite"))
-            for (file, slug, title) in [("features/hue_communes.geojson", "xa-hue", "Xã, phường Huế"),
-                                        ("features/hue_commune_points.geojson", "diem-xa", "Điểm xã Huế")] {
-                _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture(file).path, metadata: DatasetMetadata(slug: slug, title: title)), into: store)
-            }
-            let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
-            router = buildRouter(store: store, tiles: tiles, uploadDirectory: scratch.url)
-        }
-        var app: some ApplicationProtocol { Application(router: router) }
-    }
+    typealias Site = HueRouterSite
 
     /// One URI of each class of public route, with the status it answers.
     static let publicGETs: [(String, HTTPResponse.Status)] = [

@@ -15,22 +15,7 @@ import Tiles
 /// are checked against PROJ's `geod` (Karney's geodesics) and containment against a ray-casting
 /// count over the fixture's own coordinates, never against our own code.
 @Suite struct SuccessPathRoutesTests {
-    /// A store with the Huế communes (`xa-hue`, 152 polygons) and their points (`diem-xa`, 152 points).
-    final class Site: @unchecked Sendable {
-        let scratch = ScratchDirectory("success-routes")
-        let store: Store
-        let router: Router<BandoRequestContext>
-        init() throws {
-            store = try Store(path: scratch.path("s.sqlite"))
-            for (file, slug, title) in [("features/hue_communes.geojson", "xa-hue", "Xã, phường Huế"),
-                                        ("features/hue_commune_points.geojson", "diem-xa", "Điểm xã Huế")] {
-                _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture(file).path, metadata: DatasetMetadata(slug: slug, title: title)), into: store)
-            }
-            let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
-            router = buildRouter(store: store, tiles: tiles, uploadDirectory: scratch.url)
-        }
-        var app: some ApplicationProtocol { Application(router: router) }
-    }
+    typealias Site = HueRouterSite
 
     static func object(_ r: TestResponse) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any], "not a JSON object: \(String(buffer: r.body))")
@@ -345,4 +330,23 @@ import Tiles
             #expect(String(buffer: css.body).contains("#panel"))
         }
     }
+}
+
+/// A store with the Huế communes (`xa-hue`, 152 polygons) and their points (`diem-xa`, 152
+/// points), filled by the real ingest, and the real router over it (tile cache off).
+final class HueRouterSite: @unchecked Sendable {
+    let scratch: ScratchDirectory
+    let store: Store
+    let router: Router<BandoRequestContext>
+    init(_ name: String = "hue-routes") throws {
+        scratch = ScratchDirectory(name)
+        store = try Store(path: scratch.path("s.sqlite"))
+        for (file, slug, title) in [("features/hue_communes.geojson", "xa-hue", "Xã, phường Huế"),
+                                    ("features/hue_commune_points.geojson", "diem-xa", "Điểm xã Huế")] {
+            _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture(file).path, metadata: DatasetMetadata(slug: slug, title: title)), into: store)
+        }
+        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
+        router = buildRouter(store: store, tiles: tiles, uploadDirectory: scratch.url)
+    }
+    var app: some ApplicationProtocol { Application(router: router) }
 }
