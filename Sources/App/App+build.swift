@@ -8,7 +8,7 @@ public import Portal
 public import Catalogue
 import Ingest
 import GeoModel
-import Logging
+public import Logging
 import ServiceLifecycle
 public import Foundation
 
@@ -50,6 +50,10 @@ public struct AppConfiguration: Sendable {
     public var harvestTickSeconds: Double = 60
     /// Seconds a rendered portal page is reused (`--page-cache-seconds`); 0 turns it off.
     public var pageCacheSeconds: Double = 5
+    /// Hours between the server's integrity checks (`--verify-every-hours`); 0: none.
+    public var verifyEveryHours: Double = 24
+    /// One log line per request (`--access-log`).
+    public var accessLog = true
     /// Header size, header and keep-alive timeouts, open connections.
     public var limits = ConnectionLimits()
     /// Where portal uploads are spooled before Ingest reads them; nil: the system's temporary folder.
@@ -74,7 +78,8 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
         tilesFolder: URL(fileURLWithPath: config.tilesFolder), cacheMegabytes: config.tileCacheMegabytes))
     // A bad tileset file stops start-up with its name and problem, rather than failing per tile.
     try await tiles.checkTilesets()
-    let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) })
+    let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) },
+                                  onProduced: { format, time in BandoMetrics.shared.recordExport(format: format.rawValue, time) })
     try registerArchives(config, tiles: tiles, logger: logger)
     let basemap = try await Basemap.open(config.basemap, logger: logger)
     // A kill -9 during an upload leaves its spool file behind: remove those of dead processes.
@@ -83,12 +88,17 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     _ = try await BlockingPool.requests.run { UploadSpool.sweep(uploads, logger: spoolLogger) }
     let requests = RequestPolicy(origin: try PublicOrigin.configured(config.publicURL, host: config.host, port: config.port),
                                  clients: config.clients, maxBodyBytes: config.maxBodyBytes,
-                                 pageCacheSeconds: config.pageCacheSeconds)
+                                 pageCacheSeconds: config.pageCacheSeconds,
+                                 accessLog: config.accessLog ? Logger(label: "bando.access") : nil)
+    let integrity = config.verifyEveryHours > 0
+        ? IntegritySchedule(store: store, every: .milliseconds(Int64(config.verifyEveryHours * 3_600_000)), logger: logger) : nil
+    let lifecycle = ServerLifecycle()
     let backups = config.backupDirectory.map {
         BackupSchedule(store: store, directory: $0, keep: config.backupKeep,
                        every: .milliseconds(Int64(max(config.backupEveryHours, 0.0001) * 3_600_000)), logger: logger)
     }
-    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, basemap: basemap, backups: backups, requests: requests,
+    let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, basemap: basemap, backups: backups,
+                             integrity: integrity, lifecycle: lifecycle, requests: requests,
                              maxUploadBytes: config.maxUploadBytes, uploadLimits: config.uploadLimits, uploadDirectory: uploads,
                              harvest: config.harvest, publisher: config.publisher)
     prepareForReaders(store, downloads: downloads)
@@ -99,10 +109,13 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
         logger.warning("at most \(limits.maxConnections) connections: the open-file limit is \(fileLimit)")
     }
     var app = Application(router: router,
-                          server: httpServer(tiles: tiles, serverName: "bando", limits: limits),
+                          server: httpServer(tiles: tiles, serverName: "bando", limits: limits,
+                                             uses: TileUses(tiles: tiles, usage: store.usageCounter)),
                           configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
                           logger: logger)
+    app.addServices(ShutdownWatch(lifecycle: lifecycle, store: store, logger: logger))
     if let backups { app.addServices(BackupService(schedule: backups)) }
+    if let integrity { app.addServices(IntegrityService(schedule: integrity)) }
     if config.harvestTickSeconds > 0 {
         app.addServices(HarvestSchedulerService(portal: PortalService(db: store.pool), fetcher: config.harvest,
                                                 tick: .milliseconds(Int(config.harvestTickSeconds * 1000)), workDirectory: uploads,
@@ -127,7 +140,15 @@ func draftIngester(store: Store, limits: UploadLimits) -> @Sendable (URL, Upload
         options.maxFeatures = limits.maxFeatures
         let checked = options
         // Minutes of GDAL and SQLite for a big file: on the ingest threads, two at a time.
-        return try await BlockingPool.ingests.run { try Ingestor.run(checked, into: store).0.number }
+        let start = ContinuousClock.now
+        do {
+            let number = try await BlockingPool.ingests.run { try Ingestor.run(checked, into: store).0.number }
+            BandoMetrics.shared.recordIngest(ContinuousClock.now - start, succeeded: true)
+            return number
+        } catch {
+            BandoMetrics.shared.recordIngest(ContinuousClock.now - start, succeeded: false)
+            throw error
+        }
     }
 }
 
@@ -146,9 +167,15 @@ struct HarvestSchedulerService: Service {
         try? await cancelWhenGracefulShutdown {
             await portal.runHarvestScheduler(tick: tick, fetcher: fetcher, workDirectory: work, report: { dataset, outcome in
                 switch outcome {
-                case .submitted(let n): logger.info("harvest of \(dataset): version \(n) submitted for approval")
-                case .unchanged: logger.info("harvest of \(dataset): unchanged")
-                case .failed(let message): logger.warning("harvest of \(dataset) failed: \(message)")
+                case .submitted(let n):
+                    BandoMetrics.shared.harvestOutcome(.submitted)
+                    logger.info("harvest of \(dataset): version \(n) submitted for approval")
+                case .unchanged:
+                    BandoMetrics.shared.harvestOutcome(.unchanged)
+                    logger.info("harvest of \(dataset): unchanged")
+                case .failed(let message):
+                    BandoMetrics.shared.harvestOutcome(.failed)
+                    logger.warning("harvest of \(dataset) failed: \(message)")
                 }
             }, ingestDraft: ingest)
         }
@@ -163,23 +190,27 @@ struct HarvestSchedulerService: Service {
 /// header the application adds (its `serverName`), which the fast paths must add too.
 /// Hummingbird's own idle timeout stays off: its `HTTPConnectionStateHandler` does not see the
 /// requests answered in front of it and would close a busy connection as idle.
-public func httpServer(tiles: TileService, serverName: String? = nil, limits: ConnectionLimits = ConnectionLimits()) -> HTTPServerBuilder {
-    httpServer(tiles: tiles, serverName: serverName, limits: limits, counts: nil)
+/// `uses`: where the tiles answered in front of the router are counted (the router's are
+/// counted by `UsageMiddleware`).
+public func httpServer(tiles: TileService, serverName: String? = nil, limits: ConnectionLimits = ConnectionLimits(),
+                       uses: TileUses? = nil) -> HTTPServerBuilder {
+    httpServer(tiles: tiles, serverName: serverName, limits: limits, counts: nil, uses: uses)
 }
 
 func httpServer(tiles: TileService, serverName: String?, limits: ConnectionLimits = ConnectionLimits(),
-                counts: TileFastPathCounts?) -> HTTPServerBuilder {
+                counts: TileFastPathCounts?, uses: TileUses? = nil) -> HTTPServerBuilder {
     let cached = tiles.configuration.cacheMegabytes > 0
     if cached { tiles.keepCatalogueFresh() }
     let headerBytes = limits.maxHeaderBytes
     let configuration = HTTP1Channel.Configuration(
-        additionalChannelHandlers: cached ? [RequestCycleObserver(headerLimit: headerBytes), CachedTileFastPath(tiles: tiles, serverName: serverName, counts: counts)]
+        additionalChannelHandlers: cached ? [RequestCycleObserver(headerLimit: headerBytes), CachedTileFastPath(tiles: tiles, serverName: serverName, counts: counts, uses: uses)]
                                           : [RequestCycleObserver(headerLimit: headerBytes)],
         idleTimeout: nil,
         httpDecoderConfiguration: .init(maxHeaderFieldSize: headerBytes, maxHeaderListSize: headerBytes))
     let connections = OpenConnections(capacity: limits.maxConnections)
+    BandoMetrics.shared.watch(connections: { connections.count })
     let makeFastPath: (@Sendable () -> RawTileFastPath)? = cached
-        ? { @Sendable in RawTileFastPath(tiles: tiles, serverName: serverName, counts: counts, maxHeaderBytes: headerBytes) } : nil
+        ? { @Sendable in RawTileFastPath(tiles: tiles, serverName: serverName, counts: counts, maxHeaderBytes: headerBytes, uses: uses) } : nil
     return HTTPServerBuilder { responder in
         BandoHTTP1Channel(
             http1: HTTP1Channel(responder: responder, configuration: configuration), limits: limits, connections: connections,
@@ -198,9 +229,12 @@ public struct RequestPolicy: Sendable {
     public var maxBodyBytes: Int
     /// Seconds a rendered portal page is reused (`PageCache`); 0: rendered for every request.
     public var pageCacheSeconds: Double
+    /// Where one line per request goes (`AccessLogMiddleware`); nil: no access log.
+    public var accessLog: Logger?
     public init(origin: PublicOrigin = PublicOrigin(), clients: ClientIdentification = ClientIdentification(),
-                maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes, pageCacheSeconds: Double = 0) {
+                maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes, pageCacheSeconds: Double = 0, accessLog: Logger? = nil) {
         self.origin = origin; self.clients = clients; self.maxBodyBytes = maxBodyBytes; self.pageCacheSeconds = pageCacheSeconds
+        self.accessLog = accessLog
     }
 }
 
@@ -208,6 +242,7 @@ public struct RequestPolicy: Sendable {
 /// `downloads` defaults to a cache in `downloads/` beside the store.
 public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
                         site: MapSite = MapSite(), basemap: Basemap = .none, backups: BackupSchedule? = nil,
+                        integrity: IntegritySchedule? = nil, lifecycle: ServerLifecycle = ServerLifecycle(),
                         requests: RequestPolicy = RequestPolicy(),
                         maxUploadBytes: Int? = nil, uploadLimits: UploadLimits = UploadLimits(),
                         uploadDirectory: URL = FileManager.default.temporaryDirectory,
@@ -215,9 +250,15 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
                         publisher: CataloguePublisher = .default) -> Router<BandoRequestContext> {
     // HEAD on every GET route: the GET route runs, `OpenWebMiddleware` drops its body.
     let router = Router(context: BandoRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // Outermost: the access log and the request metrics see every answer as it leaves.
+    if let log = requests.accessLog { router.add(middleware: AccessLogMiddleware(logger: log, clients: requests.clients)) }
+    let metrics = BandoMetrics.shared
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: OpenWebMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(origin: requests.origin, alsoFrom: basemap.outsideOrigins))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: UsageMiddleware(usage: store.usageCounter, tiles: TileUses(tiles: tiles, usage: store.usageCounter)))
+    metrics.watch(tiles: { tiles.cacheCounts })
     let pageCache = PageCache(ttl: requests.pageCacheSeconds)
     router.add(middleware: PageCacheInvalidation(cache: pageCache))
     let analysisBody = 4 * 1024 * 1024   // what Routes+Analysis.swift collects: 10 000 points
@@ -230,18 +271,31 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         "/api/analysis/nearest": analysisBody,
         "/api/analysis/aggregate": analysisBody,
     ]))
+    // Readiness: the server listens only once the store is open and the tilesets checked, so
+    // any answer here means ready. `?details`: what a monitor reads (backups, integrity checks).
     router.get("/healthz") { request, _ in
-        // `?details`: what a monitor of the service reads (the last backup and its failures).
         guard request.uri.queryParameters.get("details") != nil else {
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
-        struct Details: Encodable { var status = "ok"; var backup: BackupSchedule.Status? }
+        struct Details: Encodable {
+            var status: String
+            var ready = true
+            var startedAt: String
+            var backup: BackupSchedule.Status?
+            var integrity: IntegritySchedule.Status?
+        }
+        let backup = backups?.status, check = integrity?.status
+        let degraded = (backup?.failures ?? 0) > 0 || check?.passed == false
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let body = (try? encoder.encode(Details(backup: backups?.status))) ?? Data("{}".utf8)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        let details = Details(status: degraded ? "degraded" : "ok", startedAt: lifecycle.startedAt, backup: backup, integrity: check)
+        let body = (try? encoder.encode(details)) ?? Data("{}".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
+    addMetricsRoute(to: router, metrics: metrics)
     let origin = requests.origin
+    addStatsRoutes(to: router, store: store)
     addCatalogueRoutes(to: router, store: store)
     let downloads = downloads ?? DownloadCache(store: store)
     addCatalogueAPIRoutes(to: router, store: store, downloads: downloads, origin: origin, publisher: publisher)
@@ -258,7 +312,8 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     let ogcAPI = OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard,
                                 tilesets: { Set((try? await tiles.tilesetNames()) ?? []) })
     addOGCFeaturesRoutes(to: router, api: ogcAPI, origin: origin)
-    addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
+    addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)),
+                      uses: { [usage = store.usageCounter] dataset in usage.record(dataset: dataset, channel: .analysis) })
     addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
                                                         uploadDirectory: uploadDirectory,
                                                         clients: requests.clients,

@@ -49,11 +49,13 @@ public final class BackupSchedule: Sendable {
             state.update { s in
                 s.lastBackup = name; s.lastBackupAt = manifest.createdAt; s.failures = 0; s.made += 1
             }
+            BandoMetrics.shared.backupOutcome(succeeded: true)
             logger.info("backup written: \(name), \(manifest.versions.count) published versions, \(manifest.fileBytes) bytes")
         } catch {
             let message = (error as? BackupError)?.description ?? "\(error)"
             let at = ISO8601DateFormatter().string(from: Date())
             state.update { s in s.lastError = message; s.lastErrorAt = at; s.failures += 1 }
+            BandoMetrics.shared.backupOutcome(succeeded: false)
             logger.error("backup failed: \(message)")
         }
     }

@@ -23,6 +23,8 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private let tiles: TileService
     private let serverName: String?
     private let counts: TileFastPathCounts?
+    /// Told the tileset of each tile answered here (the datasets' use statistics).
+    private let uses: TileUses?
     private var date = DateHeader()
     /// Requests handed to the router whose response has not ended: while one is, answering the
     /// next here would overtake it.
@@ -38,10 +40,11 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func hasAnswered(all count: Int) -> Bool { !answering && inFlight == 0 && answered == count }
 
     /// `serverName`: the `Server` header Hummingbird adds to the router's answers, if any.
-    init(tiles: TileService, serverName: String?, counts: TileFastPathCounts? = nil) {
+    init(tiles: TileService, serverName: String?, counts: TileFastPathCounts? = nil, uses: TileUses? = nil) {
         self.tiles = tiles
         self.serverName = serverName
         self.counts = counts
+        self.uses = uses
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -97,6 +100,7 @@ final class CachedTileFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         head.headerFields[.date] = date.current().string
         if let serverName { head.headerFields[.server] = serverName }
         counts?.decoded.add(1, ordering: .relaxed)
+        if !notModified { uses?.record(name) }
         return (head, notModified || request.method == .head ? nil : ByteBuffer(bytes: data))
     }
 

@@ -36,6 +36,8 @@ final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
     private let tiles: TileService
     private let serverName: String?
     private let counts: TileFastPathCounts?
+    /// Told the tileset of each tile answered here (the datasets' use statistics).
+    private let uses: TileUses?
     /// Header blocks larger go to the decoder, which answers them 400 past the server's limit.
     private let maxHeaderBytes: Int
     private var passthrough = false
@@ -46,10 +48,11 @@ final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
     private var connectionGuard: ConnectionGuard??
 
     init(tiles: TileService, serverName: String?, counts: TileFastPathCounts? = nil,
-         maxHeaderBytes: Int = RawTileRequest.maxHeaderBytes) {
+         maxHeaderBytes: Int = RawTileRequest.maxHeaderBytes, uses: TileUses? = nil) {
         self.tiles = tiles
         self.serverName = serverName
         self.counts = counts
+        self.uses = uses
         self.maxHeaderBytes = min(maxHeaderBytes, RawTileRequest.maxHeaderBytes)
     }
 
@@ -117,6 +120,7 @@ final class RawTileFastPath: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(notModified ? responses.end : variant.okEnd), promise: nil)
         needsFlush = true
         counts?.raw.add(1, ordering: .relaxed)
+        if !notModified { uses?.record(request.tileset) }
         if connectionGuard == nil { connectionGuard = .some(try? context.pipeline.syncOperations.handler(type: ConnectionGuard.self)) }
         connectionGuard??.requestAnsweredWhole()
         return request.length

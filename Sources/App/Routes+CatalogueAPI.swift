@@ -23,6 +23,12 @@ func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store,
         return entry
     }
 
+    /// A CKAN client reading one package is a use of that dataset (an unknown id counts nothing).
+    @Sendable func countPackageUse(_ action: String, _ params: [String: Any]) {
+        guard action == "package_show", let id = (params["id"] ?? params["name_or_id"]) as? String else { return }
+        store.usageCounter.record(dataset: id, channel: .ckan)
+    }
+
     router.get("/api/catalog") { _, context -> Response in
         let base = origin.url(context)
         return try await blocking {
@@ -53,6 +59,7 @@ func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store,
             let action = try context.parameters.require("action"), base = origin.url(context)
             let language = CKANErrors.language(request)
             let answer = try await blocking { ckan.call(action, params.values, baseURL: base, language: language) }
+            countPackageUse(action, params.values)
             return try ckanResponse(answer, request, context)
         }
         router.post("\(prefix)/{action}") { request, context -> Response in
@@ -75,6 +82,7 @@ func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store,
             let all = SendableParameters(params), base = origin.url(context)
             let language = CKANErrors.language(request)
             let answer = try await blocking { ckan.call(action, all.values, baseURL: base, language: language) }
+            countPackageUse(action, all.values)
             return try ckanResponse(answer, request, context)
         }
     }

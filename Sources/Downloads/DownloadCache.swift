@@ -40,8 +40,12 @@ public actor DownloadCache {
     private var inFlight: [String: Task<DownloadFile, any Error>] = [:]
 
     /// The cache for `store`; by default `downloads/` beside the store file.
-    public init(store: Store, folder: URL? = nil) {
+    /// Told the format and the time of each file produced (for `/metrics`; a cached file is not).
+    let onProduced: (@Sendable (DownloadFormat, Duration) -> Void)?
+
+    public init(store: Store, folder: URL? = nil, onProduced: (@Sendable (DownloadFormat, Duration) -> Void)? = nil) {
         self.store = store
+        self.onProduced = onProduced
         let f = folder ?? URL(fileURLWithPath: store.path).deletingLastPathComponent().appendingPathComponent("downloads")
         self.folder = f
         Self.removeLeftovers(in: f)
@@ -69,11 +73,14 @@ public actor DownloadCache {
         let fingerprint = Notice(subject).fingerprint
         if let cached = Self.cached(path: path, subject: subject, format: format, fingerprint: fingerprint) { return cached }
         if let running = inFlight[path] { return try await running.value }
-        let store = self.store
+        let store = self.store, onProduced = self.onProduced
         let task = Task<DownloadFile, any Error> {
-            try await Self.offload {
+            let start = ContinuousClock.now
+            let file = try await Self.offload {
                 try Self.produce(subject, format: format, at: path, fingerprint: fingerprint, store: store)
             }
+            onProduced?(format, ContinuousClock.now - start)
+            return file
         }
         inFlight[path] = task
         defer { inFlight[path] = nil }

@@ -19,6 +19,8 @@ public struct AnalysisAPI: Sendable {
         public init(query: QueryString, body: JSONValue?) { self.query = query; self.body = body }
 
         func string(_ name: String) -> String? { body?[name]?.string ?? query[name] }
+        /// The dataset the analysis reads (its `dataset` parameter), as the caller wrote it.
+        public var dataset: String? { string("dataset") }
         func number(_ name: String) throws(FeaturesError) -> Double? {
             if let v = body?[name] {
                 guard let d = v.double, d.isFinite else { throw .invalid(name, SafeMessage("analysis.number.json", ["name": name])) }

@@ -65,6 +65,8 @@ extension Store {
         m.registerMigration("ingest-staging-1") { db in
             try db.execute(sql: "CREATE TABLE ingest_staging (table_name TEXT PRIMARY KEY, pid INTEGER NOT NULL, started_at TEXT NOT NULL)")
         }
+        // Uses of each dataset by day and channel (issue #17).
+        UsageSchema.register(in: &m)
         return m
     }
 }

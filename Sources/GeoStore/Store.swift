@@ -15,6 +15,8 @@ public final class Store: Sendable {
     public let pool: DatabasePool
     /// Download counts batched in memory (see `DownloadCounter`).
     public let downloadCounter: DownloadCounter
+    /// Uses by channel batched in memory (see `UsageCounter`).
+    public let usageCounter: UsageCounter
 
     /// Opens (creating and migrating when needed) the store at `path`.
     public init(path: String) throws {
@@ -33,11 +35,15 @@ public final class Store: Sendable {
             throw StoreError.unavailable(path: path, reason: "\(error)")
         }
         downloadCounter = DownloadCounter(pool: pool)
+        usageCounter = UsageCounter(pool: pool)
         try migrator.migrate(pool)
         try dropAbandonedStagingTables()
     }
 
-    deinit { try? downloadCounter.flush() }
+    deinit {
+        try? downloadCounter.flush()
+        try? usageCounter.flush()
+    }
 
     /// Readers of the pool: one for each thread of the blocking pools (each holds at most one
     /// at a time and releases it without waiting for anything), and as many again up to four for

@@ -76,31 +76,21 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let store: Store
         do { store = try Store(path: options.store) } catch { throw ValidationError("\(error)") }
-        var bad = 0
-        let slugs = all ? try store.datasetSlugs() : [dataset!]
-        for slug in slugs {
-            guard let d = try store.dataset(slug: slug) else { throw ValidationError("no dataset named '\(slug)'") }
-            var versions = try store.versions(datasetID: d.id)
-            if let version {
-                versions = versions.filter { $0.number == version }
-                if versions.isEmpty { throw ValidationError("dataset '\(slug)' has no version \(version)") }
-            }
-            for v in versions {
-                let r = try store.verifyChecksum(of: v)
-                let countOK = r.featureCount == v.featureCount
-                print("\(slug) v\(v.number)\t\(r.featureCount) features\t\(r.matches && countOK ? "OK" : "MISMATCH")\tsha256:\(r.recomputed)"
-                      + (r.matches ? "" : "\t(recorded sha256:\(r.stored))"))
-                if !r.matches || !countOK { bad += 1 }
-            }
+        if let dataset, try store.dataset(slug: dataset) == nil { throw ValidationError("no dataset named '\(dataset)'") }
+        let report = try store.verifyIntegrity(datasets: all ? nil : [dataset!], version: version) { check in
+            let r = check.result
+            print("\(check.dataset) v\(check.version.number)\t\(r.featureCount) features\t\(check.passed ? "OK" : "MISMATCH")\tsha256:\(r.recomputed)"
+                  + (r.matches ? "" : "\t(recorded sha256:\(r.stored))"))
         }
+        if let version, report.versions.isEmpty { throw ValidationError("dataset '\(dataset!)' has no version \(version)") }
+        var bad = report.versions.filter { !$0.passed }.count
         if all {
-            let problems = try store.verifyAuditChain()
-            let head = try store.auditChainHead()
-            if problems.isEmpty {
+            if report.auditProblems.isEmpty {
+                let head = report.auditHead
                 print("audit log\t\(head.map { "\($0.id) rows up to row \($0.id)" } ?? "empty")\tOK\tchain head:\(head?.hash ?? "-")")
             } else {
-                for p in problems { print("audit log\tMISMATCH\t\(p)") }
-                bad += problems.count
+                for p in report.auditProblems { print("audit log\tMISMATCH\t\(p)") }
+                bad += report.auditProblems.count
             }
         }
         if bad > 0 { throw ExitCode(1) }

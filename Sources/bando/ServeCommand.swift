@@ -88,6 +88,11 @@ struct EdgeOptions: ParsableArguments {
     @Option(help: "Hours between periodic backups.") var backupEveryHours: Double = 24
     @Option(help: "Seconds between the harvest scheduler's looks for due sources (each source is pulled at its own interval, longer after failures); 0 turns scheduled harvests off.")
     var harvestTickSeconds: Double = 60
+    @Option(help: "Hours between the integrity checks the server runs by itself (every published version's checksum and the audit chain, as bando verify --all); 0 turns them off.")
+    var verifyEveryHours: Double = 24
+    @Option(help: ArgumentHelp("One log line per request (route, status, bytes, time, request id, client address) on standard output: on or off.",
+                               discussion: "Cached tiles answered before the router are counted in /metrics, not logged."))
+    var accessLog: AccessLogSwitch = .on
     @Option(help: "Seconds a rendered portal page (home, catalogue, dataset, developers, statistics) is reused; 0 renders every request. Any write through this server clears them at once.")
     var pageCacheSeconds: Double = 5
     @Option(help: "Largest request body in bytes for routes without a limit of their own (uploads have theirs); larger: 413.")
@@ -95,6 +100,7 @@ struct EdgeOptions: ParsableArguments {
 
     func validate() throws {
         guard backupEveryHours > 0 else { throw ValidationError("--backup-every-hours must be more than 0") }
+        guard verifyEveryHours >= 0 else { throw ValidationError("--verify-every-hours cannot be negative (0 turns the checks off)") }
         for cidr in trustProxy where IPNetwork(cidr) == nil {
             throw ValidationError("--trust-proxy \(cidr): not an address or CIDR network (e.g. 10.0.0.0/8, 192.168.1.10, 2001:db8::/32)")
         }
@@ -124,5 +130,9 @@ struct EdgeOptions: ParsableArguments {
         config.backupDirectory = backupDir
         config.backupKeep = max(1, backupKeep)
         config.backupEveryHours = backupEveryHours
+        config.verifyEveryHours = verifyEveryHours
+        config.accessLog = accessLog == .on
     }
 }
+
+enum AccessLogSwitch: String, ExpressibleByArgument { case on, off }

@@ -2,6 +2,7 @@ public import Foundation
 public import GeoModel
 public import GRDB
 import Logging
+import Synchronization
 import PublicErrors
 
 /// Everything the HTTP layer asks of tiles: which tilesets exist, their metadata, and tiles
@@ -45,6 +46,17 @@ public final class TileService: Sendable {
     private let revisions = Locked([String: String]())
     private let refresherStarted = Locked(false)
     let logger = Logger(label: "bando.tiles")
+    /// Tiles answered from the cache and tiles built since start (read by `/metrics`).
+    private let hitCount = Atomic<Int>(0)
+    private let missCount = Atomic<Int>(0)
+    public var cacheCounts: (hits: Int, misses: Int) { (hitCount.load(ordering: .relaxed), missCount.load(ordering: .relaxed)) }
+
+    /// The datasets a tileset draws (its layers'; a dataset's own tileset: that dataset; an
+    /// archive: none), for counting each dataset's use.
+    public func datasets(ofTileset name: String) -> [String] {
+        if let d = definitions[name] { return d.layers.map(\.dataset) }
+        return registered.withLock { $0[name] } == nil ? [name] : []
+    }
 
     /// Reads and checks the tileset files; a bad file stops start-up with a message naming it.
     public init(reader: any DatabaseReader, configuration: Configuration = .init()) throws {
@@ -117,8 +129,10 @@ public final class TileService: Sendable {
         let key = TileCache.Key(tileset: name, coord: .init(z: Int32(coord.z), x: Int32(coord.x), y: Int32(coord.y)))
         noteRevision(name, meta.revision)
         if let hit = cache.get(key), hit.etag == etagBase {
+            hitCount.add(1, ordering: .relaxed)
             return CachedTileHit(tile: hit).answer(acceptsGzip: acceptsGzip)
         }
+        if cache.isEnabled { missCount.add(1, ordering: .relaxed) }
         guard let built = try await src.tile(coord), !built.data.isEmpty else {
             return .empty(etag: quoted(etagBase))
         }
@@ -155,6 +169,7 @@ public final class TileService: Sendable {
         guard cache.isEnabled, catalogue.isFresh, let revision = revisions.withLock({ $0[name] }) else { return nil }
         let key = TileCache.Key(tileset: name, coord: .init(z: Int32(z), x: Int32(x), y: Int32(y)))
         guard let hit = cache.get(key), hit.revision == revision else { return nil }
+        hitCount.add(1, ordering: .relaxed)
         return CachedTileHit(tile: hit)
     }
 
