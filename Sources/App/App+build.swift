@@ -147,7 +147,7 @@ func draftIngester(store: Store, limits: UploadLimits) -> @Sendable (URL, Upload
             return number
         } catch {
             BandoMetrics.shared.recordIngest(ContinuousClock.now - start, succeeded: false)
-            throw error
+            throw StoreError.translating(error)
         }
     }
 }

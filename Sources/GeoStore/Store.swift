@@ -32,7 +32,8 @@ public final class Store: Sendable {
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
-            throw StoreError.unavailable(path: path, reason: "\(error)")
+            if case StoreError.diskFull = StoreError.translating(error) { throw StoreError.diskFull }
+            throw StoreError.unavailable(path: path, reason: (error as? DatabaseError).map { "SQLite error \($0.resultCode.rawValue): \($0.message ?? "")" } ?? "\(error)")
         }
         downloadCounter = DownloadCounter(pool: pool)
         usageCounter = UsageCounter(pool: pool)
@@ -73,9 +74,12 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case datasetNotFound(String)
     case versionNotFound(dataset: String, version: Int)
     case conflict(String)
+    /// The disk holding the store has no room left: the write was rolled back.
+    case diskFull
 
     public var description: String {
         switch self {
+        case .diskFull: "the disk holding the store is full: nothing was written and the published data is unchanged; free space there (or move the store to a larger disk) and try again"
         case .unavailable(let path, let reason): "the store \(path) cannot be opened: \(reason)"
         case .invalidSlug(let s):
             "'\(s)' is not a valid dataset name: use 1 to 64 lower-case letters a–z, digits and '-', starting with a letter or digit (e.g. 'ranh-gioi-xa')"
@@ -83,6 +87,21 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .versionNotFound(let d, let v): "dataset '\(d)' has no version \(v)"
         case .conflict(let s): s
         }
+    }
+}
+
+extension StoreError {
+    /// `error` as a `StoreError.diskFull` when SQLite or the file system ran out of room, else
+    /// unchanged: what the command line prints and the portal shows, instead of SQLite's text.
+    public static func translating(_ error: any Error) -> any Error {
+        if let e = error as? DatabaseError {
+            if e.resultCode == .SQLITE_FULL { return StoreError.diskFull }
+            if e.resultCode == .SQLITE_IOERR, (e.message ?? "").contains("disk is full") || errno == ENOSPC { return StoreError.diskFull }
+        }
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain, ns.code == Int(ENOSPC) { return StoreError.diskFull }
+        if ns.domain == NSCocoaErrorDomain, ns.code == NSFileWriteOutOfSpaceError { return StoreError.diskFull }
+        return error
     }
 }
 

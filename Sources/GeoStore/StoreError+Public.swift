@@ -7,6 +7,7 @@ extension StoreError: PublicError {
         switch self {
         case .datasetNotFound, .versionNotFound: 404
         case .invalidSlug: 400
+        case .diskFull: 507
         case .unavailable, .conflict: 500
         }
     }
@@ -15,6 +16,7 @@ extension StoreError: PublicError {
         switch self {
         case .datasetNotFound, .versionNotFound: "NotFound"
         case .invalidSlug: "InvalidParameterValue"
+        case .diskFull: "InsufficientStorage"
         case .unavailable, .conflict: "ServerError"
         }
     }
@@ -24,6 +26,7 @@ extension StoreError: PublicError {
         case .datasetNotFound(let s): SafeMessage("store.datasetNotFound", ["dataset": s])
         case .versionNotFound(let d, let v): SafeMessage("store.versionNotFound", ["dataset": d, "version": String(v)])
         case .invalidSlug(let s): SafeMessage("store.invalidSlug", ["slug": s])
+        case .diskFull: SafeMessage("store.diskFull")
         case .unavailable, .conflict: SafeMessage("server.store")
         }
     }

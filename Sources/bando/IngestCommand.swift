@@ -49,7 +49,7 @@ struct IngestCommand: ParsableCommand {
             print("  recorded in the audit log as \(draft ? "uploaded" : "published") by \(person)")
         } catch {
             if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }
-            FileHandle.standardError.write(Data("error: \(error)\nNothing was written; the dataset's published version is unchanged.\n".utf8))
+            FileHandle.standardError.write(Data("error: \(StoreError.translating(error))\nNothing was written; the dataset's published version is unchanged.\n".utf8))
             throw ExitCode(2)
         }
     }
