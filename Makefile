@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libgdal-dev libproj-dev libsqlite3-dev libsqlite3-mod-spatialite gdal-bin proj-bin \
                 zlib1g-dev python3-venv zip unzip curl \
                 chromium chromium-driver fonts-dejavu-core sqlite3 \
-                python3-gdal qgis python3-qgis
+                python3-gdal qgis python3-qgis systemd
 VENV := .venv
 # MapLibre GL JS 5.3, served by Bando itself for /map: taken from the PyPI package `maplibre`,
 # whose wheel ships maplibre/srcjs/maplibre-gl.{js,css}.

@@ -11,6 +11,8 @@ enum RouteCoverage {
     static let table: [String: [String]] = [
         // App+build.swift
         "GET /healthz": ["SkeletonRoutesTests.healthz"],
+        "GET /metrics": ["OperationsTests.metricsParseWithPrometheusAndTheirCountersMoveWithRequests"],
+        "GET /api/stats": ["OperationsTests.usesAreCountedByChannelAndServedAsJSONAndCSV"],
 
         // Routes+Catalogue.swift, Routes+CatalogueAPI.swift
         "GET /api/datasets": ["SkeletonRoutesTests.datasetList"],

@@ -91,6 +91,9 @@ import TestSupport
         var rows: [Row] = [
             // Routes+Catalogue, Routes+Downloads
             get("/healthz", all(200)),
+            get("/metrics", all(200)),
+            get("/api/stats", all(200)),
+            get("/api/stats?format=csv&by=agency", all(200)),
             get("/api/datasets", all(200)),
             get("/api/datasets/\(A)/downloads", all(200)),
             get("/downloads/\(A).geojson", all(301)),

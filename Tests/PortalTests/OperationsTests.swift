@@ -233,4 +233,42 @@ import GeoStore
         let v = try Run.process(TestPaths.bandoBinary, ["verify", "--all", "--store", store])
         #expect(v.succeeded && !v.stdout.contains("xa v"), "\(v.stdout)\(v.stderr)")
     }
+
+    /// The systemd unit under deploy/ is one systemd accepts, and the command line it runs is one
+    /// `bando serve` accepts: started with that line (its folders moved into a scratch folder),
+    /// the server answers.
+    @Test func theSystemdUnitIsValidAndItsCommandLineServes() throws {
+        let scratch = ScratchDirectory("ops-unit")
+        let unit = try String(contentsOf: TestPaths.root.appendingPathComponent("deploy/bando.service"), encoding: .utf8)
+        let joined = unit.replacingOccurrences(of: "\\\n", with: " ")
+        let exec = try #require(joined.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
+        var args = exec.dropFirst("ExecStart=".count).split(separator: " ").map(String.init)
+        #expect(args.removeFirst() == "/opt/bando/bin/bando")
+        for flag in ["NoNewPrivileges=yes", "ProtectSystem=strict", "User=bando", "KillSignal=SIGTERM"] {
+            #expect(unit.contains(flag), "the unit sets \(flag)")
+        }
+        // systemd's own check, on a copy that runs the binary under test.
+        let copy = scratch.path("bando.service")
+        try unit.replacingOccurrences(of: "/opt/bando/bin/bando", with: TestPaths.bandoBinary)
+            .write(toFile: copy, atomically: true, encoding: .utf8)
+        let verify = try Run.process("systemd-analyze", ["verify", copy])
+        #expect(verify.succeeded && verify.stderr.isEmpty, "systemd-analyze verify: \(verify.stderr)")
+
+        let ingest = try Run.process(TestPaths.bandoBinary, ["ingest", TestPaths.fixture("hue/districts.zip").path, "--dataset", "huyen",
+                                                             "--store", scratch.path("lib/bando.sqlite")])
+        try #require(ingest.succeeded, "\(ingest.stderr)")
+        let port = freeLocalPort()
+        args = args.map {
+            $0.replacingOccurrences(of: "/var/lib/bando", with: scratch.path("lib"))
+                .replacingOccurrences(of: "/var/backups/bando", with: scratch.path("backups"))
+                .replacingOccurrences(of: "/opt/bando/Tiles", with: scratch.path("tiles"))
+                .replacingOccurrences(of: "8080", with: String(port))
+        }
+        let server = try BackgroundProcess(TestPaths.bandoBinary, args, log: scratch.path("serve.log"), currentDirectory: TestPaths.root)
+        defer { server.stop() }
+        try server.waitForHTTP(port: port)
+        #expect(try Run.process("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)\(Self.tile)"]).succeeded)
+        let details = try Run.process("curl", ["-sf", "http://127.0.0.1:\(port)/healthz?details"]).stdout
+        #expect(details.contains("\"backup\"") && details.contains("\"integrity\""), "backups and checks are on: \(details)")
+    }
 }
