@@ -28,10 +28,12 @@ struct WebRouteDependencies: Sendable {
     /// Rendered pages reused for a few seconds (see `PageCache`).
     var pages: PageCache = PageCache(ttl: 0)
 
-    /// Every published dataset with its download total, for lists, facets and statistics.
+    /// Every published dataset with its download and use totals, for lists, facets and statistics.
     func listings() throws -> [PortalListing] {
-        let totals = try store.downloadTotals()
-        return try CatalogueReader(store: store).datasets().map { PortalListing(dataset: $0, downloads: totals[$0.slug] ?? 0) }
+        let totals = try store.downloadTotals(), uses = try store.usageTotals()
+        return try CatalogueReader(store: store).datasets().map {
+            PortalListing(dataset: $0, downloads: totals[$0.slug] ?? 0, uses: uses[$0.slug] ?? 0)
+        }
     }
 }
 

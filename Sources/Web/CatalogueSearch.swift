@@ -9,17 +9,19 @@ import GeoStore
 public import PublicErrors
 import Foundation
 
-/// A published dataset with how often it was downloaded: what the list pages show.
+/// A published dataset with how often it was downloaded and used through any channel (downloads,
+/// OGC API, tiles, analysis, CKAN): what the list pages show and sort by.
 public struct PortalListing: Sendable {
     public var dataset: DatasetDescription
     public var downloads: Int
-    public init(dataset: DatasetDescription, downloads: Int) { self.dataset = dataset; self.downloads = downloads }
+    public var uses: Int
+    public init(dataset: DatasetDescription, downloads: Int, uses: Int = 0) { self.dataset = dataset; self.downloads = downloads; self.uses = uses }
 
     func title(_ language: Language) -> String { language == .en ? dataset.titleEN ?? dataset.title : dataset.title }
 }
 
 public struct CatalogueQuery: Sendable, Equatable {
-    public enum Sort: String, Sendable, CaseIterable { case name, updated, downloads }
+    public enum Sort: String, Sendable, CaseIterable { case name, updated, downloads, uses }
     public enum Facet: String, Sendable, CaseIterable { case agency, theme, format, frequency, geometry }
 
     public var q: String = ""
@@ -149,6 +151,7 @@ enum CatalogueSearch {
         case .name: hits.sort(by: byName)
         case .updated: hits.sort { $0.dataset.modified != $1.dataset.modified ? $0.dataset.modified > $1.dataset.modified : byName($0, $1) }
         case .downloads: hits.sort { $0.downloads != $1.downloads ? $0.downloads > $1.downloads : byName($0, $1) }
+        case .uses: hits.sort { $0.uses != $1.uses ? $0.uses > $1.uses : byName($0, $1) }
         }
         let size = CatalogueQuery.pageSize
         let pages = max(1, (hits.count + size - 1) / size)

@@ -162,6 +162,15 @@ struct WebFixture {
             #expect(order(byName) == ["diem-xa", "xa-hue"])
             #expect(order(byDownloads) == ["xa-hue", "diem-xa"])
             #expect(byDownloads.contains("<a href=\"/datasets?sort=downloads&amp;lang=vi\" aria-current=\"true\""))
+            // Sort by use through every channel: three OGC API reads of xa-hue outweigh two
+            // downloads of diem-xa, which now leads by downloads.
+            for _ in 0..<3 { #expect(try await client.execute(uri: "/ogc/collections/xa-hue/items?limit=1", method: .get) { $0.status } == .ok) }
+            for _ in 0..<2 { #expect(try await client.execute(uri: "/downloads/diem-xa/latest.csv", method: .get) { $0.status } == .ok) }
+            let (_, _, byUses) = try await WebFixture.page(client, "/datasets?sort=uses&lang=vi")
+            let (_, _, byDownloadsNow) = try await WebFixture.page(client, "/datasets?sort=downloads&lang=vi")
+            #expect(order(byDownloadsNow) == ["diem-xa", "xa-hue"])
+            #expect(order(byUses) == ["xa-hue", "diem-xa"])
+            #expect(byUses.contains("Lượt dùng (mọi kênh)"))
         }
     }
 
