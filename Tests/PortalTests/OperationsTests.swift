@@ -271,4 +271,54 @@ import GeoStore
         let details = try Run.process("curl", ["-sf", "http://127.0.0.1:\(port)/healthz?details"]).stdout
         #expect(details.contains("\"backup\"") && details.contains("\"integrity\""), "backups and checks are on: \(details)")
     }
+
+    /// `serve --backup-dir`: an approval through the server is followed by a backup that holds
+    /// the version just published.
+    @Test func anApprovalThroughTheServerIsFollowedByABackupHoldingIt() throws {
+        let scratch = ScratchDirectory("ops-backup-after-publication")
+        let store = scratch.path("s.sqlite")
+        let password = "mat-khau-du-dai-1"
+        for args in [["agencies", "add", "so-tnmt", "--name", "Sở Tài nguyên và Môi trường"],
+                     ["users", "add", "quan-tri", "--role", "administrator", "--password-stdin"],
+                     ["users", "add", "bien-tap", "--role", "editor", "--agency", "so-tnmt", "--password-stdin"],
+                     ["users", "add", "lanh-dao", "--role", "approver", "--agency", "so-tnmt", "--password-stdin"]] {
+            let r = try Run.process(TestPaths.bandoBinary, args + ["--store", store], stdin: Data((password + "\n").utf8))
+            try #require(r.succeeded, "\(args): \(r.stderr)")
+        }
+        let backups = scratch.path("backups")
+        let port = freeLocalPort()
+        let server = try BackgroundProcess(TestPaths.bandoBinary, ["serve", "--store", store, "--port", String(port), "--tiles", scratch.path("none"),
+                                                                   "--backup-dir", backups],
+                                           log: scratch.path("serve.log"), currentDirectory: TestPaths.root)
+        defer { server.stop() }
+        try server.waitForHTTP(port: port)
+        let api = "http://127.0.0.1:\(port)/api/portal"
+        func signIn(_ user: String) throws -> String {
+            let jar = scratch.path("\(user).cookies")
+            let r = try Run.process("curl", ["-sf", "-c", jar, "-H", "Content-Type: application/json",
+                                             "-d", #"{"username": "\#(user)", "password": "\#(password)"}"#, "\(api)/login"])
+            try #require(r.succeeded, "sign-in of \(user): \(r.stdout)")
+            return jar
+        }
+        func post(_ jar: String, _ path: String, _ extra: [String]) throws -> String {
+            let r = try Run.process("curl", ["-s", "-b", jar, "-w", "\n%{http_code}"] + extra + ["\(api)\(path)"])
+            let status = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+            try #require(status.hasPrefix("2"), "POST \(path): \(r.stdout)")
+            return r.stdout
+        }
+        _ = try post(try signIn("quan-tri"), "/catalogue", ["-H", "Content-Type: application/json",
+                                                          "-d", #"{"agency": "so-tnmt", "slug": "xa", "title": "Xã, phường"}"#])
+        let editor = try signIn("bien-tap")
+        let draft = try post(editor, "/datasets/xa/uploads?filename=xa.geojson",
+                             ["-H", "Content-Type: application/geo+json", "--data-binary", "@" + TestPaths.fixture("hue/communes.geojson").path])
+        #expect(draft.contains(#""number":1"#), "\(draft)")
+        _ = try post(editor, "/datasets/xa/versions/1/submit", ["-X", "POST"])
+        #expect(!server.logText.contains("backup written"), "no publication yet, no backup")
+        _ = try post(try signIn("lanh-dao"), "/datasets/xa/versions/1/approve", ["-X", "POST"])
+        try server.waitForLog("backup written: ")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: backups).filter { $0.hasPrefix("bando-") }
+        try #require(folders.count == 1, "\(folders)")
+        let manifest = try JSONDecoder().decode(BackupManifest.self, from: Data(contentsOf: URL(fileURLWithPath: backups + "/" + folders[0] + "/manifest.json")))
+        #expect(manifest.versions.contains { $0.dataset == "xa" && $0.number == 1 }, "\(manifest.versions)")
+    }
 }
