@@ -206,29 +206,39 @@ def timed(kind, start, wait):
     return delay, finished
 
 
-def ingest_work(i):
+def kill_process_after(p, delay):
+    """True when the command had ended by itself; else SIGKILL."""
+    try:
+        p.wait(timeout=delay); return True
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGKILL); p.wait(); return False
+
+
+def kill_server_after(t, delay):
+    """True when the request had been answered; the server is killed either way."""
+    t.join(timeout=delay)
+    done = not t.is_alive()
+    server.kill()
+    return done
+
+
+def command(args):
+    return lambda: subprocess.Popen([BANDO] + args + ["--store", STORE], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def request(method, path, token):
     def start():
-        return subprocess.Popen([BANDO, "ingest", COMMUNES, "--dataset", "xa-dong-lenh", "--store", STORE],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    def wait(p, delay):
-        try:
-            p.wait(timeout=delay); return True
-        except subprocess.TimeoutExpired:
-            p.send_signal(signal.SIGKILL); p.wait(); return False
-    return timed("ingest", start, wait)
+        t = threading.Thread(target=lambda: _quiet(lambda: server.call(method, path, b"", token)), daemon=True)
+        t.start(); return t
+    return start
+
+
+def ingest_work(i):
+    return timed("ingest", command(["ingest", COMMUNES, "--dataset", "xa-dong-lenh"]), kill_process_after)
 
 
 def backup_work(i):
-    target = os.path.join(WORK, "backups")
-    def start():
-        return subprocess.Popen([BANDO, "backup", "--to", target, "--keep", "3", "--store", STORE],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    def wait(p, delay):
-        try:
-            p.wait(timeout=delay); return True
-        except subprocess.TimeoutExpired:
-            p.send_signal(signal.SIGKILL); p.wait(); return False
-    return timed("backup", start, wait)
+    return timed("backup", command(["backup", "--to", os.path.join(WORK, "backups"), "--keep", "3"]), kill_process_after)
 
 
 def approve_work(i):
@@ -240,31 +250,13 @@ def approve_work(i):
     number = draft["number"]
     server.call("POST", f"/api/portal/datasets/xa-duyet/versions/{number}/submit", b"", editor)
     approver = server.login("lanh-dao")
-    def start():
-        t = threading.Thread(target=lambda: _quiet(lambda: server.call(
-            "POST", f"/api/portal/datasets/xa-duyet/versions/{number}/approve", b"", approver)), daemon=True)
-        t.start(); return t
-    def wait(t, delay):
-        t.join(timeout=delay)
-        done = not t.is_alive()
-        server.kill()
-        return done
-    return timed("approve", start, wait)
+    return timed("approve", request("POST", f"/api/portal/datasets/xa-duyet/versions/{number}/approve", approver), kill_server_after)
 
 
 def harvest_work(i):
     server.start()
     editor = server.login("bien-tap")
-    def start():
-        t = threading.Thread(target=lambda: _quiet(lambda: server.call("POST", "/api/portal/datasets/xa-thu-thap/harvest", b"", editor)),
-                             daemon=True)
-        t.start(); return t
-    def wait(t, delay):
-        t.join(timeout=delay)
-        done = not t.is_alive()
-        server.kill()
-        return done
-    return timed("harvest", start, wait)
+    return timed("harvest", request("POST", "/api/portal/datasets/xa-thu-thap/harvest", editor), kill_server_after)
 
 
 def _quiet(f):
