@@ -41,7 +41,8 @@ import TestSupport
         #expect(files.count > 50)
         let key = try Regex(#""((?:server|store|features|cql2|cql2json|analysis|tiles|map|downloads|portal|catalogue|ckan|ingest|http)\.[A-Za-z0-9.]+)""#)
         var used = Set<String>()
-        for file in files {
+        // Hummingbird's metric and label names ("http.route") share the naming: they are not messages.
+        for file in files where file.lastPathComponent != "Metrics.swift" {
             let text = try String(contentsOf: file, encoding: .utf8)
             for match in text.matches(of: key) {
                 // Audit-log actions ("catalogue.add") share the naming: they are not messages.
