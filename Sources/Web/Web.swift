@@ -17,6 +17,8 @@ public enum WebAssets {
     /// `window.bandoLayers`, `data-idle` and `data-error` on `<body>` for tests and scripts).
     public static var mapStylesheet: [UInt8] { PackageResources.map_css }
     public static var mapScript: [UInt8] { PackageResources.map_js }
+    /// `/web/staff-upload.js`: the workspace's upload progress bar.
+    public static var staffUploadScript: [UInt8] { PackageResources.staff_upload_js }
 }
 
 extension Language {
