@@ -136,7 +136,7 @@ let package = Package(
                 .embedInCode("Resources/staff-error.mustache"), .embedInCode("Resources/inbox.mustache"),
                 .embedInCode("Resources/workspace.mustache"), .embedInCode("Resources/approvals.mustache"),
                 .embedInCode("Resources/review.mustache"), .embedInCode("Resources/staff-upload.js"),
-                .embedInCode("Resources/admin.mustache"),
+                .embedInCode("Resources/admin.mustache"), .embedInCode("Resources/staff-review-map.js"),
             ],
             swiftSettings: strict
         ),

@@ -203,6 +203,7 @@ func addStaffRoutes(to router: Router<BandoRequestContext>, _ deps: StaffRouteDe
     addSignInPages(to: router, deps)
     // The workspace's upload progress (the forms work without it).
     router.get("/web/staff-upload.js") { _, _ in webAsset(WebAssets.staffUploadScript, type: "text/javascript") }
+    router.get("/web/staff-review-map.js") { _, _ in webAsset(WebAssets.staffReviewMapScript, type: "text/javascript") }
     let staff = router.group().add(middleware: StaffSessionMiddleware(deps: deps))
     staff.post("signout") { request, context -> Response in
         let portal = deps.portal

@@ -7,6 +7,7 @@
 import Foundation
 import Hummingbird
 import GeoStore
+import GeoModel
 import Catalogue
 import Portal
 import PublicErrors
@@ -68,6 +69,32 @@ func addWorkspacePages(to staff: RouterGroup<BandoRequestContext>, _ deps: Staff
                                  canDecide: Permissions.allows(session.actor, .returnToEditor(agencyID: dataset.agencyID ?? -1)))
         }
         return staffPage(StaffPages.shared.review(review, frame: frame), frame)
+    }
+
+    // The features of a version for the review page's map: a draft has no public tiles.
+    staff.get("workspace/:dataset/versions/:number/features.geojson") { request, context -> Response in
+        let session = try context.requireStaff(request)
+        let slug = try context.parameters.require("dataset"), number = try context.parameters.require("number", as: Int.self)
+        let body = try await blocking { () throws -> [UInt8] in
+            _ = try portal.version(dataset: slug, number: number, by: session.actor)
+            guard let dataset = try store.dataset(slug: slug),
+                  let record = try store.versions(datasetID: dataset.id).first(where: { $0.number == number }) else {
+                throw PortalError(.notFound, SafeMessage("store.versionNotFound", ["dataset": slug, "version": String(number)]))
+            }
+            var out = Array(#"{"type":"FeatureCollection","#.utf8)
+            if let raw = record.bbox, let b = BoundingBox.lonLatExtent(minX: raw.minX, minY: raw.minY, maxX: raw.maxX, maxY: raw.maxY) {
+                out += Array("\"bbox\":[\(b.minX),\(b.minY),\(b.maxX),\(b.maxY)],".utf8)
+            }
+            out += Array(#""features":["#.utf8)
+            for (i, feature) in try store.featurePage(of: record, limit: StaffPages.reviewMapLimit).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                GeoJSON.writeFeature(feature, fields: record.fields, into: &out)
+            }
+            out += Array("]}".utf8)
+            return out
+        }
+        return Response(status: .ok, headers: [.contentType: "application/geo+json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     staff.post("workspace/:dataset/versions/:number/submit") { request, context -> Response in

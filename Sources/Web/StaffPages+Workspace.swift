@@ -154,6 +154,14 @@ extension StaffPages {
             return row
         }
         let base = "/workspace/\(r.slug)/versions/\(v.number)"
+        var map: [String: Any] = ["draft_url": base + "/features.geojson",
+                                  "draft_label": texts.text("rv_map_draft", l, ["version": String(v.number)]),
+                                  "limit": texts.text("rv_map_limit", l, ["count": String(Self.reviewMapLimit)])]
+        if let current = r.current {
+            map["current"] = ["tilejson": "/tiles/\(r.slug).json",
+                              "label": texts.text("rv_map_current", l, ["version": String(current.number)])]
+        }
+        values["map"] = map
         if r.canSubmit && (v.status == .draft || v.status == .returned) { values["submit_action"] = frame.url(base + "/submit") }
         if r.canDecide && v.status == .submitted {
             values["approve_action"] = frame.url("/approvals/\(r.slug)/versions/\(v.number)/approve")
@@ -162,6 +170,9 @@ extension StaffPages {
         return render("review", frame, title: values["heading"] as? String ?? r.title,
                       section: frame.profile.role == .approver ? .approvals : .workspace, values: values)
     }
+
+    /// The most features the review page's map of a version draws.
+    public static let reviewMapLimit = 10_000
 
     /// A version's state as people of `l` call it.
     public func stateName(_ status: VersionStatus, _ l: Language) -> String {

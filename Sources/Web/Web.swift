@@ -19,6 +19,8 @@ public enum WebAssets {
     public static var mapScript: [UInt8] { PackageResources.map_js }
     /// `/web/staff-upload.js`: the workspace's upload progress bar.
     public static var staffUploadScript: [UInt8] { PackageResources.staff_upload_js }
+    /// `/web/staff-review-map.js`: the review page's maps (published and under review).
+    public static var staffReviewMapScript: [UInt8] { PackageResources.staff_review_map_js }
 }
 
 extension Language {

@@ -145,6 +145,8 @@ enum RouteCoverage {
         "POST /workspace/{dataset}/upload": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages", "StaffPagesTests.anotherAgencysDatasetPagesAndFormsAreRefused"],
         "GET /workspace/{dataset}/versions/{number}": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages", "StaffPagesTests.anotherAgencysDatasetPagesAndFormsAreRefused"],
         "POST /workspace/{dataset}/versions/{number}/submit": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages", "StaffPagesTests.anotherAgencysDatasetPagesAndFormsAreRefused"],
+        "GET /workspace/{dataset}/versions/{number}/features.geojson": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages", "StaffPagesTests.anotherAgencysDatasetPagesAndFormsAreRefused"],
+        "GET /web/staff-review-map.js": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
         "GET /approvals": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
         "POST /approvals/{dataset}/versions/{number}/approve": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
         "POST /approvals/{dataset}/versions/{number}/return": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],

@@ -293,11 +293,20 @@ struct StaffBrowser {
                     #expect(review.contains(text), "the review page lacks \(text)")
                 }
                 #expect(!review.contains("Phê duyệt và công bố"))
+                #expect(review.contains("data-geojson=\"/workspace/xa-hue/versions/\(number)/features.geojson\"") && review.contains("/web/staff-review-map.js"))
                 let submit = try #require(StaffBrowser.action(review, startingWith: "/workspace/xa-hue/versions/\(number)/submit"))
                 let (s3, h3, _) = try await editor.post(c, submit, [("csrf", StaffBrowser.formToken(review) ?? "")])
                 #expect(s3 == .seeOther && h3[.location] == "/workspace?done=submitted&lang=vi")
             }
             try await uploadAndSubmit(1)
+            // The draft's features for the review map (a draft has no public tiles).
+            let features = try await c.execute(uri: "/workspace/xa-hue/versions/1/features.geojson", method: .get,
+                                               headers: [.cookie: editor.cookieHeader])
+            #expect(features.status == .ok && features.headers[.contentType] == "application/geo+json")
+            let collection = try JSONSerialization.jsonObject(with: Data(features.body.readableBytesView)) as? [String: Any]
+            #expect((collection?["features"] as? [Any])?.count == 152 && (collection?["bbox"] as? [Double])?.count == 4)
+            let script = try await c.execute(uri: "/web/staff-review-map.js", method: .get)
+            #expect(script.status == .ok && String(buffer: script.body).contains("review-draft"))
 
             // The editor cannot approve, even with a good token.
             let (_, _, mine) = try await editor.get(c, "/workspace?lang=vi")
@@ -359,6 +368,8 @@ struct StaffBrowser {
             let token = try #require(StaffBrowser.formToken(own))
             let (s1, _, p1) = try await stranger.get(c, "/workspace/xa-hue/versions/1?lang=en")
             #expect(s1 == .forbidden && p1.contains("<html lang=\"en\">") && p1.contains("role=\"alert\"") && !p1.contains("commune_vn"))
+            let (s1b, _, _) = try await stranger.get(c, "/workspace/xa-hue/versions/1/features.geojson")
+            #expect(s1b == .forbidden)
             let (s2, _, _) = try await stranger.post(c, "/workspace/xa-hue/versions/1/submit?lang=en", [("csrf", token)])
             #expect(s2 == .forbidden)
             let (s3, _, _) = try await stranger.upload(c, "/workspace/xa-hue/upload?lang=en&csrf=\(token)", filename: "communes.geojson", communes)

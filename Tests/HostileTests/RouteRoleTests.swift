@@ -275,6 +275,8 @@ import TestSupport
             Row(method: "POST", path: { _ in "/workspace/\(W)/upload" }, label: "POST /workspace/{A's}/upload (without a form token)",
                 upload: true, expect: page(signedIn(403))),
             get("/workspace/\(W)/versions/1", page(only([.editorA, .approverA, .admin], 200))),
+            get("/workspace/\(W)/versions/1/features.geojson", page(only([.editorA, .approverA, .admin], 200))),
+            get("/web/staff-review-map.js", all(200)),
             Row(method: "POST", path: { _ in "/workspace/\(W)/versions/1/submit" }, label: "POST /workspace/{A's}/versions/1/submit (without a form token)",
                 expect: page(signedIn(403))),
             get("/approvals", page(only([.approverA, .approverB], 200))),
