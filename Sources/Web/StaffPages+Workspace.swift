@@ -113,13 +113,23 @@ extension StaffPages {
         ]
         if v.status == .returned, let comment = v.returnComment { values["returned_comment"] = comment }
         if let f = r.facts {
-            let skipped = (f.skipped ?? [:]).sorted { $0.value > $1.value }
+            // The ingest writes its reasons in English (GDAL's and GEOS's words included): a
+            // Vietnamese page names the kind of problem and how the CRS was decided in its own words.
+            var reasons: [String: Int] = [:]
+            for (reason, n) in f.skipped ?? [:] {
+                let key = reason.hasPrefix("unreadable geometry") ? "rv_skip_unreadable" : reason.hasPrefix("invalid geometry") ? "rv_skip_invalid" : "rv_skip_other"
+                reasons[l == .en ? reason : texts.text(key, l), default: 0] += n
+            }
+            let skipped = reasons.sorted { $0.value > $1.value }
+            let crsParts = (f.crsDecision ?? "").split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let crsHow = texts.all(l)["rv_crs_" + (crsParts.first ?? "")] ?? ""
+            let crsDecision = l == .en && crsParts.count > 1 ? crsHow + " — " + crsParts[1] : crsHow
             values["report"] = [
                 "read": f.featuresRead ?? 0, "written": f.featuresWritten ?? 0, "repaired": f.repaired ?? 0,
                 "skipped_total": skipped.reduce(0) { $0 + $1.value }, "without_geometry": f.withoutGeometry ?? 0,
                 "skipped": skipped.map { ["reason": $0.key, "count": $0.value] },
-                "crs": f.crs ?? "", "crs_decision": f.crsDecision ?? "",
-                "encoding": f.encoding ?? "", "encoding_decision": f.encodingDecision ?? "",
+                "crs": f.crs ?? "", "crs_decision": crsDecision,
+                "encoding": f.encoding ?? "", "encoding_decision": l == .en ? f.encodingDecision ?? "" : "",
                 "encoding_confidence": f.encodingConfidence.map { String(format: "%.0f%%", $0 * 100) } ?? "",
             ] as [String: Any]
         }

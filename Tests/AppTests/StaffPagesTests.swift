@@ -293,6 +293,8 @@ struct StaffBrowser {
                     #expect(review.contains(text), "the review page lacks \(text)")
                 }
                 #expect(!review.contains("Phê duyệt và công bố"))
+                // How the CRS was decided, in Vietnamese (the ingest writes English).
+                #expect(review.contains("do tệp khai báo đầy đủ") && !review.contains("declared"))
                 #expect(review.contains("data-geojson=\"/workspace/xa-hue/versions/\(number)/features.geojson\"") && review.contains("/web/staff-review-map.js"))
                 let submit = try #require(StaffBrowser.action(review, startingWith: "/workspace/xa-hue/versions/\(number)/submit"))
                 let (s3, h3, _) = try await editor.post(c, submit, [("csrf", StaffBrowser.formToken(review) ?? "")])
