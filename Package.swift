@@ -134,6 +134,12 @@ let package = Package(
                 .embedInCode("Resources/developers.mustache"), .embedInCode("Resources/places.json"),
                 .embedInCode("Resources/feedback.mustache"), .embedInCode("Resources/stats.mustache"),
                 .embedInCode("Resources/answer.mustache"), .embedInCode("Resources/ogc.mustache"),
+                // The staff pages (StaffPages.swift).
+                .embedInCode("Resources/staff.mustache"), .embedInCode("Resources/signin.mustache"),
+                .embedInCode("Resources/staff-error.mustache"), .embedInCode("Resources/inbox.mustache"),
+                .embedInCode("Resources/workspace.mustache"), .embedInCode("Resources/approvals.mustache"),
+                .embedInCode("Resources/review.mustache"), .embedInCode("Resources/staff-upload.js"),
+                .embedInCode("Resources/admin.mustache"), .embedInCode("Resources/staff-review-map.js"),
             ],
             swiftSettings: strict
         ),

@@ -265,6 +265,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     router.add(middleware: BodyLimitMiddleware(defaultLimit: requests.maxBodyBytes, routeLimits: [
         // The upload route streams to disk under its own limit (multipart framing on top).
         "/api/portal/datasets/{dataset}/uploads": (maxUploadBytes ?? UploadCheck.defaultLimit) + 64 * 1024,
+        "/workspace/{dataset}/upload": (maxUploadBytes ?? UploadCheck.defaultLimit) + 64 * 1024,
         // Batches of up to 10 000 points: the analysis routes read up to 4 MB.
         "/api/analysis/point-in-area": analysisBody,
         "/api/analysis/within-distance": analysisBody,
@@ -314,15 +315,17 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addOGCFeaturesRoutes(to: router, api: ogcAPI, origin: origin)
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)),
                       uses: { [usage = store.usageCounter] dataset in usage.record(dataset: dataset, channel: .analysis) })
-    addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
-                                                        uploadDirectory: uploadDirectory,
-                                                        clients: requests.clients,
-                                                        secureCookies: requests.origin.isHTTPS,
-                                                        ingestDraft: draftIngester(store: store, limits: uploadLimits), onPublished: { dataset in
+    let portalDeps = PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
+                                             uploadDirectory: uploadDirectory,
+                                             clients: requests.clients,
+                                             secureCookies: requests.origin.isHTTPS,
+                                             ingestDraft: draftIngester(store: store, limits: uploadLimits), onPublished: { dataset in
         catalogue.invalidate()
         tiles.checkCatalogueNow()
         backups?.published()
         prepareForReaders(store, downloads: downloads, dataset: dataset)
-    }, store: store, harvestFetcher: harvest).with(uploadLimits: uploadLimits))
+    }, store: store, harvestFetcher: harvest).with(uploadLimits: uploadLimits)
+    addPortalRoutes(to: router, portalDeps)
+    addStaffRoutes(to: router, StaffRouteDependencies(api: portalDeps, store: store, tiles: tiles))
     return router
 }

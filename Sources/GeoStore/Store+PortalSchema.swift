@@ -119,5 +119,28 @@ public enum PortalSchema {
         migrator.registerMigration("portal-4-harvest-failures") { db in
             try db.execute(sql: "ALTER TABLE harvest_sources ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
         }
+        // The agency administrator (Quảng Ngãi art. 4.3): manages the editors and approvers of one
+        // agency. SQLite cannot change a CHECK constraint in place: the table is rebuilt (GRDB
+        // runs migrations with foreign keys off and checks them at the end).
+        migrator.registerMigration("portal-5-agency-administrator") { db in
+            try db.execute(sql: """
+                CREATE TABLE users_new (
+                    id INTEGER PRIMARY KEY,
+                    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    display_name TEXT NOT NULL DEFAULT '',
+                    role TEXT NOT NULL CHECK (role IN ('administrator', 'editor', 'approver', 'agency-administrator')),
+                    agency_id INTEGER REFERENCES agencies(id),
+                    password_hash TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    CHECK ((role = 'administrator') = (agency_id IS NULL))
+                );
+                INSERT INTO users_new (id, username, display_name, role, agency_id, password_hash, disabled, created_at, updated_at)
+                    SELECT id, username, display_name, role, agency_id, password_hash, disabled, created_at, updated_at FROM users;
+                DROP TABLE users;
+                ALTER TABLE users_new RENAME TO users;
+                """)
+        }
     }
 }

@@ -135,5 +135,28 @@ enum RouteCoverage {
         "GET /api/portal/feedback": ["PortalHTTPTests.feedbackNeedsNoAccountAndKeepsTheEmailPrivate"],
         "GET /api/portal/feedback/queue": ["PortalHTTPTests.feedbackNeedsNoAccountAndKeepsTheEmailPrivate"],
         "POST /api/portal/feedback/{id}/answer": ["PortalHTTPTests.feedbackNeedsNoAccountAndKeepsTheEmailPrivate"],
+
+        // Routes+Staff*.swift: the staff pages
+        "GET /signin": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt", "StaffPagesTests.strangersAreSentToSignInAndBack"],
+        "POST /signin": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt", "StaffPagesTests.strangersAreSentToSignInAndBack"],
+        "POST /signout": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt"],
+        "GET /inbox": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.staffPagesAreNeitherCachedNorShared"],
+        "POST /inbox/{id}/answer": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.anotherAgencysFeedbackIsRefused"],
+        "GET /web/staff-upload.js": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
+        "GET /workspace": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
+        "POST /workspace/{dataset}/upload": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages", "StaffPagesTests.anotherAgencysDatasetPagesAndFormsAreRefused"],
+        "GET /workspace/{dataset}/versions/{number}": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages", "StaffPagesTests.anotherAgencysDatasetPagesAndFormsAreRefused"],
+        "POST /workspace/{dataset}/versions/{number}/submit": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages", "StaffPagesTests.anotherAgencysDatasetPagesAndFormsAreRefused"],
+        "GET /workspace/{dataset}/versions/{number}/features.geojson": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages", "StaffPagesTests.anotherAgencysDatasetPagesAndFormsAreRefused"],
+        "GET /web/staff-review-map.js": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
+        "GET /approvals": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
+        "POST /approvals/{dataset}/versions/{number}/approve": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
+        "POST /approvals/{dataset}/versions/{number}/return": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
+        "GET /admin": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
+        "POST /admin/agencies": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
+        "POST /admin/users": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
+        "POST /admin/users/{username}/disable": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
+        "POST /admin/users/{username}/enable": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
+        "POST /admin/users/{username}/password": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
     ]
 }

@@ -261,6 +261,44 @@ import TestSupport
             Row(method: "POST", path: { c in "/api/portal/feedback/\(st.feedback[c] ?? 999_999)/answer" }, label: "POST /api/portal/feedback/{A's}/answer",
                 json: { _ in #"{"answer":"Đã sửa"}"# }, expect: only(agencyA, 200)),
         ]
+        // Routes+Staff*.swift: the staff pages. Anonymous callers are sent to the sign-in page
+        // (303); these requests carry no form token, so every staff form is refused (403) to
+        // everyone signed in, and the sign-in form without its own cookie too.
+        func page(_ e: [Caller: Expect]) -> [Caller: Expect] { var e = e; e[.anonymous] = Expect(statuses: [303]); return e }
+        rows += [
+            get("/signin", all(200)),
+            Row(method: "POST", path: { _ in "/signin" }, label: "POST /signin (without the form's cookie)",
+                json: { c in "username=\(c.username ?? "x")&password=\(BandoSite.password)" }, expect: all(403)),
+            Row(method: "POST", path: { _ in "/signout" }, label: "POST /signout (without a form token)", expect: page(signedIn(403))),
+            get("/inbox", page(signedIn(200))),
+            Row(method: "POST", path: { c in "/inbox/\(st.feedback[c] ?? 999_999)/answer" }, label: "POST /inbox/{A's}/answer (without a form token)",
+                json: { _ in "answer=x" }, expect: page(signedIn(403))),
+            get("/web/staff-upload.js", all(200)),
+            get("/workspace", page(only([.editorA, .approverA, .editorB, .approverB], 200))),
+            Row(method: "POST", path: { _ in "/workspace/\(W)/upload" }, label: "POST /workspace/{A's}/upload (without a form token)",
+                upload: true, expect: page(signedIn(403))),
+            get("/workspace/\(W)/versions/1", page(only([.editorA, .approverA, .admin], 200))),
+            get("/workspace/\(W)/versions/1/features.geojson", page(only([.editorA, .approverA, .admin], 200))),
+            get("/web/staff-review-map.js", all(200)),
+            Row(method: "POST", path: { _ in "/workspace/\(W)/versions/1/submit" }, label: "POST /workspace/{A's}/versions/1/submit (without a form token)",
+                expect: page(signedIn(403))),
+            get("/approvals", page(only([.approverA, .approverB], 200))),
+            Row(method: "POST", path: { _ in "/approvals/\(W)/versions/1/approve" }, label: "POST /approvals/{A's}/versions/1/approve (without a form token)",
+                expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/approvals/\(W)/versions/1/return" }, label: "POST /approvals/{A's}/versions/1/return (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            get("/admin", page(only([.admin], 200))),
+            Row(method: "POST", path: { _ in "/admin/agencies" }, label: "POST /admin/agencies (without a form token)",
+                json: { _ in "slug=so-moi&name=S%E1%BB%9F+M%E1%BB%9Bi" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/admin/users" }, label: "POST /admin/users (without a form token)",
+                json: { _ in "username=moi&password=mat-khau-moi-1&role=editor&agency=so-a" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/admin/users/nguoi-admin/disable" }, label: "POST /admin/users/{name}/disable (without a form token)",
+                expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/admin/users/nguoi-admin/enable" }, label: "POST /admin/users/{name}/enable (without a form token)",
+                expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/admin/users/nguoi-admin/password" }, label: "POST /admin/users/{name}/password (without a form token)",
+                json: { _ in "password=mat-khau-moi-2" }, expect: page(signedIn(403))),
+        ]
         return rows
     }
 
