@@ -250,7 +250,12 @@ import TestSupport
         rows += [
             get("/api/portal/audit", only([.admin], 200)),
             get("/api/portal/audit?format=csv", only([.admin], 200)),
-            get("/api/portal/reports/quarterly", only([.admin], 200)),
+            // An agency's leader (its approver) reads the report of that agency only.
+            Row(method: "GET", path: { _ in "/api/portal/reports/quarterly" }, label: "GET /api/portal/reports/quarterly",
+                expect: only([.admin, .approverA, .approverB], 200).merging([
+                    .approverA: Expect(statuses: [200]) { a in a.text.contains("\"so-b\"") ? "approver A sees agency B's section" : nil },
+                    .approverB: Expect(statuses: [200]) { a in a.text.contains("\"so-a\"") ? "approver B sees agency A's section" : nil },
+                ]) { _, new in new }),
             Row(method: "POST", path: { _ in "/api/portal/feedback" }, label: "POST /api/portal/feedback",
                 json: { _ in #"{"dataset":"\#(A)","category":"quality","message":"Ranh giới xã sai"}"# }, expect: all(201)),
             get("/api/portal/feedback", all(200)),
