@@ -135,6 +135,9 @@ public enum PortalSchema {
                     noted_by INTEGER REFERENCES users(id)
                 );
                 CREATE INDEX dataset_changes_dataset ON dataset_changes(dataset_id, changed_on);
+                -- a harvest's last error as a message key and its arguments (said in the reader's language)
+                ALTER TABLE harvest_sources ADD COLUMN last_error_key TEXT;
+                ALTER TABLE harvest_sources ADD COLUMN last_error_arguments TEXT;
                 """)
         }
     }
