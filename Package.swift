@@ -131,6 +131,9 @@ let package = Package(
                 .embedInCode("Resources/developers.mustache"), .embedInCode("Resources/places.json"),
                 .embedInCode("Resources/feedback.mustache"), .embedInCode("Resources/stats.mustache"),
                 .embedInCode("Resources/answer.mustache"), .embedInCode("Resources/ogc.mustache"),
+                // The staff pages (StaffPages.swift).
+                .embedInCode("Resources/staff.mustache"), .embedInCode("Resources/signin.mustache"),
+                .embedInCode("Resources/staff-error.mustache"), .embedInCode("Resources/inbox.mustache"),
                 // The staff reports, dashboards and catalogue administration (issue 19, second half).
                 .embedInCode("Resources/chart.mustache"), .embedInCode("Resources/reports.mustache"),
                 .embedInCode("Resources/dashboards.mustache"), .embedInCode("Resources/admin-catalogue.mustache"),

@@ -259,15 +259,17 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
                                 tilesets: { Set((try? await tiles.tilesetNames()) ?? []) })
     addOGCFeaturesRoutes(to: router, api: ogcAPI, origin: origin)
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
-    addPortalRoutes(to: router, PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
-                                                        uploadDirectory: uploadDirectory,
-                                                        clients: requests.clients,
-                                                        secureCookies: requests.origin.isHTTPS,
-                                                        ingestDraft: draftIngester(store: store, limits: uploadLimits), onPublished: { dataset in
+    let portalDeps = PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
+                                             uploadDirectory: uploadDirectory,
+                                             clients: requests.clients,
+                                             secureCookies: requests.origin.isHTTPS,
+                                             ingestDraft: draftIngester(store: store, limits: uploadLimits), onPublished: { dataset in
         catalogue.invalidate()
         tiles.checkCatalogueNow()
         backups?.published()
         prepareForReaders(store, downloads: downloads, dataset: dataset)
-    }, store: store, harvestFetcher: harvest).with(uploadLimits: uploadLimits))
+    }, store: store, harvestFetcher: harvest).with(uploadLimits: uploadLimits)
+    addPortalRoutes(to: router, portalDeps)
+    addStaffRoutes(to: router, StaffRouteDependencies(api: portalDeps, store: store, tiles: tiles))
     return router
 }

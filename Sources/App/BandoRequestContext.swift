@@ -14,6 +14,8 @@ public struct BandoRequestContext: RequestContext, RemoteAddressRequestContext {
     /// Settable so in-process tests (whose channel has no address) can stand in for two clients.
     public var remoteAddress: SocketAddress?
     public var localAddress: SocketAddress?
+    /// The person signed in, on staff pages (set by `StaffSessionMiddleware`; nil elsewhere).
+    public var staff: StaffSession?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -72,10 +72,11 @@ struct OpenWebMiddleware<Context: RequestContext>: RouterMiddleware {
 
     // MARK: CORS
 
-    /// The portal's own routes, and anything sent with its session cookie: no CORS at all.
+    /// The portal's own routes (the JSON API and the staff pages), and anything sent with its
+    /// session cookie: no CORS at all.
     static func isCookieAuthenticated(_ request: Request) -> Bool {
         let path = request.uri.path
-        if path == "/api/portal" || path.hasPrefix("/api/portal/") { return true }
+        if path == "/api/portal" || path.hasPrefix("/api/portal/") || StaffPaths.contains(path) { return true }
         for cookie in request.headers[values: .cookie] {
             for pair in cookie.split(separator: ";") {
                 let name = pair.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) }

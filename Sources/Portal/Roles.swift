@@ -9,8 +9,10 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     case administrator
     case editor
     case approver
+    /// Manages the editors and approvers of their own agency, nothing else (Quảng Ngãi art. 4.3).
+    case agencyAdministrator = "agency-administrator"
 
-    /// Whether the role belongs to an agency (editors and approvers) or to the Department.
+    /// Whether the role belongs to an agency (editors, approvers, agency administrators) or to the Department.
     public var belongsToAgency: Bool { self != .administrator }
 }
 

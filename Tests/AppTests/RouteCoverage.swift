@@ -133,5 +133,12 @@ enum RouteCoverage {
         "GET /api/portal/feedback": ["PortalHTTPTests.feedbackNeedsNoAccountAndKeepsTheEmailPrivate"],
         "GET /api/portal/feedback/queue": ["PortalHTTPTests.feedbackNeedsNoAccountAndKeepsTheEmailPrivate"],
         "POST /api/portal/feedback/{id}/answer": ["PortalHTTPTests.feedbackNeedsNoAccountAndKeepsTheEmailPrivate"],
+
+        // Routes+Staff*.swift: the staff pages
+        "GET /signin": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt", "StaffPagesTests.strangersAreSentToSignInAndBack"],
+        "POST /signin": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt", "StaffPagesTests.strangersAreSentToSignInAndBack"],
+        "POST /signout": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt"],
+        "GET /inbox": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.staffPagesAreNeitherCachedNorShared"],
+        "POST /inbox/{id}/answer": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.anotherAgencysFeedbackIsRefused"],
     ]
 }

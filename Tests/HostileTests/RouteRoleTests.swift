@@ -263,6 +263,19 @@ import TestSupport
             Row(method: "POST", path: { c in "/api/portal/feedback/\(st.feedback[c] ?? 999_999)/answer" }, label: "POST /api/portal/feedback/{A's}/answer",
                 json: { _ in #"{"answer":"Đã sửa"}"# }, expect: only(agencyA, 200)),
         ]
+        // Routes+Staff*.swift: the staff pages. Anonymous callers are sent to the sign-in page
+        // (303); these requests carry no form token, so every staff form is refused (403) to
+        // everyone signed in, and the sign-in form without its own cookie too.
+        func page(_ e: [Caller: Expect]) -> [Caller: Expect] { var e = e; e[.anonymous] = Expect(statuses: [303]); return e }
+        rows += [
+            get("/signin", all(200)),
+            Row(method: "POST", path: { _ in "/signin" }, label: "POST /signin (without the form's cookie)",
+                json: { c in "username=\(c.username ?? "x")&password=\(BandoSite.password)" }, expect: all(403)),
+            Row(method: "POST", path: { _ in "/signout" }, label: "POST /signout (without a form token)", expect: page(signedIn(403))),
+            get("/inbox", page(signedIn(200))),
+            Row(method: "POST", path: { c in "/inbox/\(st.feedback[c] ?? 999_999)/answer" }, label: "POST /inbox/{A's}/answer (without a form token)",
+                json: { _ in "answer=x" }, expect: page(signedIn(403))),
+        ]
         return rows
     }
 
