@@ -213,6 +213,8 @@ func addStaffRoutes(to router: Router<BandoRequestContext>, _ deps: StaffRouteDe
     }
     // The pages (Routes+Staff*.swift): add a line per page file.
     addInboxPages(to: staff, deps)
+    addReportPages(to: staff, deps)
+    addCatalogueAdminPages(to: staff, deps)
 }
 
 /// The session cookie, the same the JSON API sets: HttpOnly, SameSite=Strict, Secure over https.

@@ -80,6 +80,11 @@ public struct StaffPages: Sendable {
         ("layout", PackageResources.layout_mustache), ("staff", PackageResources.staff_mustache),
         ("signin", PackageResources.signin_mustache), ("staff-error", PackageResources.staff_error_mustache),
         ("inbox", PackageResources.inbox_mustache),
+        // Reports, dashboards and the catalogue's administration (`StaffViews`); `chart` is the SVG partial.
+        ("chart", PackageResources.chart_mustache), ("reports", PackageResources.reports_mustache),
+        ("dashboards", PackageResources.dashboards_mustache), ("admin-catalogue", PackageResources.admin_catalogue_mustache),
+        ("admin-audit", PackageResources.admin_audit_mustache), ("harvest", PackageResources.harvest_mustache),
+        ("metadata", PackageResources.metadata_mustache), ("propose", PackageResources.propose_mustache),
     ]
 
     public init() throws {

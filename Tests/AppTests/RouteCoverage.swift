@@ -140,5 +140,27 @@ enum RouteCoverage {
         "POST /signout": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt"],
         "GET /inbox": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.staffPagesAreNeitherCachedNorShared"],
         "POST /inbox/{id}/answer": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.anotherAgencysFeedbackIsRefused"],
+
+        // Routes+StaffReports.swift, Routes+StaffCatalogue.swift: reports, dashboards, the catalogue's administration
+        "GET /reports": ["StaffReportPagesTests.theReportShowsAChartATableAndTheSameNumbersAsItsCSV",
+                         "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
+        "GET /dashboards": ["StaffReportPagesTests.dashboardsDrillDownAndExportWhatTheyShow",
+                            "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
+        "GET /admin/catalogue": ["StaffReportPagesTests.anEditorCannotOpenAdminPagesAndAFormWithoutItsTokenIsRefused",
+                                 "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
+        "POST /admin/catalogue/proposals/{id}/accept": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt"],
+        "POST /admin/catalogue/proposals/{id}/decline": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt"],
+        "POST /admin/catalogue/{dataset}/review": ["StaffReportPagesTests.anEditorCannotOpenAdminPagesAndAFormWithoutItsTokenIsRefused"],
+        "GET /admin/audit": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt",
+                             "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
+        "GET /admin/harvest": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "GET /workspace/harvest": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "POST /workspace/harvest": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "POST /workspace/harvest/{dataset}/run": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "GET /workspace/datasets/{dataset}/metadata": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "POST /workspace/datasets/{dataset}/metadata": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "POST /workspace/datasets/{dataset}/changes": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "GET /workspace/propose": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt"],
+        "POST /workspace/propose": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt"],
     ]
 }

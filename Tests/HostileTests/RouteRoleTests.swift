@@ -276,6 +276,40 @@ import TestSupport
             Row(method: "POST", path: { c in "/inbox/\(st.feedback[c] ?? 999_999)/answer" }, label: "POST /inbox/{A's}/answer (without a form token)",
                 json: { _ in "answer=x" }, expect: page(signedIn(403))),
         ]
+        // Routes+StaffReports.swift, Routes+StaffCatalogue.swift: reports and dashboards for the
+        // administrator and each agency's leader; the catalogue's administration for the
+        // administrator; harvest, metadata and proposals for an agency's own staff.
+        let leaders: Set<Caller> = [.admin, .approverA, .approverB]
+        rows += [
+            get("/reports", page(only(leaders, 200))),
+            get("/reports?format=csv", page(only(leaders, 200))),
+            get("/dashboards?by=theme", page(only(leaders, 200))),
+            get("/admin/catalogue", page(only([.admin], 200))),
+            get("/admin/audit?action=approve", page(only([.admin], 200))),
+            get("/admin/audit?format=csv", page(only([.admin], 200))),
+            get("/admin/harvest", page(only([.admin], 200))),
+            get("/workspace/harvest", page(only([.editorA, .approverA, .editorB, .approverB], 200))),
+            get("/workspace/propose", page(only([.editorA, .approverA, .editorB, .approverB], 200))),
+            get("/workspace/datasets/\(W)/metadata", page(only(agencyA, 200))),
+        ]
+        rows += [
+            Row(method: "POST", path: { _ in "/admin/catalogue/proposals/1/accept" }, label: "POST /admin/catalogue/proposals/1/accept (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/admin/catalogue/proposals/1/decline" }, label: "POST /admin/catalogue/proposals/1/decline (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/admin/catalogue/\(W)/review" }, label: "POST /admin/catalogue/\(W)/review (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/harvest" }, label: "POST /workspace/harvest (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/harvest/\(W)/run" }, label: "POST /workspace/harvest/\(W)/run (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/datasets/\(W)/metadata" }, label: "POST /workspace/datasets/\(W)/metadata (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/datasets/\(W)/changes" }, label: "POST /workspace/datasets/\(W)/changes (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/propose" }, label: "POST /workspace/propose (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+        ]
         return rows
     }
 
