@@ -123,8 +123,11 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
 
     // MARK: metadata and data changes
 
-    /// The metadata page's values, read on the blocking pool.
-    @Sendable func metadataValues(_ slug: String, _ session: StaffSession, _ language: Language) throws -> [String: Any] {
+    /// What the metadata page shows, read on the blocking pool.
+    struct MetadataInputs: Sendable {
+        var title: String, patch: MetadataPatch, fields: [String], frequency: UpdateFrequency?, changes: [DataChange]
+    }
+    @Sendable func metadataInputs(_ slug: String, _ session: StaffSession) throws -> MetadataInputs {
         try portal.authorizeUpload(dataset: slug, by: session.actor)
         let reader = CatalogueReader(store: store)
         guard let record = try store.dataset(slug: slug) else {
@@ -132,15 +135,19 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
         }
         let fields = try record.currentVersionID.flatMap { try store.version(id: $0) }?.fields.map(\.name) ?? []
         let frequency = try portal.catalogue().first { $0.slug == slug }?.frequency
-        return StaffViews.metadata(slug: slug, title: record.title, patch: try reader.metadataOf(slug), fields: fields,
-                                   frequency: frequency, changes: try portal.dataChanges(dataset: slug, by: session.actor),
-                                   language: language)
+        return MetadataInputs(title: record.title, patch: try reader.metadataOf(slug), fields: fields, frequency: frequency,
+                              changes: try portal.dataChanges(dataset: slug, by: session.actor))
+    }
+    @Sendable func metadataValues(_ slug: String, _ session: StaffSession, _ language: Language) async throws -> [String: Any] {
+        let m = try await blocking { try metadataInputs(slug, session) }
+        return StaffViews.metadata(slug: slug, title: m.title, patch: m.patch, fields: m.fields, frequency: m.frequency,
+                                   changes: m.changes, language: language)
     }
     staff.get("workspace/datasets/:dataset/metadata") { request, context -> Response in
         let session = try context.requireStaff(request, agencyStaff)
         let frame = session.frame(request)
         let slug = try context.parameters.require("dataset")
-        let values = try await blocking { try metadataValues(slug, session, frame.language) }
+        let values = try await metadataValues(slug, session, frame.language)
         return staffPage(pages.render("metadata", frame, title: pages.text("md_heading", frame.language, ["title": slug]),
                                       section: .workspace, values: values), frame)
     }
@@ -167,7 +174,7 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
             }
         } catch let refused as CatalogueError {
             // What the person typed comes back with the reason.
-            var values = try await blocking { try metadataValues(slug, session, frame.language) }
+            var values = try await metadataValues(slug, session, frame.language)
             for (k, v) in [("title_en", patch.titleEN), ("description_en", patch.descriptionEN), ("contact_name", patch.contactName),
                            ("contact_email", patch.contactEmail), ("temporal_start", patch.temporalStart),
                            ("temporal_end", patch.temporalEnd), ("spatial_label", patch.spatialLabel)] { values[k] = v ?? "" }

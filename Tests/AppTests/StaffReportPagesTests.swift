@@ -8,6 +8,9 @@ import GeoStore
 import Catalogue
 import Ingest
 import Portal
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 @testable import App
 
 /// The report, dashboard and catalogue-administration pages over the staff fixture with one
@@ -57,6 +60,7 @@ import Portal
     /// table beside it, and a CSV whose rows give the same standings as the page shows.
     @Test func theReportShowsAChartATableAndTheSameNumbersAsItsCSV() async throws {
         let f = try Self.fixture()
+        let portal = f.portal
         try await f.app.test(.router) { c in
             var admin = StaffBrowser()
             try await admin.signIn(c, "quan-tri")
@@ -122,6 +126,7 @@ import Portal
     /// is refused and changes nothing; with it, the review is recorded.
     @Test func anEditorCannotOpenAdminPagesAndAFormWithoutItsTokenIsRefused() async throws {
         let f = try Self.fixture()
+        let portal = f.portal
         try await f.app.test(.router) { c in
             var editor = StaffBrowser()
             try await editor.signIn(c, "bien-tap")
@@ -135,11 +140,11 @@ import Portal
             #expect(s0 == .ok && before.contains("Chưa rà soát"))
             let (s1, _, _) = try await admin.post(c, "/admin/catalogue/xa-hue/review", [("comment", "Không có mã")])
             #expect(s1 == .forbidden)
-            #expect(try f.portal.catalogueReview(by: PortalService.commandLine).allSatisfy { $0.reviewedAt == nil })
+            #expect(try portal.catalogueReview(by: PortalService.commandLine).allSatisfy { $0.reviewedAt == nil })
             let token = try #require(StaffBrowser.formToken(before))
             let (s2, h2, _) = try await admin.post(c, "/admin/catalogue/xa-hue/review", [("csrf", token), ("comment", "Vẫn cần")])
             #expect(s2 == .seeOther && h2[.location]?.hasPrefix("/admin/catalogue?done=reviewed") == true)
-            #expect(try f.portal.catalogueReview(by: PortalService.commandLine).first { $0.slug == "xa-hue" }?.reviewedBy == "quan-tri")
+            #expect(try portal.catalogueReview(by: PortalService.commandLine).first { $0.slug == "xa-hue" }?.reviewedBy == "quan-tri")
             // An editor posting the administrator's form with a valid token of their own is still refused.
             let (_, _, workspace) = try await editor.get(c, "/workspace/propose")
             let (s3, _, _) = try await editor.post(c, "/admin/catalogue/quy-hoach/review", [("csrf", StaffBrowser.formToken(workspace) ?? "")])
@@ -151,6 +156,7 @@ import Portal
     /// which the editor then reads; the audit log finds both steps and exports them as CSV.
     @Test func aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt() async throws {
         let f = try Self.fixture()
+        let portal = f.portal
         try await f.app.test(.router) { c in
             var editor = StaffBrowser()
             try await editor.signIn(c, "bien-tap")
@@ -167,16 +173,16 @@ import Portal
             try await admin.signIn(c, "quan-tri")
             let (_, _, catalogue) = try await admin.get(c, "/admin/catalogue")
             #expect(catalogue.contains("Giếng khoan") && catalogue.contains("gieng-khoan"))
-            let id = try #require(try f.portal.proposals(by: PortalService.commandLine).first { $0.slug == "gieng-khoan" }?.id)
+            let id = try #require(try portal.proposals(by: PortalService.commandLine).first { $0.slug == "gieng-khoan" }?.id)
             let (s3, _, _) = try await admin.post(c, "/admin/catalogue/proposals/\(id)/accept",
                                                   [("csrf", StaffBrowser.formToken(catalogue) ?? ""), ("comment", "Đồng ý, cập nhật hằng năm")])
             #expect(s3 == .seeOther)
-            #expect(try f.portal.catalogue().contains { $0.slug == "gieng-khoan" })
+            #expect(try portal.catalogue().contains { $0.slug == "gieng-khoan" })
             let (_, _, mine) = try await editor.get(c, "/workspace/propose")
             #expect(mine.contains("đã chấp nhận") && mine.contains("Đồng ý, cập nhật hằng năm"))
             // A second proposal, declined.
-            let p2 = try f.portal.propose(agency: "so-tnmt", slug: "cay-xanh", title: "Cây xanh", by: try f.portal.authenticate(
-                token: f.portal.login(username: "bien-tap", password: StaffFixture.password, client: "t").token))
+            let p2 = try portal.propose(agency: "so-tnmt", slug: "cay-xanh", title: "Cây xanh", by: try portal.authenticate(
+                token: portal.login(username: "bien-tap", password: StaffFixture.password, client: "t").token))
             let (s4, _, _) = try await admin.post(c, "/admin/catalogue/proposals/\(p2.id)/decline",
                                                   [("csrf", StaffBrowser.formToken(catalogue) ?? ""), ("comment", "Đã có ở Sở Xây dựng")])
             #expect(s4 == .seeOther)
@@ -197,7 +203,8 @@ import Portal
     /// field descriptions, and an "on change" dataset records its change and deadline.
     @Test func harvestStatusInPlainWordsAndTheMetadataForm() async throws {
         let f = try Self.fixture()
-        try f.portal.addToCatalogue(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: PortalService.commandLine)
+        let (portal, store) = (f.portal, f.store)
+        try portal.addToCatalogue(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: PortalService.commandLine)
         try await f.app.test(.router) { c in
             var editor = StaffBrowser()
             try await editor.signIn(c, "bien-tap")
@@ -224,7 +231,7 @@ import Portal
                                                   [("csrf", token), ("title_en", "Commune centres"), ("keywords", "xã, Huế"),
                                                    ("spatial_label", "Thành phố Huế"), ("field.commune_vn", "Tên xã, phường")])
             #expect(m1 == .seeOther)
-            let saved = try CatalogueReader(store: f.store).metadataOf("xa-hue")
+            let saved = try CatalogueReader(store: store).metadataOf("xa-hue")
             #expect(saved.titleEN == "Commune centres" && saved.keywords == ["xã", "Huế"] && saved.fieldDescriptions?["commune_vn"] == "Tên xã, phường")
             let (m2, _, wrong) = try await editor.post(c, "/workspace/datasets/xa-hue/metadata", [("csrf", token), ("contact_email", "khong dung")])
             #expect(m2 == .badRequest && wrong.contains("role=\"alert\"") && wrong.contains("value=\"khong dung\""))
