@@ -35,9 +35,9 @@ public struct BarChart: Sendable, Equatable {
     }
 
     // The drawing's units (the SVG scales to its box's width).
-    static let width = 640.0, rowHeight = 40.0, barHeight = 16.0, labelHeight = 15.0, valueSpace = 70.0
+    static let width = 480.0, rowHeight = 40.0, barHeight = 16.0, labelHeight = 15.0, valueSpace = 56.0
     /// Labels longer than this are cut with "…" (the full label is in the table beside).
-    static let labelLimit = 80
+    static let labelLimit = 64
 
     /// The values `chart.mustache` draws.
     func context() -> [String: Any] {
