@@ -134,6 +134,9 @@ let package = Package(
                 // The staff pages (StaffPages.swift).
                 .embedInCode("Resources/staff.mustache"), .embedInCode("Resources/signin.mustache"),
                 .embedInCode("Resources/staff-error.mustache"), .embedInCode("Resources/inbox.mustache"),
+                .embedInCode("Resources/workspace.mustache"), .embedInCode("Resources/approvals.mustache"),
+                .embedInCode("Resources/review.mustache"), .embedInCode("Resources/staff-upload.js"),
+                .embedInCode("Resources/admin.mustache"), .embedInCode("Resources/staff-review-map.js"),
                 // The staff reports, dashboards and catalogue administration (issue 19, second half).
                 .embedInCode("Resources/chart.mustache"), .embedInCode("Resources/reports.mustache"),
                 .embedInCode("Resources/dashboards.mustache"), .embedInCode("Resources/admin-catalogue.mustache"),

@@ -224,6 +224,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     router.add(middleware: BodyLimitMiddleware(defaultLimit: requests.maxBodyBytes, routeLimits: [
         // The upload route streams to disk under its own limit (multipart framing on top).
         "/api/portal/datasets/{dataset}/uploads": (maxUploadBytes ?? UploadCheck.defaultLimit) + 64 * 1024,
+        "/workspace/{dataset}/upload": (maxUploadBytes ?? UploadCheck.defaultLimit) + 64 * 1024,
         // Batches of up to 10 000 points: the analysis routes read up to 4 MB.
         "/api/analysis/point-in-area": analysisBody,
         "/api/analysis/within-distance": analysisBody,

@@ -101,8 +101,13 @@ struct PortalHTTP: Sendable {
     /// limit, takes the file out of a multipart form, checks its kind and zip paths, and hands
     /// it to Ingest as an unpublished draft.
     func upload(_ req: Request, dataset: String) async throws -> Response {
+        try json(try await uploadDraft(req, dataset: dataset, by: try await signedIn(req)), status: .created)
+    }
+
+    /// The upload of `upload(_:dataset:)` for a caller already known (the staff pages' form):
+    /// the new draft version.
+    func uploadDraft(_ req: Request, dataset: String, by who: Actor) async throws -> VersionSummary {
         let portal = deps.portal
-        let who = try await signedIn(req)
         try await blocking { try portal.authorizeUpload(dataset: dataset, by: who) }
         let limit = deps.maxUploadBytes
         if let len = req.headers[.contentLength].flatMap(Int.init), len > limit + 64 * 1024 { throw UploadCheck.tooLarge(limit: limit) }
@@ -158,8 +163,7 @@ struct PortalHTTP: Sendable {
             throw PortalError(.unloadable, SafeMessage("portal.upload.unloadable", parts: ["reason": reason]),
                               detail: String(reflecting: error))
         }
-        let v = try await blocking { try portal.recordDraft(dataset: dataset, number: number, source: filename, by: who) }
-        return try json(v, status: .created)
+        return try await blocking { try portal.recordDraft(dataset: dataset, number: number, source: filename, by: who) }
     }
 }
 

@@ -201,6 +201,9 @@ struct StaffSessionMiddleware: RouterMiddleware {
 /// Adds the staff portal: `/signin`, then every staff page behind `StaffSessionMiddleware`.
 func addStaffRoutes(to router: Router<BandoRequestContext>, _ deps: StaffRouteDependencies) {
     addSignInPages(to: router, deps)
+    // The workspace's upload progress (the forms work without it).
+    router.get("/web/staff-upload.js") { _, _ in webAsset(WebAssets.staffUploadScript, type: "text/javascript") }
+    router.get("/web/staff-review-map.js") { _, _ in webAsset(WebAssets.staffReviewMapScript, type: "text/javascript") }
     let staff = router.group().add(middleware: StaffSessionMiddleware(deps: deps))
     staff.post("signout") { request, context -> Response in
         let portal = deps.portal
@@ -213,6 +216,8 @@ func addStaffRoutes(to router: Router<BandoRequestContext>, _ deps: StaffRouteDe
     }
     // The pages (Routes+Staff*.swift): add a line per page file.
     addInboxPages(to: staff, deps)
+    addWorkspacePages(to: staff, deps)
+    addAdminPages(to: staff, deps)
     addReportPages(to: staff, deps)
     addCatalogueAdminPages(to: staff, deps)
 }

@@ -119,10 +119,33 @@ public enum PortalSchema {
         migrator.registerMigration("portal-4-harvest-failures") { db in
             try db.execute(sql: "ALTER TABLE harvest_sources ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
         }
+        // The agency administrator (Quảng Ngãi art. 4.3): manages the editors and approvers of one
+        // agency. SQLite cannot change a CHECK constraint in place: the table is rebuilt (GRDB
+        // runs migrations with foreign keys off and checks them at the end).
+        migrator.registerMigration("portal-5-agency-administrator") { db in
+            try db.execute(sql: """
+                CREATE TABLE users_new (
+                    id INTEGER PRIMARY KEY,
+                    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    display_name TEXT NOT NULL DEFAULT '',
+                    role TEXT NOT NULL CHECK (role IN ('administrator', 'editor', 'approver', 'agency-administrator')),
+                    agency_id INTEGER REFERENCES agencies(id),
+                    password_hash TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    CHECK ((role = 'administrator') = (agency_id IS NULL))
+                );
+                INSERT INTO users_new (id, username, display_name, role, agency_id, password_hash, disabled, created_at, updated_at)
+                    SELECT id, username, display_name, role, agency_id, password_hash, disabled, created_at, updated_at FROM users;
+                DROP TABLE users;
+                ALTER TABLE users_new RENAME TO users;
+                """)
+        }
         // The yearly review of the approved catalogue (each entry looked at again at least once a
         // year), and the changes an agency declares for datasets updated "on change": each is due
         // 15 days after the change (Sơn La art. 8.4).
-        migrator.registerMigration("portal-5-review-and-changes") { db in
+        migrator.registerMigration("portal-6-review-and-changes") { db in
             try db.execute(sql: """
                 ALTER TABLE catalogue_entries ADD COLUMN reviewed_at TEXT;
                 ALTER TABLE catalogue_entries ADD COLUMN reviewed_by INTEGER REFERENCES users(id);

@@ -73,7 +73,12 @@ extension PortalService {
     @discardableResult
     public func createUser(username: String, password: String, role: Role, agency: String?, displayName: String = "",
                            by actor: Actor) throws -> UserInfo {
-        try Permissions.authorize(actor, .manageUsers)
+        if actor.role == .agencyAdministrator {
+            let target = try agency.map { slug in try db.read { db in try self.agencyID(db, slug: slug) } }
+            try Permissions.authorize(actor, .manageAccount(agencyID: target, role: role))
+        } else {
+            try Permissions.authorize(actor, .manageUsers)
+        }
         let username = username.trimmingCharacters(in: .whitespaces)
         guard (try? /^[A-Za-z0-9._@-]{3,64}$/.wholeMatch(in: username)) != nil else {
             throw PortalError.invalid("portal.user.name", ["value": username])
@@ -101,10 +106,16 @@ extension PortalService {
         }
     }
 
+    /// The accounts (of `agency` when given); an agency administrator sees their agency's only.
     public func users(agency: String? = nil, by actor: Actor) throws -> [UserInfo] {
-        try Permissions.authorize(actor, .manageUsers)
+        if actor.role != .agencyAdministrator { try Permissions.authorize(actor, .manageUsers) }
         return try db.read { db in
-            try Row.fetchAll(db, sql: """
+            var agency = agency
+            if actor.role == .agencyAdministrator {
+                agency = try String.fetchOne(db, sql: "SELECT slug FROM agencies WHERE id = ?", arguments: [actor.agencyID])
+                if agency == nil { return [] }
+            }
+            return try Row.fetchAll(db, sql: """
                 SELECT u.*, a.slug AS agency_slug FROM users u LEFT JOIN agencies a ON a.id = u.agency_id
                 WHERE (? IS NULL OR a.slug = ?) ORDER BY u.username
                 """, arguments: [agency, agency]).map(Self.userInfo)
@@ -118,9 +129,10 @@ extension PortalService {
 
     /// Disabling also ends every session and revokes every token of the user.
     public func setDisabled(username: String, _ disabled: Bool, by actor: Actor) throws {
-        try Permissions.authorize(actor, .manageUsers)
+        if actor.role != .agencyAdministrator { try Permissions.authorize(actor, .manageUsers) }
         try db.write { db in
             let id = try userID(db, username)
+            try authorizeAccount(db, id, by: actor)
             try db.execute(sql: "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", arguments: [disabled, stamp(now()), id])
             if disabled {
                 try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [stamp(now()), id])
@@ -131,14 +143,22 @@ extension PortalService {
 
     /// Sets a new password and ends the user's sessions (not their API tokens, which scripts hold).
     public func resetPassword(username: String, newPassword: String, by actor: Actor) throws {
-        try Permissions.authorize(actor, .manageUsers)
+        if actor.role != .agencyAdministrator { try Permissions.authorize(actor, .manageUsers) }
         let hash = try hasher.hash(newPassword)
         try db.write { db in
             let id = try userID(db, username)
+            try authorizeAccount(db, id, by: actor)
             try db.execute(sql: "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", arguments: [hash, stamp(now()), id])
             try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL", arguments: [stamp(now()), id])
             try audit(db, actor, "user.reset-password", detail: username)
         }
+    }
+
+    /// For an agency administrator: the account `id` is an editor or approver of their agency.
+    func authorizeAccount(_ db: Database, _ id: Int64, by actor: Actor) throws {
+        guard actor.role == .agencyAdministrator else { return }
+        let r = try Row.fetchOne(db, sql: "SELECT role, agency_id FROM users WHERE id = ?", arguments: [id])
+        try Permissions.authorize(actor, .manageAccount(agencyID: r?["agency_id"], role: Role(rawValue: r?["role"] ?? "") ?? .administrator))
     }
 
     func userID(_ db: Database, _ username: String) throws -> Int64 {

@@ -55,3 +55,22 @@ public enum FormToken {
         return difference == 0
     }
 }
+
+extension PortalService {
+    /// Who did what to one version and when (upload, submit, return with its comment, approve),
+    /// oldest first: the audit log's entries about it, for those who may see the version.
+    public func versionHistory(dataset: String, number: Int, by actor: Actor) throws -> [AuditEntry] {
+        try db.read { db in
+            let v = try versionRow(db, dataset: dataset, number: number)
+            try Permissions.authorize(actor, .viewUnpublished(agencyID: try owningAgency(v)))
+            return try Row.fetchAll(db, sql: """
+                SELECT l.*, a.slug AS agency_slug FROM audit_log l LEFT JOIN agencies a ON a.id = l.agency_id
+                WHERE l.version_id = ? ORDER BY l.id
+                """, arguments: [v.id]).map { r in
+                AuditEntry(id: r["id"], at: PortalCalendar.timestamp(r["at"] as Date), username: r["username"], role: r["role"],
+                           action: r["action"], agency: r["agency_slug"], dataset: r["dataset_slug"],
+                           versionNumber: r["version_number"], checksum: r["checksum"], comment: r["comment"], detail: r["detail"])
+            }
+        }
+    }
+}

@@ -33,6 +33,10 @@ public struct Actor: Sendable, Equatable, Codable {
 public enum PortalAction: Sendable, Equatable {
     case manageAgencies
     case manageUsers
+    /// Create, disable, enable or reset the password of an account of `role` in agency
+    /// `agencyID` (nil: a Department account): administrators any, an agency administrator
+    /// only the editors and approvers of their own agency.
+    case manageAccount(agencyID: Int64?, role: Role)
     case manageCatalogue
     case readAuditLog
     case readReports
@@ -61,6 +65,15 @@ public enum Permissions {
         case .manageAgencies, .manageUsers, .manageCatalogue, .readAuditLog, .readReports:
             guard actor.role == .administrator else {
                 throw .forbidden("portal.role.administratorOnly", ["user": actor.username, "role": actor.role.rawValue])
+            }
+        case .manageAccount(let agency, let role):
+            if actor.role == .administrator { return }
+            guard actor.role == .agencyAdministrator else {
+                throw .forbidden("portal.role.administratorOnly", ["user": actor.username, "role": actor.role.rawValue])
+            }
+            guard agency != nil, agency == actor.agencyID else { throw .forbidden("portal.role.otherAgency", ["user": actor.username]) }
+            guard role == .editor || role == .approver else {
+                throw .forbidden("portal.role.agencyAdministratorRoles", ["user": actor.username])
             }
         case .proposeDataset(let agency), .uploadDraft(let agency), .submit(let agency),
              .manageHarvestSource(let agency):

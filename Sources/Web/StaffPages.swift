@@ -24,7 +24,7 @@ public enum StaffSection: String, Sendable, CaseIterable {
         switch self {
         case .workspace: role == .editor || role == .approver
         case .approvals: role == .approver
-        case .inbox: true
+        case .inbox: role != .agencyAdministrator
         case .admin: role == .administrator || role == .agencyAdministrator
         case .reports, .dashboards: role == .administrator || role == .approver
         }
@@ -79,7 +79,9 @@ public struct StaffPages: Sendable {
     static let templates: [(String, [UInt8])] = [
         ("layout", PackageResources.layout_mustache), ("staff", PackageResources.staff_mustache),
         ("signin", PackageResources.signin_mustache), ("staff-error", PackageResources.staff_error_mustache),
-        ("inbox", PackageResources.inbox_mustache),
+        ("inbox", PackageResources.inbox_mustache), ("workspace", PackageResources.workspace_mustache),
+        ("approvals", PackageResources.approvals_mustache), ("review", PackageResources.review_mustache),
+        ("admin", PackageResources.admin_mustache),
         // Reports, dashboards and the catalogue's administration (`StaffViews`); `chart` is the SVG partial.
         ("chart", PackageResources.chart_mustache), ("reports", PackageResources.reports_mustache),
         ("dashboards", PackageResources.dashboards_mustache), ("admin-catalogue", PackageResources.admin_catalogue_mustache),

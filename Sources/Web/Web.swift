@@ -17,6 +17,10 @@ public enum WebAssets {
     /// `window.bandoLayers`, `data-idle` and `data-error` on `<body>` for tests and scripts).
     public static var mapStylesheet: [UInt8] { PackageResources.map_css }
     public static var mapScript: [UInt8] { PackageResources.map_js }
+    /// `/web/staff-upload.js`: the workspace's upload progress bar.
+    public static var staffUploadScript: [UInt8] { PackageResources.staff_upload_js }
+    /// `/web/staff-review-map.js`: the review page's maps (published and under review).
+    public static var staffReviewMapScript: [UInt8] { PackageResources.staff_review_map_js }
 }
 
 extension Language {

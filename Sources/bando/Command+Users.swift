@@ -39,13 +39,13 @@ struct UsersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an account.")
         @OptionGroup var options: PortalStoreOptions
         @Argument(help: "User name (letters, digits, '.', '_', '-', '@').") var username: String
-        @Option(help: "administrator, editor or approver.") var role: String
+        @Option(help: "administrator, agency-administrator, editor or approver.") var role: String
         @Option(help: "The agency of an editor or approver (its identifier, see `bando agencies list`).") var agency: String?
         @Option(help: "Full name shown in the audit log.") var name: String = ""
         @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
 
         func run() throws {
-            guard let r = Role(rawValue: role) else { throw ValidationError("--role must be administrator, editor or approver") }
+            guard let r = Role(rawValue: role) else { throw ValidationError("--role must be administrator, agency-administrator, editor or approver") }
             let portal = try options.portal()
             let pw = try readPassword(fromStdin: passwordStdin, prompt: "Password for \(username): ")
             let u = try portal.createUser(username: username, password: pw, role: r, agency: agency, displayName: name, by: PortalService.commandLine)

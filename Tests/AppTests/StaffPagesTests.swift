@@ -83,6 +83,25 @@ struct StaffBrowser {
         return (r.status, r.headers, String(buffer: r.body))
     }
 
+    /// Sends a file with the multipart form at `action` (as the page wrote it) as this browser.
+    mutating func upload(_ c: some TestClientProtocol, _ action: String, filename: String, _ content: Data) async throws
+        -> (HTTPResponse.Status, HTTPFields, String) {
+        let boundary = "staff-page-boundary"
+        var d = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        d.append(content)
+        d.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        let r = try await c.execute(uri: action, method: .post, headers: headers([.contentType: "multipart/form-data; boundary=\(boundary)"]),
+                                    body: ByteBuffer(bytes: d))
+        take(r.headers)
+        return (r.status, r.headers, String(buffer: r.body))
+    }
+
+    /// The `action` of the first form of `page` whose action starts with `prefix`, unescaped.
+    static func action(_ page: String, startingWith prefix: String) -> String? {
+        guard let r = page.range(of: #"action="\#(prefix)[^"]*""#, options: .regularExpression) else { return nil }
+        return String(page[r].dropFirst(8).dropLast()).replacingOccurrences(of: "&amp;", with: "&")
+    }
+
     /// Signs in through the form, as a person does: open /signin, type, send.
     @discardableResult
     mutating func signIn(_ c: some TestClientProtocol, _ user: String, password: String = StaffFixture.password, next: String = "",
@@ -243,6 +262,181 @@ struct StaffBrowser {
             var stranger = StaffBrowser()
             let (_, hs, _) = try await stranger.get(c, "/signin")
             #expect(hs[.accessControlAllowOrigin] == nil && hs[.cacheControl] == "no-store")
+        }
+    }
+
+    /// The editor uploads the Huế communes through the workspace's form, reviews what the ingest
+    /// read and submits; the approver returns it with a comment the editor then sees; the editor
+    /// uploads again and submits; the approver approves and the public pages serve it. An editor
+    /// cannot approve. A later upload that drops a field is flagged on its review page.
+    @Test func uploadSubmitReturnAndApproveThroughThePages() async throws {
+        let f = try StaffFixture()
+        let communes = try Data(contentsOf: TestPaths.fixture("hue/communes.geojson"))
+        let portal = f.portal
+        try await f.app.test(.router) { c in
+            var editor = StaffBrowser(), approver = StaffBrowser()
+            try await editor.signIn(c, "bien-tap")
+            try await approver.signIn(c, "lanh-dao")
+            let (s0, _, ws) = try await editor.get(c, "/workspace?lang=vi")
+            #expect(s0 == .ok && ws.contains("Xã, phường Huế") && !ws.contains("Quy hoạch xây dựng") && ws.contains("chưa công bố phiên bản nào"))
+            #expect(ws.contains("<progress") && ws.contains("/web/staff-upload.js"))
+            let action = try #require(StaffBrowser.action(ws, startingWith: "/workspace/xa-hue/upload"))
+            #expect(action.contains("csrf="))
+
+            func uploadAndSubmit(_ number: Int) async throws {
+                let (s1, h1, _) = try await editor.upload(c, action, filename: "communes.geojson", communes)
+                #expect(s1 == .seeOther && h1[.location] == "/workspace/xa-hue/versions/\(number)?done=uploaded&lang=vi")
+                let (s2, _, review) = try await editor.get(c, try #require(h1[.location]))
+                #expect(s2 == .ok)
+                for text in ["Đã đọc tệp.", "Số đối tượng đã đọc</th><td>152", "cả 152 đối tượng đều là mới", "commune_vn", "tải lên",
+                             "Gửi lãnh đạo phê duyệt"] {
+                    #expect(review.contains(text), "the review page lacks \(text)")
+                }
+                #expect(!review.contains("Phê duyệt và công bố"))
+                // How the CRS was decided, in Vietnamese (the ingest writes English).
+                #expect(review.contains("do tệp khai báo đầy đủ") && !review.contains("declared"))
+                #expect(review.contains("data-geojson=\"/workspace/xa-hue/versions/\(number)/features.geojson\"") && review.contains("/web/staff-review-map.js"))
+                let submit = try #require(StaffBrowser.action(review, startingWith: "/workspace/xa-hue/versions/\(number)/submit"))
+                let (s3, h3, _) = try await editor.post(c, submit, [("csrf", StaffBrowser.formToken(review) ?? "")])
+                #expect(s3 == .seeOther && h3[.location] == "/workspace?done=submitted&lang=vi")
+            }
+            try await uploadAndSubmit(1)
+            // The draft's features for the review map (a draft has no public tiles).
+            let features = try await c.execute(uri: "/workspace/xa-hue/versions/1/features.geojson", method: .get,
+                                               headers: [.cookie: editor.cookieHeader])
+            #expect(features.status == .ok && features.headers[.contentType] == "application/geo+json")
+            let collection = try JSONSerialization.jsonObject(with: Data(features.body.readableBytesView)) as? [String: Any]
+            #expect((collection?["features"] as? [Any])?.count == 152 && (collection?["bbox"] as? [Double])?.count == 4)
+            let script = try await c.execute(uri: "/web/staff-review-map.js", method: .get)
+            #expect(script.status == .ok && String(buffer: script.body).contains("review-draft"))
+
+            // The editor cannot approve, even with a good token.
+            let (_, _, mine) = try await editor.get(c, "/workspace?lang=vi")
+            let (s4, _, refused) = try await editor.post(c, "/approvals/xa-hue/versions/1/approve?lang=vi", [("csrf", StaffBrowser.formToken(mine) ?? "")])
+            #expect(s4 == .forbidden && refused.contains("role=\"alert\""))
+            let (s4b, h4b, _) = try await editor.get(c, "/approvals?lang=vi")
+            #expect(s4b == .forbidden && h4b[.contentType] == "text/html; charset=utf-8")
+
+            // The approver's queue, the same review page, and a return with a comment.
+            let (_, _, queue) = try await approver.get(c, "/approvals?lang=vi")
+            #expect(queue.contains("Xã, phường Huế") && queue.contains("href=\"/workspace/xa-hue/versions/1?lang=vi\"") && queue.contains("bien-tap"))
+            let (_, _, review1) = try await approver.get(c, "/workspace/xa-hue/versions/1?lang=vi")
+            #expect(review1.contains("Phê duyệt và công bố") && review1.contains("gửi duyệt"))
+            let back = try #require(StaffBrowser.action(review1, startingWith: "/approvals/xa-hue/versions/1/return"))
+            let (s5, h5, _) = try await approver.post(c, back, [("csrf", StaffBrowser.formToken(review1) ?? ""), ("comment", "Thiếu phường Thuận Hòa")])
+            #expect(s5 == .seeOther && h5[.location] == "/approvals?done=returned&lang=vi")
+            let (_, _, returned) = try await editor.get(c, "/workspace?lang=vi")
+            #expect(returned.contains("bị trả lại") && returned.contains("Thiếu phường Thuận Hòa"))
+
+            // Again, then approved: published, and the public page shows it.
+            try await uploadAndSubmit(2)
+            let (_, _, review2) = try await approver.get(c, "/workspace/xa-hue/versions/2?lang=vi")
+            let approve = try #require(StaffBrowser.action(review2, startingWith: "/approvals/xa-hue/versions/2/approve"))
+            let (s6, h6, _) = try await approver.post(c, approve, [("csrf", StaffBrowser.formToken(review2) ?? "")])
+            #expect(s6 == .seeOther && h6[.location] == "/approvals?done=approved&lang=vi")
+            #expect(try portal.versions(dataset: "xa-hue", by: PortalService.commandLine).first?.status == .published)
+            var citizen = StaffBrowser()
+            let (s7, _, page) = try await citizen.get(c, "/datasets/xa-hue?lang=vi")
+            #expect(s7 == .ok && page.contains("Xã, phường Huế"))
+            let items = try await c.execute(uri: "/ogc/collections/xa-hue/items?limit=1", method: .get)
+            #expect(items.status == .ok && String(buffer: items.body).contains("\"numberMatched\":152"))
+
+            // A version without `population`: the review page says which field is dropped.
+            let smaller = Data(#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"commune_vn":"Phường Phú Thuận"},"geometry":{"type":"Point","coordinates":[107.58,16.47]}}]}"#.utf8)
+            let (_, h8, _) = try await editor.upload(c, action, filename: "mot-xa.geojson", smaller)
+            let (_, _, review3) = try await editor.get(c, try #require(h8[.location]))
+            #expect(review3.contains("Các trường khác với phiên bản 2") && review3.contains("population"), "\(review3)")
+            #expect(review3.contains("So với phiên bản 2: thêm"))
+        }
+    }
+
+    /// An editor of another agency cannot open the agency's version page nor post its forms
+    /// (403 pages); nothing is uploaded or submitted.
+    @Test func anotherAgencysDatasetPagesAndFormsAreRefused() async throws {
+        let f = try StaffFixture()
+        let communes = try Data(contentsOf: TestPaths.fixture("hue/communes.geojson"))
+        let portal = f.portal
+        try await f.app.test(.router) { c in
+            var owner = StaffBrowser(), stranger = StaffBrowser()
+            try await owner.signIn(c, "bien-tap")
+            try await stranger.signIn(c, "bien-tap-xd", language: "en")
+            let (_, _, ws) = try await owner.get(c, "/workspace?lang=vi")
+            let (_, h, _) = try await owner.upload(c, try #require(StaffBrowser.action(ws, startingWith: "/workspace/xa-hue/upload")),
+                                                   filename: "communes.geojson", communes)
+            #expect(h[.location]?.hasPrefix("/workspace/xa-hue/versions/1") == true)
+
+            let (_, _, own) = try await stranger.get(c, "/workspace?lang=en")
+            #expect(own.contains("Quy hoạch xây dựng") && !own.contains("Xã, phường Huế"))
+            let token = try #require(StaffBrowser.formToken(own))
+            let (s1, _, p1) = try await stranger.get(c, "/workspace/xa-hue/versions/1?lang=en")
+            #expect(s1 == .forbidden && p1.contains("<html lang=\"en\">") && p1.contains("role=\"alert\"") && !p1.contains("commune_vn"))
+            let (s1b, _, _) = try await stranger.get(c, "/workspace/xa-hue/versions/1/features.geojson")
+            #expect(s1b == .forbidden)
+            let (s2, _, _) = try await stranger.post(c, "/workspace/xa-hue/versions/1/submit?lang=en", [("csrf", token)])
+            #expect(s2 == .forbidden)
+            let (s3, _, _) = try await stranger.upload(c, "/workspace/xa-hue/upload?lang=en&csrf=\(token)", filename: "communes.geojson", communes)
+            #expect(s3 == .forbidden)
+            let versions = try portal.versions(dataset: "xa-hue", by: PortalService.commandLine)
+            #expect(versions.map(\.number) == [1] && versions.first?.status == .draft)
+        }
+    }
+
+    /// The Department's administrator creates an agency and an agency administrator through the
+    /// admin page; the agency administrator sees only their agency's accounts, creates an editor
+    /// there, disables one, and is refused (403 page) for another agency's account.
+    @Test func accountsAreManagedThroughTheAdminPage() async throws {
+        let f = try StaffFixture()
+        try await f.app.test(.router) { c in
+            var admin = StaffBrowser()
+            let (_, h0, _) = try await admin.signIn(c, "quan-tri")
+            #expect(h0[.location] == "/admin?lang=vi")
+            let (s1, _, page) = try await admin.get(c, "/admin?lang=vi")
+            #expect(s1 == .ok && page.contains("Sở Xây dựng") && page.contains("Tạo cơ quan") && page.contains("bien-tap-xd"))
+            let token = try #require(StaffBrowser.formToken(page))
+            let (s2, h2, _) = try await admin.post(c, "/admin/agencies?lang=vi", [("csrf", token), ("name", "Sở Giao thông Vận tải"), ("slug", "so-gtvt")])
+            #expect(s2 == .seeOther && h2[.location] == "/admin?done=agency_created&lang=vi")
+            let (s3, _, _) = try await admin.post(c, "/admin/users?lang=vi", [("csrf", token), ("username", "qt-tnmt"), ("displayName", "Võ Quản Lý"),
+                                                                           ("password", StaffFixture.password), ("role", "agency-administrator"),
+                                                                           ("agency", "so-tnmt")])
+            #expect(s3 == .seeOther)
+            let (_, _, after) = try await admin.get(c, "/admin?lang=vi")
+            #expect(after.contains("Sở Giao thông Vận tải") && after.contains("Võ Quản Lý") && after.contains("Quản trị viên cơ quan"))
+
+            var manager = StaffBrowser()
+            let (_, h4, _) = try await manager.signIn(c, "qt-tnmt")
+            #expect(h4[.location] == "/admin?lang=vi")
+            let (_, _, own) = try await manager.get(c, "/admin?lang=vi")
+            #expect(own.contains("bien-tap") && own.contains("lanh-dao") && !own.contains("bien-tap-xd") && !own.contains("quan-tri"))
+            #expect(!own.contains("Tạo cơ quan") && !own.contains("value=\"administrator\""))
+            // The agency administrator works on accounts only: no inbox, no workspace in the navigation.
+            #expect(!own.contains("href=\"/inbox") && !own.contains("href=\"/workspace"))
+            let mine = try #require(StaffBrowser.formToken(own))
+            let (s5, _, _) = try await manager.post(c, "/admin/users?lang=vi", [("csrf", mine), ("username", "bien-tap-2"), ("password", StaffFixture.password),
+                                                                             ("role", "editor"), ("agency", "so-tnmt")])
+            #expect(s5 == .seeOther)
+            let (s6, _, p6) = try await manager.post(c, "/admin/users?lang=vi", [("csrf", mine), ("username", "bien-tap-3"), ("password", StaffFixture.password),
+                                                                              ("role", "editor"), ("agency", "so-xd")])
+            #expect(s6 == .forbidden && p6.contains("role=\"alert\""))
+            let (s7, _, _) = try await manager.post(c, "/admin/users/bien-tap-xd/disable?lang=vi", [("csrf", mine)])
+            #expect(s7 == .forbidden)
+            let (s8, h8, _) = try await manager.post(c, "/admin/users/bien-tap/disable?lang=vi", [("csrf", mine)])
+            #expect(s8 == .seeOther && h8[.location] == "/admin?done=user_disabled&lang=vi")
+            var disabled = StaffBrowser()
+            let (s9, _, _) = try await disabled.signIn(c, "bien-tap")
+            #expect(s9 == .unauthorized)
+            let (s9b, _, _) = try await manager.post(c, "/admin/users/bien-tap/enable?lang=vi", [("csrf", mine)])
+            #expect(s9b == .seeOther)
+            let (s9c, _, _) = try await disabled.signIn(c, "bien-tap")
+            #expect(s9c == .seeOther)
+            let (s9d, h9d, _) = try await manager.post(c, "/admin/users/lanh-dao/password?lang=vi", [("csrf", mine), ("password", "mat-khau-moi-cua-lanh-dao")])
+            #expect(s9d == .seeOther && h9d[.location] == "/admin?done=password_reset&lang=vi")
+            var leader = StaffBrowser()
+            let (s9e, _, _) = try await leader.signIn(c, "lanh-dao", password: "mat-khau-moi-cua-lanh-dao")
+            #expect(s9e == .seeOther)
+            var editor = StaffBrowser()
+            try await editor.signIn(c, "bien-tap-2")
+            let (s10, _, _) = try await editor.get(c, "/admin?lang=vi")
+            #expect(s10 == .forbidden)
         }
     }
 }

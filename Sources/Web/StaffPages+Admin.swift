@@ -1,0 +1,34 @@
+// `/admin`: agencies and accounts. The Department's administrators create agencies and
+// accounts of every role; an agency administrator (Quảng Ngãi art. 4.3) sees and manages only
+// the editors and approvers of their own agency. Every form posts to a route that calls the
+// same `PortalService` method as the JSON API, which checks these rules again.
+public import Portal
+public import PublicErrors
+
+extension StaffPages {
+    public func admin(agencies: [AgencyInfo], users: [UserInfo], frame: StaffFrame) -> String {
+        let l = frame.language
+        let department = frame.profile.role == .administrator
+        let names = Dictionary(agencies.map { ($0.slug, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let roles: [Role] = department ? [.editor, .approver, .agencyAdministrator, .administrator] : [.editor, .approver]
+        let choices: [AgencyInfo] = department ? agencies : frame.profile.agency.map { [$0] } ?? []
+        return render("admin", frame, title: texts.text("adm_title", l), section: .admin, values: [
+            "department": department,
+            "agencies": agencies.map { ["slug": $0.slug, "name": $0.name] },
+            "agency_action": frame.url("/admin/agencies"),
+            "user_action": frame.url("/admin/users"),
+            "roles": roles.map { ["value": $0.rawValue, "label": roleName($0, l)] },
+            "agency_choices": choices.map { ["slug": $0.slug, "name": $0.name] },
+            "users": users.map { u -> [String: Any] in
+                var row: [String: Any] = ["username": u.username, "name": u.displayName, "role": roleName(u.role, l),
+                                          "disabled": u.disabled,
+                                          "toggle_action": frame.url("/admin/users/\(u.username)/\(u.disabled ? "enable" : "disable")"),
+                                          "toggle_label": texts.text(u.disabled ? "adm_enable" : "adm_disable", l),
+                                          "password_action": frame.url("/admin/users/\(u.username)/password")]
+                if let a = u.agency { row["agency"] = names[a] ?? a }
+                return row
+            },
+            "password_minimum": PasswordHasher.minimumLength,
+        ])
+    }
+}
