@@ -15,7 +15,6 @@ import Portal
 import PublicErrors
 import Web
 
-struct CommentForm: Decodable { var comment: String? }
 struct HarvestSourceForm: Decodable { var dataset: String?; var url: String?; var kind: String?; var hours: String? }
 struct DataChangeForm: Decodable { var changed_on: String?; var note: String? }
 struct ProposalFormBody: Decodable {
