@@ -171,6 +171,9 @@ import FoundationXML
 
             var admin = StaffBrowser()
             try await admin.signIn(c, "quan-tri")
+            let (_, _, adminPage) = try await admin.get(c, "/admin")
+            #expect(adminPage.contains("href=\"/admin/catalogue?lang=vi\"") && adminPage.contains("href=\"/admin/audit?lang=vi\"")
+                    && adminPage.contains("href=\"/admin/harvest?lang=vi\""))
             let (_, _, catalogue) = try await admin.get(c, "/admin/catalogue")
             #expect(catalogue.contains("Giếng khoan") && catalogue.contains("gieng-khoan"))
             let id = try #require(try portal.proposals(by: PortalService.commandLine).first { $0.slug == "gieng-khoan" }?.id)
@@ -208,6 +211,10 @@ import FoundationXML
         try await f.app.test(.router) { c in
             var editor = StaffBrowser()
             try await editor.signIn(c, "bien-tap")
+            // The workspace links to the harvest, proposal and metadata pages.
+            let (_, _, workspace) = try await editor.get(c, "/workspace")
+            #expect(workspace.contains("href=\"/workspace/harvest?lang=vi\"") && workspace.contains("href=\"/workspace/propose?lang=vi\"")
+                    && workspace.contains("href=\"/workspace/datasets/xa-hue/metadata?lang=vi\""))
             let (s0, _, empty) = try await editor.get(c, "/workspace/harvest")
             let token = try #require(StaffBrowser.formToken(empty))
             #expect(s0 == .ok && empty.contains("Chưa thiết lập nguồn thu thập nào.") && !empty.contains("quy-hoach"))
