@@ -6,7 +6,9 @@ import HummingbirdTesting
 import HTTPTypes
 import GeoStore
 import Portal
+import PublicErrors
 import Tiles
+@testable import Web
 @testable import App
 
 /// Two agencies with one catalogued dataset each, their staff and the Department's administrator,
@@ -437,6 +439,57 @@ struct StaffBrowser {
             try await editor.signIn(c, "bien-tap-2")
             let (s10, _, _) = try await editor.get(c, "/admin?lang=vi")
             #expect(s10 == .forbidden)
+        }
+    }
+
+    /// Every staff page, in Vietnamese, for each role that opens it: no English text of the
+    /// page catalogue left on it, no unfilled placeholder, no Swift "nil".
+    @Test func noEnglishTextIsLeftOnAVietnameseStaffPage() async throws {
+        let f = try StaffFixture()
+        let communes = try Data(contentsOf: TestPaths.fixture("hue/communes.geojson"))
+        _ = try f.portal.submitFeedback(.init(datasetSlug: "xa-hue", category: .quality, message: "Thiếu xã", contactEmail: "a@b.vn"), client: "t")
+        try f.portal.createUser(username: "qt-tnmt", password: StaffFixture.password, role: .agencyAdministrator, agency: "so-tnmt",
+                                by: PortalService.commandLine)
+        let vi = PageTexts.shared.all(.vi), en = PageTexts.shared.all(.en)
+        let english = en.filter { key, text in !key.hasPrefix("fmt_") && text != vi[key] && text.count >= 4 }
+        try await f.app.test(.router) { c in
+            var editor = StaffBrowser()
+            try await editor.signIn(c, "bien-tap")
+            let (_, _, ws) = try await editor.get(c, "/workspace?lang=vi")
+            _ = try await editor.upload(c, try #require(StaffBrowser.action(ws, startingWith: "/workspace/xa-hue/upload")), filename: "x.geojson", communes)
+            let pages: [(String, [String])] = [
+                ("bien-tap", ["/workspace", "/workspace/xa-hue/versions/1", "/inbox"]),
+                ("lanh-dao", ["/approvals", "/workspace/xa-hue/versions/1"]),
+                ("quan-tri", ["/admin", "/inbox"]),
+                ("qt-tnmt", ["/admin"]),
+            ]
+            var stranger = StaffBrowser()
+            let (_, _, signIn) = try await stranger.get(c, "/signin?lang=vi")
+            var seen: [(String, String)] = [("/signin", signIn)]
+            for (user, paths) in pages {
+                var b = StaffBrowser()
+                try await b.signIn(c, user)
+                for path in paths {
+                    let (status, _, html) = try await b.get(c, path + "?lang=vi")
+                    #expect(status == .ok, "\(path) as \(user): \(status)")
+                    seen.append(("\(path) as \(user)", html))
+                }
+            }
+            for (page, html) in seen {
+                #expect(html.contains("<html lang=\"vi\">"), "\(page) is not in Vietnamese")
+                #expect(!html.contains("{count}") && !html.contains("{{"), "\(page) has an unfilled placeholder")
+                let labels = html.matches(of: /aria-label="([^"]*)"/).map { String($0.1) }
+                let readable = html.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression) + " " + labels.joined(separator: " ")
+                #expect(readable.range(of: #"\bnil\b"#, options: .regularExpression) == nil, "\(page) shows nil")
+                var left: [String] = []
+                for (key, text) in english {
+                    let piece = text.components(separatedBy: CharacterSet(charactersIn: "{}")).enumerated()
+                        .filter { $0.offset % 2 == 0 }.map(\.element).max { $0.count < $1.count } ?? text
+                    guard piece.trimmingCharacters(in: .whitespacesAndNewlines).count >= 4, !vi.values.contains(where: { $0.contains(piece) }) else { continue }
+                    if readable.contains(piece) { left.append("\(key): \(piece)") }
+                }
+                #expect(left.isEmpty, "\(page) shows English texts: \(left)")
+            }
         }
     }
 }
