@@ -8,6 +8,8 @@ import GeoStore
 import Catalogue
 import Ingest
 import Portal
+import PublicErrors
+@testable import Web
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -256,6 +258,48 @@ import FoundationXML
             #expect(c1 == .seeOther)
             let (_, _, recorded) = try await editor.get(c, "/workspace/datasets/ranh-gioi/metadata")
             #expect(recorded.contains("Nghị quyết sáp nhập"))
+        }
+    }
+
+    /// The report, dashboard and administration pages in Vietnamese, for each role that opens
+    /// them: no English text of the page catalogue left, no unfilled placeholder, no Swift "nil".
+    @Test func noEnglishTextIsLeftOnTheReportAndAdministrationPages() async throws {
+        let f = try Self.fixture()
+        try f.portal.addToCatalogue(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: PortalService.commandLine)
+        let vi = PageTexts.shared.all(.vi), en = PageTexts.shared.all(.en)
+        let english = en.filter { key, text in !key.hasPrefix("fmt_") && text != vi[key] && text.count >= 4 }
+        try await f.app.test(.router) { c in
+            let pages: [(String, [String])] = [
+                ("quan-tri", ["/reports", "/dashboards", "/dashboards?by=district", "/admin/catalogue", "/admin/audit", "/admin/harvest"]),
+                ("lanh-dao", ["/reports", "/dashboards?by=theme"]),
+                ("bien-tap", ["/workspace/harvest", "/workspace/propose", "/workspace/datasets/xa-hue/metadata",
+                              "/workspace/datasets/ranh-gioi/metadata"]),
+            ]
+            var seen: [(String, String)] = []
+            for (user, paths) in pages {
+                var b = StaffBrowser()
+                try await b.signIn(c, user)
+                for path in paths {
+                    let (status, _, html) = try await b.get(c, path + (path.contains("?") ? "&" : "?") + "lang=vi")
+                    #expect(status == .ok, "\(path) as \(user): \(status)")
+                    seen.append(("\(path) as \(user)", html))
+                }
+            }
+            for (page, html) in seen {
+                #expect(html.contains("<html lang=\"vi\">"), "\(page) is not in Vietnamese")
+                #expect(!html.contains("{count}") && !html.contains("{{"), "\(page) has an unfilled placeholder")
+                let labels = html.matches(of: /aria-label="([^"]*)"/).map { String($0.1) }
+                let readable = html.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression) + " " + labels.joined(separator: " ")
+                #expect(readable.range(of: #"\bnil\b"#, options: .regularExpression) == nil, "\(page) shows nil")
+                var left: [String] = []
+                for (key, text) in english {
+                    let piece = text.components(separatedBy: CharacterSet(charactersIn: "{}")).enumerated()
+                        .filter { $0.offset % 2 == 0 }.map(\.element).max { $0.count < $1.count } ?? text
+                    guard piece.trimmingCharacters(in: .whitespacesAndNewlines).count >= 4, !vi.values.contains(where: { $0.contains(piece) }) else { continue }
+                    if readable.contains(piece) { left.append("\(key): \(piece)") }
+                }
+                #expect(left.isEmpty, "\(page) shows English texts: \(left)")
+            }
         }
     }
 }
