@@ -140,6 +140,11 @@ let package = Package(
                 .embedInCode("Resources/workspace.mustache"), .embedInCode("Resources/approvals.mustache"),
                 .embedInCode("Resources/review.mustache"), .embedInCode("Resources/staff-upload.js"),
                 .embedInCode("Resources/admin.mustache"), .embedInCode("Resources/staff-review-map.js"),
+                // The staff reports, dashboards and catalogue administration (issue 19, second half).
+                .embedInCode("Resources/chart.mustache"), .embedInCode("Resources/reports.mustache"),
+                .embedInCode("Resources/dashboards.mustache"), .embedInCode("Resources/admin-catalogue.mustache"),
+                .embedInCode("Resources/admin-audit.mustache"), .embedInCode("Resources/harvest.mustache"),
+                .embedInCode("Resources/metadata.mustache"), .embedInCode("Resources/propose.mustache"),
             ],
             swiftSettings: strict
         ),

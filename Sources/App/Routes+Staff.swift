@@ -218,6 +218,8 @@ func addStaffRoutes(to router: Router<BandoRequestContext>, _ deps: StaffRouteDe
     addInboxPages(to: staff, deps)
     addWorkspacePages(to: staff, deps)
     addAdminPages(to: staff, deps)
+    addReportPages(to: staff, deps)
+    addCatalogueAdminPages(to: staff, deps)
 }
 
 /// The session cookie, the same the JSON API sets: HttpOnly, SameSite=Strict, Secure over https.

@@ -114,6 +114,23 @@ extension Store {
         }
     }
 
+    /// Downloads of each dataset counted on the days `from` through `to` (`yyyy-MM-dd`, the
+    /// UTC days the counters keep, both included), by slug: the dashboards' period figures.
+    /// Downloads counted in memory are written first.
+    public func downloadTotals(fromDay from: String, toDay to: String) throws -> [String: Int] {
+        try downloadCounter.flush()
+        return try pool.read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT d.slug, SUM(c.count) AS total FROM download_counts c JOIN datasets d ON d.id = c.dataset_id
+                WHERE c.day >= ? AND c.day <= ? GROUP BY d.slug
+                """, arguments: [from, to]) {
+                out[row["slug"]] = row["total"]
+            }
+            return out
+        }
+    }
+
     /// Downloads of each dataset by month (`yyyy-MM`, from the UTC days the counters keep), by
     /// slug: what the statistics page shows. Downloads counted in memory are written first.
     public func monthlyDownloads() throws -> [String: [String: Int]] {

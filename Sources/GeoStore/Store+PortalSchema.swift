@@ -142,5 +142,26 @@ public enum PortalSchema {
                 ALTER TABLE users_new RENAME TO users;
                 """)
         }
+        // The yearly review of the approved catalogue (each entry looked at again at least once a
+        // year), and the changes an agency declares for datasets updated "on change": each is due
+        // 15 days after the change (Sơn La art. 8.4).
+        migrator.registerMigration("portal-6-review-and-changes") { db in
+            try db.execute(sql: """
+                ALTER TABLE catalogue_entries ADD COLUMN reviewed_at TEXT;
+                ALTER TABLE catalogue_entries ADD COLUMN reviewed_by INTEGER REFERENCES users(id);
+                CREATE TABLE dataset_changes (
+                    id INTEGER PRIMARY KEY,
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    changed_on TEXT NOT NULL,
+                    note TEXT NOT NULL DEFAULT '',
+                    noted_at TEXT NOT NULL,
+                    noted_by INTEGER REFERENCES users(id)
+                );
+                CREATE INDEX dataset_changes_dataset ON dataset_changes(dataset_id, changed_on);
+                -- a harvest's last error as a message key and its arguments (said in the reader's language)
+                ALTER TABLE harvest_sources ADD COLUMN last_error_key TEXT;
+                ALTER TABLE harvest_sources ADD COLUMN last_error_arguments TEXT;
+                """)
+        }
     }
 }

@@ -37,11 +37,14 @@ public struct ComplianceDataset: Sendable {
     /// When the dataset entered the approved catalogue.
     public var addedAt: Date
     public var publications: [Publication]
+    /// For datasets updated "on change": when the data changed, as the agency declared it. Each
+    /// change must be published within 15 days of it, counting its day (Sơn La art. 8.4).
+    public var changes: [Date]
 
     public init(agencyID: Int64, datasetSlug: String, title: String, frequency: UpdateFrequency,
-                addedAt: Date, publications: [Publication]) {
+                addedAt: Date, publications: [Publication], changes: [Date] = []) {
         self.agencyID = agencyID; self.datasetSlug = datasetSlug; self.title = title
-        self.frequency = frequency; self.addedAt = addedAt; self.publications = publications
+        self.frequency = frequency; self.addedAt = addedAt; self.publications = publications; self.changes = changes
     }
 }
 
@@ -119,6 +122,7 @@ public enum ComplianceCalculator {
     /// A dataset that enters the catalogue mid-quarter gets its own 15 days counting the day it
     /// was added; if those run past the quarter's end it is not due until the next quarter.
     public static func deadline(for dataset: ComplianceDataset, in quarter: Quarter) -> Date? {
+        if dataset.frequency == .onChange { return changeDeadlines(of: dataset, in: quarter).last?.deadline }
         guard dataset.frequency.isDue(in: quarter), dataset.addedAt < quarter.end else { return nil }
         guard dataset.addedAt > quarter.start else { return quarter.deadline }
         let own = PortalCalendar.startOfDay(dataset.addedAt, plusDays: Quarter.deadlineDays)
@@ -126,7 +130,36 @@ public enum ComplianceCalculator {
         return d <= quarter.end ? d : nil
     }
 
+    /// Days an "on change" dataset has to publish a change, counting the day of the change.
+    public static let changeDeadlineDays = 15
+
+    /// The changes of an "on change" dataset that fall in `quarter`, each with the first instant
+    /// after its 15 days. The window may run into the next quarter: the change is reported in
+    /// the quarter it happened.
+    public static func changeDeadlines(of dataset: ComplianceDataset, in quarter: Quarter) -> [(change: Date, deadline: Date)] {
+        dataset.changes.filter { quarter.contains($0) }.sorted().map {
+            ($0, PortalCalendar.startOfDay($0, plusDays: changeDeadlineDays))
+        }
+    }
+
+    /// One change's standing: the first publication on or after the change's day answers it.
+    static func status(ofChange change: Date, deadline: Date, publications: [Date], now: Date) -> ComplianceStatus {
+        let from = PortalCalendar.startOfDay(change, plusDays: 0)
+        if let first = publications.filter({ $0 >= from && $0 <= now }).min() { return first < deadline ? .onTime : .late }
+        return now < deadline ? .pending : .missing
+    }
+
     public static func status(of dataset: ComplianceDataset, in quarter: Quarter, now: Date) -> ComplianceStatus {
+        if dataset.frequency == .onChange, !dataset.changes.isEmpty {
+            let windows = changeDeadlines(of: dataset, in: quarter)
+            guard !windows.isEmpty else {
+                return dataset.publications.contains { quarter.contains($0.publishedAt) && $0.publishedAt <= now } ? .onTime : .notDue
+            }
+            // The worst change decides: one missed change is not made good by another published in time.
+            let each = windows.map { status(ofChange: $0.change, deadline: $0.deadline, publications: dataset.publications.map(\.publishedAt), now: now) }
+            for s in [ComplianceStatus.missing, .late, .pending] where each.contains(s) { return s }
+            return .onTime
+        }
         let inQuarter = dataset.publications.filter { quarter.contains($0.publishedAt) && $0.publishedAt <= now }
         let first = inQuarter.map(\.publishedAt).min()
         guard let deadline = deadline(for: dataset, in: quarter) else {
@@ -170,7 +203,18 @@ public enum ComplianceCalculator {
                 totals.featuresPublished += features
 
                 // Reminders concern the quarter we are in, whatever quarter is reported.
-                if let cdl = deadline(for: d, in: current), !d.publications.contains(where: { current.contains($0.publishedAt) && $0.publishedAt <= now }) {
+                if d.frequency == .onChange {
+                    // Each change still waiting for its publication, whichever quarter it happened in.
+                    for q in [current.previous, current] {
+                        for w in changeDeadlines(of: d, in: q)
+                        where [.pending, .missing].contains(status(ofChange: w.change, deadline: w.deadline,
+                                                                    publications: d.publications.map(\.publishedAt), now: now)) {
+                            let r = QuarterlyComplianceReport.Reminder(agency: agency.slug, dataset: d.datasetSlug,
+                                                                       deadline: PortalCalendar.dayString(w.deadline.addingTimeInterval(-1)))
+                            if w.deadline <= now { overdue.append(r) } else if w.deadline <= soonLimit { dueSoon.append(r) }
+                        }
+                    }
+                } else if let cdl = deadline(for: d, in: current), !d.publications.contains(where: { current.contains($0.publishedAt) && $0.publishedAt <= now }) {
                     let r = QuarterlyComplianceReport.Reminder(agency: agency.slug, dataset: d.datasetSlug,
                                                                deadline: PortalCalendar.dayString(cdl.addingTimeInterval(-1)))
                     if cdl <= now { overdue.append(r) } else if cdl <= soonLimit { dueSoon.append(r) }

@@ -27,6 +27,10 @@ public struct HarvestSourceInfo: Sendable, Codable, Equatable {
     public var lastRunAt: String?
     public var lastStatus: String?
     public var lastError: String?
+    /// The last error as a catalogue message (key and arguments), so a page says it in the
+    /// reader's language; nil for errors recorded before it was kept.
+    public var lastErrorKey: String?
+    public var lastErrorArguments: [String: String]?
     /// Failed pulls in a row (0 after a good one).
     public var failures: Int
     /// When the scheduler pulls next: the interval after the last pull, doubled for each
@@ -288,7 +292,12 @@ extension PortalService {
                 HarvestSourceInfo(dataset: $0["slug"], url: $0["url"], kind: HarvestKind(rawValue: $0["kind"]) ?? .geojson,
                                   intervalSeconds: $0["interval_seconds"],
                                   lastRunAt: ($0["last_run_at"] as Date?).map(PortalCalendar.timestamp),
-                                  lastStatus: $0["last_status"], lastError: $0["last_error"], failures: $0["failures"],
+                                  lastStatus: $0["last_status"], lastError: $0["last_error"],
+                                  lastErrorKey: $0["last_error_key"],
+                                  lastErrorArguments: ($0["last_error_arguments"] as String?).flatMap {
+                                      try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
+                                  },
+                                  failures: $0["failures"],
                                   nextRunAt: HarvestBackoff.nextRun(lastRun: $0["last_run_at"], intervalSeconds: $0["interval_seconds"],
                                                                     failures: $0["failures"]).map(PortalCalendar.timestamp))
             }
@@ -304,6 +313,8 @@ extension PortalService {
         let started = now()
         var checksum: String? = nil
         let outcome: HarvestOutcome
+        // What the source's page says about a failure, in the reader's language.
+        var message = SafeMessage("portal.harvest.unreadable")
         do {
             let (text, kind, last, agency, setter) = try await db.read { db -> (String, HarvestKind, String?, Int64, Actor?) in
                 guard let r = try Row.fetchOne(db, sql: """
@@ -344,12 +355,14 @@ extension PortalService {
             fetcher.logger.warning("harvest of \(dataset) failed: \(e.description)")
             outcome = .failed(HarvestFetcher.unreadable)
         } catch let e as PortalError {
+            if e.message.parts.isEmpty { message = e.message }
             outcome = .failed(e.description)
         } catch {
             fetcher.logger.warning("harvest of \(dataset) failed: \(error)")
             outcome = .failed(HarvestFetcher.unreadable)
         }
         let sum = checksum
+        let failure = message
         try? await db.write { db in
             let (status, err): (String, String?) = switch outcome {
             case .submitted(let n): ("submitted version \(n)", nil)
@@ -359,9 +372,13 @@ extension PortalService {
             try db.execute(sql: """
                 UPDATE harvest_sources SET last_run_at = ?, last_status = ?, last_error = ?,
                     last_checksum = CASE WHEN ? IS NULL THEN last_checksum ELSE ? END,
-                    failures = CASE WHEN ? IS NULL THEN 0 ELSE failures + 1 END
+                    failures = CASE WHEN ? IS NULL THEN 0 ELSE failures + 1 END,
+                    last_error_key = ?, last_error_arguments = ?
                 WHERE dataset_id = (SELECT id FROM datasets WHERE slug = ?)
-                """, arguments: [stamp(started), status, err, err == nil ? sum : nil, sum, err, dataset])
+                """, arguments: [stamp(started), status, err, err == nil ? sum : nil, sum, err,
+                                 err == nil ? nil : failure.key,
+                                 err == nil ? nil : (try? JSONEncoder().encode(failure.arguments)).map { String(decoding: $0, as: UTF8.self) },
+                                 dataset])
         }
         return outcome
     }

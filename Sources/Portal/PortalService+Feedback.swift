@@ -171,37 +171,57 @@ extension PortalService {
 
     // MARK: - Quarterly report
 
-    /// `actor` nil: the command line, which holds the store file anyway.
+    /// `actor` nil: the command line, which holds the store file anyway. Administrators get
+    /// every agency; an agency's leader (its approver) gets that agency's section only.
     public func quarterlyReport(_ quarter: Quarter, by actor: Actor?) throws -> QuarterlyComplianceReport {
-        if let actor { try Permissions.authorize(actor, .readReports) }
+        var only: Int64? = nil
+        if let actor, actor.role != .administrator, let agency = actor.agencyID {
+            try Permissions.authorize(actor, .readAgencyReports(agencyID: agency))
+            only = agency
+        } else if let actor {
+            try Permissions.authorize(actor, .readReports)
+        }
         let t = now()
         return try db.read { db in
-            let agencies = try Row.fetchAll(db, sql: "SELECT id, slug, name FROM agencies").map {
-                ComplianceAgency(id: $0["id"], slug: $0["slug"], name: $0["name"])
-            }
-            var datasets: [Int64: ComplianceDataset] = [:]
-            for r in try Row.fetchAll(db, sql: """
-                SELECT d.id, d.slug, d.title, d.agency_id, c.update_frequency, c.added_at
-                FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id WHERE d.agency_id IS NOT NULL
-                """) {
-                datasets[r["id"]] = ComplianceDataset(agencyID: r["agency_id"], datasetSlug: r["slug"], title: r["title"],
-                                                      frequency: UpdateFrequency(rawValue: r["update_frequency"]) ?? .quarterly,
-                                                      addedAt: r["added_at"], publications: [])
-            }
-            // Superseded versions were published too: they count in the quarter they were published.
-            for r in try Row.fetchAll(db, sql: """
-                SELECT dataset_id, number, published_at, feature_count FROM dataset_versions
-                WHERE published_at IS NOT NULL AND status IN ('published', 'superseded')
-                """) {
-                let id: Int64 = r["dataset_id"]
-                datasets[id]?.publications.append(.init(versionNumber: r["number"], publishedAt: r["published_at"],
-                                                        featureCount: r["feature_count"] ?? 0))
-            }
-            let feedback = try Row.fetchAll(db, sql: "SELECT agency_id, received_at, answered_at FROM feedback").map {
-                ComplianceFeedback(agencyID: $0["agency_id"], receivedAt: $0["received_at"], answeredAt: $0["answered_at"])
-            }
-            return ComplianceCalculator.report(quarter: quarter, agencies: agencies, datasets: Array(datasets.values),
-                                               feedback: feedback, now: t)
+            let inputs = try complianceInputs(db, agency: only)
+            return ComplianceCalculator.report(quarter: quarter, agencies: inputs.agencies, datasets: inputs.datasets,
+                                               feedback: inputs.feedback, now: t)
         }
+    }
+
+    /// What the compliance rules are computed from: the agencies (one, or all when nil), their
+    /// catalogued datasets with every publication and declared change, and the feedback.
+    func complianceInputs(_ db: Database, agency only: Int64?) throws
+        -> (agencies: [ComplianceAgency], datasets: [ComplianceDataset], feedback: [ComplianceFeedback]) {
+        let agencies = try Row.fetchAll(db, sql: "SELECT id, slug, name FROM agencies WHERE ? IS NULL OR id = ?",
+                                        arguments: [only, only]).map {
+            ComplianceAgency(id: $0["id"], slug: $0["slug"], name: $0["name"])
+        }
+        var datasets: [Int64: ComplianceDataset] = [:]
+        for r in try Row.fetchAll(db, sql: """
+            SELECT d.id, d.slug, d.title, d.agency_id, c.update_frequency, c.added_at
+            FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id WHERE d.agency_id IS NOT NULL
+            """) {
+            datasets[r["id"]] = ComplianceDataset(agencyID: r["agency_id"], datasetSlug: r["slug"], title: r["title"],
+                                                  frequency: UpdateFrequency(rawValue: r["update_frequency"]) ?? .quarterly,
+                                                  addedAt: r["added_at"], publications: [])
+        }
+        // Superseded versions were published too: they count in the quarter they were published.
+        for r in try Row.fetchAll(db, sql: """
+            SELECT dataset_id, number, published_at, feature_count FROM dataset_versions
+            WHERE published_at IS NOT NULL AND status IN ('published', 'superseded')
+            """) {
+            let id: Int64 = r["dataset_id"]
+            datasets[id]?.publications.append(.init(versionNumber: r["number"], publishedAt: r["published_at"],
+                                                    featureCount: r["feature_count"] ?? 0))
+        }
+        for r in try Row.fetchAll(db, sql: "SELECT dataset_id, changed_on FROM dataset_changes") {
+            let id: Int64 = r["dataset_id"]
+            if let day = PortalService.day(r["changed_on"]) { datasets[id]?.changes.append(day) }
+        }
+        let feedback = try Row.fetchAll(db, sql: "SELECT agency_id, received_at, answered_at FROM feedback").map {
+            ComplianceFeedback(agencyID: $0["agency_id"], receivedAt: $0["received_at"], answeredAt: $0["answered_at"])
+        }
+        return (agencies, Array(datasets.values), feedback)
     }
 }

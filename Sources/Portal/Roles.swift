@@ -40,6 +40,8 @@ public enum PortalAction: Sendable, Equatable {
     case manageCatalogue
     case readAuditLog
     case readReports
+    /// Read the compliance report and dashboards of one agency (its leader, the approver).
+    case readAgencyReports(agencyID: Int64)
     /// Propose a new dataset for the catalogue on behalf of an agency.
     case proposeDataset(agencyID: Int64)
     /// Upload or pull a draft version of one of the agency's datasets.
@@ -76,6 +78,9 @@ public enum Permissions {
         case .proposeDataset(let agency), .uploadDraft(let agency), .submit(let agency),
              .manageHarvestSource(let agency):
             try requireOwnAgency(actor, agency, roles: [.editor, .approver])
+        case .readAgencyReports(let agency):
+            if actor.role == .administrator { return }
+            try requireOwnAgency(actor, agency, roles: [.approver])
         case .viewUnpublished(let agency):
             if actor.role == .administrator { return }
             try requireOwnAgency(actor, agency, roles: [.editor, .approver])

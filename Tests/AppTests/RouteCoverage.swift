@@ -158,5 +158,27 @@ enum RouteCoverage {
         "POST /admin/users/{username}/disable": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
         "POST /admin/users/{username}/enable": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
         "POST /admin/users/{username}/password": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
+
+        // Routes+StaffReports.swift, Routes+StaffCatalogue.swift: reports, dashboards, the catalogue's administration
+        "GET /reports": ["StaffReportPagesTests.theReportShowsAChartATableAndTheSameNumbersAsItsCSV",
+                         "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
+        "GET /dashboards": ["StaffReportPagesTests.dashboardsDrillDownAndExportWhatTheyShow",
+                            "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
+        "GET /admin/catalogue": ["StaffReportPagesTests.anEditorCannotOpenAdminPagesAndAFormWithoutItsTokenIsRefused",
+                                 "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
+        "POST /admin/catalogue/proposals/{id}/accept": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt"],
+        "POST /admin/catalogue/proposals/{id}/decline": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt"],
+        "POST /admin/catalogue/{dataset}/review": ["StaffReportPagesTests.anEditorCannotOpenAdminPagesAndAFormWithoutItsTokenIsRefused"],
+        "GET /admin/audit": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt",
+                             "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
+        "GET /admin/harvest": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "GET /workspace/harvest": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "POST /workspace/harvest": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "POST /workspace/harvest/{dataset}/run": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "GET /workspace/datasets/{dataset}/metadata": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "POST /workspace/datasets/{dataset}/metadata": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "POST /workspace/datasets/{dataset}/changes": ["StaffReportPagesTests.harvestStatusInPlainWordsAndTheMetadataForm"],
+        "GET /workspace/propose": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt"],
+        "POST /workspace/propose": ["StaffReportPagesTests.aProposalIsAcceptedWithACommentAndTheAuditLogFindsIt"],
     ]
 }

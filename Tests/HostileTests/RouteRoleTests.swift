@@ -253,7 +253,12 @@ import TestSupport
         rows += [
             get("/api/portal/audit", only([.admin], 200)),
             get("/api/portal/audit?format=csv", only([.admin], 200)),
-            get("/api/portal/reports/quarterly", only([.admin], 200)),
+            // An agency's leader (its approver) reads the report of that agency only.
+            Row(method: "GET", path: { _ in "/api/portal/reports/quarterly" }, label: "GET /api/portal/reports/quarterly",
+                expect: only([.admin, .approverA, .approverB], 200).merging([
+                    .approverA: Expect(statuses: [200]) { a in a.text.contains("\"so-b\"") ? "approver A sees agency B's section" : nil },
+                    .approverB: Expect(statuses: [200]) { a in a.text.contains("\"so-a\"") ? "approver B sees agency A's section" : nil },
+                ]) { _, new in new }),
             Row(method: "POST", path: { _ in "/api/portal/feedback" }, label: "POST /api/portal/feedback",
                 json: { _ in #"{"dataset":"\#(A)","category":"quality","message":"Ranh giới xã sai"}"# }, expect: all(201)),
             get("/api/portal/feedback", all(200)),
@@ -298,6 +303,40 @@ import TestSupport
                 expect: page(signedIn(403))),
             Row(method: "POST", path: { _ in "/admin/users/nguoi-admin/password" }, label: "POST /admin/users/{name}/password (without a form token)",
                 json: { _ in "password=mat-khau-moi-2" }, expect: page(signedIn(403))),
+        ]
+        // Routes+StaffReports.swift, Routes+StaffCatalogue.swift: reports and dashboards for the
+        // administrator and each agency's leader; the catalogue's administration for the
+        // administrator; harvest, metadata and proposals for an agency's own staff.
+        let leaders: Set<Caller> = [.admin, .approverA, .approverB]
+        rows += [
+            get("/reports", page(only(leaders, 200))),
+            get("/reports?format=csv", page(only(leaders, 200))),
+            get("/dashboards?by=theme", page(only(leaders, 200))),
+            get("/admin/catalogue", page(only([.admin], 200))),
+            get("/admin/audit?action=approve", page(only([.admin], 200))),
+            get("/admin/audit?format=csv", page(only([.admin], 200))),
+            get("/admin/harvest", page(only([.admin], 200))),
+            get("/workspace/harvest", page(only([.editorA, .approverA, .editorB, .approverB], 200))),
+            get("/workspace/propose", page(only([.editorA, .approverA, .editorB, .approverB], 200))),
+            get("/workspace/datasets/\(W)/metadata", page(only(agencyA, 200))),
+        ]
+        rows += [
+            Row(method: "POST", path: { _ in "/admin/catalogue/proposals/1/accept" }, label: "POST /admin/catalogue/proposals/1/accept (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/admin/catalogue/proposals/1/decline" }, label: "POST /admin/catalogue/proposals/1/decline (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/admin/catalogue/\(W)/review" }, label: "POST /admin/catalogue/\(W)/review (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/harvest" }, label: "POST /workspace/harvest (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/harvest/\(W)/run" }, label: "POST /workspace/harvest/\(W)/run (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/datasets/\(W)/metadata" }, label: "POST /workspace/datasets/\(W)/metadata (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/datasets/\(W)/changes" }, label: "POST /workspace/datasets/\(W)/changes (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/workspace/propose" }, label: "POST /workspace/propose (without a form token)",
+                json: { _ in "comment=x" }, expect: page(signedIn(403))),
         ]
         return rows
     }

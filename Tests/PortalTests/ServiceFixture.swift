@@ -34,6 +34,7 @@ struct ServiceFixture {
                 CREATE TABLE dataset_versions (id INTEGER PRIMARY KEY, dataset_id INTEGER NOT NULL REFERENCES datasets(id),
                     number INTEGER NOT NULL, status TEXT NOT NULL, feature_table TEXT, feature_count INTEGER, checksum TEXT,
                     created_at TEXT, published_at TEXT, UNIQUE (dataset_id, number));
+                CREATE TABLE dataset_metadata (dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id), spatial_label TEXT);
                 """)
         }
         PortalSchema.register(in: &m)
