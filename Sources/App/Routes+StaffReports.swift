@@ -44,8 +44,22 @@ func addReportPages(to staff: RouterGroup<BandoRequestContext>, _ deps: StaffRou
         let dashboard = try await blocking { () throws -> Dashboard in
             let downloads = try store.downloadTotals(fromDay: PortalCalendar.dayString(q.start),
                                                      toDay: PortalCalendar.dayString(q.end.addingTimeInterval(-1)))
-            // Use by channel: nil until the operations issue's usage statistics exist (the page says so).
-            return try portal.dashboard(q, filter: chosen, downloads: downloads, usageByChannel: nil, by: session.actor)
+            var dashboard = try portal.dashboard(q, filter: chosen, downloads: downloads, by: session.actor)
+            // Use by channel in the quarter, over the datasets the dashboard shows (its agency,
+            // theme or district filter, and only the leader's own agency), downloads as one channel.
+            var query = UsageQuery()
+            query.from = PortalCalendar.dayString(q.start)
+            query.to = PortalCalendar.dayString(q.end.addingTimeInterval(-1))
+            query.grain = .all
+            query.by = [.dataset, .channel]
+            let shown = Set(dashboard.shown.map(\.dataset))
+            var byChannel: [String: Int] = [:]
+            for row in try store.usage(query) where shown.contains(row.dataset ?? "") {
+                let channel = (row.channel ?? "").hasPrefix("download:") ? UsageChannel.download.rawValue : row.channel ?? ""
+                byChannel[channel, default: 0] += row.uses
+            }
+            dashboard.usageByChannel = UsageChannel.allCases.compactMap { c in byChannel[c.rawValue].map { ChannelUse(channel: c.rawValue, count: $0) } }
+            return dashboard
         }
         if parameters.get("format") == "csv" {
             return staffCSV(dashboard.csv(), filename: "dashboard-\(q).csv")

@@ -39,7 +39,14 @@ extension PortalService {
         guard (try? /^[a-z0-9][a-z0-9-]{0,62}$/.wholeMatch(in: slug)) != nil else {
             throw .invalid(what == "agency" ? "portal.slug.agency" : "portal.slug.dataset", ["value": slug])
         }
+        if what == "dataset", reservedDatasetSlugs.contains(slug) {
+            throw .invalid("portal.slug.reserved", ["value": slug])
+        }
     }
+
+    /// Names the staff pages use under `/workspace/` (`/workspace/harvest`, …): a dataset called
+    /// so could not be reached there.
+    static let reservedDatasetSlugs: Set<String> = ["harvest", "datasets", "propose"]
 
     // MARK: Agencies
 

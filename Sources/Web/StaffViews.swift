@@ -205,6 +205,7 @@ public enum StaffViews {
             },
         ]
         // The seam for use by channel: shown when the operations statistics provide it.
+        if d.usageByChannel?.isEmpty == true { values["channels_none"] = true }
         if let channels = d.usageByChannel, !channels.isEmpty {
             let c = BarChart(label: texts.text("db_chart_channels", l, ["quarter": q]), bars: channels.map {
                 ChartBar(label: texts.all(l)["channel_\($0.channel)"] ?? $0.channel,

@@ -121,6 +121,18 @@ import FoundationXML
             try await leader.signIn(c, "lanh-dao")
             let (ls, _, own) = try await leader.get(c, "/dashboards?by=theme")
             #expect(ls == .ok && own.contains("Ranh giới") && !own.contains("Xây dựng"))
+            #expect(own.contains("Chưa có lượt sử dụng nào trong quý này"))
+            // Use by channel (issue 17's statistics): two OGC API reads and a CKAN package read
+            // of xa-hue show as a chart and a table; a dashboard filtered to the other agency has none.
+            for path in ["/ogc/collections/xa-hue/items?limit=1", "/ogc/collections/xa-hue/items?limit=2", "/api/3/action/package_show?id=xa-hue"] {
+                #expect(try await c.execute(uri: path, method: .get) { $0.status } == .ok, "\(path)")
+            }
+            let (_, _, used) = try await admin.get(c, "/dashboards?lang=en")
+            #expect(Self.svgs(used).count == 5 && Self.svgs(used).allSatisfy(Self.wellFormed))
+            #expect(used.contains("<th scope=\"row\">OGC API - Features (feature queries)</th><td>2</td>"), "\(used)")
+            #expect(used.contains("<th scope=\"row\">CKAN (harvesting portals)</th><td>1</td>"))
+            let (_, _, other) = try await admin.get(c, "/dashboards?lang=en&agency=so-xd")
+            #expect(other.contains("No use yet this quarter") && !other.contains("OGC API - Features (feature queries)"))
         }
     }
 

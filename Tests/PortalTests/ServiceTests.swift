@@ -4,6 +4,21 @@ import GRDB
 @testable import Portal
 
 @Suite struct ServiceWorkflowTests {
+    /// The words the staff pages use under /workspace/ cannot name a dataset (it could not be
+    /// reached there); the refusal says why and suggests another name.
+    @Test func aDatasetCannotBeNamedAfterAWorkspacePage() throws {
+        let f = try ServiceFixture()
+        for slug in ["harvest", "datasets", "propose"] {
+            #expect {
+                try f.portal.addToCatalogue(agency: "so-tnmt", slug: slug, title: "Thử", by: f.admin)
+            } throws: { error in
+                (error as? PortalError)?.message.key == "portal.slug.reserved"
+            }
+            #expect(throws: PortalError.self) { try f.portal.propose(agency: "so-tnmt", slug: slug, title: "Thử", by: f.editorA) }
+        }
+        #expect(try f.portal.addToCatalogue(agency: "so-tnmt", slug: "harvest-tinh", title: "Thử", by: f.admin).slug == "harvest-tinh")
+    }
+
     @Test func editorSubmitsApproverReturnsThenApproves() throws {
         let f = try ServiceFixture()
         let p = f.portal
