@@ -22,7 +22,7 @@ import TestSupport
         let tiles = try TileService(reader: cat.pool)
         #expect(try await tiles.tilesetNames() == ["hue-communes"])
         let meta = try await tiles.metadata("hue-communes")
-        #expect(meta.vectorLayers.map(\.id) == ["hue-communes"])
+        #expect(meta.vectorLayers.map(\.id) == ["hue-communes", "hue-communes_label"])
         #expect(meta.vectorLayers[0].fields.map(\.name) == ["commune_id", "commune_vn", "district_vn", "population", "area"])
         #expect(meta.vectorLayers[0].fields.map(\.type) == ["Number", "String", "String", "Number", "Number"])
         #expect(meta.attribution.contains("censusVN2009"))

@@ -1,0 +1,59 @@
+/// How a layer is drawn up to a zoom: the attributes its tiles carry there, the smallest part
+/// drawn and the simplification. Bands are listed from low to high zoom; a zoom takes the
+/// first band whose `maxzoom` reaches it, and zooms past the last band carry every field.
+///
+/// ```json
+/// "bands": [ { "maxzoom": 7, "fields": ["commune_vn"], "minSize": 2, "tolerance": 1 },
+///            { "maxzoom": 9, "fields": ["commune_vn", "district_vn", "commune_id"] } ]
+/// ```
+public struct ZoomBand: Codable, Hashable, Sendable {
+    public var maxzoom: Int
+    /// Attributes kept up to `maxzoom` (absent: all of the layer's).
+    public var fields: [String]?
+    /// Parts whose box is smaller on both sides than this many tile units (of 4096) are not drawn.
+    public var minSize: Double?
+    /// Simplification tolerance in tile units (default: the layer's `tolerance`, else 1).
+    public var tolerance: Double?
+
+    public init(maxzoom: Int, fields: [String]? = nil, minSize: Double? = nil, tolerance: Double? = nil) {
+        self.maxzoom = maxzoom; self.fields = fields; self.minSize = minSize; self.tolerance = tolerance
+    }
+
+    static let labelSuffix = "_label"
+    /// Smallest part drawn when no band says otherwise: half a pixel of a 512-pixel tile.
+    static let defaultMinSize = 4.0
+
+    /// The bands a layer gets without configuration, which suit administrative units
+    /// (provinces, districts, communes): up to z7 only the names (`*_vn`, `ten*`, `name*`),
+    /// up to z9 the names and identifiers (`*_id`, `ma*`, `code`), every field from z10.
+    /// The attributes dominate a low-zoom tile (thousands of features, each with its own
+    /// areas, lengths and counts); a layer without names keeps them all.
+    public static func defaults(fieldNames: [String]) -> [ZoomBand] {
+        let names = fieldNames.filter { n in
+            let l = n.lowercased()
+            return l.hasSuffix("_vn") || l.hasPrefix("ten") || l.hasPrefix("name")
+        }
+        let ids = fieldNames.filter { n in
+            let l = n.lowercased()
+            return l == "id" || l.hasSuffix("_id") || l.hasPrefix("ma_") || l == "code"
+        }
+        guard !names.isEmpty else { return [] }
+        return [ZoomBand(maxzoom: 7, fields: names), ZoomBand(maxzoom: 9, fields: fieldNames.filter { names.contains($0) || ids.contains($0) })]
+    }
+}
+
+extension TilesetDefinition.LayerDefinition {
+    /// What the layer looks like at each zoom, given the fields it carries.
+    func zoomSettings(fieldNames: [String]) -> @Sendable (Int) -> ZoomSettings {
+        let bands = self.bands ?? ZoomBand.defaults(fieldNames: fieldNames)
+        let tolerance = self.tolerance ?? 1
+        return { z in
+            guard let band = bands.first(where: { z <= $0.maxzoom }) else {
+                return ZoomSettings(tolerance: tolerance, minSize: ZoomBand.defaultMinSize)
+            }
+            let indices = band.fields.map { f in fieldNames.indices.filter { f.contains(fieldNames[$0]) } }
+            return ZoomSettings(tolerance: band.tolerance ?? tolerance, minSize: band.minSize ?? ZoomBand.defaultMinSize,
+                                fieldIndices: indices)
+        }
+    }
+}
