@@ -139,9 +139,9 @@ DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/bench" "$VENV/bin/uvicorn"
 TIPG_PID=$!; PIDS+=("$TIPG_PID")
 wait_http "http://127.0.0.1:$TPORT/collections"
 TPREFIX="/collections/public.communes/tiles/WebMercatorQuad/"
-fetch_tiles tipg "http://127.0.0.1:$TPORT$TPREFIX" "" zyx
+fetch_tiles tipg "http://127.0.0.1:$TPORT$TPREFIX" "" zxy
 read -r bytes low bad invalid < <(tile_stats "$OUT/tiles-tipg")
-read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$TPORT" "$TPREFIX" "" zyx)
+read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$TPORT" "$TPREFIX" "" zxy)
 PGPID=$(head -1 "$PGDIR/data/postmaster.pid")
 record tipg "$rps $p50 $p99 $errs $bytes $low $bad $invalid $(peak_rss_mb "$TIPG_PID" "$PGPID")"
 stop "$TIPG_PID"

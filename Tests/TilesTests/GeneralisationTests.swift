@@ -93,16 +93,20 @@ print(json.dumps(report))
 
     /// A coarse tolerance shows the difference: simplified ring by ring, two communes each
     /// move their shared boundary their own way and overlap (the per-tile simplification of
-    /// before); simplified arc by arc, they keep meeting and nothing overlaps.
+    /// before); simplified arc by arc, they keep meeting, and overlap no more than the source
+    /// data does where its neighbours were digitised apart (unsimplified tiles).
     @Test func neighboursStillMeetAfterSimplificationAndTilesStayValid() throws {
+        let source = try Self.check([LayerCut(layer: HueFixture.source.layer, tolerance: 0)])
         let perTile = try Self.check([LayerCut(layer: HueFixture.source.layer, tolerance: 8)])
         let perArc = try Self.check([LayerCut(layer: HueFixture.source.layer, tolerance: 8, generalised: Self.generalised(tolerance: 8),
                                               labelLayer: "communes_label")])
         #expect(perArc.polygons > 500)
         #expect(perArc.invalid.isEmpty, "invalid polygons in \(perArc.invalid.prefix(10))")
-        // Rounding to the grid leaves a trace of overlap at worst, far below the ring-by-ring one.
-        #expect(perArc.overlap <= perArc.area * 1e-4, "communes overlap over \(perArc.overlap) of \(perArc.area) square units")
-        #expect(perTile.overlap > perArc.area * 1e-3, "the measure should see ring-by-ring simplification (\(perTile.overlap))")
+        // (The source's own overlap is mostly enclaves drawn without a hole in their host.)
+        #expect(perArc.overlap <= source.overlap + perArc.area * 1e-6,
+                "communes overlap over \(perArc.overlap) square units, the source data \(source.overlap)")
+        #expect(perTile.overlap > source.overlap + perArc.area * 1e-5,
+                "the measure should see ring-by-ring simplification (\(perTile.overlap), source \(source.overlap))")
     }
 
     @Test func eachPlaceIsLabelledOnceInsideItself() throws {
@@ -111,19 +115,6 @@ print(json.dumps(report))
         #expect(report.labelled_twice.isEmpty, "labelled more than once (zoom, id): \(report.labelled_twice.prefix(10))")
         #expect(report.unlabelled.isEmpty, "drawn but never labelled (zoom, id): \(report.unlabelled.prefix(10))")
         #expect(report.label_outside.isEmpty, "labels outside their commune: \(report.label_outside.prefix(10))")
-    }
-
-    @Test func generalisedTilesAreSmallerAtLowZoom() throws {
-        let full = LayerCut(layer: HueFixture.source.layer)
-        let generalised = LayerCut(layer: HueFixture.source.layer, generalised: Self.generalised(tolerance: 1))
-        for z in [7, 8] {
-            let c = HueFixture.source.bounds.center
-            let r = TileCoord.covering(BoundingBox(minX: c.x, minY: c.y, maxX: c.x, maxY: c.y), zoom: z)
-            let t = TileCoord(z: z, x: r.xs.lowerBound, y: r.ys.lowerBound)
-            let before = TileBuilder.build([full], at: t), after = TileBuilder.build([generalised], at: t)
-            #expect(after.featureCount == before.featureCount, "z\(z): the same communes are drawn")
-            #expect(after.data.count < before.data.count, "z\(z): \(after.data.count) bytes, per-tile \(before.data.count)")
-        }
     }
 
     /// 20,000 points in a small square: every one at z14, a thinned share at z6 whose

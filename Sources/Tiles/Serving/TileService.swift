@@ -232,7 +232,7 @@ public final class TileService: Sendable {
             }
             def = .defaultFor(dataset: name)
         }
-        let s = StoreTileSource(definition: def, catalogue: catalogue, prepared: prepared)
+        let s = StoreTileSource(definition: def, catalogue: catalogue, prepared: prepared, isDefault: definitions[name] == nil)
         return storeSources.withLock { d in
             if let existing = d[name] { return existing }
             d[name] = s

@@ -180,8 +180,12 @@ final class StoreTileSource: TileSource {
     }
     private let resolved = Locked<Resolved?>(nil)
 
-    init(definition: TilesetDefinition, catalogue: CatalogueWatcher, prepared: PreparedLayerStore) {
-        self.definition = definition; self.catalogue = catalogue; self.prepared = prepared
+    /// Whether this is the tileset a published dataset gets without a file (`defaultFor`):
+    /// its layer then gets the default zoom bands.
+    let isDefault: Bool
+
+    init(definition: TilesetDefinition, catalogue: CatalogueWatcher, prepared: PreparedLayerStore, isDefault: Bool = false) {
+        self.definition = definition; self.catalogue = catalogue; self.prepared = prepared; self.isDefault = isDefault
     }
 
     private func current() async throws -> Resolved {
@@ -259,8 +263,10 @@ final class StoreTileSource: TileSource {
             all = c.cuts
         } else {
             all = []
-            for (l, info) in r.layers {
-                let fields = l.fields ?? info.fields.map(\.name)
+            for (definition, info) in r.layers {
+                let fields = definition.fields ?? info.fields.map(\.name)
+                var l = definition
+                if isDefault && l.bands == nil { l.bands = ZoomBand.defaults(fieldNames: fields) }
                 let p = try await prepared.layer(.init(versionId: info.versionId, layer: l.id, fields: fields,
                                                        generalisation: .init(definition: l)), info: info)
                 let labelled = info.isPolygonal && (l.labels ?? true)

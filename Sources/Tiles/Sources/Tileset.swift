@@ -28,7 +28,8 @@ public struct TilesetDefinition: Codable, Hashable, Sendable {
         public var buffer: Int?
         /// Simplification tolerance in tile units (default 1 of 4096).
         public var tolerance: Double?
-        /// How the layer is generalised from zoom to zoom (default: `ZoomBand.defaults`).
+        /// How the layer is generalised from zoom to zoom (default tilesets: `ZoomBand.defaults`;
+        /// absent in a tileset file: every field at every zoom, simplified for each).
         public var bands: [ZoomBand]?
         /// Whether polygons get a companion layer `<id>_label` of one label point each (default true).
         public var labels: Bool?

@@ -23,7 +23,8 @@ public struct ZoomBand: Codable, Hashable, Sendable {
     /// Smallest part drawn when no band says otherwise: half a pixel of a 512-pixel tile.
     static let defaultMinSize = 4.0
 
-    /// The bands a layer gets without configuration, which suit administrative units
+    /// The bands of a default tileset's layer (a tileset file's layer without `bands` keeps
+    /// the fields it names at every zoom), which suit administrative units
     /// (provinces, districts, communes): up to z7 only the names (`*_vn`, `ten*`, `name*`),
     /// up to z9 the names and identifiers (`*_id`, `ma*`, `code`), every field from z10.
     /// The attributes dominate a low-zoom tile (thousands of features, each with its own
@@ -45,7 +46,7 @@ public struct ZoomBand: Codable, Hashable, Sendable {
 extension TilesetDefinition.LayerDefinition {
     /// What the layer looks like at each zoom, given the fields it carries.
     func zoomSettings(fieldNames: [String]) -> @Sendable (Int) -> ZoomSettings {
-        let bands = self.bands ?? ZoomBand.defaults(fieldNames: fieldNames)
+        let bands = self.bands ?? []
         let tolerance = self.tolerance ?? 1
         return { z in
             guard let band = bands.first(where: { z <= $0.maxzoom }) else {
