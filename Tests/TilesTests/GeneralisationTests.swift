@@ -63,7 +63,8 @@ for path in sorted(glob.glob(f"{root}/*/*/*.mvt")):
 for z, ids in drawn.items():
     counts = labelled.get(z, Counter())
     report["labelled_twice"] += [[z, i] for i, n in counts.items() if n > 1]
-    report["unlabelled"] += [[z, i] for i in ids if counts[i] == 0]
+    # Every commune of Huế is at least 48 units wide from z11, so labelled there.
+    if z >= 11: report["unlabelled"] += [[z, i] for i in ids if counts[i] == 0]
 print(json.dumps(report))
 """#
 

@@ -63,7 +63,9 @@ public enum TileBuilder {
             if !kept.isEmpty { layers.append(CutLayer(name: cut.layer.name, layer: cut.layer, fieldIndices: settings?.fieldIndices, features: kept)) }
             if let name = cut.labelLayer, let generalised, !generalised.labels.isEmpty {
                 let labels = labelPoints(cut.layer, generalised, coord, frame)
-                if !labels.isEmpty { layers.append(CutLayer(name: name, layer: cut.layer, fieldIndices: settings?.fieldIndices, features: labels)) }
+                if !labels.isEmpty {
+                    layers.append(CutLayer(name: name, layer: cut.layer, fieldIndices: labelFields(cut.layer, settings?.fieldIndices), features: labels))
+                }
             }
         }
         guard !layers.isEmpty else { return BuiltTile(data: [], featureCount: 0, droppedForSize: 0) }
@@ -105,13 +107,27 @@ public enum TileBuilder {
         return MVTEncoder.tile(builders)
     }
 
-    /// The label point of every feature drawn at this zoom whose point lies in this tile
-    /// (not its buffer: each place is labelled in one tile only).
+    /// A place is labelled from the zoom where it is this many tile units wide or high (six
+    /// pixels of a 512-pixel tile): below, a name would not fit, and thousands of label points
+    /// would only add bytes to the low-zoom tiles.
+    public static let labelMinSize = 48.0
+
+    /// The attributes a label point carries: the names among those drawn (the label's text),
+    /// all of them when none is a name.
+    static func labelFields(_ layer: PreparedLayer, _ drawn: [Int]?) -> [Int]? {
+        let candidates = drawn ?? Array(layer.fieldNames.indices)
+        let names = candidates.filter { ZoomBand.isName(layer.fieldNames[$0]) }
+        return names.isEmpty ? drawn : names
+    }
+
+    /// The label point of every feature drawn at this zoom, wide enough to be named there,
+    /// whose point lies in this tile (not its buffer: each place is labelled in one tile only).
     static func labelPoints(_ layer: PreparedLayer, _ g: GeneralisedLayer, _ coord: TileCoord, _ frame: TileFrame) -> [(index: Int, clipped: ClippedFeature)] {
         var out: [(index: Int, clipped: ClippedFeature)] = []
         let inner = TileFrame(tile: coord, extent: frame.extent, buffer: 0, tolerance: 0)
         for i in layer.candidates(in: inner.mercatorQueryBox) {
-            guard let p = g.labels[i], g.geometry(i, layer: layer, zoom: coord.z) != nil else { continue }
+            guard let p = g.labels[i], let drawn = g.geometry(i, layer: layer, zoom: coord.z),
+                  max(drawn.bbox.width, drawn.bbox.height) * frame.scale >= labelMinSize else { continue }
             let t = GeneralisedLayer.tileOf(p, zoom: coord.z)
             guard t.x == coord.x, t.y == coord.y else { continue }
             let x = (p.x - frame.minX) * frame.scale, y = (frame.maxY - p.y) * frame.scale

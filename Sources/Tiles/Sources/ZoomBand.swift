@@ -29,11 +29,14 @@ public struct ZoomBand: Codable, Hashable, Sendable {
     /// up to z9 the names and identifiers (`*_id`, `ma*`, `code`), every field from z10.
     /// The attributes dominate a low-zoom tile (thousands of features, each with its own
     /// areas, lengths and counts); a layer without names keeps them all.
+    /// Whether a field holds a place's name (what `/map` labels with): `*_vn`, `ten*`, `name*`.
+    static func isName(_ field: String) -> Bool {
+        let l = field.lowercased()
+        return l.hasSuffix("_vn") || l.hasPrefix("ten") || l.hasPrefix("name")
+    }
+
     public static func defaults(fieldNames: [String]) -> [ZoomBand] {
-        let names = fieldNames.filter { n in
-            let l = n.lowercased()
-            return l.hasSuffix("_vn") || l.hasPrefix("ten") || l.hasPrefix("name")
-        }
+        let names = fieldNames.filter(isName)
         let ids = fieldNames.filter { n in
             let l = n.lowercased()
             return l == "id" || l.hasSuffix("_id") || l.hasPrefix("ma_") || l == "code"
