@@ -1,6 +1,5 @@
 import Foundation
 import GeoModel
-import GeoStore
 import GRDB
 import PublicErrors
 
@@ -109,8 +108,7 @@ final class PreparedLayerStore: Sendable {
     }
 
     /// Reads every feature of the version once, projecting it to Web Mercator, then
-    /// generalises it for every zoom (on a thread of the blocking pool: seconds of work for a
-    /// big layer, which must not hold the cooperative threads the tiles are served from).
+    /// generalises it for every zoom (on a thread of its own: seconds of work for a big layer).
     static func prepare(_ reader: any DatabaseReader, _ info: VersionInfo, _ key: Key) async throws -> Prepared {
         let columns = key.fields.compactMap { name in info.fields.first { $0.name == name } }
         let select = (["fid", "AsBinary(geom)"] + columns.map { quote($0.name) }).joined(separator: ", ")
@@ -135,13 +133,25 @@ final class PreparedLayerStore: Sendable {
             return (features, skipped)
         }
         let names = columns.map(\.name)
-        return try await BlockingPool.exports.run {
+        return try await Self.onThreadOfItsOwn {
             let layer = PreparedLayer(name: key.layer, fieldNames: names, features: features, skipped: skipped)
             guard let g = key.generalisation else { return Prepared(layer: layer, generalised: nil) }
             let generalised = GeneralisedLayer(layer: layer, minZoom: g.minZoom, maxZoom: g.maxZoom,
                                                settings: g.definition.zoomSettings(fieldNames: names),
                                                labels: g.definition.labels ?? true)
             return Prepared(layer: layer, generalised: generalised)
+        }
+    }
+
+    /// Runs a preparation on a thread started for it: seconds of work once per version, which
+    /// must neither hold the cooperative threads the tiles are served from nor wait in the
+    /// queue of a shared pool behind exports and backups (the first tile may be waiting).
+    static func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            let thread = Thread { c.resume(with: Result { try work() }) }
+            thread.name = "bando-tiles-prepare"
+            thread.stackSize = 8 << 20
+            thread.start()
         }
     }
 
