@@ -1,12 +1,14 @@
 -- wrk script: each request asks for a random tile of the workload list.
--- Arguments (after --): path prefix, path suffix, the list file, and "zxy" or "zyx" (OGC row/col order).
+-- Arguments (after --): path prefix, path suffix, the list file, and "zxy", "zyx" (OGC row/col
+-- order) or "xyz+" (MapServer's `tile=x+y+z`).
 local paths = {}
 init = function(args)
   local prefix, suffix, file, order = args[1], args[2] or "", args[3], args[4] or "zxy"
   for line in io.lines(file) do
     local z, x, y = line:match("(%d+)/(%d+)/(%d+)")
     if z then
-      if order == "zyx" then paths[#paths + 1] = prefix .. z .. "/" .. y .. "/" .. x .. suffix
+      if order == "xyz+" then paths[#paths + 1] = prefix .. x .. "+" .. y .. "+" .. z .. suffix
+      elseif order == "zyx" then paths[#paths + 1] = prefix .. z .. "/" .. y .. "/" .. x .. suffix
       else paths[#paths + 1] = prefix .. z .. "/" .. x .. "/" .. y .. suffix end
     end
   end

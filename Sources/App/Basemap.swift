@@ -105,7 +105,9 @@ public enum Basemap: Sendable {
         }
         let definition: [String: Any] = [
             "description": "Việt Nam: ranh giới và tên tỉnh, huyện (censusVN2009)", "attribution": attribution,
-            "layers": layers.map { ["id": $0.id, "dataset": "basemap-\($0.id)", "minzoom": $0.minZoom, "maxzoom": maxZoom, "fields": $0.fields] as [String: Any] },
+            // No companion label layers: the basemap names places from its own `places` layer.
+            "layers": layers.map { ["id": $0.id, "dataset": "basemap-\($0.id)", "minzoom": $0.minZoom, "maxzoom": maxZoom, "fields": $0.fields,
+                                    "labels": false] as [String: Any] },
         ]
         try JSONSerialization.data(withJSONObject: definition).write(to: scratch.appendingPathComponent("tiles/basemap.json"))
         let tiles = try TileService(reader: store.pool, configuration: .init(tilesFolder: scratch.appendingPathComponent("tiles"), cacheMegabytes: 0))

@@ -137,11 +137,12 @@ enum BuiltBasemap {
         let chosen = try await Basemap.open(BasemapConfiguration(archive: other), logger: Logger(label: "test"))
         try await Application(router: try router(chosen)).test(.router) { c in
             let doc = try Self.json(try await c.execute(uri: "/basemap/tiles.json", method: .get))
-            #expect((doc["vector_layers"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["xa-hue"])
+            #expect((doc["vector_layers"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["xa-hue", "xa-hue_label"])
             let style = try Self.json(try await c.execute(uri: "/basemap/style.json", method: .get))
             let ids = (style["layers"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
             #expect(ids.contains("basemap/xa-hue/fill") && ids.contains("basemap/xa-hue/line"), "\(ids)")
             #expect(!ids.contains("basemap/provinces"))
+            #expect(!ids.contains("basemap/xa-hue_label/point"), "label points are not drawn as data: \(ids)")
         }
         // A style from the province's own tile server: the maps load it, the pages may reach it.
         let style = try await Basemap.open(BasemapConfiguration(styleURL: "https://tiles.example.gov.vn/styles/osm.json"),

@@ -88,14 +88,16 @@ with open(sys.argv[1], "rb") as f:
         struct Out: Decodable { var min_zoom: Int; var max_zoom: Int; var addressed: Int; var clustered: Bool; var tile_compression: String
                                 var layers: [String]; var attribution: String; var features: Int; var names: [String] }
         let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
-        #expect(out.min_zoom == 0 && out.max_zoom == Self.maxZoom)
+        // Communes narrower than the smallest part drawn (4 of 4096 units) are left out, so
+        // the first zooms, where the whole province is a few units wide, hold no tile.
+        #expect(out.min_zoom > 0 && out.min_zoom <= 4 && out.max_zoom == Self.maxZoom, "\(out.min_zoom)–\(out.max_zoom)")
         #expect(out.addressed == summary.tiles)
         #expect(out.clustered)
         #expect(out.tile_compression == "GZIP")
-        #expect(out.layers == ["hue-communes"])
+        #expect(out.layers == ["hue-communes", "hue-communes_label"])
         #expect(out.attribution.contains("censusVN2009"))
         let mine = try MVTDecoder.decode(try #require(expected))
-        #expect(out.features == mine.layer("hue-communes")?.features.count)
+        #expect(out.features == mine.layers.reduce(0) { $0 + $1.features.count })
         #expect(out.features > 0)
         #expect(out.names.contains { $0.contains("Phường") || $0.contains("Xã") || $0.contains("Thị trấn") })
     }

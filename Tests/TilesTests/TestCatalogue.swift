@@ -23,7 +23,7 @@ final class TestCatalogue: @unchecked Sendable {
                                       licence TEXT, attribution TEXT, current_version_id INTEGER);
                 CREATE TABLE dataset_versions(id INTEGER PRIMARY KEY, dataset_id INTEGER NOT NULL, number INTEGER, status TEXT,
                                       feature_table TEXT, feature_count INTEGER, min_x REAL, min_y REAL, max_x REAL, max_y REAL,
-                                      fields_json TEXT);
+                                      fields_json TEXT, geometry_types TEXT NOT NULL DEFAULT '');
                 """)
         }
     }
@@ -42,8 +42,15 @@ final class TestCatalogue: @unchecked Sendable {
             var box = BoundingBox.empty
             for f in features { if let b = f.geometry?.boundingBox { box.extend(b) } }
             let fieldsJSON = String(decoding: try JSONEncoder().encode(fields), as: UTF8.self)
-            try db.execute(sql: "INSERT INTO dataset_versions(dataset_id, status, feature_count, min_x, min_y, max_x, max_y, fields_json) VALUES (?, 'published', ?, ?, ?, ?, ?, ?)",
-                           arguments: [datasetId, features.count, box.minX, box.minY, box.maxX, box.maxY, fieldsJSON])
+            // As the store records them: the geometry types found, comma-separated.
+            var types: [String] = []
+            for f in features {
+                guard let g = f.geometry else { continue }
+                let t = g.family == .polygon ? "Polygon" : g.family == .line ? "LineString" : "Point"
+                if !types.contains(t) { types.append(t) }
+            }
+            try db.execute(sql: "INSERT INTO dataset_versions(dataset_id, status, feature_count, min_x, min_y, max_x, max_y, fields_json, geometry_types) VALUES (?, 'published', ?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [datasetId, features.count, box.minX, box.minY, box.maxX, box.maxY, fieldsJSON, types.joined(separator: ",")])
             let version = db.lastInsertedRowID
             let table = "features_\(version)"
             let columns = fields.map { "\"\($0.name)\" \($0.type == .integer || $0.type == .boolean ? "INTEGER" : $0.type == .real ? "REAL" : "TEXT")" }

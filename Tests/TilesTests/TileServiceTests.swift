@@ -22,7 +22,7 @@ import TestSupport
         let tiles = try TileService(reader: cat.pool)
         #expect(try await tiles.tilesetNames() == ["hue-communes"])
         let meta = try await tiles.metadata("hue-communes")
-        #expect(meta.vectorLayers.map(\.id) == ["hue-communes"])
+        #expect(meta.vectorLayers.map(\.id) == ["hue-communes", "hue-communes_label"])
         #expect(meta.vectorLayers[0].fields.map(\.name) == ["commune_id", "commune_vn", "district_vn", "population", "area"])
         #expect(meta.vectorLayers[0].fields.map(\.type) == ["Number", "String", "String", "Number", "Number"])
         #expect(meta.attribution.contains("censusVN2009"))
@@ -102,8 +102,8 @@ import TestSupport
         try await good.checkTilesets()
         #expect(try await good.tilesetNames() == ["admin", "hue-communes"])
         let t = try decode(try await good.tile("admin", centre(10), acceptsGzip: false))
-        #expect(t.layers.map(\.name) == ["communes"])
-        #expect(Set(t.layers[0].features.flatMap(\.attributes.keys)) == ["commune_vn"])
+        #expect(t.layers.map(\.name) == ["communes", "communes_label"])
+        #expect(Set(t.layers.flatMap(\.features).flatMap(\.attributes.keys)) == ["commune_vn"])
         await #expect(throws: TilesError.self) { try await good.tile("admin", centre(7), acceptsGzip: false) }
 
         try Data(#"{"layers":[{"id":"communes","dataset":"hue-communes","fields":["ten_xa"]}]}"#.utf8)

@@ -7,9 +7,25 @@ public struct LayerCut: Sendable {
     public var maxZoom: Int
     public var buffer: Int32
     public var tolerance: Double
-    public init(layer: PreparedLayer, minZoom: Int = 0, maxZoom: Int = 14, buffer: Int32 = 64, tolerance: Double = 1) {
+    /// The layer simplified once per zoom, its small parts dropped, its points thinned and its
+    /// label points: nil draws the full detail at every zoom, simplified per tile.
+    public var generalised: GeneralisedLayer?
+    /// Name of the companion layer of label points (polygons only), nil for none.
+    public var labelLayer: String?
+    public init(layer: PreparedLayer, minZoom: Int = 0, maxZoom: Int = 14, buffer: Int32 = 64, tolerance: Double = 1,
+                generalised: GeneralisedLayer? = nil, labelLayer: String? = nil) {
         self.layer = layer; self.minZoom = minZoom; self.maxZoom = maxZoom; self.buffer = buffer; self.tolerance = tolerance
+        self.generalised = generalised; self.labelLayer = labelLayer
     }
+}
+
+/// One MVT layer of a tile being built: features of a prepared layer, cut for this tile.
+struct CutLayer {
+    var name: String
+    var layer: PreparedLayer
+    /// The attributes written (indices into the layer's fields), nil for all.
+    var fieldIndices: [Int]?
+    var features: [(index: Int, clipped: ClippedFeature)]
 }
 
 /// An encoded tile and what went into it, for the log line and the tests.
@@ -32,14 +48,25 @@ public enum TileBuilder {
     /// length in the tile, then the last drawn) are dropped until it fits.
     public static func build(_ cuts: [LayerCut], at coord: TileCoord, extent: Int32 = defaultExtent,
                              sizeBudget: Int = defaultSizeBudget) -> BuiltTile {
-        var layers: [(cut: LayerCut, features: [(index: Int, clipped: ClippedFeature)])] = []
+        var layers: [CutLayer] = []
         for cut in cuts where coord.z >= cut.minZoom && coord.z <= cut.maxZoom {
-            let frame = TileFrame(tile: coord, extent: extent, buffer: cut.buffer, tolerance: cut.tolerance)
+            let generalised = cut.generalised
+            let settings = generalised?.settings(zoom: coord.z)
+            // Geometry generalised for this very zoom is simplified already, arc by arc: a
+            // second simplification per tile would move shared boundaries apart.
+            let frame = TileFrame(tile: coord, extent: extent, buffer: cut.buffer, tolerance: settings == nil ? cut.tolerance : 0)
             var kept: [(Int, ClippedFeature)] = []
             for i in cut.layer.candidates(in: frame.mercatorQueryBox) {
-                if let c = TileClipper.clip(cut.layer.features[i].geometry, in: frame) { kept.append((i, c)) }
+                let g = generalised.map { $0.geometry(i, layer: cut.layer, zoom: coord.z) } ?? cut.layer.features[i].geometry
+                if let g, let c = TileClipper.clip(g, in: frame) { kept.append((i, c)) }
             }
-            if !kept.isEmpty { layers.append((cut, kept)) }
+            if !kept.isEmpty { layers.append(CutLayer(name: cut.layer.name, layer: cut.layer, fieldIndices: settings?.fieldIndices, features: kept)) }
+            if let name = cut.labelLayer, let generalised, !generalised.labels.isEmpty {
+                let labels = labelPoints(cut.layer, generalised, coord, frame)
+                if !labels.isEmpty {
+                    layers.append(CutLayer(name: name, layer: cut.layer, fieldIndices: labelFields(cut.layer, settings?.fieldIndices), features: labels))
+                }
+            }
         }
         guard !layers.isEmpty else { return BuiltTile(data: [], featureCount: 0, droppedForSize: 0) }
 
@@ -65,19 +92,48 @@ public enum TileBuilder {
         return BuiltTile(data: data, featureCount: total - excluded.count, droppedForSize: excluded.count)
     }
 
-    static func encode(_ layers: [(cut: LayerCut, features: [(index: Int, clipped: ClippedFeature)])],
-                       extent: Int32, excluded: Set<Int>) -> [UInt8] {
+    static func encode(_ layers: [CutLayer], extent: Int32, excluded: Set<Int>) -> [UInt8] {
         var builders: [MVTLayerBuilder] = []
         for (l, entry) in layers.enumerated() {
-            let layer = entry.cut.layer
-            var b = MVTLayerBuilder(name: layer.name, extent: UInt32(extent))
+            let layer = entry.layer
+            var b = MVTLayerBuilder(name: entry.name, extent: UInt32(extent))
             for (k, f) in entry.features.enumerated() where excluded.isEmpty || !excluded.contains(l << 32 | k) {
                 let feature = layer.features[f.index]
-                b.addFeature(id: feature.id >= 0 ? UInt64(feature.id) : nil, fieldNames: layer.fieldNames,
+                b.addFeature(id: feature.id >= 0 ? UInt64(feature.id) : nil, fieldNames: layer.fieldNames, fields: entry.fieldIndices,
                              valueIds: feature.valueIds, encodedValues: layer.encodedValues, geometry: f.clipped.geometry)
             }
             builders.append(b)
         }
         return MVTEncoder.tile(builders)
+    }
+
+    /// A place is labelled from the zoom where it is this many tile units wide or high (six
+    /// pixels of a 512-pixel tile): below, a name would not fit, and thousands of label points
+    /// would only add bytes to the low-zoom tiles.
+    public static let labelMinSize = 48.0
+
+    /// The attributes a label point carries: the names among those drawn (the label's text),
+    /// all of them when none is a name.
+    static func labelFields(_ layer: PreparedLayer, _ drawn: [Int]?) -> [Int]? {
+        let candidates = drawn ?? Array(layer.fieldNames.indices)
+        let names = candidates.filter { ZoomBand.isName(layer.fieldNames[$0]) }
+        return names.isEmpty ? drawn : names
+    }
+
+    /// The label point of every feature drawn at this zoom, wide enough to be named there,
+    /// whose point lies in this tile (not its buffer: each place is labelled in one tile only).
+    static func labelPoints(_ layer: PreparedLayer, _ g: GeneralisedLayer, _ coord: TileCoord, _ frame: TileFrame) -> [(index: Int, clipped: ClippedFeature)] {
+        var out: [(index: Int, clipped: ClippedFeature)] = []
+        let inner = TileFrame(tile: coord, extent: frame.extent, buffer: 0, tolerance: 0)
+        for i in layer.candidates(in: inner.mercatorQueryBox) {
+            guard let p = g.labels[i], let drawn = g.geometry(i, layer: layer, zoom: coord.z),
+                  max(drawn.bbox.width, drawn.bbox.height) * frame.scale >= labelMinSize else { continue }
+            let t = GeneralisedLayer.tileOf(p, zoom: coord.z)
+            guard t.x == coord.x, t.y == coord.y else { continue }
+            let x = (p.x - frame.minX) * frame.scale, y = (frame.maxY - p.y) * frame.scale
+            let point = TilePoint(Int32(x.rounded()), Int32(y.rounded()))
+            out.append((i, ClippedFeature(geometry: TileGeometry(type: .point, parts: [[point]]), significance: 0)))
+        }
+        return out
     }
 }

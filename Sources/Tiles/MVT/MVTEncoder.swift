@@ -100,13 +100,17 @@ public struct MVTLayerBuilder: Sendable {
     /// (distinct values of the layer, encoded once per dataset version), so a tile hashes
     /// small integers instead of strings. `valueIds[k]` is the value of field `k`, -1 for null.
     @discardableResult
-    mutating func addFeature(id: UInt64?, fieldNames: [String], valueIds: [Int32], encodedValues: [[UInt8]], geometry: TileGeometry) -> Bool {
+    /// `fields`: the indices of the fields written (nil: all).
+    mutating func addFeature(id: UInt64?, fieldNames: [String], fields: [Int]? = nil, valueIds: [Int32], encodedValues: [[UInt8]],
+                             geometry: TileGeometry) -> Bool {
         let commands = MVTGeometryCoder.encode(geometry)
         guard !commands.isEmpty else { return false }
         if keyByField.count < fieldNames.count { keyByField = [Int32](repeating: -1, count: fieldNames.count) }
         var tags: [UInt32] = []
         tags.reserveCapacity(valueIds.count * 2)
-        for (k, vid) in valueIds.enumerated() where vid >= 0 {
+        for k in fields ?? Array(valueIds.indices) {
+            let vid = valueIds[k]
+            guard vid >= 0 else { continue }
             var key = keyByField[k]
             if key < 0 {
                 key = Int32(index(ofKey: fieldNames[k])); keyByField[k] = key

@@ -75,8 +75,12 @@ public enum BasemapStyle {
     }
 
     static func neutralLayers(_ m: TilesetMetadata) -> [[String: Any]] {
-        m.vectorLayers.flatMap { vl -> [[String: Any]] in
+        let ids = Set(m.vectorLayers.map(\.id))
+        // A layer's companion of label points (`<id>_label`) names it once; it is not drawn itself.
+        func isLabels(_ id: String) -> Bool { id.hasSuffix(ZoomBand.labelSuffix) && ids.contains(String(id.dropLast(ZoomBand.labelSuffix.count))) }
+        return m.vectorLayers.filter { !isLabels($0.id) }.flatMap { vl -> [[String: Any]] in
             let id = vl.id
+            let labels = ids.contains(vl.labelLayerId) ? vl.labelLayerId : id
             var layers = [
                 layer("\(id)/fill", "fill", id, minzoom: vl.minZoom, filter: ["==", ["geometry-type"], "Polygon"],
                       paint: ["fill-color": "#e9e5dc", "fill-opacity": 0.6]),
@@ -86,7 +90,7 @@ public enum BasemapStyle {
                       paint: ["circle-color": "#8f897e", "circle-radius": 2]),
             ]
             if vl.fields.contains(where: { $0.name == "name" }) {
-                layers.append(layer("\(id)/name", "symbol", id, minzoom: vl.minZoom,
+                layers.append(layer("\(id)/name", "symbol", labels, minzoom: vl.minZoom,
                                     layout: ["text-field": ["coalesce", ["get", "name:vi"], ["get", "name"]] as [Any],
                                              "text-font": ["DejaVu Sans Book"], "text-size": 11],
                                     paint: ["text-color": "#5d574e", "text-halo-color": "#ffffff", "text-halo-width": 1.2]))

@@ -194,6 +194,28 @@ public final class TileService: Sendable {
     /// in this process calls it so its new version shows in the very next tile.
     public func checkCatalogueNow() {
         catalogue.expire()
+        // Look now rather than at the next request: seeing the new version prepares its
+        // tiles (`datasetsChanged`), so the first citizen to ask does not wait for that.
+        Task.detached { [catalogue] in _ = try? await catalogue.snapshot() }
+    }
+
+    /// Prepares the tiles of every tileset drawn from the store (reading and generalising the
+    /// current versions), one after the other, in the background; for start-up, so the first
+    /// requests find them ready. Failures are logged; a request retries them.
+    public func prepareAll() {
+        Task.detached { [weak self] in
+            guard let self, let names = try? await self.tilesetNames() else { return }
+            await self.prepare(Set(names))
+        }
+    }
+
+    private func prepare(_ names: Set<String>) async {
+        for name in names.sorted() {
+            guard let source = try? await source(name) as? StoreTileSource else { continue }
+            do { try await source.prepare() } catch {
+                logger.warning("tileset \(name) could not be prepared ahead: \(error)")
+            }
+        }
     }
 
     /// Number of tiles and bytes held by the cache (for `/metrics` and tests).
@@ -225,7 +247,7 @@ public final class TileService: Sendable {
             }
             def = .defaultFor(dataset: name)
         }
-        let s = StoreTileSource(definition: def, catalogue: catalogue, prepared: prepared)
+        let s = StoreTileSource(definition: def, catalogue: catalogue, prepared: prepared, isDefault: definitions[name] == nil)
         return storeSources.withLock { d in
             if let existing = d[name] { return existing }
             d[name] = s
@@ -241,9 +263,11 @@ public final class TileService: Sendable {
         affected.formUnion(slugs)   // default tilesets are named after their dataset
         for name in affected { cache.removeAll(tileset: name) }
         logger.info("datasets \(slugs.sorted().joined(separator: ", ")) changed: cached tiles of \(affected.sorted().joined(separator: ", ")) dropped")
-        Task { [catalogue, prepared] in
-            if let s = try? await catalogue.snapshot() { prepared.keepOnly(versions: Set(s.versions.values)) }
-        }
         storeSources.withLock { d in for slug in slugs where definitions[slug] == nil { d.removeValue(forKey: slug) } }
+        let targets = affected
+        Task.detached { [weak self, catalogue, prepared] in
+            if let s = try? await catalogue.snapshot() { prepared.keepOnly(versions: Set(s.versions.values)) }
+            await self?.prepare(targets)
+        }
     }
 }

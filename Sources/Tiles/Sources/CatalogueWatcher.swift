@@ -25,6 +25,13 @@ final class CatalogueWatcher: Sendable {
         var checkedAt: UInt64 = 0
         var loaded = false
         var refreshing = false
+        /// Set by `expire()`: callers wait for a look at the store begun after it, rather than
+        /// take the snapshot of before (a publication must show in the very next tile, even
+        /// when a background look is already under way).
+        var mustSeeStore = false
+        /// Counts `expire()` calls; a look clears `mustSeeStore` only if none came during it.
+        var expiries = 0
+        var refreshingFor = 0
     }
     let reader: any DatabaseReader
     let intervalNanos: UInt64
@@ -45,30 +52,36 @@ final class CatalogueWatcher: Sendable {
     /// the check, when due, to the full path.
     var isFresh: Bool {
         let now = DispatchTime.now().uptimeNanoseconds
-        return state.withLock { s in s.loaded && now &- s.checkedAt < intervalNanos }
+        return state.withLock { s in s.loaded && !s.mustSeeStore && now &- s.checkedAt < intervalNanos }
     }
 
     /// The next `snapshot()` looks at the store, whatever the interval.
     func expire() {
         let now = DispatchTime.now().uptimeNanoseconds
-        state.withLock { $0.checkedAt = now &- intervalNanos }
+        state.withLock { s in
+            s.checkedAt = now &- intervalNanos
+            s.expiries += 1
+            s.mustSeeStore = true
+        }
     }
 
     /// `maxAgeNanos`: refresh when the last look is older than this (default: the interval).
     func snapshot(maxAgeNanos: UInt64? = nil) async throws -> Snapshot {
         let now = DispatchTime.now().uptimeNanoseconds
         let maxAge = maxAgeNanos ?? intervalNanos
-        let (current, mustRefresh, mustWait) = state.withLock { s -> (Snapshot, Bool, Bool) in
-            if s.loaded && (now &- s.checkedAt < maxAge || s.refreshing) { return (s.snapshot, false, false) }
-            if s.refreshing { return (s.snapshot, false, true) }
+        let (current, mustRefresh, mustWait, generation) = state.withLock { s -> (Snapshot, Bool, Bool, Int) in
+            if s.loaded && !s.mustSeeStore && (now &- s.checkedAt < maxAge || s.refreshing) { return (s.snapshot, false, false, 0) }
+            if s.refreshing && !(s.mustSeeStore && s.refreshingFor != s.expiries) { return (s.snapshot, false, true, 0) }
             s.refreshing = true
-            return (s.snapshot, true, false)
+            s.refreshingFor = s.expiries
+            return (s.snapshot, true, false, s.expiries)
         }
         if mustWait {
-            // Nothing loaded yet and someone else is loading: wait for it rather than serve nothing.
+            // Nothing loaded yet, or a look the caller must see, and someone else is looking:
+            // wait for it rather than serve nothing or the past.
             while true {
                 try await Task.sleep(for: .milliseconds(2))
-                if let s = state.withLock({ $0.loaded ? $0.snapshot : nil }) { return s }
+                if let s = state.withLock({ $0.loaded && !$0.mustSeeStore ? $0.snapshot : nil }) { return s }
                 if state.withLock({ !$0.refreshing }) { return try await snapshot() }
             }
         }
@@ -88,7 +101,11 @@ final class CatalogueWatcher: Sendable {
         let old = state.withLock { s -> Snapshot? in
             let old = s.loaded ? s.snapshot : nil
             s.snapshot = fresh; s.loaded = true; s.refreshing = false
-            s.checkedAt = DispatchTime.now().uptimeNanoseconds
+            // Expired again during this look: it stays due, and callers keep waiting for the next.
+            if generation == s.expiries {
+                s.mustSeeStore = false
+                s.checkedAt = DispatchTime.now().uptimeNanoseconds
+            }
             return old
         }
         if let old, old != fresh {

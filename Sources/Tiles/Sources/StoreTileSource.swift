@@ -14,15 +14,33 @@ struct VersionInfo: Sendable {
     var fields: [FieldDefinition]
     /// WGS 84 extent of the version's features.
     var bounds: BoundingBox?
+    /// Whether the features are polygons (they then get label points).
+    var isPolygonal = false
 }
 
 /// Dataset versions made ready for tiling, each prepared once and shared by every tileset that
 /// draws it; preparation runs once even when many requests arrive together.
 final class PreparedLayerStore: Sendable {
-    struct Key: Hashable, Sendable { var versionId: Int64; var layer: String; var fields: [String] }
+    struct Key: Hashable, Sendable {
+        var versionId: Int64; var layer: String; var fields: [String]
+        /// How the layer is generalised (nil: not at all, the full detail at every zoom).
+        var generalisation: Generalisation? = nil
+    }
+    /// What decides a layer's generalisation: its zooms and bands as the tileset defines them.
+    struct Generalisation: Hashable, Sendable {
+        var definition: TilesetDefinition.LayerDefinition
+        var minZoom: Int { definition.minZoom }
+        /// Zooms past this get the full detail, simplified per tile.
+        var maxZoom: Int { min(definition.maxZoom, GeneralisedLayer.highestPreparedZoom) }
+    }
+    struct Prepared: Sendable { var layer: PreparedLayer; var generalised: GeneralisedLayer? }
     let reader: any DatabaseReader
     private let infos = Locked([Int64: Task<VersionInfo, any Error>]())
-    private let layers = Locked([Key: Task<PreparedLayer, any Error>]())
+    private let layers = Locked([Key: Task<Prepared, any Error>]())
+    /// Versions with at least one layer prepared (for tests and the log).
+    private let ready = Locked(Set<Int64>())
+
+    func isPrepared(versionId: Int64) -> Bool { ready.withLock { $0.contains(versionId) } }
 
     init(reader: any DatabaseReader) { self.reader = reader }
 
@@ -40,7 +58,7 @@ final class PreparedLayerStore: Sendable {
         }
     }
 
-    func layer(_ key: Key, info: VersionInfo) async throws -> PreparedLayer {
+    func layer(_ key: Key, info: VersionInfo) async throws -> Prepared {
         let task = layers.withLock { d in
             if let t = d[key] { return t }
             let reader = self.reader
@@ -48,7 +66,11 @@ final class PreparedLayerStore: Sendable {
             d[key] = t
             return t
         }
-        do { return try await task.value } catch {
+        do {
+            let p = try await task.value
+            ready.withLock { _ = $0.insert(key.versionId) }
+            return p
+        } catch {
             layers.withLock { _ = $0.removeValue(forKey: key) }
             throw error
         }
@@ -58,13 +80,16 @@ final class PreparedLayerStore: Sendable {
     func keepOnly(versions: Set<Int64>) {
         layers.withLock { d in d = d.filter { versions.contains($0.key.versionId) } }
         infos.withLock { d in d = d.filter { versions.contains($0.key) } }
+        ready.withLock { $0.formIntersection(versions) }
     }
 
     static func loadInfo(_ reader: any DatabaseReader, _ version: Int64) async throws -> VersionInfo {
         try await reader.read { db in
+            // Stores older than the column (and minimal test schemas) say nothing of types.
+            let hasTypes = try db.columns(in: "dataset_versions").contains { $0.name == "geometry_types" }
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.slug, d.title, d.description, d.attribution, v.feature_table, v.fields_json,
-                       v.min_x, v.min_y, v.max_x, v.max_y
+                       v.min_x, v.min_y, v.max_x, v.max_y, \(hasTypes ? "v.geometry_types" : "''")
                 FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?
                 """, arguments: [version]) else {
                 throw TilesError(.storeUnavailable, "Dataset version \(version) is not in the store any more")
@@ -75,13 +100,16 @@ final class PreparedLayerStore: Sendable {
                 throw TilesError(.storeUnavailable, "Dataset version \(version) has unreadable field definitions: \(error)")
             }
             let bounds = BoundingBox.lonLatExtent(minX: row[6], minY: row[7], maxX: row[8], maxY: row[9])
+            let types: String = row[10] ?? ""
             return VersionInfo(versionId: version, slug: row[0], title: row[1] ?? "", description: row[2] ?? "",
-                               attribution: row[3] ?? "", featureTable: row[4], fields: fields, bounds: bounds)
+                               attribution: row[3] ?? "", featureTable: row[4], fields: fields, bounds: bounds,
+                               isPolygonal: types.localizedCaseInsensitiveContains("polygon"))
         }
     }
 
-    /// Reads every feature of the version once, projecting it to Web Mercator.
-    static func prepare(_ reader: any DatabaseReader, _ info: VersionInfo, _ key: Key) async throws -> PreparedLayer {
+    /// Reads every feature of the version once, projecting it to Web Mercator, then
+    /// generalises it for every zoom (on a thread of its own: seconds of work for a big layer).
+    static func prepare(_ reader: any DatabaseReader, _ info: VersionInfo, _ key: Key) async throws -> Prepared {
         let columns = key.fields.compactMap { name in info.fields.first { $0.name == name } }
         let select = (["fid", "AsBinary(geom)"] + columns.map { quote($0.name) }).joined(separator: ", ")
         let sql = "SELECT \(select) FROM \(quote(info.featureTable)) ORDER BY fid"
@@ -104,7 +132,27 @@ final class PreparedLayerStore: Sendable {
             }
             return (features, skipped)
         }
-        return PreparedLayer(name: key.layer, fieldNames: columns.map(\.name), features: features, skipped: skipped)
+        let names = columns.map(\.name)
+        return try await Self.onThreadOfItsOwn {
+            let layer = PreparedLayer(name: key.layer, fieldNames: names, features: features, skipped: skipped)
+            guard let g = key.generalisation else { return Prepared(layer: layer, generalised: nil) }
+            let generalised = GeneralisedLayer(layer: layer, minZoom: g.minZoom, maxZoom: g.maxZoom,
+                                               settings: g.definition.zoomSettings(fieldNames: names),
+                                               labels: g.definition.labels ?? true)
+            return Prepared(layer: layer, generalised: generalised)
+        }
+    }
+
+    /// Runs a preparation on a thread started for it: seconds of work once per version, which
+    /// must neither hold the cooperative threads the tiles are served from nor wait in the
+    /// queue of a shared pool behind exports and backups (the first tile may be waiting).
+    static func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            let thread = Thread { c.resume(with: Result { try work() }) }
+            thread.name = "bando-tiles-prepare"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
     }
 
     static func fieldValue(_ v: DatabaseValue, _ type: FieldType) -> FieldValue {
@@ -142,8 +190,12 @@ final class StoreTileSource: TileSource {
     }
     private let resolved = Locked<Resolved?>(nil)
 
-    init(definition: TilesetDefinition, catalogue: CatalogueWatcher, prepared: PreparedLayerStore) {
-        self.definition = definition; self.catalogue = catalogue; self.prepared = prepared
+    /// Whether this is the tileset a published dataset gets without a file (`defaultFor`):
+    /// its layer then gets the default zoom bands.
+    let isDefault: Bool
+
+    init(definition: TilesetDefinition, catalogue: CatalogueWatcher, prepared: PreparedLayerStore, isDefault: Bool = false) {
+        self.definition = definition; self.catalogue = catalogue; self.prepared = prepared; self.isDefault = isDefault
     }
 
     private func current() async throws -> Resolved {
@@ -188,6 +240,9 @@ final class StoreTileSource: TileSource {
                 (name: f.name, type: f.type == .integer || f.type == .real ? "Number" : f.type == .boolean ? "Boolean" : "String")
             }
             vectorLayers.append(.init(id: l.id, description: info.title, minZoom: l.minZoom, maxZoom: l.maxZoom, fields: fields))
+            if info.isPolygonal && (l.labels ?? true) {
+                vectorLayers.append(.init(id: l.labelLayerId, description: info.title, minZoom: l.minZoom, maxZoom: l.maxZoom, fields: fields))
+            }
         }
         let infos = layers.map(\.1)
         let attribution = definition.attribution
@@ -207,22 +262,36 @@ final class StoreTileSource: TileSource {
     /// The prepared layers of the versions last seen, so a request skips the shared store's look-up.
     private let preparedCuts = Locked<(versionIds: [Int64], cuts: [LayerCut])?>(nil)
 
-    func tile(_ coord: TileCoord) async throws -> EncodedTile? {
+    /// Prepares (reads and generalises) the current versions of every layer, if not done yet:
+    /// called when a version is published, so that no citizen's request waits for it.
+    func prepare() async throws { _ = try await currentCuts() }
+
+    private func currentCuts() async throws -> [LayerCut] {
         let r = try await current()
         var all: [LayerCut]
         if let c = preparedCuts.withLock({ $0 }), c.versionIds == r.versionIds {
             all = c.cuts
         } else {
             all = []
-            for (l, info) in r.layers {
-                let fields = l.fields ?? info.fields.map(\.name)
-                let layer = try await prepared.layer(.init(versionId: info.versionId, layer: l.id, fields: fields), info: info)
-                all.append(LayerCut(layer: layer, minZoom: l.minZoom, maxZoom: l.maxZoom,
-                                    buffer: Int32(l.buffer ?? 64), tolerance: l.tolerance ?? 1))
+            for (definition, info) in r.layers {
+                let fields = definition.fields ?? info.fields.map(\.name)
+                var l = definition
+                if isDefault && l.bands == nil { l.bands = ZoomBand.defaults(fieldNames: fields) }
+                let p = try await prepared.layer(.init(versionId: info.versionId, layer: l.id, fields: fields,
+                                                       generalisation: .init(definition: l)), info: info)
+                let labelled = info.isPolygonal && (l.labels ?? true)
+                all.append(LayerCut(layer: p.layer, minZoom: l.minZoom, maxZoom: l.maxZoom,
+                                    buffer: Int32(l.buffer ?? 64), tolerance: l.tolerance ?? 1,
+                                    generalised: p.generalised, labelLayer: labelled ? l.labelLayerId : nil))
             }
             let ready = all
             preparedCuts.withLock { $0 = (r.versionIds, ready) }
         }
+        return all
+    }
+
+    func tile(_ coord: TileCoord) async throws -> EncodedTile? {
+        let all = try await currentCuts()
         let cuts = all.filter { coord.z >= $0.minZoom && coord.z <= $0.maxZoom }
         let built = TileBuilder.build(cuts, at: coord, sizeBudget: definition.sizeBudget)
         guard !built.isEmpty else { return nil }

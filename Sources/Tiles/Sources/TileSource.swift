@@ -28,6 +28,8 @@ public struct TilesetMetadata: Sendable, Hashable {
                 && a.fields.map(\.name) == b.fields.map(\.name) && a.fields.map(\.type) == b.fields.map(\.type)
         }
         public func hash(into h: inout Hasher) { h.combine(id); h.combine(minZoom); h.combine(maxZoom) }
+        /// The id of this layer's companion of label points, when the tileset has one.
+        public var labelLayerId: String { id + ZoomBand.labelSuffix }
     }
 
     public var name: String

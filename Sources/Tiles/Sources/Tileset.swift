@@ -28,12 +28,21 @@ public struct TilesetDefinition: Codable, Hashable, Sendable {
         public var buffer: Int?
         /// Simplification tolerance in tile units (default 1 of 4096).
         public var tolerance: Double?
+        /// How the layer is generalised from zoom to zoom (default tilesets: `ZoomBand.defaults`;
+        /// absent in a tileset file: every field at every zoom, simplified for each).
+        public var bands: [ZoomBand]?
+        /// Whether polygons get a companion layer `<id>_label` of one label point each (default true).
+        public var labels: Bool?
 
         public init(id: String, dataset: String, minzoom: Int? = nil, maxzoom: Int? = nil, fields: [String]? = nil,
-                    buffer: Int? = nil, tolerance: Double? = nil) {
+                    buffer: Int? = nil, tolerance: Double? = nil, bands: [ZoomBand]? = nil, labels: Bool? = nil) {
             self.id = id; self.dataset = dataset; self.minzoom = minzoom; self.maxzoom = maxzoom
             self.fields = fields; self.buffer = buffer; self.tolerance = tolerance
+            self.bands = bands; self.labels = labels
         }
+
+        /// The name of the companion layer of label points.
+        public var labelLayerId: String { id + ZoomBand.labelSuffix }
 
         public var minZoom: Int { minzoom ?? 0 }
         public var maxZoom: Int { maxzoom ?? TilesetDefinition.defaultMaxZoom }
@@ -88,6 +97,20 @@ public struct TilesetDefinition: Codable, Hashable, Sendable {
             }
             if let b = l.buffer, !(0...1024).contains(b) { throw fail("layer \"\(l.id)\": buffer must be 0–1024 tile units (got \(b))") }
             if let t = l.tolerance, !(t >= 0 && t <= 256) { throw fail("layer \"\(l.id)\": tolerance must be 0–256 tile units (got \(t))") }
+            if let bands = l.bands {
+                var previous = -1
+                for b in bands {
+                    guard b.maxzoom > previous, (0...Self.highestZoom).contains(b.maxzoom) else {
+                        throw fail("layer \"\(l.id)\": band maxzooms must rise and lie between 0 and \(Self.highestZoom) (got \(b.maxzoom) after \(previous))")
+                    }
+                    previous = b.maxzoom
+                    if let t = b.tolerance, !(t >= 0 && t <= 256) { throw fail("layer \"\(l.id)\": band up to z\(b.maxzoom): tolerance must be 0–256 tile units (got \(t))") }
+                    if let m = b.minSize, !(m >= 0 && m <= 4096) { throw fail("layer \"\(l.id)\": band up to z\(b.maxzoom): minSize must be 0–4096 tile units (got \(m))") }
+                    if let f = b.fields, let all = l.fields, let extra = f.first(where: { !all.contains($0) }) {
+                        throw fail("layer \"\(l.id)\": band up to z\(b.maxzoom) keeps field \"\(extra)\", which the layer does not carry")
+                    }
+                }
+            }
         }
         if let kb = maxSizeKB, kb < 16 { throw fail("maxSizeKB must be at least 16 (got \(kb))") }
     }

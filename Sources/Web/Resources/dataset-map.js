@@ -26,7 +26,10 @@
     map.addSource("dataset", { type: "vector", url: tilejson });
     const firstLabel = map.getStyle().layers.find(function (l) { return l.type === "symbol"; });
     const beneath = firstLabel ? firstLabel.id : undefined;
+    const layerIds = new Set((doc.vector_layers || []).map(function (vl) { return vl.id; }));
     for (const vl of doc.vector_layers || []) {
+      // A companion layer of label points (`<id>_label`) is not drawn as data.
+      if (vl.id.endsWith("_label") && layerIds.has(vl.id.slice(0, -6))) continue;
       const base = { source: "dataset", "source-layer": vl.id };
       map.addLayer({ ...base, id: vl.id + "/fill", type: "fill", filter: ["==", ["geometry-type"], "Polygon"],
                      paint: { "fill-color": colour, "fill-opacity": 0.35 } }, beneath);

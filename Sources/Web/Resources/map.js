@@ -21,8 +21,10 @@ function fail(text) {
 function escapeHTML(s) {
   return String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 }
-// The layers of one vector layer: polygons filled and outlined, lines, points as circles, labels.
-function layersFor(tileset, vl, colour) {
+// The layers of one vector layer: polygons filled and outlined, lines, points as circles, labels
+// (from `labelLayer`, the tileset's companion layer of one point per place, when it has one, so
+// a place cut by tile edges is named once, not once per tile).
+function layersFor(tileset, vl, colour, labelLayer) {
   const label = labelField(vl);
   const base = { source: tileset, "source-layer": vl.id, minzoom: vl.minzoom || 0 };
   return [
@@ -34,10 +36,14 @@ function layersFor(tileset, vl, colour) {
     { ...base, id: `${tileset}/${vl.id}/point`, type: "circle", filter: ["==", ["geometry-type"], "Point"],
       paint: { "circle-color": colour, "circle-radius": 4, "circle-stroke-color": "#fff", "circle-stroke-width": 1 } },
   ].concat(label ? [
-    { ...base, id: `${tileset}/${vl.id}/label`, type: "symbol", minzoom: Math.max(base.minzoom, 9),
+    { ...base, "source-layer": labelLayer || vl.id, id: `${tileset}/${vl.id}/label`, type: "symbol", minzoom: Math.max(base.minzoom, 9),
       layout: { "text-field": ["to-string", ["get", label]], "text-font": ["DejaVu Sans Book"], "text-size": 12 },
       paint: { "text-color": "#333", "text-halo-color": "#fff", "text-halo-width": 1.2 } },
   ] : []);
+}
+// Whether a vector layer is another's companion of label points (`<id>_label`).
+function isLabelLayer(id, layerIds) {
+  return id.endsWith("_label") && layerIds.has(id.slice(0, -"_label".length));
 }
 // The field to label features with: a Vietnamese name (…_vn, ten…) or a name, when there is one.
 function labelField(vl) {
@@ -167,8 +173,11 @@ async function start() {
     const name = list.tilesets[i].name, colour = palette[i % palette.length];
     map.addSource(name, { type: "vector", url: list.tilesets[i].tilejson });
     const ids = [];
+    const layerIds = new Set((doc.vector_layers || []).map(vl => vl.id));
     for (const vl of doc.vector_layers || []) {
-      for (const layer of layersFor(name, vl, colour)) { map.addLayer(layer, beneath); ids.push(layer.id); }
+      if (isLabelLayer(vl.id, layerIds)) continue;
+      const labels = layerIds.has(vl.id + "_label") ? vl.id + "_label" : null;
+      for (const layer of layersFor(name, vl, colour, labels)) { map.addLayer(layer, beneath); ids.push(layer.id); }
     }
     window.bandoLayers[name] = ids;
     if (doc.bounds) bounds.extend([[doc.bounds[0], doc.bounds[1]], [doc.bounds[2], doc.bounds[3]]]);
