@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GRDB
 @testable import Portal
+import PublicErrors
 
 @Suite struct ServiceWorkflowTests {
     /// The words the staff pages use under /workspace/ cannot name a dataset (it could not be
