@@ -180,14 +180,14 @@ print(json.dumps(report))
         return try MVTDecoder.decode(gz ? try Gzip.decompress(data) : data)
     }
 
-    @Test func defaultTilesetCarriesNamesAtLowZoomsEveryFieldFromZ10AndLabelPoints() async throws {
+    @Test func defaultTilesetCarriesNamesAtLowZoomsEveryFieldFromZ8AndLabelPoints() async throws {
         let cat = try TestCatalogue()
         try cat.publishHue()
         let tiles = try TileService(reader: cat.pool)
         let meta = try await tiles.metadata("hue-communes")
         #expect(meta.vectorLayers.map(\.id) == ["hue-communes", "hue-communes_label"])
         let all = Set(HueFixture.fieldNames)
-        for (z, fields) in [(7, Set(["commune_vn", "district_vn"])), (9, ["commune_id", "commune_vn", "district_vn"]), (12, all)] {
+        for (z, fields) in [(7, Set(["commune_id", "commune_vn", "district_vn"])), (8, all), (12, all)] {
             let tile = try decode(try await tiles.tile("hue-communes", centre(z), acceptsGzip: true))
             let polygons = try #require(tile.layer("hue-communes"))
             #expect(Set(polygons.keys) == fields, "z\(z)")

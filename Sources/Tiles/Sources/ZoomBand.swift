@@ -25,8 +25,9 @@ public struct ZoomBand: Codable, Hashable, Sendable {
 
     /// The bands of a default tileset's layer (a tileset file's layer without `bands` keeps
     /// the fields it names at every zoom), which suit administrative units
-    /// (provinces, districts, communes): up to z7 only the names (`*_vn`, `ten*`, `name*`),
-    /// up to z9 the names and identifiers (`*_id`, `ma*`, `code`), every field from z10;
+    /// (provinces, districts, communes): up to z7 only the names (`*_vn`, `ten*`, `name*`) and
+    /// identifiers (`*_id`, `ma*`, `code`), every field from z8 (a province's map opens there
+    /// and its popups show every field);
     /// simplified with 4 tile units up to z7 and 2 up to z9 (under a pixel), 1 from z10.
     /// The attributes dominate a low-zoom tile (thousands of features, each with its own
     /// areas, lengths and counts); a layer without names keeps them all.
@@ -45,8 +46,10 @@ public struct ZoomBand: Codable, Hashable, Sendable {
         // Coarser simplification where a commune is a few dozen units wide: 4 units of 4096
         // are under a pixel of a 512-pixel tile, and a low-zoom tile holds thousands of them.
         guard !names.isEmpty else { return [ZoomBand(maxzoom: 7, tolerance: 4), ZoomBand(maxzoom: 9, tolerance: 2)] }
-        return [ZoomBand(maxzoom: 7, fields: names, tolerance: 4),
-                ZoomBand(maxzoom: 9, fields: fieldNames.filter { names.contains($0) || ids.contains($0) }, tolerance: 2)]
+        // From z8 (a province on the screen) every field: what /map's popup shows when a
+        // commune is clicked at the zoom a province's map opens at.
+        return [ZoomBand(maxzoom: 7, fields: fieldNames.filter { names.contains($0) || ids.contains($0) }, tolerance: 4),
+                ZoomBand(maxzoom: 9, tolerance: 2)]
     }
 }
 
