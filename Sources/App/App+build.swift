@@ -86,10 +86,11 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     let uploads = config.uploadDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
     let spoolLogger = logger
     _ = try await BlockingPool.requests.run { UploadSpool.sweep(uploads, logger: spoolLogger) }
+    let accessLog = config.accessLog ? AccessLogWriter() : nil
     let requests = RequestPolicy(origin: try PublicOrigin.configured(config.publicURL, host: config.host, port: config.port),
                                  clients: config.clients, maxBodyBytes: config.maxBodyBytes,
                                  pageCacheSeconds: config.pageCacheSeconds,
-                                 accessLog: config.accessLog ? Logger(label: "bando.access") : nil)
+                                 accessLog: accessLog)
     let integrity = config.verifyEveryHours > 0
         ? IntegritySchedule(store: store, every: .milliseconds(Int64(config.verifyEveryHours * 3_600_000)), logger: logger) : nil
     let lifecycle = ServerLifecycle()
@@ -113,7 +114,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
                                              uses: TileUses(tiles: tiles, usage: store.usageCounter)),
                           configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bando"),
                           logger: logger)
-    app.addServices(ShutdownWatch(lifecycle: lifecycle, store: store, logger: logger))
+    app.addServices(ShutdownWatch(lifecycle: lifecycle, store: store, accessLog: accessLog, logger: logger))
     if let backups { app.addServices(BackupService(schedule: backups)) }
     if let integrity { app.addServices(IntegrityService(schedule: integrity)) }
     if config.harvestTickSeconds > 0 {
@@ -230,9 +231,9 @@ public struct RequestPolicy: Sendable {
     /// Seconds a rendered portal page is reused (`PageCache`); 0: rendered for every request.
     public var pageCacheSeconds: Double
     /// Where one line per request goes (`AccessLogMiddleware`); nil: no access log.
-    public var accessLog: Logger?
+    public var accessLog: AccessLogWriter?
     public init(origin: PublicOrigin = PublicOrigin(), clients: ClientIdentification = ClientIdentification(),
-                maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes, pageCacheSeconds: Double = 0, accessLog: Logger? = nil) {
+                maxBodyBytes: Int = RequestPolicy.defaultMaxBodyBytes, pageCacheSeconds: Double = 0, accessLog: AccessLogWriter? = nil) {
         self.origin = origin; self.clients = clients; self.maxBodyBytes = maxBodyBytes; self.pageCacheSeconds = pageCacheSeconds
         self.accessLog = accessLog
     }
@@ -251,7 +252,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     // HEAD on every GET route: the GET route runs, `OpenWebMiddleware` drops its body.
     let router = Router(context: BandoRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost: the access log and the request metrics see every answer as it leaves.
-    if let log = requests.accessLog { router.add(middleware: AccessLogMiddleware(logger: log, clients: requests.clients)) }
+    if let log = requests.accessLog { router.add(middleware: AccessLogMiddleware(writer: log, clients: requests.clients)) }
     let metrics = BandoMetrics.shared
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: OpenWebMiddleware())

@@ -19,6 +19,7 @@ public final class ServerLifecycle: Sendable {
 struct ShutdownWatch: Service {
     let lifecycle: ServerLifecycle
     let store: Store
+    let accessLog: AccessLogWriter?
     let logger: Logger
 
     func run() async throws {
@@ -29,6 +30,7 @@ struct ShutdownWatch: Service {
             try store.downloadCounter.flush()
             try store.checkpoint()
         }
+        accessLog?.flush()
         logger.info("store closed cleanly")
     }
 }
