@@ -112,7 +112,7 @@ public final class AccessLogWriter: Sendable {
     private let writing = Mutex<Void>(())
     private let second = Mutex<(epoch: Int, text: String)>((-1, ""))
 
-    public init(fileDescriptor: Int32 = STDOUT_FILENO) { fd = fileDescriptor }
+    public init(fileDescriptor: Int32 = 1) { fd = fileDescriptor }   // standard output
 
     func append(_ fields: String) {
         let now = Date()
