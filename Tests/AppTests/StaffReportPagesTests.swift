@@ -298,19 +298,8 @@ import FoundationXML
                 }
             }
             for (page, html) in seen {
-                #expect(html.contains("<html lang=\"vi\">"), "\(page) is not in Vietnamese")
-                #expect(!html.contains("{count}") && !html.contains("{{"), "\(page) has an unfilled placeholder")
-                let labels = html.matches(of: /aria-label="([^"]*)"/).map { String($0.1) }
-                let readable = html.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression) + " " + labels.joined(separator: " ")
-                #expect(readable.range(of: #"\bnil\b"#, options: .regularExpression) == nil, "\(page) shows nil")
-                var left: [String] = []
-                for (key, text) in english {
-                    let piece = text.components(separatedBy: CharacterSet(charactersIn: "{}")).enumerated()
-                        .filter { $0.offset % 2 == 0 }.map(\.element).max { $0.count < $1.count } ?? text
-                    guard piece.trimmingCharacters(in: .whitespacesAndNewlines).count >= 4, !vi.values.contains(where: { $0.contains(piece) }) else { continue }
-                    if readable.contains(piece) { left.append("\(key): \(piece)") }
-                }
-                #expect(left.isEmpty, "\(page) shows English texts: \(left)")
+                let problems = VietnamesePages.problems(html, page: page, english: english, vietnamese: vi)
+                #expect(problems.isEmpty, "\(problems)")
             }
         }
     }

@@ -102,24 +102,8 @@ struct WebFixture {
         try await Application(router: f.router).test(.router) { client in
             for page in Self.pages {
                 let (_, _, html) = try await WebFixture.page(client, page + (page.contains("?") ? "&" : "?") + "lang=vi")
-                #expect(html.contains("<html lang=\"vi\">"), "\(page) is not in Vietnamese")
-                // Placeholders are filled, templates leave no tag.
-                #expect(!html.contains("{count}") && !html.contains("{{"), "\(page) has an unfilled placeholder")
-                // What a person reads or hears: the text between tags and the labels of elements.
-                let labels = html.matches(of: /aria-label="([^"]*)"/).map { String($0.1) }
-                let readable = html.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression) + " " + labels.joined(separator: " ")
-                // A missing optional value is left out, never shown as Swift's "nil".
-                #expect(readable.range(of: #"\bnil\b"#, options: .regularExpression) == nil, "\(page) shows nil")
-                var left: [String] = []
-                for (key, text) in english {
-                    // A placeholder's surroundings: compare the text's longest literal piece.
-                    let piece = text.components(separatedBy: CharacterSet(charactersIn: "{}")).enumerated()
-                        .filter { $0.offset % 2 == 0 }.map(\.element).max { $0.count < $1.count } ?? text
-                    // Names both languages use ("OGC API - Features") are not English left behind.
-                    guard piece.trimmingCharacters(in: .whitespacesAndNewlines).count >= 4, !vi.values.contains(where: { $0.contains(piece) }) else { continue }
-                    if readable.contains(piece) { left.append("\(key): \(piece)") }
-                }
-                #expect(left.isEmpty, "\(page) shows English texts: \(left)")
+                let problems = VietnamesePages.problems(html, page: page, english: english, vietnamese: vi)
+                #expect(problems.isEmpty, "\(problems)")
                 let (_, _, enHTML) = try await WebFixture.page(client, page + (page.contains("?") ? "&" : "?") + "lang=en")
                 #expect(enHTML.contains("<html lang=\"en\">"), "\(page) has no English version")
             }
