@@ -5,13 +5,6 @@ import GeoModel
 @Suite struct TileBuilderTests {
     let layer = HueFixture.source.layer
 
-    /// The tile at zoom z holding the fixture's centre (Huế city).
-    func centre(_ z: Int) -> TileCoord {
-        let c = HueFixture.source.bounds.center
-        let r = TileCoord.covering(BoundingBox(minX: c.x, minY: c.y, maxX: c.x, maxY: c.y), zoom: z)
-        return TileCoord(z: z, x: r.xs.lowerBound, y: r.ys.lowerBound)
-    }
-
     @Test func overTheBudgetTheSmallestFeaturesGoFirst() throws {
         let c = centre(8)
         let full = TileBuilder.build([LayerCut(layer: layer)], at: c)

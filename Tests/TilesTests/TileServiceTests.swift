@@ -5,17 +5,6 @@ import TestSupport
 @testable import Tiles
 
 @Suite struct TileServiceTests {
-    func centre(_ z: Int) -> TileCoord {
-        let c = HueFixture.source.bounds.center
-        let r = TileCoord.covering(BoundingBox(minX: c.x, minY: c.y, maxX: c.x, maxY: c.y), zoom: z)
-        return TileCoord(z: z, x: r.xs.lowerBound, y: r.ys.lowerBound)
-    }
-
-    func decode(_ a: TileService.Answer) throws -> MVTTile {
-        guard case .tile(let data, let gz, _) = a else { Issue.record("expected a tile, got \(a)"); return MVTTile(layers: []) }
-        return try MVTDecoder.decode(gz ? try Gzip.decompress(data) : data)
-    }
-
     @Test func everyPublishedDatasetHasADefaultTileset() async throws {
         let cat = try TestCatalogue()
         try cat.publishHue()
