@@ -21,6 +21,8 @@ public struct AppConfiguration: Sendable {
     public var tilesFolder: String
     /// In-memory tile cache size; 0 turns it off.
     public var tileCacheMegabytes: Int
+    /// Low-zoom tiles built ahead per tileset when its versions are prepared (0: none).
+    public var overviewTiles = TileService.Configuration().overviewTiles
     /// Where produced downloads are cached; nil: `downloads/` beside the store.
     public var downloadsFolder: String? = nil
     /// Tile archives (`.pmtiles`, `.mbtiles`) served besides those found in `tilesFolder`.
@@ -75,7 +77,8 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     logger.logLevel = .info
     let store = try Store(path: config.storePath)
     let tiles = try TileService(reader: store.pool, configuration: .init(
-        tilesFolder: URL(fileURLWithPath: config.tilesFolder), cacheMegabytes: config.tileCacheMegabytes))
+        tilesFolder: URL(fileURLWithPath: config.tilesFolder), cacheMegabytes: config.tileCacheMegabytes,
+                                                   overviewTiles: config.overviewTiles))
     // A bad tileset file stops start-up with its name and problem, rather than failing per tile.
     try await tiles.checkTilesets()
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) },

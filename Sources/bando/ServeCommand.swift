@@ -10,6 +10,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Folder of tileset definitions.") var tiles = "Tiles"
     @Option(help: "In-memory tile cache in MB (0 turns it off).") var tileCacheMb = 256
+    @Option(help: "Low-zoom tiles built ahead per tileset when a version is published, from its lowest zoom up (whole zooms, z10 at most); 0 cuts every tile on demand.")
+    var overviewTiles = 512
     @Option(help: "Folder where produced downloads are cached (default: downloads/ beside the store).") var downloadsCache: String?
     @Option(help: "A tile archive (.pmtiles or .mbtiles) to serve as a tileset named after the file; repeatable. Archives in the tiles folder are served too.") var archive: [String] = []
     @Option(help: ArgumentHelp("A tile archive (.pmtiles or .mbtiles) drawn under the datasets on the maps instead of the built-in basemap, e.g. an OpenStreetMap extract the province hosts.",
@@ -36,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         for range in harvestAllow where HarvestNetwork(range) == nil {
             throw ValidationError("--harvest-allow '\(range)' is not an address range such as 10.20.0.0/16, fd00::/8 or 192.0.2.7")
         }
+        guard overviewTiles >= 0 else { throw ValidationError("--overview-tiles must be 0 or more") }
         guard harvestMaxBytes > 0 else { throw ValidationError("--harvest-max-bytes must be positive") }
         guard harvestMaxPages > 0 else { throw ValidationError("--harvest-max-pages must be positive") }
         guard maxUploadMb > 0, maxZipEntries > 0, maxUnzippedMb > 0, maxFeatures > 0 else {
@@ -47,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         var config = AppConfiguration(
             storePath: options.store, host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb)
         config.downloadsFolder = downloadsCache
+        config.overviewTiles = overviewTiles
         config.archives = archive
         config.basemap = BasemapConfiguration(archive: basemap, styleURL: basemapStyle)
         config.maxUploadBytes = maxUploadMb << 20

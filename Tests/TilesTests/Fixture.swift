@@ -15,7 +15,15 @@ enum HueFixture {
         var bounds: BoundingBox
     }
 
-    nonisolated(unsafe) static let source: Source = {
+    nonisolated(unsafe) static let source: Source = load(path)
+
+    /// Communes of Quảng Ninh and Hải Phòng, cut from the corrected `communes.geojson` with the
+    /// same fields: Hạ Long Bay's islands make communes of dozens of parts a few units apart at
+    /// z6–z7, where their rings once came out crossing each other.
+    nonisolated(unsafe) static let islands: Source = load(TestPaths.fixture("tiles/quang-ninh-hai-phong-communes.geojson").path)
+
+    /// A communes file with `fieldNames`, read into a prepared layer named "communes".
+    static func load(_ path: String) -> Source {
         let data = try! Data(contentsOf: URL(fileURLWithPath: path))
         let json = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
         var features: [(Int64, Geometry, [FieldValue])] = []
@@ -37,7 +45,7 @@ enum HueFixture {
         }
         let prepared = features.compactMap { f in PreparedGeometry(lonLat: f.1).map { PreparedFeature(id: f.0, geometry: $0, values: f.2) } }
         return Source(features: features, layer: PreparedLayer(name: "communes", fieldNames: fieldNames, features: prepared), bounds: bounds)
-    }()
+    }
 
     static func geometry(_ g: [String: Any]) -> Geometry {
         func pos(_ a: Any) -> Position { let c = a as! [Double]; return Position(c[0], c[1]) }

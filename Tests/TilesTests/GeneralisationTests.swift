@@ -10,10 +10,11 @@ import TestSupport
     static let zooms = 6...12
 
     /// Every tile of the Huế fixture at `zooms`, written as `dir/z/x/y.mvt`.
-    static func writeTiles(_ cuts: [LayerCut], to dir: URL) throws -> Int {
+    static func writeTiles(_ cuts: [LayerCut], to dir: URL, bounds: BoundingBox = HueFixture.source.bounds,
+                           zooms: ClosedRange<Int> = zooms) throws -> Int {
         var written = 0
         for z in zooms {
-            let r = TileCoord.covering(HueFixture.source.bounds, zoom: z)
+            let r = TileCoord.covering(bounds, zoom: z)
             for x in r.xs { for y in r.ys {
                 let built = TileBuilder.build(cuts, at: TileCoord(z: z, x: x, y: y))
                 guard !built.isEmpty else { continue }
@@ -79,9 +80,9 @@ print(json.dumps(report))
         var label_outside: [[PyramidTests.JSONValue]]
     }
 
-    static func check(_ cuts: [LayerCut]) throws -> Report {
+    static func check(_ cuts: [LayerCut], bounds: BoundingBox = HueFixture.source.bounds, zooms: ClosedRange<Int> = zooms) throws -> Report {
         let dir = ScratchDirectory("tiles-generalised")
-        let written = try writeTiles(cuts, to: dir.url)
+        let written = try writeTiles(cuts, to: dir.url, bounds: bounds, zooms: zooms)
         try #require(written > 20)
         let r = try Run.python(checkScript, [dir.url.path, "communes", "communes_label"])
         try #require(r.succeeded, "check failed: \(r.stderr)")
@@ -108,6 +109,21 @@ print(json.dumps(report))
                 "communes overlap over \(perArc.overlap) square units, the source data \(source.overlap)")
         #expect(perTile.overlap > source.overlap + perArc.area * 1e-5,
                 "the measure should see ring-by-ring simplification (\(perTile.overlap), source \(source.overlap))")
+    }
+
+    /// The islands of Hạ Long Bay at z5–z10 with the default bands' tolerances (4 units to z7,
+    /// 2 to z9): a commune of nineteen islands a few units apart, each ring simplified and
+    /// rounded on its own, used to come out with rings crossing each other (three invalid
+    /// communes over the whole country at z6–z7, GEOS "Self-intersection").
+    @Test func communesOfManyIslandsStayValidAtLowZooms() throws {
+        let source = HueFixture.islands
+        let g = GeneralisedLayer(layer: source.layer, minZoom: 0, maxZoom: 14) { z in
+            ZoomSettings(tolerance: z <= 7 ? 4 : z <= 9 ? 2 : 1, minSize: 4)
+        }
+        let report = try Self.check([LayerCut(layer: source.layer, generalised: g, labelLayer: "communes_label")],
+                                    bounds: source.bounds, zooms: 5...10)
+        #expect(report.polygons > 400)
+        #expect(report.invalid.isEmpty, "invalid polygons in \(report.invalid.prefix(10))")
     }
 
     @Test func eachPlaceIsLabelledOnceInsideItself() throws {
@@ -184,6 +200,24 @@ print(json.dumps(report))
             #expect(!labels.features.isEmpty && labels.features.allSatisfy { $0.type == .point && $0.attributes["commune_vn"] != nil })
             #expect(labels.features.count < polygons.features.count, "z\(z): communes cut by the tile's edges are labelled in one tile only")
         }
+    }
+
+    /// A dense layer's low zooms carry identifiers only (names unique to each of thousands of
+    /// features were most of a z6 tile's bytes), and its label points still carry the names.
+    @Test func aDenseLayerKeepsIdentifiersAtLowZoomsAndItsLabelsKeepTheNames() throws {
+        let fields = HueFixture.fieldNames
+        #expect(ZoomBand.defaults(fieldNames: fields, featureCount: 152).first?.fields == ["commune_id", "commune_vn", "district_vn"])
+        let dense = ZoomBand.defaults(fieldNames: fields, featureCount: 11_163)
+        #expect(dense.first?.fields == ["commune_id"] && dense.first?.maxzoom == 7)
+        #expect(dense.dropFirst().allSatisfy { $0.fields == nil }, "every field from z8")
+
+        let layer = HueFixture.source.layer
+        let g = GeneralisedLayer(layer: layer, minZoom: 0, maxZoom: 14) { z in ZoomSettings(tolerance: 4, minSize: 4, fieldIndices: z <= 7 ? [0] : nil) }
+        let tile = try MVTDecoder.decode(TileBuilder.build([LayerCut(layer: layer, generalised: g, labelLayer: "communes_label")], at: centre(7)).data)
+        let polygons = try #require(tile.layer("communes"))
+        #expect(polygons.keys == ["commune_id"] && polygons.features.count > 50)
+        let labels = try #require(tile.layer("communes_label"))
+        #expect(!labels.features.isEmpty && labels.features.allSatisfy { $0.attributes["commune_vn"] != nil && $0.attributes["district_vn"] != nil })
     }
 
     @Test func aTilesetFileDecidesTheFieldsOfEachBand() async throws {

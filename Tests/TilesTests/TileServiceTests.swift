@@ -81,6 +81,43 @@ import TestSupport
         #expect(meta.revision == "3")
     }
 
+    /// The low zooms are built ahead when a version is prepared (issue 23): what a citizen
+    /// gets from them is exactly what cutting on demand gives, tile for tile; zooms past the
+    /// overview's budget are cut on demand; a new version gets a new overview.
+    @Test func overviewTilesAreTheTilesCutOnDemandAndFollowNewVersions() async throws {
+        let cat = try TestCatalogue()
+        try cat.publishHue()
+        let onDemand = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: 0, overviewTiles: 0))
+        let ahead = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero, overviewTiles: 20))
+        await ahead.prepare(["hue-communes"])
+        func bytes(_ a: TileService.Answer) -> [UInt8]? { if case .tile(let d, _, _) = a { d } else { nil } }
+        var compared = 0, drawn = 0
+        for z in 0...11 {
+            let r = TileCoord.covering(HueFixture.source.bounds, zoom: z)
+            for x in r.xs {
+                for y in r.ys {
+                    let c = TileCoord(z: z, x: x, y: y)
+                    let a = bytes(try await onDemand.tile("hue-communes", c, acceptsGzip: false))
+                    let b = bytes(try await ahead.tile("hue-communes", c, acceptsGzip: false))
+                    #expect(a == b, "tile \(c) differs between the overview and on demand")
+                    compared += 1
+                    if a != nil { drawn += 1 }
+                }
+            }
+        }
+        #expect(compared > 60 && drawn > 40)
+        let source = try #require(try await ahead.source("hue-communes") as? StoreTileSource)
+        let overview = try await source.overview()
+        // 16 tiles cover the fixture from z0 to z9, 12 more at z10: z10 and above are cut on demand.
+        #expect(overview.zooms == 0...9, "zooms built ahead: \(String(describing: overview.zooms))")
+
+        try cat.publishHue(rename: { "Mới " + $0 })
+        let z5 = try decode(try await ahead.tile("hue-communes", centre(5), acceptsGzip: false))
+        let labels = z5.layer("hue-communes_label")?.features ?? []
+        let names: [String] = labels.compactMap { f -> String? in if case .text(let s)? = f.attributes["commune_vn"] { s } else { nil } }
+        #expect(!names.isEmpty && names.allSatisfy { $0.hasPrefix("Mới ") }, "the z5 overview tile still shows the old version: \(names.prefix(3))")
+    }
+
     @Test func tilesetFilesAreCheckedAgainstTheStore() async throws {
         let cat = try TestCatalogue()
         try cat.publishHue()

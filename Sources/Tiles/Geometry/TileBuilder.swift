@@ -112,11 +112,10 @@ public enum TileBuilder {
     /// would only add bytes to the low-zoom tiles.
     public static let labelMinSize = 48.0
 
-    /// The attributes a label point carries: the names among those drawn (the label's text),
-    /// all of them when none is a name.
+    /// The attributes a label point carries: the layer's names (the label's text), even at a
+    /// zoom whose polygons carry only identifiers; the attributes drawn when it has no name.
     static func labelFields(_ layer: PreparedLayer, _ drawn: [Int]?) -> [Int]? {
-        let candidates = drawn ?? Array(layer.fieldNames.indices)
-        let names = candidates.filter { ZoomBand.isName(layer.fieldNames[$0]) }
+        let names = layer.fieldNames.indices.filter { ZoomBand.isName(layer.fieldNames[$0]) }
         return names.isEmpty ? drawn : names
     }
 

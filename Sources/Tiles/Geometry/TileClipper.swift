@@ -167,6 +167,10 @@ public enum TileClipper {
                 }
             }
         }
+        if parts.count > 1 {
+            parts = separateRings(parts)
+            area2 = parts.reduce(0) { $0 + ringArea2($1) }
+        }
         guard !parts.isEmpty else { return nil }
         return ClippedFeature(geometry: TileGeometry(type: .polygon, parts: parts), significance: Double(max(area2, 1)) / 2)
     }

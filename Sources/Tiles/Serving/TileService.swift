@@ -22,9 +22,13 @@ public final class TileService: Sendable {
         public var checkInterval: Duration
         /// `Cache-Control: max-age` for tiles, in seconds.
         public var maxAge: Int
-        public init(tilesFolder: URL? = nil, cacheMegabytes: Int = 256, checkInterval: Duration = .seconds(1), maxAge: Int = 60) {
+        /// How many low-zoom tiles of a tileset are built when its versions are prepared, from
+        /// its lowest zoom up (see `StoreTileSource.Overview`); 0 builds every tile on demand.
+        public var overviewTiles: Int
+        public init(tilesFolder: URL? = nil, cacheMegabytes: Int = 256, checkInterval: Duration = .seconds(1), maxAge: Int = 60,
+                    overviewTiles: Int = 512) {
             self.tilesFolder = tilesFolder; self.cacheMegabytes = cacheMegabytes
-            self.checkInterval = checkInterval; self.maxAge = maxAge
+            self.checkInterval = checkInterval; self.maxAge = maxAge; self.overviewTiles = overviewTiles
         }
     }
 
@@ -209,7 +213,7 @@ public final class TileService: Sendable {
         }
     }
 
-    private func prepare(_ names: Set<String>) async {
+    func prepare(_ names: Set<String>) async {
         for name in names.sorted() {
             guard let source = try? await source(name) as? StoreTileSource else { continue }
             do { try await source.prepare() } catch {
@@ -247,7 +251,8 @@ public final class TileService: Sendable {
             }
             def = .defaultFor(dataset: name)
         }
-        let s = StoreTileSource(definition: def, catalogue: catalogue, prepared: prepared, isDefault: definitions[name] == nil)
+        let s = StoreTileSource(definition: def, catalogue: catalogue, prepared: prepared, isDefault: definitions[name] == nil,
+                                overviewTiles: configuration.overviewTiles)
         return storeSources.withLock { d in
             if let existing = d[name] { return existing }
             d[name] = s

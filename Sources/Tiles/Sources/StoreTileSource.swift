@@ -16,6 +16,8 @@ struct VersionInfo: Sendable {
     var bounds: BoundingBox?
     /// Whether the features are polygons (they then get label points).
     var isPolygonal = false
+    /// How many features the version holds.
+    var featureCount = 0
 }
 
 /// Dataset versions made ready for tiling, each prepared once and shared by every tileset that
@@ -89,7 +91,7 @@ final class PreparedLayerStore: Sendable {
             let hasTypes = try db.columns(in: "dataset_versions").contains { $0.name == "geometry_types" }
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.slug, d.title, d.description, d.attribution, v.feature_table, v.fields_json,
-                       v.min_x, v.min_y, v.max_x, v.max_y, \(hasTypes ? "v.geometry_types" : "''")
+                       v.min_x, v.min_y, v.max_x, v.max_y, \(hasTypes ? "v.geometry_types" : "''"), v.feature_count
                 FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?
                 """, arguments: [version]) else {
                 throw TilesError(.storeUnavailable, "Dataset version \(version) is not in the store any more")
@@ -103,7 +105,7 @@ final class PreparedLayerStore: Sendable {
             let types: String = row[10] ?? ""
             return VersionInfo(versionId: version, slug: row[0], title: row[1] ?? "", description: row[2] ?? "",
                                attribution: row[3] ?? "", featureTable: row[4], fields: fields, bounds: bounds,
-                               isPolygonal: types.localizedCaseInsensitiveContains("polygon"))
+                               isPolygonal: types.localizedCaseInsensitiveContains("polygon"), featureCount: row[11] ?? 0)
         }
     }
 
@@ -194,8 +196,13 @@ final class StoreTileSource: TileSource {
     /// its layer then gets the default zoom bands.
     let isDefault: Bool
 
-    init(definition: TilesetDefinition, catalogue: CatalogueWatcher, prepared: PreparedLayerStore, isDefault: Bool = false) {
+    /// Most tiles built ahead per tileset (`TileService.Configuration.overviewTiles`, 512 by default).
+    let overviewTiles: Int
+
+    init(definition: TilesetDefinition, catalogue: CatalogueWatcher, prepared: PreparedLayerStore, isDefault: Bool = false,
+         overviewTiles: Int = 0) {
         self.definition = definition; self.catalogue = catalogue; self.prepared = prepared; self.isDefault = isDefault
+        self.overviewTiles = overviewTiles
     }
 
     private func current() async throws -> Resolved {
@@ -262,9 +269,74 @@ final class StoreTileSource: TileSource {
     /// The prepared layers of the versions last seen, so a request skips the shared store's look-up.
     private let preparedCuts = Locked<(versionIds: [Int64], cuts: [LayerCut])?>(nil)
 
-    /// Prepares (reads and generalises) the current versions of every layer, if not done yet:
-    /// called when a version is published, so that no citizen's request waits for it.
-    func prepare() async throws { _ = try await currentCuts() }
+    /// Prepares (reads and generalises) the current versions of every layer and builds the
+    /// overview tiles, if not done yet: called when a version is published, so that no
+    /// citizen's request waits for it.
+    func prepare() async throws {
+        _ = try await currentCuts()
+        if overviewTiles > 0 { _ = try await overview() }
+    }
+
+    /// The tiles of the lowest zooms, built once per set of versions when they are prepared.
+    ///
+    /// A low-zoom tile draws thousands of features (a z6 tile over the Mekong delta holds some
+    /// 5,000 communes) and costs tens of milliseconds to cut; there are few of them (about
+    /// 150 from z0 to z8 over Việt Nam) and every map opens on them. So they are built ahead,
+    /// like the pyramid tippecanoe writes, zoom after zoom from the tileset's lowest while the
+    /// total stays within `overviewTiles`; the zooms above are cut on demand. Memory: at most
+    /// `overviewTiles` tiles of at most the size budget each (a few MB in practice).
+    struct Overview: Sendable {
+        /// The zooms built whole (nil: none, the first zoom already needs too many tiles).
+        var zooms: ClosedRange<Int>?
+        /// Every non-empty tile of those zooms.
+        var tiles: [TileCoord: EncodedTile]
+        /// Zooms above this are never built ahead, however few tiles they need.
+        static let highestZoom = 10
+    }
+    private let overviews = Locked<(versionIds: [Int64], task: Task<Overview, any Error>)?>(nil)
+
+    func overview() async throws -> Overview {
+        let r = try await current()
+        let task = overviews.withLock { o -> Task<Overview, any Error> in
+            if let o, o.versionIds == r.versionIds { return o.task }
+            let t = Task { [self] in
+                let cuts = try await currentCuts()
+                let (definition, limit, bounds) = (self.definition, self.overviewTiles, r.metadata.bounds)
+                return try await PreparedLayerStore.onThreadOfItsOwn {
+                    Self.buildOverview(cuts, definition: definition, bounds: bounds, limit: limit)
+                }
+            }
+            o = (r.versionIds, t)
+            return t
+        }
+        do { return try await task.value } catch {
+            overviews.withLock { o in if o?.task == task { o = nil } }   // let a later request retry
+            throw error
+        }
+    }
+
+    static func buildOverview(_ cuts: [LayerCut], definition: TilesetDefinition, bounds: BoundingBox, limit: Int) -> Overview {
+        var tiles: [TileCoord: EncodedTile] = [:]
+        var built = 0
+        var top: Int?
+        let lowest = max(definition.minZoom, 0)
+        for z in lowest...max(lowest, min(definition.maxZoom, Overview.highestZoom)) {
+            // The tiles the service answers: those over the bounds (`TilesetMetadata.covers`).
+            let (xs, ys) = TileCoord.covering(bounds, zoom: z)
+            guard built + xs.count * ys.count <= limit else { break }
+            let drawn = cuts.filter { z >= $0.minZoom && z <= $0.maxZoom }
+            for x in xs { for y in ys {
+                let c = TileCoord(z: z, x: x, y: y)
+                let b = TileBuilder.build(drawn, at: c, sizeBudget: definition.sizeBudget)
+                if !b.isEmpty {
+                    tiles[c] = EncodedTile(data: b.data, isGzipped: false, featureCount: b.featureCount, droppedForSize: b.droppedForSize)
+                }
+            } }
+            built += xs.count * ys.count
+            top = z
+        }
+        return Overview(zooms: top.map { lowest...$0 }, tiles: tiles)
+    }
 
     private func currentCuts() async throws -> [LayerCut] {
         let r = try await current()
@@ -276,7 +348,7 @@ final class StoreTileSource: TileSource {
             for (definition, info) in r.layers {
                 let fields = definition.fields ?? info.fields.map(\.name)
                 var l = definition
-                if isDefault && l.bands == nil { l.bands = ZoomBand.defaults(fieldNames: fields) }
+                if isDefault && l.bands == nil { l.bands = ZoomBand.defaults(fieldNames: fields, featureCount: info.featureCount) }
                 let p = try await prepared.layer(.init(versionId: info.versionId, layer: l.id, fields: fields,
                                                        generalisation: .init(definition: l)), info: info)
                 let labelled = info.isPolygonal && (l.labels ?? true)
@@ -291,6 +363,10 @@ final class StoreTileSource: TileSource {
     }
 
     func tile(_ coord: TileCoord) async throws -> EncodedTile? {
+        if overviewTiles > 0 && coord.z <= Overview.highestZoom {
+            let o = try await overview()
+            if let zooms = o.zooms, zooms.contains(coord.z) { return o.tiles[coord] }
+        }
         let all = try await currentCuts()
         let cuts = all.filter { coord.z >= $0.minZoom && coord.z <= $0.maxZoom }
         let built = TileBuilder.build(cuts, at: coord, sizeBudget: definition.sizeBudget)

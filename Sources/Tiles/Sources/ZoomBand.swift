@@ -37,7 +37,13 @@ public struct ZoomBand: Codable, Hashable, Sendable {
         return l.hasSuffix("_vn") || l.hasPrefix("ten") || l.hasPrefix("name")
     }
 
-    public static func defaults(fieldNames: [String]) -> [ZoomBand] {
+    ///
+    /// A dense layer (more than `denseLayer` features: the communes of a country, a province's
+    /// parcels) keeps only its identifiers up to z7: there a feature is a few pixels wide and
+    /// its names, unique to each, would be most of the tile's bytes (a z6 tile of the Mekong
+    /// delta draws 5,000 communes). The companion label points still carry the names, for the
+    /// places wide enough to be named at that zoom.
+    public static func defaults(fieldNames: [String], featureCount: Int = 0) -> [ZoomBand] {
         let names = fieldNames.filter(isName)
         let ids = fieldNames.filter { n in
             let l = n.lowercased()
@@ -46,11 +52,15 @@ public struct ZoomBand: Codable, Hashable, Sendable {
         // Coarser simplification where a commune is a few dozen units wide: 4 units of 4096
         // are under a pixel of a 512-pixel tile, and a low-zoom tile holds thousands of them.
         guard !names.isEmpty else { return [ZoomBand(maxzoom: 7, tolerance: 4), ZoomBand(maxzoom: 9, tolerance: 2)] }
+        let dense = featureCount > denseLayer && !ids.isEmpty
         // From z8 (a province on the screen) every field: what /map's popup shows when a
         // commune is clicked at the zoom a province's map opens at.
-        return [ZoomBand(maxzoom: 7, fields: fieldNames.filter { names.contains($0) || ids.contains($0) }, tolerance: 4),
+        return [ZoomBand(maxzoom: 7, fields: fieldNames.filter { (!dense && names.contains($0)) || ids.contains($0) }, tolerance: 4),
                 ZoomBand(maxzoom: 9, tolerance: 2)]
     }
+
+    /// Features above which a layer's low zooms carry identifiers only (see `defaults`).
+    public static let denseLayer = 2_000
 }
 
 extension TilesetDefinition.LayerDefinition {
