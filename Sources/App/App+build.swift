@@ -64,6 +64,10 @@ public struct AppConfiguration: Sendable {
     public var harvest = HarvestFetcher()
     /// The catalogue's publisher in DCAT-AP (`--publisher-agency`, `--publisher-name`…).
     public var publisher = CataloguePublisher.default
+    /// The Department's second review before publication (`--department-review on|off`): set in
+    /// the store at start-up, where the administrator can change it later (`/approvals`); nil
+    /// leaves the stored setting as it is (off in a new store).
+    public var departmentReview: Bool? = nil
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -76,6 +80,10 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     var logger = Logger(label: "bando")
     logger.logLevel = .info
     let store = try Store(path: config.storePath)
+    if let on = config.departmentReview {
+        try await BlockingPool.requests.run { try PortalService(db: store.pool).setDepartmentReview(on, by: PortalService.commandLine) }
+        logger.info("the Department's review before publication is \(on ? "on" : "off")")
+    }
     let tiles = try TileService(reader: store.pool, configuration: .init(
         tilesFolder: URL(fileURLWithPath: config.tilesFolder), cacheMegabytes: config.tileCacheMegabytes,
                                                    overviewTiles: config.overviewTiles))

@@ -181,7 +181,7 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
         }
     }
 
-    // MARK: versions: upload, submit, approve, return
+    // MARK: versions: upload, submit, approve, return, the Department's publish
     api.get("datasets/:dataset/versions") { req, ctx in
         try await h.run {
             let dataset = try ctx.parameters.require("dataset")
@@ -201,8 +201,36 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
         try await h.run {
             let dataset = try ctx.parameters.require("dataset"), number = try ctx.parameters.require("number", as: Int.self)
             let approved = try await blocking { try p.approve(dataset: dataset, number: number, by: h.actor(req)) }
-            deps.onPublished(dataset)
+            // With the Department's second review on, the approval waits for it: nothing is published yet.
+            if approved.status == .published { deps.onPublished(dataset) }
             return try h.json(approved)
+        }
+    }
+    // The Department's second review: publish what an agency approved (a return is `…/return`).
+    api.post("datasets/:dataset/versions/:number/publish") { req, ctx in
+        try await h.run {
+            let dataset = try ctx.parameters.require("dataset"), number = try ctx.parameters.require("number", as: Int.self)
+            let published = try await blocking { try p.publish(dataset: dataset, number: number, by: h.actor(req)) }
+            deps.onPublished(dataset)
+            return try h.json(published)
+        }
+    }
+    api.get("department-review") { req, _ in
+        try await h.run {
+            try await blocking {
+                let a = try h.actor(req)
+                return try h.json(DepartmentReviewState(on: try p.departmentReviewIsOn(), waiting: try p.departmentQueue(by: a)))
+            }
+        }
+    }
+    api.put("department-review") { req, ctx in
+        try await h.run {
+            let a = try await h.signedIn(req)
+            let b = try await h.decode(DepartmentReviewBody.self, req, ctx)
+            return try await blocking {
+                try p.setDepartmentReview(b.on, by: a)
+                return try h.json(DepartmentReviewState(on: try p.departmentReviewIsOn(), waiting: try p.departmentQueue(by: a)))
+            }
         }
     }
     api.post("datasets/:dataset/versions/:number/return") { req, ctx in

@@ -98,8 +98,9 @@ struct PortalHTTP: Sendable {
     // MARK: upload
 
     /// Checks the user may upload before reading a byte, spools the body to disk under the
-    /// limit, takes the file out of a multipart form, checks its kind and zip paths, and hands
-    /// it to Ingest as an unpublished draft.
+    /// limit, takes the file out of a multipart form (or the loose files of one shapefile,
+    /// packed into a zip), checks its kind and zip paths, and hands it to Ingest as an
+    /// unpublished draft.
     func upload(_ req: Request, dataset: String) async throws -> Response {
         try json(try await uploadDraft(req, dataset: dataset, by: try await signedIn(req)), status: .created)
     }
@@ -140,9 +141,20 @@ struct PortalHTTP: Sendable {
             var file = spool
             var filename = given
             if let boundary {
-                file = directory.appendingPathComponent("\(UploadSpool.prefix)\(id).file")
-                cleanup.add(file)
-                filename = try MultipartFile.extractFirstFile(from: spool, boundary: boundary, to: file, limit: limit)
+                // Every file of the form: one zip or GeoJSON, or the loose files of one shapefile.
+                let parts = try MultipartFile.extractFiles(from: spool, boundary: boundary, limit: limit) { i in
+                    let part = directory.appendingPathComponent("\(UploadSpool.prefix)\(id).part\(i)")
+                    cleanup.add(part)
+                    return part
+                }
+                if ShapefileSet.isSet(parts.map(\.name)) {
+                    file = directory.appendingPathComponent("\(UploadSpool.prefix)\(id).set")
+                    cleanup.add(file)
+                    try ShapefileSet.zip(parts, to: file)
+                    filename = parts.map(\.name).sorted().joined(separator: ", ")
+                } else {
+                    filename = parts[0].name; file = parts[0].file
+                }
             }
             let fileSize = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? spooled
             if fileSize > limit { throw UploadCheck.tooLarge(limit: limit) }
@@ -197,4 +209,6 @@ struct CatalogueBody: Decodable { var agency: String; var slug: String; var titl
 struct CommentBody: Decodable { var comment: String? }
 struct FeedbackBody: Decodable { var dataset: String?; var category: String; var message: String; var contactEmail: String? }
 struct AnswerBody: Decodable { var answer: String }
+struct DepartmentReviewBody: Decodable { var on: Bool }
+struct DepartmentReviewState: Encodable { var on: Bool; var waiting: [DepartmentReviewItem] }
 struct HarvestSourceBody: Decodable { var url: String; var kind: String; var intervalSeconds: Int? }

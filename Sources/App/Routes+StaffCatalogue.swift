@@ -29,12 +29,32 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
 
     // MARK: /admin/catalogue
 
-    staff.get("admin/catalogue") { request, context -> Response in
-        let session = try context.requireStaff(request, administrator)
+    /// The catalogue's administration, or (a refused form) the page again with the reason
+    /// beside that form and the comment as typed.
+    @Sendable func cataloguePage(_ session: StaffSession, _ request: Request, refused: StaffViews.CatalogueFormRefusal? = nil,
+                                 status: HTTPResponse.Status = .ok) async throws -> Response {
         let frame = session.frame(request)
         let (entries, proposals) = try await blocking { (try portal.catalogueReview(by: session.actor), try portal.proposals(by: session.actor)) }
         return staffPage(pages.render("admin-catalogue", frame, title: pages.text("ac_title", frame.language), section: .admin,
-                                      values: StaffViews.adminCatalogue(entries: entries, proposals: proposals, language: frame.language)), frame)
+                                      values: StaffViews.adminCatalogue(entries: entries, proposals: proposals, refused: refused,
+                                                                        language: frame.language)), frame, status: status)
+    }
+    /// Runs a catalogue form's call; a refusal the person can fix re-shows the page.
+    @Sendable func attempt(_ session: StaffSession, _ request: Request, _ target: StaffViews.CatalogueFormRefusal.Target, comment: String,
+                           _ body: @escaping @Sendable () throws -> Void) async throws -> Response? {
+        do {
+            try await blocking(body)
+            return nil
+        } catch let refused as PortalError where refused.kind == .invalid || refused.kind == .conflict {
+            let error = refused.message.text(in: session.frame(request).language)
+            return try await cataloguePage(session, request, refused: .init(target: target, comment: comment, error: error),
+                                           status: .init(code: refused.status))
+        }
+    }
+
+    staff.get("admin/catalogue") { request, context -> Response in
+        let session = try context.requireStaff(request, administrator)
+        return try await cataloguePage(session, request)
     }
     for (verb, accept) in [("accept", true), ("decline", false)] {
         staff.post("admin/catalogue/proposals/:id/\(verb)") { request, context -> Response in
@@ -42,8 +62,9 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
             let id = try context.parameters.require("id", as: Int64.self)
             let form = try await staffForm(CommentForm.self, request)
             let comment = form.comment?.trimmingCharacters(in: .whitespacesAndNewlines)
-            _ = try await blocking { try portal.decideProposal(id: id, accept: accept, comment: comment?.isEmpty == false ? comment : nil,
-                                                                by: session.actor) }
+            if let again = try await attempt(session, request, accept ? .accept(id) : .decline(id), comment: form.comment ?? "", {
+                _ = try portal.decideProposal(id: id, accept: accept, comment: comment?.isEmpty == false ? comment : nil, by: session.actor)
+            }) { return again }
             return staffRedirect("/admin/catalogue", request, done: accept ? "proposal_accepted" : "proposal_declined")
         }
     }
@@ -51,7 +72,9 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
         let session = try context.requireStaff(request, administrator)
         let dataset = try context.parameters.require("dataset")
         let form = try await staffForm(CommentForm.self, request)
-        _ = try await blocking { try portal.markReviewed(dataset: dataset, comment: form.comment, by: session.actor) }
+        if let again = try await attempt(session, request, .review(dataset), comment: form.comment ?? "", {
+            _ = try portal.markReviewed(dataset: dataset, comment: form.comment, by: session.actor)
+        }) { return again }
         return staffRedirect("/admin/catalogue", request, done: "reviewed")
     }
 
@@ -82,26 +105,42 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
         values["heading"] = pages.text("hv_title_all", frame.language)
         return staffPage(pages.render("harvest", frame, title: pages.text("hv_title_all", frame.language), section: .admin, values: values), frame)
     }
-    staff.get("workspace/harvest") { request, context -> Response in
-        let session = try context.requireStaff(request, agencyStaff)
+    /// The agency's harvest sources, or (a refused form) the page again with the reason and
+    /// the source as typed.
+    @Sendable func agencyHarvestPage(_ session: StaffSession, _ request: Request, form: StaffViews.HarvestForm = .init(),
+                                     error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let frame = session.frame(request)
         let agency = session.profile.agency?.slug
         let (sources, datasets) = try await blocking {
             (try portal.harvestSources(by: session.actor), try agency.map { try portal.catalogue(agency: $0) } ?? [])
         }
         var values = StaffViews.harvest(sources, datasets: datasets.map { ($0.slug, $0.title) }, base: "/workspace/harvest",
-                                        language: frame.language)
+                                        form: form, language: frame.language)
         values["heading"] = pages.text("hv_title", frame.language)
-        return staffPage(pages.render("harvest", frame, title: pages.text("hv_title", frame.language), section: .workspace, values: values), frame)
+        if let error { values["form_error"] = error }
+        return staffPage(pages.render("harvest", frame, title: pages.text("hv_title", frame.language), section: .workspace, values: values),
+                         frame, status: status)
+    }
+    staff.get("workspace/harvest") { request, context -> Response in
+        let session = try context.requireStaff(request, agencyStaff)
+        return try await agencyHarvestPage(session, request)
     }
     staff.post("workspace/harvest") { request, context -> Response in
         let session = try context.requireStaff(request, agencyStaff)
         let form = try await staffForm(HarvestSourceForm.self, request)
-        guard let kind = HarvestKind(rawValue: form.kind ?? "") else { throw PortalError(.invalid, SafeMessage("portal.harvest.kind")) }
-        let hours = Int(form.hours ?? "") ?? 24
-        _ = try await blocking {
-            try portal.setHarvestSource(dataset: form.dataset ?? "", url: form.url ?? "", kind: kind,
-                                        intervalSeconds: max(1, hours) * 3600, by: session.actor)
+        let typed = StaffViews.HarvestForm(dataset: form.dataset ?? "", url: form.url ?? "", kind: form.kind ?? "", hours: form.hours ?? "")
+        do {
+            guard let kind = HarvestKind(rawValue: form.kind ?? "") else { throw PortalError(.invalid, SafeMessage("portal.harvest.kind")) }
+            guard let hours = Int(form.hours ?? ""), hours >= 1 else {
+                throw PortalError(.invalid, SafeMessage("portal.harvest.hours", ["value": form.hours ?? ""]))
+            }
+            _ = try await blocking {
+                try portal.setHarvestSource(dataset: form.dataset ?? "", url: form.url ?? "", kind: kind,
+                                            intervalSeconds: hours * 3600, by: session.actor)
+            }
+        } catch let refused as PortalError where refused.kind == .invalid || refused.kind == .conflict {
+            return try await agencyHarvestPage(session, request, form: typed, error: refused.message.text(in: session.frame(request).language),
+                                               status: .init(code: refused.status))
         }
         return staffRedirect("/workspace/harvest", request, done: "harvest_set")
     }

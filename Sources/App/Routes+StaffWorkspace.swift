@@ -1,9 +1,11 @@
 // The editors' and approvers' pages: `/workspace` (the agency's datasets; upload a new
 // version), the review page of a version (`/workspace/{dataset}/versions/{n}`: the ingest's
 // report, the fields against the published version's, the changes; submit), and `/approvals`
-// (the submitted versions; approve or return with a comment). Every step is the JSON API's
-// call (`uploadDraft`, `submit`, `approve`, `returnToEditor`) with the same rules and audit,
-// and an approval runs the same publication hook (`deps.api.onPublished`).
+// (the submitted versions; approve or return with a comment; for the Department's
+// administrator, the versions agencies approved while its second review is on: publish or
+// return, and the switch of that review). Every step is the JSON API's call (`uploadDraft`,
+// `submit`, `approve`, `returnToEditor`, `publish`) with the same rules and audit, and whatever
+// publishes runs the same publication hook (`deps.api.onPublished`).
 import Foundation
 import Hummingbird
 import GeoStore
@@ -14,6 +16,7 @@ import PublicErrors
 import Web
 
 struct CommentForm: Decodable { var comment: String? }
+struct DepartmentReviewForm: Decodable { var review: String? }
 
 func addWorkspacePages(to staff: RouterGroup<BandoRequestContext>, _ deps: StaffRouteDependencies) {
     let portal = deps.portal
@@ -66,7 +69,9 @@ func addWorkspacePages(to staff: RouterGroup<BandoRequestContext>, _ deps: Staff
                                  fields: record.fields, current: draftLike ? current.map { ($0.number, $0.fields) } : nil,
                                  changes: changes, history: history,
                                  canSubmit: Permissions.allows(session.actor, .submit(agencyID: dataset.agencyID ?? -1)),
-                                 canDecide: Permissions.allows(session.actor, .returnToEditor(agencyID: dataset.agencyID ?? -1)))
+                                 canDecide: Permissions.allows(session.actor, .returnToEditor(agencyID: dataset.agencyID ?? -1)),
+                                 canPublish: Permissions.allows(session.actor, .departmentReview),
+                                 departmentReview: try portal.departmentReviewIsOn())
         }
         return staffPage(StaffPages.shared.review(review, frame: frame), frame)
     }
@@ -105,8 +110,13 @@ func addWorkspacePages(to staff: RouterGroup<BandoRequestContext>, _ deps: Staff
     }
 
     staff.get("approvals") { request, context -> Response in
-        let session = try context.requireStaff(request) { $0.role == .approver }
+        let session = try context.requireStaff(request) { $0.role == .approver || $0.role == .administrator }
         let frame = session.frame(request)
+        if session.actor.role == .administrator {
+            // The Department's queue: what the agencies approved, waiting for its second review.
+            let (on, waiting) = try await blocking { (try portal.departmentReviewIsOn(), try portal.departmentQueue(by: session.actor)) }
+            return staffPage(StaffPages.shared.departmentReviews(waiting, reviewOn: on, frame: frame), frame)
+        }
         let queue = try await blocking {
             try agencyDatasets(session.actor).flatMap { entry, versions in
                 versions.filter { $0.status == .submitted }.map { (title: entry.title, version: $0) }
@@ -118,9 +128,28 @@ func addWorkspacePages(to staff: RouterGroup<BandoRequestContext>, _ deps: Staff
     staff.post("approvals/:dataset/versions/:number/approve") { request, context -> Response in
         let session = try context.requireStaff(request)
         let slug = try context.parameters.require("dataset"), number = try context.parameters.require("number", as: Int.self)
-        try await blocking { _ = try portal.approve(dataset: slug, number: number, by: session.actor) }
+        let approved = try await blocking { try portal.approve(dataset: slug, number: number, by: session.actor) }
+        // With the Department's second review on, the version waits for it: nothing is published yet.
+        guard approved.status == .published else { return staffRedirect("/approvals", request, done: "approved_department") }
         deps.api.onPublished(slug)
         return staffRedirect("/approvals", request, done: "approved")
+    }
+
+    // The Department publishes a version its agency approved (a return is the form below).
+    staff.post("approvals/:dataset/versions/:number/publish") { request, context -> Response in
+        let session = try context.requireStaff(request) { $0.role == .administrator }
+        let slug = try context.parameters.require("dataset"), number = try context.parameters.require("number", as: Int.self)
+        try await blocking { _ = try portal.publish(dataset: slug, number: number, by: session.actor) }
+        deps.api.onPublished(slug)
+        return staffRedirect("/approvals", request, done: "published")
+    }
+
+    staff.post("approvals/department-review") { request, context -> Response in
+        let session = try context.requireStaff(request) { $0.role == .administrator }
+        let form = try await staffForm(DepartmentReviewForm.self, request)
+        let on = form.review == "on"
+        try await blocking { try portal.setDepartmentReview(on, by: session.actor) }
+        return staffRedirect("/approvals", request, done: on ? "department_review_on" : "department_review_off")
     }
 
     staff.post("approvals/:dataset/versions/:number/return") { request, context -> Response in

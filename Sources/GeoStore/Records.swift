@@ -23,7 +23,8 @@ public struct DatasetRecord: Sendable, Hashable, Codable {
 }
 
 public enum VersionStatus: String, Sendable, Codable, CaseIterable {
-    case draft, submitted, returned, published, superseded
+    /// `approved`: approved by its agency, waiting for the Department's second review (Portal).
+    case draft, submitted, returned, approved, published, superseded
 }
 
 /// One version of a dataset: an immutable feature table plus what ingest learnt about it.

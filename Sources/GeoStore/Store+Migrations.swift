@@ -67,6 +67,42 @@ extension Store {
         }
         // Uses of each dataset by day and channel (issue #17).
         UsageSchema.register(in: &m)
+        // A version approved by its agency may wait for the Department's second review
+        // (`approved`). SQLite cannot change a CHECK constraint in place: the table is rebuilt
+        // with the same columns (GRDB runs migrations with foreign keys off and checks them at
+        // the end, so `version_changes`' references hold across the swap).
+        m.registerMigration("v2-version-approved") { db in
+            try db.execute(sql: """
+                CREATE TABLE dataset_versions_new (
+                    id INTEGER PRIMARY KEY,
+                    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+                    number INTEGER NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('draft','submitted','returned','approved','published','superseded')),
+                    feature_table TEXT NOT NULL UNIQUE,
+                    feature_count INTEGER NOT NULL,
+                    min_x REAL, min_y REAL, max_x REAL, max_y REAL,
+                    fields_json TEXT NOT NULL,
+                    geometry_types TEXT NOT NULL DEFAULT '',
+                    crs TEXT NOT NULL DEFAULT '',
+                    encoding TEXT NOT NULL DEFAULT '',
+                    source_name TEXT NOT NULL DEFAULT '',
+                    checksum TEXT NOT NULL,
+                    report_json TEXT NOT NULL DEFAULT '{}',
+                    created_at TEXT NOT NULL,
+                    published_at TEXT,
+                    UNIQUE (dataset_id, number)
+                );
+                INSERT INTO dataset_versions_new (id, dataset_id, number, status, feature_table, feature_count, min_x, min_y, max_x, max_y,
+                                                  fields_json, geometry_types, crs, encoding, source_name, checksum, report_json,
+                                                  created_at, published_at)
+                    SELECT id, dataset_id, number, status, feature_table, feature_count, min_x, min_y, max_x, max_y,
+                           fields_json, geometry_types, crs, encoding, source_name, checksum, report_json, created_at, published_at
+                    FROM dataset_versions;
+                DROP TABLE dataset_versions;
+                ALTER TABLE dataset_versions_new RENAME TO dataset_versions;
+                CREATE INDEX dataset_versions_by_dataset ON dataset_versions(dataset_id, number);
+                """)
+        }
         return m
     }
 }

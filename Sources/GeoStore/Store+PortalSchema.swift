@@ -163,5 +163,18 @@ public enum PortalSchema {
                 ALTER TABLE harvest_sources ADD COLUMN last_error_arguments TEXT;
                 """)
         }
+        // Settings of the whole province the Department's administrator changes at run time: the
+        // first is whether the Department reviews each agency-approved version before it is
+        // published (Huế 2024 art. 26.4, 30.2; `department-review`, `on` or `off`).
+        migrator.registerMigration("portal-7-settings") { db in
+            try db.execute(sql: """
+                CREATE TABLE portal_settings (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    updated_by INTEGER REFERENCES users(id)
+                );
+                """)
+        }
     }
 }

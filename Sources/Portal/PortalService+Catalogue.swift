@@ -130,6 +130,10 @@ extension PortalService {
                 """, arguments: [id]) else { throw PortalError.notFound("portal.proposal.notFound", ["id": String(id)]) }
             var p = Self.proposal(r)
             guard p.status == "pending" else { throw PortalError.conflict("portal.proposal.decided", ["id": String(id), "status": p.status]) }
+            // The agency reads why its proposal was declined: a decline without a reason tells it nothing.
+            guard accept || comment?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false else {
+                throw PortalError.invalid("portal.proposal.reasonRequired")
+            }
             if accept {
                 _ = try insertEntry(db, agency: p.agency, slug: p.slug, title: p.title, theme: p.theme,
                                     frequency: p.frequency, description: p.description, actor: actor)

@@ -1,5 +1,5 @@
-// Submit, approve, return: the regulations' review of each dataset update, over the store's
-// `dataset_versions.status`. Approval switches the dataset's current version in the same
+// Submit, approve, return (and the Department's publish, see `PortalService+DepartmentReview`):
+// the regulations' review of each dataset update, over the store's `dataset_versions.status`. Approval switches the dataset's current version in the same
 // transaction as the status change and the audit entry, so readers see the old version or the
 // new one, never neither, and no publication happens without its record.
 import Foundation
@@ -91,7 +91,7 @@ extension PortalService {
                 SELECT user_id FROM audit_log WHERE version_id = ? AND action = 'submit' ORDER BY id DESC LIMIT 1
                 """, arguments: [v.id])
             let next = try VersionWorkflow.apply(step, to: v.status, agencyID: agency, submittedBy: submitter,
-                                                 actor: actor, comment: comment)
+                                                 actor: actor, comment: comment, departmentReview: try departmentReview(db))
             let t = now()
             if next == .published {
                 try publish(db, v, at: t)

@@ -52,6 +52,9 @@ public enum PortalAction: Sendable, Equatable {
     /// Approve a submission; `submittedBy` is the user who submitted it.
     case approve(agencyID: Int64, submittedBy: Int64?)
     case returnToEditor(agencyID: Int64)
+    /// The Department's second review: publish or return a version an agency approved, see the
+    /// versions waiting for it, switch the review on or off (administrators).
+    case departmentReview
     /// Answer feedback routed to an agency, or to the Department when `agencyID` is nil.
     case answerFeedback(agencyID: Int64?)
     case viewFeedbackQueue(agencyID: Int64?)
@@ -62,7 +65,7 @@ public enum Permissions {
     /// Throws `.forbidden` with the reason when `actor` may not perform `action`.
     public static func authorize(_ actor: Actor, _ action: PortalAction) throws(PortalError) {
         switch action {
-        case .manageAgencies, .manageUsers, .manageCatalogue, .readAuditLog, .readReports:
+        case .manageAgencies, .manageUsers, .manageCatalogue, .readAuditLog, .readReports, .departmentReview:
             guard actor.role == .administrator else {
                 throw .forbidden("portal.role.administratorOnly", ["user": actor.username, "role": actor.role.rawValue])
             }

@@ -140,8 +140,18 @@ public enum MultipartFile {
 
     /// As `extractFirstFile(from:boundary:to:)`, refusing (`.tooLarge`) a file of more than `limit` bytes.
     public static func extractFirstFile(from body: URL, boundary: String, to destination: URL, limit: Int) throws(PortalError) -> String {
+        let files = try extractFiles(from: body, boundary: boundary, limit: limit, maxFiles: 1) { _ in destination }
+        return files[0].name
+    }
+
+    /// Copies every part that carries a `filename` (the files of an `<input type=file multiple>`,
+    /// e.g. the `.shp`, `.shx`, `.dbf` and `.prj` of a shapefile set) to the file `destination`
+    /// gives for its index, in order; refuses (`.tooLarge`) when they hold more than `limit` bytes
+    /// together, and a form of more than `maxFiles` files. Returns each file's name and copy.
+    public static func extractFiles(from body: URL, boundary: String, limit: Int, maxFiles: Int = 64,
+                                    destination: (Int) -> URL) throws(PortalError) -> [(name: String, file: URL)] {
         do {
-            return try extract(body, boundary, destination, limit: limit)
+            return try extract(body, boundary, limit: limit, maxFiles: maxFiles, destination: destination)
         } catch let e as PortalError { throw e } catch {
             throw PortalError(.invalid, SafeMessage("portal.upload.multipartUnreadable"), detail: "\(error)")
         }
@@ -150,7 +160,8 @@ public enum MultipartFile {
     /// Part headers longer than this are not a form a browser or a script sends.
     static let maxHeaderBytes = 64 * 1024
 
-    private static func extract(_ body: URL, _ boundary: String, _ destination: URL, limit: Int) throws -> String {
+    private static func extract(_ body: URL, _ boundary: String, limit: Int, maxFiles: Int,
+                                destination: (Int) -> URL) throws -> [(name: String, file: URL)] {
         guard !boundary.isEmpty, boundary.utf8.count <= 200 else {
             throw PortalError.invalid("portal.upload.multipartBoundary")
         }
@@ -162,7 +173,9 @@ public enum MultipartFile {
         guard try reader.skip(past: delimiter) else {
             throw PortalError.invalid("portal.upload.multipartNoFile")
         }
-        while true {
+        var files: [(name: String, file: URL)] = []
+        var written = 0
+        while files.count < maxFiles {
             try reader.fill(atLeast: 2)
             if reader.starts(with: Array("--".utf8)) { break } // the closing delimiter
             guard let headerBytes = try reader.take(upTo: Array("\r\n\r\n".utf8), max: maxHeaderBytes) else {
@@ -172,10 +185,10 @@ public enum MultipartFile {
                 guard try reader.skip(past: delimiter) else { break }
                 continue
             }
-            _ = FileManager.default.createFile(atPath: destination.path, contents: nil)
-            let out = try FileHandle(forWritingTo: destination)
+            let file = destination(files.count)
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+            let out = try FileHandle(forWritingTo: file)
             defer { try? out.close() }
-            var written = 0
             let closed = try reader.skip(past: delimiter) { bytes in
                 written += bytes.count
                 if written > limit {
@@ -184,9 +197,10 @@ public enum MultipartFile {
                 try out.write(contentsOf: Data(bytes))
             }
             guard closed else { throw PortalError.invalid("portal.upload.multipartCut") }
-            return name
+            files.append((name, file))
         }
-        throw PortalError.invalid("portal.upload.multipartNoFile")
+        guard !files.isEmpty else { throw PortalError.invalid("portal.upload.multipartNoFile") }
+        return files
     }
 
     static func filename(in headers: String) -> String? {

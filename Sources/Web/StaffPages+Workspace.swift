@@ -56,11 +56,16 @@ public struct VersionReview: Sendable {
     public var history: [PortalService.AuditEntry]
     public var canSubmit: Bool
     public var canDecide: Bool
+    /// The Department's administrator: publishes or returns a version its agency approved.
+    public var canPublish: Bool
+    /// Whether the Department's second review is on (an approval then waits for it).
+    public var departmentReview: Bool
     public init(slug: String, title: String, version: VersionSummary, facts: IngestFacts?, fields: [FieldDefinition],
                 current: (number: Int, fields: [FieldDefinition])?, changes: ChangeSummary?, history: [PortalService.AuditEntry],
-                canSubmit: Bool, canDecide: Bool) {
+                canSubmit: Bool, canDecide: Bool, canPublish: Bool = false, departmentReview: Bool = false) {
         self.slug = slug; self.title = title; self.version = version; self.facts = facts; self.fields = fields
         self.current = current; self.changes = changes; self.history = history; self.canSubmit = canSubmit; self.canDecide = canDecide
+        self.canPublish = canPublish; self.departmentReview = departmentReview
     }
 }
 
@@ -102,6 +107,24 @@ extension StaffPages {
         ])
     }
 
+    /// `/approvals` for the Department's administrator: the switch of its second review and the
+    /// versions agencies approved, waiting for it.
+    public func departmentReviews(_ waiting: [DepartmentReviewItem], reviewOn: Bool, frame: StaffFrame) -> String {
+        let l = frame.language
+        return render("approvals", frame, title: texts.text("dr_title", l), section: .approvals, values: [
+            "department": true, "review_on": reviewOn, "setting_action": frame.url("/approvals/department-review"),
+            "items": waiting.map { item -> [String: Any] in
+                var row: [String: Any] = ["title": item.title, "agency": item.agencyName, "number": item.version.number,
+                                          "url": frame.url("/workspace/\(item.version.dataset)/versions/\(item.version.number)")]
+                if let n = item.version.featureCount { row["features"] = n }
+                if let by = item.approvedBy { row["by"] = by }
+                if let at = item.approvedAt { row["when"] = timestampDay(at, l) }
+                return row
+            },
+            "none": waiting.isEmpty,
+        ])
+    }
+
     /// The review page of one version.
     public func review(_ r: VersionReview, frame: StaffFrame) -> String {
         let l = frame.language
@@ -109,7 +132,7 @@ extension StaffPages {
         var values: [String: Any] = [
             "title": r.title, "number": v.number, "state": stateName(v.status, l),
             "heading": texts.text("rv_heading", l, ["title": r.title, "version": String(v.number)]),
-            "back_url": frame.url(frame.profile.role == .approver ? "/approvals" : "/workspace"),
+            "back_url": frame.url(frame.profile.role == .approver || frame.profile.role == .administrator ? "/approvals" : "/workspace"),
         ]
         if v.status == .returned, let comment = v.returnComment { values["returned_comment"] = comment }
         if let f = r.facts {
@@ -175,10 +198,17 @@ extension StaffPages {
         if r.canSubmit && (v.status == .draft || v.status == .returned) { values["submit_action"] = frame.url(base + "/submit") }
         if r.canDecide && v.status == .submitted {
             values["approve_action"] = frame.url("/approvals/\(r.slug)/versions/\(v.number)/approve")
+            values["approve_label"] = texts.text(r.departmentReview ? "rv_approve_department" : "rv_approve", l)
             values["return_action"] = frame.url("/approvals/\(r.slug)/versions/\(v.number)/return")
         }
+        if v.status == .approved { values["department_waiting"] = true }
+        if r.canPublish && v.status == .approved {
+            values["publish_action"] = frame.url("/approvals/\(r.slug)/versions/\(v.number)/publish")
+            values["return_action"] = frame.url("/approvals/\(r.slug)/versions/\(v.number)/return")
+        }
+        let role = frame.profile.role
         return render("review", frame, title: values["heading"] as? String ?? r.title,
-                      section: frame.profile.role == .approver ? .approvals : .workspace, values: values)
+                      section: role == .approver || role == .administrator ? .approvals : .workspace, values: values)
     }
 
     /// The most features the review page's map of a version draws.

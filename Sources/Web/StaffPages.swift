@@ -23,7 +23,8 @@ public enum StaffSection: String, Sendable, CaseIterable {
     public func isShown(to role: Role) -> Bool {
         switch self {
         case .workspace: role == .editor || role == .approver
-        case .approvals: role == .approver
+        // The administrator's: the Department's second review (what the agencies approved).
+        case .approvals: role == .approver || role == .administrator
         case .inbox: role != .agencyAdministrator
         case .admin: role == .administrator || role == .agencyAdministrator
         case .reports, .dashboards: role == .administrator || role == .approver

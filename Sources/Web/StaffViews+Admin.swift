@@ -9,8 +9,18 @@ import Foundation
 extension StaffViews {
     // MARK: - /admin/catalogue
 
+    /// A catalogue form (a proposal's accept or decline, an entry's review) sent back with the
+    /// reason it was refused and the comment as it was typed.
+    public struct CatalogueFormRefusal: Sendable {
+        public enum Target: Sendable, Equatable { case accept(Int64), decline(Int64), review(String) }
+        public var target: Target
+        public var comment: String
+        public var error: String
+        public init(target: Target, comment: String, error: String) { self.target = target; self.comment = comment; self.error = error }
+    }
+
     public static func adminCatalogue(entries: [CatalogueReviewEntry], proposals: [DatasetProposal],
-                                      language l: Language) -> [String: Any] {
+                                      refused: CatalogueFormRefusal? = nil, language l: Language) -> [String: Any] {
         let pending = proposals.filter { $0.status == "pending" }
         return [
             "pending": pending.map { p -> [String: Any] in
@@ -19,6 +29,10 @@ extension StaffViews {
                                         "accept_action": link("/admin/catalogue/proposals/\(p.id)/accept", l),
                                         "decline_action": link("/admin/catalogue/proposals/\(p.id)/decline", l)]
                 if !p.description.isEmpty { v["description"] = p.description }
+                if let r = refused, r.target == .accept(p.id) || r.target == .decline(p.id) {
+                    v["form_error"] = r.error
+                    v[r.target == .accept(p.id) ? "accept_comment" : "decline_comment"] = r.comment
+                }
                 return v
             },
             "has_pending": !pending.isEmpty,
@@ -30,13 +44,15 @@ extension StaffViews {
             },
             "has_decided": proposals.contains { $0.status != "pending" },
             "entries": entries.map { e -> [String: Any] in
-                ["title": e.title, "slug": e.slug, "agency": e.agencyName ?? e.agency ?? "—", "theme": e.theme.isEmpty ? "—" : e.theme,
+                var v: [String: Any] = ["title": e.title, "slug": e.slug, "agency": e.agencyName ?? e.agency ?? "—", "theme": e.theme.isEmpty ? "—" : e.theme,
                  "frequency": frequencyText(e.frequency, l), "added": day(e.addedAt, l),
                  "version": e.currentVersion.map(String.init) ?? "—",
                  "reviewed": e.reviewedAt.map { texts.text("ac_reviewed_by", l, ["day": day($0, l), "who": e.reviewedBy ?? "—"]) }
                     ?? texts.text("ac_never_reviewed", l),
                  "due": day(e.reviewDue, l), "overdue": e.reviewOverdue,
                  "review_action": link("/admin/catalogue/\(e.slug)/review", l)]
+                if let r = refused, r.target == .review(e.slug) { v["form_error"] = r.error; v["typed_comment"] = r.comment }
+                return v
             },
             "has_entries": !entries.isEmpty,
             "overdue_count": texts.text("ac_overdue_count", l, ["count": String(entries.filter(\.reviewOverdue).count)]),
@@ -87,8 +103,16 @@ extension StaffViews {
 
     /// `/workspace/harvest` (`datasets`: the agency's catalogued datasets, which a source may be
     /// set for) and `/admin/harvest` (every agency's, `datasets` empty: administrators only read).
+    /// What the harvest source form was sent with, shown again beside the reason it was refused.
+    public struct HarvestForm: Sendable {
+        public var dataset: String, url: String, kind: String, hours: String
+        public init(dataset: String = "", url: String = "", kind: String = "", hours: String = "24") {
+            self.dataset = dataset; self.url = url; self.kind = kind; self.hours = hours
+        }
+    }
+
     public static func harvest(_ sources: [HarvestSourceInfo], datasets: [(slug: String, title: String)], base: String,
-                               language l: Language) -> [String: Any] {
+                               form: HarvestForm = HarvestForm(), language l: Language) -> [String: Any] {
         [
             "sources": sources.map { s -> [String: Any] in
                 var v: [String: Any] = ["dataset": s.dataset, "url": s.url, "kind": texts.text("hv_kind_" + s.kind.rawValue.replacingOccurrences(of: "-", with: "_"), l),
@@ -104,9 +128,11 @@ extension StaffViews {
             // Setting and pulling are for the agency's own staff (the administrator reads every agency's).
             "can_set": !datasets.isEmpty,
             "can_run": !datasets.isEmpty,
-            "datasets": datasets.map { ["slug": $0.slug, "title": $0.title] },
+            "datasets": datasets.map { ["slug": $0.slug, "title": $0.title, "selected": $0.slug == form.dataset] },
             "set_action": link(base, l),
-            "kinds": HarvestKind.allCases.map { ["value": $0.rawValue, "label": texts.text("hv_kind_" + $0.rawValue.replacingOccurrences(of: "-", with: "_"), l)] },
+            "kinds": HarvestKind.allCases.map { ["value": $0.rawValue, "label": texts.text("hv_kind_" + $0.rawValue.replacingOccurrences(of: "-", with: "_"), l),
+                                                 "selected": $0.rawValue == form.kind] },
+            "typed_url": form.url, "typed_hours": form.hours,
         ]
     }
 

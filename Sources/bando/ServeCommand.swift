@@ -29,6 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most entries in an uploaded zip (a shapefile set is a handful).") var maxZipEntries = UploadLimits().maxZipEntries
     @Option(help: "Most MB an uploaded zip may inflate to, all entries together.") var maxUnzippedMb = UploadLimits().maxUnzippedBytes >> 20
     @Option(help: "Most features one upload or harvest may hold; more: refused, nothing written.") var maxFeatures = UploadLimits().maxFeatures
+    @Option(help: ArgumentHelp("The Department's second review before open publication (Huế 2024 art. 26.4, 30.2): on, an agency's approval waits for the Department; off, it publishes. Stored; the administrator can change it on /approvals. Not given: the stored setting.",
+                               valueName: "on|off")) var departmentReview: String?
 
     func validate() throws {
         guard basemap == nil || basemapStyle == nil else { throw ValidationError("--basemap and --basemap-style: give one or the other") }
@@ -41,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard overviewTiles >= 0 else { throw ValidationError("--overview-tiles must be 0 or more") }
         guard harvestMaxBytes > 0 else { throw ValidationError("--harvest-max-bytes must be positive") }
         guard harvestMaxPages > 0 else { throw ValidationError("--harvest-max-pages must be positive") }
+        if let review = departmentReview, review != "on", review != "off" {
+            throw ValidationError("--department-review must be on or off (got \(review))")
+        }
         guard maxUploadMb > 0, maxZipEntries > 0, maxUnzippedMb > 0, maxFeatures > 0 else {
             throw ValidationError("--max-upload-mb, --max-zip-entries, --max-unzipped-mb and --max-features must be positive")
         }
@@ -56,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.maxUploadBytes = maxUploadMb << 20
         config.uploadLimits = UploadLimits(maxZipEntries: maxZipEntries, maxUnzippedBytes: maxUnzippedMb << 20,
                                            maxFeatures: maxFeatures)
+        config.departmentReview = departmentReview.map { $0 == "on" }
         try edge.apply(to: &config)
         try publisher.checkAgency(storePath: options.store)
         config.publisher = publisher.publisher

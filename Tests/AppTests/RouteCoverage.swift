@@ -119,6 +119,9 @@ enum RouteCoverage {
         "POST /api/portal/datasets/{dataset}/uploads": ["PortalHTTPTests.theWholeJourney", "PortalUploadEndToEndTests.uploadedFileIsServedOnlyOnceApproved"],
         "POST /api/portal/datasets/{dataset}/versions/{number}/submit": ["PortalHTTPTests.theWholeJourney"],
         "POST /api/portal/datasets/{dataset}/versions/{number}/approve": ["PortalHTTPTests.theWholeJourney", "PortalUploadEndToEndTests.uploadedFileIsServedOnlyOnceApproved"],
+        "POST /api/portal/datasets/{dataset}/versions/{number}/publish": ["DepartmentReviewPagesTests.theJSONAPIGoesThroughTheSameReview"],
+        "GET /api/portal/department-review": ["DepartmentReviewPagesTests.theJSONAPIGoesThroughTheSameReview"],
+        "PUT /api/portal/department-review": ["DepartmentReviewPagesTests.theJSONAPIGoesThroughTheSameReview"],
         "POST /api/portal/datasets/{dataset}/versions/{number}/return": ["PortalHTTPTests.theWholeJourney"],
         // catalogue metadata
         "GET /api/portal/datasets/{dataset}/metadata": ["PortalUploadEndToEndTests.uploadedFileIsServedOnlyOnceApproved"],
@@ -152,6 +155,8 @@ enum RouteCoverage {
         "GET /approvals": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
         "POST /approvals/{dataset}/versions/{number}/approve": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
         "POST /approvals/{dataset}/versions/{number}/return": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],
+        "POST /approvals/{dataset}/versions/{number}/publish": ["DepartmentReviewPagesTests.anApprovedVersionWaitsForTheDepartmentThroughThePages"],
+        "POST /approvals/department-review": ["DepartmentReviewPagesTests.anApprovedVersionWaitsForTheDepartmentThroughThePages"],
         "GET /admin": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
         "POST /admin/agencies": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
         "POST /admin/users": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],

@@ -460,7 +460,7 @@ struct StaffBrowser {
             let pages: [(String, [String])] = [
                 ("bien-tap", ["/workspace", "/workspace/xa-hue/versions/1", "/inbox"]),
                 ("lanh-dao", ["/approvals", "/workspace/xa-hue/versions/1"]),
-                ("quan-tri", ["/admin", "/inbox"]),
+                ("quan-tri", ["/admin", "/inbox", "/approvals"]),
                 ("qt-tnmt", ["/admin"]),
             ]
             var stranger = StaffBrowser()

@@ -234,6 +234,13 @@ import TestSupport
                 expect: only([.approverA], 200)),
             Row(method: "POST", path: { c in "/api/portal/datasets/\(W)/versions/\(version(returnBase, c))/return" }, label: "POST …/versions/{submitted}/return",
                 json: { _ in #"{"comment":"sửa lại"}"# }, expect: only([.approverA], 200)),
+            // The Department's second review (off on this server): only the administrator may
+            // publish, and a version its agency has not approved is a conflict.
+            Row(method: "POST", path: { _ in "/api/portal/datasets/\(W)/versions/1/publish" }, label: "POST …/versions/{not approved}/publish",
+                expect: only([.admin], 409)),
+            get("/api/portal/department-review", only([.admin], 200)),
+            Row(method: "PUT", path: { _ in "/api/portal/department-review" }, label: "PUT /api/portal/department-review (off, as it is)",
+                json: { _ in #"{"on":false}"# }, expect: only([.admin], 200)),
             get("/api/portal/datasets/\(W)/metadata", signedIn(200)),
             Row(method: "PUT", path: { _ in "/api/portal/datasets/\(W)/metadata" }, label: "PUT /api/portal/datasets/{A's}/metadata",
                 json: { c in #"{"titleEN":"Workflow \#(c)"}"# }, expect: only(agencyA, 200)),
@@ -287,7 +294,12 @@ import TestSupport
             get("/web/staff-review-map.js", all(200)),
             Row(method: "POST", path: { _ in "/workspace/\(W)/versions/1/submit" }, label: "POST /workspace/{A's}/versions/1/submit (without a form token)",
                 expect: page(signedIn(403))),
-            get("/approvals", page(only([.approverA, .approverB], 200))),
+            // For the administrator: the Department's second review.
+            get("/approvals", page(only([.approverA, .approverB, .admin], 200))),
+            Row(method: "POST", path: { _ in "/approvals/\(W)/versions/1/publish" }, label: "POST /approvals/{A's}/versions/1/publish (without a form token)",
+                expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/approvals/department-review" }, label: "POST /approvals/department-review (without a form token)",
+                json: { _ in "review=on" }, expect: page(signedIn(403))),
             Row(method: "POST", path: { _ in "/approvals/\(W)/versions/1/approve" }, label: "POST /approvals/{A's}/versions/1/approve (without a form token)",
                 expect: page(signedIn(403))),
             Row(method: "POST", path: { _ in "/approvals/\(W)/versions/1/return" }, label: "POST /approvals/{A's}/versions/1/return (without a form token)",

@@ -6,7 +6,8 @@ import TestSupport
 /// binary on a socket), clicking as people do: the Department's administrator creates an
 /// agency, an editor and an approver; the editor uploads the Huế communes, reviews what the
 /// ingest read and submits; the approver returns it with a comment; the editor sees it, uploads
-/// again and submits; the approver approves and the public dataset page shows the new version;
+/// again and submits; the Department switches on its second review; the approver approves, the
+/// version waits for the Department, which publishes it, and the public dataset page shows it;
 /// a citizen's feedback is answered from the inbox and appears on /feedback. Screenshots of each
 /// step in `.build/screenshots/staff-*.png`; no console errors; axe finds nothing serious.
 @Suite(.serialized, .printsChildLogsOnFailure) struct StaffBrowserTests {
@@ -130,7 +131,17 @@ try:
     # The editor sees the comment, uploads again and submits.
     upload_and_submit("second")
 
-    # The approver approves; the public page shows the new version.
+    # The Department switches on its second review (Huế 2024 art. 26.4, 30.2).
+    sign_in("quan-tri", admin_password)
+    d.get(base + "/approvals")
+    d.find_element(By.ID, "review-on").click()
+    d.find_element(By.ID, "save-department-review").click()
+    time.sleep(0.3)
+    out["steps"]["review_on"] = text()
+    check("department-review-on")
+    sign_out()
+
+    # The approver approves: the version waits for the Department, the public page still shows the old one.
     sign_in("lanh-dao", password)
     d.find_element(By.CSS_SELECTOR, "table.queue a").click()
     time.sleep(0.3)
@@ -139,6 +150,20 @@ try:
     time.sleep(0.3)
     out["steps"]["approved"] = text()
     check("approved")
+    sign_out()
+    d.get(base + "/datasets/xa-phuong-hue")
+    out["steps"]["public_before_department"] = d.find_element(By.XPATH, "//dt[contains(., 'Phiên bản')]/following-sibling::dd[1]").text
+
+    # The Department publishes it from its queue; the public page shows the new version.
+    sign_in("quan-tri", admin_password)
+    d.get(base + "/approvals")
+    out["steps"]["department_queue"] = text()
+    d.find_element(By.CSS_SELECTOR, "#department-queue a").click()
+    time.sleep(0.3)
+    d.find_element(By.ID, "publish-version").click()
+    time.sleep(0.3)
+    out["steps"]["department_published"] = text()
+    check("department-published")
     sign_out()
     d.get(base + "/datasets/xa-phuong-hue")
     out["steps"]["public_version"] = d.find_element(By.XPATH, "//dt[contains(., 'Phiên bản')]/following-sibling::dd[1]").text
@@ -222,12 +247,17 @@ print(json.dumps(out))
         #expect(report.step("returned").contains("Đã trả lại"))
         #expect(report.step("second_workspace").contains("Thiếu nguồn dữ liệu trong siêu dữ liệu"), "\(report.step("second_workspace"))")
         #expect(report.step("approve_review").contains("phiên bản 3"))
-        #expect(report.step("approved").contains("Đã phê duyệt"))
+        #expect(report.step("review_on").contains("Đã bật bước Sở duyệt"), "\(report.step("review_on"))")
+        #expect(report.step("approve_review").contains("Phê duyệt và chuyển Sở duyệt"))
+        #expect(report.step("approved").contains("đang chờ Sở duyệt"), "\(report.step("approved"))")
+        #expect(report.step("public_before_department") == "1", "before the Department: version \(report.step("public_before_department"))")
+        #expect(report.step("department_queue").contains("Xã, phường Huế") && report.step("department_queue").contains("lanh-dao"))
+        #expect(report.step("department_published").contains("Đã công bố phiên bản."))
         #expect(report.step("public_version") == "3", "the public page shows version \(report.step("public_version"))")
         #expect(report.step("inbox").contains("Ranh giới phường Vỹ Dạ chưa đúng"))
         #expect(report.step("public_answers").contains("Đã sửa ranh giới phường Vỹ Dạ trong phiên bản mới"), "\(report.step("public_answers"))")
         #expect(report.errors.isEmpty, "console errors: \(report.errors)")
         #expect(report.violations.isEmpty, "axe: \(report.violations.joined(separator: "\n"))")
-        #expect(report.shots.count == 15 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        #expect(report.shots.count == 17 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
     }
 }
