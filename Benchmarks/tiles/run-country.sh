@@ -207,7 +207,7 @@ read -r rps p50 p99 errs < <(run_wrk "http://127.0.0.1:$MPORT" "$MPREFIX" "" "xy
 record mapserver "$rps $p50 $p99 $errs $bytes $low $bad $invalid $(peak_rss_mb $MAPSERV_PIDS)"
 stop "$MSNGINX_PID"; for p in $MAPSERV_PIDS; do kill "$p" 2>/dev/null || true; done
 
-# Twice: as it runs by default (no tile cache; the overview zooms, z0 to z8 here, built when
+# Twice: as it runs by default (no tile cache; the overview zooms, z0 to z9 here, built when
 # the version is prepared) and with every tile cut on the request (--overview-tiles 0).
 for mode in uncached ondemand; do
   echo "== Bando, cache off ($mode)"

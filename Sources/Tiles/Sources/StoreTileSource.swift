@@ -280,8 +280,8 @@ final class StoreTileSource: TileSource {
     /// The tiles of the lowest zooms, built once per set of versions when they are prepared.
     ///
     /// A low-zoom tile draws thousands of features (a z6 tile over the Mekong delta holds some
-    /// 5,000 communes) and costs tens of milliseconds to cut; there are few of them (about
-    /// 150 from z0 to z8 over Việt Nam) and every map opens on them. So they are built ahead,
+    /// 5,000 communes) and costs tens of milliseconds to cut; there are few of them (380 from z0 to
+    /// z9 over Việt Nam) and every map opens on them. So they are built ahead,
     /// like the pyramid tippecanoe writes, zoom after zoom from the tileset's lowest while the
     /// total stays within `overviewTiles`; the zooms above are cut on demand. Memory: at most
     /// `overviewTiles` tiles of at most the size budget each (a few MB in practice).
