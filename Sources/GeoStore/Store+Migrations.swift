@@ -67,6 +67,8 @@ extension Store {
         }
         // Uses of each dataset by day and channel (issue #17).
         UsageSchema.register(in: &m)
+        // Identities at OpenID Connect providers, passwords optional (issue 20).
+        IdentitySchema.register(in: &m)
         return m
     }
 }
