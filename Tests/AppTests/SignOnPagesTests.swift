@@ -4,6 +4,7 @@ import TestSupport
 import Hummingbird
 import HummingbirdTesting
 import HTTPTypes
+import GeoStore
 import Portal
 import Tiles
 @testable import App

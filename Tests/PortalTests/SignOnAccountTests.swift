@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GRDB
+import PublicErrors
 @testable import Portal
 
 /// Issue 20, the store's side of single sign-on: accounts without a password, identities linked
