@@ -13,7 +13,7 @@ import TestSupport
 /// key id not seen yet) is followed. Screenshots in `.build/screenshots/signon-*.png`.
 @Suite(.serialized, .printsChildLogsOnFailure) struct SignOnTests {
     static let script = #"""
-import sys, json, re, time, urllib.request, urllib.parse, urllib.error, http.cookiejar
+import sys, json, re, html, time, urllib.request, urllib.parse, urllib.error, http.cookiejar
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -111,7 +111,7 @@ def attempt(fault):
         status, body = e.code, e.read().decode()
     m = re.search(r'id="signon-refused"><p>(.*?)</p>', body)
     session = any(c.name == "bando_session" and c.value for c in jar)
-    return {"status": status, "message": m.group(1) if m else "", "session": session,
+    return {"status": status, "message": html.unescape(m.group(1)) if m else "", "session": session,
             "leaks": [w for w in ("eyJ", "Traceback", "JWTError", "bando_ses_") if w in body]}
 for fault in ["other-key", "expired", "wrong-aud", "old-nonce", "rotated"]:
     out["steps"]["fault_" + fault] = json.dumps(attempt(fault))
@@ -137,7 +137,7 @@ except urllib.error.HTTPError as e:
     status, body, cookie = e.code, e.read().decode(), e.headers.get("Set-Cookie") or ""
 m = re.search(r'id="signon-refused"><p>(.*?)</p>', body)
 out["steps"]["replayed_state"] = json.dumps({"first": first.status, "first_session": first_session, "status": status,
-                                             "message": m.group(1) if m else "", "session": "bando_ses_" in cookie})
+                                             "message": html.unescape(m.group(1)) if m else "", "session": "bando_ses_" in cookie})
 out["steps"]["provider_log"] = json.dumps(json.loads(urllib.request.urlopen(provider + "/_test/log").read()))
 print(json.dumps(out))
 """#

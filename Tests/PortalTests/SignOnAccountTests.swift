@@ -87,7 +87,7 @@ import PublicErrors
         #expect(finished.map { SignOnAttempts.challenge(for: $0.codeVerifier) } == second.codeChallenge)
         #expect(attempts.finish(state: second.state, browserSecret: second.browserSecret) == nil, "a state is used once")
         // RFC 7636 appendix B.
-        #expect(SignOnAttempts.challenge(for: "dBjftJeZ4CVP-mJ0kzL0FMTlXRUPG2aI9r4b3pOJJ7c") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGHSc5xndY")
+        #expect(SignOnAttempts.challenge(for: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
         // Ten minutes to come back.
         let late = attempts.start(provider: "1", next: "", now: Date().addingTimeInterval(-601))
         #expect(attempts.finish(state: late.state, browserSecret: late.browserSecret) == nil)
