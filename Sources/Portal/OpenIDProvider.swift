@@ -70,7 +70,21 @@ public struct SignOnError: PublicError, Equatable {
         }
     }
     public var code: String { reason == .unknownProvider ? "NotFound" : "SignOnRefused" }
-    public var message: SafeMessage { SafeMessage("portal.signOn." + reason.rawValue) }
+    public var message: SafeMessage {
+        switch reason {
+        case .unreachable: SafeMessage("portal.signOn.unreachable")
+        case .providerRefused: SafeMessage("portal.signOn.providerRefused")
+        case .codeRefused: SafeMessage("portal.signOn.codeRefused")
+        case .state: SafeMessage("portal.signOn.state")
+        case .signature: SafeMessage("portal.signOn.signature")
+        case .expired: SafeMessage("portal.signOn.expired")
+        case .audience: SafeMessage("portal.signOn.audience")
+        case .issuer: SafeMessage("portal.signOn.issuer")
+        case .nonce: SafeMessage("portal.signOn.nonce")
+        case .malformed: SafeMessage("portal.signOn.malformed")
+        case .unknownProvider: SafeMessage("portal.signOn.unknownProvider")
+        }
+    }
     public var internalDetail: String? { detail }
 }
 
