@@ -118,7 +118,6 @@ public actor OpenIDProvider {
     private var discovery: Discovery?
     private var keys: JWTKeyCollection?
     private var keyIDs: Set<String> = []
-    private var keysFetchedAt: Date?
 
     /// The algorithms a provider may sign ID tokens with: asymmetric only (never `none` or a
     /// shared-secret HMAC, which anyone holding the client secret could forge).
@@ -199,8 +198,9 @@ public actor OpenIDProvider {
         guard let alg = header.alg, Self.algorithms.contains(alg) else {
             throw SignOnError(.signature, detail: "algorithm \(header.alg ?? "none") not accepted")
         }
+        let readBefore = keys != nil
         var collection = try await keyCollection()
-        if let kid = header.kid, !keyIDs.contains(kid), keysFetchedAt != nil {
+        if let kid = header.kid, !keyIDs.contains(kid), readBefore {
             // A key id not seen yet: the provider may have rotated its keys. Fetched again once
             // (the token came from the provider's token endpoint, not from the browser).
             collection = try await keyCollection(refresh: true)
@@ -262,7 +262,6 @@ public actor OpenIDProvider {
         }
         keys = collection
         keyIDs = ids
-        keysFetchedAt = Date()
         return collection
     }
 
