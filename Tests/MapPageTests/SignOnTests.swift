@@ -10,7 +10,7 @@ import TestSupport
 /// administrator" page and gets no session. Then, without a browser, each misbehaving answer of
 /// the provider is refused with a clear page and no session: a token signed by another key, an
 /// expired one, one for another audience, a replayed nonce, a replayed state. A key rotation (a
-/// key id not seen yet) is followed. Screenshots in `.build/screenshots/signon-*.png`.
+/// key id not seen yet) is followed; an ES256 key serves as well as RSA. Screenshots in `.build/screenshots/signon-*.png`.
 @Suite(.serialized, .printsChildLogsOnFailure) struct SignOnTests {
     static let script = #"""
 import sys, json, re, html, time, urllib.request, urllib.parse, urllib.error, http.cookiejar
@@ -113,7 +113,7 @@ def attempt(fault):
     session = any(c.name == "bando_session" and c.value for c in jar)
     return {"status": status, "message": html.unescape(m.group(1)) if m else "", "session": session,
             "leaks": [w for w in ("eyJ", "Traceback", "JWTError", "bando_ses_") if w in body]}
-for fault in ["other-key", "expired", "wrong-aud", "old-nonce", "rotated"]:
+for fault in ["other-key", "expired", "wrong-aud", "old-nonce", "rotated", "es256"]:
     out["steps"]["fault_" + fault] = json.dumps(attempt(fault))
 
 class Stay(urllib.request.HTTPRedirectHandler):
@@ -213,6 +213,9 @@ print(json.dumps(out))
         // A key the provider began to use after Bando read its keys: fetched again, accepted.
         let rotated = try JSONDecoder().decode(Attempt.self, from: Data(report.step("fault_rotated").utf8))
         #expect(rotated.status == 200 && rotated.session, "rotated key: \(rotated)")
+        // An elliptic-curve key (ES256) of the provider's JWKS is accepted as well as RSA.
+        let es256 = try JSONDecoder().decode(Attempt.self, from: Data(report.step("fault_es256").utf8))
+        #expect(es256.status == 200 && es256.session, "ES256: \(es256)")
 
         struct Replay: Decodable { var first: Int; var first_session: Bool; var status: Int; var message: String; var session: Bool }
         let replay = try JSONDecoder().decode(Replay.self, from: Data(report.step("replayed_state").utf8))

@@ -11,6 +11,7 @@ signs in that user, and its ID token misbehaves as asked:
   wrong-aud   issued for another client
   old-nonce   carries the nonce of the previous sign-in (a replay)
   rotated     signed by a new key the JWKS publishes from now on (a key rotation)
+  es256       signed with the provider's elliptic-curve key (ES256) instead of RSA
 GET /_test/log lists what happened (token requests, sign-outs).
 
 Usage: provider.py CLIENT_ID CLIENT_SECRET  (prints "listening on PORT" once ready)
@@ -28,9 +29,10 @@ USERS = {
 KEY = JsonWebKey.generate_key("RSA", 2048, {"kid": "k1", "alg": "RS256", "use": "sig"}, is_private=True)
 OTHER = JsonWebKey.generate_key("RSA", 2048, {"kid": "k1", "alg": "RS256", "use": "sig"}, is_private=True)
 ROTATED = JsonWebKey.generate_key("RSA", 2048, {"kid": "k2", "alg": "RS256", "use": "sig"}, is_private=True)
+EC = JsonWebKey.generate_key("EC", "P-256", {"kid": "e1", "alg": "ES256", "use": "sig"}, is_private=True)
 
 lock = threading.Lock()
-state = {"next": {"user": "nguyen-van-a", "fault": ""}, "codes": {}, "log": [], "last_nonce": None, "published": [KEY]}
+state = {"next": {"user": "nguyen-van-a", "fault": ""}, "codes": {}, "log": [], "last_nonce": None, "published": [KEY, EC]}
 
 
 class Provider(BaseHTTPRequestHandler):
@@ -60,7 +62,7 @@ class Provider(BaseHTTPRequestHandler):
                 "issuer": self.issuer, "authorization_endpoint": self.issuer + "/authorize",
                 "token_endpoint": self.issuer + "/token", "jwks_uri": self.issuer + "/jwks",
                 "end_session_endpoint": self.issuer + "/logout", "response_types_supported": ["code"],
-                "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
+                "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256", "ES256"],
                 "code_challenge_methods_supported": ["S256"],
                 "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             })
@@ -140,8 +142,11 @@ class Provider(BaseHTTPRequestHandler):
         elif fault == "rotated":
             key = ROTATED
             with lock:
-                state["published"] = [KEY, ROTATED]
-        id_token = jwt.encode({"alg": "RS256", "kid": key.as_dict()["kid"]}, claims, key).decode()
+                state["published"] = [KEY, EC, ROTATED]
+        elif fault == "es256":
+            key = EC
+        alg = "ES256" if key is EC else "RS256"
+        id_token = jwt.encode({"alg": alg, "kid": key.as_dict()["kid"]}, claims, key).decode()
         with lock:
             state["next"] = {"user": grant["user"], "fault": ""}
         return self.answer(200, {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300,
