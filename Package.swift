@@ -23,7 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // 3.x or 4.x: jwt-kit (below) needs 4.x.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // OpenID Connect sign-in (issue 20): ID-token signatures checked against the issuer's JWKS.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         // Harvest's HTTP client: streams a body under a byte cap and connects to the address we checked.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -103,6 +106,7 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "JWTKit", package: "jwt-kit"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -145,6 +149,8 @@ let package = Package(
                 .embedInCode("Resources/dashboards.mustache"), .embedInCode("Resources/admin-catalogue.mustache"),
                 .embedInCode("Resources/admin-audit.mustache"), .embedInCode("Resources/harvest.mustache"),
                 .embedInCode("Resources/metadata.mustache"), .embedInCode("Resources/propose.mustache"),
+                // Sign-in through an OpenID Connect provider (issue 20).
+                .embedInCode("Resources/signon.mustache"), .embedInCode("Resources/admin-identities.mustache"),
             ],
             swiftSettings: strict
         ),

@@ -68,6 +68,8 @@ public struct AppConfiguration: Sendable {
     /// the store at start-up, where the administrator can change it later (`/approvals`); nil
     /// leaves the stored setting as it is (off in a new store).
     public var departmentReview: Bool? = nil
+    /// Staff sign-in through OpenID Connect providers (`--oidc-issuer`…); empty: passwords only.
+    public var openIDIssuers: [OpenIDIssuerConfiguration] = []
     public init(storePath: String = "data/bando.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 tilesFolder: String = "Tiles", tileCacheMegabytes: Int = 256) {
         self.storePath = storePath; self.host = host; self.port = port
@@ -112,7 +114,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, basemap: basemap, backups: backups,
                              integrity: integrity, lifecycle: lifecycle, requests: requests,
                              maxUploadBytes: config.maxUploadBytes, uploadLimits: config.uploadLimits, uploadDirectory: uploads,
-                             harvest: config.harvest, publisher: config.publisher)
+                             harvest: config.harvest, publisher: config.publisher, openIDIssuers: config.openIDIssuers)
     prepareForReaders(store, downloads: downloads)
     let fileLimit = raiseOpenFileLimit()
     var limits = config.limits
@@ -259,7 +261,8 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
                         maxUploadBytes: Int? = nil, uploadLimits: UploadLimits = UploadLimits(),
                         uploadDirectory: URL = FileManager.default.temporaryDirectory,
                         harvest: HarvestFetcher = HarvestFetcher(),
-                        publisher: CataloguePublisher = .default) -> Router<BandoRequestContext> {
+                        publisher: CataloguePublisher = .default,
+                        openIDIssuers: [OpenIDIssuerConfiguration] = []) -> Router<BandoRequestContext> {
     // HEAD on every GET route: the GET route runs, `OpenWebMiddleware` drops its body.
     let router = Router(context: BandoRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost: the access log and the request metrics see every answer as it leaves.
@@ -338,6 +341,8 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
         prepareForReaders(store, downloads: downloads, dataset: dataset)
     }, store: store, harvestFetcher: harvest).with(uploadLimits: uploadLimits)
     addPortalRoutes(to: router, portalDeps)
-    addStaffRoutes(to: router, StaffRouteDependencies(api: portalDeps, store: store, tiles: tiles))
+    addStaffRoutes(to: router, StaffRouteDependencies(api: portalDeps, store: store, tiles: tiles,
+                                                      signOn: StaffSignOn(providers: openIDIssuers.map { OpenIDProvider($0) }),
+                                                      origin: requests.origin))
     return router
 }

@@ -56,6 +56,9 @@ struct StaffRouteDependencies: Sendable {
     var api: PortalRouteDependencies
     var store: Store
     var tiles: TileService
+    /// The OpenID Connect providers (`--oidc-issuer`) and the public URL their redirects use.
+    var signOn = StaffSignOn()
+    var origin = PublicOrigin()
     var portal: PortalService { api.portal }
 }
 
@@ -201,16 +204,25 @@ struct StaffSessionMiddleware: RouterMiddleware {
 /// Adds the staff portal: `/signin`, then every staff page behind `StaffSessionMiddleware`.
 func addStaffRoutes(to router: Router<BandoRequestContext>, _ deps: StaffRouteDependencies) {
     addSignInPages(to: router, deps)
+    addSignOnPages(to: router, deps)
     // The workspace's upload progress (the forms work without it).
     router.get("/web/staff-upload.js") { _, _ in webAsset(WebAssets.staffUploadScript, type: "text/javascript") }
     router.get("/web/staff-review-map.js") { _, _ in webAsset(WebAssets.staffReviewMapScript, type: "text/javascript") }
     let staff = router.group().add(middleware: StaffSessionMiddleware(deps: deps))
     staff.post("signout") { request, context -> Response in
         let portal = deps.portal
-        if let token = StaffSessionMiddleware.sessionToken(request) { try await blocking { try portal.logout(token: token) } }
-        _ = context
-        var response = Response(status: .seeOther, headers: [.location: StaffFrame.url("/signin?out=1", pageLanguage(request)),
-                                                             .cacheControl: "no-store"])
+        var signedOnWith: (issuer: String, idToken: String)?
+        if let token = StaffSessionMiddleware.sessionToken(request) {
+            signedOnWith = try await blocking { () throws -> (issuer: String, idToken: String)? in
+                let signedOn = try portal.signOnSession(token: token)
+                try portal.logout(token: token)
+                return signedOn
+            }
+        }
+        // Signed in through a provider: its sign-out too, when it offers one (Routes+StaffSignOn.swift).
+        var response = await providerSignOut(signedOnWith, deps, request, context)
+            ?? Response(status: .seeOther, headers: [.location: StaffFrame.url("/signin?out=1", pageLanguage(request)),
+                                                     .cacheControl: "no-store"])
         response.setCookie(sessionCookie("", deps, maxAge: 0))
         return response
     }
@@ -220,6 +232,7 @@ func addStaffRoutes(to router: Router<BandoRequestContext>, _ deps: StaffRouteDe
     addAdminPages(to: staff, deps)
     addReportPages(to: staff, deps)
     addCatalogueAdminPages(to: staff, deps)
+    addIdentityPages(to: staff, deps)
 }
 
 /// The session cookie, the same the JSON API sets: HttpOnly, SameSite=Strict, Secure over https.

@@ -29,6 +29,7 @@ func addSignInPages(to router: Router<BandoRequestContext>, _ deps: StaffRouteDe
         // A fresh double-submit value for every form shown.
         var form = form
         form.formToken = SecretToken.generate(prefix: "").plaintext
+        form.providers = deps.signOn.buttons
         var response = Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .contentLanguage: language.rawValue,
                                                           .cacheControl: "no-store"],
                                 body: .init(byteBuffer: ByteBuffer(string: StaffPages.shared.signIn(form, language: language))))

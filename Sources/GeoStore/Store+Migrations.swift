@@ -103,6 +103,8 @@ extension Store {
                 CREATE INDEX dataset_versions_by_dataset ON dataset_versions(dataset_id, number);
                 """)
         }
+        // Identities at OpenID Connect providers, passwords optional (issue 20).
+        IdentitySchema.register(in: &m)
         return m
     }
 }

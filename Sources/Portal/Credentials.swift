@@ -26,9 +26,11 @@ public struct PasswordHasher: Sendable {
         return Bcrypt.hash(password, cost: cost)
     }
 
-    public func verify(_ password: String, hash: String) -> Bool {
+    /// `hash` nil: the account has no password (it signs in through an identity provider), so
+    /// no password matches it.
+    public func verify(_ password: String, hash: String?) -> Bool {
         // bcrypt reads at most 72 bytes; the policy check on creation keeps passwords meaningful.
-        guard hash.hasPrefix("$2") else { return false }
+        guard let hash, hash.hasPrefix("$2") else { return false }
         return Bcrypt.verify(password, hash: hash)
     }
 

@@ -77,8 +77,10 @@ extension PortalService {
 
     // MARK: Users
 
+    /// `password` nil: the account signs in only through an identity provider (linked on
+    /// `/admin/identities`); no password will ever match it.
     @discardableResult
-    public func createUser(username: String, password: String, role: Role, agency: String?, displayName: String = "",
+    public func createUser(username: String, password: String?, role: Role, agency: String?, displayName: String = "",
                            by actor: Actor) throws -> UserInfo {
         if actor.role == .agencyAdministrator {
             let target = try agency.map { slug in try db.read { db in try self.agencyID(db, slug: slug) } }
@@ -96,7 +98,7 @@ extension PortalService {
         if role == .administrator, agency != nil {
             throw PortalError.invalid("portal.user.administratorAgency")
         }
-        let hash = try hasher.hash(password)
+        let hash = try password.map { try hasher.hash($0) }
         return try db.write { db in
             let agencyID = try agency.map { try self.agencyID(db, slug: $0) }
             if try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [username]) != nil {
@@ -186,9 +188,10 @@ extension PortalService {
                 SELECT u.*, a.slug AS agency_slug FROM users u LEFT JOIN agencies a ON a.id = u.agency_id WHERE u.username = ?
                 """, arguments: [username])
         }
-        // Verify against a real hash even for an unknown user so timing does not reveal which names exist.
-        let hash: String = row?["password_hash"] ?? hasher.decoy
-        let ok = hasher.verify(password, hash: hash) && row != nil
+        // Verify against a real hash even for an unknown user, or one without a password, so
+        // timing does not reveal which names exist or how they sign in.
+        let stored: String? = row?["password_hash"]
+        let ok = hasher.verify(password, hash: stored ?? hasher.decoy) && stored != nil
         guard ok, let row, !(row["disabled"] as Bool) else {
             loginThrottle.recordFailure(account: username, client: client, now: now())
             if ok { throw PortalError.unauthenticated("portal.signIn.disabled", ["user": username]) }

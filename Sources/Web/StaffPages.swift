@@ -88,6 +88,8 @@ public struct StaffPages: Sendable {
         ("dashboards", PackageResources.dashboards_mustache), ("admin-catalogue", PackageResources.admin_catalogue_mustache),
         ("admin-audit", PackageResources.admin_audit_mustache), ("harvest", PackageResources.harvest_mustache),
         ("metadata", PackageResources.metadata_mustache), ("propose", PackageResources.propose_mustache),
+        // Sign-in through an OpenID Connect provider (StaffPages+SignOn.swift).
+        ("signon", PackageResources.signon_mustache), ("admin-identities", PackageResources.admin_identities_mustache),
     ]
 
     public init() throws {
@@ -157,6 +159,8 @@ public struct StaffPages: Sendable {
         public var formToken = ""
         public var error: String?
         public var signedOut = false
+        /// A button per OpenID Connect provider (`--oidc-issuer`).
+        public var providers: [SignOnButton] = []
         public init(username: String = "", next: String = "", formToken: String = "", error: String? = nil, signedOut: Bool = false) {
             self.username = username; self.next = next; self.formToken = formToken; self.error = error; self.signedOut = signedOut
         }
@@ -175,6 +179,10 @@ public struct StaffPages: Sendable {
         c["username"] = form.username
         if let e = form.error { c["error"] = e }
         c["signed_out"] = form.signedOut
+        var start = ""
+        if !form.next.isEmpty, let next = form.next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { start = "?next=" + next }
+        c["providers"] = form.providers.map { ["name": $0.name, "url": StaffFrame.url("/signin/oidc/\($0.id)" + start, l)] }
+        c["has_providers"] = !form.providers.isEmpty
         return library.render(c, withTemplate: "signin") ?? ""
     }
 }

@@ -43,11 +43,13 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "The agency of an editor or approver (its identifier, see `bando agencies list`).") var agency: String?
         @Option(help: "Full name shown in the audit log.") var name: String = ""
         @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+        @Flag(help: "No password: the account signs in only through a single sign-on provider (link its identity on /admin/identities).")
+        var noPassword = false
 
         func run() throws {
             guard let r = Role(rawValue: role) else { throw ValidationError("--role must be administrator, agency-administrator, editor or approver") }
             let portal = try options.portal()
-            let pw = try readPassword(fromStdin: passwordStdin, prompt: "Password for \(username): ")
+            let pw = noPassword ? nil : try readPassword(fromStdin: passwordStdin, prompt: "Password for \(username): ")
             let u = try portal.createUser(username: username, password: pw, role: r, agency: agency, displayName: name, by: PortalService.commandLine)
             print("created \(u.role.rawValue) \(u.username)\(u.agency.map { " of \($0)" } ?? "")")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import App
 import Hummingbird
 import Portal
@@ -20,6 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A MapLibre style URL (http or https) the maps start from instead of a basemap of this server.") var basemapStyle: String?
     @OptionGroup var edge: EdgeOptions
     @OptionGroup var publisher: PublisherOptions
+    @OptionGroup var signOn: SignOnOptions
     @Option(help: "An address range (CIDR, e.g. 10.20.0.0/16, or one address) that harvests may reach although it is private, loopback or link-local, such as the province's intranet; repeatable.")
     var harvestAllow: [String] = []
     @Option(help: "Largest harvest in bytes, all pages together; a bigger source is refused as it streams.")
@@ -33,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
                                valueName: "on|off")) var departmentReview: String?
 
     func validate() throws {
+        try signOn.check()
         guard basemap == nil || basemapStyle == nil else { throw ValidationError("--basemap and --basemap-style: give one or the other") }
         if let style = basemapStyle, !(style.hasPrefix("http://") || style.hasPrefix("https://")) {
             throw ValidationError("--basemap-style must be an http or https URL of a MapLibre style (got \(style))")
@@ -65,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         try edge.apply(to: &config)
         try publisher.checkAgency(storePath: options.store)
         config.publisher = publisher.publisher
+        config.openIDIssuers = try signOn.issuers()
         config.harvest = HarvestFetcher(maxBytes: harvestMaxBytes, maxPages: harvestMaxPages,
                                         policy: HarvestAddressPolicy(allowed: harvestAllow.compactMap(HarvestNetwork.init)))
         let app = try await buildApplication(config)
@@ -146,3 +150,43 @@ struct EdgeOptions: ParsableArguments {
 }
 
 enum AccessLogSwitch: String, ExpressibleByArgument { case on, off }
+
+/// Staff sign-in through OpenID Connect providers (issue 20): one `--oidc-issuer` per provider,
+/// with its client id and secret file in the same order; the redirect URI to register at the
+/// provider is `<--public-url>/signin/oidc/<n>/callback` (n = 1, 2… in the order given).
+struct SignOnOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("An OpenID Connect issuer URL whose users may sign in (its /.well-known/openid-configuration is read); repeatable.",
+                               discussion: "Register <public URL>/signin/oidc/N/callback as its redirect URI (N = 1 for the first issuer given, 2 for the next…) and <public URL>/signin?out=1 as its post-logout redirect URI."))
+    var oidcIssuer: [String] = []
+    @Option(help: "The client id this server has at the issuer; one per --oidc-issuer, in the same order.") var oidcClientId: [String] = []
+    @Option(help: "A file holding the client secret (first line); one per --oidc-issuer, in the same order.") var oidcClientSecretFile: [String] = []
+    @Option(help: "The name on the sign-in button (e.g. \"SSO Huế\"); none or one per --oidc-issuer. Default: the issuer's host.")
+    var oidcName: [String] = []
+
+    func check() throws {
+        guard oidcClientId.count == oidcIssuer.count, oidcClientSecretFile.count == oidcIssuer.count else {
+            throw ValidationError("give one --oidc-client-id and one --oidc-client-secret-file per --oidc-issuer (\(oidcIssuer.count) issuers)")
+        }
+        guard oidcName.isEmpty || oidcName.count == oidcIssuer.count else {
+            throw ValidationError("give no --oidc-name, or one per --oidc-issuer")
+        }
+        for issuer in oidcIssuer {
+            guard let url = URL(string: issuer), let host = url.host, url.query == nil,
+                  url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host)) else {
+                throw ValidationError("--oidc-issuer \(issuer): an https URL is needed (http only on this machine, for tests)")
+            }
+        }
+    }
+
+    func issuers() throws -> [OpenIDIssuerConfiguration] {
+        try oidcIssuer.indices.map { i in
+            let file = oidcClientSecretFile[i]
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                  let secret = text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }), !secret.isEmpty else {
+                throw ValidationError("--oidc-client-secret-file \(file): cannot read a secret from it")
+            }
+            return OpenIDIssuerConfiguration(id: String(i + 1), issuer: oidcIssuer[i], clientID: oidcClientId[i], clientSecret: secret,
+                                             name: oidcName.isEmpty ? nil : oidcName[i])
+        }
+    }
+}

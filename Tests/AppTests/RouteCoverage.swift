@@ -143,6 +143,13 @@ enum RouteCoverage {
         "GET /signin": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt", "StaffPagesTests.strangersAreSentToSignInAndBack"],
         "POST /signin": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt", "StaffPagesTests.strangersAreSentToSignInAndBack"],
         "POST /signout": ["StaffPagesTests.signInOpensTheSessionAndSignOutEndsIt"],
+        // Routes+StaffSignOn.swift, Routes+StaffIdentities.swift: single sign-on (issue 20)
+        "GET /signin/oidc/{provider}": ["SignOnPagesTests.theSignInPageOffersTheProviderAndAnUnreachableOneIsAClearPage",
+                                        "SignOnTests.signInThroughTheProvinceSSOAndEachRefusal"],
+        "GET /signin/oidc/{provider}/callback": ["SignOnPagesTests.theSignInPageOffersTheProviderAndAnUnreachableOneIsAClearPage"],
+        "GET /admin/identities": ["SignOnPagesTests.administratorsLinkIdentitiesAndMakeAccountsWithoutAPassword"],
+        "POST /admin/identities": ["SignOnPagesTests.administratorsLinkIdentitiesAndMakeAccountsWithoutAPassword"],
+        "POST /admin/identities/{id}/remove": ["SignOnPagesTests.administratorsLinkIdentitiesAndMakeAccountsWithoutAPassword"],
         "GET /inbox": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.staffPagesAreNeitherCachedNorShared"],
         "POST /inbox/{id}/answer": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.anotherAgencysFeedbackIsRefused"],
         "GET /web/staff-upload.js": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],

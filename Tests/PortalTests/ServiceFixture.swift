@@ -38,6 +38,7 @@ struct ServiceFixture {
                 """)
         }
         PortalSchema.register(in: &m)
+        IdentitySchema.register(in: &m)
         try m.migrate(db)
         let clock = TestClock(start)
         self.clock = clock
