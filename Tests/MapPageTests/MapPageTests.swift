@@ -34,17 +34,12 @@ import TestSupport
     static let browserScript = #"""
 import sys, json, time, io
 from selenium import webdriver
+from bando_browser import chromium, check_step
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.action_chains import ActionChains
 from PIL import Image
 url, shot = sys.argv[1], sys.argv[2]
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,800",
-          "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]:
-    opts.add_argument(a)
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+d = chromium(size=(1100, 800), webgl=True)
 out = {}
 def wait_idle():
     deadline = time.time() + 120
@@ -116,7 +111,7 @@ print(json.dumps(out))
         // Screenshots kept for people to look at, beside the portal's.
         let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
-        let r = try Run.python(Self.browserScript, ["http://127.0.0.1:\(port)", shots.appendingPathComponent("map").path])
+        let r = try BrowserScript.run(Self.browserScript, ["http://127.0.0.1:\(port)", shots.appendingPathComponent("map").path])
         try #require(r.succeeded, "browser failed: \(r.stderr)")
         let report = try JSONDecoder().decode(BrowserReport.self, from: Data(r.stdout.utf8))
         #expect(report.idle_error.isEmpty, "\(report.idle_error)")

@@ -13,18 +13,13 @@ import TestSupport
     static let script = #"""
 import sys, json, time, urllib.request
 from selenium import webdriver
+from bando_browser import chromium, check_step
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.action_chains import ActionChains
 from axe_selenium_python import Axe
 base, shots = sys.argv[1], sys.argv[2]
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
-          "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]:
-    opts.add_argument(a)
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+d = chromium(webgl=True)
 out = {"errors": [], "violations": [], "shots": []}
 def wait_idle():
     deadline = time.time() + 120
@@ -159,7 +154,7 @@ print(json.dumps(out))
         let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
-        let r = try Run.python(Self.script, ["http://127.0.0.1:\(port)", shots.path])
+        let r = try BrowserScript.run(Self.script, ["http://127.0.0.1:\(port)", shots.path])
         try #require(r.succeeded, "browser failed: \(r.stderr)")
         let report = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
         #expect(report.idle.isEmpty, "\(report.idle)")

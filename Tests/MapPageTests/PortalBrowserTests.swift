@@ -10,21 +10,13 @@ import TestSupport
     static let script = #"""
 import sys, json, time, io, hashlib, urllib.request, base64
 from selenium import webdriver
+from bando_browser import chromium, check_step
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from PIL import Image
 from axe_selenium_python import Axe
 base, shots, staff_user, staff_password = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
-          "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]:
-    opts.add_argument(a)
-# A Vietnamese citizen's browser: the pages choose Vietnamese from Accept-Language.
-opts.add_argument("--lang=vi-VN")
-opts.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi,en"})
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+d = chromium(webgl=True, vietnamese=True)
 out = {"errors": [], "violations": [], "shots": []}
 def severe(page, expected_status=200):
     for l in d.get_log("browser"):
@@ -169,7 +161,7 @@ print(json.dumps(out))
         let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
-        let r = try Run.python(Self.script, ["http://127.0.0.1:\(port)", shots.path, "can-bo", password])
+        let r = try BrowserScript.run(Self.script, ["http://127.0.0.1:\(port)", shots.path, "can-bo", password])
         try #require(r.succeeded, "browser failed: \(r.stderr)")
         let report = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
         // Home → search "hue" → the dataset page.

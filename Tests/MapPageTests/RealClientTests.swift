@@ -135,12 +135,9 @@ run().catch(e => { document.body.dataset.error = String(e); });
     static let browserScript = #"""
 import sys, json, time
 from selenium import webdriver
+from bando_browser import chromium, check_step
 page, = sys.argv[1:]
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage"]: opts.add_argument(a)
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+d = chromium(size=None)
 try:
     d.get(page)
     deadline, out = time.time() + 60, None
@@ -166,7 +163,7 @@ print(json.dumps(out))
         let (origin, originPort) = try site.otherOrigin(serving: folder)
         defer { origin.stop() }
         // localhost and 127.0.0.1 are different origins: the page is on another port and host name.
-        let r = try Run.python(Self.browserScript, ["http://localhost:\(originPort)/index.html?api=http://127.0.0.1:\(port)"])
+        let r = try BrowserScript.run(Self.browserScript, ["http://localhost:\(originPort)/index.html?api=http://127.0.0.1:\(port)"])
         try #require(r.succeeded, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let result = try #require(report["result"] as? [String: Any], "the page failed: \(report["error"] ?? "?"); console: \(report["console"] ?? "")")

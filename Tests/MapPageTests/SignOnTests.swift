@@ -15,36 +15,20 @@ import TestSupport
     static let script = #"""
 import sys, json, re, html, time, urllib.request, urllib.parse, urllib.error, http.cookiejar
 from selenium import webdriver
+from bando_browser import chromium, check_step
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-from axe_selenium_python import Axe
 base, provider, shots, admin_password = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 out = {"errors": [], "violations": [], "shots": [], "steps": {}}
 def next_login(user, fault=""):
     req = urllib.request.Request(provider + "/_test/next", method="POST", data=json.dumps({"user": user, "fault": fault}).encode())
     urllib.request.urlopen(req).read()
 
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
-    opts.add_argument(a)
-opts.add_argument("--lang=vi-VN")
-opts.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi,en"})
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+d = chromium(vietnamese=True)
 def check(name, status=None):
     # `status`: the page's own answer is that refusal on purpose (Chromium logs it as an error).
-    file = f"{shots}/signon-{len(out['shots']) + 1:02d}-{name}.png"
-    d.save_screenshot(file)
-    out["shots"].append(file)
-    axe = Axe(d)
-    axe.inject()
-    for v in axe.run()["violations"]:
-        if v["impact"] in ("serious", "critical"):
-            out["violations"].append(f"{name}: {v['id']} ({v['impact']}): " + "; ".join(str(n["target"]) for n in v["nodes"][:3]))
-    for l in d.get_log("browser"):
-        if l["level"] == "SEVERE" and not (status and f"status of {status}" in l["message"] and "/callback" in l["message"]):
-            out["errors"].append(name + ": " + l["message"])
+    check_step(d, out, name, f"{shots}/signon-{len(out['shots']) + 1:02d}-{name}.png",
+               excused=lambda m: bool(status) and f"status of {status}" in m and "/callback" in m)
 def wait_for(fragment, seconds=60):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -184,7 +168,7 @@ print(json.dumps(out))
         let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
-        let r = try Run.python(Self.script, ["http://127.0.0.1:\(port)", issuer, shots.path, password])
+        let r = try BrowserScript.run(Self.script, ["http://127.0.0.1:\(port)", issuer, shots.path, password])
         try #require(r.succeeded, "browser failed: \(r.stderr)")
         let report = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
 

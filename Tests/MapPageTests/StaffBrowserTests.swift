@@ -14,33 +14,15 @@ import TestSupport
     static let script = #"""
 import sys, json, time, urllib.request
 from selenium import webdriver
+from bando_browser import chromium, check_step
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-from axe_selenium_python import Axe
 base, shots, admin_password, upload = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 password = "mat-khau-can-bo-19"
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
-          "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]:
-    opts.add_argument(a)
-opts.add_argument("--lang=vi-VN")
-opts.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi,en"})
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+d = chromium(webgl=True, vietnamese=True)
 out = {"errors": [], "violations": [], "shots": [], "steps": {}}
 def check(name):
-    # A screenshot, axe's serious and critical findings, and the console's errors, for this step.
-    file = f"{shots}/staff-{len(out['shots']) + 1:02d}-{name}.png"
-    d.save_screenshot(file)
-    out["shots"].append(file)
-    axe = Axe(d)
-    axe.inject()
-    for v in axe.run()["violations"]:
-        if v["impact"] in ("serious", "critical"):
-            out["violations"].append(f"{name}: {v['id']} ({v['impact']}): " + "; ".join(str(n["target"]) for n in v["nodes"][:3]))
-    for l in d.get_log("browser"):
-        if l["level"] == "SEVERE": out["errors"].append(name + ": " + l["message"])
+    check_step(d, out, name, f"{shots}/staff-{len(out['shots']) + 1:02d}-{name}.png")
 def wait_for(fragment, seconds=120):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -229,7 +211,7 @@ print(json.dumps(out))
         let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
-        let r = try Run.python(Self.script, ["http://127.0.0.1:\(port)", shots.path, password,
+        let r = try BrowserScript.run(Self.script, ["http://127.0.0.1:\(port)", shots.path, password,
                                              TestPaths.fixture("hue/communes.geojson").path])
         try #require(r.succeeded, "browser failed: \(r.stderr)")
         let report = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))

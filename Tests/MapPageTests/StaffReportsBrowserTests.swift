@@ -12,16 +12,9 @@ import TestSupport
     static let script = #"""
 import sys, json, time, base64, urllib.request, urllib.parse
 from selenium import webdriver
+from bando_browser import chromium, check_step
 from selenium.webdriver.common.by import By
-from axe_selenium_python import Axe
 base, shots, password = sys.argv[1], sys.argv[2], sys.argv[3]
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
-    opts.add_argument(a)
-opts.add_argument("--lang=vi-VN")
-opts.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi,en"})
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 out = {"errors": [], "violations": [], "shots": [], "pages": {}}
 def api(path, body, cookie=None):
     headers = {"Content-Type": "application/json"}
@@ -34,15 +27,7 @@ admin_token = login.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
 api("/api/portal/catalogue", {"agency": "so-tnmt", "slug": "xa-phuong-hue", "title": "Xã, phường Huế", "theme": "Ranh giới"}, admin_token)
 api("/api/portal/catalogue", {"agency": "so-tnmt", "slug": "gieng-khoan", "title": "Giếng khoan", "theme": "Nước", "frequency": "annual"}, admin_token)
 def check(name):
-    d.save_screenshot(f"{shots}/staff-{name}.png")
-    out["shots"].append(f"{shots}/staff-{name}.png")
-    axe = Axe(d)
-    axe.inject()
-    for v in axe.run()["violations"]:
-        if v["impact"] in ("serious", "critical"):
-            out["violations"].append(f"{name}: {v['id']} ({v['impact']}): " + "; ".join(str(n["target"]) for n in v["nodes"][:3]))
-    for l in d.get_log("browser"):
-        if l["level"] == "SEVERE": out["errors"].append(name + ": " + l["message"])
+    check_step(d, out, name, f"{shots}/staff-{name}.png")
     out["pages"][name] = {"title": d.title, "h1": d.find_element(By.TAG_NAME, "h1").text, "lang": d.find_element(By.TAG_NAME, "html").get_attribute("lang"),
                           "svgs": len(d.find_elements(By.CSS_SELECTOR, "svg.chart")), "tables": len(d.find_elements(By.CSS_SELECTOR, "table.data"))}
 def sign_in(user, next_page):
@@ -53,7 +38,7 @@ def sign_in(user, next_page):
     d.find_element(By.ID, "password").send_keys(password)
     d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     time.sleep(0.5)
-d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+d = chromium(vietnamese=True)
 try:
     sign_in("quan-tri", "/reports")
     out["landed"] = d.current_url
@@ -136,7 +121,7 @@ print(json.dumps(out))
         let shots = TestPaths.root.appendingPathComponent(".build/screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
-        let r = try Run.python(Self.script, ["http://127.0.0.1:\(port)", shots.path, password])
+        let r = try BrowserScript.run(Self.script, ["http://127.0.0.1:\(port)", shots.path, password])
         try #require(r.succeeded, "browser failed: \(r.stderr)")
         let report = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
         #expect(report.landed.contains("/reports"), "signed in, landed on \(report.landed)")

@@ -88,10 +88,11 @@ final class PreparedLayerStore: Sendable {
     static func loadInfo(_ reader: any DatabaseReader, _ version: Int64) async throws -> VersionInfo {
         try await reader.read { db in
             // Stores older than the column (and minimal test schemas) say nothing of types.
-            let hasTypes = try db.columns(in: "dataset_versions").contains { $0.name == "geometry_types" }
+            let columns = try db.columns(in: "dataset_versions").map(\.name)
+            let hasTypes = columns.contains("geometry_types"), hasCount = columns.contains("feature_count")
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.slug, d.title, d.description, d.attribution, v.feature_table, v.fields_json,
-                       v.min_x, v.min_y, v.max_x, v.max_y, \(hasTypes ? "v.geometry_types" : "''"), v.feature_count
+                       v.min_x, v.min_y, v.max_x, v.max_y, \(hasTypes ? "v.geometry_types" : "''"), \(hasCount ? "v.feature_count" : "0")
                 FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?
                 """, arguments: [version]) else {
                 throw TilesError(.storeUnavailable, "Dataset version \(version) is not in the store any more")
