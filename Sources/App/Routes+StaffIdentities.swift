@@ -1,7 +1,8 @@
 // `/admin/identities`: the Department's administrators link people's identities at the
 // OpenID Connect providers to accounts (issue 20): by subject, or by the e-mail the provider
 // vouches for (linked at the first sign-in); and make accounts that sign in only through a
-// provider (no password). Removing a link ends the sessions it opened.
+// provider (no password), or make an existing account one (its password removed). Removing a
+// link ends the sessions it opened.
 import Foundation
 import Hummingbird
 import Portal
@@ -74,5 +75,15 @@ func addIdentityPages(to staff: RouterGroup<BandoRequestContext>, _ deps: StaffR
         }
         try await blocking { try portal.unlinkIdentity(id: id, by: session.actor) }
         return staffRedirect("/admin/identities", request, done: "identity_removed")
+    }
+
+    // The account behind a link signs in through its provider only from now on.
+    staff.post("admin/identities/:id/password-off") { request, context -> Response in
+        let session = try context.requireStaff(request, administrators)
+        guard let id = Int64(try context.parameters.require("id")) else {
+            throw PortalError(.notFound, SafeMessage("portal.identity.notFound", ["id": "?"]))
+        }
+        try await blocking { try portal.removePassword(identity: id, by: session.actor) }
+        return staffRedirect("/admin/identities", request, done: "identity_password_off")
     }
 }

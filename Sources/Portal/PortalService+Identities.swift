@@ -30,6 +30,8 @@ public struct IdentityLink: Sendable, Equatable {
     public var subject: String?
     public var email: String?
     public var lastSignedInAt: String?
+    /// Whether the account still has a password (it may then sign in either way).
+    public var hasPassword = true
 }
 
 extension PortalService {
@@ -69,11 +71,36 @@ extension PortalService {
         try Permissions.authorize(actor, .manageUsers)
         return try db.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT i.*, u.username FROM user_identities i JOIN users u ON u.id = i.user_id ORDER BY u.username, i.id
+                SELECT i.*, u.username, u.password_hash IS NOT NULL AS has_password
+                FROM user_identities i JOIN users u ON u.id = i.user_id ORDER BY u.username, i.id
                 """).map { r in
                 IdentityLink(id: r["id"], username: r["username"], issuer: r["issuer"], subject: r["subject"], email: r["email"],
-                             lastSignedInAt: (r["last_signed_in_at"] as Date?).map(PortalCalendar.timestamp))
+                             lastSignedInAt: (r["last_signed_in_at"] as Date?).map(PortalCalendar.timestamp), hasPassword: r["has_password"])
             }
+        }
+    }
+
+    /// Makes the account of identity link `id` sign in through its provider only (a password
+    /// becomes optional per account, issue 20): its password is removed, and the sessions a
+    /// password opened end (those its provider opened go on). Reached through a link, so the
+    /// account always keeps a way in. Returns the account's name.
+    @discardableResult
+    public func removePassword(identity id: Int64, by actor: Actor) throws -> String {
+        try Permissions.authorize(actor, .manageUsers)
+        return try db.write { db in
+            guard let r = try Row.fetchOne(db, sql: """
+                SELECT u.id, u.username FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.id = ?
+                """, arguments: [id]) else {
+                throw PortalError.notFound("portal.identity.notFound", ["id": String(id)])
+            }
+            let userID: Int64 = r["id"], username: String = r["username"]
+            try db.execute(sql: "UPDATE users SET password_hash = NULL, updated_at = ? WHERE id = ?", arguments: [stamp(now()), userID])
+            try db.execute(sql: """
+                UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL
+                AND id NOT IN (SELECT token_id FROM signon_sessions)
+                """, arguments: [stamp(now()), userID])
+            try audit(db, actor, "user.remove-password", detail: username)
+            return username
         }
     }
 

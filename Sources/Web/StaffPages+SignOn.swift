@@ -74,7 +74,8 @@ extension StaffPages {
                 ["id": k.id, "username": k.username, "provider": names[k.issuer] ?? k.issuer,
                  "subject": k.subject ?? texts.text("id_waiting", l, ["email": k.email ?? ""]),
                  "email": k.email ?? "", "last": k.lastSignedInAt ?? "—",
-                 "remove_action": frame.url("/admin/identities/\(k.id)/remove")]
+                 "remove_action": frame.url("/admin/identities/\(k.id)/remove"),
+                 "has_password": k.hasPassword, "password_off_action": frame.url("/admin/identities/\(k.id)/password-off")]
             },
         ])
     }

@@ -150,6 +150,7 @@ enum RouteCoverage {
         "GET /admin/identities": ["SignOnPagesTests.administratorsLinkIdentitiesAndMakeAccountsWithoutAPassword"],
         "POST /admin/identities": ["SignOnPagesTests.administratorsLinkIdentitiesAndMakeAccountsWithoutAPassword"],
         "POST /admin/identities/{id}/remove": ["SignOnPagesTests.administratorsLinkIdentitiesAndMakeAccountsWithoutAPassword"],
+        "POST /admin/identities/{id}/password-off": ["SignOnPagesTests.anExistingAccountCanBeMadeSingleSignOnOnly"],
         "GET /inbox": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.staffPagesAreNeitherCachedNorShared"],
         "POST /inbox/{id}/answer": ["StaffPagesTests.aFormWithoutItsTokenIsRefused", "StaffPagesTests.anotherAgencysFeedbackIsRefused"],
         "GET /web/staff-upload.js": ["StaffPagesTests.uploadSubmitReturnAndApproveThroughThePages"],

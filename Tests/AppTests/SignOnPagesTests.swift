@@ -81,4 +81,38 @@ import Tiles
             #expect(s5 == .forbidden)
         }
     }
+
+    /// A password is optional per account, existing ones included: once the editor's identity is
+    /// linked, the administrator removes the password; the password no longer signs in, the
+    /// session it had opened ends, the page says the account has none, and the audit log says who.
+    @Test func anExistingAccountCanBeMadeSingleSignOnOnly() async throws {
+        let f = try StaffFixture()
+        let portal = f.portal
+        try await Application(router: Self.router(f)).test(.router) { c in
+            var editor = StaffBrowser()
+            let (s0, _, _) = try await editor.signIn(c, "bien-tap")
+            #expect(s0 == .seeOther && editor.session != nil)
+            var admin = StaffBrowser()
+            _ = try await admin.signIn(c, "quan-tri")
+            let (_, _, page) = try await admin.get(c, "/admin/identities?lang=vi")
+            let token = try #require(StaffBrowser.formToken(page))
+            _ = try await admin.post(c, "/admin/identities?lang=vi", [("csrf", token), ("username", "bien-tap"), ("provider", "1"),
+                                                                     ("subject", "hue-sso-15"), ("email", "")])
+            let (_, _, linked) = try await admin.get(c, "/admin/identities?lang=vi")
+            #expect(linked.contains("Chỉ đăng nhập một lần (bỏ mật khẩu)"))
+            let action = try #require(linked.range(of: #"/admin/identities/(\d+)/password-off"#, options: .regularExpression).map { String(linked[$0]) })
+            let (s1, h1, _) = try await admin.post(c, action + "?lang=vi", [("csrf", token)])
+            #expect(s1 == .seeOther && h1[.location] == "/admin/identities?done=identity_password_off&lang=vi")
+            let (_, _, after) = try await admin.get(c, h1[.location] ?? "/admin/identities?lang=vi")
+            #expect(after.contains("Đã bỏ mật khẩu") && after.contains("Không dùng mật khẩu") && !after.contains("/password-off"))
+            // The password signs in no more, and the session it had opened is over.
+            var again = StaffBrowser()
+            let (s2, _, _) = try await again.signIn(c, "bien-tap")
+            #expect(s2 == .unauthorized && again.session == nil)
+            let (s3, _, _) = try await editor.get(c, "/workspace?lang=vi")
+            #expect(s3 == .seeOther, "the old password session still opens the workspace (\(s3))")
+            let audit = try portal.auditLog(by: PortalService.commandLine(by: "kiem-tra"))
+            #expect(audit.contains { $0.action == "user.remove-password" && $0.detail == "bien-tap" && $0.username == "quan-tri" })
+        }
+    }
 }

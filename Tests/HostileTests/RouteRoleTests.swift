@@ -290,6 +290,8 @@ import TestSupport
                 json: { _ in "username=bien-tap&provider=1&email=a%40b.vn" }, expect: page(signedIn(403))),
             Row(method: "POST", path: { _ in "/admin/identities/1/remove" }, label: "POST /admin/identities/1/remove (without a form token)",
                 expect: page(signedIn(403))),
+            Row(method: "POST", path: { _ in "/admin/identities/1/password-off" }, label: "POST /admin/identities/1/password-off (without a form token)",
+                expect: page(signedIn(403))),
             get("/inbox", page(signedIn(200))),
             Row(method: "POST", path: { c in "/inbox/\(st.feedback[c] ?? 999_999)/answer" }, label: "POST /inbox/{A's}/answer (without a form token)",
                 json: { _ in "answer=x" }, expect: page(signedIn(403))),
