@@ -91,6 +91,10 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
                                                    overviewTiles: config.overviewTiles))
     // A bad tileset file stops start-up with its name and problem, rather than failing per tile.
     try await tiles.checkTilesets()
+    // Every tileset drawn from the store is prepared in the background from start-up (layers
+    // generalised, overview zooms built), as a publication prepares its own: the first tile a
+    // citizen asks for after a restart does not wait for that work.
+    tiles.prepareAll()
     let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) },
                                   onProduced: { format, time in BandoMetrics.shared.recordExport(format: format.rawValue, time) })
     try registerArchives(config, tiles: tiles, logger: logger)

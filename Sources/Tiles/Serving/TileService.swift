@@ -216,7 +216,17 @@ public final class TileService: Sendable {
     func prepare(_ names: Set<String>) async {
         for name in names.sorted() {
             guard let source = try? await source(name) as? StoreTileSource else { continue }
-            do { try await source.prepare() } catch {
+            let started = ContinuousClock.now
+            do {
+                try await source.prepare()
+                // What an operator wants to know of a publication's work: how long, and which zooms
+                // are now answered from memory.
+                var built = "no overview"
+                if source.overviewTiles > 0, let o = try? await source.overview(), let zooms = o.zooms {
+                    built = "overview z\(zooms.lowerBound)–z\(zooms.upperBound), \(o.tiles.count) tiles"
+                }
+                logger.info("tileset \(name) prepared in \(started.duration(to: .now)): \(built)")
+            } catch {
                 logger.warning("tileset \(name) could not be prepared ahead: \(error)")
             }
         }
