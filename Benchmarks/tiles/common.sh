@@ -1,0 +1,31 @@
+# What the tiles benchmarks share (sourced by run.sh and run-country.sh): the servers they start
+# are stopped on exit (PIDS, and the PostgreSQL cluster in PGDIR), free ports, waiting for an
+# answer, stopping one server, peak memory. Needs PGBIN set before it is sourced.
+PIDS=()
+PGDIR=""
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "$PGDIR" ] && [ -f "$PGDIR/data/postmaster.pid" ]; then
+    su postgres -c "$PGBIN/pg_ctl -D $PGDIR/data -m fast stop" >/dev/null 2>&1 || true
+  fi
+  if [ -n "$PGDIR" ]; then rm -rf "$PGDIR"; fi
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1"; exit 1; }
+# Peak resident memory (VmHWM) of a process and all its descendants, in MB.
+peak_rss_mb() {
+  local total=0 pids="$*" all=""
+  while [ -n "$pids" ]; do
+    all="$all $pids"; local next=""
+    for p in $pids; do next="$next $(pgrep -P "$p" || true)"; done
+    pids=$(echo $next)
+  done
+  for p in $all; do
+    kb=$(awk '/VmHWM/ {print $2}' /proc/$p/status 2>/dev/null || echo 0); total=$((total + ${kb:-0}))
+  done
+  echo $((total / 1024))
+}
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
