@@ -17,7 +17,6 @@ from bando_browser import chromium, check_step
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.action_chains import ActionChains
-from axe_selenium_python import Axe
 base, shots = sys.argv[1], sys.argv[2]
 d = chromium(webgl=True)
 out = {"errors": [], "violations": [], "shots": []}
@@ -96,16 +95,7 @@ try:
             if err: out["errors"].append(f"{lang} {label}: {err}")
             out["basemap_" + lang + "_" + label] = d.execute_script(basemap_features)["count"]
             out["panel_" + lang] = d.find_element(By.ID, "layers").text
-            file = f"{shots}/map-{lang}-{label}.png"
-            d.save_screenshot(file)
-            out["shots"].append(file)
-            axe = Axe(d)
-            axe.inject()
-            for v in axe.run()["violations"]:
-                if v["impact"] in ("serious", "critical"):
-                    out["violations"].append(f"{lang} {label}: {v['id']} ({v['impact']}): " +
-                                             "; ".join(str(n["target"]) for n in v["nodes"][:3]))
-            severe(f"{lang} {label}")
+            check_step(d, out, f"{lang} {label}", f"{shots}/map-{lang}-{label}.png")
 finally:
     d.quit()
 print(json.dumps(out))
