@@ -67,8 +67,34 @@ extension Store {
 
     /// Makes a publication the current version of its dataset, superseding the previous one,
     /// in one transaction: readers see the old version or the new, never a mix.
-    public func publish(versionID: Int64) throws {
-        try pool.write { db in try Self.publish(db, versionID: versionID, at: Date()) }
+    @discardableResult
+    public func publish(versionID: Int64) throws -> Publication {
+        let record = try pool.write { db in
+            try Self.publish(db, versionID: versionID, at: Date())
+            return try Self.version(db, id: versionID)!
+        }
+        return announce(record)
+    }
+
+    /// Posts the publication of `version` (just committed) to the subscribers of `publications`.
+    /// For code that publishes inside a transaction of its own: call it after the commit.
+    @discardableResult
+    public func announce(_ version: DatasetVersionRecord) -> Publication {
+        let slug = (try? pool.read { db in
+            try String.fetchOne(db, sql: "SELECT slug FROM datasets WHERE id = ?", arguments: [version.datasetID])
+        }) ?? nil
+        let publication = Publication(dataset: slug ?? "", versionID: version.id, number: version.number)
+        publications.post(publication)
+        return publication
+    }
+
+    public func currentVersionIDs() throws -> [String: Int64] {
+        try pool.read { db in
+            var ids: [String: Int64] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT slug, current_version_id FROM datasets WHERE current_version_id IS NOT NULL")
+            while let r = try rows.next() { ids[r["slug"]] = r["current_version_id"] }
+            return ids
+        }
     }
 
     static func publish(_ db: Database, versionID: Int64, at now: Date) throws {

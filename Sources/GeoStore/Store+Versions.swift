@@ -81,7 +81,7 @@ public struct FeatureChecksum {
 /// Rows are kept in memory a batch at a time and written in short transactions of their own
 /// into the version's table, which no version row names yet: readers cannot see it, and the
 /// single writer is free between batches for sign-ins and other writes.
-public final class FeatureSink {
+public final class FeatureSink: FeatureSinking {
     let pool: DatabasePool
     let insertSQL: String
     let fieldCount: Int
@@ -189,7 +189,7 @@ extension Store {
     public func writeVersion(
         _ metadata: DatasetMetadata, fields: [FieldDefinition], publish: Bool,
         status: VersionStatus = .draft, now: Date = Date(),
-        body: (FeatureSink) throws -> VersionProvenance
+        body: (any FeatureSinking) throws -> VersionProvenance
     ) throws -> DatasetVersionRecord {
         guard isValidSlug(metadata.slug) else { throw StoreError.invalidSlug(metadata.slug) }
         let fields = Self.storableFields(fields)
@@ -213,7 +213,7 @@ extension Store {
                 defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
                 try db.execute(sql: "SELECT CreateSpatialIndex(?, 'geom')", arguments: [table])
             }
-            return try pool.write { db in
+            let record = try pool.write { db in
                 let stamp = Timestamp.format(now)
                 let datasetID = try Self.upsertDataset(db, metadata, stamp: stamp)
                 let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM dataset_versions WHERE dataset_id = ?", arguments: [datasetID]) ?? 0) + 1
@@ -233,6 +233,8 @@ extension Store {
                 if publish { try Self.publish(db, versionID: versionID, at: now) }
                 return try Self.version(db, id: versionID)!
             }
+            if publish { announce(record) }
+            return record
         } catch {
             try? pool.write { db in try Self.dropStagedTable(db, table) }
             throw error

@@ -9,7 +9,7 @@ public import Foundation
 /// let store = try Store(path: "data/bando.sqlite")
 /// for d in try store.publishedDatasets() { print(d.dataset.slug, d.version.featureCount) }
 /// ```
-public final class Store: Sendable {
+public final class Store: GeoStoreBackend {
     public let path: String
     /// The GRDB pool; modules that run their own SQL read through it.
     public let pool: DatabasePool
@@ -17,6 +17,8 @@ public final class Store: Sendable {
     public let downloadCounter: DownloadCounter
     /// Uses by channel batched in memory (see `UsageCounter`).
     public let usageCounter: UsageCounter
+    /// Where this store's publications are announced (see `PublicationEvents`).
+    public let publications = PublicationEvents()
 
     /// Opens (creating and migrating when needed) the store at `path`.
     public init(path: String) throws {
