@@ -1,8 +1,7 @@
-// Reads the catalogue's datasets from the store (one query for the datasets, their agency,
-// catalogue entry and metadata; one per dataset for its versions) and writes its metadata.
+// Reads the catalogue's datasets through the store's interface (the published datasets, their
+// catalogue entries and metadata, each one's versions) and writes its metadata.
 public import GeoStore
 import GeoModel
-import GRDB
 public import Foundation
 import PublicErrors
 
@@ -26,46 +25,34 @@ public struct CatalogueReader: Sendable {
     public func agencies() throws -> [AgencyRecord] { try store.agencies() }
 
     private func describe(slug: String?) throws -> [DatasetDescription] {
-        let rows = try store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT d.*, c.theme, c.update_frequency, m.title_en,
-                       m.description_en, m.keywords_json, m.contact_name, m.contact_email, m.temporal_start,
-                       m.temporal_end, m.spatial_label, m.identity_field, m.field_descriptions_json
-                FROM datasets d
-                LEFT JOIN catalogue_entries c ON c.dataset_id = d.id
-                LEFT JOIN dataset_metadata m ON m.dataset_id = d.id
-                WHERE d.current_version_id IS NOT NULL AND (? IS NULL OR d.slug = ?)
-                ORDER BY d.slug
-                """, arguments: [slug, slug])
-        }
-        let agencies = Dictionary(uniqueKeysWithValues: try store.agencies().map { ($0.id, $0) })
-        return try rows.compactMap { r -> DatasetDescription? in
-            let datasetID: Int64 = r["id"], currentID: Int64 = r["current_version_id"]
-            let all = try store.versions(datasetID: datasetID)
-            guard let current = all.first(where: { $0.id == currentID }) else { return nil }
-            let identity: String? = r["identity_field"]
+        let published: [PublishedDataset]
+        if let slug { published = try store.published(slug: slug).map { [$0] } ?? [] } else { published = try store.publishedDatasets() }
+        let descriptions = try store.catalogueDescriptions(of: published.map(\.dataset.id))
+        return try published.sorted { $0.dataset.slug < $1.dataset.slug }.map { p -> DatasetDescription in
+            let d = p.dataset, current = p.version, agency = p.agency
+            let entry = descriptions[d.id], m = entry?.metadata
+            let all = try store.versions(datasetID: d.id)
+            let identity = m?.identityField
             let changes = try store.changeSummaries(of: all, identityField: identity)
             let versions = all.filter { $0.publishedAt != nil }.map {
                 VersionDescription(number: $0.number, published: $0.publishedAt, featureCount: $0.featureCount,
                                    checksum: $0.checksum, changes: changes[$0.id])
             }
-            let agency = (r["agency_id"] as Int64?).flatMap { agencies[$0] }
-            let fieldNotes = Self.decode([String: String].self, r["field_descriptions_json"]) ?? [:]
-            let attribution: String = r["attribution"]
+            let fieldNotes = m?.fieldDescriptions ?? [:]
             return DatasetDescription(
-                slug: r["slug"], title: r["title"], titleEN: Self.nonEmpty(r["title_en"]),
-                description: r["description"], descriptionEN: Self.nonEmpty(r["description_en"]),
-                agency: agency, theme: r["theme"] ?? "", keywords: Self.decode([String].self, r["keywords_json"]) ?? [],
-                licence: Licence.named(r["licence"]),
-                attribution: attribution.isEmpty ? (agency?.name ?? "Bando") : attribution,
-                frequency: r["update_frequency"] ?? "quarterly",
-                temporalStart: Self.nonEmpty(r["temporal_start"]), temporalEnd: Self.nonEmpty(r["temporal_end"]),
-                spatialLabel: Self.nonEmpty(r["spatial_label"]), bbox: current.bbox,
-                contact: ContactPoint(name: Self.nonEmpty(r["contact_name"]) ?? agency?.name ?? "Bando",
-                                      email: Self.nonEmpty(r["contact_email"])),
+                slug: d.slug, title: d.title, titleEN: Self.nonEmpty(m?.titleEN),
+                description: d.description, descriptionEN: Self.nonEmpty(m?.descriptionEN),
+                agency: agency, theme: entry?.theme ?? "", keywords: m?.keywords ?? [],
+                licence: Licence.named(d.licence),
+                attribution: d.attribution.isEmpty ? (agency?.name ?? "Bando") : d.attribution,
+                frequency: entry?.updateFrequency ?? "quarterly",
+                temporalStart: Self.nonEmpty(m?.temporalStart), temporalEnd: Self.nonEmpty(m?.temporalEnd),
+                spatialLabel: Self.nonEmpty(m?.spatialLabel), bbox: current.bbox,
+                contact: ContactPoint(name: Self.nonEmpty(m?.contactName) ?? agency?.name ?? "Bando",
+                                      email: Self.nonEmpty(m?.contactEmail)),
                 schema: current.fields.map { SchemaField(name: $0.name, type: $0.type.rawValue, description: fieldNotes[$0.name] ?? "") },
                 geometryTypes: current.geometryTypes, identityField: identity,
-                created: Self.date(r["created_at"]) ?? current.createdAt,
+                created: d.createdAt.timeIntervalSince1970 > 0 ? d.createdAt : current.createdAt,
                 modified: current.publishedAt ?? current.createdAt,
                 current: versions.first { $0.number == current.number }
                     ?? VersionDescription(number: current.number, published: current.publishedAt, featureCount: current.featureCount,
@@ -80,16 +67,14 @@ public struct CatalogueReader: Sendable {
         guard let dataset = try store.dataset(slug: slug) else {
             throw CatalogueError.notFound("store.datasetNotFound", ["dataset": slug])
         }
-        let row = try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM dataset_metadata WHERE dataset_id = ?", arguments: [dataset.id])
-        }
-        func text(_ column: String) -> String { (row?[column] as String?) ?? "" }
-        return MetadataPatch(titleEN: text("title_en"), descriptionEN: text("description_en"),
-                             keywords: Self.decode([String].self, row?["keywords_json"]) ?? [],
-                             contactName: text("contact_name"), contactEmail: text("contact_email"),
-                             temporalStart: text("temporal_start"), temporalEnd: text("temporal_end"),
-                             spatialLabel: text("spatial_label"), identityField: text("identity_field"),
-                             fieldDescriptions: Self.decode([String: String].self, row?["field_descriptions_json"]) ?? [:])
+        let m = try store.catalogueDescriptions(of: [dataset.id])[dataset.id]?.metadata
+        func text(_ value: String?) -> String { value ?? "" }
+        return MetadataPatch(titleEN: text(m?.titleEN), descriptionEN: text(m?.descriptionEN),
+                             keywords: m?.keywords ?? [],
+                             contactName: text(m?.contactName), contactEmail: text(m?.contactEmail),
+                             temporalStart: text(m?.temporalStart), temporalEnd: text(m?.temporalEnd),
+                             spatialLabel: text(m?.spatialLabel), identityField: text(m?.identityField),
+                             fieldDescriptions: m?.fieldDescriptions ?? [:])
     }
 
     public func updateMetadata(_ slug: String, _ patch: MetadataPatch) throws {
@@ -111,31 +96,23 @@ public struct CatalogueReader: Sendable {
                 throw CatalogueError.invalid("field", "catalogue.metadata.field", ["field": name, "fields": fields.joined(separator: ", ")])
             }
         }
-        try store.pool.write { db in
-            let old = try Row.fetchOne(db, sql: "SELECT * FROM dataset_metadata WHERE dataset_id = ?", arguments: [dataset.id])
-            func text(_ column: String, _ value: String?) -> String? {
-                guard let value else { return old?[column] }
+        try store.updateCatalogueMetadata(datasetID: dataset.id, at: Date()) { old in
+            // A field left out (nil) keeps its value; an empty one clears it.
+            func text(_ value: String?, _ kept: String?) -> String? {
+                guard let value else { return kept }
                 return value.isEmpty ? nil : value
             }
-            var notes = Self.decode([String: String].self, old?["field_descriptions_json"]) ?? [:]
+            var notes = old?.fieldDescriptions ?? [:]
             for (k, v) in patch.fieldDescriptions ?? [:] { notes[k] = v.isEmpty ? nil : v }
             let keywords = patch.keywords.map { $0.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-                ?? Self.decode([String].self, old?["keywords_json"]) ?? []
-            let identity = text("identity_field", patch.identityField)
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO dataset_metadata (dataset_id, title_en, description_en, keywords_json, contact_name,
-                    contact_email, temporal_start, temporal_end, spatial_label, identity_field, field_descriptions_json, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [dataset.id, text("title_en", patch.titleEN), text("description_en", patch.descriptionEN),
-                                 Self.encode(keywords), text("contact_name", patch.contactName), text("contact_email", patch.contactEmail),
-                                 text("temporal_start", patch.temporalStart), text("temporal_end", patch.temporalEnd),
-                                 text("spatial_label", patch.spatialLabel), identity, Self.encode(notes),
-                                 ISO8601DateFormatter().string(from: Date())])
-            // Another key changes which features match: summaries are computed again on demand.
-            if identity != (old?["identity_field"] as String?) {
-                try db.execute(sql: "DELETE FROM version_changes WHERE version_id IN (SELECT id FROM dataset_versions WHERE dataset_id = ?)",
-                               arguments: [dataset.id])
-            }
+                ?? old?.keywords ?? []
+            return CatalogueMetadataRecord(
+                titleEN: text(patch.titleEN, old?.titleEN), descriptionEN: text(patch.descriptionEN, old?.descriptionEN),
+                keywords: keywords, contactName: text(patch.contactName, old?.contactName),
+                contactEmail: text(patch.contactEmail, old?.contactEmail),
+                temporalStart: text(patch.temporalStart, old?.temporalStart), temporalEnd: text(patch.temporalEnd, old?.temporalEnd),
+                spatialLabel: text(patch.spatialLabel, old?.spatialLabel),
+                identityField: text(patch.identityField, old?.identityField), fieldDescriptions: notes)
         }
     }
 

@@ -17,7 +17,6 @@
 // by field name, so a field added to the schema changes every feature).
 public import GeoStore
 public import GeoModel
-import GRDB
 import Crypto
 import Foundation
 
@@ -69,7 +68,7 @@ enum ChangeDetector {
     struct Row { var attributes: Digest; var geometry: Digest; var all: Digest; var keys: [String?] }
 
     /// Digests of each feature: attributes by field name (order-independent), geometry as WKB.
-    static func rows(_ store: Store, _ version: DatasetVersionRecord, keyFields: [String]) throws -> [Row] {
+    static func rows(_ store: some FeatureReading, _ version: DatasetVersionRecord, keyFields: [String]) throws -> [Row] {
         let order = version.fields.enumerated().sorted { $0.element.name.lowercased() < $1.element.name.lowercased() }
         let keyIndex = keyFields.map { k in version.fields.firstIndex { $0.name.lowercased() == k.lowercased() } }
         var out = [Row]()
@@ -89,7 +88,7 @@ enum ChangeDetector {
         return out
     }
 
-    static func compare(_ store: Store, old: DatasetVersionRecord?, new: DatasetVersionRecord, preferred: String?) throws -> ChangeSummary {
+    static func compare(_ store: some FeatureReading, old: DatasetVersionRecord?, new: DatasetVersionRecord, preferred: String?) throws -> ChangeSummary {
         guard let old else {
             return ChangeSummary(previousVersion: nil, identity: "content", added: new.featureCount, removed: 0, changed: 0, unchanged: 0)
         }
@@ -145,38 +144,25 @@ enum ChangeDetector {
     }
 }
 
-extension Store {
+extension VersionChangeStore where Self: FeatureReading {
     /// The change summary of each published version of a dataset (oldest first), computing and
     /// storing those not known yet. `identityField` is the dataset's chosen key, if any.
     public func changeSummaries(of versions: [DatasetVersionRecord], identityField: String?) throws -> [Int64: ChangeSummary] {
         let published = versions.filter { $0.publishedAt != nil }.sorted { $0.number < $1.number }
         guard !published.isEmpty else { return [:] }
-        let ids = published.map(\.id)
-        var stored = [Int64: (previous: Int64?, summary: ChangeSummary)]()
-        try pool.read { db in
-            let rows = try GRDB.Row.fetchAll(db, sql: """
-                SELECT c.*, p.number AS previous_number FROM version_changes c
-                LEFT JOIN dataset_versions p ON p.id = c.previous_version_id
-                WHERE c.version_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments(ids))
-            for r in rows {
-                stored[r["version_id"]] = (r["previous_version_id"], ChangeSummary(
-                    previousVersion: r["previous_number"], identity: r["identity"], added: r["added"],
-                    removed: r["removed"], changed: r["changed"], unchanged: r["unchanged"]))
-            }
-        }
+        let stored = try versionChanges(of: published.map(\.id))
         var out = [Int64: ChangeSummary]()
         for (i, v) in published.enumerated() {
             let previous = i > 0 ? published[i - 1] : nil
-            if let s = stored[v.id], s.previous == previous?.id { out[v.id] = s.summary; continue }
-            let summary = try ChangeDetector.compare(self, old: previous, new: v, preferred: identityField)
-            try pool.write { db in
-                try db.execute(sql: """
-                    INSERT OR REPLACE INTO version_changes (version_id, previous_version_id, identity, added, removed, changed, unchanged, computed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [v.id, previous?.id, summary.identity, summary.added, summary.removed, summary.changed,
-                                     summary.unchanged, ISO8601DateFormatter().string(from: Date())])
+            if let s = stored[v.id], s.previousVersionID == previous?.id {
+                out[v.id] = ChangeSummary(previousVersion: s.previousNumber, identity: s.identity, added: s.added,
+                                          removed: s.removed, changed: s.changed, unchanged: s.unchanged)
+                continue
             }
+            let summary = try ChangeDetector.compare(self, old: previous, new: v, preferred: identityField)
+            try saveVersionChange(VersionChangeRecord(
+                versionID: v.id, previousVersionID: previous?.id, previousNumber: previous?.number, identity: summary.identity,
+                added: summary.added, removed: summary.removed, changed: summary.changed, unchanged: summary.unchanged), at: Date())
             out[v.id] = summary
         }
         return out

@@ -166,9 +166,16 @@ import GeoStore
         let jobs = (0..<threads).map { i in Task { try await pool.run { arrived.signal(); release.wait(); return i } } }
         // Each closure signals on entry and then holds its thread: all `threads` must arrive
         // while none has been let go. A generous wait turns a serialising pool into a failure, not a hang.
-        var inside = 0
-        for _ in 0..<threads where arrived.wait(timeout: .now() + 60) == .success { inside += 1 }
-        for _ in 0..<threads { release.signal() }
+        // The waiting happens on a thread of its own: blocking a cooperative thread here could
+        // keep the jobs' tasks from ever starting while other suites run (two cooperative threads).
+        let inside = await withCheckedContinuation { (done: CheckedContinuation<Int, Never>) in
+            Thread.detachNewThread {
+                var inside = 0
+                for _ in 0..<threads where arrived.wait(timeout: .now() + 60) == .success { inside += 1 }
+                for _ in 0..<threads { release.signal() }
+                done.resume(returning: inside)
+            }
+        }
         var results: [Int] = []
         for j in jobs { results.append(try await j.value) }
         #expect(inside == threads, "only \(inside) of \(threads) closures ran at once")
