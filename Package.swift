@@ -117,7 +117,6 @@ let package = Package(
         .target(
             name: "Catalogue",
             dependencies: ["GeoStore", "GeoModel", "PublicErrors",
-                           .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
