@@ -83,10 +83,10 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     logger.logLevel = .info
     let store = try Store(path: config.storePath)
     if let on = config.departmentReview {
-        try await BlockingPool.requests.run { try PortalService(db: store.pool).setDepartmentReview(on, by: PortalService.commandLine) }
+        try await BlockingPool.requests.run { try PortalService(store: store).setDepartmentReview(on, by: PortalService.commandLine) }
         logger.info("the Department's review before publication is \(on ? "on" : "off")")
     }
-    let tiles = try TileService(reader: store.pool, configuration: .init(
+    let tiles = try TileService(store: store, configuration: .init(
         tilesFolder: URL(fileURLWithPath: config.tilesFolder), cacheMegabytes: config.tileCacheMegabytes,
                                                    overviewTiles: config.overviewTiles))
     // A bad tileset file stops start-up with its name and problem, rather than failing per tile.
@@ -135,7 +135,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     if let backups { app.addServices(BackupService(schedule: backups)) }
     if let integrity { app.addServices(IntegrityService(schedule: integrity)) }
     if config.harvestTickSeconds > 0 {
-        app.addServices(HarvestSchedulerService(portal: PortalService(db: store.pool), fetcher: config.harvest,
+        app.addServices(HarvestSchedulerService(portal: PortalService(store: store), fetcher: config.harvest,
                                                 tick: .milliseconds(Int(config.harvestTickSeconds * 1000)), workDirectory: uploads,
                                                 ingestDraft: draftIngester(store: store, limits: config.uploadLimits), logger: logger))
     }
@@ -323,7 +323,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addTileRoutes(to: router, tiles: tiles, origin: origin)
     addMapRoutes(to: router, tiles: tiles, site: site, origin: origin)
     addBasemapRoutes(to: router, basemap: basemap, store: store, origin: origin)
-    let portal = PortalService(db: store.pool)
+    let portal = PortalService(store: store)
     addWebRoutes(to: router, WebRouteDependencies(store: store, portal: portal, downloads: downloads, tiles: tiles, origin: origin,
                                                   clients: requests.clients, pages: pageCache))
     let catalogue = StoreCatalogue(reader: store.pool)
@@ -334,16 +334,21 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addOGCFeaturesRoutes(to: router, api: ogcAPI, origin: origin)
     addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)),
                       uses: { [usage = store.usageCounter] dataset in usage.record(dataset: dataset, channel: .analysis) })
+    // Whatever follows a publication, from any path (an approval, the Department's publication,
+    // a harvest, the command line in this process): the store announces each one once. The tile
+    // service hears it itself (`TileService`). Weak: the store must not keep alive what holds it.
+    store.publications.subscribe { [weak store, weak downloads, weak backups] publication in
+        catalogue.invalidate()
+        pageCache.invalidate()
+        backups?.published()
+        if let store, let downloads { prepareForReaders(store, downloads: downloads, dataset: publication.dataset) }
+    }
     let portalDeps = PortalRouteDependencies(portal: portal, maxUploadBytes: maxUploadBytes ?? UploadCheck.defaultLimit,
                                              uploadDirectory: uploadDirectory,
                                              clients: requests.clients,
                                              secureCookies: requests.origin.isHTTPS,
-                                             ingestDraft: draftIngester(store: store, limits: uploadLimits), onPublished: { dataset in
-        catalogue.invalidate()
-        tiles.checkCatalogueNow()
-        backups?.published()
-        prepareForReaders(store, downloads: downloads, dataset: dataset)
-    }, store: store, harvestFetcher: harvest).with(uploadLimits: uploadLimits)
+                                             ingestDraft: draftIngester(store: store, limits: uploadLimits),
+                                             store: store, harvestFetcher: harvest).with(uploadLimits: uploadLimits)
     addPortalRoutes(to: router, portalDeps)
     addStaffRoutes(to: router, StaffRouteDependencies(api: portalDeps, store: store, tiles: tiles,
                                                       signOn: StaffSignOn(providers: openIDIssuers.map { OpenIDProvider($0) }),

@@ -110,7 +110,7 @@ public enum Basemap: Sendable {
                                     "labels": false] as [String: Any] },
         ]
         try JSONSerialization.data(withJSONObject: definition).write(to: scratch.appendingPathComponent("tiles/basemap.json"))
-        let tiles = try TileService(reader: store.pool, configuration: .init(tilesFolder: scratch.appendingPathComponent("tiles"), cacheMegabytes: 0))
+        let tiles = try TileService(store: store, configuration: .init(tilesFolder: scratch.appendingPathComponent("tiles"), cacheMegabytes: 0))
         let mine = outputFolder.appendingPathComponent("basemap-\(getpid())-\(UUID().uuidString.prefix(8)).pmtiles").path
         _ = try await TileArchiveBuilder.build(try await tiles.tileSource(named: "basemap"), to: mine, format: .pmtiles)
         guard rename(mine, output) == 0 else {

@@ -25,9 +25,6 @@ public struct PortalRouteDependencies: Sendable {
     public var secureCookies: Bool
     /// Ingests a checked file as a new **unpublished** version of `dataset`; returns its number.
     public var ingestDraft: @Sendable (_ file: URL, _ kind: UploadKind, _ dataset: String) async throws -> Int
-    /// Told the dataset's slug when an approval publishes a version, so the public routes'
-    /// caches show it at once.
-    public var onPublished: @Sendable (_ dataset: String) -> Void
     /// The store whose catalogue metadata editors edit (nil: the metadata routes answer 409).
     public var store: Store?
     /// How harvests fetch: the addresses they may reach, their byte and page caps.
@@ -37,11 +34,11 @@ public struct PortalRouteDependencies: Sendable {
                 uploadDirectory: URL = FileManager.default.temporaryDirectory,
                 clients: ClientIdentification = ClientIdentification(), secureCookies: Bool = false,
                 ingestDraft: @escaping @Sendable (URL, UploadKind, String) async throws -> Int,
-                onPublished: @escaping @Sendable (String) -> Void = { _ in }, store: Store? = nil,
+                store: Store? = nil,
                 harvestFetcher: HarvestFetcher = HarvestFetcher()) {
         self.portal = portal; self.maxUploadBytes = maxUploadBytes; self.uploadDirectory = uploadDirectory
         self.clients = clients; self.secureCookies = secureCookies; self.ingestDraft = ingestDraft
-        self.onPublished = onPublished; self.store = store; self.harvestFetcher = harvestFetcher
+        self.store = store; self.harvestFetcher = harvestFetcher
     }
 
     func with(uploadLimits: UploadLimits) -> PortalRouteDependencies {
@@ -200,9 +197,9 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     api.post("datasets/:dataset/versions/:number/approve") { req, ctx in
         try await h.run {
             let dataset = try ctx.parameters.require("dataset"), number = try ctx.parameters.require("number", as: Int.self)
+            // Announced by the store when it publishes (with the Department's second review on,
+            // the approval waits for it and nothing is published yet).
             let approved = try await blocking { try p.approve(dataset: dataset, number: number, by: h.actor(req)) }
-            // With the Department's second review on, the approval waits for it: nothing is published yet.
-            if approved.status == .published { deps.onPublished(dataset) }
             return try h.json(approved)
         }
     }
@@ -211,7 +208,6 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
         try await h.run {
             let dataset = try ctx.parameters.require("dataset"), number = try ctx.parameters.require("number", as: Int.self)
             let published = try await blocking { try p.publish(dataset: dataset, number: number, by: h.actor(req)) }
-            deps.onPublished(dataset)
             return try h.json(published)
         }
     }

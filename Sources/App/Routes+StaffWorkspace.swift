@@ -4,8 +4,8 @@
 // (the submitted versions; approve or return with a comment; for the Department's
 // administrator, the versions agencies approved while its second review is on: publish or
 // return, and the switch of that review). Every step is the JSON API's call (`uploadDraft`,
-// `submit`, `approve`, `returnToEditor`, `publish`) with the same rules and audit, and whatever
-// publishes runs the same publication hook (`deps.api.onPublished`).
+// `submit`, `approve`, `returnToEditor`, `publish`) with the same rules and audit; what follows
+// a publication is the store's announcement (`Store.publications`), as for every other path.
 import Foundation
 import Hummingbird
 import GeoStore
@@ -131,7 +131,6 @@ func addWorkspacePages(to staff: RouterGroup<BandoRequestContext>, _ deps: Staff
         let approved = try await blocking { try portal.approve(dataset: slug, number: number, by: session.actor) }
         // With the Department's second review on, the version waits for it: nothing is published yet.
         guard approved.status == .published else { return staffRedirect("/approvals", request, done: "approved_department") }
-        deps.api.onPublished(slug)
         return staffRedirect("/approvals", request, done: "approved")
     }
 
@@ -140,7 +139,6 @@ func addWorkspacePages(to staff: RouterGroup<BandoRequestContext>, _ deps: Staff
         let session = try context.requireStaff(request) { $0.role == .administrator }
         let slug = try context.parameters.require("dataset"), number = try context.parameters.require("number", as: Int.self)
         try await blocking { _ = try portal.publish(dataset: slug, number: number, by: session.actor) }
-        deps.api.onPublished(slug)
         return staffRedirect("/approvals", request, done: "published")
     }
 

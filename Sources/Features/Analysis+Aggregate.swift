@@ -1,6 +1,7 @@
 public import GeoModel
 import GRDB
 import GRDBSQLite
+import GeoStore
 import PublicErrors
 
 extension Analysis {

@@ -2,6 +2,7 @@ public import GeoModel
 import GRDB
 import GRDBSQLite
 import Foundation
+import GeoStore
 import PublicErrors
 
 /// The analysis API's questions: which area holds a point, what lies within a distance,
@@ -156,16 +157,6 @@ public final class Analysis: Sendable {
     }
 
     static func values(_ s: OpaquePointer, from first: Int32, _ fields: [FieldDefinition]) -> [FieldValue] {
-        fields.indices.map { k in
-            let i = first + Int32(k)
-            switch sqlite3_column_type(s, i) {
-            case SQLITE_INTEGER:
-                let v = sqlite3_column_int64(s, i)
-                return fields[k].type == .boolean ? .boolean(v != 0) : .integer(v)
-            case SQLITE_FLOAT: return .real(sqlite3_column_double(s, i))
-            case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(s, i)))
-            default: return .null
-            }
-        }
+        fields.indices.map { k in FieldValue(stored: DatabaseValue(sqliteStatement: s, index: first + Int32(k)), as: fields[k].type) }
     }
 }

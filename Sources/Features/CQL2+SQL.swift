@@ -1,4 +1,5 @@
 public import GeoModel
+import GeoStore
 import PublicErrors
 
 /// Turns a CQL2 tree into a parameterised SQLite/SpatiaLite condition on one feature table

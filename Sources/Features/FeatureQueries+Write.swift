@@ -2,6 +2,7 @@ import GRDB
 import GRDBSQLite
 import GeoModel
 import Foundation
+import GeoStore
 import PublicErrors
 
 extension FeatureQueries {
@@ -26,7 +27,7 @@ extension FeatureQueries {
             b.append(UInt8(ascii: ":"))
             return b
         }
-        let booleans = table.fields.map { $0.type == .boolean }
+        let types = table.fields.map(\.type)
         var n = 0
         while true {
             let rc = sqlite3_step(s)
@@ -58,24 +59,22 @@ extension FeatureQueries {
             for i in 0..<names.count {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(contentsOf: names[i])
-                writeColumn(s, Int32(i + 2), boolean: booleans[i], into: &out)
+                writeColumn(s, Int32(i + 2), as: types[i], into: &out)
             }
             out.append(contentsOf: "}}".utf8)
         }
         return n
     }
 
-    /// One column as a JSON value, by its SQLite storage class.
+    /// One column as a JSON value, read as the field's declared type by GeoStore's one rule
+    /// (`FieldValue(stored:as:)`: 3.0 in an integer field is 3, as in tiles and downloads).
+    /// Stored text, which that rule keeps as text whatever the type, is copied straight from the
+    /// column memory instead of through a `String`.
     @inline(__always)
-    static func writeColumn(_ s: OpaquePointer, _ i: Int32, boolean: Bool, into out: inout [UInt8]) {
+    static func writeColumn(_ s: OpaquePointer, _ i: Int32, as type: FieldType, into out: inout [UInt8]) {
         switch sqlite3_column_type(s, i) {
-        case SQLITE_INTEGER:
-            let v = sqlite3_column_int64(s, i)
-            if boolean { out.append(contentsOf: (v != 0 ? "true" : "false").utf8) }
-            else { out.append(contentsOf: String(v).utf8) }
-        case SQLITE_FLOAT:
-            // A decimal point even on whole values: clients type fields from the values they see.
-            GeoJSON.writeReal(sqlite3_column_double(s, i), into: &out)
+        case SQLITE_NULL:
+            out.append(contentsOf: "null".utf8)
         case SQLITE_TEXT:
             let count = Int(sqlite3_column_bytes(s, i))
             if let p = sqlite3_column_text(s, i) {
@@ -84,7 +83,9 @@ extension FeatureQueries {
                 out.append(contentsOf: "\"\"".utf8)
             }
         default:
-            out.append(contentsOf: "null".utf8)
+            // A decimal point even on whole reals (`GeoJSON.writeReal`): clients type fields from
+            // the values they see.
+            GeoJSON.writeValue(FieldValue(stored: DatabaseValue(sqliteStatement: s, index: i), as: type), into: &out)
         }
     }
 

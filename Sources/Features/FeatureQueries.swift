@@ -2,6 +2,7 @@ public import GRDB
 public import GeoModel
 import GRDBSQLite
 import Foundation
+import GeoStore
 import PublicErrors
 
 /// Runs items queries on the store's feature tables and writes their GeoJSON.

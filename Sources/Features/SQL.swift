@@ -1,5 +1,6 @@
 public import GeoModel
 import Foundation
+import GeoStore
 
 /// A value bound to a `?` placeholder: user text only ever reaches SQLite this way.
 public enum SQLValue: Hashable, Sendable {
@@ -22,12 +23,6 @@ public struct SQLFragment: Hashable, Sendable {
     func and(_ other: SQLFragment) -> SQLFragment {
         SQLFragment("(\(sql)) AND (\(other.sql))", arguments + other.arguments)
     }
-}
-
-/// A double-quoted SQL identifier. Names come from the store's schema, never from a request,
-/// but quoting keeps names with spaces, quotes or Vietnamese letters working.
-public func quoteIdentifier(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
 /// A version's feature table as the store lays it out (see GeoStore): `fid` primary key, one

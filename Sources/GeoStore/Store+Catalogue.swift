@@ -1,6 +1,6 @@
 public import GRDB
 public import GeoModel
-import Foundation
+public import Foundation
 
 extension Store {
     /// Every dataset with a published current version, ordered by slug.
@@ -69,11 +69,9 @@ extension Store {
     /// in one transaction: readers see the old version or the new, never a mix.
     @discardableResult
     public func publish(versionID: Int64) throws -> Publication {
-        let record = try pool.write { db in
-            try Self.publish(db, versionID: versionID, at: Date())
-            return try Self.version(db, id: versionID)!
-        }
-        return announce(record)
+        let publication = try pool.write { db in try Self.publish(db, versionID: versionID, at: Date()) }
+        publications.post(publication)
+        return publication
     }
 
     /// Posts the publication of `version` (just committed) to the subscribers of `publications`.
@@ -97,14 +95,25 @@ extension Store {
         }
     }
 
-    static func publish(_ db: Database, versionID: Int64, at now: Date) throws {
-        guard let datasetID = try Int64.fetchOne(db, sql: "SELECT dataset_id FROM dataset_versions WHERE id = ?", arguments: [versionID]) else {
+    /// The one publication switch: makes `versionID` its dataset's current version (the one
+    /// before superseded) inside the caller's transaction, so a caller that must record the
+    /// publication beside it (the portal's audit entry) commits both or neither. Returns what to
+    /// announce: post it on `publications` (or call `announce`) after the commit, never before,
+    /// so no subscriber reads the store before the new version is there.
+    @discardableResult
+    public static func publish(_ db: Database, versionID: Int64, at now: Date) throws -> Publication {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT v.dataset_id, v.number, d.slug FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?
+            """, arguments: [versionID]) else {
             throw StoreError.conflict("version \(versionID) does not exist")
         }
+        let datasetID: Int64 = row["dataset_id"]
         let stamp = Timestamp.format(now)
-        try db.execute(sql: "UPDATE dataset_versions SET status = 'superseded' WHERE dataset_id = ? AND status = 'published'", arguments: [datasetID])
+        try db.execute(sql: "UPDATE dataset_versions SET status = 'superseded' WHERE dataset_id = ? AND status = 'published' AND id <> ?",
+                       arguments: [datasetID, versionID])
         try db.execute(sql: "UPDATE dataset_versions SET status = 'published', published_at = ? WHERE id = ?", arguments: [stamp, versionID])
         try db.execute(sql: "UPDATE datasets SET current_version_id = ?, updated_at = ? WHERE id = ?", arguments: [versionID, stamp, datasetID])
+        return Publication(dataset: row["slug"], versionID: versionID, number: row["number"])
     }
 
     static func dataset(_ row: Row) -> DatasetRecord {

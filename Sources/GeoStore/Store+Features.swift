@@ -43,16 +43,7 @@ extension Store {
     public static func feature(_ row: Row, fields: [FieldDefinition]) throws -> Feature {
         var values = [FieldValue]()
         values.reserveCapacity(fields.count)
-        for (i, f) in fields.enumerated() {
-            let dbv: DatabaseValue = row[i + 1]
-            switch dbv.storage {
-            case .null: values.append(.null)
-            case .int64(let n): values.append(f.type == .boolean ? .boolean(n != 0) : (f.type == .real ? .real(Double(n)) : .integer(n)))
-            case .double(let d): values.append(.real(d))
-            case .string(let s): values.append(.text(s))
-            case .blob(let b): values.append(.text(String(decoding: b, as: UTF8.self)))
-            }
-        }
+        for (i, f) in fields.enumerated() { values.append(FieldValue(stored: row[i + 1], as: f.type)) }
         var geometry: Geometry?
         if let blob: Data = row[fields.count + 1] {
             geometry = try blob.withUnsafeBytes { try WKB.decode($0) }

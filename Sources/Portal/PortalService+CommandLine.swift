@@ -18,16 +18,18 @@ extension PortalService {
     public func recordCommandLineIngest(dataset: String, number: Int, source: String, publish: Bool,
                                         by person: String) throws -> VersionSummary {
         let actor = Self.commandLine(by: person)
-        try db.write { db in
+        let published = try db.write { db -> Publication? in
             let v = try versionRow(db, dataset: dataset, number: number)
             guard v.status == .draft else {
                 throw PortalError.conflict("portal.cli.notDraft", ["number": String(number), "dataset": dataset, "status": v.status.rawValue])
             }
-            if publish { try self.publish(db, v, at: now()) }
+            let published = publish ? try Store.publish(db, versionID: v.id, at: now()) : nil
             try audit(db, actor, publish ? "ingest.publish" : "ingest.draft", agencyID: v.agencyID, dataset: dataset,
                       versionID: v.id, versionNumber: number, checksum: v.checksum,
                       detail: "bando ingest \((source as NSString).lastPathComponent)")
+            return published
         }
+        if let published { publications.post(published) }
         return try version(dataset: dataset, number: number, by: actor)
     }
 }

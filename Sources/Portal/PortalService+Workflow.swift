@@ -1,9 +1,11 @@
 // Submit, approve, return (and the Department's publish, see `PortalService+DepartmentReview`):
-// the regulations' review of each dataset update, over the store's `dataset_versions.status`. Approval switches the dataset's current version in the same
-// transaction as the status change and the audit entry, so readers see the old version or the
-// new one, never neither, and no publication happens without its record.
+// the regulations' review of each dataset update, over the store's `dataset_versions.status`. Approval switches the dataset's current version (GeoStore's
+// one switch, `Store.publish`) in the same transaction as the audit entry, so readers see the
+// old version or the new one, never neither, and no publication happens without its record;
+// the publication is announced on the store's `publications` after the commit.
 import Foundation
 import GRDB
+import GeoStore
 import PublicErrors
 
 public struct VersionSummary: Sendable, Codable, Equatable {
@@ -84,7 +86,8 @@ extension PortalService {
     }
 
     func step(_ step: WorkflowStep, dataset: String, number: Int, comment: String?, by actor: Actor) throws -> VersionSummary {
-        try db.write { db in
+        let published = try db.write { db -> Publication? in
+            var published: Publication?
             let v = try versionRow(db, dataset: dataset, number: number)
             let agency = try owningAgency(v)
             let submitter = try Int64.fetchOne(db, sql: """
@@ -94,23 +97,17 @@ extension PortalService {
                                                  actor: actor, comment: comment, departmentReview: try departmentReview(db))
             let t = now()
             if next == .published {
-                try publish(db, v, at: t)
+                published = try Store.publish(db, versionID: v.id, at: t)
             } else {
                 try db.execute(sql: "UPDATE dataset_versions SET status = ? WHERE id = ?", arguments: [next.rawValue, v.id])
             }
             try audit(db, actor, step.auditAction, agencyID: agency, dataset: dataset, versionID: v.id, versionNumber: number,
                       checksum: v.checksum, comment: comment?.trimmingCharacters(in: .whitespacesAndNewlines))
+            return published
         }
+        // After the commit: a subscriber that reads the store finds the new version there.
+        if let published { publications.post(published) }
         return try version(dataset: dataset, number: number, by: actor)
-    }
-
-    /// Makes `v` the dataset's published version, superseding the one before (inside the
-    /// caller's transaction, beside its audit entry).
-    func publish(_ db: Database, _ v: VersionRow, at t: Date) throws {
-        try db.execute(sql: "UPDATE dataset_versions SET status = 'superseded' WHERE dataset_id = ? AND status = 'published' AND id <> ?",
-                       arguments: [v.datasetID, v.id])
-        try db.execute(sql: "UPDATE dataset_versions SET status = 'published', published_at = ? WHERE id = ?", arguments: [stamp(t), v.id])
-        try db.execute(sql: "UPDATE datasets SET current_version_id = ?, updated_at = ? WHERE id = ?", arguments: [v.id, stamp(t), v.datasetID])
     }
 
     /// One version with its review state (agency users of the owner and administrators).

@@ -3,7 +3,7 @@
 // throws `PortalError` for anything the user can fix. Callers: App's routes and the CLI.
 public import Foundation
 public import GRDB
-import GeoStore
+public import GeoStore
 import PublicErrors
 
 public final class PortalService: Sendable {
@@ -18,13 +18,31 @@ public final class PortalService: Sendable {
     public let now: @Sendable () -> Date
     /// When API tokens were last used, written in batches.
     let tokenUses: TokenUses
+    /// Where the portal's publications are announced: the store's, so whatever follows a
+    /// publication (tile caches, the OGC collections, prepared downloads, backups) hears an
+    /// approval, the Department's publication and the command line's alike.
+    let publications: PublicationEvents
 
-    public init(db: any DatabaseWriter, hasher: PasswordHasher = PasswordHasher(),
-                loginThrottle: SignInThrottle = SignInThrottle(),
-                feedbackLimiter: RateLimiter = RateLimiter(limit: 5, window: 3600),
-                sessionLifetime: TimeInterval = 12 * 3600,
-                now: @escaping @Sendable () -> Date = { Date() }) {
-        self.db = db; self.hasher = hasher; self.loginThrottle = loginThrottle
+    /// The portal over `store`: its approvals publish through the store's one switch
+    /// (`Store.publish`) and are announced on `store.publications`.
+    public convenience init(store: Store, hasher: PasswordHasher = PasswordHasher(),
+                            loginThrottle: SignInThrottle = SignInThrottle(),
+                            feedbackLimiter: RateLimiter = RateLimiter(limit: 5, window: 3600),
+                            sessionLifetime: TimeInterval = 12 * 3600,
+                            now: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(db: store.pool, publications: store.publications, hasher: hasher, loginThrottle: loginThrottle,
+                  feedbackLimiter: feedbackLimiter, sessionLifetime: sessionLifetime, now: now)
+    }
+
+    /// Over a bare database holding the store's tables (the module's own tests). Not public: a
+    /// portal built beside a store but not announcing on its `publications` would publish
+    /// versions no cache hears of.
+    init(db: any DatabaseWriter, publications: PublicationEvents = PublicationEvents(), hasher: PasswordHasher = PasswordHasher(),
+         loginThrottle: SignInThrottle = SignInThrottle(),
+         feedbackLimiter: RateLimiter = RateLimiter(limit: 5, window: 3600),
+         sessionLifetime: TimeInterval = 12 * 3600,
+         now: @escaping @Sendable () -> Date = { Date() }) {
+        self.db = db; self.publications = publications; self.hasher = hasher; self.loginThrottle = loginThrottle
         self.feedbackLimiter = feedbackLimiter; self.sessionLifetime = sessionLifetime; self.now = now
         tokenUses = TokenUses(db: db)
     }

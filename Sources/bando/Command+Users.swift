@@ -12,7 +12,7 @@ struct PortalStoreOptions: ParsableArguments {
 
     func portal() throws -> PortalService {
         let s = try Store(path: store)
-        return PortalService(db: s.pool)
+        return PortalService(store: s)
     }
 }
 

@@ -40,8 +40,8 @@ struct IngestCommand: ParsableCommand {
             })
         do {
             let (version, ingested) = try Ingestor.run(opts, into: store)
-            try PortalService(db: store.pool).recordCommandLineIngest(dataset: dataset, number: version.number, source: path,
-                                                                      publish: !draft, by: person)
+            try PortalService(store: store).recordCommandLineIngest(dataset: dataset, number: version.number, source: path,
+                                                                publish: !draft, by: person)
             var report = ingested
             report.published = !draft
             if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -33,7 +33,7 @@ enum BuiltBasemap {
     init() throws { fixture = try WebFixture() }
 
     func router(_ basemap: Basemap) throws -> Router<BandoRequestContext> {
-        let tiles = try TileService(reader: fixture.store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: fixture.store, configuration: .init(cacheMegabytes: 0))
         return buildRouter(store: fixture.store, tiles: tiles, basemap: basemap)
     }
 
@@ -132,7 +132,7 @@ enum BuiltBasemap {
         // Another archive (here the communes themselves, as an OpenStreetMap extract would be):
         // its own layers, drawn plainly; nothing of the built-in design.
         let other = fixture.scratch.path("province-extract.pmtiles")
-        let tiles = try TileService(reader: fixture.store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: fixture.store, configuration: .init(cacheMegabytes: 0))
         _ = try await TileArchiveBuilder.build(try await tiles.tileSource(named: "xa-hue"), to: other, format: .pmtiles, maxZoom: 8)
         let chosen = try await Basemap.open(BasemapConfiguration(archive: other), logger: Logger(label: "test"))
         try await Application(router: try router(chosen)).test(.router) { c in

@@ -53,7 +53,7 @@ struct EdgeServer: @unchecked Sendable {
 
     init() throws {
         fixture = try SkeletonFixture()
-        tiles = try TileService(reader: fixture.store.pool, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
+        tiles = try TileService(store: fixture.store, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
     }
 
     func app(_ limits: ConnectionLimits, requests: RequestPolicy = RequestPolicy()) -> some ApplicationProtocol {

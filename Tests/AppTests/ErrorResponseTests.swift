@@ -91,7 +91,7 @@ import Tiles
     @Test func everyRouteFamilyAnswersOneSafeShape() async throws {
         let scratch = ScratchDirectory("error-shape")
         let store = try Store(path: scratch.path("s.sqlite"))
-        let portal = PortalService(db: store.pool)
+        let portal = PortalService(store: store)
         let cli = PortalService.commandLine
         _ = try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
         _ = try portal.createUser(username: "bien-tap", password: "mat-khau-bien-tap", role: .editor, agency: "so-tnmt", by: cli)
@@ -99,7 +99,7 @@ import Tiles
                                       frequency: .quarterly, description: "", by: cli)
         _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/communes.geojson").path,
                                            metadata: DatasetMetadata(slug: "xa-hue"), publish: true), into: store)
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
         let router = buildRouter(store: store, tiles: tiles)
 
         try await Application(router: router).test(.router) { client in
@@ -159,7 +159,7 @@ import Tiles
     @Test func refusalsKeepTheirHeaders() async throws {
         let scratch = ScratchDirectory("error-headers")
         let store = try Store(path: scratch.path("s.sqlite"))
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
         try await Application(router: buildRouter(store: store, tiles: tiles)).test(.router) { client in
             let r = try await client.execute(uri: "/api/portal/audit", method: .get)
             #expect(r.status == .unauthorized)

@@ -50,7 +50,7 @@ import Portal
             #expect(receipt.contains("Sở Tài nguyên và Môi trường sẽ trả lời chậm nhất ngày \(dueVN)"), "\(receipt)")
             #expect(receipt.contains("Đã nhận 1 góp ý") && !receipt.contains("dan@example.vn"))
             // The agency's queue holds it, with the address, for the agency only.
-            let queue = try PortalService(db: store.pool).feedbackQueue(by: PortalService.commandLine)
+            let queue = try PortalService(store: store).feedbackQueue(by: PortalService.commandLine)
             #expect(queue.map(\.message) == ["Ranh giới phường Thuận Hòa bị lệch"] && queue.first?.contactEmail == "dan@example.vn")
             #expect(queue.first?.dataset == "xa-hue")
             // A request for new data needs no dataset and goes to the Department.
@@ -87,7 +87,7 @@ import Portal
             // An unknown dataset is named, not stored.
             let (s5, _, _) = try await Self.post(client, [("lang", "vi"), ("category", "quality"), ("dataset", "khong-co"), ("message", "x")])
             #expect(s5 == .notFound)
-            #expect(try PortalService(db: store.pool).feedbackSummary().received == 0)
+            #expect(try PortalService(store: store).feedbackSummary().received == 0)
         }
     }
 
@@ -105,7 +105,7 @@ import Portal
             #expect(status == .tooManyRequests)
             #expect(headers[.retryAfter].flatMap { Int($0) }.map { $0 > 0 } == true)
             #expect(page.contains("role=\"alert\"") && page.contains(">thêm</textarea>"))
-            #expect(try PortalService(db: store.pool).feedbackSummary().received == 5)
+            #expect(try PortalService(store: store).feedbackSummary().received == 5)
         }
     }
 
@@ -116,10 +116,10 @@ import Portal
         let store = f.store
         let day: TimeInterval = 86_400
         // One item received 20 days ago (answered now: late), one today (answered at once: on time).
-        let earlier = PortalService(db: f.store.pool, now: { Date().addingTimeInterval(-20 * day) })
+        let earlier = PortalService(store: f.store, now: { Date().addingTimeInterval(-20 * day) })
         let late = try earlier.submitFeedback(.init(datasetSlug: "xa-hue", category: .quality, message: "Sai tên xã Phú Mậu",
                                                     contactEmail: "bi-mat@example.vn"), client: "a")
-        let portal = PortalService(db: store.pool)
+        let portal = PortalService(store: store)
         let onTime = try portal.submitFeedback(.init(datasetSlug: "xa-hue", category: .format, message: "Xin thêm định dạng KML",
                                                      contactEmail: nil), client: "b")
         _ = try portal.submitFeedback(.init(datasetSlug: "diem-xa", category: .quality, message: "Chưa trả lời", contactEmail: nil), client: "c")

@@ -13,7 +13,7 @@ import Tiles
     @Test func aPageIsReusedUntilItsTimeIsUpOrAWriteComes() async throws {
         let f = try WebFixture()
         let store = f.store
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0))
         let router = buildRouter(store: store, tiles: tiles, requests: RequestPolicy(pageCacheSeconds: 600))
         @Sendable func downloads(_ html: String) -> Int? {
             html.firstMatch(of: /<dt>Lượt tải<\/dt><dd>(\d+)<\/dd>/).flatMap { Int($0.1) }

@@ -29,14 +29,14 @@ import Tiles
     @Test func uploadedFileIsServedOnlyOnceApproved() async throws {
         let scratch = ScratchDirectory("portal-e2e")
         let store = try Store(path: scratch.path("s.sqlite"))
-        let portal = PortalService(db: store.pool)
+        let portal = PortalService(store: store)
         let cli = PortalService.commandLine
         _ = try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
         _ = try portal.createUser(username: "bien-tap", password: "mat-khau-bien-tap", role: .editor, agency: "so-tnmt", by: cli)
         _ = try portal.createUser(username: "lanh-dao", password: "mat-khau-lanh-dao", role: .approver, agency: "so-tnmt", by: cli)
         _ = try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "boundaries",
                                       frequency: .quarterly, description: "", by: cli)
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
         let router = buildRouter(store: store, tiles: tiles)
 
         try await Application(router: router).test(.live) { c in

@@ -41,9 +41,9 @@ import TestSupport
 
     @Test func aConfiguredPublicURLRootsEveryLinkAndMakesTheCookieSecure() async throws {
         let f = try SkeletonFixture()
-        try PortalService(db: f.store.pool).createUser(username: "admin", password: "password-admin-1", role: .administrator,
+        try PortalService(store: f.store).createUser(username: "admin", password: "password-admin-1", role: .administrator,
                                                        agency: nil, by: PortalService.commandLine)
-        let tiles = try TileService(reader: f.store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: f.store, configuration: .init(cacheMegabytes: 0))
         let site = MapSite(stylesFolder: TestPaths.root.appendingPathComponent("Styles").path)
         for root in ["https://bando.example.gov.vn", "http://10.1.2.3:8080/bando"] {
             let router = buildRouter(store: f.store, tiles: tiles, site: site, requests: RequestPolicy(origin: PublicOrigin(root + "/")))

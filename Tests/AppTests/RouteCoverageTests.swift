@@ -56,7 +56,7 @@ import Hummingbird
     static func registeredRoutes() throws -> [Route] {
         let scratch = ScratchDirectory("route-coverage")
         let store = try Store(path: scratch.path("s.sqlite"))
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
         let router = buildRouter(store: store, tiles: tiles, uploadDirectory: scratch.url)
         return router.routes.map { Route(method: "\($0.method)", path: "\($0.path)") }
             .sorted { ($0.path, $0.method) < ($1.path, $1.method) }

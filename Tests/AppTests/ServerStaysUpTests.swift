@@ -21,7 +21,7 @@ import Portal
                                            metadata: DatasetMetadata(slug: "xa-phuong-hue", title: "Xã, phường Huế", agencyName: agency)), into: store)
         _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/districts.zip").path,
                                            metadata: DatasetMetadata(slug: "huyen", title: "Huyện", agencyName: agency)), into: store)
-        let portal = PortalService(db: store.pool, hasher: PasswordHasher(cost: 4))
+        let portal = PortalService(store: store, hasher: PasswordHasher(cost: 4))
         let cli = PortalService.commandLine
         _ = try portal.createAgency(slug: "so-tnmt", name: "Sở TN&MT Huế", by: cli)
         _ = try portal.createUser(username: "bien-tap", password: "mat-khau-bien-tap", role: .editor, agency: "so-tnmt", by: cli)

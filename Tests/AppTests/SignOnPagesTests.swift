@@ -16,7 +16,7 @@ import Tiles
     /// The staff fixture's store behind a router with one provider nobody listens for (port 9
     /// on loopback: refused at once).
     static func router(_ f: StaffFixture) throws -> Router<BandoRequestContext> {
-        let tiles = try TileService(reader: f.store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: f.store, configuration: .init(cacheMegabytes: 0))
         let provider = OpenIDIssuerConfiguration(id: "1", issuer: "http://127.0.0.1:9", clientID: "bando", clientSecret: "bi-mat",
                                                  name: "SSO Huế")
         return buildRouter(store: f.store, tiles: tiles, uploadDirectory: f.scratch.url, openIDIssuers: [provider])

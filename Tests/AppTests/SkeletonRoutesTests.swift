@@ -26,7 +26,7 @@ struct SkeletonFixture {
 
     init() throws {
         store = try Self.storeWithCommunes(at: scratch.path("s.sqlite"))
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0))
         router = buildRouter(store: store, tiles: tiles)
     }
 }

@@ -23,7 +23,7 @@ struct StaffFixture {
     init() throws {
         store = try Store(path: scratch.path("s.sqlite"))
         // Cheap hashes: the sign-ins verify with the cost each hash carries.
-        portal = PortalService(db: store.pool, hasher: PasswordHasher(cost: 4))
+        portal = PortalService(store: store, hasher: PasswordHasher(cost: 4))
         let cli = PortalService.commandLine
         try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
         try portal.createAgency(slug: "so-xd", name: "Sở Xây dựng", by: cli)
@@ -35,7 +35,7 @@ struct StaffFixture {
         }
         try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "Ranh giới", by: cli)
         try portal.addToCatalogue(agency: "so-xd", slug: "quy-hoach", title: "Quy hoạch xây dựng", theme: "Xây dựng", by: cli)
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0))
         router = buildRouter(store: store, tiles: tiles, requests: RequestPolicy(pageCacheSeconds: 5), uploadDirectory: scratch.url)
     }
 

@@ -345,7 +345,7 @@ final class HueRouterSite: @unchecked Sendable {
                                     ("features/hue_commune_points.geojson", "diem-xa", "Điểm xã Huế")] {
             _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture(file).path, metadata: DatasetMetadata(slug: slug, title: title)), into: store)
         }
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
         router = buildRouter(store: store, tiles: tiles, uploadDirectory: scratch.url)
     }
     var app: some ApplicationProtocol { Application(router: router) }

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import GRDB
 import GeoModel
+import GeoStore
 import Hummingbird
 import HummingbirdTesting
 import HTTPTypes
@@ -17,6 +18,8 @@ import Tiles
     final class Catalogue: @unchecked Sendable {
         let dir = ScratchDirectory("tile-routes")
         let pool: DatabasePool
+        /// For `CurrentVersions` (see TileRoutesTests+CurrentVersions.swift).
+        let publications = PublicationEvents()
         init() throws {
             var config = Configuration()
             config.prepareDatabase { db in db.add(function: DatabaseFunction("AsBinary", argumentCount: 1, pure: true) { $0[0] }) }
@@ -50,7 +53,7 @@ import Tiles
     func app(_ cat: Catalogue, cacheMB: Int = 8, checkInterval: Duration = .zero) throws -> some ApplicationProtocol {
         let router = Router(context: BandoRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: cacheMB, checkInterval: checkInterval))
+        let tiles = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: cacheMB, checkInterval: checkInterval))
         addTileRoutes(to: router, tiles: tiles)
         return Application(router: router, server: httpServer(tiles: tiles))
     }
@@ -169,7 +172,7 @@ import Tiles
         let cat = try Catalogue()
         let router = Router(context: BandoRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        let tiles = try TileService(reader: cat.pool, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
+        let tiles = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
         addTileRoutes(to: router, tiles: tiles)
         let counts = TileFastPathCounts()
         @Sendable func fromCache() -> Int { counts.raw.load(ordering: .relaxed) + counts.decoded.load(ordering: .relaxed) }

@@ -27,7 +27,7 @@ struct WebFixture {
         try CatalogueReader(store: store).updateMetadata("xa-hue", MetadataPatch(
             titleEN: "Communes and wards of Huế", descriptionEN: "Boundaries of the communes", keywords: ["ranh giới", "Đô thị"],
             contactEmail: "stnmt@example.vn", fieldDescriptions: ["commune_vn": "Tên xã bằng tiếng Việt"]))
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0))
         router = buildRouter(store: store, tiles: tiles)
     }
 

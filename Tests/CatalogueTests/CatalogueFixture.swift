@@ -59,7 +59,7 @@ struct CatalogueFixture {
         }
         _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/districts.zip").path, metadata: DatasetMetadata(
             slug: "huyen-hue", title: "Huyện Huế", licence: "CC0-1.0")), into: store)
-        let portal = PortalService(db: store.pool, hasher: PasswordHasher(cost: 4))
+        let portal = PortalService(store: store, hasher: PasswordHasher(cost: 4))
         let cli = PortalService.commandLine
         try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
         try portal.createAgency(slug: "so-xd", name: "Sở Xây dựng", by: cli)

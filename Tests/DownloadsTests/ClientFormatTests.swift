@@ -34,7 +34,7 @@ struct TypedFixture: @unchecked Sendable {
         store = try Store(path: scratch.path("s.sqlite"))
         _ = try Ingestor.run(IngestOptions(path: path, metadata: DatasetMetadata(
             slug: Self.slug, title: "Điểm dân cư đô thị và nông thôn của thành phố Huế năm 2024")), into: store)
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0))
         router = buildRouter(store: store, tiles: tiles, downloads: DownloadCache(store: store, folder: scratch.url.appendingPathComponent("cache")))
     }
 

@@ -29,7 +29,7 @@ struct DownloadsFixture: @unchecked Sendable {
         _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/communes-utm48n.shp").path, metadata: meta), into: store)
         _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/communes.geojson").path, metadata: meta), into: store)
         cache = DownloadCache(store: store, folder: scratch.url.appendingPathComponent("cache"))
-        let tiles = try TileService(reader: store.pool, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0))
         router = buildRouter(store: store, tiles: tiles, downloads: cache)
     }
 

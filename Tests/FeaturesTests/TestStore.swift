@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import GeoModel
+import GeoStore
 import TestSupport
 @testable import Features
 

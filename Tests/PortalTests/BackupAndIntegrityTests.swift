@@ -15,7 +15,7 @@ import Portal
         let scratch = ScratchDirectory("audit-chain")
         let path = scratch.path("s.sqlite")
         let store = try Store(path: path)
-        let portal = PortalService(db: store.pool, hasher: PasswordHasher(cost: 4))
+        let portal = PortalService(store: store, hasher: PasswordHasher(cost: 4))
         for i in 0..<6 { try portal.createAgency(slug: "so-\(i)", name: "Sở số \(i)", by: PortalService.commandLine) }
         #expect(try store.verifyAuditChain().isEmpty)
         let ids = try store.pool.read { try Int64.fetchAll($0, sql: "SELECT id FROM audit_log ORDER BY id") }

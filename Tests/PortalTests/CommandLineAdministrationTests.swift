@@ -21,7 +21,7 @@ import GeoStore
 
     /// Whether `password` signs `user` in, read through the portal over the same store file.
     func signsIn(_ user: String, _ password: String) throws -> Bool {
-        let portal = PortalService(db: try Store(path: store).pool)
+        let portal = PortalService(store: try Store(path: store))
         do { _ = try portal.login(username: user, password: password, client: "cli-test"); return true } catch is PortalError { return false }
     }
 
@@ -49,14 +49,14 @@ import GeoStore
         #expect(try signsIn("bien-tap", "mat-khau-moi-2026"))
 
         // Each change is in the audit log under the command line's name.
-        let log = try PortalService(db: try Store(path: store).pool).auditLog(by: PortalService.commandLine, dataset: nil)
+        let log = try PortalService(store: try Store(path: store)).auditLog(by: PortalService.commandLine, dataset: nil)
         #expect(log.map(\.action).filter { $0.hasPrefix("user.") } == ["user.create", "user.create", "user.disable", "user.enable", "user.reset-password"])
     }
 
     /// `report quarterly` in both formats, over a dataset catalogued and published this quarter.
     @Test func quarterlyReportFromTheCommandLine() throws {
         try bando(["agencies", "add", "so-tnmt", "--name", "Sở Tài nguyên và Môi trường"])
-        let portal = PortalService(db: try Store(path: store).pool)
+        let portal = PortalService(store: try Store(path: store))
         try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", by: PortalService.commandLine)
         try bando(["ingest", TestPaths.fixture("hue/communes.geojson").path, "--dataset", "xa-hue", "--by", "Nguyễn Văn An"])
         let quarter = Quarter(containing: Date()).description

@@ -14,7 +14,7 @@ import GeoStore
                                                         "--dataset", "xa-hue", "--store", storePath] + extra)
         #expect(r.succeeded, "\(r.stderr)")
         let store = try Store(path: storePath)
-        let log = try PortalService(db: store.pool).auditLog(by: PortalService.commandLine, dataset: "xa-hue")
+        let log = try PortalService(store: store).auditLog(by: PortalService.commandLine, dataset: "xa-hue")
         return (store, log)
     }
 

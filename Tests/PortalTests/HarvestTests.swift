@@ -394,7 +394,7 @@ final class SeenFeatures: @unchecked Sendable {
         try www.put("roads.geojson", Self.twoRoads)
         do {
             let store = try Store(path: path)
-            let portal = PortalService(db: store.pool, hasher: PasswordHasher(cost: 4))
+            let portal = PortalService(store: store, hasher: PasswordHasher(cost: 4))
             let agency = try portal.createAgency(slug: "so-gtvt", name: "Sở Giao thông Vận tải", by: PortalService.commandLine)
             try portal.addToCatalogue(agency: "so-gtvt", slug: "roads", title: "Đường tỉnh", by: PortalService.commandLine)
             let editor = try portal.createUser(username: "bien-tap", password: "mat-khau-dai-mot-chut", role: .editor, agency: "so-gtvt",
@@ -410,7 +410,7 @@ final class SeenFeatures: @unchecked Sendable {
         try server.waitForHTTP(port: port)
         try server.waitForLog("harvest of roads: version 1 submitted for approval")
         let store = try Store(path: path)
-        let portal = PortalService(db: store.pool)
+        let portal = PortalService(store: store)
         let versions = try portal.versions(dataset: "roads", by: PortalService.commandLine)
         #expect(versions.map(\.number) == [1] && versions.first?.status == .submitted && versions.first?.featureCount == 2)
         let source = try #require(try portal.harvestSources(by: PortalService.commandLine).first)

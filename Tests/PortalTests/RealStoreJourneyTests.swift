@@ -11,7 +11,7 @@ import Ingest
     @Test func editorDraftBecomesPublishedOnlyWhenApproved() throws {
         let scratch = ScratchDirectory("journey")
         let store = try Store(path: scratch.path("s.sqlite"))
-        let portal = PortalService(db: store.pool, hasher: PasswordHasher(cost: 4))
+        let portal = PortalService(store: store, hasher: PasswordHasher(cost: 4))
         let cli = PortalService.commandLine
         try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
         try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", by: cli)

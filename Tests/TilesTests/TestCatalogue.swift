@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GeoModel
+import GeoStore
 import TestSupport
 
 /// A catalogue with the store's schema for what tiles read (datasets, dataset_versions, one
@@ -10,6 +11,8 @@ import TestSupport
 final class TestCatalogue: @unchecked Sendable {
     let dir = ScratchDirectory("tiles-catalogue")
     let pool: DatabasePool
+    /// For `CurrentVersions` (see TestCatalogue+CurrentVersions.swift).
+    let publications = PublicationEvents()
 
     init() throws {
         var config = Configuration()

@@ -47,8 +47,18 @@ public final class PublicationEvents: @unchecked Sendable {
     }
 }
 
+/// Which version of each dataset is current, and word the moment that changes: all a cache of
+/// published data needs (the tile service's watcher), apart from the rest of the catalogue.
+public protocol CurrentVersions: Sendable {
+    /// Slug → id of the current version, for every dataset that has one: what a cache checks to
+    /// learn it is stale.
+    func currentVersionIDs() throws -> [String: Int64]
+    /// Where publications are announced (see `PublicationEvents`).
+    var publications: PublicationEvents { get }
+}
+
 /// Datasets, their versions and which version is current.
-public protocol CatalogueStore: Sendable {
+public protocol CatalogueStore: CurrentVersions {
     /// Every dataset with a current version, with that version and its agency.
     func publishedDatasets() throws -> [PublishedDataset]
     func datasetSlugs() throws -> [String]
@@ -59,15 +69,10 @@ public protocol CatalogueStore: Sendable {
     /// Every version of a dataset, newest first.
     func versions(datasetID: Int64) throws -> [DatasetVersionRecord]
     func agencies() throws -> [AgencyRecord]
-    /// Slug → id of the current version, for every dataset that has one: what a cache checks to
-    /// learn it is stale.
-    func currentVersionIDs() throws -> [String: Int64]
     /// Makes `versionID` the current version of its dataset (the previous one superseded) and
     /// announces it on `publications`. The one way to publish.
     @discardableResult
     func publish(versionID: Int64) throws -> Publication
-    /// Where publications are announced (see `PublicationEvents`).
-    var publications: PublicationEvents { get }
 }
 
 /// Receives a new version's features, in order, from an ingest.

@@ -1,6 +1,7 @@
 public import Foundation
 public import GeoModel
 public import GRDB
+public import GeoStore
 import Logging
 import Synchronization
 import PublicErrors
@@ -9,7 +10,7 @@ import PublicErrors
 /// (with the encodings, ETags and cache that serving needs). Built once at start-up.
 ///
 /// ```swift
-/// let tiles = try TileService(reader: store.pool, configuration: .init(tilesFolder: root.appending(path: "Tiles")))
+/// let tiles = try TileService(store: store, configuration: .init(tilesFolder: root.appending(path: "Tiles")))
 /// let answer = try await tiles.tile("communes", TileCoord(z: 10, x: 812, y: 475), acceptsGzip: true)
 /// ```
 public final class TileService: Sendable {
@@ -62,8 +63,15 @@ public final class TileService: Sendable {
         return registered.withLock { $0[name] } == nil ? [name] : []
     }
 
+    /// Tiles of `store`'s published datasets (and of the tileset files in the configuration).
+    public convenience init(store: Store, configuration: Configuration = .init()) throws {
+        try self.init(reader: store.pool, versions: store, configuration: configuration)
+    }
+
     /// Reads and checks the tileset files; a bad file stops start-up with a message naming it.
-    public init(reader: any DatabaseReader, configuration: Configuration = .init()) throws {
+    /// `reader` holds the feature tables; `versions` says which version of each dataset is
+    /// current, and announces publications: the next tile shows a new version at once.
+    public init(reader: any DatabaseReader, versions: any CurrentVersions, configuration: Configuration = .init()) throws {
         self.configuration = configuration
         var defs: [String: TilesetDefinition] = [:]
         if let folder = configuration.tilesFolder {
@@ -76,10 +84,12 @@ public final class TileService: Sendable {
         prepared = PreparedLayerStore(reader: reader)
         cache = TileCache(capacityBytes: configuration.cacheMegabytes * 1024 * 1024)
         let box = Locked<TileService?>(nil)
-        catalogue = CatalogueWatcher(reader: reader, interval: configuration.checkInterval) { changed in
+        catalogue = CatalogueWatcher(store: versions, interval: configuration.checkInterval) { changed in
             box.withLock { $0 }?.datasetsChanged(changed)
         }
         box.withLock { $0 = self }
+        // Weak: the store outlives a tile service built over it in tests.
+        versions.publications.subscribe { [weak self] _ in self?.checkCatalogueNow() }
     }
 
     /// Adds a tileset served from elsewhere (an archive); it hides a store tileset of the same name.
@@ -138,7 +148,7 @@ public final class TileService: Sendable {
         }
         if cache.isEnabled { missCount.add(1, ordering: .relaxed) }
         guard let built = try await src.tile(coord), !built.data.isEmpty else {
-            return .empty(etag: quoted(etagBase))
+            return .empty(etag: quotedETag(etagBase))
         }
         if built.droppedForSize > 0 {
             logger.notice("tile \(name)/\(coord): \(built.droppedForSize) least significant feature(s) dropped to stay under the size budget, \(built.featureCount) kept")
@@ -146,9 +156,9 @@ public final class TileService: Sendable {
         if !cache.isEnabled {
             // No cache: compress only what this client accepts.
             if acceptsGzip {
-                return .tile(data: built.isGzipped ? built.data : Gzip.compress(built.data), gzipped: true, etag: quoted(etagBase + "-gz"))
+                return .tile(data: built.isGzipped ? built.data : Gzip.compress(built.data), gzipped: true, etag: quotedETag(etagBase + "-gz"))
             }
-            return .tile(data: built.isGzipped ? try Gzip.decompress(built.data) : built.data, gzipped: false, etag: quoted(etagBase))
+            return .tile(data: built.isGzipped ? try Gzip.decompress(built.data) : built.data, gzipped: false, etag: quotedETag(etagBase))
         }
         let plain = built.isGzipped ? try Gzip.decompress(built.data) : built.data
         let gz = built.isGzipped ? built.data : Gzip.compress(plain)
@@ -194,8 +204,8 @@ public final class TileService: Sendable {
         }
     }
 
-    /// Makes the next tile request look at the store, whatever the check interval: a publish
-    /// in this process calls it so its new version shows in the very next tile.
+    /// Makes the next tile request look at the store, whatever the check interval: every
+    /// publication the store announces calls it, so its new version shows in the very next tile.
     public func checkCatalogueNow() {
         catalogue.expire()
         // Look now rather than at the next request: seeing the new version prepares its
@@ -235,7 +245,7 @@ public final class TileService: Sendable {
     /// Number of tiles and bytes held by the cache (for `/metrics` and tests).
     public var cacheUsage: (tiles: Int, bytes: Int) { (cache.count, cache.usedBytes) }
 
-    private func quoted(_ s: String) -> String { "\"" + s + "\"" }
+    private func quotedETag(_ s: String) -> String { "\"" + s + "\"" }
 
     /// Frees a tileset's cached tiles as soon as it is seen with a new revision (the entries
     /// would never hit again, as their ETag differs).

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import GeoStore
 
 /// A tiny lock around a value: the tile path is synchronous and hot, an actor hop per
 /// request would cost more than the work it guards.
@@ -13,9 +13,11 @@ final class Locked<Value>: @unchecked Sendable {
     }
 }
 
-/// Which version of each dataset is published now, read from the store at most once per
-/// interval: the ingest may run in another process, so the cheap way to see a new version is
-/// to ask (`SELECT slug, current_version_id FROM datasets`, a few microseconds).
+/// Which version of each dataset is published now. A publication announced by the store
+/// (`CurrentVersions.publications`, subscribed by `TileService`) expires the snapshot at once;
+/// besides, the store is asked again at most once per interval, since an ingest in another
+/// process (`bando ingest --publish` on the same file) publishes without this process hearing
+/// it (`currentVersionIDs()`, a few microseconds).
 final class CatalogueWatcher: Sendable {
     struct Snapshot: Sendable, Equatable {
         var versions: [String: Int64] = [:]
@@ -33,13 +35,13 @@ final class CatalogueWatcher: Sendable {
         var expiries = 0
         var refreshingFor = 0
     }
-    let reader: any DatabaseReader
+    let store: any CurrentVersions
     let intervalNanos: UInt64
     private let state = Locked(State())
     private let onChange: @Sendable (_ changed: Set<String>) -> Void
 
-    init(reader: any DatabaseReader, interval: Duration, onChange: @escaping @Sendable (Set<String>) -> Void) {
-        self.reader = reader
+    init(store: any CurrentVersions, interval: Duration, onChange: @escaping @Sendable (Set<String>) -> Void) {
+        self.store = store
         let c = interval.components
         intervalNanos = UInt64(max(0, c.seconds)) * 1_000_000_000 + UInt64(max(0, c.attoseconds / 1_000_000_000))
         self.onChange = onChange
@@ -88,12 +90,8 @@ final class CatalogueWatcher: Sendable {
         guard mustRefresh else { return current }
         let fresh: Snapshot
         do {
-            fresh = try await reader.read { db in
-                var s = Snapshot()
-                let rows = try Row.fetchCursor(db, sql: "SELECT slug, current_version_id FROM datasets WHERE current_version_id IS NOT NULL")
-                while let row = try rows.next() { s.versions[row[0]] = row[1] }
-                return s
-            }
+            // A blocking read: on the request threads, never the cooperative pool.
+            fresh = Snapshot(versions: try await BlockingPool.requests.run { [store] in try store.currentVersionIDs() })
         } catch {
             state.withLock { $0.refreshing = false }
             throw TilesError(.storeUnavailable, "The store cannot be read to find the published datasets: \(error)")

@@ -1,6 +1,7 @@
 import Foundation
 import GeoModel
 import GRDB
+import GeoStore
 import PublicErrors
 
 /// What the catalogue says about one dataset version: enough for TileJSON without touching features.
@@ -114,8 +115,8 @@ final class PreparedLayerStore: Sendable {
     /// generalises it for every zoom (on a thread of its own: seconds of work for a big layer).
     static func prepare(_ reader: any DatabaseReader, _ info: VersionInfo, _ key: Key) async throws -> Prepared {
         let columns = key.fields.compactMap { name in info.fields.first { $0.name == name } }
-        let select = (["fid", "AsBinary(geom)"] + columns.map { quote($0.name) }).joined(separator: ", ")
-        let sql = "SELECT \(select) FROM \(quote(info.featureTable)) ORDER BY fid"
+        let select = (["fid", "AsBinary(geom)"] + columns.map { quoteIdentifier($0.name) }).joined(separator: ", ")
+        let sql = "SELECT \(select) FROM \(quoteIdentifier(info.featureTable)) ORDER BY fid"
         let (features, skipped) = try await reader.read { db -> ([PreparedFeature], Int) in
             var features: [PreparedFeature] = []
             var skipped = 0
@@ -130,7 +131,7 @@ final class PreparedLayerStore: Sendable {
                 guard let geometry, let prepared = PreparedGeometry(lonLat: geometry) else { skipped += 1; continue }
                 var values: [FieldValue] = []
                 values.reserveCapacity(columns.count)
-                for (i, field) in columns.enumerated() { values.append(fieldValue(row[i + 2], field.type)) }
+                for (i, field) in columns.enumerated() { values.append(FieldValue(stored: row[i + 2], as: field.type)) }
                 features.append(PreparedFeature(id: fid, geometry: prepared, values: values))
             }
             return (features, skipped)
@@ -157,24 +158,6 @@ final class PreparedLayerStore: Sendable {
             thread.start()
         }
     }
-
-    static func fieldValue(_ v: DatabaseValue, _ type: FieldType) -> FieldValue {
-        switch v.storage {
-        case .null: return .null
-        case .int64(let i):
-            switch type {
-            case .boolean: return .boolean(i != 0)
-            case .real: return .real(Double(i))
-            case .text, .date, .dateTime: return .text(String(i))
-            case .integer: return .integer(i)
-            }
-        case .double(let d): return type == .integer && d == d.rounded() && abs(d) < 9e18 ? .integer(Int64(d)) : .real(d)
-        case .string(let s): return .text(s)
-        case .blob(let b): return .text(String(decoding: b, as: UTF8.self))
-        }
-    }
-
-    static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
 
 /// Tiles on demand from the store: the tileset's layers come from the current versions of
