@@ -56,7 +56,7 @@ public protocol CatalogueStore: Sendable {
     /// The dataset `slug` with its current version, nil when it has none.
     func published(slug: String) throws -> PublishedDataset?
     func version(id: Int64) throws -> DatasetVersionRecord?
-    /// Every version of a dataset, newest first.
+    /// Every version of a dataset, oldest first (by number).
     func versions(datasetID: Int64) throws -> [DatasetVersionRecord]
     func agencies() throws -> [AgencyRecord]
     /// Slug → id of the current version, for every dataset that has one: what a cache checks to
