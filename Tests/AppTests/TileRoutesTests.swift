@@ -72,7 +72,8 @@ import GeoStore
             try await client.execute(uri: path, method: .get) { r in
                 #expect(r.status == .ok && r.headers[.contentEncoding] == nil)
                 let t = try MVTDecoder.decode(Array(buffer: r.body))
-                #expect(t.layers.count == 1)
+                // The parcels and, as they are polygons, their label points.
+                #expect(t.layers.map(\.name).sorted() == ["parcels", "parcels_label"])
             }
             // OGC API - Tiles: row is y, column is x.
             let parts = tile(12, 107.51, 16.41).split(separator: "/")

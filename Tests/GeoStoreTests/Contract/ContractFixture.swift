@@ -50,7 +50,7 @@ enum ContractData {
     /// The checksum of `features` as the contract defines it (`FeatureChecksum` over ids,
     /// values and WKB), pinned: every stored version's checksum is verified against this
     /// definition, so no backend may hash differently.
-    static let checksum = "PINNED"
+    static let checksum = "e4be5c6f7f27f485302b86862e58cc567c650d9ec5da1f926ad758410b921f05"
 
     static let metadata = DatasetMetadata(slug: "ranh-gioi-xa", title: "Ranh giới xã", description: "Ranh giới hành chính cấp xã",
                                           agencyName: "Sở Tài nguyên và Môi trường", licence: "CC-BY-4.0", attribution: "Sở TN&MT Huế")

@@ -65,7 +65,7 @@ import GeoStore
         let other = DatasetMetadata(slug: "duong-giao-thong", title: "Đường giao thông")
         let b1 = try store.write(Array(ContractData.features.prefix(2)), metadata: other, publish: false)
         let a3 = try store.write([], publish: false)
-        #expect([a1.number, a2.number, a3.number, b1.number] == [1, 2, 3, 1])
+        #expect([a1.number, a2.number, a3.number, b1.number] as [Int] == [1, 2, 3, 1])
         #expect(a2.status == .submitted && a2.featureCount == 3)
         #expect(a1.datasetID == a2.datasetID && a1.datasetID != b1.datasetID)
         #expect(try store.versions(datasetID: a1.datasetID).map(\.id) == [a1.id, a2.id, a3.id])
