@@ -167,7 +167,9 @@ import GeoStore
         // Each closure signals on entry and then holds its thread: all `threads` must arrive
         // while none has been let go. A generous wait turns a serialising pool into a failure, not a hang.
         var inside = 0
-        for _ in 0..<threads where arrived.wait(timeout: .now() + 60) == .success { inside += 1 }
+        for _ in 0..<threads {
+            if await arrived.waitOffThePool(timeout: .now() + 60) == .success { inside += 1 }
+        }
         for _ in 0..<threads { release.signal() }
         var results: [Int] = []
         for j in jobs { results.append(try await j.value) }
