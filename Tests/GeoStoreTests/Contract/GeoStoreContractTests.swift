@@ -10,8 +10,9 @@ import GeoStore
 @Suite struct GeoStoreContractTests {
     let scratch = ScratchDirectory("geostore-contract")
 
+    /// A fresh store of `backend`, named uniquely (see `backendFactories`).
     func open(_ backend: Backend) throws -> any GeoStoreBackend {
-        try backend.make(scratch.path("store"))
+        try backend.make(scratch.path("contract_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)))
     }
 
     static var expectedBBox: BoundingBox {
