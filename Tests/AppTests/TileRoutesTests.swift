@@ -9,43 +9,31 @@ import HTTPTypes
 import Synchronization
 import TestSupport
 import Tiles
+import GeoStore
 @testable import App
 
 /// Every tile route in process, and one over a real socket.
 @Suite struct TileRoutesTests {
-    /// A catalogue with the store's schema (see Tests/TilesTests/TestCatalogue.swift): one
-    /// published dataset "parcels" of two squares near Huế, WKB geometries, `AsBinary` as identity.
+    /// A store made by `Store(path:)` (the real migrations) with one dataset "parcels" of two
+    /// squares near Huế, published through `writeVersion` as an ingest publishes it.
     final class Catalogue: @unchecked Sendable {
         let dir = ScratchDirectory("tile-routes")
-        let pool: DatabasePool
-        /// For `CurrentVersions` (see TileRoutesTests+CurrentVersions.swift).
-        let publications = PublicationEvents()
+        let store: Store
+        var pool: DatabasePool { store.pool }
         init() throws {
-            var config = Configuration()
-            config.prepareDatabase { db in db.add(function: DatabaseFunction("AsBinary", argumentCount: 1, pure: true) { $0[0] }) }
-            pool = try DatabasePool(path: dir.path("store.sqlite"), configuration: config)
-            try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE datasets(id INTEGER PRIMARY KEY, slug TEXT UNIQUE, title TEXT, description TEXT, licence TEXT,
-                                          attribution TEXT, current_version_id INTEGER);
-                    CREATE TABLE dataset_versions(id INTEGER PRIMARY KEY, dataset_id INTEGER, feature_table TEXT, fields_json TEXT,
-                                                  min_x REAL, min_y REAL, max_x REAL, max_y REAL);
-                    INSERT INTO datasets VALUES (1, 'parcels', 'Thửa đất', 'Hai thửa', 'CC-BY-4.0', 'Sở TN&MT Huế', NULL);
-                    """)
-            }
+            store = try Store(path: dir.path("store.sqlite"))
             try publish(name: "Phú Hội")
         }
+        /// A new version of "parcels": both squares named `name`.
         func publish(name: String) throws {
-            try pool.write { db in
-                let n = (try Int.fetchOne(db, sql: "SELECT count(*) FROM dataset_versions") ?? 0) + 1
-                try db.execute(sql: "INSERT INTO dataset_versions VALUES (?, 1, ?, ?, 107.5, 16.4, 107.7, 16.5)",
-                               arguments: [n, "features_\(n)", #"[{"name":"name","type":"text","width":0,"precision":0},{"name":"n","type":"integer","width":0,"precision":0}]"#])
-                try db.execute(sql: "CREATE TABLE features_\(n)(fid INTEGER PRIMARY KEY, name TEXT, n INTEGER, geom BLOB)")
+            let metadata = DatasetMetadata(slug: "parcels", title: "Thửa đất", description: "Hai thửa", licence: "CC-BY-4.0", attribution: "Sở TN&MT Huế")
+            try store.writeVersion(metadata, fields: [FieldDefinition(name: "name", type: .text), FieldDefinition(name: "n", type: .integer)],
+                                   publish: true) { sink in
                 for (i, x) in [107.5, 107.68].enumerated() {
                     let square = Geometry.polygon([[Position(x, 16.4), Position(x + 0.02, 16.4), Position(x + 0.02, 16.42), Position(x, 16.42), Position(x, 16.4)]])
-                    try db.execute(sql: "INSERT INTO features_\(n) VALUES (?, ?, ?, ?)", arguments: [i + 1, name, i, Data(WKB.encode(square))])
+                    try sink.insert(geometry: square, values: [.text(name), .integer(Int64(i))])
                 }
-                try db.execute(sql: "UPDATE datasets SET current_version_id = ?", arguments: [n])
+                return VersionProvenance(crs: "EPSG:4326", encoding: "UTF-8", sourceName: "parcels.geojson")
             }
         }
     }
@@ -85,7 +73,8 @@ import Tiles
             try await client.execute(uri: path, method: .get) { r in
                 #expect(r.status == .ok && r.headers[.contentEncoding] == nil)
                 let t = try MVTDecoder.decode(Array(buffer: r.body))
-                #expect(t.layers.count == 1)
+                // The parcels and, as they are polygons, their label points.
+                #expect(t.layers.map(\.name).sorted() == ["parcels", "parcels_label"])
             }
             // OGC API - Tiles: row is y, column is x.
             let parts = tile(12, 107.51, 16.41).split(separator: "/")
@@ -101,7 +90,7 @@ import Tiles
         let cat = try Catalogue()
         try await app(cat).test(.router) { client in
             // Between the two squares: inside the bounds, nothing to draw.
-            try await client.execute(uri: "/tiles/parcels/\(tile(14, 107.6, 16.45)).mvt", method: .get) { r in #expect(r.status == .noContent) }
+            try await client.execute(uri: "/tiles/parcels/\(tile(14, 107.6, 16.41)).mvt", method: .get) { r in #expect(r.status == .noContent) }
             for (uri, status) in [("/tiles/parcels/a/b/c.mvt", HTTPResponse.Status.badRequest), ("/tiles/parcels/-1/0/0.mvt", .badRequest),
                                   ("/tiles/parcels/3/9/0.mvt", .notFound), ("/tiles/parcels/31/0/0.mvt", .notFound),
                                   ("/tiles/parcels/15/0/0.mvt", .notFound), ("/tiles/parcels/10/0/0.mvt", .notFound),

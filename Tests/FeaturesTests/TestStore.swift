@@ -1,48 +1,29 @@
 import Foundation
 import GRDB
-import GRDBSQLite
+import GeoStore
 import GeoModel
 import GeoStore
 import TestSupport
 @testable import Features
 
-/// A SpatiaLite file laid out as GeoStore lays it out (catalogue tables, one feature table per
-/// version with `geom` and its R*Tree), filled from GeoJSON fixtures. It lets these tests check
-/// the SQL Features writes against real SpatiaLite without going through ingest.
+/// A store made as `bando` makes one (`Store(path:)`, its real migrations, SpatiaLite) whose
+/// datasets are GeoJSON fixtures published through `writeVersion`, as an ingest publishes them:
+/// these tests check the SQL Features writes against real SpatiaLite without going through
+/// ingest's readers, and against the schema the store really has.
 final class TestStore: @unchecked Sendable {
     let scratch = ScratchDirectory("features-test")
-    let pool: DatabasePool
-
-    static func openSpatiaLite(_ db: Database) throws {
-        sqlite3_enable_load_extension(db.sqliteConnection, 1)
-        var err: UnsafeMutablePointer<CChar>?
-        guard sqlite3_load_extension(db.sqliteConnection, "mod_spatialite", nil, &err) == SQLITE_OK else {
-            let message = err.map { String(cString: $0) } ?? "unknown"
-            sqlite3_free(err)
-            throw TestSupportError("mod_spatialite could not be loaded: \(message)")
-        }
-    }
+    let store: Store
+    /// What the feature queries read through.
+    var pool: DatabasePool { store.pool }
 
     init() throws {
-        var config = Configuration()
-        config.prepareDatabase { db in try TestStore.openSpatiaLite(db) }
-        pool = try DatabasePool(path: scratch.path("store.sqlite"), configuration: config)
-        // InitSpatialMetadata opens its own transaction.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "SELECT InitSpatialMetadata(1)") }
-        try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE datasets (id INTEGER PRIMARY KEY, slug TEXT UNIQUE, title TEXT, description TEXT,
-                  licence TEXT, attribution TEXT, current_version_id INTEGER, updated_at TEXT);
-                CREATE TABLE dataset_versions (id INTEGER PRIMARY KEY, dataset_id INTEGER, status TEXT, feature_table TEXT,
-                  feature_count INTEGER, min_x REAL, min_y REAL, max_x REAL, max_y REAL, fields_json TEXT, geometry_types TEXT);
-                """)
-        }
+        store = try Store(path: scratch.path("store.sqlite"))
     }
 
     /// Loads a GeoJSON FeatureCollection as the published version of dataset `slug`; feature
     /// ids are 1, 2, … in file order. Integral numbers become integer columns.
     @discardableResult
-    func publish(_ slug: String, geoJSON url: URL, status: String = "published") throws -> FeatureCollectionInfo {
+    func publish(_ slug: String, geoJSON url: URL) throws -> FeatureCollectionInfo {
         let doc = try JSONValue.parse(Data(contentsOf: url))
         let features = doc["features"]?.array ?? []
         var names: [String] = []
@@ -65,50 +46,32 @@ final class TestStore: @unchecked Sendable {
             }
         }
         let fields = names.map { FieldDefinition(name: $0, type: types[$0] ?? .text) }
-        return try pool.write { db in
-            let n = try Int.fetchOne(db, sql: "SELECT count(*) FROM dataset_versions")! + 1
-            let table = "features_\(n)"
-            let cols = fields.map { f in
-                "\(quoteIdentifier(f.name)) \(f.type == .integer || f.type == .boolean ? "INTEGER" : f.type == .real ? "REAL" : "TEXT")"
+        /// A property as a value of its field's type (a column holds one type, as ingest makes it).
+        func value(_ json: JSONValue?, _ type: FieldType) -> FieldValue {
+            switch (json, type) {
+            case (.integer(let v)?, .real): .real(Double(v))
+            case (.integer(let v)?, .text): .text(String(v))
+            case (.integer(let v)?, _): .integer(v)
+            case (.number(let d)?, .integer): .integer(Int64(d))
+            case (.number(let d)?, .text): .text(String(d))
+            case (.number(let d)?, _): .real(d)
+            case (.string(let s)?, _): .text(s)
+            case (.bool(let b)?, .text): .text(b ? "true" : "false")
+            case (.bool(let b)?, _): .boolean(b)
+            default: .null
             }
-            try db.execute(sql: "CREATE TABLE \(table) (fid INTEGER PRIMARY KEY\(cols.map { ", " + $0 }.joined()))")
-            try db.execute(sql: "SELECT AddGeometryColumn('\(table)', 'geom', 4326, 'GEOMETRY', 'XY')")
-            try db.execute(sql: "SELECT CreateSpatialIndex('\(table)', 'geom')")
-            let insert = try db.makeStatement(sql: "INSERT INTO \(table) (fid\(fields.map { ", " + quoteIdentifier($0.name) }.joined()), geom) VALUES (?\(String(repeating: ", ?", count: fields.count)), GeomFromWKB(?, 4326))")
-            var extent = BoundingBox.empty
-            var geometryTypes = Set<String>()
-            for (i, f) in features.enumerated() {
-                var args: [(any DatabaseValueConvertible)?] = [Int64(i + 1)]
-                for fd in fields {
-                    switch f["properties"]?[fd.name] {
-                    case .integer(let v)?: args.append(v)
-                    case .number(let d)?: args.append(fd.type == .integer ? Int64(d) as (any DatabaseValueConvertible) : d)
-                    case .string(let s)?: args.append(s)
-                    case .bool(let b)?: args.append(b)
-                    default: args.append(nil)
-                    }
-                }
-                if let gj = f["geometry"], gj != .null {
-                    let g = try CQL2JSON.geoJSONGeometry(gj)
-                    if let b = g.boundingBox { extent.extend(b) }
-                    geometryTypes.insert(g.typeName)
-                    args.append(Data(WKB.encode(g)))
-                } else {
-                    args.append(nil)
-                }
-                try insert.execute(arguments: StatementArguments(args))
-            }
-            let fieldsJSON = String(decoding: try JSONEncoder().encode(fields), as: UTF8.self)
-            try db.execute(sql: "INSERT INTO datasets (slug, title, current_version_id) VALUES (?, ?, ?)", arguments: [slug, "Dataset \(slug)", n])
-            let datasetID = db.lastInsertedRowID
-            try db.execute(sql: """
-                INSERT INTO dataset_versions (id, dataset_id, status, feature_table, feature_count, min_x, min_y, max_x, max_y, fields_json, geometry_types)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [n, datasetID, status, table, features.count, extent.minX, extent.minY, extent.maxX, extent.maxY,
-                                 fieldsJSON, geometryTypes.sorted().joined(separator: ",")])
-            return FeatureCollectionInfo(id: slug, title: "Dataset \(slug)", table: FeatureTable(name: table, fields: fields),
-                                         extent: extent, featureCount: features.count, geometryTypes: geometryTypes.sorted(), versionID: Int64(n))
         }
+        let metadata = DatasetMetadata(slug: slug, title: "Dataset \(slug)")
+        let version = try store.writeVersion(metadata, fields: fields, publish: true) { sink in
+            for f in features {
+                let geometry = try f["geometry"].flatMap { $0 == .null ? nil : try CQL2JSON.geoJSONGeometry($0) }
+                try sink.insert(geometry: geometry, values: fields.map { value(f["properties"]?[$0.name], $0.type) })
+            }
+            return VersionProvenance(crs: "EPSG:4326", encoding: "UTF-8", sourceName: url.lastPathComponent)
+        }
+        return FeatureCollectionInfo(id: slug, title: "Dataset \(slug)", table: FeatureTable(name: version.featureTable, fields: version.fields),
+                                     extent: version.bbox, featureCount: version.featureCount, geometryTypes: version.geometryTypes,
+                                     versionID: version.id)
     }
 
     /// Runs SQL and returns the first column of each row as Int64 (the reference answers).

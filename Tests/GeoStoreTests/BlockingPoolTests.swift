@@ -43,12 +43,23 @@ import GeoStore
         let release = DispatchSemaphore(value: 0)
         let started = DispatchSemaphore(value: 0)
         let running = Task { try await pool.run { started.signal(); release.wait() } }
-        started.wait()
+        _ = await started.waitOffThePool(timeout: .distantFuture)
         let waiting = Task { try await pool.run { 1 } }
         while pool.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
         await #expect(throws: BlockingPoolError.self) { try await pool.run { 2 } }
         release.signal()
         try await running.value
         #expect(try await waiting.value == 1)
+    }
+}
+
+extension DispatchSemaphore {
+    /// Waits on a Dispatch thread, not on the test's own: a test that blocks one of Swift's
+    /// cooperative threads (two on a 2-core machine) while another test blocks the other starves
+    /// the very tasks both wait for, until a timeout.
+    func waitOffThePool(timeout: DispatchTime) async -> DispatchTimeoutResult {
+        await withCheckedContinuation { done in
+            DispatchQueue.global().async { done.resume(returning: self.wait(timeout: timeout)) }
+        }
     }
 }

@@ -10,20 +10,24 @@ import GRDB
 @Suite struct StoreWriterTests {
     let scratch = ScratchDirectory("store-writer")
 
-    /// Another write (a sign-in's session, a counter) goes through while a large version is
-    /// still being written: the rows are committed in batches into a table no version names
-    /// yet, so the writer is not held for the whole file. Before, the whole version was one
-    /// transaction and this write waited for its end (here: for ever, as the body waits for it).
+    /// Another write (here a download counted, as a sign-in's session would be) goes through
+    /// while a large version is still being written: the rows are committed in batches into a
+    /// table no version names yet, so the writer is not held for the whole file. Before, the
+    /// whole version was one transaction and this write waited for its end (here: for ever, as
+    /// the body waits for it).
     @Test func otherWritesGoThroughWhileAVersionIsWritten() throws {
         let store = try Store(path: scratch.path("w.sqlite"))
-        try store.pool.write { db in try db.execute(sql: "CREATE TABLE probe (n INTEGER)") }
         let fields = [FieldDefinition(name: "n", type: .integer)]
+        try store.writeVersion(DatasetMetadata(slug: "song"), fields: fields, publish: true) { sink in
+            try sink.insert(geometry: .point(Position(107.6, 16.5)), values: [.integer(1)])
+            return VersionProvenance(crs: "EPSG:4326", encoding: "UTF-8", sourceName: "song")
+        }
         let done = DispatchSemaphore(value: 0)
         var otherWriteFinishedDuringBody = false
         let version = try store.writeVersion(DatasetMetadata(slug: "lon"), fields: fields, publish: true) { sink in
             for i in 0..<20_000 { try sink.insert(geometry: .point(Position(107 + Double(i) * 1e-5, 16)), values: [.integer(Int64(i))]) }
             Thread.detachNewThread {
-                try? store.pool.write { db in try db.execute(sql: "INSERT INTO probe VALUES (1)") }
+                try? store.recordDownload(dataset: "song", version: 1, format: "geojson")
                 done.signal()
             }
             otherWriteFinishedDuringBody = done.wait(timeout: .now() + 120) == .success
@@ -33,6 +37,7 @@ import GRDB
             return VersionProvenance(crs: "EPSG:4326", encoding: "UTF-8", sourceName: "test")
         }
         #expect(otherWriteFinishedDuringBody, "a write waited for the whole version to be written")
+        #expect(try store.downloadTotals() == ["song": 1])
         #expect(version.featureCount == 30_000)
         #expect(try store.published(slug: "lon")?.version.featureCount == 30_000)
         var n = 0

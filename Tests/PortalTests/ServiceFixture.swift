@@ -2,6 +2,9 @@ import Foundation
 import GRDB
 import Synchronization
 import GeoStore
+import GeoModel
+import Testing
+import TestSupport
 @testable import Portal
 
 /// A clock the test moves by hand.
@@ -13,36 +16,24 @@ final class TestClock: Sendable {
     func advance(days: Int) { value.withLock { $0 = $0.addingTimeInterval(Double(days) * 86400) } }
 }
 
-/// A portal over a fresh store with an administrator, two agencies and their editors and approvers.
+/// A portal over a fresh store made as `bando` makes one (`Store(path:)`, every real
+/// migration), with an administrator, two agencies and their editors and approvers. Drafts are
+/// written as an ingest writes them (`writeVersion`), never into a copy of the schema.
 struct ServiceFixture {
-    let db: DatabaseQueue
+    let scratch = ScratchDirectory("portal-service")
+    let store: Store
+    /// The store's database, for the portal and for the tests that look inside it.
+    var db: DatabasePool { store.pool }
     let portal: PortalService
     let clock: TestClock
     let admin: Actor
     let editorA: Actor, approverA: Actor, approverA2: Actor, editorB: Actor, approverB: Actor
 
     init(at start: Date = vn(2026, 7, 3, 9)) throws {
-        db = try DatabaseQueue()
-        var m = DatabaseMigrator()
-        // The catalogue tables as GeoStore defines them (only the columns the portal touches).
-        m.registerMigration("catalogue") { db in
-            try db.execute(sql: """
-                CREATE TABLE agencies (id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL);
-                CREATE TABLE datasets (id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
-                    agency_id INTEGER REFERENCES agencies(id), description TEXT NOT NULL DEFAULT '', licence TEXT NOT NULL DEFAULT '',
-                    attribution TEXT NOT NULL DEFAULT '', current_version_id INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-                CREATE TABLE dataset_versions (id INTEGER PRIMARY KEY, dataset_id INTEGER NOT NULL REFERENCES datasets(id),
-                    number INTEGER NOT NULL, status TEXT NOT NULL, feature_table TEXT, feature_count INTEGER, checksum TEXT,
-                    created_at TEXT, published_at TEXT, UNIQUE (dataset_id, number));
-                CREATE TABLE dataset_metadata (dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id), spatial_label TEXT);
-                """)
-        }
-        PortalSchema.register(in: &m)
-        IdentitySchema.register(in: &m)
-        try m.migrate(db)
+        store = try Store(path: scratch.path("store.sqlite"))
         let clock = TestClock(start)
         self.clock = clock
-        let portal = PortalService(db: db, hasher: PasswordHasher(cost: 4), now: { clock.now })
+        let portal = PortalService(store: store, hasher: PasswordHasher(cost: 4), now: { clock.now })
         self.portal = portal
         let cli = PortalService.commandLine
         try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
@@ -59,15 +50,25 @@ struct ServiceFixture {
         approverB = try user("leader-gtvt", .approver, "so-gtvt")
     }
 
-    /// What Ingest does for an upload: a new unpublished version of the dataset.
+    /// What Ingest does for an upload: a new unpublished version of the dataset (already in the
+    /// catalogue), `features` points whose names say which draft they came from, so each draft
+    /// has a checksum of its own. Returns the version's number.
     @discardableResult
-    func ingestDraft(_ dataset: String, features: Int = 10, checksum: String = UUID().uuidString) throws -> Int {
-        try db.write { db in
-            let id = try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [dataset])!
-            let n = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM dataset_versions WHERE dataset_id = ?", arguments: [id]) ?? 0) + 1
-            try db.execute(sql: "INSERT INTO dataset_versions (dataset_id, number, status, feature_count, checksum, created_at) VALUES (?, ?, 'draft', ?, ?, ?)",
-                           arguments: [id, n, features, checksum, PortalService.stamp(clock.now)])
-            return n
-        }
+    func ingestDraft(_ dataset: String, features: Int = 10) throws -> Int {
+        guard try store.dataset(slug: dataset) != nil else { throw TestSupportError("\(dataset) is not in the catalogue") }
+        let drafts = try store.dataset(slug: dataset).map { try store.versions(datasetID: $0.id).count } ?? 0
+        return try store.writeVersion(DatasetMetadata(slug: dataset), fields: [FieldDefinition(name: "ten", type: .text)],
+                                      publish: false, status: .draft, now: clock.now) { sink in
+            for i in 0..<features {
+                try sink.insert(geometry: .point(Position(107.5 + Double(i) * 0.001, 16.4)), values: [.text("Bản nháp \(drafts + 1), điểm \(i + 1)")])
+            }
+            return VersionProvenance(crs: "EPSG:4326", encoding: "UTF-8", sourceName: "\(dataset).geojson")
+        }.number
+    }
+
+    /// The checksum the store recorded for version `number` of `dataset`.
+    func checksum(_ dataset: String, _ number: Int) throws -> String {
+        let d = try #require(try store.dataset(slug: dataset))
+        return try #require(try store.versions(datasetID: d.id).first { $0.number == number }).checksum
     }
 }

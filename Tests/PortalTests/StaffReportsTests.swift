@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import GRDB
+import Catalogue
 @testable import Portal
 
 /// What the staff pages of issue 19 read: the on-change rule of the compliance report, the
@@ -139,8 +139,9 @@ import GRDB
         try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", theme: "Đất đai", by: f.admin)
         try p.addToCatalogue(agency: "so-tnmt", slug: "wells", title: "Wells", theme: "Nước", by: f.admin)
         try p.addToCatalogue(agency: "so-gtvt", slug: "roads", title: "Roads", theme: "Giao thông", by: f.admin)
-        try f.db.write { db in
-            try db.execute(sql: "INSERT INTO dataset_metadata (dataset_id, spatial_label) SELECT id, 'Phú Vang' FROM datasets WHERE slug IN ('wells', 'roads')")
+        // The district, as the metadata form records it.
+        for slug in ["wells", "roads"] {
+            try CatalogueReader(store: f.store).updateMetadata(slug, MetadataPatch(spatialLabel: "Phú Vang"))
         }
         f.clock.set(vn(2026, 7, 5))
         let n = try f.ingestDraft("land-use")

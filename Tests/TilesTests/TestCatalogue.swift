@@ -4,79 +4,31 @@ import GeoModel
 import GeoStore
 import TestSupport
 
-/// A catalogue with the store's schema for what tiles read (datasets, dataset_versions, one
-/// feature table per version), kept in a plain SQLite file: geometries are stored as WKB and
-/// `AsBinary` is registered as the identity, so the Tiles queries run unchanged without
-/// SpatiaLite. Publishing a version switches `current_version_id` as the store does.
+/// A store made as `bando` makes one (`Store(path:)`, its real migrations, SpatiaLite), whose
+/// datasets are published through `writeVersion`: what the tile service reads is what an
+/// ingest leaves, never a copy of the schema that could drift from it.
 final class TestCatalogue: @unchecked Sendable {
     let dir = ScratchDirectory("tiles-catalogue")
-    let pool: DatabasePool
-    /// For `CurrentVersions` (see TestCatalogue+CurrentVersions.swift).
-    let publications = PublicationEvents()
+    let store: Store
+    /// What the tile service reads through.
+    var pool: DatabasePool { store.pool }
 
     init() throws {
-        var config = Configuration()
-        config.prepareDatabase { db in
-            db.add(function: DatabaseFunction("AsBinary", argumentCount: 1, pure: true) { $0[0] })
-        }
-        pool = try DatabasePool(path: dir.path("store.sqlite"), configuration: config)
-        try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE datasets(id INTEGER PRIMARY KEY, slug TEXT UNIQUE NOT NULL, title TEXT, description TEXT,
-                                      licence TEXT, attribution TEXT, current_version_id INTEGER);
-                CREATE TABLE dataset_versions(id INTEGER PRIMARY KEY, dataset_id INTEGER NOT NULL, number INTEGER, status TEXT,
-                                      feature_table TEXT, feature_count INTEGER, min_x REAL, min_y REAL, max_x REAL, max_y REAL,
-                                      fields_json TEXT, geometry_types TEXT NOT NULL DEFAULT '');
-                """)
-        }
+        store = try Store(path: dir.path("store.sqlite"))
     }
 
-    /// Publishes a new version of `slug` holding `features`; returns its version id.
+    /// Publishes a new version of `slug` holding `features` (ids 1, 2, … in order); returns its version id.
     @discardableResult
     func publish(_ slug: String, fields: [FieldDefinition], features: [Feature], title: String = "Test data",
                  attribution: String = "Administrative boundaries: censusVN2009 (Marc Choisy, MIT licence)") throws -> Int64 {
-        try pool.write { db in
-            var datasetId = try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [slug])
-            if datasetId == nil {
-                try db.execute(sql: "INSERT INTO datasets(slug, title, description, attribution) VALUES (?, ?, ?, ?)",
-                               arguments: [slug, title, "About \(title)", attribution])
-                datasetId = db.lastInsertedRowID
+        let metadata = DatasetMetadata(slug: slug, title: title, description: "About \(title)", attribution: attribution)
+        return try store.writeVersion(metadata, fields: fields, publish: true) { sink in
+            for (i, f) in features.enumerated() {
+                guard f.id == Int64(i + 1) else { throw TestSupportError("feature ids must be 1, 2, … in order: the store numbers them so") }
+                try sink.insert(geometry: f.geometry, values: f.values)
             }
-            var box = BoundingBox.empty
-            for f in features { if let b = f.geometry?.boundingBox { box.extend(b) } }
-            let fieldsJSON = String(decoding: try JSONEncoder().encode(fields), as: UTF8.self)
-            // As the store records them: the geometry types found, comma-separated.
-            var types: [String] = []
-            for f in features {
-                guard let g = f.geometry else { continue }
-                let t = g.family == .polygon ? "Polygon" : g.family == .line ? "LineString" : "Point"
-                if !types.contains(t) { types.append(t) }
-            }
-            try db.execute(sql: "INSERT INTO dataset_versions(dataset_id, status, feature_count, min_x, min_y, max_x, max_y, fields_json, geometry_types) VALUES (?, 'published', ?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [datasetId, features.count, box.minX, box.minY, box.maxX, box.maxY, fieldsJSON, types.joined(separator: ",")])
-            let version = db.lastInsertedRowID
-            let table = "features_\(version)"
-            let columns = fields.map { "\"\($0.name)\" \($0.type == .integer || $0.type == .boolean ? "INTEGER" : $0.type == .real ? "REAL" : "TEXT")" }
-            try db.execute(sql: "CREATE TABLE \(table)(fid INTEGER PRIMARY KEY, \((columns + ["geom BLOB"]).joined(separator: ", ")))")
-            let placeholders = Array(repeating: "?", count: fields.count + 2).joined(separator: ", ")
-            for f in features {
-                var args: [(any DatabaseValueConvertible)?] = [f.id]
-                for v in f.values {
-                    switch v {
-                    case .null: args.append(nil)
-                    case .integer(let i): args.append(i)
-                    case .real(let d): args.append(d)
-                    case .text(let s): args.append(s)
-                    case .boolean(let b): args.append(b ? 1 : 0)
-                    }
-                }
-                args.append(f.geometry.map { Data(WKB.encode($0)) })
-                try db.execute(sql: "INSERT INTO \(table) VALUES (\(placeholders))", arguments: StatementArguments(args))
-            }
-            try db.execute(sql: "UPDATE dataset_versions SET feature_table = ? WHERE id = ?", arguments: [table, version])
-            try db.execute(sql: "UPDATE datasets SET current_version_id = ? WHERE id = ?", arguments: [version, datasetId])
-            return version
-        }
+            return VersionProvenance(crs: "EPSG:4326", encoding: "UTF-8", sourceName: "\(slug).geojson")
+        }.id
     }
 
     /// Publishes the Huế communes fixture (or the first `limit` communes) as `slug`.

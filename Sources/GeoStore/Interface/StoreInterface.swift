@@ -66,7 +66,7 @@ public protocol CatalogueStore: CurrentVersions {
     /// The dataset `slug` with its current version, nil when it has none.
     func published(slug: String) throws -> PublishedDataset?
     func version(id: Int64) throws -> DatasetVersionRecord?
-    /// Every version of a dataset, newest first.
+    /// Every version of a dataset, oldest first (by number).
     func versions(datasetID: Int64) throws -> [DatasetVersionRecord]
     func agencies() throws -> [AgencyRecord]
     /// Makes `versionID` the current version of its dataset (the previous one superseded) and
