@@ -72,6 +72,8 @@ let package = Package(
             dependencies: [
                 "GeoStore", "GeoModel",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -184,7 +186,7 @@ let package = Package(
         .executableTarget(
             name: "bando",
             dependencies: [
-                "App", "Ingest", "GeoStore", "Tiles", "Portal", "Downloads",
+                "App", "Ingest", "GeoStore", "GeoStorePostGIS", "Tiles", "Portal", "Downloads",
                 "Catalogue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
