@@ -82,7 +82,7 @@ final class ConnectionPool: @unchecked Sendable {
             return value
         } catch {
             // A connection may be left inside a failed transaction or a COPY: not worth reusing.
-            connection.close().whenComplete { _ in }
+            connection.closeKeepingAlive()
             throw error
         }
     }
@@ -92,12 +92,12 @@ final class ConnectionPool: @unchecked Sendable {
             guard !connection.isClosed, idle.count < keepIdle else { return false }
             idle.append(connection); return true
         }
-        if !keep { connection.close().whenComplete { _ in } }
+        if !keep { connection.closeKeepingAlive() }
     }
 
     func closeAll() {
         let all = lock.withLock { defer { idle.removeAll() }; return idle }
-        for c in all { c.close().whenComplete { _ in } }
+        for c in all { c.closeKeepingAlive() }
     }
 
     /// Why a connection failed, without the password (PostgresNIO's errors do not print it,
@@ -134,5 +134,13 @@ extension PostgresConnection {
             _ = try? rows("ROLLBACK", logger: logger, operation)
             throw error
         }
+    }
+}
+
+extension PostgresConnection {
+    /// Closes the connection without waiting, keeping it alive until it has closed
+    /// (PostgresNIO asserts that a connection is never released open).
+    func closeKeepingAlive() {
+        close().whenComplete { _ in withExtendedLifetime(self) {} }
     }
 }

@@ -64,7 +64,7 @@ final class PublicationListener: @unchecked Sendable {
             self.connection = connection
             return true
         }
-        guard keep else { connection.close().whenComplete { _ in }; return }
+        guard keep else { connection.closeKeepingAlive(); return }
         connection.closeFuture.whenComplete { [weak self] _ in self?.reconnectLater() }
     }
 
@@ -83,6 +83,6 @@ final class PublicationListener: @unchecked Sendable {
             defer { self.connection = nil }
             return self.connection
         }
-        connection?.close().whenComplete { _ in }
+        connection?.closeKeepingAlive()
     }
 }
