@@ -34,13 +34,15 @@ enum TestPostgres {
         let script = TestPaths.root.appendingPathComponent("Tests/Postgres/cluster.sh").path
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bando-pg-\(UUID().uuidString)").path
         do {
-            let result = try Run.process(script, ["start", dir], timeout: 180)
-            guard result.succeeded else { throw TestSupportError(result.stderr) }
+            // Not through Foundation's Process: pg_ctl leaves a server running past the script,
+            // and Process then never saw the script end (waitUntilExit hung on its zombie).
+            let (status, stdout, stderr) = try shell("'\(script)' start '\(dir)'", outputBeside: dir)
+            guard status == 0 else { throw TestSupportError(stderr) }
             clusterToStop = strdup("'\(script)' stop '\(dir)' >/dev/null 2>&1")
             atexit {
                 if let command = clusterToStop { _ = system(command) }
             }
-            return .success(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            return .success(stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         } catch {
             return .failure(TestSupportError("""
                 these tests need PostgreSQL 15 with PostGIS 3, and none could be started (\(error)): \
@@ -49,6 +51,23 @@ enum TestPostgres {
                 """))
         }
     }()
+}
+
+/// Runs `command` with /bin/sh through posix_spawn and waitpid, its output in files beside `path`.
+private func shell(_ command: String, outputBeside path: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    let out = path + ".out", err = path + ".err"
+    defer { unlink(out); unlink(err) }
+    let line = "\(command) >'\(out)' 2>'\(err)' </dev/null"
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(line), nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ)
+    guard rc == 0 else { throw TestSupportError("could not start /bin/sh: error \(rc)") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    let read = { (p: String) in (try? String(contentsOfFile: p, encoding: .utf8)) ?? "" }
+    let exited = (status & 0x7f) == 0
+    return (exited ? (status >> 8) & 0xff : -1, read(out), read(err))
 }
 
 /// The command that stops the cluster this process started, run at exit (a C callback cannot
