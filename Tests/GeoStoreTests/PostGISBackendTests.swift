@@ -196,7 +196,8 @@ import GeoStorePostGIS
 }
 
 /// `bando ingest --store postgres://…` writes through the PostGIS backend: the same file gives
-/// the same version as an ingest into a SpatiaLite file.
+/// the same version as an ingest into a SpatiaLite file, and its publication, made by another
+/// process, is announced to a store open on the same schema in this one.
 @Suite struct PostGISIngestCommandTests {
     let scratch = ScratchDirectory("postgis-cli")
 
@@ -204,16 +205,20 @@ import GeoStorePostGIS
         let fixture = TestPaths.fixture("hue/communes.geojson").path
         let schema = TestPostgres.newSchema("cli")
         let file = scratch.path("s.sqlite")
+        let pg = try PostGISStore(url: try TestPostgres.url(), schema: schema)
+        let heard = Heard()
+        pg.publications.subscribe { heard.add($0) }
         for store in ["\(try TestPostgres.url())?schema=\(schema)", file] {
             let run = try Run.process(TestPaths.bandoBinary, ["ingest", fixture, "--dataset", "xa", "--title", "Xã, phường", "--store", store])
             #expect(run.succeeded, "bando ingest --store \(store) failed: \(run.stderr)")
         }
-        let pg = try PostGISStore(url: try TestPostgres.url(), schema: schema)
         let fromPostGIS = try #require(try pg.published(slug: "xa")), fromSQLite = try #require(try Store(path: file).published(slug: "xa"))
         #expect(fromPostGIS.version.featureCount == 152)
         #expect(fromPostGIS.version.checksum == fromSQLite.version.checksum)
         #expect(fromPostGIS.version.bbox == fromSQLite.version.bbox)
         #expect(fromPostGIS.dataset.title == "Xã, phường")
+        #expect(heard.wait(for: 1) == [Publication(dataset: "xa", versionID: fromPostGIS.version.id, number: 1)],
+                "the publication made by the bando process was not announced in this one")
     }
 }
 
