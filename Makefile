@@ -8,7 +8,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libgdal-dev libproj-dev libsqlite3-dev libsqlite3-mod-spatialite gdal-bin proj-bin \
                 zlib1g-dev python3-venv zip unzip curl \
                 chromium chromium-driver fonts-dejavu-core sqlite3 \
-                python3-gdal qgis python3-qgis systemd
+                python3-gdal qgis python3-qgis systemd \
+                postgresql-15 postgresql-15-postgis-3
 VENV := .venv
 # MapLibre GL JS 5.3, served by Bando itself for /map: taken from the PyPI package `maplibre`,
 # whose wheel ships maplibre/srcjs/maplibre-gl.{js,css}.
@@ -67,6 +68,12 @@ test: deps venv vendor
 	swift build --build-tests
 	@# One test at a time: several tests serve over real sockets, and in parallel the heavy ones
 	@# (pyramids, subprocess checks) hold the two cooperative threads for a minute at a time.
+	@# A PostgreSQL + PostGIS cluster of the tests' own (Tests/Postgres/cluster.sh) for the
+	@# PostGIS backend's tests, stopped at the end whether they pass or not.
+	@pg=$$(mktemp -d /tmp/bando-pg.XXXXXX) && rmdir "$$pg" && \
+	trap 'Tests/Postgres/cluster.sh stop "$$pg"' EXIT && \
+	BANDO_TEST_POSTGRES=$$(Tests/Postgres/cluster.sh start "$$pg") && export BANDO_TEST_POSTGRES && \
+	echo "PostgreSQL for the tests: $$BANDO_TEST_POSTGRES" && \
 	swift test --skip-build --no-parallel
 
 ## libFuzzer harnesses (Fuzz/): builds each with swiftc -sanitize=fuzzer,address into .build-fuzz/

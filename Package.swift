@@ -37,6 +37,8 @@ let package = Package(
         // /metrics: swift-metrics as the API (Hummingbird's request metrics use it too), Prometheus text out.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The PostGIS backend (issue 21): COPY, LISTEN/NOTIFY. 1.33.2 is the version that resolves here.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C libraries: one system-library target each, imported by exactly one wrapper.
@@ -60,6 +62,19 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        // The second store backend: PostgreSQL/PostGIS behind GeoStore's protocols (issue 21).
+        // Depends on GeoStore for the protocols and records only; no GRDB here.
+        .target(
+            name: "GeoStorePostGIS",
+            dependencies: [
+                "GeoStore", "GeoModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -170,7 +185,7 @@ let package = Package(
         .executableTarget(
             name: "bando",
             dependencies: [
-                "App", "Ingest", "GeoStore", "Tiles", "Portal", "Downloads",
+                "App", "Ingest", "GeoStore", "GeoStorePostGIS", "Tiles", "Portal", "Downloads",
                 "Catalogue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -187,7 +202,7 @@ let package = Package(
         .testTarget(name: "VietnameseTextTests", dependencies: ["TestSupport", "VietnameseText"], swiftSettings: strict),
         .testTarget(name: "GDALKitTests", dependencies: ["TestSupport", "GDALKit", "GeoModel"], swiftSettings: strict),
         .testTarget(name: "ProjKitTests", dependencies: ["TestSupport", "ProjKit"], swiftSettings: strict),
-        .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore", "GeoModel", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore", "GeoStorePostGIS", "GeoModel", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "PublicErrors", "GDALKit", "GeoStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),

@@ -6,6 +6,9 @@ public struct AgencyRecord: Sendable, Hashable, Codable {
     public var id: Int64
     public var slug: String
     public var name: String
+    public init(id: Int64, slug: String, name: String) {
+        self.id = id; self.slug = slug; self.name = name
+    }
 }
 
 /// A dataset of the catalogue; its features live in its versions.
@@ -20,6 +23,13 @@ public struct DatasetRecord: Sendable, Hashable, Codable {
     public var currentVersionID: Int64?
     public var createdAt: Date
     public var updatedAt: Date
+    /// Public (not only memberwise) so that backends outside this module make records too.
+    public init(id: Int64, slug: String, title: String, description: String, agencyID: Int64?, licence: String,
+                attribution: String, currentVersionID: Int64?, createdAt: Date, updatedAt: Date) {
+        self.id = id; self.slug = slug; self.title = title; self.description = description; self.agencyID = agencyID
+        self.licence = licence; self.attribution = attribution; self.currentVersionID = currentVersionID
+        self.createdAt = createdAt; self.updatedAt = updatedAt
+    }
 }
 
 public enum VersionStatus: String, Sendable, Codable, CaseIterable {
@@ -47,6 +57,14 @@ public struct DatasetVersionRecord: Sendable, Hashable, Codable {
     public var reportJSON: String
     public var createdAt: Date
     public var publishedAt: Date?
+    public init(id: Int64, datasetID: Int64, number: Int, status: VersionStatus, featureTable: String, featureCount: Int,
+                bbox: BoundingBox?, fields: [FieldDefinition], geometryTypes: [String], crs: String, encoding: String,
+                sourceName: String, checksum: String, reportJSON: String, createdAt: Date, publishedAt: Date?) {
+        self.id = id; self.datasetID = datasetID; self.number = number; self.status = status
+        self.featureTable = featureTable; self.featureCount = featureCount; self.bbox = bbox; self.fields = fields
+        self.geometryTypes = geometryTypes; self.crs = crs; self.encoding = encoding; self.sourceName = sourceName
+        self.checksum = checksum; self.reportJSON = reportJSON; self.createdAt = createdAt; self.publishedAt = publishedAt
+    }
 }
 
 /// A dataset with its current published version and agency: what readers serve.
@@ -54,6 +72,9 @@ public struct PublishedDataset: Sendable, Hashable {
     public var dataset: DatasetRecord
     public var version: DatasetVersionRecord
     public var agency: AgencyRecord?
+    public init(dataset: DatasetRecord, version: DatasetVersionRecord, agency: AgencyRecord?) {
+        self.dataset = dataset; self.version = version; self.agency = agency
+    }
 }
 
 /// Timestamps are stored as ISO 8601 UTC text, readable in SQL and in exports.

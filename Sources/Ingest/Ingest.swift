@@ -110,12 +110,13 @@ public struct IngestReport: Codable, Sendable {
 public enum Ingestor {
     /// Reads `options.path`, writes a new version of the dataset, returns it with the report.
     /// On any error nothing is written and the dataset's published version is untouched.
-    public static func run(_ options: IngestOptions, into store: Store) throws -> (DatasetVersionRecord, IngestReport) {
+    /// `store` is either backend: SpatiaLite (`Store`) or PostGIS.
+    public static func run(_ options: IngestOptions, into store: any VersionWriting) throws -> (DatasetVersionRecord, IngestReport) {
         try run(options, into: store, gdalOnly: false)
     }
 
     /// `gdalOnly`: read through GDAL even a GeoJSON Bando's reader takes (tests compare the two).
-    static func run(_ options: IngestOptions, into store: Store, gdalOnly: Bool) throws -> (DatasetVersionRecord, IngestReport) {
+    static func run(_ options: IngestOptions, into store: any VersionWriting, gdalOnly: Bool) throws -> (DatasetVersionRecord, IngestReport) {
         let started = Date()
         let source = try OpenedSource.open(options.path, gdalOnly: gdalOnly)
         let sourceFields = source.fields
@@ -156,7 +157,7 @@ public enum Ingestor {
         let version: DatasetVersionRecord
         var report: IngestReport?
         do {
-            version = try store.writeVersion(metadata, fields: fields, publish: options.publish) { sink in
+            version = try store.writeVersion(metadata, fields: fields, publish: options.publish, status: .draft, now: Date()) { sink in
                 // Two threads: this one writes; a reader thread parses the source, decodes text,
                 // reprojects and validates, a bounded queue of batches between them.
                 let pipeline = ReadPipeline(reader: reader, head: head, text: text, transformer: transformer,

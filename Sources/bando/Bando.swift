@@ -1,5 +1,6 @@
 // bando: the command line. One root command, one file per subcommand.
 import ArgumentParser
+import Foundation
 
 @main
 struct Bando: AsyncParsableCommand {
@@ -13,6 +14,17 @@ struct Bando: AsyncParsableCommand {
 
 /// Flags every command shares.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SpatiaLite store file.")
+    @Option(help: "The SpatiaLite store file; for `ingest`, also a PostGIS database: postgres://user@host:port/database?schema=bando.")
     var store: String = "data/bando.sqlite"
+
+    /// The PostGIS database and schema `--store` names, nil for a SpatiaLite file. The schema
+    /// comes from the URL's `schema` parameter (default `bando`), which PostgreSQL's own URL
+    /// syntax does not have, so it is taken out before the URL is used.
+    var postgis: (url: String, schema: String)? {
+        guard store.hasPrefix("postgres://") || store.hasPrefix("postgresql://"), var c = URLComponents(string: store) else { return nil }
+        let schema = c.queryItems?.first { $0.name == "schema" }?.value ?? "bando"
+        c.queryItems = c.queryItems?.filter { $0.name != "schema" }
+        if c.queryItems?.isEmpty == true { c.queryItems = nil }
+        return (c.string ?? store, schema)
+    }
 }
