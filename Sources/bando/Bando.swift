@@ -27,4 +27,13 @@ struct StoreOptions: ParsableArguments {
         if c.queryItems?.isEmpty == true { c.queryItems = nil }
         return (c.string ?? store, schema)
     }
+
+    /// The SpatiaLite store file, for every command that does not run on PostGIS yet (all but
+    /// `ingest`): a PostGIS URL is refused in words rather than taken for a file name.
+    func spatiaLitePath() throws -> String {
+        guard postgis == nil, !store.hasPrefix("postgres:"), !store.hasPrefix("postgresql:") else {
+            throw ValidationError("this command runs on a SpatiaLite store file for now; only `bando ingest` writes into PostGIS (give --store PATH)")
+        }
+        return store
+    }
 }

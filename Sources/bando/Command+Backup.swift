@@ -13,11 +13,12 @@ struct BackupCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: options.store) else {
-            throw ValidationError("no store at \(options.store): give --store")
+        let path = try options.spatiaLitePath()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no store at \(path): give --store")
         }
         let store: Store
-        do { store = try Store(path: options.store) } catch { throw ValidationError("\(error)") }
+        do { store = try Store(path: path) } catch { throw ValidationError("\(error)") }
         do {
             let (path, manifest) = try store.backup(into: to)
             print("backup\t\(path)\t\(manifest.versions.count) published versions\t\(manifest.fileBytes) bytes\tsha256:\(manifest.fileSHA256)")
@@ -42,6 +43,9 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: "The new store file to create (must not exist).") var store: String
 
     func run() throws {
+        var target = StoreOptions()
+        target.store = store
+        let store = try target.spatiaLitePath()
         do {
             let r = try Store.restore(backup: backup, to: store)
             print("restored\t\(store)\t\(r.versionsChecked) versions and \(r.featuresChecked) features checked\taudit log of \(r.auditRows) rows intact")

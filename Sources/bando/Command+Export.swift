@@ -20,7 +20,7 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("unknown format '\(format)': use one of \(DownloadFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let store: Store
-        do { store = try Store(path: options.store) } catch { throw ValidationError("\(error)") }
+        do { store = try Store(path: options.spatiaLitePath()) } catch { throw ValidationError("\(error)") }
         let subject: PublishedDataset
         if let version {
             guard let s = try store.version(dataset: dataset, number: version) else {
@@ -75,7 +75,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let store: Store
-        do { store = try Store(path: options.store) } catch { throw ValidationError("\(error)") }
+        do { store = try Store(path: options.spatiaLitePath()) } catch { throw ValidationError("\(error)") }
         if let dataset, try store.dataset(slug: dataset) == nil { throw ValidationError("no dataset named '\(dataset)'") }
         let report = try store.verifyIntegrity(datasets: all ? nil : [dataset!], version: version) { check in
             let r = check.result

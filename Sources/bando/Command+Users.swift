@@ -11,7 +11,10 @@ struct PortalStoreOptions: ParsableArguments {
     var store: String = "data/bando.sqlite"
 
     func portal() throws -> PortalService {
-        let s = try Store(path: store)
+        // The portal's tables live in the SpatiaLite store only, for now.
+        var options = StoreOptions()
+        options.store = store
+        let s = try Store(path: options.spatiaLitePath())
         return PortalService(store: s)
     }
 }

@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var config = AppConfiguration(
-            storePath: options.store, host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb)
+            storePath: try options.spatiaLitePath(), host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb)
         config.downloadsFolder = downloadsCache
         config.overviewTiles = overviewTiles
         config.archives = archive
@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
                                            maxFeatures: maxFeatures)
         config.departmentReview = departmentReview.map { $0 == "on" }
         try edge.apply(to: &config)
-        try publisher.checkAgency(storePath: options.store)
+        try publisher.checkAgency(storePath: try options.spatiaLitePath())
         config.publisher = publisher.publisher
         config.openIDIssuers = try signOn.issuers()
         config.harvest = HarvestFetcher(maxBytes: harvestMaxBytes, maxPages: harvestMaxPages,

@@ -1,5 +1,7 @@
 import Testing
+import Foundation
 import GeoStore
+import GeoStorePostGIS
 
 /// Every engine the contract suite runs against: add a backend's factory here and the whole
 /// suite runs on it too.
@@ -10,6 +12,10 @@ import GeoStore
 /// the name of a schema of its own, so tests stay independent.
 let backendFactories: [(name: String, make: @Sendable (String) throws -> any GeoStoreBackend)] = [
     (name: "SQLite", make: { path in try Store(path: path + ".sqlite") }),
+    // A schema of its own per test, named by the path's last component, in the tests' cluster.
+    (name: "PostGIS", make: { path in
+        try PostGISStore(url: TestPostgres.url(), schema: (path as NSString).lastPathComponent)
+    }),
 ]
 
 /// One factory as a test argument, named in the test report by its engine.
