@@ -326,7 +326,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     let portal = PortalService(store: store)
     addWebRoutes(to: router, WebRouteDependencies(store: store, portal: portal, downloads: downloads, tiles: tiles, origin: origin,
                                                   clients: requests.clients, pages: pageCache))
-    let catalogue = StoreCatalogue(reader: store.pool)
+    let catalogue = StoreCatalogue(store: store)
     let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
     // Collections link their vector tilesets (OGC API - Tiles), which the tiles routes serve.
     let ogcAPI = OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard,

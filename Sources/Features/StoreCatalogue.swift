@@ -1,17 +1,18 @@
-public import GRDB
+public import GeoStore
 import GeoModel
 import Foundation
 
-/// The collections of the store: each dataset whose current version is published, read from
-/// the catalogue tables (`datasets`, `dataset_versions`) and kept for `ttl` seconds, so that
-/// an items request costs no catalogue query. `invalidate()` makes a publication visible at once.
+/// The collections of the store: each dataset whose current version is published, read through
+/// the store's interface (`CatalogueStore.publishedDatasets`, any engine) and kept for `ttl`
+/// seconds, so that an items request costs no catalogue query. `invalidate()` makes a publication
+/// visible at once (App calls it from the store's publication event).
 public final class StoreCatalogue: CollectionCatalogue, @unchecked Sendable {
-    public let reader: any DatabaseReader
+    public let store: any CatalogueStore
     public let ttl: Double
     private let lock = NSLock()
     private var cached: (at: Date, list: [FeatureCollectionInfo])?
 
-    public init(reader: any DatabaseReader, ttl: Double = 2) { self.reader = reader; self.ttl = ttl }
+    public init(store: any CatalogueStore, ttl: Double = 2) { self.store = store; self.ttl = ttl }
 
     public func invalidate() { lock.withLock { cached = nil } }
 
@@ -19,7 +20,10 @@ public final class StoreCatalogue: CollectionCatalogue, @unchecked Sendable {
         if let c = lock.withLock({ cached }), Date().timeIntervalSince(c.at) < ttl { return c.list }
         let list: [FeatureCollectionInfo]
         do {
-            list = try await reader.read { db in try Self.load(db) }
+            let store = store
+            list = try await BlockingPool.requests.run { try store.publishedDatasets() }
+                .filter { $0.version.status == .published }
+                .map(Self.collection)
         } catch let e as FeaturesError {
             throw e
         } catch {
@@ -29,31 +33,12 @@ public final class StoreCatalogue: CollectionCatalogue, @unchecked Sendable {
         return list
     }
 
-    static func load(_ db: Database) throws -> [FeatureCollectionInfo] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT d.slug, d.title, d.description, d.licence, d.attribution,
-                   v.id AS version_id, v.feature_table, v.feature_count, v.min_x, v.min_y, v.max_x, v.max_y,
-                   v.fields_json, v.geometry_types
-            FROM datasets d JOIN dataset_versions v ON v.id = d.current_version_id
-            WHERE v.status = 'published'
-            ORDER BY d.slug
-            """)
-        return rows.map { r in
-            let fieldsJSON: String = r["fields_json"] ?? "[]"
-            let fields = (try? JSONDecoder().decode([FieldDefinition].self, from: Data(fieldsJSON.utf8))) ?? []
-            let extent = BoundingBox.lonLatExtent(minX: r["min_x"], minY: r["min_y"], maxX: r["max_x"], maxY: r["max_y"])
-            let types: String = r["geometry_types"] ?? ""
-            let typeList: [String]
-            if let data = types.data(using: .utf8), let list = try? JSONDecoder().decode([String].self, from: data) {
-                typeList = list
-            } else {
-                typeList = types.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            }
-            return FeatureCollectionInfo(
-                id: r["slug"], title: r["title"] ?? r["slug"], description: r["description"],
-                table: FeatureTable(name: r["feature_table"], fields: fields),
-                extent: extent, featureCount: r["feature_count"] ?? 0, geometryTypes: typeList,
-                licence: r["licence"], attribution: r["attribution"], versionID: r["version_id"])
-        }
+    static func collection(_ p: PublishedDataset) -> FeatureCollectionInfo {
+        let d = p.dataset, v = p.version
+        return FeatureCollectionInfo(
+            id: d.slug, title: d.title, description: d.description,
+            table: FeatureTable(name: v.featureTable, fields: v.fields),
+            extent: v.bbox, featureCount: v.featureCount, geometryTypes: v.geometryTypes,
+            licence: d.licence, attribution: d.attribution, versionID: v.id)
     }
 }

@@ -23,7 +23,7 @@ import HTTPTypes
 
     func app() -> some ApplicationProtocol {
         let router = Router(context: BandoRequestContext.self)
-        let catalogue = StoreCatalogue(reader: store.pool)
+        let catalogue = StoreCatalogue(store: store.store)
         let queries = FeatureQueries(reader: store.pool)
         addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries))
         addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))

@@ -24,7 +24,7 @@ import HTTPTypes
         let router = Router(context: BandoRequestContext.self)
         router.add(middleware: EnglishAnswers())
         router.add(middleware: ErrorMiddleware())
-        let catalogue = StoreCatalogue(reader: store.pool)
+        let catalogue = StoreCatalogue(store: store.store)
         let queries = FeatureQueries(reader: store.pool)
         addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries))
         addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))

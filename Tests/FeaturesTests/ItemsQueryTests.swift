@@ -15,7 +15,7 @@ import GRDB
     init() throws {
         store = try TestStore()
         communes = try store.publish("communes", geoJSON: Fixture.communes)
-        api = OGCFeaturesAPI(catalogue: StoreCatalogue(reader: store.pool), queries: FeatureQueries(reader: store.pool))
+        api = OGCFeaturesAPI(catalogue: StoreCatalogue(store: store.store), queries: FeatureQueries(reader: store.pool))
     }
 
     func items(_ query: String) async throws -> [String: Any] {

@@ -20,7 +20,7 @@ import TestSupport
     init() throws {
         store = try TestStore()
         try store.publish("communes", geoJSON: Fixture.communes)
-        api = OGCFeaturesAPI(catalogue: StoreCatalogue(reader: store.pool), queries: FeatureQueries(reader: store.pool))
+        api = OGCFeaturesAPI(catalogue: StoreCatalogue(store: store.store), queries: FeatureQueries(reader: store.pool))
     }
 
     func page(_ query: String) async throws -> (doc: [String: Any], contentCRS: String?) {
