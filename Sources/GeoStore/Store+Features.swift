@@ -3,19 +3,7 @@ public import GeoModel
 import Foundation
 
 extension Store {
-    /// Streams the features of a version in id order, optionally only those whose bounding box
-    /// meets `bbox` (through the spatial index). Reads in pages, each its own short read, so a
-    /// slow consumer (a download over a slow link) never holds a connection and memory stays flat.
-    public func forEachFeature(of version: DatasetVersionRecord, bbox: BoundingBox? = nil, pageSize: Int = 2000,
-                               _ body: (Feature) throws -> Void) throws {
-        var after: Int64 = 0
-        while true {
-            let page = try featurePage(of: version, bbox: bbox, after: after, limit: pageSize)
-            for f in page { try body(f) }
-            guard page.count == pageSize, let last = page.last else { return }
-            after = last.id
-        }
-    }
+    // `forEachFeature` comes from `FeatureReading`, built on this.
 
     /// Up to `limit` features with id greater than `after`, in id order.
     public func featurePage(of version: DatasetVersionRecord, bbox: BoundingBox? = nil, after: Int64 = 0, limit: Int) throws -> [Feature] {
