@@ -91,7 +91,7 @@ func addWebRoutes(to router: Router<BandoRequestContext>, _ deps: WebRouteDepend
         let language = pageLanguage(request)
         return htmlPage(try await cached(request, language) {
             let usage = UsageFigures(monthly: try store.monthlyDownloads(), feedback: try portal.feedbackSummary(),
-                                     through: String(PortalCalendar.dayString(portal.now()).prefix(7)))
+                                     through: Store.counterMonth(portal.now()))
             return pages.stats(try listings(), usage: usage, language: language)
         }, language)
     }

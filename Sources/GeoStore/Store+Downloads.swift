@@ -160,6 +160,11 @@ extension Store {
         return ChecksumVerification(stored: version.checksum, recomputed: sum.finalize(), featureCount: count)
     }
 
+    /// The month (`yyyy-MM`) whose counters a download at `d` goes into: the counters keep UTC
+    /// days, so a page of monthly figures must end at this month, not at Vietnam's (which starts
+    /// seven hours earlier).
+    public static func counterMonth(_ d: Date) -> String { String(utcDay(d).prefix(7)) }
+
     static func utcDay(_ d: Date) -> String {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(identifier: "UTC")!

@@ -153,12 +153,14 @@ import Portal
         let f = try WebFixture()
         let store = f.store
         let now = Date()
-        let thisMonth = String(PortalCalendar.dayString(now).prefix(7))
+        // Months as the counters keep them (UTC days): on the last evening of a month (UTC) it
+        // is already the next month in Vietnam, and the page must still end where the counts are.
+        let thisMonth = Store.counterMonth(now)
         for _ in 0..<3 { try store.recordDownload(dataset: "xa-hue", version: 1, format: "geojson", at: now) }
         try store.recordDownload(dataset: "diem-xa", version: 1, format: "csv", at: now)
         // Forty days back: another month.
         try store.recordDownload(dataset: "xa-hue", version: 1, format: "kml", at: now.addingTimeInterval(-40 * 86_400))
-        let previousMonth = String(PortalCalendar.dayString(now.addingTimeInterval(-40 * 86_400)).prefix(7))
+        let previousMonth = Store.counterMonth(now.addingTimeInterval(-40 * 86_400))
         #expect(try store.monthlyDownloads() == ["xa-hue": [thisMonth: 3, previousMonth: 1], "diem-xa": [thisMonth: 1]])
         try await Application(router: f.router).test(.router) { client in
             let (status, _, vi) = try await WebFixture.page(client, "/stats")
