@@ -4,15 +4,19 @@ public import Foundation
 
 extension Store {
     /// Every dataset with a published current version, ordered by slug.
-    public func publishedDatasets() throws -> [PublishedDataset] {
+    public func publishedDatasets() throws -> [PublishedDataset] { try published(only: nil) }
+
+    /// The published datasets, or only `slug`'s: one query for the datasets, one per version.
+    private func published(only slug: String?) throws -> [PublishedDataset] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.*, v.id AS v_id, a.id AS a_id, a.slug AS a_slug, a.name AS a_name
                 FROM datasets d
                 JOIN dataset_versions v ON v.id = d.current_version_id
                 LEFT JOIN agencies a ON a.id = d.agency_id
+                WHERE ? IS NULL OR d.slug = ?
                 ORDER BY d.slug
-                """).map { row in
+                """, arguments: [slug, slug]).map { row in
                 PublishedDataset(
                     dataset: Self.dataset(row),
                     version: try Self.version(db, id: row["v_id"])!,
@@ -35,7 +39,7 @@ extension Store {
 
     /// The published current version of `slug`, with its dataset and agency.
     public func published(slug: String) throws -> PublishedDataset? {
-        try publishedDatasets().first { $0.dataset.slug == slug }
+        try published(only: slug).first
     }
 
     public func version(id: Int64) throws -> DatasetVersionRecord? {
