@@ -1,7 +1,7 @@
 // Agencies, accounts, sign-in and tokens. The first administrator comes from the command line
 // (`bando users add --role administrator`), never from a default password.
 import Foundation
-import GRDB
+import GeoStore
 import PublicErrors
 
 public struct AgencyInfo: Sendable, Codable, Equatable {
@@ -56,23 +56,17 @@ extension PortalService {
         try Self.checkSlug(slug, what: "agency")
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw PortalError.invalid("portal.agency.name") }
-        return try db.write { db in
-            if try Int64.fetchOne(db, sql: "SELECT id FROM agencies WHERE slug = ?", arguments: [slug]) != nil {
-                throw PortalError.conflict("portal.agency.exists", ["agency": slug])
-            }
-            try db.execute(sql: "INSERT INTO agencies (slug, name) VALUES (?, ?)", arguments: [slug, name])
-            let id = db.lastInsertedRowID
-            try audit(db, actor, "agency.create", agencyID: id, detail: name)
+        return try records.write { tx in
+            let id: Int64
+            do { id = try tx.insertAgency(slug: slug, name: name) }
+            catch is PortalNameTaken { throw PortalError.conflict("portal.agency.exists", ["agency": slug]) }
+            try audit(tx, actor, "agency.create", agencyID: id, detail: name)
             return AgencyInfo(id: id, slug: slug, name: name)
         }
     }
 
     public func agencies() throws -> [AgencyInfo] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, slug, name FROM agencies ORDER BY slug").map {
-                AgencyInfo(id: $0["id"], slug: $0["slug"], name: $0["name"])
-            }
-        }
+        try records.read { tx in try tx.agencies().map { AgencyInfo(id: $0.id, slug: $0.slug, name: $0.name) } }
     }
 
     // MARK: Users
@@ -83,7 +77,7 @@ extension PortalService {
     public func createUser(username: String, password: String?, role: Role, agency: String?, displayName: String = "",
                            by actor: Actor) throws -> UserInfo {
         if actor.role == .agencyAdministrator {
-            let target = try agency.map { slug in try db.read { db in try self.agencyID(db, slug: slug) } }
+            let target = try agency.map { slug in try records.read { tx in try self.agencyID(tx, slug: slug) } }
             try Permissions.authorize(actor, .manageAccount(agencyID: target, role: role))
         } else {
             try Permissions.authorize(actor, .manageUsers)
@@ -99,18 +93,16 @@ extension PortalService {
             throw PortalError.invalid("portal.user.administratorAgency")
         }
         let hash = try password.map { try hasher.hash($0) }
-        return try db.write { db in
-            let agencyID = try agency.map { try self.agencyID(db, slug: $0) }
-            if try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [username]) != nil {
+        return try records.write { tx in
+            let agencyID = try agency.map { try self.agencyID(tx, slug: $0) }
+            let id: Int64
+            do {
+                id = try tx.insertAccount(NewAccount(username: username, displayName: displayName, role: role.rawValue,
+                                                     agencyID: agencyID, passwordHash: hash, at: now()))
+            } catch is PortalNameTaken {
                 throw PortalError.conflict("portal.user.exists", ["user": username])
             }
-            let t = now()
-            try db.execute(sql: """
-                INSERT INTO users (username, display_name, role, agency_id, password_hash, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [username, displayName, role.rawValue, agencyID, hash, stamp(t), stamp(t)])
-            let id = db.lastInsertedRowID
-            try audit(db, actor, "user.create", agencyID: agencyID, detail: "\(username) as \(role.rawValue)")
+            try audit(tx, actor, "user.create", agencyID: agencyID, detail: "\(username) as \(role.rawValue)")
             return UserInfo(id: id, username: username, displayName: displayName, role: role, agency: agency, disabled: false)
         }
     }
@@ -118,35 +110,30 @@ extension PortalService {
     /// The accounts (of `agency` when given); an agency administrator sees their agency's only.
     public func users(agency: String? = nil, by actor: Actor) throws -> [UserInfo] {
         if actor.role != .agencyAdministrator { try Permissions.authorize(actor, .manageUsers) }
-        return try db.read { db in
+        return try records.read { tx in
             var agency = agency
             if actor.role == .agencyAdministrator {
-                agency = try String.fetchOne(db, sql: "SELECT slug FROM agencies WHERE id = ?", arguments: [actor.agencyID])
+                agency = try actor.agencyID.flatMap { try tx.agency(id: $0) }?.slug
                 if agency == nil { return [] }
             }
-            return try Row.fetchAll(db, sql: """
-                SELECT u.*, a.slug AS agency_slug FROM users u LEFT JOIN agencies a ON a.id = u.agency_id
-                WHERE (? IS NULL OR a.slug = ?) ORDER BY u.username
-                """, arguments: [agency, agency]).map(Self.userInfo)
+            return try tx.accounts(agencySlug: agency).map(Self.userInfo)
         }
     }
 
-    static func userInfo(_ r: Row) -> UserInfo {
-        UserInfo(id: r["id"], username: r["username"], displayName: r["display_name"],
-                 role: Role(rawValue: r["role"]) ?? .editor, agency: r["agency_slug"], disabled: r["disabled"])
+    static func userInfo(_ a: AccountRecord) -> UserInfo {
+        UserInfo(id: a.id, username: a.username, displayName: a.displayName, role: Role(rawValue: a.role) ?? .editor,
+                 agency: a.agencySlug, disabled: a.disabled)
     }
 
     /// Disabling also ends every session and revokes every token of the user.
     public func setDisabled(username: String, _ disabled: Bool, by actor: Actor) throws {
         if actor.role != .agencyAdministrator { try Permissions.authorize(actor, .manageUsers) }
-        try db.write { db in
-            let id = try userID(db, username)
-            try authorizeAccount(db, id, by: actor)
-            try db.execute(sql: "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", arguments: [disabled, stamp(now()), id])
-            if disabled {
-                try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [stamp(now()), id])
-            }
-            try audit(db, actor, disabled ? "user.disable" : "user.enable", detail: username)
+        try records.write { tx in
+            let account = try self.account(tx, username)
+            try authorizeAccount(account, by: actor)
+            try tx.setDisabled(accountID: account.id, disabled, at: now())
+            if disabled { try tx.revokeTokens(accountID: account.id, .all, at: now()) }
+            try audit(tx, actor, disabled ? "user.disable" : "user.enable", detail: username)
         }
     }
 
@@ -154,27 +141,26 @@ extension PortalService {
     public func resetPassword(username: String, newPassword: String, by actor: Actor) throws {
         if actor.role != .agencyAdministrator { try Permissions.authorize(actor, .manageUsers) }
         let hash = try hasher.hash(newPassword)
-        try db.write { db in
-            let id = try userID(db, username)
-            try authorizeAccount(db, id, by: actor)
-            try db.execute(sql: "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", arguments: [hash, stamp(now()), id])
-            try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL", arguments: [stamp(now()), id])
-            try audit(db, actor, "user.reset-password", detail: username)
+        try records.write { tx in
+            let account = try self.account(tx, username)
+            try authorizeAccount(account, by: actor)
+            try tx.setPasswordHash(accountID: account.id, hash, at: now())
+            try tx.revokeTokens(accountID: account.id, .sessions, at: now())
+            try audit(tx, actor, "user.reset-password", detail: username)
         }
     }
 
-    /// For an agency administrator: the account `id` is an editor or approver of their agency.
-    func authorizeAccount(_ db: Database, _ id: Int64, by actor: Actor) throws {
+    /// For an agency administrator: `account` is an editor or approver of their agency.
+    func authorizeAccount(_ account: AccountRecord, by actor: Actor) throws {
         guard actor.role == .agencyAdministrator else { return }
-        let r = try Row.fetchOne(db, sql: "SELECT role, agency_id FROM users WHERE id = ?", arguments: [id])
-        try Permissions.authorize(actor, .manageAccount(agencyID: r?["agency_id"], role: Role(rawValue: r?["role"] ?? "") ?? .administrator))
+        try Permissions.authorize(actor, .manageAccount(agencyID: account.agencyID, role: Role(rawValue: account.role) ?? .administrator))
     }
 
-    func userID(_ db: Database, _ username: String) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [username]) else {
+    func account(_ tx: any PortalReading, _ username: String) throws -> AccountRecord {
+        guard let account = try tx.account(username: username) else {
             throw PortalError.notFound("portal.user.notFound", ["user": username])
         }
-        return id
+        return account
     }
 
     // MARK: Sign-in
@@ -183,16 +169,12 @@ extension PortalService {
     /// opens a session. `client`: who is asking, as the HTTP edge tells clients apart.
     public func login(username: String, password: String, client: String) throws -> SignIn {
         try loginThrottle.check(account: username, client: client, now: now())
-        let row = try db.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT u.*, a.slug AS agency_slug FROM users u LEFT JOIN agencies a ON a.id = u.agency_id WHERE u.username = ?
-                """, arguments: [username])
-        }
+        let account = try records.read { tx in try tx.account(username: username) }
         // Verify against a real hash even for an unknown user, or one without a password, so
         // timing does not reveal which names exist or how they sign in.
-        let stored: String? = row?["password_hash"]
+        let stored = account?.passwordHash
         let ok = hasher.verify(password, hash: stored ?? hasher.decoy) && stored != nil
-        guard ok, let row, !(row["disabled"] as Bool) else {
+        guard ok, let account, !account.disabled else {
             loginThrottle.recordFailure(account: username, client: client, now: now())
             if ok { throw PortalError.unauthenticated("portal.signIn.disabled", ["user": username]) }
             throw PortalError.unauthenticated("portal.signIn.wrong")
@@ -200,10 +182,9 @@ extension PortalService {
         loginThrottle.recordSuccess(account: username, client: client)
         let token = SecretToken.generate(prefix: "bando_ses_")
         let expires = now().addingTimeInterval(sessionLifetime)
-        let user = Self.userInfo(row)
-        try db.write { db in
-            try db.execute(sql: "INSERT INTO auth_tokens (user_id, kind, digest, created_at, expires_at) VALUES (?, 'session', ?, ?, ?)",
-                           arguments: [user.id, token.digest, stamp(now()), stamp(expires)])
+        let user = Self.userInfo(account)
+        _ = try records.write { tx in
+            try tx.insertToken(NewToken(accountID: user.id, kind: .session, digest: token.digest, createdAt: now(), expiresAt: expires))
         }
         return SignIn(token: token.plaintext, expiresAt: PortalCalendar.timestamp(expires), user: user)
     }
@@ -212,42 +193,32 @@ extension PortalService {
     public func authenticate(token: String) throws -> Actor {
         let digest = SecretToken.digest(of: token)
         let t = now()
-        let row = try db.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT t.id AS token_id, t.kind, t.expires_at, u.id, u.username, u.role, u.agency_id, u.disabled
-                FROM auth_tokens t JOIN users u ON u.id = t.user_id
-                WHERE t.digest = ? AND t.revoked_at IS NULL
-                """, arguments: [digest])
-        }
-        guard let row, !(row["disabled"] as Bool) else {
+        let live = try records.read { tx in try tx.liveToken(digest: digest) }
+        guard let live, !live.account.disabled else {
             throw PortalError.unauthenticated("portal.session.unknown")
         }
-        if let exp = row["expires_at"] as Date?, exp <= t {
+        if let exp = live.token.expiresAt, exp <= t {
             throw PortalError.unauthenticated("portal.session.expired")
         }
-        if row["kind"] as String == "api" {
+        if live.token.kind == .api {
             // Noted in memory and written a moment later with others: checking a token never waits for the writer.
-            tokenUses.record(token: row["token_id"], at: t)
+            tokenUses.record(token: live.token.id, at: t)
         }
-        return Actor(userID: row["id"], username: row["username"], role: Role(rawValue: row["role"]) ?? .editor, agencyID: row["agency_id"])
+        let a = live.account
+        return Actor(userID: a.id, username: a.username, role: Role(rawValue: a.role) ?? .editor, agencyID: a.agencyID)
     }
 
     public func logout(token: String) throws {
-        try db.write { db in
-            try db.execute(sql: "UPDATE auth_tokens SET revoked_at = ? WHERE digest = ? AND revoked_at IS NULL",
-                           arguments: [stamp(now()), SecretToken.digest(of: token)])
-        }
+        try records.write { tx in try tx.revokeToken(digest: SecretToken.digest(of: token), at: now()) }
     }
 
     /// A long-lived token for scripts; the plaintext is returned once.
     public func createAPIToken(name: String, for actor: Actor) throws -> (token: String, info: APITokenInfo) {
         let token = SecretToken.generate(prefix: "bando_pat_")
         let t = now()
-        let id = try db.write { db in
-            try db.execute(sql: "INSERT INTO auth_tokens (user_id, kind, digest, name, created_at) VALUES (?, 'api', ?, ?, ?)",
-                           arguments: [actor.userID, token.digest, name, stamp(t)])
-            let id = db.lastInsertedRowID
-            try audit(db, actor, "token.create", detail: name)
+        let id = try records.write { tx in
+            let id = try tx.insertToken(NewToken(accountID: actor.userID, kind: .api, digest: token.digest, name: name, createdAt: t))
+            try audit(tx, actor, "token.create", detail: name)
             return id
         }
         return (token.plaintext, APITokenInfo(id: id, name: name, createdAt: PortalCalendar.timestamp(t), lastUsedAt: nil, revoked: false))
@@ -255,25 +226,25 @@ extension PortalService {
 
     public func apiTokens(for actor: Actor) throws -> [APITokenInfo] {
         try tokenUses.flush()
-        return try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM auth_tokens WHERE user_id = ? AND kind = 'api' ORDER BY id", arguments: [actor.userID]).map {
-                APITokenInfo(id: $0["id"], name: $0["name"], createdAt: PortalCalendar.timestamp($0["created_at"] as Date),
-                             lastUsedAt: ($0["last_used_at"] as Date?).map(PortalCalendar.timestamp), revoked: $0["revoked_at"] != nil)
+        return try records.read { tx in
+            try tx.apiTokens(accountID: actor.userID).map {
+                APITokenInfo(id: $0.id, name: $0.name, createdAt: PortalCalendar.timestamp($0.createdAt),
+                             lastUsedAt: $0.lastUsedAt.map(PortalCalendar.timestamp), revoked: $0.revoked)
             }
         }
     }
 
     /// Users revoke their own tokens; administrators anyone's.
     public func revokeAPIToken(id: Int64, by actor: Actor) throws {
-        try db.write { db in
-            guard let owner = try Int64.fetchOne(db, sql: "SELECT user_id FROM auth_tokens WHERE id = ? AND kind = 'api'", arguments: [id]) else {
+        try records.write { tx in
+            guard let token = try tx.apiToken(id: id) else {
                 throw PortalError.notFound("portal.token.notFound", ["id": String(id)])
             }
-            guard owner == actor.userID || actor.role == .administrator else {
+            guard token.accountID == actor.userID || actor.role == .administrator else {
                 throw PortalError.forbidden("portal.token.otherUser")
             }
-            try db.execute(sql: "UPDATE auth_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", arguments: [stamp(now()), id])
-            try audit(db, actor, "token.revoke", detail: String(id))
+            try tx.revokeToken(id: id, at: now())
+            try audit(tx, actor, "token.revoke", detail: String(id))
         }
     }
 }

@@ -3,6 +3,7 @@
 // an administrator accepts (it enters the catalogue) or declines.
 import Foundation
 import GRDB
+import GeoStore
 import PublicErrors
 
 public struct CatalogueEntry: Sendable, Codable, Equatable {

@@ -3,6 +3,7 @@
 // when the data of an "on change" dataset changed, which starts its 15 days (Sơn La art. 8.4).
 import Foundation
 import GRDB
+import GeoStore
 import PublicErrors
 
 /// A catalogue entry as the yearly review sees it.

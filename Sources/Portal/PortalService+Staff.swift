@@ -4,7 +4,7 @@
 // the session, so it changes when they sign in again and is worth nothing without the cookie.
 import Foundation
 import Crypto
-import GRDB
+import GeoStore
 import PublicErrors
 
 /// The signed-in person as the staff pages show them.
@@ -24,13 +24,9 @@ public struct StaffProfile: Sendable, Equatable {
 extension PortalService {
     /// The profile of `actor` (one read; the actor comes from `authenticate(token:)`).
     public func profile(of actor: Actor) throws -> StaffProfile {
-        try db.read { db in
-            let name = try String.fetchOne(db, sql: "SELECT display_name FROM users WHERE id = ?", arguments: [actor.userID]) ?? ""
-            let agency = try actor.agencyID.flatMap { id in
-                try Row.fetchOne(db, sql: "SELECT id, slug, name FROM agencies WHERE id = ?", arguments: [id]).map {
-                    AgencyInfo(id: $0["id"], slug: $0["slug"], name: $0["name"])
-                }
-            }
+        try records.read { tx in
+            let name = try tx.account(id: actor.userID)?.displayName ?? ""
+            let agency = try actor.agencyID.flatMap { try tx.agency(id: $0) }.map { AgencyInfo(id: $0.id, slug: $0.slug, name: $0.name) }
             return StaffProfile(username: actor.username, displayName: name.isEmpty ? actor.username : name,
                                 role: actor.role, agency: agency)
         }
@@ -60,17 +56,10 @@ extension PortalService {
     /// Who did what to one version and when (upload, submit, return with its comment, approve),
     /// oldest first: the audit log's entries about it, for those who may see the version.
     public func versionHistory(dataset: String, number: Int, by actor: Actor) throws -> [AuditEntry] {
-        try db.read { db in
-            let v = try versionRow(db, dataset: dataset, number: number)
+        try records.read { tx in
+            let v = try versionRow(tx, dataset: dataset, number: number)
             try Permissions.authorize(actor, .viewUnpublished(agencyID: try owningAgency(v)))
-            return try Row.fetchAll(db, sql: """
-                SELECT l.*, a.slug AS agency_slug FROM audit_log l LEFT JOIN agencies a ON a.id = l.agency_id
-                WHERE l.version_id = ? ORDER BY l.id
-                """, arguments: [v.id]).map { r in
-                AuditEntry(id: r["id"], at: PortalCalendar.timestamp(r["at"] as Date), username: r["username"], role: r["role"],
-                           action: r["action"], agency: r["agency_slug"], dataset: r["dataset_slug"],
-                           versionNumber: r["version_number"], checksum: r["checksum"], comment: r["comment"], detail: r["detail"])
-            }
+            return try tx.auditLog(dataset: nil, versionID: v.id, limit: Int.max).map(AuditEntry.init)
         }
     }
 }

@@ -28,19 +28,16 @@ extension PortalService {
         var status: VersionStatus, checksum: String?, currentVersionID: Int64?
     }
 
-    func versionRow(_ db: Database, dataset: String, number: Int) throws -> VersionRow {
-        guard let r = try Row.fetchOne(db, sql: """
-            SELECT v.id, v.dataset_id, v.number, v.status, v.checksum, d.slug, d.agency_id, d.current_version_id
-            FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.slug = ? AND v.number = ?
-            """, arguments: [dataset, number]) else {
+    func versionRow(_ tx: any PortalReading, dataset: String, number: Int) throws -> VersionRow {
+        guard let v = try tx.version(dataset: dataset, number: number) else {
             throw PortalError.notFound("store.versionNotFound", ["dataset": dataset, "version": String(number)])
         }
-        guard let status = VersionStatus(rawValue: r["status"]) else {
+        guard let status = VersionStatus(rawValue: v.status) else {
             throw PortalError(.conflict, SafeMessage("portal.version.unknownStatus", ["dataset": dataset, "version": String(number)]),
-                             detail: "status '\(r["status"] as String)'")
+                             detail: "status '\(v.status)'")
         }
-        return VersionRow(id: r["id"], datasetID: r["dataset_id"], datasetSlug: r["slug"], agencyID: r["agency_id"],
-                          number: r["number"], status: status, checksum: r["checksum"], currentVersionID: r["current_version_id"])
+        return VersionRow(id: v.id, datasetID: v.datasetID, datasetSlug: v.datasetSlug, agencyID: v.agencyID,
+                          number: v.number, status: status, checksum: v.checksum, currentVersionID: v.currentVersionID)
     }
 
     func owningAgency(_ v: VersionRow) throws -> Int64 {

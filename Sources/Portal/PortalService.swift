@@ -1,13 +1,18 @@
 // The Portal operations over the store. Every write checks `Permissions`, runs in one
 // transaction with its audit-log entry (an action without its record cannot happen), and
 // throws `PortalError` for anything the user can fix. Callers: App's routes and the CLI.
+// The rules live here; the records and their SQL live in GeoStore (`PortalStore`).
 public import Foundation
-public import GRDB
+import GRDB
 public import GeoStore
 import PublicErrors
 
 public final class PortalService: Sendable {
-    public let db: any DatabaseWriter
+    /// The portal's records: each action is one `records.write { tx in … }`.
+    let records: any PortalStore
+    /// The same database for the files that still run their own SQL (workflow, review, the
+    /// Department's review, catalogue, harvest, dashboards); goes when they use `records`.
+    let db: any DatabaseWriter
     public let hasher: PasswordHasher
     /// Failed sign-ins, per (account, client) pair, per client and per account.
     public let loginThrottle: SignInThrottle
@@ -23,28 +28,17 @@ public final class PortalService: Sendable {
     /// approval, the Department's publication and the command line's alike.
     let publications: PublicationEvents
 
-    /// The portal over `store`: its approvals publish through the store's one switch
-    /// (`Store.publish`) and are announced on `store.publications`.
-    public convenience init(store: Store, hasher: PasswordHasher = PasswordHasher(),
-                            loginThrottle: SignInThrottle = SignInThrottle(),
-                            feedbackLimiter: RateLimiter = RateLimiter(limit: 5, window: 3600),
-                            sessionLifetime: TimeInterval = 12 * 3600,
-                            now: @escaping @Sendable () -> Date = { Date() }) {
-        self.init(db: store.pool, publications: store.publications, hasher: hasher, loginThrottle: loginThrottle,
-                  feedbackLimiter: feedbackLimiter, sessionLifetime: sessionLifetime, now: now)
-    }
-
-    /// Over a bare database holding the store's tables (the module's own tests). Not public: a
-    /// portal built beside a store but not announcing on its `publications` would publish
-    /// versions no cache hears of.
-    init(db: any DatabaseWriter, publications: PublicationEvents = PublicationEvents(), hasher: PasswordHasher = PasswordHasher(),
-         loginThrottle: SignInThrottle = SignInThrottle(),
-         feedbackLimiter: RateLimiter = RateLimiter(limit: 5, window: 3600),
-         sessionLifetime: TimeInterval = 12 * 3600,
-         now: @escaping @Sendable () -> Date = { Date() }) {
-        self.db = db; self.publications = publications; self.hasher = hasher; self.loginThrottle = loginThrottle
-        self.feedbackLimiter = feedbackLimiter; self.sessionLifetime = sessionLifetime; self.now = now
-        tokenUses = TokenUses(db: db)
+    /// The portal over `store`: its records through `PortalStore`, its approvals publishing
+    /// through the store's one switch (`Store.publish`), announced on `store.publications`.
+    public init(store: Store, hasher: PasswordHasher = PasswordHasher(),
+                loginThrottle: SignInThrottle = SignInThrottle(),
+                feedbackLimiter: RateLimiter = RateLimiter(limit: 5, window: 3600),
+                sessionLifetime: TimeInterval = 12 * 3600,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.records = store; self.db = store.pool; self.publications = store.publications; self.hasher = hasher
+        self.loginThrottle = loginThrottle; self.feedbackLimiter = feedbackLimiter; self.sessionLifetime = sessionLifetime
+        self.now = now
+        tokenUses = TokenUses(records: store)
     }
 
     /// The command line acts as the Department's system administrator (it already holds the
@@ -67,32 +61,20 @@ public final class PortalService: Sendable {
         public var detail: String?
     }
 
-    func audit(_ db: Database, _ actor: Actor, _ action: String, agencyID: Int64? = nil, dataset: String? = nil,
+    /// Appends `action` to the audit log in the transaction `tx` (chained and sealed by the store).
+    func audit(_ tx: any PortalTransaction, _ actor: Actor, _ action: String, agencyID: Int64? = nil, dataset: String? = nil,
                versionID: Int64? = nil, versionNumber: Int? = nil, checksum: String? = nil,
                comment: String? = nil, detail: String? = nil) throws {
-        // Chained to the row before it and sealed in the same transaction (see `AuditChain`).
-        try db.execute(sql: """
-            INSERT INTO audit_log (at, user_id, username, role, action, agency_id, dataset_slug, version_id,
-                                   version_number, checksum, comment, detail, prev_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(AuditChain.previousHashSQL))
-            """, arguments: [stamp(now()), actor.userID == 0 ? nil : actor.userID, actor.username, actor.role.rawValue, action,
-                             agencyID, dataset, versionID, versionNumber, checksum, comment, detail])
-        try AuditChain.seal(db, rowID: db.lastInsertedRowID)
+        try tx.appendAudit(AuditAction(at: now(), userID: actor.userID == 0 ? nil : actor.userID, username: actor.username,
+                                       role: actor.role.rawValue, action: action, agencyID: agencyID, datasetSlug: dataset,
+                                       versionID: versionID, versionNumber: versionNumber, checksum: checksum,
+                                       comment: comment, detail: detail))
     }
 
     /// The whole log, oldest first (administrators only).
     public func auditLog(by actor: Actor, dataset: String? = nil, limit: Int = 10_000) throws -> [AuditEntry] {
         try Permissions.authorize(actor, .readAuditLog)
-        return try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT l.*, a.slug AS agency_slug FROM audit_log l LEFT JOIN agencies a ON a.id = l.agency_id
-                WHERE (? IS NULL OR l.dataset_slug = ?) ORDER BY l.id LIMIT ?
-                """, arguments: [dataset, dataset, limit]).map { r in
-                AuditEntry(id: r["id"], at: PortalCalendar.timestamp(r["at"] as Date), username: r["username"], role: r["role"],
-                           action: r["action"], agency: r["agency_slug"], dataset: r["dataset_slug"],
-                           versionNumber: r["version_number"], checksum: r["checksum"], comment: r["comment"], detail: r["detail"])
-            }
-        }
+        return try records.read { tx in try tx.auditLog(dataset: dataset, versionID: nil, limit: limit).map(AuditEntry.init) }
     }
 
     public static func auditCSV(_ entries: [AuditEntry]) -> String {
@@ -106,20 +88,26 @@ public final class PortalService: Sendable {
 
     // MARK: - Lookups shared by the operations
 
-    func agencyID(_ db: Database, slug: String) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM agencies WHERE slug = ?", arguments: [slug]) else {
+    func agencyID(_ tx: any PortalReading, slug: String) throws -> Int64 {
+        guard let agency = try tx.agency(slug: slug) else {
             throw PortalError.notFound("portal.agency.notFound", ["agency": slug])
         }
-        return id
+        return agency.id
     }
 
-    struct DatasetRef { var id: Int64; var slug: String; var agencyID: Int64?; var currentVersionID: Int64? }
-
-    func dataset(_ db: Database, slug: String) throws -> DatasetRef {
-        guard let r = try Row.fetchOne(db, sql: "SELECT id, slug, agency_id, current_version_id FROM datasets WHERE slug = ?", arguments: [slug]) else {
+    func dataset(_ tx: any PortalReading, slug: String) throws -> DatasetRef {
+        guard let ref = try tx.dataset(slug: slug) else {
             throw PortalError.notFound("portal.dataset.notInCatalogue", ["dataset": slug])
         }
-        return DatasetRef(id: r["id"], slug: r["slug"], agencyID: r["agency_id"], currentVersionID: r["current_version_id"])
+        return ref
+    }
+}
+
+extension PortalService.AuditEntry {
+    init(_ r: AuditRecord) {
+        self.init(id: r.id, at: PortalCalendar.timestamp(r.at), username: r.username, role: r.role, action: r.action,
+                  agency: r.agencySlug, dataset: r.datasetSlug, versionNumber: r.versionNumber, checksum: r.checksum,
+                  comment: r.comment, detail: r.detail)
     }
 }
 

@@ -2,11 +2,11 @@
 // `last_used_at` at once, on the request's thread, waiting for the store's only writer (behind
 // an ingest, for a minute). Uses are now noted in memory and written together a moment later.
 import Foundation
-import GRDB
+import GeoStore
 
 /// API token uses not yet written, and the flush that writes them.
 final class TokenUses: @unchecked Sendable {
-    let db: any DatabaseWriter
+    let records: any PortalStore
     /// Seconds between the first use of a batch and its flush.
     let delay: Double
     private let lock = NSLock()
@@ -14,7 +14,7 @@ final class TokenUses: @unchecked Sendable {
     private var scheduled = false
     private let flushing = NSLock()
 
-    init(db: any DatabaseWriter, delay: Double = 1) { self.db = db; self.delay = delay }
+    init(records: any PortalStore, delay: Double = 1) { self.records = records; self.delay = delay }
 
     func record(token id: Int64, at date: Date) {
         let schedule = lock.withLock {
@@ -36,12 +36,7 @@ final class TokenUses: @unchecked Sendable {
         }
         guard !batch.isEmpty else { return }
         do {
-            try db.write { db in
-                for (id, date) in batch {
-                    try db.execute(sql: "UPDATE auth_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
-                                   arguments: [PortalService.stamp(date), id, PortalService.stamp(date)])
-                }
-            }
+            try records.write { tx in try tx.noteTokenUses(batch) }
         } catch {
             lock.withLock { for (id, date) in batch where (pending[id] ?? .distantPast) < date { pending[id] = date } }
             throw error
