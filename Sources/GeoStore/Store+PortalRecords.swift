@@ -270,6 +270,10 @@ public struct SQLitePortalTransaction: PortalTransaction {
         return id
     }
 
+    public func publish(versionID: Int64, at: Date) throws -> Publication {
+        try Store.publish(db, versionID: versionID, at: at)
+    }
+
     // MARK: Feedback
 
     static let feedbackSelect = """

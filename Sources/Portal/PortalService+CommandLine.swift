@@ -2,7 +2,6 @@
 // anonymously. The ingest writes the version as a draft; this publishes it in one transaction
 // with its audit entry naming the person, as an approval in the portal does.
 import Foundation
-import GRDB
 import GeoStore
 
 extension PortalService {
@@ -18,13 +17,13 @@ extension PortalService {
     public func recordCommandLineIngest(dataset: String, number: Int, source: String, publish: Bool,
                                         by person: String) throws -> VersionSummary {
         let actor = Self.commandLine(by: person)
-        let published = try db.write { db -> Publication? in
-            let v = try versionRow(db, dataset: dataset, number: number)
+        let published = try records.write { tx -> Publication? in
+            let v = try versionRow(tx, dataset: dataset, number: number)
             guard v.status == .draft else {
                 throw PortalError.conflict("portal.cli.notDraft", ["number": String(number), "dataset": dataset, "status": v.status.rawValue])
             }
-            let published = publish ? try Store.publish(db, versionID: v.id, at: now()) : nil
-            try audit(db, actor, publish ? "ingest.publish" : "ingest.draft", agencyID: v.agencyID, dataset: dataset,
+            let published = publish ? try tx.publish(versionID: v.id, at: now()) : nil
+            try audit(tx, actor, publish ? "ingest.publish" : "ingest.draft", agencyID: v.agencyID, dataset: dataset,
                       versionID: v.id, versionNumber: number, checksum: v.checksum,
                       detail: "bando ingest \((source as NSString).lastPathComponent)")
             return published

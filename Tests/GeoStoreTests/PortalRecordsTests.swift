@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import GeoModel
 @testable import GeoStore
 
 /// The portal's records on SQLite (`PortalStore`): what the portal's rules rely on the store
@@ -63,6 +64,35 @@ import TestSupport
         try store.write { tx in try tx.appendAudit(entry("agency.create", detail: "Sở Y tế")) }
         #expect(try store.verifyAuditChain().isEmpty)
         #expect(try store.auditChainHead()?.id == 1)
+    }
+
+    @Test func anApprovalPublishesWithItsAuditEntryOrNotAtAll() throws {
+        func draft(publish: Bool) throws -> DatasetVersionRecord {
+            try store.writeVersion(DatasetMetadata(slug: "cho"), fields: [FieldDefinition(name: "ten", type: .text)],
+                                   publish: publish, status: .submitted, now: t0) { sink in
+                try sink.insert(geometry: .point(Position(107.58, 16.46)), values: [.text("Chợ Đông Ba")])
+                return VersionProvenance(crs: "EPSG:4326", encoding: "UTF-8", sourceName: "cho.geojson")
+            }
+        }
+        let first = try draft(publish: true), second = try draft(publish: false)
+        func approve(failing: Bool) throws -> Publication {
+            try store.write { tx in
+                let publication = try tx.publish(versionID: second.id, at: t0)
+                try tx.appendAudit(AuditAction(at: t0, username: "lanh-dao", role: "approver", action: "approve",
+                                               datasetSlug: "cho", versionID: second.id, versionNumber: second.number))
+                if failing { throw CancellationError() }
+                return publication
+            }
+        }
+        #expect(throws: CancellationError.self) { try approve(failing: true) }
+        #expect(try store.currentVersionIDs()["cho"] == first.id)
+        #expect(try store.version(id: second.id)?.status == .submitted)
+        #expect(try store.read { tx in try tx.auditLog(dataset: nil, versionID: second.id, limit: 10) }.isEmpty)
+
+        #expect(try approve(failing: false) == Publication(dataset: "cho", versionID: second.id, number: 2))
+        #expect(try store.currentVersionIDs()["cho"] == second.id)
+        #expect(try store.version(id: first.id)?.status == .superseded)
+        #expect(try store.read { tx in try tx.auditLog(dataset: "cho", versionID: second.id, limit: 10) }.map(\.action) == ["approve"])
     }
 
     @Test func entriesAppendedInManyTransactionsFormOneValidChain() throws {

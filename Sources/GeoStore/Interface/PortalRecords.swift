@@ -8,9 +8,10 @@
 // Records are plain values with public inits; nothing here names GRDB. Roles, token kinds and
 // feedback categories travel as their stored text: their meaning is the portal's.
 //
-// Moved so far: audit log, agencies, accounts, tokens, identities, staff profiles, feedback.
-// Still running their own SQL in Portal: workflow, review, the Department's review, catalogue,
-// harvest, dashboards, audit search (they bridge to this protocol for their audit entries).
+// Moved so far: audit log, agencies, accounts, tokens, identities, staff profiles, feedback, the
+// command line's ingest record (which publishes through `tx.publish`). Still running their own
+// SQL in Portal: workflow, review, the Department's review, catalogue, harvest, dashboards, audit
+// search (they bridge to these operations for their lookups and audit entries).
 public import Foundation
 
 /// A unit of work over the portal's records. Every call blocks: make it from a `BlockingPool`
@@ -380,6 +381,11 @@ public protocol PortalTransaction: PortalReading {
     func insertFeedback(_ feedback: NewFeedback) throws -> Int64
     /// `accountID` nil: answered from the command line.
     func answerFeedback(id: Int64, answer: String, at: Date, accountID: Int64?) throws
+
+    /// Makes `versionID` its dataset's current version (the one before superseded) in this
+    /// transaction, beside the action's audit entry: an approval publishes through here. Returns
+    /// what to post on the store's `publications` after the commit, never before.
+    func publish(versionID: Int64, at: Date) throws -> Publication
 
     /// Appends an entry to the audit log, chained to the one before it and sealed in this
     /// transaction. Returns its id.
