@@ -47,7 +47,10 @@ import TestSupport
             for match in text.matches(of: key) {
                 // Audit-log actions ("catalogue.add") share the naming: they are not messages.
                 let before = text[..<match.range.lowerBound].suffix(60)
-                if before.hasSuffix("audit(db, actor, ") || before.contains("audit(db, actor, publish ?") { continue }
+                // Through a GRDB connection (`db`) or a portal transaction (`tx`).
+                if ["db", "tx"].contains(where: { before.hasSuffix("audit(\($0), actor, ") || before.contains("audit(\($0), actor, publish ?") }) {
+                    continue
+                }
                 let name = String(text[match.range].dropFirst().dropLast())
                 // File names served by routes (`/map.js`) are not keys either.
                 if name.hasSuffix(".js") || name.hasSuffix(".css") { continue }
