@@ -1,6 +1,5 @@
 import Testing
 import Foundation
-import GRDB
 import GeoModel
 import GeoStore
 import Hummingbird
@@ -19,7 +18,6 @@ import GeoStore
     final class Catalogue: @unchecked Sendable {
         let dir = ScratchDirectory("tile-routes")
         let store: Store
-        var pool: DatabasePool { store.pool }
         init() throws {
             store = try Store(path: dir.path("store.sqlite"))
             try publish(name: "Phú Hội")
