@@ -205,7 +205,7 @@ let package = Package(
         .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore", "GeoStorePostGIS", "GeoModel", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "PublicErrors", "GDALKit", "GeoStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "GeoStorePostGIS", "Ingest"], swiftSettings: strict),
         // The real binary driven by real clients: headless Chromium on /map, the archive CLI.
         .testTarget(name: "MapPageTests", dependencies: ["TestSupport"], swiftSettings: strict),
         // Issue 16: the hostile-input corpus (Tests/Hostile/) and every route with every role,
@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "DownloadsTests",
             dependencies: [
-                "TestSupport", "Downloads", "App", "GeoStore", "GeoModel", "Ingest", "Tiles", "PublicErrors",
+                "TestSupport", "Downloads", "App", "GeoStore", "GeoStorePostGIS", "GeoModel", "Ingest", "Tiles", "PublicErrors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

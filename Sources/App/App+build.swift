@@ -319,7 +319,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addCatalogueRoutes(to: router, store: store)
     let downloads = downloads ?? DownloadCache(store: store)
     addCatalogueAPIRoutes(to: router, store: store, downloads: downloads, origin: origin, publisher: publisher)
-    addDownloadRoutes(to: router, downloads: downloads)
+    addDownloadRoutes(to: router, store: store, downloads: downloads)
     addTileRoutes(to: router, tiles: tiles, origin: origin)
     addMapRoutes(to: router, tiles: tiles, site: site, origin: origin)
     addBasemapRoutes(to: router, basemap: basemap, store: store, origin: origin)

@@ -17,7 +17,7 @@ func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store,
     let ckan = CKANActionAPI(reader: reader)
     /// A dataset's catalogue entry with its download usage and file checksums added.
     @Sendable func withUsage(_ entry: [String: Any], baseURL: String) -> [String: Any] {
-        guard let slug = entry["id"] as? String, let usage = try? downloadUsage(slug: slug, downloads: downloads, baseURL: baseURL) else { return entry }
+        guard let slug = entry["id"] as? String, let usage = try? downloadUsage(slug: slug, store: store, downloads: downloads, baseURL: baseURL) else { return entry }
         var entry = entry
         entry["downloadUsage"] = usage
         return entry

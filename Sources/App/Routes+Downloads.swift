@@ -15,7 +15,8 @@ import PublicErrors
 ///   (also through `/vsicurl/`);
 /// - `/downloads/{dataset}.geojson`: the old URL, moved permanently to `latest.geojson`;
 /// - `/api/datasets/{dataset}/downloads`: the download counters and the files with their checksums.
-func addDownloadRoutes(to router: Router<BandoRequestContext>, downloads: DownloadCache) {
+/// `store` keeps the download counters (SpatiaLite; the files themselves come from `downloads`).
+func addDownloadRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache) {
     let fileIO = FileIO()
     // The old URL's one segment sits where the new URLs have the dataset: same parameter name.
     router.get("/downloads/{dataset}") { _, context -> Response in
@@ -27,15 +28,15 @@ func addDownloadRoutes(to router: Router<BandoRequestContext>, downloads: Downlo
         return Response(status: .movedPermanently, headers: [.location: "/downloads/\(slug)/latest.geojson"])
     }
     router.get("/downloads/{dataset}/{file}") { request, context in
-        try await serveDownload(request, context, downloads: downloads, fileIO: fileIO, head: false)
+        try await serveDownload(request, context, downloads: downloads, counter: store.downloadCounter, fileIO: fileIO, head: false)
     }
     router.head("/downloads/{dataset}/{file}") { request, context in
-        try await serveDownload(request, context, downloads: downloads, fileIO: fileIO, head: true)
+        try await serveDownload(request, context, downloads: downloads, counter: store.downloadCounter, fileIO: fileIO, head: true)
     }
     router.get("/api/datasets/{dataset}/downloads") { _, context -> Response in
         let slug = try context.parameters.require("dataset")
         return try await blocking {
-            try downloadStatsResponse(slug: slug, downloads: downloads)
+            try downloadStatsResponse(slug: slug, store: store, downloads: downloads)
         }
     }
 }
@@ -71,7 +72,7 @@ struct DownloadName {
     }
 }
 
-func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads: DownloadCache, fileIO: FileIO,
+func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads: DownloadCache, counter: DownloadCounter, fileIO: FileIO,
                    head: Bool) async throws -> Response {
     let slug = try context.parameters.require("dataset")
     let name = try DownloadName(try context.parameters.require("file"))
@@ -132,7 +133,7 @@ func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads
     let countable = !head && (range == nil || range!.lowerBound == 0)
     if countable {
         // Counted in memory and written by the store's background flush: a download never waits for the writer.
-        downloads.store.downloadCounter.record(dataset: file.dataset, version: file.version, format: file.format.rawValue)
+        counter.record(dataset: file.dataset, version: file.version, format: file.format.rawValue)
     }
 
     if let range {
@@ -156,12 +157,11 @@ func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads
     return Response(status: .ok, headers: headers, body: body)
 }
 
-func downloadStatsResponse(slug: String, downloads: DownloadCache) throws -> Response {
-    let store = downloads.store
+func downloadStatsResponse(slug: String, store: Store, downloads: DownloadCache) throws -> Response {
     guard store.dataset(slugIfPublic: slug) else {
         throw DownloadsError.unknownDataset(slug, available: try store.publishedDatasets().map(\.dataset.slug))
     }
-    var body = try downloadUsage(slug: slug, downloads: downloads)
+    var body = try downloadUsage(slug: slug, store: store, downloads: downloads)
     body["dataset"] = slug
     let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
     return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -170,8 +170,7 @@ func downloadStatsResponse(slug: String, downloads: DownloadCache) throws -> Res
 /// A public dataset's download counts (total, per format, per version, per day; nobody's
 /// identity) and its files with the SHA-256 of each one produced so far. Also part of the
 /// catalogue API (`/api/catalog`).
-func downloadUsage(slug: String, downloads: DownloadCache, baseURL: String = "") throws -> [String: Any] {
-    let store = downloads.store
+func downloadUsage(slug: String, store: Store, downloads: DownloadCache, baseURL: String = "") throws -> [String: Any] {
     let counts = try store.downloadStats(dataset: slug)
     var byFormat: [String: Int] = [:], byVersion: [String: Int] = [:]
     for c in counts { byFormat[c.format, default: 0] += c.count; byVersion[String(c.version), default: 0] += c.count }

@@ -36,19 +36,26 @@ struct CacheRecord: Codable {
 /// Concurrent requests for the same file wait for one production.
 public actor DownloadCache {
     public nonisolated let folder: URL
-    public nonisolated let store: Store
+    /// Where the versions are read from: a SpatiaLite `Store` or a PostGIS one.
+    public nonisolated let store: any DownloadReading
     private var inFlight: [String: Task<DownloadFile, any Error>] = [:]
 
-    /// The cache for `store`; by default `downloads/` beside the store file.
     /// Told the format and the time of each file produced (for `/metrics`; a cached file is not).
     let onProduced: (@Sendable (DownloadFormat, Duration) -> Void)?
 
-    public init(store: Store, folder: URL? = nil, onProduced: (@Sendable (DownloadFormat, Duration) -> Void)? = nil) {
+    /// The cache of `store`'s downloads in `folder` (several servers on one PostGIS database may
+    /// share one folder: files are renamed into place whole).
+    public init(store: any DownloadReading, folder: URL, onProduced: (@Sendable (DownloadFormat, Duration) -> Void)? = nil) {
         self.store = store
         self.onProduced = onProduced
+        self.folder = folder
+        Self.removeLeftovers(in: folder)
+    }
+
+    /// The cache of a SpatiaLite store; by default `downloads/` beside the store file.
+    public init(store: Store, folder: URL? = nil, onProduced: (@Sendable (DownloadFormat, Duration) -> Void)? = nil) {
         let f = folder ?? URL(fileURLWithPath: store.path).deletingLastPathComponent().appendingPathComponent("downloads")
-        self.folder = f
-        Self.removeLeftovers(in: f)
+        self.init(store: store as any DownloadReading, folder: f, onProduced: onProduced)
     }
 
     /// The version `number` (or the current one when nil) of `slug`, if the public may download it.
@@ -143,7 +150,7 @@ public actor DownloadCache {
     }
 
     static func produce(_ subject: PublishedDataset, format: DownloadFormat, at path: String, fingerprint: String,
-                        store: Store) throws -> DownloadFile {
+                        store: any DownloadReading) throws -> DownloadFile {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var result: ExportResult?
         try atomically(final: path) { tmp in

@@ -19,8 +19,9 @@ public struct ExportResult: Sendable, Hashable {
 /// let result = try Exporter(store: store).write(subject, as: .geopackage, to: "xa-hue-v1.gpkg")
 /// ```
 public struct Exporter: Sendable {
-    public let store: Store
-    public init(store: Store) { self.store = store }
+    /// Where the version is read from, on either engine.
+    public let store: any DownloadReading
+    public init(store: any DownloadReading) { self.store = store }
 
     /// Calls back with (features written, total) every few thousand features and at the end.
     public typealias Progress = (Int, Int) -> Void

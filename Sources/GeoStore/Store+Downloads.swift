@@ -55,13 +55,6 @@ extension Store {
         }
     }
 
-    /// The versions of `slug` the public may download: the current one and those it superseded
-    /// (drafts and versions under review are not public), oldest first.
-    public func publicVersions(dataset slug: String) throws -> [DatasetVersionRecord] {
-        guard let d = try dataset(slug: slug) else { return [] }
-        return try versions(datasetID: d.id).filter { $0.status == .published || $0.status == .superseded }
-    }
-
     /// Counts one download of a file, in today's (UTC) counter, at once (the command line and
     /// tests); the server counts through `downloadCounter`, which batches.
     public func recordDownload(dataset slug: String, version: Int, format: String, at now: Date = Date()) throws {
@@ -145,19 +138,6 @@ extension Store {
             }
             return out
         }
-    }
-
-    /// Reads every feature of `version` back and recomputes the checksum its ingest stored:
-    /// a mismatch means the feature table changed after it was written.
-    public func verifyChecksum(of version: DatasetVersionRecord, progress: ((Int) -> Void)? = nil) throws -> ChecksumVerification {
-        var sum = FeatureChecksum()
-        var count = 0
-        try forEachFeature(of: version, pageSize: 5000) { f in
-            sum.add(id: f.id, values: f.values, wkb: f.geometry.map(WKB.encode))
-            count += 1
-            if count % 10_000 == 0 { progress?(count) }
-        }
-        return ChecksumVerification(stored: version.checksum, recomputed: sum.finalize(), featureCount: count)
     }
 
     /// The month (`yyyy-MM`) whose counters a download at `d` goes into: the counters keep UTC

@@ -29,15 +29,7 @@ extension Store {
     /// check, walks the audit chain. Minutes on a large store: run it on a blocking pool.
     public func verifyIntegrity(datasets only: [String]? = nil, version: Int? = nil,
                                 each: ((IntegrityReport.VersionCheck) -> Void)? = nil) throws -> IntegrityReport {
-        var checks: [IntegrityReport.VersionCheck] = []
-        for slug in try only ?? datasetSlugs() {
-            guard let d = try dataset(slug: slug) else { throw StoreError.datasetNotFound(slug) }
-            for v in try versions(datasetID: d.id) where version == nil || v.number == version {
-                let check = IntegrityReport.VersionCheck(dataset: slug, version: v, result: try verifyChecksum(of: v))
-                each?(check)
-                checks.append(check)
-            }
-        }
+        let checks = try verifyVersions(datasets: only, version: version, each: each)
         let whole = only == nil
         return IntegrityReport(versions: checks, auditProblems: whole ? try verifyAuditChain() : [],
                                auditHead: whole ? try auditChainHead() : nil)

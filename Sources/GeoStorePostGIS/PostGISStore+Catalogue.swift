@@ -38,6 +38,23 @@ extension PostGISStore {
         try publishedDatasets().first { $0.dataset.slug == slug }
     }
 
+    /// Version `number` of `slug`, with its dataset and agency, whatever its status (downloads).
+    public func version(dataset slug: String, number: Int) throws -> PublishedDataset? {
+        try rows("""
+            SELECT d.*, a.id AS a_id, a.slug AS a_slug, a.name AS a_name, \(unescaped: Self.versionColumns("v"))
+            FROM datasets d
+            JOIN dataset_versions v ON v.dataset_id = d.id AND v.number = \(number)
+            LEFT JOIN agencies a ON a.id = d.agency_id
+            WHERE d.slug = \(slug)
+            """, "read a version").first.map { row in
+            let r = row.makeRandomAccess()
+            let agencyID = try r["a_id"].decode(Int64?.self)
+            return PublishedDataset(
+                dataset: try Self.dataset(r), version: try Self.version(r, prefix: "v_"),
+                agency: try agencyID.map { AgencyRecord(id: $0, slug: try r["a_slug"].decode(String.self), name: try r["a_name"].decode(String.self)) })
+        }
+    }
+
     public func version(id: Int64) throws -> DatasetVersionRecord? {
         try rows("SELECT \(unescaped: Self.versionColumns("v")) FROM dataset_versions v WHERE v.id = \(id)", "read a version")
             .first.map { try Self.version($0.makeRandomAccess(), prefix: "v_") }

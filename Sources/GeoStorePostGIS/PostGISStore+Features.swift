@@ -8,7 +8,17 @@ extension PostGISStore {
     /// whose bounding box meets `bbox` (`&&` on the GiST index). Values come back as SQLite's
     /// store gives them: each column's type is its field's.
     public func featurePage(of version: DatasetVersionRecord, bbox: BoundingBox?, after: Int64, limit: Int) throws -> [Feature] {
-        let columns = (["fid"] + version.fields.map { quoteIdentifier($0.name) } + ["ST_AsBinary(geom, 'NDR')"]).joined(separator: ", ")
+        try page(of: version, fields: version.fields, bbox: bbox, after: after, limit: limit)
+    }
+
+    /// The same with only the fields `names`, in that order (what a tileset draws).
+    public func featurePage(of version: DatasetVersionRecord, fields names: [String], bbox: BoundingBox?, after: Int64,
+                            limit: Int) throws -> [Feature] {
+        try page(of: version, fields: try version.fields(named: names), bbox: bbox, after: after, limit: limit)
+    }
+
+    func page(of version: DatasetVersionRecord, fields: [FieldDefinition], bbox: BoundingBox?, after: Int64, limit: Int) throws -> [Feature] {
+        let columns = (["fid"] + fields.map { quoteIdentifier($0.name) } + ["ST_AsBinary(geom, 'NDR')"]).joined(separator: ", ")
         let from = table(version.featureTable)
         let query: PostgresQuery = if let bbox {
             """
@@ -19,8 +29,24 @@ extension PostGISStore {
         } else {
             "SELECT \(unescaped: columns) FROM \(unescaped: from) WHERE fid > \(after) ORDER BY fid LIMIT \(limit)"
         }
-        let fields = version.fields
         return try rows(query, "read features").map { try Self.feature($0.makeRandomAccess(), fields: fields) }
+    }
+
+    /// The integer fields of a version (and `fid`) whose values all fit in 32 bits: one
+    /// aggregate query, as SQLite's store runs.
+    public func integerFieldsWithin32Bits(of version: DatasetVersionRecord) throws -> Set<String> {
+        let names = ["fid"] + version.fields.filter { $0.type == .integer }.map(\.name)
+        let ranges = names.map { "MIN(\(quoteIdentifier($0))), MAX(\(quoteIdentifier($0)))" }.joined(separator: ", ")
+        guard let row = try rows("SELECT \(unescaped: ranges) FROM \(unescaped: table(version.featureTable))", "read integer ranges").first else {
+            return Set(names)
+        }
+        let r = row.makeRandomAccess()
+        var out = Set<String>()
+        for (i, name) in names.enumerated() {
+            let low = try r[2 * i].decode(Int64?.self), high = try r[2 * i + 1].decode(Int64?.self)
+            if (low ?? 0) >= Int64(Int32.min), (high ?? 0) <= Int64(Int32.max) { out.insert(name) }
+        }
+        return out
     }
 
     /// The one decoder from a feature row of this backend to `FieldValue`s.

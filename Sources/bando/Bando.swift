@@ -1,6 +1,8 @@
 // bando: the command line. One root command, one file per subcommand.
 import ArgumentParser
 import Foundation
+import GeoStore
+import GeoStorePostGIS
 
 @main
 struct Bando: AsyncParsableCommand {
@@ -14,7 +16,7 @@ struct Bando: AsyncParsableCommand {
 
 /// Flags every command shares.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SpatiaLite store file; for `ingest`, also a PostGIS database: postgres://user@host:port/database?schema=bando.")
+    @Option(help: "The SpatiaLite store file; for `ingest`, `datasets`, `export`, `verify DATASET` and `tiles build`, also a PostGIS database: postgres://user@host:port/database?schema=bando.")
     var store: String = "data/bando.sqlite"
 
     /// The PostGIS database and schema `--store` names, nil for a SpatiaLite file. The schema
@@ -28,12 +30,26 @@ struct StoreOptions: ParsableArguments {
         return (c.string ?? store, schema)
     }
 
-    /// The SpatiaLite store file, for every command that does not run on PostGIS yet (all but
-    /// `ingest`): a PostGIS URL is refused in words rather than taken for a file name.
+    /// The SpatiaLite store file, for every command that does not run on PostGIS yet (serve,
+    /// backups, the portal's commands): a PostGIS URL is refused in words rather than taken
+    /// for a file name.
     func spatiaLitePath() throws -> String {
         guard postgis == nil, !store.hasPrefix("postgres:"), !store.hasPrefix("postgresql:") else {
-            throw ValidationError("this command runs on a SpatiaLite store file for now; only `bando ingest` writes into PostGIS (give --store PATH)")
+            throw ValidationError("this command runs on a SpatiaLite store file for now; on PostGIS, Bando runs `ingest`, `datasets`, `export`, `verify DATASET` and `tiles build` (give --store PATH)")
         }
         return store
+    }
+
+    /// The store `--store` names, on its engine: a PostGIS schema for a `postgres://` URL, else
+    /// the SpatiaLite file. For the commands that read through the store's interface only.
+    func backend() throws -> any GeoStoreBackend {
+        do {
+            if let postgis { return try PostGISStore(url: postgis.url, schema: postgis.schema) }
+            return try Store(path: spatiaLitePath())
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 }

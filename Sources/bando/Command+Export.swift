@@ -19,8 +19,7 @@ struct ExportCommand: ParsableCommand {
         guard let format = DownloadFormat(name: format) else {
             throw ValidationError("unknown format '\(format)': use one of \(DownloadFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let store: Store
-        do { store = try Store(path: options.spatiaLitePath()) } catch { throw ValidationError("\(error)") }
+        let store = try options.backend()
         let subject: PublishedDataset
         if let version {
             guard let s = try store.version(dataset: dataset, number: version) else {
@@ -74,23 +73,36 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store: Store
-        do { store = try Store(path: options.spatiaLitePath()) } catch { throw ValidationError("\(error)") }
-        if let dataset, try store.dataset(slug: dataset) == nil { throw ValidationError("no dataset named '\(dataset)'") }
-        let report = try store.verifyIntegrity(datasets: all ? nil : [dataset!], version: version) { check in
+        let printCheck = { (check: IntegrityReport.VersionCheck) in
             let r = check.result
             print("\(check.dataset) v\(check.version.number)\t\(r.featureCount) features\t\(check.passed ? "OK" : "MISMATCH")\tsha256:\(r.recomputed)"
                   + (r.matches ? "" : "\t(recorded sha256:\(r.stored))"))
         }
-        if let version, report.versions.isEmpty { throw ValidationError("dataset '\(dataset!)' has no version \(version)") }
-        var bad = report.versions.filter { !$0.passed }.count
+        let checks: [IntegrityReport.VersionCheck]
+        var auditProblems: [AuditChainProblem] = []
+        var auditHead: (id: Int64, hash: String)?
         if all {
-            if report.auditProblems.isEmpty {
-                let head = report.auditHead
+            // The audit log is SpatiaLite's (the portal's) alone so far.
+            let store: Store
+            do { store = try Store(path: options.spatiaLitePath()) } catch { throw ValidationError("\(error)") }
+            let report = try store.verifyIntegrity(datasets: nil, version: nil, each: printCheck)
+            checks = report.versions
+            auditProblems = report.auditProblems
+            auditHead = report.auditHead
+        } else {
+            let store = try options.backend()
+            guard let dataset, try store.dataset(slug: dataset) != nil else { throw ValidationError("no dataset named '\(dataset ?? "")'") }
+            checks = try store.verifyVersions(datasets: [dataset], version: version, each: printCheck)
+        }
+        if let version, checks.isEmpty { throw ValidationError("dataset '\(dataset!)' has no version \(version)") }
+        var bad = checks.filter { !$0.passed }.count
+        if all {
+            if auditProblems.isEmpty {
+                let head = auditHead
                 print("audit log\t\(head.map { "\($0.id) rows up to row \($0.id)" } ?? "empty")\tOK\tchain head:\(head?.hash ?? "-")")
             } else {
-                for p in report.auditProblems { print("audit log\tMISMATCH\t\(p)") }
-                bad += report.auditProblems.count
+                for p in auditProblems { print("audit log\tMISMATCH\t\(p)") }
+                bad += auditProblems.count
             }
         }
         if bad > 0 { throw ExitCode(1) }

@@ -8,7 +8,7 @@ struct DatasetsCommand: ParsableCommand {
     var quietEmpty = false
 
     func run() throws {
-        let store = try Store(path: options.spatiaLitePath())
+        let store = try options.backend()
         let list = try store.publishedDatasets()
         if quietEmpty { if list.isEmpty { throw ExitCode(1) }; return }
         for p in list {

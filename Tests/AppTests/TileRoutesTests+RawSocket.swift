@@ -33,7 +33,7 @@ extension TileRoutesTests {
     func served(_ cat: Catalogue) throws -> Served {
         // HEAD on GET routes as `buildRouter` has it: the fast path answers HEAD for cached tiles too.
         let router = Router(context: BandoRequestContext.self, options: .autoGenerateHeadEndpoints)
-        let tiles = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
+        let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
         addTileRoutes(to: router, tiles: tiles)
         let counts = TileFastPathCounts()
         let app = Application(router: router, server: httpServer(tiles: tiles, serverName: "bando-test", counts: counts),

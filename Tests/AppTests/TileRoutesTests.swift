@@ -1,6 +1,5 @@
 import Testing
 import Foundation
-import GRDB
 import GeoModel
 import GeoStore
 import Hummingbird
@@ -19,7 +18,6 @@ import GeoStore
     final class Catalogue: @unchecked Sendable {
         let dir = ScratchDirectory("tile-routes")
         let store: Store
-        var pool: DatabasePool { store.pool }
         init() throws {
             store = try Store(path: dir.path("store.sqlite"))
             try publish(name: "Phú Hội")
@@ -41,7 +39,7 @@ import GeoStore
     func app(_ cat: Catalogue, cacheMB: Int = 8, checkInterval: Duration = .zero) throws -> some ApplicationProtocol {
         let router = Router(context: BandoRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        let tiles = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: cacheMB, checkInterval: checkInterval))
+        let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: cacheMB, checkInterval: checkInterval))
         addTileRoutes(to: router, tiles: tiles)
         return Application(router: router, server: httpServer(tiles: tiles))
     }
@@ -161,7 +159,7 @@ import GeoStore
         let cat = try Catalogue()
         let router = Router(context: BandoRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        let tiles = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
+        let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
         addTileRoutes(to: router, tiles: tiles)
         let counts = TileFastPathCounts()
         @Sendable func fromCache() -> Int { counts.raw.load(ordering: .relaxed) + counts.decoded.load(ordering: .relaxed) }

@@ -13,7 +13,7 @@ import TestSupport
     func built(_ format: TileArchiveBuilder.Format, in dir: ScratchDirectory) async throws -> (TileService, String, TileArchiveBuilder.Summary, TestCatalogue) {
         let cat = try TestCatalogue()
         try cat.publishHue()
-        let tiles = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 0))
         let out = dir.path("hue.\(format.rawValue)")
         let summary = try await TileArchiveBuilder.build(try await tiles.tileSource(named: "hue-communes"), to: out, format: format, maxZoom: Self.maxZoom)
         return (tiles, out, summary, cat)
@@ -125,7 +125,7 @@ with open(sys.argv[1], "rb") as f:
                                           Position(106.5, 17.2), Position(106.5, 16.0)]])
         try cat.publish("vung", fields: [FieldDefinition(name: "ten", type: .text)],
                         features: [Feature(id: 1, geometry: square, values: [.text("Vùng thử")])], title: "Vùng")
-        let tiles = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: 0))
+        let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 0))
         let path = dir.path("vung.mbtiles")
         let summary = try await TileArchiveBuilder.build(try await tiles.tileSource(named: "vung"), to: path, format: .mbtiles, maxZoom: 12)
 
@@ -176,7 +176,7 @@ print(json.dumps({"addressed": h["addressed_tiles_count"], "contents": h["tile_c
         let dir = ScratchDirectory("archive-bad")
         let cat = try TestCatalogue()
         try cat.publishHue()
-        let tiles = try TileService(reader: cat.pool, versions: cat)
+        let tiles = try TileService(store: cat.store)
         await #expect(throws: TilesError.self) { _ = try await tiles.tileSource(named: "no-such-tileset") }
         do {
             _ = try await TileArchiveBuilder.build(try await tiles.tileSource(named: "hue-communes"), to: dir.path("missing/x.pmtiles"), format: .pmtiles)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GeoModel
 import GeoStore
 import TestSupport
@@ -10,8 +9,6 @@ import TestSupport
 final class TestCatalogue: @unchecked Sendable {
     let dir = ScratchDirectory("tiles-catalogue")
     let store: Store
-    /// What the tile service reads through.
-    var pool: DatabasePool { store.pool }
 
     init() throws {
         store = try Store(path: dir.path("store.sqlite"))

@@ -8,7 +8,7 @@ import TestSupport
     @Test func everyPublishedDatasetHasADefaultTileset() async throws {
         let cat = try TestCatalogue()
         try cat.publishHue()
-        let tiles = try TileService(reader: cat.pool, versions: cat)
+        let tiles = try TileService(store: cat.store)
         #expect(try await tiles.tilesetNames() == ["hue-communes"])
         let meta = try await tiles.metadata("hue-communes")
         #expect(meta.vectorLayers.map(\.id) == ["hue-communes", "hue-communes_label"])
@@ -27,7 +27,7 @@ import TestSupport
         let cat = try TestCatalogue()
         try cat.publishHue()
         for mb in [0, 16] {
-            let tiles = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: mb))
+            let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: mb))
             guard case .tile(let gz, true, let etag1) = try await tiles.tile("hue-communes", centre(9), acceptsGzip: true),
                   case .tile(let plain, false, let etag2) = try await tiles.tile("hue-communes", centre(9), acceptsGzip: false) else {
                 Issue.record("wrong encodings"); continue
@@ -41,7 +41,7 @@ import TestSupport
     @Test func outOfRangeUnknownAndEmptyTiles() async throws {
         let cat = try TestCatalogue()
         try cat.publishHue()
-        let tiles = try TileService(reader: cat.pool, versions: cat)
+        let tiles = try TileService(store: cat.store)
         await #expect {
             try await tiles.tile("hue-communes", centre(15), acceptsGzip: false)
         } throws: { ($0 as? TilesError)?.kind == .outOfRange && ($0 as? TilesError)?.detail == "Tileset hue-communes has zooms 0 to 14; 15 is outside" }
@@ -63,7 +63,7 @@ import TestSupport
         try cat.publishHue()
         try cat.publish("other", fields: [FieldDefinition(name: "name", type: .text)],
                         features: [Feature(id: 1, geometry: .point(Position(107.6, 16.46)), values: [.text("Huế")])])
-        let tiles = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: 16, checkInterval: .zero))
+        let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 16, checkInterval: .zero))
         let c = centre(11)
         let before = try decode(try await tiles.tile("hue-communes", c, acceptsGzip: false))
         _ = try await tiles.tile("other", c, acceptsGzip: false)
@@ -87,8 +87,8 @@ import TestSupport
     @Test func overviewTilesAreTheTilesCutOnDemandAndFollowNewVersions() async throws {
         let cat = try TestCatalogue()
         try cat.publishHue()
-        let onDemand = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: 0, overviewTiles: 0))
-        let ahead = try TileService(reader: cat.pool, versions: cat, configuration: .init(cacheMegabytes: 0, checkInterval: .zero, overviewTiles: 20))
+        let onDemand = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 0, overviewTiles: 0))
+        let ahead = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 0, checkInterval: .zero, overviewTiles: 20))
         await ahead.prepare(["hue-communes"])
         func bytes(_ a: TileService.Answer) -> [UInt8]? { if case .tile(let d, _, _) = a { d } else { nil } }
         var compared = 0, drawn = 0
@@ -124,7 +124,7 @@ import TestSupport
         let dir = ScratchDirectory("tileset-files")
         try Data(#"{"layers":[{"id":"communes","dataset":"hue-communes","minzoom":8,"maxzoom":12,"fields":["commune_vn"]}]}"#.utf8)
             .write(to: dir.url.appendingPathComponent("admin.json"))
-        let good = try TileService(reader: cat.pool, versions: cat, configuration: .init(tilesFolder: dir.url))
+        let good = try TileService(store: cat.store, configuration: .init(tilesFolder: dir.url))
         try await good.checkTilesets()
         #expect(try await good.tilesetNames() == ["admin", "hue-communes"])
         let t = try decode(try await good.tile("admin", centre(10), acceptsGzip: false))
@@ -134,13 +134,13 @@ import TestSupport
 
         try Data(#"{"layers":[{"id":"communes","dataset":"hue-communes","fields":["ten_xa"]}]}"#.utf8)
             .write(to: dir.url.appendingPathComponent("admin.json"))
-        let bad = try TileService(reader: cat.pool, versions: cat, configuration: .init(tilesFolder: dir.url))
+        let bad = try TileService(store: cat.store, configuration: .init(tilesFolder: dir.url))
         do { try await bad.checkTilesets(); Issue.record("accepted a field the dataset lacks") }
         catch let e as TilesError { #expect(e.kind == .badTileset && e.detail.contains("ten_xa") && e.detail.contains("admin")) }
 
         try Data(#"{"layers":[{"id":"communes","dataset":"no-such-dataset"}]}"#.utf8)
             .write(to: dir.url.appendingPathComponent("admin.json"))
-        let missing = try TileService(reader: cat.pool, versions: cat, configuration: .init(tilesFolder: dir.url))
+        let missing = try TileService(store: cat.store, configuration: .init(tilesFolder: dir.url))
         do { try await missing.checkTilesets(); Issue.record("accepted an unpublished dataset") }
         catch let e as TilesError { #expect(e.detail.contains("no-such-dataset")) }
     }
@@ -152,7 +152,7 @@ import TestSupport
             Feature(id: 2, geometry: .lineString([Position(.nan, 16), Position(107.5, .infinity)]), values: []),
             Feature(id: 3, geometry: nil, values: []),
         ])
-        let tiles = try TileService(reader: cat.pool, versions: cat)
+        let tiles = try TileService(store: cat.store)
         let answer = try await tiles.tile("broken", TileCoord(z: 0, x: 0, y: 0), acceptsGzip: true)
         guard case .empty = answer else { Issue.record("expected an empty tile, got \(answer)"); return }
     }

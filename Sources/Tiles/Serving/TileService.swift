@@ -1,10 +1,13 @@
 public import Foundation
 public import GeoModel
-public import GRDB
 public import GeoStore
 import Logging
 import Synchronization
 import PublicErrors
+
+/// The store a tile service draws from, whichever engine keeps it: the catalogue says which
+/// version is current and describes it, the features are read with only the fields drawn.
+public typealias TileStore = CatalogueStore & FieldSubsetReading
 
 /// Everything the HTTP layer asks of tiles: which tilesets exist, their metadata, and tiles
 /// (with the encodings, ETags and cache that serving needs). Built once at start-up.
@@ -63,15 +66,11 @@ public final class TileService: Sendable {
         return registered.withLock { $0[name] } == nil ? [name] : []
     }
 
-    /// Tiles of `store`'s published datasets (and of the tileset files in the configuration).
-    public convenience init(store: Store, configuration: Configuration = .init()) throws {
-        try self.init(reader: store.pool, versions: store, configuration: configuration)
-    }
-
-    /// Reads and checks the tileset files; a bad file stops start-up with a message naming it.
-    /// `reader` holds the feature tables; `versions` says which version of each dataset is
-    /// current, and announces publications: the next tile shows a new version at once.
-    public init(reader: any DatabaseReader, versions: any CurrentVersions, configuration: Configuration = .init()) throws {
+    /// Tiles of `store`'s published datasets (and of the tileset files in the configuration),
+    /// on either engine (a SpatiaLite `Store` or a PostGIS one). Reads and checks the tileset
+    /// files; a bad file stops start-up with a message naming it. The store's publications
+    /// reach the service: the next tile shows a new version at once.
+    public init(store: any TileStore, configuration: Configuration = .init()) throws {
         self.configuration = configuration
         var defs: [String: TilesetDefinition] = [:]
         if let folder = configuration.tilesFolder {
@@ -81,15 +80,15 @@ public final class TileService: Sendable {
             }
         }
         definitions = defs
-        prepared = PreparedLayerStore(reader: reader)
+        prepared = PreparedLayerStore(store: store)
         cache = TileCache(capacityBytes: configuration.cacheMegabytes * 1024 * 1024)
         let box = Locked<TileService?>(nil)
-        catalogue = CatalogueWatcher(store: versions, interval: configuration.checkInterval) { changed in
+        catalogue = CatalogueWatcher(store: store, interval: configuration.checkInterval) { changed in
             box.withLock { $0 }?.datasetsChanged(changed)
         }
         box.withLock { $0 = self }
         // Weak: the store outlives a tile service built over it in tests.
-        versions.publications.subscribe { [weak self] _ in self?.checkCatalogueNow() }
+        store.publications.subscribe { [weak self] _ in self?.checkCatalogueNow() }
     }
 
     /// Adds a tileset served from elsewhere (an archive); it hides a store tileset of the same name.

@@ -1,6 +1,5 @@
 import Foundation
 import GeoModel
-import GRDB
 import GeoStore
 import PublicErrors
 
@@ -11,8 +10,9 @@ struct VersionInfo: Sendable {
     var title: String
     var description: String
     var attribution: String
-    var featureTable: String
-    var fields: [FieldDefinition]
+    /// The version as the store describes it (what its features are read by).
+    var version: DatasetVersionRecord
+    var fields: [FieldDefinition] { version.fields }
     /// WGS 84 extent of the version's features.
     var bounds: BoundingBox?
     /// Whether the features are polygons (they then get label points).
@@ -37,7 +37,7 @@ final class PreparedLayerStore: Sendable {
         var maxZoom: Int { min(definition.maxZoom, GeneralisedLayer.highestPreparedZoom) }
     }
     struct Prepared: Sendable { var layer: PreparedLayer; var generalised: GeneralisedLayer? }
-    let reader: any DatabaseReader
+    let store: any TileStore
     private let infos = Locked([Int64: Task<VersionInfo, any Error>]())
     private let layers = Locked([Key: Task<Prepared, any Error>]())
     /// Versions with at least one layer prepared (for tests and the log).
@@ -45,13 +45,15 @@ final class PreparedLayerStore: Sendable {
 
     func isPrepared(versionId: Int64) -> Bool { ready.withLock { $0.contains(versionId) } }
 
-    init(reader: any DatabaseReader) { self.reader = reader }
+    init(store: any TileStore) { self.store = store }
 
-    func info(version: Int64) async throws -> VersionInfo {
+    /// What the catalogue says of `version`, a version of the dataset `slug`.
+    func info(version: Int64, dataset slug: String) async throws -> VersionInfo {
         let task = infos.withLock { d in
             if let t = d[version] { return t }
-            let reader = self.reader
-            let t = Task { try await Self.loadInfo(reader, version) }
+            let store = self.store
+            // Catalogue reads block: on the request threads, never the cooperative pool.
+            let t = Task { try await BlockingPool.requests.run { try Self.loadInfo(store, version, dataset: slug) } }
             d[version] = t
             return t
         }
@@ -64,8 +66,8 @@ final class PreparedLayerStore: Sendable {
     func layer(_ key: Key, info: VersionInfo) async throws -> Prepared {
         let task = layers.withLock { d in
             if let t = d[key] { return t }
-            let reader = self.reader
-            let t = Task { try await Self.prepare(reader, info, key) }
+            let store = self.store
+            let t = Task { try await Self.prepare(store, info, key) }
             d[key] = t
             return t
         }
@@ -86,58 +88,29 @@ final class PreparedLayerStore: Sendable {
         ready.withLock { $0.formIntersection(versions) }
     }
 
-    static func loadInfo(_ reader: any DatabaseReader, _ version: Int64) async throws -> VersionInfo {
-        try await reader.read { db in
-            // Stores older than the column (and minimal test schemas) say nothing of types.
-            let columns = try db.columns(in: "dataset_versions").map(\.name)
-            let hasTypes = columns.contains("geometry_types"), hasCount = columns.contains("feature_count")
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT d.slug, d.title, d.description, d.attribution, v.feature_table, v.fields_json,
-                       v.min_x, v.min_y, v.max_x, v.max_y, \(hasTypes ? "v.geometry_types" : "''"), \(hasCount ? "v.feature_count" : "0")
-                FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?
-                """, arguments: [version]) else {
-                throw TilesError(.storeUnavailable, "Dataset version \(version) is not in the store any more")
-            }
-            let fieldsJSON: String = row[5] ?? "[]"
-            let fields: [FieldDefinition]
-            do { fields = try JSONDecoder().decode([FieldDefinition].self, from: Data(fieldsJSON.utf8)) } catch {
-                throw TilesError(.storeUnavailable, "Dataset version \(version) has unreadable field definitions: \(error)")
-            }
-            let bounds = BoundingBox.lonLatExtent(minX: row[6], minY: row[7], maxX: row[8], maxY: row[9])
-            let types: String = row[10] ?? ""
-            return VersionInfo(versionId: version, slug: row[0], title: row[1] ?? "", description: row[2] ?? "",
-                               attribution: row[3] ?? "", featureTable: row[4], fields: fields, bounds: bounds,
-                               isPolygonal: types.localizedCaseInsensitiveContains("polygon"), featureCount: row[11] ?? 0)
+    static func loadInfo(_ store: any TileStore, _ id: Int64, dataset slug: String) throws -> VersionInfo {
+        guard let version = try store.version(id: id), let dataset = try store.dataset(slug: slug), dataset.id == version.datasetID else {
+            throw TilesError(.storeUnavailable, "Dataset version \(id) of \(slug) is not in the store any more")
         }
+        return VersionInfo(versionId: id, slug: slug, title: dataset.title, description: dataset.description,
+                           attribution: dataset.attribution, version: version, bounds: version.bbox,
+                           isPolygonal: version.geometryTypes.contains { $0.localizedCaseInsensitiveContains("polygon") },
+                           featureCount: version.featureCount)
     }
 
-    /// Reads every feature of the version once, projecting it to Web Mercator, then
-    /// generalises it for every zoom (on a thread of its own: seconds of work for a big layer).
-    static func prepare(_ reader: any DatabaseReader, _ info: VersionInfo, _ key: Key) async throws -> Prepared {
-        let columns = key.fields.compactMap { name in info.fields.first { $0.name == name } }
-        let select = (["fid", "AsBinary(geom)"] + columns.map { quoteIdentifier($0.name) }).joined(separator: ", ")
-        let sql = "SELECT \(select) FROM \(quoteIdentifier(info.featureTable)) ORDER BY fid"
-        let (features, skipped) = try await reader.read { db -> ([PreparedFeature], Int) in
-            var features: [PreparedFeature] = []
-            var skipped = 0
-            let rows = try Row.fetchCursor(db, sql: sql)
-            while let row = try rows.next() {
-                let fid: Int64 = row[0]
-                // Decode the blob in place: no copy of each geometry's bytes.
-                let geometry: Geometry? = try row.withUnsafeData(atIndex: 1) { data in
-                    guard let data else { return nil }
-                    return data.withUnsafeBytes { raw in try? WKB.decode(raw) }
-                }
-                guard let geometry, let prepared = PreparedGeometry(lonLat: geometry) else { skipped += 1; continue }
-                var values: [FieldValue] = []
-                values.reserveCapacity(columns.count)
-                for (i, field) in columns.enumerated() { values.append(FieldValue(stored: row[i + 2], as: field.type)) }
-                features.append(PreparedFeature(id: fid, geometry: prepared, values: values))
-            }
-            return (features, skipped)
-        }
-        let names = columns.map(\.name)
+    /// Reads every feature of the version once (only the fields drawn), projecting it to Web
+    /// Mercator, then generalises it for every zoom: seconds of work for a big layer, all on a
+    /// thread of its own, reading included (the store's calls block).
+    static func prepare(_ store: any TileStore, _ info: VersionInfo, _ key: Key) async throws -> Prepared {
+        let names = key.fields.filter { name in info.fields.contains { $0.name == name } }
         return try await Self.onThreadOfItsOwn {
+            var features: [PreparedFeature] = []
+            features.reserveCapacity(info.featureCount)
+            var skipped = 0
+            try store.forEachFeature(of: info.version, fields: names, pageSize: 10_000) { f in
+                guard let geometry = f.geometry, let prepared = PreparedGeometry(lonLat: geometry) else { skipped += 1; return }
+                features.append(PreparedFeature(id: f.id, geometry: prepared, values: f.values))
+            }
             let layer = PreparedLayer(name: key.layer, fieldNames: names, features: features, skipped: skipped)
             guard let g = key.generalisation else { return Prepared(layer: layer, generalised: nil) }
             let generalised = GeneralisedLayer(layer: layer, minZoom: g.minZoom, maxZoom: g.maxZoom,
@@ -207,7 +180,7 @@ final class StoreTileSource: TileSource {
                 throw TilesError(.unknownTileset, "Tileset \(definition.name): dataset \"\(layer.dataset)\" of layer \"\(layer.id)\" is not published",
                                  shown: SafeMessage("tiles.tileset.unpublished", ["tileset": definition.name, "dataset": layer.dataset]))
             }
-            let info = try await prepared.info(version: v)
+            let info = try await prepared.info(version: v, dataset: layer.dataset)
             if let wanted = layer.fields {
                 let missing = wanted.filter { w in !info.fields.contains { $0.name == w } }
                 if !missing.isEmpty {

@@ -1,29 +1,29 @@
 import Foundation
-import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The PostgreSQL + PostGIS database of the tests that need one (issue 21).
+/// The PostgreSQL + PostGIS database of the tests that need one (issue 21): the store's
+/// contract suite, and the tiles and downloads made from either engine.
 ///
 /// `make test` starts a cluster of its own (Tests/Postgres/cluster.sh) and exports its URL as
 /// `BANDO_TEST_POSTGRES`. A test run without it (`swift test --filter …`) starts one through the
 /// same script, stopped when the test process exits. Never a silent skip: when neither works,
 /// `url()` throws, saying how to run the tests.
-enum TestPostgres {
-    static let variable = "BANDO_TEST_POSTGRES"
+public enum TestPostgres {
+    public static let variable = "BANDO_TEST_POSTGRES"
 
     /// The database's URL (`postgres://…`), starting a cluster the first time if needed.
-    static func url() throws -> String { try started.get() }
+    public static func url() throws -> String { try started.get() }
 
     /// A schema name no other test uses: one schema per test keeps them independent.
-    static func newSchema(_ label: String = "t") -> String {
+    public static func newSchema(_ label: String = "t") -> String {
         "\(label)_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
     }
 
     /// Runs one SQL statement with psql and returns its rows, fields separated by `|`: a check
     /// of the database that does not go through the code under test.
-    static func query(_ sql: String) throws -> [String] {
+    public static func query(_ sql: String) throws -> [String] {
         let result = try Run.process("psql", [try url(), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
         guard result.succeeded else { throw TestSupportError("psql failed: \(result.stderr)") }
         return result.stdout.split(separator: "\n").map(String.init)
