@@ -160,7 +160,9 @@ struct PostgreSQLCompiler {
             return "\(l) \(op.rawValue) \(r)"
         case .like(let a, let pattern):
             let p = try QueryRules.likePattern(pattern)
-            let l = try scalar(a, against: nil)
+            var l = try scalar(a, against: nil)
+            // SQLite matches a number's text; whole numbers (and 0/1 booleans) read the same here.
+            if let f = table.field(of: a), f.type == .integer || f.type == .boolean { l = "(\(l))::text" }
             return "\(l) LIKE \(bind(.text(Self.likePattern(p))))"
         case .between(let a, let lo, let hi):
             let field = table.field(of: a)

@@ -45,6 +45,8 @@ import PublicErrors
         ("\"tên xã\" LIKE '_ã%'", [2]),
         ("\"tên xã\" LIKE 'phường%'", []),
         ("\"tên xã\" NOT LIKE '%a%'", [1, 3, 4, 5, 6, 7, 8, 9, 10]),
+        ("ma LIKE '1%'", [1, 10]),
+        ("con_hieu_luc LIKE '1'", [1, 4, 6, 9]),
         ("\"tên xã\" > 'Q'", [2, 5, 6, 9, 10]),
         ("CASEI(\"tên xã\") = CASEI('QUẢNG ĐIỀN')", [6]),
         ("ACCENTI(\"tên xã\") = ACCENTI('Thanh pho Hue')", [5]),
