@@ -170,3 +170,15 @@ extension Store: FeatureQuerying {
         try SQLiteFeatureQueries(reader: pool).item(in: collection, id: id, output: output, timeLimit: timeLimit)
     }
 }
+
+extension SQLValue {
+    public var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let i): i.databaseValue
+        case .real(let d): d.databaseValue
+        case .text(let s): s.databaseValue
+        case .blob(let b): Data(b).databaseValue
+        }
+    }
+}

@@ -1,7 +1,7 @@
 public import FeatureQuery
 public import GeoModel
-public import GRDB
-import Foundation
+
+// No GRDB here: the CQL2 fuzz harness builds this file with the compiler (Fuzz/fuzz.sh).
 
 /// A value bound to a `?` placeholder: user text only ever reaches SQLite this way.
 public enum SQLValue: Hashable, Sendable {
@@ -18,16 +18,6 @@ public enum SQLValue: Hashable, Sendable {
         case .real(let d): self = .real(d)
         case .text(let t): self = .text(t)
         case .boolean(let b): self = .integer(b ? 1 : 0)
-        }
-    }
-
-    public var databaseValue: DatabaseValue {
-        switch self {
-        case .null: .null
-        case .integer(let i): i.databaseValue
-        case .real(let d): d.databaseValue
-        case .text(let s): s.databaseValue
-        case .blob(let b): Data(b).databaseValue
         }
     }
 }
