@@ -54,11 +54,14 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "VietnameseText", swiftSettings: strict),
         .target(name: "GDALKit", dependencies: ["CGDAL", "GeoModel"], swiftSettings: strict),
+        // An OGC API items query as a plain value (the CQL2 tree, its text and JSON parsers,
+        // bbox, datetime, sortby) and its errors: what every store backend compiles (issue 21).
+        .target(name: "FeatureQuery", dependencies: ["GeoModel", "PublicErrors"], swiftSettings: strict),
         .target(name: "ProjKit", dependencies: ["CPROJ", "GeoModel"], swiftSettings: strict),
         .target(
             name: "GeoStore",
             dependencies: [
-                "GeoModel", "PublicErrors",
+                "GeoModel", "PublicErrors", "FeatureQuery",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -70,7 +73,7 @@ let package = Package(
         .target(
             name: "GeoStorePostGIS",
             dependencies: [
-                "GeoStore", "GeoModel",
+                "GeoStore", "GeoModel", "FeatureQuery", "PublicErrors",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -94,7 +97,7 @@ let package = Package(
         ),
         .target(
             name: "Features",
-            dependencies: ["GeoModel", "GeoStore", "ProjKit", "PublicErrors",
+            dependencies: ["GeoModel", "GeoStore", "FeatureQuery", "ProjKit", "PublicErrors",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict
@@ -202,7 +205,7 @@ let package = Package(
         .testTarget(name: "VietnameseTextTests", dependencies: ["TestSupport", "VietnameseText"], swiftSettings: strict),
         .testTarget(name: "GDALKitTests", dependencies: ["TestSupport", "GDALKit", "GeoModel"], swiftSettings: strict),
         .testTarget(name: "ProjKitTests", dependencies: ["TestSupport", "ProjKit"], swiftSettings: strict),
-        .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore", "GeoStorePostGIS", "GeoModel", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore", "GeoStorePostGIS", "GeoModel", "FeatureQuery", "PublicErrors", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "PublicErrors", "GDALKit", "GeoStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "GeoStorePostGIS", "Ingest"], swiftSettings: strict),
@@ -213,7 +216,7 @@ let package = Package(
         .testTarget(name: "HostileTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "FeaturesTests",
-            dependencies: ["TestSupport", "Features", "GeoStore", "Ingest", "PublicErrors",
+            dependencies: ["TestSupport", "Features", "FeatureQuery", "GeoStore", "Ingest", "PublicErrors",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict

@@ -109,14 +109,17 @@ build() {
         module ZIPFoundation "$zf"/Sources/ZIPFoundation/*.swift -- -swift-version 5 -I "$PWD/$zf/Sources/CZLib" -Xcc -D_GNU_SOURCE=1 -lz
     fi
 
-    local cql2=(Sources/Features/CQL2.swift Sources/Features/CQL2+Lexer.swift Sources/Features/CQL2+Text.swift
-                Sources/Features/CQL2+JSON.swift Sources/Features/JSONValue.swift Sources/Features/FeaturesError.swift
-                Sources/Features/CQL2+SQL.swift Sources/Features/CQL2+SQLShape.swift Sources/Features/SQL.swift)
+    # The query (parsers, tree, errors) as its module; the SQLite compiler's files in the harness.
+    if wants cql2text || wants cql2json; then
+        module FeatureQuery Sources/FeatureQuery/*.swift -- -lGeoModel -lPublicErrors
+    fi
+    local cql2=(Sources/GeoStore/Items/CQL2+SQLite.swift Sources/GeoStore/Items/CQL2+SQLiteShape.swift
+                Sources/GeoStore/Items/SQLiteFragment.swift Sources/GeoStore/QuoteIdentifier.swift)
     wants json      && harness json Sources/Ingest/JSONScanner.swift
     wants geojson   && harness geojson Sources/Ingest/JSONScanner.swift Sources/Ingest/GeoJSONReader.swift Fuzz/geojson/FeatureStream.swift \
                            -- -lGeoModel -lGDALKit -I "$PWD/Sources/CGDAL" $(pkg-config --cflags gdal | sed "s/-I/-Xcc -I/g") -lgdal
-    wants cql2text  && harness cql2text "${cql2[@]}" -- -lGeoModel -lPublicErrors
-    wants cql2json  && harness cql2json "${cql2[@]}" -- -lGeoModel -lPublicErrors
+    wants cql2text  && harness cql2text "${cql2[@]}" -- -lGeoModel -lPublicErrors -lFeatureQuery
+    wants cql2json  && harness cql2json "${cql2[@]}" -- -lGeoModel -lPublicErrors -lFeatureQuery
     wants wkb       && harness wkb -- -lGeoModel
     wants mvt       && harness mvt Sources/Tiles/MVT/MVTDecoder.swift Sources/Tiles/MVT/MVTEncoder.swift Sources/Tiles/MVT/Protobuf.swift -- -lGeoModel
     wants rawhttp   && harness rawhttp Sources/App/RawTileRequest.swift Sources/App/TileRoutes+Headers.swift

@@ -1,6 +1,7 @@
-// libFuzzer harness: a CQL2 JSON `filter` (Sources/Features/CQL2+JSON.swift, JSONValue.swift),
+// libFuzzer harness: a CQL2 JSON `filter` (Sources/FeatureQuery/CQL2+JSON.swift, JSONValue.swift),
 // as a query parameter or a POST body: parsed, its properties listed, compiled to SQL for a
 // table of each field type. Never a trap, whatever the bytes.
+import FeatureQuery
 import GeoModel
 
 @_cdecl("LLVMFuzzerTestOneInput")

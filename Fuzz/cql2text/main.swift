@@ -1,6 +1,7 @@
-// libFuzzer harness: a CQL2 text `filter` (Sources/Features/CQL2+Text.swift) as the items route
+// libFuzzer harness: a CQL2 text `filter` (Sources/FeatureQuery/CQL2+Text.swift) as the items route
 // reads it: parsed, its properties listed, compiled to SQL for a table of each field type.
 // Any text must give a filter or a `CQL2SyntaxError`/`FeaturesError`; never trap.
+import FeatureQuery
 import GeoModel
 
 @_cdecl("LLVMFuzzerTestOneInput")

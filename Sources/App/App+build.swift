@@ -327,7 +327,8 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addWebRoutes(to: router, WebRouteDependencies(store: store, portal: portal, downloads: downloads, tiles: tiles, origin: origin,
                                                   clients: requests.clients, pages: pageCache))
     let catalogue = StoreCatalogue(store: store)
-    let queries = FeatureQueries(reader: store.pool, timeLimit: 10)
+    // Items through the store's `FeatureQuerying` (any engine); the analysis API still reads its SQLite pool.
+    let queries = FeatureQueries(store: store, timeLimit: 10)
     // Collections link their vector tilesets (OGC API - Tiles), which the tiles routes serve.
     let ogcAPI = OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard,
                                 tilesets: { Set((try? await tiles.tilesetNames()) ?? []) })

@@ -1,3 +1,4 @@
+public import FeatureQuery
 public import GeoModel
 import GRDB
 import GRDBSQLite

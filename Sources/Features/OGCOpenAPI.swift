@@ -1,3 +1,4 @@
+import FeatureQuery
 import GeoModel
 import Foundation
 

@@ -1,3 +1,4 @@
+public import FeatureQuery
 public import GeoStore
 import GeoModel
 import Foundation

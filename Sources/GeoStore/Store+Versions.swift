@@ -324,8 +324,3 @@ extension Store {
         }
     }
 }
-
-/// An SQL identifier in double quotes, inner quotes doubled: field names come from agencies' files.
-public func quoteIdentifier(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}

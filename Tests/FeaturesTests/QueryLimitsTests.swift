@@ -163,7 +163,7 @@ import TestSupport
         #expect(!got.isEmpty)
         #expect(got == (try await ids("population IN (\(numbers.joined(separator: ",")))")))
         // Values past the cap are a 400 naming it.
-        let tooMany = "population IN (" + (0...CQL2Compiler.maximumValues).map(String.init).joined(separator: ",") + ")"
+        let tooMany = "population IN (" + (0...QueryRules.maximumValues).map(String.init).joined(separator: ",") + ")"
         let e = await #expect(throws: FeaturesError.self) { _ = try await ids(tooMany) }
         #expect(e?.kind == .invalidParameter && e?.message.description.contains("too complex") == true, "\(String(describing: e))")
     }

@@ -1,6 +1,7 @@
+public import FeatureQuery
 public import GeoModel
-import Foundation
-import GeoStore
+
+// No GRDB here: the CQL2 fuzz harness builds this file with the compiler (Fuzz/fuzz.sh).
 
 /// A value bound to a `?` placeholder: user text only ever reaches SQLite this way.
 public enum SQLValue: Hashable, Sendable {
@@ -9,6 +10,16 @@ public enum SQLValue: Hashable, Sendable {
     case real(Double)
     case text(String)
     case blob([UInt8])
+
+    /// A typed query literal as SQLite stores it (booleans are 0 and 1).
+    public init(_ v: QueryValue) {
+        switch v {
+        case .integer(let i): self = .integer(i)
+        case .real(let d): self = .real(d)
+        case .text(let t): self = .text(t)
+        case .boolean(let b): self = .integer(b ? 1 : 0)
+        }
+    }
 }
 
 /// A piece of SQL with its placeholders' values, in order.
@@ -25,26 +36,10 @@ public struct SQLFragment: Hashable, Sendable {
     }
 }
 
-/// A version's feature table as the store lays it out (see GeoStore): `fid` primary key, one
-/// typed column per field, `geom` in EPSG:4326 with the SpatiaLite R*Tree `idx_<table>_geom`.
-public struct FeatureTable: Hashable, Sendable {
-    public var name: String
-    public var fields: [FieldDefinition]
-    public var geometryColumn: String
-    /// Names a filter may use for the geometry (`geometry` is what OGC clients send).
-    public static let geometryNames: Set<String> = ["geometry", "geom"]
-
-    public init(name: String, fields: [FieldDefinition], geometryColumn: String = "geom") {
-        self.name = name; self.fields = fields; self.geometryColumn = geometryColumn
-    }
-
+/// The SQLite layout of a feature table: the SpatiaLite R*Tree `idx_<table>_geom`.
+extension FeatureTable {
     public var spatialIndex: String { "idx_\(name)_\(geometryColumn)" }
     public var quotedName: String { quoteIdentifier(name) }
-
-    public func field(named name: String) -> FieldDefinition? { fields.first { $0.name == name } }
-
-    /// The queryable names, for error messages: fields then the geometry.
-    public var queryableNames: [String] { fields.map(\.name) + ["geometry"] }
 
     /// SQL that keeps the rows whose index box meets `box` (the R*Tree is read first; the
     /// exact predicate, when there is one, only sees these rows).

@@ -1,19 +1,18 @@
+public import FeatureQuery
 public import GeoModel
-import GeoStore
 import PublicErrors
 
 /// Turns a CQL2 tree into a parameterised SQLite/SpatiaLite condition on one feature table
 /// (aliased `t`). Spatial predicates read the R*Tree first and run the exact GEOS predicate
 /// only on its candidates; property names are checked against the table's fields. The SQL is
-/// laid out so that SQLite can parse it however the filter nests (`CQL2+SQLShape.swift`); a
+/// laid out so that SQLite can parse it however the filter nests (`CQL2+SQLiteShape.swift`); a
 /// filter it still could not parse, or with more than `maximumValues` values, is a 400.
 public struct CQL2Compiler: Sendable {
     public var table: FeatureTable
     public var alias: String
 
-    /// Values (placeholders) one filter may bind; SQLite's own limit is far higher, this keeps
-    /// one request's statement to a sensible size.
-    public static let maximumValues = 10_000
+    /// Values (placeholders) one filter may bind; SQLite's own limit is far higher.
+    public static let maximumValues = QueryRules.maximumValues
 
     public init(table: FeatureTable, alias: String = "t") { self.table = table; self.alias = alias }
 
@@ -70,29 +69,24 @@ public struct CQL2Compiler: Sendable {
         case .literal(let b):
             return b ? "1" : "0"
         case .comparison(let op, let a, let b):
-            let field = fieldOf(a) ?? fieldOf(b)
+            let field = table.field(of: a) ?? table.field(of: b)
             let l = try scalar(a, against: field, &args)
             let r = try scalar(b, against: field, &args)
             return "\(l) \(op.rawValue) \(r)"
         case .like(let a, let pattern):
-            let p: String
-            switch pattern {
-            case .string(let text): p = text
-            case .folded(.string(let text), let options): p = TextFolding.fold(text, options)
-            default: throw .invalid("filter", SafeMessage("features.filter.likePattern"))
-            }
+            let p = try QueryRules.likePattern(pattern)
             let l = try scalar(a, against: nil, &args)
             args.append(.text(Self.globPattern(fromLike: p)))
             // GLOB, not SQLite's LIKE: CQL2's LIKE is case-sensitive, SQLite's is not.
             return "\(l) GLOB ?"
         case .between(let a, let lo, let hi):
-            let field = fieldOf(a)
+            let field = table.field(of: a)
             let v = try scalar(a, against: field, &args)
             let l = try scalar(lo, against: field, &args)
             let h = try scalar(hi, against: field, &args)
             return "\(v) BETWEEN \(l) AND \(h)"
         case .inList(let a, let list):
-            let field = fieldOf(a)
+            let field = table.field(of: a)
             let v = try scalar(a, against: field, &args)
             var items: [String] = []
             for x in list { items.append(try scalar(x, against: field, &args)) }
@@ -104,80 +98,22 @@ public struct CQL2Compiler: Sendable {
         }
     }
 
-    private func fieldOf(_ s: CQL2Scalar) -> FieldDefinition? {
-        switch s {
-        case .property(let n), .folded(.property(let n), _): table.field(named: n)
-        default: nil
-        }
-    }
-
     /// The SQLite function that folds a column's text as `TextFolding` does (registered on the
-    /// connection by `FeatureQueries` before a query runs): `cql2_fold(value, options)`.
+    /// connection by `SQLiteFeatureQueries` before a query runs): `cql2_fold(value, options)`.
     public static let foldFunctionName = "cql2_fold"
-
-    private func unknownProperty(_ name: String) -> FeaturesError {
-        .invalid("filter", SafeMessage("features.filter.unknownProperty", ["name": name, "queryables": table.queryableNames.joined(separator: ", ")]))
-    }
 
     /// A scalar as SQL: a column, or a placeholder whose value fits the column it is compared with.
     private func scalar(_ s: CQL2Scalar, against field: FieldDefinition?, _ args: inout [SQLValue]) throws(FeaturesError) -> String {
         if case .folded(.property(let name), let options) = s {
-            let column = try scalar(.property(name), against: nil, &args)
-            guard let f = table.field(named: name), f.type == .text else {
-                throw .invalid("filter", SafeMessage("features.filter.foldNotText", ["name": name]))
-            }
-            return "\(Self.foldFunctionName)(\(column), \(options.rawValue))"
+            let f = try table.foldedField(name)
+            return "\(Self.foldFunctionName)(\(alias).\(quoteIdentifier(f.name)), \(options.rawValue))"
         }
         if case .property(let name) = s {
-            guard let f = table.field(named: name) else {
-                if FeatureTable.geometryNames.contains(name) {
-                    throw .invalid("filter", SafeMessage("features.filter.geometryCompared", ["name": name]))
-                }
-                throw unknownProperty(name)
-            }
+            let f = try table.comparedField(name)
             return "\(alias).\(quoteIdentifier(f.name))"
         }
-        args.append(try Self.value(s, for: field))
+        args.append(SQLValue(try QueryRules.value(s, for: field)))
         return "?"
-    }
-
-    /// A literal converted to what the field stores, or an error saying how to write it.
-    static func value(_ s: CQL2Scalar, for field: FieldDefinition?) throws(FeaturesError) -> SQLValue {
-        let numeric = field.map { $0.type == .integer || $0.type == .real } ?? false
-        switch s {
-        case .property: fatalError("properties are columns, not values")
-        case .integer(let i):
-            if let f = field, f.type == .text || f.type == .date || f.type == .dateTime {
-                throw .invalid("filter", SafeMessage("features.filter.quoteText", ["name": f.name, "value": String(i)]))
-            }
-            return .integer(i)
-        case .real(let d):
-            if let f = field, f.type == .text || f.type == .date || f.type == .dateTime {
-                throw .invalid("filter", SafeMessage("features.filter.quoteText", ["name": f.name, "value": "\(d)"]))
-            }
-            return .real(d)
-        case .boolean(let b):
-            if let f = field, f.type != .boolean, f.type != .integer {
-                throw .invalid("filter", SafeMessage("features.filter.notBoolean", ["name": f.name, "type": f.type.rawValue]))
-            }
-            return .integer(b ? 1 : 0)
-        case .string(let t):
-            if numeric, let f = field {
-                throw .invalid("filter", SafeMessage("features.filter.unquoteNumber", ["name": f.name, "value": t]))
-            }
-            return .text(t)
-        case .date(let t), .timestamp(let t):
-            if numeric, let f = field { throw .invalid("filter", SafeMessage("features.filter.numberVsInstant", ["name": f.name, "value": t])) }
-            return .text(t)
-        case .folded(.string(let t), let options):
-            if numeric, let f = field {
-                throw .invalid("filter", SafeMessage("features.filter.unquoteNumber", ["name": f.name, "value": t]))
-            }
-            return .text(TextFolding.fold(t, options))
-        case .folded:
-            // A property inside is a column (`scalar`); anything else is not text.
-            throw .invalid("filter", SafeMessage("features.filter.foldNotText", ["name": field?.name ?? "?"]))
-        }
     }
 
     /// CQL2 LIKE (`%`, `_`, `\` escapes) as an SQLite GLOB pattern, which is case-sensitive.
@@ -206,20 +142,9 @@ public struct CQL2Compiler: Sendable {
 
     // MARK: Spatial predicates
 
-    private func isGeometryProperty(_ o: CQL2SpatialOperand) throws(FeaturesError) -> Bool {
-        guard case .property(let n) = o else { return false }
-        guard FeatureTable.geometryNames.contains(n) else {
-            if table.field(named: n) != nil {
-                throw .invalid("filter", SafeMessage("features.filter.notGeometry", ["name": n]))
-            }
-            throw unknownProperty(n)
-        }
-        return true
-    }
-
     private func spatial(_ op: CQL2SpatialOperator, _ a: CQL2SpatialOperand, _ b: CQL2SpatialOperand,
                          _ args: inout [SQLValue]) throws(FeaturesError) -> String {
-        let aIsColumn = try isGeometryProperty(a), bIsColumn = try isGeometryProperty(b)
+        let aIsColumn = try table.isGeometryProperty(a), bIsColumn = try table.isGeometryProperty(b)
         let column = "\(alias).\(quoteIdentifier(table.geometryColumn))"
         // Keep the column on the left: S_WITHIN(POINT, geometry) is S_CONTAINS(geometry, POINT).
         let requested = op

@@ -327,13 +327,13 @@ struct CQL2TextParser {
     }
 }
 
-func isISODate(_ s: String) -> Bool {
+public func isISODate(_ s: String) -> Bool {
     let b = Array(s.utf8)
     guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
     return b.enumerated().allSatisfy { i, c in i == 4 || i == 7 || (c >= 48 && c <= 57) }
 }
 
-func isISOTimestamp(_ s: String) -> Bool {
+public func isISOTimestamp(_ s: String) -> Bool {
     let b = Array(s.utf8)
     guard b.count >= 19, isISODate(String(decoding: b[0..<10], as: UTF8.self)),
           b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":") else { return false }

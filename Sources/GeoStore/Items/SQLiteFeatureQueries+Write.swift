@@ -1,16 +1,16 @@
-import GRDB
+public import FeatureQuery
+public import GRDB
 import GRDBSQLite
 import GeoModel
 import Foundation
-import GeoStore
 import PublicErrors
 
-extension FeatureQueries {
+extension SQLiteFeatureQueries {
     /// Steps the statement with SQLite's C API and writes each row as a GeoJSON Feature,
     /// comma-separated, straight from the column memory: no Row objects, no copies of the WKB.
     /// Columns: fid, WKB geometry, then the table's fields in order.
     static func writeFeatures(_ db: Database, sql: String, arguments: [SQLValue], table: FeatureTable,
-                              crs: OutputCRS, into out: inout [UInt8]) throws(FeaturesError) -> Int {
+                              output: FeatureOutput, into out: inout [UInt8]) throws(FeaturesError) -> Int {
         let statement: Statement
         do {
             statement = try db.cachedStatement(sql: sql)
@@ -20,7 +20,7 @@ extension FeatureQueries {
         }
         let s = statement.sqliteStatement
         defer { sqlite3_reset(s) }
-        let precision = crs.precision
+        let precision = output.precision
         let names: [[UInt8]] = table.fields.map { f in
             var b: [UInt8] = []
             GeoJSON.writeString(f.name, into: &b)
@@ -47,10 +47,10 @@ extension FeatureQueries {
                 let raw = UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, 1)))
                 do {
                     var g = try WKB.decode(raw)
-                    if let t = crs.transformer { g = try g.mapPositions { try t.forward($0) } }
+                    if let t = output.transform { g = try g.mapPositions(t) }
                     GeoJSON.writeGeometry(g, precision: precision, into: &out)
                 } catch {
-                    throw FeaturesError.store("feature \(sqlite3_column_int64(s, 0)) of \(table.name) has a geometry that could not be written in \(crs.uri): \(error)")
+                    throw FeaturesError.store("feature \(sqlite3_column_int64(s, 0)) of \(table.name) has a geometry that could not be written in \(output.crsName): \(error)")
                 }
             } else {
                 out.append(contentsOf: "null".utf8)
@@ -113,7 +113,7 @@ extension FeatureQueries {
 
     /// Runs `body` with an SQLite progress handler that interrupts the statement once the
     /// deadline passes; the handler is removed afterwards (connections are pooled).
-    static func withTimeLimit<T>(_ db: Database, seconds: Double, _ body: () throws(FeaturesError) -> T) throws(FeaturesError) -> T {
+    public static func withTimeLimit<T>(_ db: Database, seconds: Double, _ body: () throws(FeaturesError) -> T) throws(FeaturesError) -> T {
         let deadline = Deadline(DispatchTime.now().uptimeNanoseconds + UInt64(max(0, seconds) * 1e9))
         let context = Unmanaged.passRetained(deadline)
         sqlite3_progress_handler(db.sqliteConnection, 10_000, { ctx in
@@ -132,11 +132,4 @@ extension FeatureQueries {
 final class Deadline: @unchecked Sendable {
     let nanoseconds: UInt64
     init(_ n: UInt64) { nanoseconds = n }
-}
-
-extension OutputCRS {
-    /// Decimals written: 7 for degrees (≈1 cm), 3 for metres (1 mm).
-    var precision: Int {
-        uri == OutputCRS.crs84URI || uri == CRSRegistry.epsg4326URI || uri.hasSuffix("/4756") ? 7 : 3
-    }
 }

@@ -1,7 +1,7 @@
 public import GeoModel
 
-/// A CQL2 filter (OGC 21-065), parsed from CQL2 text or CQL2 JSON into one tree that the
-/// SQL compiler reads. Both encodings give the same tree for the same filter.
+/// A CQL2 filter (OGC 21-065), parsed from CQL2 text or CQL2 JSON into one tree that each
+/// store backend compiles to its own SQL (GeoStore's `FeatureQuerying`). Both encodings give the same tree for the same filter.
 public indirect enum CQL2Expression: Hashable, Sendable {
     case and([CQL2Expression])
     case or([CQL2Expression])
@@ -80,7 +80,7 @@ public enum CQL2SpatialOperator: String, Hashable, Sendable, CaseIterable {
     case equals = "S_EQUALS", touches = "S_TOUCHES", crosses = "S_CROSSES", overlaps = "S_OVERLAPS"
 
     /// The operator that gives the same answer with its arguments swapped.
-    var converse: CQL2SpatialOperator {
+    public var converse: CQL2SpatialOperator {
         switch self {
         case .within: .contains
         case .contains: .within
@@ -95,7 +95,7 @@ public enum CQL2SpatialOperand: Hashable, Sendable {
     case bbox(BoundingBox)
 
     /// The literal as a geometry (a box becomes its polygon).
-    var literalGeometry: Geometry? {
+    public var literalGeometry: Geometry? {
         switch self {
         case .property: nil
         case .geometry(let g): g

@@ -1,0 +1,173 @@
+public import GeoModel
+import PublicErrors
+
+// The checks of an items query that do not depend on the engine: which names a filter may use,
+// how a literal must be written for the field it meets, what `sortby` and `datetime` may name.
+// Every backend's compiler goes through them, so a wrong query gets the same error on each.
+
+/// A literal typed for the field it is compared with; each backend binds it as its engine
+/// stores that field (SQLite keeps booleans as 0/1, PostgreSQL as `boolean`).
+public enum QueryValue: Hashable, Sendable {
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case boolean(Bool)
+}
+
+public enum QueryRules {
+    /// Values (placeholders) one query may bind: keeps one request's statement to a sensible size.
+    public static let maximumValues = 10_000
+
+    /// A filter literal converted to what `field` stores, or an error saying how to write it.
+    public static func value(_ s: CQL2Scalar, for field: FieldDefinition?) throws(FeaturesError) -> QueryValue {
+        let numeric = field.map { $0.type == .integer || $0.type == .real } ?? false
+        switch s {
+        case .property: fatalError("properties are columns, not values")
+        case .integer(let i):
+            if let f = field, f.type == .text || f.type == .date || f.type == .dateTime {
+                throw .invalid("filter", SafeMessage("features.filter.quoteText", ["name": f.name, "value": String(i)]))
+            }
+            return .integer(i)
+        case .real(let d):
+            if let f = field, f.type == .text || f.type == .date || f.type == .dateTime {
+                throw .invalid("filter", SafeMessage("features.filter.quoteText", ["name": f.name, "value": "\(d)"]))
+            }
+            return .real(d)
+        case .boolean(let b):
+            if let f = field, f.type != .boolean, f.type != .integer {
+                throw .invalid("filter", SafeMessage("features.filter.notBoolean", ["name": f.name, "type": f.type.rawValue]))
+            }
+            return .boolean(b)
+        case .string(let t):
+            if numeric, let f = field {
+                throw .invalid("filter", SafeMessage("features.filter.unquoteNumber", ["name": f.name, "value": t]))
+            }
+            return .text(t)
+        case .date(let t), .timestamp(let t):
+            if numeric, let f = field { throw .invalid("filter", SafeMessage("features.filter.numberVsInstant", ["name": f.name, "value": t])) }
+            return .text(t)
+        case .folded(.string(let t), let options):
+            if numeric, let f = field {
+                throw .invalid("filter", SafeMessage("features.filter.unquoteNumber", ["name": f.name, "value": t]))
+            }
+            return .text(TextFolding.fold(t, options))
+        case .folded:
+            // A property inside is a column (the compilers handle it); anything else is not text.
+            throw .invalid("filter", SafeMessage("features.filter.foldNotText", ["name": field?.name ?? "?"]))
+        }
+    }
+
+    /// A query-string value (`property=value`) as the field's type.
+    public static func value(_ text: String, for f: FieldDefinition) throws(FeaturesError) -> QueryValue {
+        switch f.type {
+        case .integer:
+            guard let i = Int64(text) else { throw .invalid(f.name, SafeMessage("features.value.integer", ["name": f.name, "value": text])) }
+            return .integer(i)
+        case .real:
+            guard let d = Double(text), d.isFinite else { throw .invalid(f.name, SafeMessage("features.value.number", ["name": f.name, "value": text])) }
+            return .real(d)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "1": return .boolean(true)
+            case "false", "0": return .boolean(false)
+            default: throw .invalid(f.name, SafeMessage("features.value.boolean", ["name": f.name, "value": text]))
+            }
+        case .text, .date, .dateTime: return .text(text)
+        }
+    }
+
+    /// The text of a LIKE pattern (folded when written `CASEI('…')`/`ACCENTI('…')`).
+    public static func likePattern(_ pattern: CQL2Scalar) throws(FeaturesError) -> String {
+        switch pattern {
+        case .string(let text): return text
+        case .folded(.string(let text), let options): return TextFolding.fold(text, options)
+        default: throw .invalid("filter", SafeMessage("features.filter.likePattern"))
+        }
+    }
+
+    /// Too many values for one query (HTTP 400).
+    public static func tooManyValues(_ count: Int) -> FeaturesError {
+        .invalid("filter", SafeMessage("features.tooManyValues", ["count": String(count), "maximum": String(maximumValues)]))
+    }
+}
+
+extension FeatureTable {
+    /// The field a comparison's property names, or the error for a name that is no field.
+    public func comparedField(_ name: String) throws(FeaturesError) -> FieldDefinition {
+        guard let f = field(named: name) else {
+            if Self.geometryNames.contains(name) {
+                throw .invalid("filter", SafeMessage("features.filter.geometryCompared", ["name": name]))
+            }
+            throw unknownProperty(name)
+        }
+        return f
+    }
+
+    /// The text field `CASEI`/`ACCENTI` folds, or the error for any other name.
+    public func foldedField(_ name: String) throws(FeaturesError) -> FieldDefinition {
+        let f = try comparedField(name)
+        guard f.type == .text else { throw .invalid("filter", SafeMessage("features.filter.foldNotText", ["name": name])) }
+        return f
+    }
+
+    /// The field a scalar is, when it is one (folded or not): literals compared with it take its type.
+    public func field(of s: CQL2Scalar) -> FieldDefinition? {
+        switch s {
+        case .property(let n), .folded(.property(let n), _): field(named: n)
+        default: nil
+        }
+    }
+
+    public func unknownProperty(_ name: String) -> FeaturesError {
+        .invalid("filter", SafeMessage("features.filter.unknownProperty", ["name": name, "queryables": queryableNames.joined(separator: ", ")]))
+    }
+
+    /// True when a spatial operand is the geometry column; an error when it names a field.
+    public func isGeometryProperty(_ o: CQL2SpatialOperand) throws(FeaturesError) -> Bool {
+        guard case .property(let n) = o else { return false }
+        guard Self.geometryNames.contains(n) else {
+            if field(named: n) != nil {
+                throw .invalid("filter", SafeMessage("features.filter.notGeometry", ["name": n]))
+            }
+            throw unknownProperty(n)
+        }
+        return true
+    }
+}
+
+/// An items query's conditions other than the filter and its order, checked against the
+/// collection: what each backend turns into its SQL.
+public struct CheckedItemsQuery: Sendable {
+    /// `property=value` pairs, each with its field and typed value.
+    public var equalities: [(field: FieldDefinition, value: QueryValue)]
+    /// `datetime` with the field it applies to.
+    public var datetime: (field: FieldDefinition, interval: DateTimeInterval)?
+    /// `sortby`: nil field is the feature id.
+    public var sort: [(field: FieldDefinition?, descending: Bool)]
+
+    public init(_ q: ItemsQuery, in c: QueriedCollection) throws(FeaturesError) {
+        equalities = []
+        for eq in q.propertyEquals {
+            guard let f = c.table.field(named: eq.name) else {
+                throw .invalid(eq.name, SafeMessage("features.property.unknown", ["name": eq.name, "collection": c.id, "queryables": c.table.queryableNames.joined(separator: ", ")]))
+            }
+            equalities.append((f, try QueryRules.value(eq.value, for: f)))
+        }
+        datetime = nil
+        if let dt = q.datetime {
+            guard let f = c.temporalField else {
+                throw .invalid("datetime", SafeMessage("features.datetime.noField", ["collection": c.id]))
+            }
+            datetime = (f, dt)
+        }
+        sort = []
+        for k in q.sortBy {
+            if k.name == "id" || k.name == "fid" { sort.append((nil, k.descending)); continue }
+            guard let f = c.table.field(named: k.name) else {
+                throw .invalid("sortby", SafeMessage("features.sortby.unknown", [
+                    "name": String(k.name.prefix(64)), "collection": c.id, "queryables": c.table.fields.map(\.name).joined(separator: ", ")]))
+            }
+            sort.append((f, k.descending))
+        }
+    }
+}
