@@ -307,7 +307,7 @@ public struct PublishedVersionRecord: Sendable, Equatable {
 // MARK: - Operations
 
 /// What a portal action may read.
-public protocol PortalReading {
+public protocol PortalReading: PortalCatalogueReading {
     func agency(slug: String) throws -> AgencyRecord?
     func agency(id: Int64) throws -> AgencyRecord?
     /// Every agency, by slug.
@@ -352,7 +352,7 @@ public protocol PortalReading {
 }
 
 /// What a portal action may write, in its transaction.
-public protocol PortalTransaction: PortalReading {
+public protocol PortalTransaction: PortalReading, PortalCatalogueWriting {
     /// Throws `PortalNameTaken` when the slug is in use.
     func insertAgency(slug: String, name: String) throws -> Int64
     /// Throws `PortalNameTaken` when the user name is in use (case-insensitive).

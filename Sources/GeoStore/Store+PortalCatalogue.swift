@@ -1,0 +1,72 @@
+// The approved catalogue's records on SQLite: `catalogue_entries` and `dataset_proposals`
+// (issue 21; the statements were in Portal's PortalService+Catalogue).
+import GRDB
+public import Foundation
+
+extension SQLitePortalTransaction {
+    public func catalogueEntries(agencySlug: String?) throws -> [CatalogueEntryRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT d.slug, d.title, a.slug AS agency_slug, c.theme, c.update_frequency, c.added_at, v.number
+            FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id
+            LEFT JOIN agencies a ON a.id = d.agency_id
+            LEFT JOIN dataset_versions v ON v.id = d.current_version_id
+            WHERE (? IS NULL OR a.slug = ?) ORDER BY d.slug
+            """, arguments: [agencySlug, agencySlug]).map {
+            CatalogueEntryRecord(slug: $0["slug"], title: $0["title"], agencySlug: $0["agency_slug"], theme: $0["theme"],
+                                 updateFrequency: $0["update_frequency"], addedAt: $0["added_at"], currentVersion: $0["number"])
+        }
+    }
+
+    public func isCatalogued(datasetID: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM catalogue_entries WHERE dataset_id = ?", arguments: [datasetID]) != nil
+    }
+
+    static let proposalSelect = "SELECT p.*, a.slug AS agency_slug FROM dataset_proposals p JOIN agencies a ON a.id = p.agency_id"
+
+    public func proposal(id: Int64) throws -> ProposalRecord? {
+        try Row.fetchOne(db, sql: Self.proposalSelect + " WHERE p.id = ?", arguments: [id]).map(Self.proposal)
+    }
+
+    public func proposals(agencyID: Int64?) throws -> [ProposalRecord] {
+        try Row.fetchAll(db, sql: Self.proposalSelect + " WHERE (? IS NULL OR p.agency_id = ?) ORDER BY p.id",
+                         arguments: [agencyID, agencyID]).map(Self.proposal)
+    }
+
+    static func proposal(_ r: Row) -> ProposalRecord {
+        ProposalRecord(id: r["id"], agencyID: r["agency_id"], agencySlug: r["agency_slug"], slug: r["slug"], title: r["title"],
+                       theme: r["theme"], updateFrequency: r["update_frequency"], description: r["description"],
+                       status: r["status"], decisionComment: r["decision_comment"])
+    }
+
+    public func insertDataset(slug: String, title: String, agencyID: Int64, description: String, at: Date) throws -> Int64 {
+        let t = Timestamp.format(at)
+        try db.execute(sql: """
+            INSERT INTO datasets (slug, title, agency_id, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [slug, title, agencyID, description, t, t])
+        return db.lastInsertedRowID
+    }
+
+    public func setDatasetAgency(datasetID: Int64, agencyID: Int64, at: Date) throws {
+        try db.execute(sql: "UPDATE datasets SET agency_id = ?, updated_at = ? WHERE id = ?",
+                       arguments: [agencyID, Timestamp.format(at), datasetID])
+    }
+
+    public func insertCatalogueEntry(datasetID: Int64, theme: String, updateFrequency: String, at: Date, addedBy: Int64?) throws {
+        try db.execute(sql: "INSERT INTO catalogue_entries (dataset_id, theme, update_frequency, added_at, added_by) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [datasetID, theme, updateFrequency, Timestamp.format(at), addedBy])
+    }
+
+    public func insertProposal(_ p: NewProposal) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO dataset_proposals (agency_id, slug, title, theme, update_frequency, description, proposed_by, proposed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [p.agencyID, p.slug, p.title, p.theme, p.updateFrequency, p.description, p.proposedBy,
+                             Timestamp.format(p.at)])
+        return db.lastInsertedRowID
+    }
+
+    public func decideProposal(id: Int64, status: String, comment: String?, at: Date, decidedBy: Int64?) throws {
+        try db.execute(sql: "UPDATE dataset_proposals SET status = ?, decided_by = ?, decided_at = ?, decision_comment = ? WHERE id = ?",
+                       arguments: [status, decidedBy, Timestamp.format(at), comment, id])
+    }
+}
