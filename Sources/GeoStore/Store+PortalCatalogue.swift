@@ -69,4 +69,42 @@ extension SQLitePortalTransaction {
         try db.execute(sql: "UPDATE dataset_proposals SET status = ?, decided_by = ?, decided_at = ?, decision_comment = ? WHERE id = ?",
                        arguments: [status, decidedBy, Timestamp.format(at), comment, id])
     }
+
+    // MARK: The yearly review and declared changes
+
+    public func catalogueReview() throws -> [CatalogueReviewRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT d.slug, d.title, a.slug AS agency_slug, a.name AS agency_name, c.theme, c.update_frequency,
+                   c.added_at, c.reviewed_at, u.username AS reviewer, v.number
+            FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id
+            LEFT JOIN agencies a ON a.id = d.agency_id
+            LEFT JOIN users u ON u.id = c.reviewed_by
+            LEFT JOIN dataset_versions v ON v.id = d.current_version_id
+            ORDER BY d.slug
+            """).map { r in
+            CatalogueReviewRecord(slug: r["slug"], title: r["title"], agencySlug: r["agency_slug"], agencyName: r["agency_name"],
+                                  theme: r["theme"], updateFrequency: r["update_frequency"], addedAt: r["added_at"],
+                                  currentVersion: r["number"], reviewedAt: r["reviewed_at"], reviewer: r["reviewer"])
+        }
+    }
+
+    public func updateFrequency(datasetID: Int64) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT update_frequency FROM catalogue_entries WHERE dataset_id = ?", arguments: [datasetID])
+    }
+
+    public func dataChanges(datasetID: Int64) throws -> [(day: String, note: String)] {
+        try Row.fetchAll(db, sql: "SELECT changed_on, note FROM dataset_changes WHERE dataset_id = ? ORDER BY changed_on DESC, id DESC",
+                         arguments: [datasetID]).map { ($0["changed_on"], $0["note"]) }
+    }
+
+    public func markReviewed(datasetID: Int64, at: Date, by accountID: Int64?) throws -> Bool {
+        try db.execute(sql: "UPDATE catalogue_entries SET reviewed_at = ?, reviewed_by = ? WHERE dataset_id = ?",
+                       arguments: [Timestamp.format(at), accountID, datasetID])
+        return db.changesCount == 1
+    }
+
+    public func insertDataChange(datasetID: Int64, day: String, note: String, at: Date, by accountID: Int64?) throws {
+        try db.execute(sql: "INSERT INTO dataset_changes (dataset_id, changed_on, note, noted_at, noted_by) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [datasetID, day, note, Timestamp.format(at), accountID])
+    }
 }

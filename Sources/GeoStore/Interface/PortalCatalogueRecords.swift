@@ -59,6 +59,28 @@ public struct NewProposal: Sendable, Equatable {
     }
 }
 
+/// A catalogue entry as the Department's yearly review reads it.
+public struct CatalogueReviewRecord: Sendable, Equatable {
+    public var slug: String
+    public var title: String
+    public var agencySlug: String?
+    public var agencyName: String?
+    public var theme: String
+    public var updateFrequency: String
+    public var addedAt: Date
+    public var currentVersion: Int?
+    /// nil: never reviewed since it entered the catalogue.
+    public var reviewedAt: Date?
+    /// The reviewer's user name; nil when never reviewed or reviewed from the command line.
+    public var reviewer: String?
+    public init(slug: String, title: String, agencySlug: String?, agencyName: String?, theme: String, updateFrequency: String,
+                addedAt: Date, currentVersion: Int?, reviewedAt: Date?, reviewer: String?) {
+        self.slug = slug; self.title = title; self.agencySlug = agencySlug; self.agencyName = agencyName; self.theme = theme
+        self.updateFrequency = updateFrequency; self.addedAt = addedAt; self.currentVersion = currentVersion
+        self.reviewedAt = reviewedAt; self.reviewer = reviewer
+    }
+}
+
 /// What the catalogue's portal actions read.
 public protocol PortalCatalogueReading {
     /// The catalogue by dataset slug: the agency `agencySlug`'s entries, or all when nil.
@@ -68,6 +90,12 @@ public protocol PortalCatalogueReading {
     func proposal(id: Int64) throws -> ProposalRecord?
     /// Proposals oldest first: the agency `agencyID`'s, or every agency's when nil.
     func proposals(agencyID: Int64?) throws -> [ProposalRecord]
+    /// Every catalogue entry with its last review, by dataset slug.
+    func catalogueReview() throws -> [CatalogueReviewRecord]
+    /// The update frequency of dataset `datasetID`'s entry, as stored; nil when not catalogued.
+    func updateFrequency(datasetID: Int64) throws -> String?
+    /// The declared changes of dataset `datasetID`, latest day first (`day` is `yyyy-MM-dd`).
+    func dataChanges(datasetID: Int64) throws -> [(day: String, note: String)]
 }
 
 /// What the catalogue's portal actions write.
@@ -81,4 +109,8 @@ public protocol PortalCatalogueWriting {
     func insertProposal(_ proposal: NewProposal) throws -> Int64
     /// Records the decision on proposal `id`: `status` is `accepted` or `declined`.
     func decideProposal(id: Int64, status: String, comment: String?, at: Date, decidedBy: Int64?) throws
+    /// Notes that dataset `datasetID`'s entry was reviewed; false when it has no entry.
+    func markReviewed(datasetID: Int64, at: Date, by accountID: Int64?) throws -> Bool
+    /// Records that dataset `datasetID`'s data changed on `day` (`yyyy-MM-dd`, Vietnam).
+    func insertDataChange(datasetID: Int64, day: String, note: String, at: Date, by accountID: Int64?) throws
 }
