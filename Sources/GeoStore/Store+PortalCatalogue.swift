@@ -107,4 +107,22 @@ extension SQLitePortalTransaction {
         try db.execute(sql: "INSERT INTO dataset_changes (dataset_id, changed_on, note, noted_at, noted_by) VALUES (?, ?, ?, ?, ?)",
                        arguments: [datasetID, day, note, Timestamp.format(at), accountID])
     }
+
+    // MARK: Dashboards
+
+    public func catalogueDetails() throws -> [CatalogueDetailRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT d.id, d.slug, d.current_version_id, c.theme, m.spatial_label FROM catalogue_entries c
+            JOIN datasets d ON d.id = c.dataset_id LEFT JOIN dataset_metadata m ON m.dataset_id = d.id
+            """).map {
+            CatalogueDetailRecord(datasetID: $0["id"], slug: $0["slug"], theme: $0["theme"] ?? "", spatialLabel: $0["spatial_label"],
+                                  published: ($0["current_version_id"] as Int64?) != nil)
+        }
+    }
+
+    public func datasetFeedbackTimes() throws -> [FeedbackTimesRecord] {
+        try Row.fetchAll(db, sql: "SELECT dataset_id, received_at, answered_at FROM feedback WHERE dataset_id IS NOT NULL").map {
+            FeedbackTimesRecord(datasetID: $0["dataset_id"], receivedAt: $0["received_at"], answeredAt: $0["answered_at"])
+        }
+    }
 }

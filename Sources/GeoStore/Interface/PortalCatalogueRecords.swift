@@ -81,6 +81,30 @@ public struct CatalogueReviewRecord: Sendable, Equatable {
     }
 }
 
+/// A catalogued dataset as the dashboards group it.
+public struct CatalogueDetailRecord: Sendable, Equatable {
+    public var datasetID: Int64
+    public var slug: String
+    public var theme: String
+    /// The place its metadata covers (a district, the province); nil without metadata.
+    public var spatialLabel: String?
+    /// Whether it has a current version.
+    public var published: Bool
+    public init(datasetID: Int64, slug: String, theme: String, spatialLabel: String?, published: Bool) {
+        self.datasetID = datasetID; self.slug = slug; self.theme = theme; self.spatialLabel = spatialLabel; self.published = published
+    }
+}
+
+/// When an item of feedback about a dataset arrived and was answered.
+public struct FeedbackTimesRecord: Sendable, Equatable {
+    public var datasetID: Int64
+    public var receivedAt: Date
+    public var answeredAt: Date?
+    public init(datasetID: Int64, receivedAt: Date, answeredAt: Date?) {
+        self.datasetID = datasetID; self.receivedAt = receivedAt; self.answeredAt = answeredAt
+    }
+}
+
 /// What the catalogue's portal actions read.
 public protocol PortalCatalogueReading {
     /// The catalogue by dataset slug: the agency `agencySlug`'s entries, or all when nil.
@@ -96,6 +120,10 @@ public protocol PortalCatalogueReading {
     func updateFrequency(datasetID: Int64) throws -> String?
     /// The declared changes of dataset `datasetID`, latest day first (`day` is `yyyy-MM-dd`).
     func dataChanges(datasetID: Int64) throws -> [(day: String, note: String)]
+    /// Every catalogued dataset's theme, place and whether it is published.
+    func catalogueDetails() throws -> [CatalogueDetailRecord]
+    /// The arrival and answer of every item of feedback about a dataset.
+    func datasetFeedbackTimes() throws -> [FeedbackTimesRecord]
 }
 
 /// What the catalogue's portal actions write.
