@@ -121,7 +121,6 @@ let package = Package(
             dependencies: ["GeoStore", "Ingest", "PublicErrors",
                            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                            .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "JWTKit", package: "jwt-kit"),

@@ -14,11 +14,9 @@ extension Store: PortalStore {
     }
 }
 
-/// A portal transaction on one SQLite connection, inside GRDB's `read` or `write`.
-///
-/// Public only for the portal files that still run their own SQL in `db.write { db in … }`:
-/// they append their audit entries through `SQLitePortalTransaction(db).appendAudit(…)`, so the
-/// chain has one writer. It goes when they have moved onto `PortalStore`.
+/// A portal transaction on one SQLite connection, inside GRDB's `read` or `write`. The
+/// catalogue's, the workflow's and the harvest's operations are in `Store+PortalCatalogue`,
+/// `Store+PortalWorkflow` and `Store+PortalHarvest`.
 public struct SQLitePortalTransaction: PortalTransaction {
     public let db: Database
 
@@ -245,15 +243,52 @@ public struct SQLitePortalTransaction: PortalTransaction {
 
     // MARK: Audit log
 
+    static let auditSelect = "SELECT l.*, a.slug AS agency_slug FROM audit_log l LEFT JOIN agencies a ON a.id = l.agency_id"
+
     public func auditLog(dataset: String?, versionID: Int64?, limit: Int) throws -> [AuditRecord] {
-        try Row.fetchAll(db, sql: """
-            SELECT l.*, a.slug AS agency_slug FROM audit_log l LEFT JOIN agencies a ON a.id = l.agency_id
-            WHERE (? IS NULL OR l.dataset_slug = ?) AND (? IS NULL OR l.version_id = ?) ORDER BY l.id LIMIT ?
-            """, arguments: [dataset, dataset, versionID, versionID, limit]).map { r in
-            AuditRecord(id: r["id"], at: r["at"], username: r["username"], role: r["role"], action: r["action"],
-                        agencySlug: r["agency_slug"], datasetSlug: r["dataset_slug"], versionNumber: r["version_number"],
-                        checksum: r["checksum"], comment: r["comment"], detail: r["detail"])
+        try Row.fetchAll(db, sql: Self.auditSelect + """
+             WHERE (? IS NULL OR l.dataset_slug = ?) AND (? IS NULL OR l.version_id = ?) ORDER BY l.id LIMIT ?
+            """, arguments: [dataset, dataset, versionID, versionID, limit]).map(Self.audit)
+    }
+
+    public func auditCount(_ filter: AuditFilter) throws -> Int {
+        let (whereSQL, arguments) = Self.auditWhere(filter)
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log l WHERE \(whereSQL)", arguments: arguments) ?? 0
+    }
+
+    public func auditSearch(_ filter: AuditFilter, newestFirst: Bool, limit: Int, offset: Int) throws -> [AuditRecord] {
+        let (whereSQL, arguments) = Self.auditWhere(filter)
+        return try Row.fetchAll(db, sql: Self.auditSelect + """
+             WHERE \(whereSQL) ORDER BY l.id \(newestFirst ? "DESC" : "") LIMIT ? OFFSET ?
+            """, arguments: arguments + [limit, offset]).map(Self.audit)
+    }
+
+    public func auditActions() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT DISTINCT action FROM audit_log ORDER BY action")
+    }
+
+    /// `filter` as a WHERE clause over `audit_log l`, with its arguments.
+    static func auditWhere(_ filter: AuditFilter) -> (String, StatementArguments) {
+        var clauses = ["1"]
+        var arguments: StatementArguments = []
+        if let d = filter.dataset { clauses.append("l.dataset_slug = ?"); arguments += [d] }
+        if let u = filter.username { clauses.append("l.username = ? COLLATE NOCASE"); arguments += [u] }
+        if let a = filter.action {
+            // The family `a` is `a.` and anything: LIKE's wildcards in `a` itself match only themselves.
+            clauses.append("(l.action = ? OR l.action LIKE ? ESCAPE '\\')")
+            let escaped = a.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            arguments += [a, escaped + ".%"]
         }
+        if let f = filter.from { clauses.append("l.at >= ?"); arguments += [Timestamp.format(f)] }
+        if let b = filter.before { clauses.append("l.at < ?"); arguments += [Timestamp.format(b)] }
+        return (clauses.joined(separator: " AND "), arguments)
+    }
+
+    static func audit(_ r: Row) -> AuditRecord {
+        AuditRecord(id: r["id"], at: r["at"], username: r["username"], role: r["role"], action: r["action"],
+                    agencySlug: r["agency_slug"], datasetSlug: r["dataset_slug"], versionNumber: r["version_number"],
+                    checksum: r["checksum"], comment: r["comment"], detail: r["detail"])
     }
 
     @discardableResult

@@ -2,8 +2,8 @@
 // publication state, its update standing under the compliance rules, the feedback about it and
 // its downloads; then the same added up by agency, theme or district. `PortalService.dashboard`
 // reads the store; grouping and filtering are pure, so the pages, the CSV and the tests agree.
-public import Foundation
-import GRDB
+import Foundation
+import GeoStore
 import PublicErrors
 
 /// What the dashboards add up by.
@@ -161,32 +161,26 @@ extension PortalService {
             only = agency
         }
         let t = now()
-        return try db.read { db in
-            let inputs = try complianceInputs(db, agency: only)
+        return try records.read { tx in
+            let inputs = try complianceInputs(tx, agency: only)
             let agencies = Dictionary(uniqueKeysWithValues: inputs.agencies.map { ($0.id, $0) })
-            var details: [String: Row] = [:]
-            for r in try Row.fetchAll(db, sql: """
-                SELECT d.id, d.slug, d.current_version_id, c.theme, m.spatial_label FROM catalogue_entries c
-                JOIN datasets d ON d.id = c.dataset_id LEFT JOIN dataset_metadata m ON m.dataset_id = d.id
-                """) { details[r["slug"]] = r }
+            var details: [String: CatalogueDetailRecord] = [:]
+            for r in try tx.catalogueDetails() { details[r.slug] = r }
             var feedback: [Int64: (received: Int, onTime: Int, overdue: Int)] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT dataset_id, received_at, answered_at FROM feedback WHERE dataset_id IS NOT NULL") {
-                let received: Date = r["received_at"]
-                guard quarter.contains(received) else { continue }
-                let answered: Date? = r["answered_at"]
-                let late = FeedbackDeadline.isOverdue(receivedAt: received, answeredAt: answered, now: t)
-                var f = feedback[r["dataset_id"], default: (0, 0, 0)]
+            for r in try tx.datasetFeedbackTimes() {
+                guard quarter.contains(r.receivedAt) else { continue }
+                let late = FeedbackDeadline.isOverdue(receivedAt: r.receivedAt, answeredAt: r.answeredAt, now: t)
+                var f = feedback[r.datasetID, default: (0, 0, 0)]
                 f.received += 1
-                if late { f.overdue += 1 } else if answered != nil { f.onTime += 1 }
-                feedback[r["dataset_id"]] = f
+                if late { f.overdue += 1 } else if r.answeredAt != nil { f.onTime += 1 }
+                feedback[r.datasetID] = f
             }
             let rows = inputs.datasets.compactMap { d -> DashboardRow? in
                 guard let agency = agencies[d.agencyID], d.addedAt < quarter.end, let detail = details[d.datasetSlug] else { return nil }
-                let id: Int64 = detail["id"]
-                let f = feedback[id] ?? (0, 0, 0)
+                let f = feedback[detail.datasetID] ?? (0, 0, 0)
                 return DashboardRow(dataset: d.datasetSlug, title: d.title, agency: agency.slug, agencyName: agency.name,
-                                    theme: detail["theme"] ?? "", district: (detail["spatial_label"] as String?) ?? "",
-                                    published: (detail["current_version_id"] as Int64?) != nil,
+                                    theme: detail.theme, district: detail.spatialLabel ?? "",
+                                    published: detail.published,
                                     update: ComplianceCalculator.status(of: d, in: quarter, now: t),
                                     updateWasDue: ComplianceCalculator.deadline(for: d, in: quarter) != nil,
                                     feedbackReceived: f.received, feedbackAnsweredOnTime: f.onTime, feedbackOverdue: f.overdue,

@@ -11,7 +11,6 @@ import NIOPosix
 import NIOHTTP1
 import Crypto
 import GeoStore
-import GRDB
 import PublicErrors
 
 public enum HarvestKind: String, Sendable, Codable, CaseIterable {
@@ -261,16 +260,13 @@ extension PortalService {
             throw PortalError.invalid("portal.harvest.url", ["url": url])
         }
         guard intervalSeconds >= 300 else { throw PortalError.invalid("portal.harvest.interval") }
-        try db.write { db in
-            let ref = try self.dataset(db, slug: dataset)
+        try records.write { tx in
+            let ref = try self.dataset(tx, slug: dataset)
             guard let agency = ref.agencyID else { throw PortalError.conflict("portal.dataset.noAgency", ["dataset": dataset]) }
             try Permissions.authorize(actor, .manageHarvestSource(agencyID: agency))
-            try db.execute(sql: """
-                INSERT INTO harvest_sources (dataset_id, url, kind, interval_seconds, set_by) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(dataset_id) DO UPDATE SET url = excluded.url, kind = excluded.kind,
-                    interval_seconds = excluded.interval_seconds, set_by = excluded.set_by, last_checksum = NULL
-                """, arguments: [ref.id, url, kind.rawValue, intervalSeconds, actor.userID == 0 ? nil : actor.userID])
-            try audit(db, actor, "harvest.source", agencyID: agency, dataset: dataset, detail: "\(kind.rawValue) \(url) every \(intervalSeconds) s")
+            try tx.setHarvestSource(datasetID: ref.id, url: url, kind: kind.rawValue, intervalSeconds: intervalSeconds,
+                                    setBy: actor.userID == 0 ? nil : actor.userID)
+            try audit(tx, actor, "harvest.source", agencyID: agency, dataset: dataset, detail: "\(kind.rawValue) \(url) every \(intervalSeconds) s")
         }
         return try harvestSources(agency: nil).first { $0.dataset == dataset }!
     }
@@ -284,23 +280,18 @@ extension PortalService {
     }
 
     func harvestSources(agency: Int64?) throws -> [HarvestSourceInfo] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT h.*, d.slug FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id
-                WHERE ? IS NULL OR d.agency_id = ? ORDER BY d.slug
-                """, arguments: [agency, agency]).map {
-                HarvestSourceInfo(dataset: $0["slug"], url: $0["url"], kind: HarvestKind(rawValue: $0["kind"]) ?? .geojson,
-                                  intervalSeconds: $0["interval_seconds"],
-                                  lastRunAt: ($0["last_run_at"] as Date?).map(PortalCalendar.timestamp),
-                                  lastStatus: $0["last_status"], lastError: $0["last_error"],
-                                  lastErrorKey: $0["last_error_key"],
-                                  lastErrorArguments: ($0["last_error_arguments"] as String?).flatMap {
-                                      try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
-                                  },
-                                  failures: $0["failures"],
-                                  nextRunAt: HarvestBackoff.nextRun(lastRun: $0["last_run_at"], intervalSeconds: $0["interval_seconds"],
-                                                                    failures: $0["failures"]).map(PortalCalendar.timestamp))
-            }
+        try records.read { tx in try tx.harvestSources(agencyID: agency) }.map { h in
+            HarvestSourceInfo(dataset: h.datasetSlug, url: h.url, kind: HarvestKind(rawValue: h.kind) ?? .geojson,
+                              intervalSeconds: h.intervalSeconds,
+                              lastRunAt: h.lastRunAt.map(PortalCalendar.timestamp),
+                              lastStatus: h.lastStatus, lastError: h.lastError,
+                              lastErrorKey: h.lastErrorKey,
+                              lastErrorArguments: h.lastErrorArguments.flatMap {
+                                  try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
+                              },
+                              failures: h.failures,
+                              nextRunAt: HarvestBackoff.nextRun(lastRun: h.lastRunAt, intervalSeconds: h.intervalSeconds,
+                                                                failures: h.failures).map(PortalCalendar.timestamp))
         }
     }
 
@@ -316,19 +307,19 @@ extension PortalService {
         // What the source's page says about a failure, in the reader's language.
         var message = SafeMessage("portal.harvest.unreadable")
         do {
-            let (text, kind, last, agency, setter) = try await db.read { db -> (String, HarvestKind, String?, Int64, Actor?) in
-                guard let r = try Row.fetchOne(db, sql: """
-                    SELECT h.url, h.kind, h.last_checksum, d.agency_id,
-                           u.id AS user_id, u.username, u.role, u.agency_id AS user_agency, u.disabled
-                    FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id LEFT JOIN users u ON u.id = h.set_by
-                    WHERE d.slug = ?
-                    """, arguments: [dataset]) else { throw PortalError.notFound("portal.harvest.noSource", ["dataset": dataset]) }
-                guard let agency = r["agency_id"] as Int64? else { throw PortalError.conflict("portal.harvest.noAgency", ["dataset": dataset]) }
-                var setter: Actor? = nil
-                if let id = r["user_id"] as Int64?, !(r["disabled"] as Bool? ?? true), let role = Role(rawValue: r["role"]) {
-                    setter = Actor(userID: id, username: r["username"], role: role, agencyID: r["user_agency"])
+            // The store is read on the blocking pool, never on the cooperative one.
+            let (text, kind, last, agency, setter) = try await BlockingPool.requests.run {
+                try self.records.read { tx -> (String, HarvestKind, String?, Int64, Actor?) in
+                    guard let h = try tx.harvestSource(dataset: dataset) else {
+                        throw PortalError.notFound("portal.harvest.noSource", ["dataset": dataset])
+                    }
+                    guard let agency = h.agencyID else { throw PortalError.conflict("portal.harvest.noAgency", ["dataset": dataset]) }
+                    var setter: Actor? = nil
+                    if let id = h.setBy, let account = try tx.account(id: id), !account.disabled, let role = Role(rawValue: account.role) {
+                        setter = Actor(userID: account.id, username: account.username, role: role, agencyID: account.agencyID)
+                    }
+                    return (h.url, HarvestKind(rawValue: h.kind) ?? .geojson, h.lastChecksum, agency, setter)
                 }
-                return (r["url"], HarvestKind(rawValue: r["kind"]) ?? .geojson, r["last_checksum"], agency, setter)
             }
             guard let person = trigger ?? setter else {
                 throw PortalError.conflict("portal.harvest.noOwner")
@@ -363,23 +354,14 @@ extension PortalService {
         }
         let sum = checksum
         let failure = message
-        try? await db.write { db in
-            let (status, err): (String, String?) = switch outcome {
-            case .submitted(let n): ("submitted version \(n)", nil)
-            case .unchanged: ("unchanged", nil)
-            case .failed(let m): ("failed", m)
-            }
-            try db.execute(sql: """
-                UPDATE harvest_sources SET last_run_at = ?, last_status = ?, last_error = ?,
-                    last_checksum = CASE WHEN ? IS NULL THEN last_checksum ELSE ? END,
-                    failures = CASE WHEN ? IS NULL THEN 0 ELSE failures + 1 END,
-                    last_error_key = ?, last_error_arguments = ?
-                WHERE dataset_id = (SELECT id FROM datasets WHERE slug = ?)
-                """, arguments: [stamp(started), status, err, err == nil ? sum : nil, sum, err,
-                                 err == nil ? nil : failure.key,
-                                 err == nil ? nil : (try? JSONEncoder().encode(failure.arguments)).map { String(decoding: $0, as: UTF8.self) },
-                                 dataset])
+        let (status, err): (String, String?) = switch outcome {
+        case .submitted(let n): ("submitted version \(n)", nil)
+        case .unchanged: ("unchanged", nil)
+        case .failed(let m): ("failed", m)
         }
+        let run = HarvestRun(at: started, status: status, error: err, checksum: sum, errorKey: err == nil ? nil : failure.key,
+                             errorArguments: err == nil ? nil : (try? JSONEncoder().encode(failure.arguments)).map { String(decoding: $0, as: UTF8.self) })
+        _ = try? await BlockingPool.requests.run { try self.records.write { tx in try tx.noteHarvestRun(dataset: dataset, run) } }
         return outcome
     }
 
@@ -387,14 +369,10 @@ extension PortalService {
     /// (the interval, longer after failures in a row).
     public func dueHarvests() throws -> [String] {
         let t = now()
-        return try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT d.slug, h.last_run_at, h.interval_seconds, h.failures FROM harvest_sources h JOIN datasets d ON d.id = h.dataset_id
-                """).compactMap { r in
-                    guard let next = HarvestBackoff.nextRun(lastRun: r["last_run_at"], intervalSeconds: r["interval_seconds"],
-                                                            failures: r["failures"]) else { return r["slug"] }
-                    return next <= t ? r["slug"] : nil
-                }
+        return try records.read { tx in try tx.harvestSources(agencyID: nil) }.compactMap { h in
+            guard let next = HarvestBackoff.nextRun(lastRun: h.lastRunAt, intervalSeconds: h.intervalSeconds,
+                                                    failures: h.failures) else { return h.datasetSlug }
+            return next <= t ? h.datasetSlug : nil
         }
     }
 

@@ -2,7 +2,7 @@
 // action, by a range of days in Vietnam, newest first and a page at a time, for the
 // administration pages; the same filter without pages for the CSV export.
 public import Foundation
-import GRDB
+import GeoStore
 import PublicErrors
 
 /// What to look for in the audit log. Empty or nil members do not filter.
@@ -47,15 +47,11 @@ extension PortalService {
     /// The entries matching `query`, a page of them, newest first (administrators only).
     public func searchAuditLog(_ query: AuditQuery, by actor: Actor) throws -> AuditPage {
         try Permissions.authorize(actor, .readAuditLog)
-        let (whereSQL, arguments) = try Self.auditFilter(query)
-        return try db.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log l WHERE \(whereSQL)", arguments: arguments) ?? 0
-            var args = arguments
-            args += [query.pageSize, (query.page - 1) * query.pageSize]
-            let entries = try Row.fetchAll(db, sql: """
-                SELECT l.*, a.slug AS agency_slug FROM audit_log l LEFT JOIN agencies a ON a.id = l.agency_id
-                WHERE \(whereSQL) ORDER BY l.id DESC LIMIT ? OFFSET ?
-                """, arguments: args).map(Self.auditEntry)
+        let filter = try Self.auditFilter(query)
+        return try records.read { tx in
+            let total = try tx.auditCount(filter)
+            let entries = try tx.auditSearch(filter, newestFirst: true, limit: query.pageSize,
+                                             offset: (query.page - 1) * query.pageSize).map(AuditEntry.init)
             return AuditPage(entries: entries, total: total, page: query.page, pageSize: query.pageSize)
         }
     }
@@ -63,50 +59,30 @@ extension PortalService {
     /// Every entry matching `query` (its page ignored), oldest first, for the CSV export.
     public func exportAuditLog(_ query: AuditQuery, by actor: Actor, limit: Int = 100_000) throws -> [AuditEntry] {
         try Permissions.authorize(actor, .readAuditLog)
-        let (whereSQL, arguments) = try Self.auditFilter(query)
-        return try db.read { db in
-            var args = arguments
-            args += [limit]
-            return try Row.fetchAll(db, sql: """
-                SELECT l.*, a.slug AS agency_slug FROM audit_log l LEFT JOIN agencies a ON a.id = l.agency_id
-                WHERE \(whereSQL) ORDER BY l.id LIMIT ?
-                """, arguments: args).map(Self.auditEntry)
+        let filter = try Self.auditFilter(query)
+        return try records.read { tx in
+            try tx.auditSearch(filter, newestFirst: false, limit: limit, offset: 0).map(AuditEntry.init)
         }
     }
 
     /// The distinct actions logged so far, for the search form's choices.
     public func auditActions(by actor: Actor) throws -> [String] {
         try Permissions.authorize(actor, .readAuditLog)
-        return try db.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT action FROM audit_log ORDER BY action") }
+        return try records.read { tx in try tx.auditActions() }
     }
 
-    static func auditEntry(_ r: Row) -> AuditEntry {
-        AuditEntry(id: r["id"], at: PortalCalendar.timestamp(r["at"] as Date), username: r["username"], role: r["role"],
-                   action: r["action"], agency: r["agency_slug"], dataset: r["dataset_slug"],
-                   versionNumber: r["version_number"], checksum: r["checksum"], comment: r["comment"], detail: r["detail"])
-    }
-
-    /// The WHERE clause of `query` over `audit_log l`, with its arguments; days are checked.
-    static func auditFilter(_ query: AuditQuery) throws -> (String, StatementArguments) {
-        var clauses = ["1"]
-        var arguments: StatementArguments = []
-        if let d = query.dataset { clauses.append("l.dataset_slug = ?"); arguments += [d] }
-        if let u = query.user { clauses.append("l.username = ? COLLATE NOCASE"); arguments += [u] }
-        if let a = query.action {
-            clauses.append("(l.action = ? OR l.action LIKE ? ESCAPE '\\')")
-            let escaped = a.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_")
-            arguments += [a, escaped + ".%"]
-        }
+    /// `query` as the store's filter: its days, in Vietnam, checked and turned into instants.
+    static func auditFilter(_ query: AuditQuery) throws -> AuditFilter {
+        var filter = AuditFilter(dataset: query.dataset, username: query.user, action: query.action)
         if let f = query.from {
             guard let start = day(f) else { throw PortalError.invalid("portal.audit.day", ["value": f]) }
-            clauses.append("l.at >= ?"); arguments += [stamp(start)]
+            filter.from = start
         }
         if let t = query.to {
             guard let end = day(t) else { throw PortalError.invalid("portal.audit.day", ["value": t]) }
-            clauses.append("l.at < ?"); arguments += [stamp(PortalCalendar.startOfDay(end, plusDays: 1))]
+            filter.before = PortalCalendar.startOfDay(end, plusDays: 1)
         }
-        return (clauses.joined(separator: " AND "), arguments)
+        return filter
     }
 
     /// The start, in Vietnam, of the civil day `yyyy-MM-dd`; nil when it is not such a day.

@@ -2,7 +2,6 @@
 // must keep up to date, with its theme and update frequency; an agency may propose one, which
 // an administrator accepts (it enters the catalogue) or declines.
 import Foundation
-import GRDB
 import GeoStore
 import PublicErrors
 
@@ -34,54 +33,45 @@ extension PortalService {
                                frequency: UpdateFrequency = .quarterly, description: String = "",
                                by actor: Actor) throws -> CatalogueEntry {
         try Permissions.authorize(actor, .manageCatalogue)
-        return try db.write { db in try insertEntry(db, agency: agency, slug: slug, title: title, theme: theme,
-                                                    frequency: frequency, description: description, actor: actor) }
+        return try records.write { tx in try insertEntry(tx, agency: agency, slug: slug, title: title, theme: theme,
+                                                         frequency: frequency, description: description, actor: actor) }
     }
 
-    func insertEntry(_ db: Database, agency: String, slug: String, title: String, theme: String,
+    func insertEntry(_ tx: any PortalTransaction, agency: String, slug: String, title: String, theme: String,
                      frequency: UpdateFrequency, description: String, actor: Actor) throws -> CatalogueEntry {
         try Self.checkSlug(slug, what: "dataset")
         let title = title.trimmingCharacters(in: .whitespaces)
         guard !title.isEmpty else { throw PortalError.invalid("portal.dataset.title") }
-        let agencyID = try self.agencyID(db, slug: agency)
+        let agencyID = try self.agencyID(tx, slug: agency)
         let t = now()
-        var datasetID: Int64
-        if let r = try Row.fetchOne(db, sql: "SELECT id, agency_id FROM datasets WHERE slug = ?", arguments: [slug]) {
+        let datasetID: Int64
+        if let existing = try tx.dataset(slug: slug) {
             // A dataset loaded before it was catalogued (the demo data, `bando ingest`) is adopted.
-            datasetID = r["id"]
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM catalogue_entries WHERE dataset_id = ?", arguments: [datasetID]) != nil {
+            datasetID = existing.id
+            if try tx.isCatalogued(datasetID: datasetID) {
                 throw PortalError.conflict("portal.dataset.inCatalogue", ["dataset": slug])
             }
-            if let owner = r["agency_id"] as Int64?, owner != agencyID {
+            if let owner = existing.agencyID, owner != agencyID {
                 throw PortalError.conflict("portal.dataset.otherAgency", ["dataset": slug])
             }
-            try db.execute(sql: "UPDATE datasets SET agency_id = ?, updated_at = ? WHERE id = ?", arguments: [agencyID, stamp(t), datasetID])
+            try tx.setDatasetAgency(datasetID: datasetID, agencyID: agencyID, at: t)
         } else {
-            try db.execute(sql: """
-                INSERT INTO datasets (slug, title, agency_id, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [slug, title, agencyID, description, stamp(t), stamp(t)])
-            datasetID = db.lastInsertedRowID
+            datasetID = try tx.insertDataset(slug: slug, title: title, agencyID: agencyID, description: description, at: t)
         }
-        try db.execute(sql: "INSERT INTO catalogue_entries (dataset_id, theme, update_frequency, added_at, added_by) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [datasetID, theme, frequency.rawValue, stamp(t), actor.userID == 0 ? nil : actor.userID])
-        try audit(db, actor, "catalogue.add", agencyID: agencyID, dataset: slug, detail: "\(title) (\(frequency.rawValue))")
+        try tx.insertCatalogueEntry(datasetID: datasetID, theme: theme, updateFrequency: frequency.rawValue, at: t,
+                                    addedBy: actor.userID == 0 ? nil : actor.userID)
+        try audit(tx, actor, "catalogue.add", agencyID: agencyID, dataset: slug, detail: "\(title) (\(frequency.rawValue))")
         return CatalogueEntry(slug: slug, title: title, agency: agency, theme: theme, frequency: frequency,
                               addedAt: PortalCalendar.timestamp(t), currentVersion: nil)
     }
 
     /// The approved catalogue: public, as the national portal harvests it.
     public func catalogue(agency: String? = nil) throws -> [CatalogueEntry] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT d.slug, d.title, a.slug AS agency_slug, c.theme, c.update_frequency, c.added_at, v.number
-                FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id
-                LEFT JOIN agencies a ON a.id = d.agency_id
-                LEFT JOIN dataset_versions v ON v.id = d.current_version_id
-                WHERE (? IS NULL OR a.slug = ?) ORDER BY d.slug
-                """, arguments: [agency, agency]).map {
-                CatalogueEntry(slug: $0["slug"], title: $0["title"], agency: $0["agency_slug"], theme: $0["theme"],
-                               frequency: UpdateFrequency(rawValue: $0["update_frequency"]) ?? .quarterly,
-                               addedAt: PortalCalendar.timestamp($0["added_at"] as Date), currentVersion: $0["number"])
+        try records.read { tx in
+            try tx.catalogueEntries(agencySlug: agency).map {
+                CatalogueEntry(slug: $0.slug, title: $0.title, agency: $0.agencySlug, theme: $0.theme,
+                               frequency: UpdateFrequency(rawValue: $0.updateFrequency) ?? .quarterly,
+                               addedAt: PortalCalendar.timestamp($0.addedAt), currentVersion: $0.currentVersion)
             }
         }
     }
@@ -89,18 +79,16 @@ extension PortalService {
     public func propose(agency: String, slug: String, title: String, theme: String = "", frequency: UpdateFrequency = .quarterly,
                         description: String = "", by actor: Actor) throws -> DatasetProposal {
         try Self.checkSlug(slug, what: "dataset")
-        return try db.write { db in
-            let agencyID = try self.agencyID(db, slug: agency)
+        return try records.write { tx in
+            let agencyID = try self.agencyID(tx, slug: agency)
             try Permissions.authorize(actor, .proposeDataset(agencyID: agencyID))
-            if try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE slug = ?", arguments: [slug]) != nil {
+            if try tx.dataset(slug: slug) != nil {
                 throw PortalError.conflict("portal.dataset.exists", ["dataset": slug])
             }
-            try db.execute(sql: """
-                INSERT INTO dataset_proposals (agency_id, slug, title, theme, update_frequency, description, proposed_by, proposed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [agencyID, slug, title, theme, frequency.rawValue, description, actor.userID, stamp(now())])
-            let id = db.lastInsertedRowID
-            try audit(db, actor, "catalogue.propose", agencyID: agencyID, dataset: slug, detail: title)
+            let id = try tx.insertProposal(NewProposal(agencyID: agencyID, slug: slug, title: title, theme: theme,
+                                                       updateFrequency: frequency.rawValue, description: description,
+                                                       proposedBy: actor.userID, at: now()))
+            try audit(tx, actor, "catalogue.propose", agencyID: agencyID, dataset: slug, detail: title)
             return DatasetProposal(id: id, agency: agency, slug: slug, title: title, theme: theme, frequency: frequency,
                                    description: description, status: "pending", decisionComment: nil)
         }
@@ -108,27 +96,24 @@ extension PortalService {
 
     /// Administrators see every proposal; agency users their own agency's.
     public func proposals(by actor: Actor) throws -> [DatasetProposal] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT p.*, a.slug AS agency_slug FROM dataset_proposals p JOIN agencies a ON a.id = p.agency_id
-                WHERE ? OR p.agency_id = ? ORDER BY p.id
-                """, arguments: [actor.role == .administrator, actor.agencyID]).map(Self.proposal)
+        try records.read { tx in
+            if actor.role == .administrator { return try tx.proposals(agencyID: nil).map(Self.proposal) }
+            guard let agencyID = actor.agencyID else { return [] }
+            return try tx.proposals(agencyID: agencyID).map(Self.proposal)
         }
     }
 
-    static func proposal(_ r: Row) -> DatasetProposal {
-        DatasetProposal(id: r["id"], agency: r["agency_slug"], slug: r["slug"], title: r["title"], theme: r["theme"],
-                        frequency: UpdateFrequency(rawValue: r["update_frequency"]) ?? .quarterly,
-                        description: r["description"], status: r["status"], decisionComment: r["decision_comment"])
+    static func proposal(_ r: ProposalRecord) -> DatasetProposal {
+        DatasetProposal(id: r.id, agency: r.agencySlug, slug: r.slug, title: r.title, theme: r.theme,
+                        frequency: UpdateFrequency(rawValue: r.updateFrequency) ?? .quarterly,
+                        description: r.description, status: r.status, decisionComment: r.decisionComment)
     }
 
     /// Accepting puts the proposed dataset into the catalogue in the same transaction.
     public func decideProposal(id: Int64, accept: Bool, comment: String?, by actor: Actor) throws -> DatasetProposal {
         try Permissions.authorize(actor, .manageCatalogue)
-        return try db.write { db in
-            guard let r = try Row.fetchOne(db, sql: """
-                SELECT p.*, a.slug AS agency_slug FROM dataset_proposals p JOIN agencies a ON a.id = p.agency_id WHERE p.id = ?
-                """, arguments: [id]) else { throw PortalError.notFound("portal.proposal.notFound", ["id": String(id)]) }
+        return try records.write { tx in
+            guard let r = try tx.proposal(id: id) else { throw PortalError.notFound("portal.proposal.notFound", ["id": String(id)]) }
             var p = Self.proposal(r)
             guard p.status == "pending" else { throw PortalError.conflict("portal.proposal.decided", ["id": String(id), "status": p.status]) }
             // The agency reads why its proposal was declined: a decline without a reason tells it nothing.
@@ -136,14 +121,13 @@ extension PortalService {
                 throw PortalError.invalid("portal.proposal.reasonRequired")
             }
             if accept {
-                _ = try insertEntry(db, agency: p.agency, slug: p.slug, title: p.title, theme: p.theme,
+                _ = try insertEntry(tx, agency: p.agency, slug: p.slug, title: p.title, theme: p.theme,
                                     frequency: p.frequency, description: p.description, actor: actor)
             }
             p.status = accept ? "accepted" : "declined"
             p.decisionComment = comment
-            try db.execute(sql: "UPDATE dataset_proposals SET status = ?, decided_by = ?, decided_at = ?, decision_comment = ? WHERE id = ?",
-                           arguments: [p.status, actor.userID == 0 ? nil : actor.userID, stamp(now()), comment, id])
-            try audit(db, actor, accept ? "proposal.accept" : "proposal.decline", agencyID: r["agency_id"], dataset: p.slug, comment: comment)
+            try tx.decideProposal(id: id, status: p.status, comment: comment, at: now(), decidedBy: actor.userID == 0 ? nil : actor.userID)
+            try audit(tx, actor, accept ? "proposal.accept" : "proposal.decline", agencyID: r.agencyID, dataset: p.slug, comment: comment)
             return p
         }
     }
@@ -156,9 +140,9 @@ extension PortalService {
     public func editMetadata(dataset: String, fields: [String], by actor: Actor, apply: () throws -> Void) throws {
         try authorizeUpload(dataset: dataset, by: actor)
         try apply()
-        try db.write { db in
-            let ref = try self.dataset(db, slug: dataset)
-            try audit(db, actor, "metadata.edit", agencyID: ref.agencyID, dataset: dataset,
+        try records.write { tx in
+            let ref = try self.dataset(tx, slug: dataset)
+            try audit(tx, actor, "metadata.edit", agencyID: ref.agencyID, dataset: dataset,
                       detail: fields.isEmpty ? "nothing changed" : "set " + fields.joined(separator: ", "))
         }
     }

@@ -4,7 +4,7 @@
 // `approved`, waiting here, and the administrator publishes it or returns it to the editor with a
 // comment. Both go through `step`, the same transaction and audit as the agency's own steps.
 import Foundation
-import GRDB
+import GeoStore
 import PublicErrors
 
 /// A version an agency approved, waiting for the Department.
@@ -23,24 +23,21 @@ extension PortalService {
 
     /// Whether agency-approved versions wait for the Department before they are published.
     public func departmentReviewIsOn() throws -> Bool {
-        try db.read { db in try departmentReview(db) }
+        try records.read { tx in try departmentReview(tx) }
     }
 
-    func departmentReview(_ db: Database) throws -> Bool {
-        try String.fetchOne(db, sql: "SELECT value FROM portal_settings WHERE key = ?", arguments: [Self.departmentReviewKey]) == "on"
+    func departmentReview(_ tx: any PortalReading) throws -> Bool {
+        try tx.portalSetting(Self.departmentReviewKey) == "on"
     }
 
     /// Switches the Department's second review on or off (administrators; the command line at
     /// start-up). Versions already waiting keep waiting for the Department's decision.
     public func setDepartmentReview(_ on: Bool, by actor: Actor) throws {
         try Permissions.authorize(actor, .departmentReview)
-        try db.write { db in
-            guard try departmentReview(db) != on else { return }
-            try db.execute(sql: """
-                INSERT INTO portal_settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)
-                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by
-                """, arguments: [Self.departmentReviewKey, on ? "on" : "off", stamp(now()), actor.userID == 0 ? nil : actor.userID])
-            try audit(db, actor, "department-review", detail: on ? "on" : "off")
+        try records.write { tx in
+            guard try departmentReview(tx) != on else { return }
+            try tx.setPortalSetting(Self.departmentReviewKey, to: on ? "on" : "off", at: now(), by: actor.userID == 0 ? nil : actor.userID)
+            try audit(tx, actor, "department-review", detail: on ? "on" : "off")
         }
     }
 
@@ -53,23 +50,14 @@ extension PortalService {
     /// The versions waiting for the Department, oldest approval first (administrators).
     public func departmentQueue(by actor: Actor) throws -> [DepartmentReviewItem] {
         try Permissions.authorize(actor, .departmentReview)
-        return try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT v.id, v.number, v.feature_count, v.checksum, v.created_at, d.slug, d.title, a.slug AS agency, a.name AS agency_name,
-                  (SELECT username FROM audit_log l WHERE l.version_id = v.id AND l.action = 'submit' ORDER BY l.id DESC LIMIT 1) AS submitted_by,
-                  (SELECT username FROM audit_log l WHERE l.version_id = v.id AND l.action = 'approve' ORDER BY l.id DESC LIMIT 1) AS approved_by,
-                  (SELECT at FROM audit_log l WHERE l.version_id = v.id AND l.action = 'approve' ORDER BY l.id DESC LIMIT 1) AS approved_at
-                FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id JOIN agencies a ON a.id = d.agency_id
-                WHERE v.status = 'approved' ORDER BY approved_at, v.id
-                """).map { r in
-                DepartmentReviewItem(
-                    agency: r["agency"], agencyName: r["agency_name"], title: r["title"],
-                    version: VersionSummary(id: r["id"], dataset: r["slug"], number: r["number"], status: .approved,
-                                            featureCount: r["feature_count"], checksum: r["checksum"],
-                                            createdAt: (r["created_at"] as Date?).map(PortalCalendar.timestamp),
-                                            publishedAt: nil, returnComment: nil, submittedBy: r["submitted_by"]),
-                    approvedBy: r["approved_by"], approvedAt: (r["approved_at"] as Date?).map(PortalCalendar.timestamp))
-            }
+        return try records.read { tx in try tx.approvedVersions() }.map { r in
+            DepartmentReviewItem(
+                agency: r.agencySlug, agencyName: r.agencyName, title: r.title,
+                version: VersionSummary(id: r.id, dataset: r.datasetSlug, number: r.number, status: .approved,
+                                        featureCount: r.featureCount, checksum: r.checksum,
+                                        createdAt: r.createdAt.map(PortalCalendar.timestamp),
+                                        publishedAt: nil, returnComment: nil, submittedBy: r.submittedBy),
+                approvedBy: r.approvedBy, approvedAt: r.approvedAt.map(PortalCalendar.timestamp))
         }
     }
 }

@@ -4,7 +4,6 @@
 // old version or the new one, never neither, and no publication happens without its record;
 // the publication is announced on the store's `publications` after the commit.
 import Foundation
-import GRDB
 import GeoStore
 import PublicErrors
 
@@ -49,7 +48,7 @@ extension PortalService {
 
     /// Checks, before any file is read, that `actor` may upload a draft of `dataset`.
     public func authorizeUpload(dataset: String, by actor: Actor) throws {
-        let ref = try db.read { db in try self.dataset(db, slug: dataset) }
+        let ref = try records.read { tx in try self.dataset(tx, slug: dataset) }
         guard let agency = ref.agencyID else {
             throw PortalError.conflict("portal.dataset.noAgency", ["dataset": dataset])
         }
@@ -58,10 +57,10 @@ extension PortalService {
 
     /// Records that `actor` created draft `number` of `dataset` (the ingest wrote it unpublished).
     public func recordDraft(dataset: String, number: Int, source: String, by actor: Actor) throws -> VersionSummary {
-        try db.write { db in
-            let v = try versionRow(db, dataset: dataset, number: number)
+        try records.write { tx in
+            let v = try versionRow(tx, dataset: dataset, number: number)
             try Permissions.authorize(actor, .uploadDraft(agencyID: try owningAgency(v)))
-            try audit(db, actor, "upload", agencyID: v.agencyID, dataset: dataset, versionID: v.id, versionNumber: number,
+            try audit(tx, actor, "upload", agencyID: v.agencyID, dataset: dataset, versionID: v.id, versionNumber: number,
                       checksum: v.checksum, detail: source)
         }
         return try version(dataset: dataset, number: number, by: actor)
@@ -83,22 +82,20 @@ extension PortalService {
     }
 
     func step(_ step: WorkflowStep, dataset: String, number: Int, comment: String?, by actor: Actor) throws -> VersionSummary {
-        let published = try db.write { db -> Publication? in
+        let published = try records.write { tx -> Publication? in
             var published: Publication?
-            let v = try versionRow(db, dataset: dataset, number: number)
+            let v = try versionRow(tx, dataset: dataset, number: number)
             let agency = try owningAgency(v)
-            let submitter = try Int64.fetchOne(db, sql: """
-                SELECT user_id FROM audit_log WHERE version_id = ? AND action = 'submit' ORDER BY id DESC LIMIT 1
-                """, arguments: [v.id])
+            let submitter = try tx.lastAuditUserID(versionID: v.id, action: "submit")
             let next = try VersionWorkflow.apply(step, to: v.status, agencyID: agency, submittedBy: submitter,
-                                                 actor: actor, comment: comment, departmentReview: try departmentReview(db))
+                                                 actor: actor, comment: comment, departmentReview: try departmentReview(tx))
             let t = now()
             if next == .published {
-                published = try Store.publish(db, versionID: v.id, at: t)
+                published = try tx.publish(versionID: v.id, at: t)
             } else {
-                try db.execute(sql: "UPDATE dataset_versions SET status = ? WHERE id = ?", arguments: [next.rawValue, v.id])
+                try tx.setVersionStatus(versionID: v.id, next.rawValue)
             }
-            try audit(db, actor, step.auditAction, agencyID: agency, dataset: dataset, versionID: v.id, versionNumber: number,
+            try audit(tx, actor, step.auditAction, agencyID: agency, dataset: dataset, versionID: v.id, versionNumber: number,
                       checksum: v.checksum, comment: comment?.trimmingCharacters(in: .whitespacesAndNewlines))
             return published
         }
@@ -117,24 +114,19 @@ extension PortalService {
 
     /// Every version of a dataset, newest first, with the approver's last comment on each.
     public func versions(dataset: String, by actor: Actor) throws -> [VersionSummary] {
-        try db.read { db in
-            let ref = try self.dataset(db, slug: dataset)
+        try records.read { tx in
+            let ref = try self.dataset(tx, slug: dataset)
             if let agency = ref.agencyID {
                 try Permissions.authorize(actor, .viewUnpublished(agencyID: agency))
             } else {
                 try Permissions.authorize(actor, .manageCatalogue)
             }
-            return try Row.fetchAll(db, sql: """
-                SELECT v.id, v.number, v.status, v.feature_count, v.checksum, v.created_at, v.published_at,
-                  (SELECT comment FROM audit_log l WHERE l.version_id = v.id AND l.action = 'return' ORDER BY l.id DESC LIMIT 1) AS return_comment,
-                  (SELECT username FROM audit_log l WHERE l.version_id = v.id AND l.action = 'submit' ORDER BY l.id DESC LIMIT 1) AS submitted_by
-                FROM dataset_versions v WHERE v.dataset_id = ? ORDER BY v.number DESC
-                """, arguments: [ref.id]).map { r in
-                VersionSummary(id: r["id"], dataset: dataset, number: r["number"],
-                               status: VersionStatus(rawValue: r["status"]) ?? .draft, featureCount: r["feature_count"],
-                               checksum: r["checksum"], createdAt: (r["created_at"] as Date?).map(PortalCalendar.timestamp),
-                               publishedAt: (r["published_at"] as Date?).map(PortalCalendar.timestamp),
-                               returnComment: r["return_comment"], submittedBy: r["submitted_by"])
+            return try tx.versionHistory(datasetID: ref.id).map { r in
+                VersionSummary(id: r.id, dataset: dataset, number: r.number,
+                               status: VersionStatus(rawValue: r.status) ?? .draft, featureCount: r.featureCount,
+                               checksum: r.checksum, createdAt: r.createdAt.map(PortalCalendar.timestamp),
+                               publishedAt: r.publishedAt.map(PortalCalendar.timestamp),
+                               returnComment: r.returnComment, submittedBy: r.submittedBy)
             }
         }
     }

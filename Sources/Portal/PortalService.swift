@@ -3,16 +3,12 @@
 // throws `PortalError` for anything the user can fix. Callers: App's routes and the CLI.
 // The rules live here; the records and their SQL live in GeoStore (`PortalStore`).
 public import Foundation
-import GRDB
 public import GeoStore
 import PublicErrors
 
 public final class PortalService: Sendable {
     /// The portal's records: each action is one `records.write { tx in … }`.
     let records: any PortalStore
-    /// The same database for the files that still run their own SQL (workflow, review, the
-    /// Department's review, catalogue, harvest, dashboards); goes when they use `records`.
-    let db: any DatabaseWriter
     public let hasher: PasswordHasher
     /// Failed sign-ins, per (account, client) pair, per client and per account.
     public let loginThrottle: SignInThrottle
@@ -35,7 +31,7 @@ public final class PortalService: Sendable {
                 feedbackLimiter: RateLimiter = RateLimiter(limit: 5, window: 3600),
                 sessionLifetime: TimeInterval = 12 * 3600,
                 now: @escaping @Sendable () -> Date = { Date() }) {
-        self.records = store; self.db = store.pool; self.publications = store.publications; self.hasher = hasher
+        self.records = store; self.publications = store.publications; self.hasher = hasher
         self.loginThrottle = loginThrottle; self.feedbackLimiter = feedbackLimiter; self.sessionLifetime = sessionLifetime
         self.now = now
         tokenUses = TokenUses(records: store)

@@ -8,10 +8,9 @@
 // Records are plain values with public inits; nothing here names GRDB. Roles, token kinds and
 // feedback categories travel as their stored text: their meaning is the portal's.
 //
-// Moved so far: audit log, agencies, accounts, tokens, identities, staff profiles, feedback, the
-// command line's ingest record (which publishes through `tx.publish`). Still running their own
-// SQL in Portal: workflow, review, the Department's review, catalogue, harvest, dashboards, audit
-// search (they bridge to these operations for their lookups and audit entries).
+// Every portal file reads and writes through here; Portal imports no GRDB. The catalogue's,
+// the workflow's and the harvest's operations are declared beside their records
+// (`PortalCatalogueRecords`, `PortalWorkflowRecords`, `PortalHarvestRecords`).
 public import Foundation
 
 /// A unit of work over the portal's records. Every call blocks: make it from a `BlockingPool`
@@ -202,6 +201,23 @@ public struct AuditRecord: Sendable, Equatable {
     }
 }
 
+/// Which audit entries to find. nil members do not filter.
+public struct AuditFilter: Sendable, Equatable {
+    /// The dataset's slug, exactly.
+    public var dataset: String?
+    /// The user name, letters in any case.
+    public var username: String?
+    /// The action exactly, or its family: `catalogue` finds `catalogue.*` too.
+    public var action: String?
+    /// Entries at or after this instant.
+    public var from: Date?
+    /// Entries before this instant.
+    public var before: Date?
+    public init(dataset: String? = nil, username: String? = nil, action: String? = nil, from: Date? = nil, before: Date? = nil) {
+        self.dataset = dataset; self.username = username; self.action = action; self.from = from; self.before = before
+    }
+}
+
 /// What an audit entry records: who did what, to what. The store chains and seals it.
 public struct AuditAction: Sendable, Equatable {
     public var at: Date
@@ -307,7 +323,7 @@ public struct PublishedVersionRecord: Sendable, Equatable {
 // MARK: - Operations
 
 /// What a portal action may read.
-public protocol PortalReading {
+public protocol PortalReading: PortalCatalogueReading, PortalWorkflowReading, PortalHarvestReading {
     func agency(slug: String) throws -> AgencyRecord?
     func agency(id: Int64) throws -> AgencyRecord?
     /// Every agency, by slug.
@@ -338,6 +354,12 @@ public protocol PortalReading {
 
     /// The audit log oldest first: about `dataset` or version `versionID` when given.
     func auditLog(dataset: String?, versionID: Int64?, limit: Int) throws -> [AuditRecord]
+    /// How many entries match `filter`.
+    func auditCount(_ filter: AuditFilter) throws -> Int
+    /// The entries matching `filter`, newest first or oldest first, `limit` of them after skipping `offset`.
+    func auditSearch(_ filter: AuditFilter, newestFirst: Bool, limit: Int, offset: Int) throws -> [AuditRecord]
+    /// The distinct actions logged so far, alphabetically.
+    func auditActions() throws -> [String]
 
     func feedback(id: Int64) throws -> FeedbackRecord?
     /// Feedback in the order it was stored.
@@ -352,7 +374,7 @@ public protocol PortalReading {
 }
 
 /// What a portal action may write, in its transaction.
-public protocol PortalTransaction: PortalReading {
+public protocol PortalTransaction: PortalReading, PortalCatalogueWriting, PortalWorkflowWriting, PortalHarvestWriting {
     /// Throws `PortalNameTaken` when the slug is in use.
     func insertAgency(slug: String, name: String) throws -> Int64
     /// Throws `PortalNameTaken` when the user name is in use (case-insensitive).
