@@ -9,7 +9,7 @@ import PublicErrors
 /// OGC API items on PostGIS (`FeatureQuerying`): the query compiled by `PostgreSQLCompiler`,
 /// run in a read-only transaction under `SET LOCAL statement_timeout`, the rows written as
 /// GeoJSON by GeoModel's writer, byte for byte what the SQLite store writes.
-extension PostGISStore: FeatureQuerying {
+extension PostGISStore {  // FeatureQuerying, through GeoStoreBackend
     public func items(in c: QueriedCollection, _ q: ItemsQuery, output: FeatureOutput, timeLimit: Double) throws(FeaturesError) -> ItemsPage {
         let checked = try CheckedItemsQuery(q, in: c)
         var compiler = PostgreSQLCompiler(table: c.table)

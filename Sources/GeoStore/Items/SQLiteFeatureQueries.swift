@@ -161,7 +161,7 @@ public struct SQLiteFeatureQueries: FeatureQuerying {
     }
 }
 
-extension Store: FeatureQuerying {
+extension Store {  // FeatureQuerying, through GeoStoreBackend
     public func items(in collection: QueriedCollection, _ query: ItemsQuery, output: FeatureOutput, timeLimit: Double) throws(FeaturesError) -> ItemsPage {
         try SQLiteFeatureQueries(reader: pool).items(in: collection, query, output: output, timeLimit: timeLimit)
     }
