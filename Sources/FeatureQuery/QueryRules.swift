@@ -137,6 +137,66 @@ extension FeatureTable {
 
 /// An items query's conditions other than the filter and its order, checked against the
 /// collection: what each backend turns into its SQL.
+/// A CQL2 spatial comparison as every SQL compiler writes it: the geometry column kept on the
+/// left (`S_WITHIN(POINT(…), geometry)` is `S_CONTAINS(geometry, POINT(…))`), the comparisons that
+/// involve no column or no geometry decided here, and an empty literal refused, so that the
+/// engines agree on all of it.
+public enum SpatialComparison: Sendable {
+    /// The column against itself: true wherever the geometry is not null when `holds` (every
+    /// relation but disjoint, touches, crosses and overlaps holds for a non-empty geometry), else
+    /// false everywhere.
+    case columnWithItself(holds: Bool)
+    /// Two literals, no column: the same answer for every feature.
+    case literals(CQL2SpatialOperator, Geometry, Geometry)
+    /// An operand with no geometry: false everywhere.
+    case never
+    /// The column against a literal geometry, with that literal's bounding box.
+    case column(CQL2SpatialOperator, Geometry, BoundingBox)
+}
+
+extension CQL2SpatialOperator {
+    /// The SQL function of the operator, the same name in SpatiaLite and PostGIS (OGC Simple
+    /// Features for SQL).
+    public var sqlFunction: String {
+        switch self {
+        case .intersects: "ST_Intersects"
+        case .disjoint: "ST_Disjoint"
+        case .within: "ST_Within"
+        case .contains: "ST_Contains"
+        case .equals: "ST_Equals"
+        case .touches: "ST_Touches"
+        case .crosses: "ST_Crosses"
+        case .overlaps: "ST_Overlaps"
+        }
+    }
+}
+
+extension FeatureTable {
+    /// `op(a, b)` rearranged as a `SpatialComparison`; an error when an operand names a field that
+    /// is not the geometry or the literal geometry is empty.
+    public func spatialComparison(_ op: CQL2SpatialOperator, _ a: CQL2SpatialOperand,
+                                  _ b: CQL2SpatialOperand) throws(FeaturesError) -> SpatialComparison {
+        let aIsColumn = try isGeometryProperty(a), bIsColumn = try isGeometryProperty(b)
+        let (columnOp, literal): (CQL2SpatialOperator, Geometry?)
+        switch (aIsColumn, bIsColumn) {
+        case (true, true):
+            switch op {
+            case .disjoint, .touches, .crosses, .overlaps: return .columnWithItself(holds: false)
+            default: return .columnWithItself(holds: true)
+            }
+        case (true, false): (columnOp, literal) = (op, b.literalGeometry)
+        case (false, true): (columnOp, literal) = (op.converse, a.literalGeometry)
+        case (false, false):
+            guard let ga = a.literalGeometry, let gb = b.literalGeometry else { return .never }
+            return .literals(op, ga, gb)
+        }
+        guard let g = literal, let box = g.boundingBox else {
+            throw .invalid("filter", SafeMessage("features.filter.emptyGeometry", ["operator": columnOp.rawValue]))
+        }
+        return .column(columnOp, g, box)
+    }
+}
+
 public struct CheckedItemsQuery: Sendable {
     /// `property=value` pairs, each with its field and typed value.
     public var equalities: [(field: FieldDefinition, value: QueryValue)]

@@ -5,10 +5,11 @@ import Foundation
 extension Store {
     // `forEachFeature` comes from `FeatureReading`, built on this.
 
-    /// Up to `limit` features with id greater than `after`, in id order.
-    public func featurePage(of version: DatasetVersionRecord, bbox: BoundingBox? = nil, after: Int64 = 0, limit: Int) throws -> [Feature] {
-        let table = quoteIdentifier(version.featureTable)
-        var sql = "SELECT \(Self.selectList(version.fields)) FROM \(table) WHERE fid > ?"
+    /// One page of a version's table: `select` of the rows with id greater than `after`, in id
+    /// order, those whose index box meets `bbox` when one is given.
+    private static func pageQuery(_ version: DatasetVersionRecord, select: String, bbox: BoundingBox?, after: Int64,
+                                  limit: Int) -> (String, StatementArguments) {
+        var sql = "SELECT \(select) FROM \(quoteIdentifier(version.featureTable)) WHERE fid > ?"
         var args: [any DatabaseValueConvertible] = [after]
         if let bbox {
             sql += " AND fid IN (SELECT pkid FROM \(quoteIdentifier("idx_\(version.featureTable)_geom")) WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"
@@ -16,9 +17,15 @@ extension Store {
         }
         sql += " ORDER BY fid LIMIT ?"
         args.append(limit)
+        return (sql, StatementArguments(args))
+    }
+
+    /// Up to `limit` features with id greater than `after`, in id order.
+    public func featurePage(of version: DatasetVersionRecord, bbox: BoundingBox? = nil, after: Int64 = 0, limit: Int) throws -> [Feature] {
+        let (sql, args) = Self.pageQuery(version, select: Self.selectList(version.fields), bbox: bbox, after: after, limit: limit)
         let fields = version.fields
         return try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Self.feature($0, fields: fields) }
+            try Row.fetchAll(db, sql: sql, arguments: args).map { try Self.feature($0, fields: fields) }
         }
     }
 
@@ -28,20 +35,12 @@ extension Store {
     public func featurePage(of version: DatasetVersionRecord, fields names: [String], bbox: BoundingBox?, after: Int64,
                             limit: Int) throws -> [Feature] {
         let fields = try version.fields(named: names)
-        let table = quoteIdentifier(version.featureTable)
         let select = (["fid", "AsBinary(geom)"] + fields.map { quoteIdentifier($0.name) }).joined(separator: ", ")
-        var sql = "SELECT \(select) FROM \(table) WHERE fid > ?"
-        var args: [any DatabaseValueConvertible] = [after]
-        if let bbox {
-            sql += " AND fid IN (SELECT pkid FROM \(quoteIdentifier("idx_\(version.featureTable)_geom")) WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"
-            args += [bbox.maxX, bbox.minX, bbox.maxY, bbox.minY]
-        }
-        sql += " ORDER BY fid LIMIT ?"
-        args.append(limit)
+        let (sql, args) = Self.pageQuery(version, select: select, bbox: bbox, after: after, limit: limit)
         return try pool.read { db in
             var page: [Feature] = []
             page.reserveCapacity(min(limit, 10_000))
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: args)
             while let row = try rows.next() {
                 let geometry: Geometry? = try row.withUnsafeData(atIndex: 1) { data in
                     try data?.withUnsafeBytes { try WKB.decode($0) }

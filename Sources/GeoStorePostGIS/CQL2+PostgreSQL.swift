@@ -214,45 +214,20 @@ struct PostgreSQLCompiler {
 
     // MARK: Spatial predicates
 
-    private mutating func spatial(_ op: CQL2SpatialOperator, _ a: CQL2SpatialOperand, _ b: CQL2SpatialOperand) throws(FeaturesError) -> String {
-        let aIsColumn = try table.isGeometryProperty(a), bIsColumn = try table.isGeometryProperty(b)
+    private mutating func spatial(_ op0: CQL2SpatialOperator, _ a: CQL2SpatialOperand, _ b: CQL2SpatialOperand) throws(FeaturesError) -> String {
         let column = geometryColumn
-        // Keep the column on the left: S_WITHIN(POINT, geometry) is S_CONTAINS(geometry, POINT).
-        let requested = op
-        let (op, literal): (CQL2SpatialOperator, Geometry?)
-        switch (aIsColumn, bIsColumn) {
-        case (true, true):
-            // A geometry against itself: every relation but disjoint holds for a non-empty geometry.
-            switch requested {
-            case .disjoint, .touches, .crosses, .overlaps: return "FALSE"
-            default: return "\(column) IS NOT NULL"
-            }
-        case (true, false): (op, literal) = (requested, b.literalGeometry)
-        case (false, true): (op, literal) = (requested.converse, a.literalGeometry)
-        case (false, false):
-            guard let ga = a.literalGeometry, let gb = b.literalGeometry else { return "FALSE" }
+        let op: CQL2SpatialOperator, g: Geometry
+        switch try table.spatialComparison(op0, a, b) {
+        case .columnWithItself(let holds): return holds ? "\(column) IS NOT NULL" : "FALSE"
+        case .never: return "FALSE"
+        case .literals(let requested, let ga, let gb):
             let l = bind(.bytes(WKB.encode(ga))), r = bind(.bytes(WKB.encode(gb)))
-            return "\(Self.function(requested))(ST_GeomFromWKB(\(l), 4326), ST_GeomFromWKB(\(r), 4326))"
-        }
-        guard let g = literal, g.boundingBox != nil else {
-            throw .invalid("filter", SafeMessage("features.filter.emptyGeometry", ["operator": op.rawValue]))
+            return "\(requested.sqlFunction)(ST_GeomFromWKB(\(l), 4326), ST_GeomFromWKB(\(r), 4326))"
+        case .column(let o, let literal, _): (op, g) = (o, literal)
         }
         let geometry = "ST_GeomFromWKB(\(bind(.bytes(WKB.encode(g)))), 4326)"
         if op == .disjoint { return "\(column) IS NOT NULL AND ST_Disjoint(\(column), \(geometry))" }
         // PostGIS's ST_ predicates but ST_Disjoint read the GiST index themselves (`&&`).
-        return "\(Self.function(op))(\(column), \(geometry))"
-    }
-
-    static func function(_ op: CQL2SpatialOperator) -> String {
-        switch op {
-        case .intersects: "ST_Intersects"
-        case .disjoint: "ST_Disjoint"
-        case .within: "ST_Within"
-        case .contains: "ST_Contains"
-        case .equals: "ST_Equals"
-        case .touches: "ST_Touches"
-        case .crosses: "ST_Crosses"
-        case .overlaps: "ST_Overlaps"
-        }
+        return "\(op.sqlFunction)(\(column), \(geometry))"
     }
 }

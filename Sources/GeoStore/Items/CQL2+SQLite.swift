@@ -142,33 +142,21 @@ public struct CQL2Compiler: Sendable {
 
     // MARK: Spatial predicates
 
-    private func spatial(_ op: CQL2SpatialOperator, _ a: CQL2SpatialOperand, _ b: CQL2SpatialOperand,
+    private func spatial(_ op0: CQL2SpatialOperator, _ a: CQL2SpatialOperand, _ b: CQL2SpatialOperand,
                          _ args: inout [SQLValue]) throws(FeaturesError) -> String {
-        let aIsColumn = try table.isGeometryProperty(a), bIsColumn = try table.isGeometryProperty(b)
         let column = "\(alias).\(quoteIdentifier(table.geometryColumn))"
-        // Keep the column on the left: S_WITHIN(POINT, geometry) is S_CONTAINS(geometry, POINT).
-        let requested = op
-        let (op, literal): (CQL2SpatialOperator, Geometry?)
-        switch (aIsColumn, bIsColumn) {
-        case (true, true):
-            // A geometry against itself: every relation but disjoint holds for a non-empty geometry.
-            switch requested {
-            case .disjoint, .touches, .crosses, .overlaps: return "0"
-            default: return "\(column) IS NOT NULL"
-            }
-        case (true, false): (op, literal) = (requested, b.literalGeometry)
-        case (false, true): (op, literal) = (requested.converse, a.literalGeometry)
-        case (false, false):
-            guard let ga = a.literalGeometry, let gb = b.literalGeometry else { return "0" }
+        let op: CQL2SpatialOperator, g: Geometry, box: BoundingBox
+        switch try table.spatialComparison(op0, a, b) {
+        case .columnWithItself(let holds): return holds ? "\(column) IS NOT NULL" : "0"
+        case .never: return "0"
+        case .literals(let requested, let ga, let gb):
             args.append(.blob(WKB.encode(ga)))
             args.append(.blob(WKB.encode(gb)))
-            return "\(Self.function(requested))(GeomFromWKB(?, 4326), GeomFromWKB(?, 4326)) = 1"
-        }
-        guard let g = literal, let box = g.boundingBox else {
-            throw .invalid("filter", SafeMessage("features.filter.emptyGeometry", ["operator": op.rawValue]))
+            return "\(requested.sqlFunction)(GeomFromWKB(?, 4326), GeomFromWKB(?, 4326)) = 1"
+        case .column(let o, let literal, let b): (op, g, box) = (o, literal, b)
         }
         let candidates = table.indexCandidates(box, alias: alias)
-        let exact = "\(Self.function(op))(\(column), GeomFromWKB(?, 4326)) = 1"
+        let exact = "\(op.sqlFunction)(\(column), GeomFromWKB(?, 4326)) = 1"
         if op == .disjoint {
             // Rows outside the index box are disjoint without a GEOS call.
             args.append(contentsOf: candidates.arguments)
@@ -178,18 +166,5 @@ public struct CQL2Compiler: Sendable {
         args.append(contentsOf: candidates.arguments)
         args.append(.blob(WKB.encode(g)))
         return "\(candidates.sql) AND \(exact)"
-    }
-
-    static func function(_ op: CQL2SpatialOperator) -> String {
-        switch op {
-        case .intersects: "ST_Intersects"
-        case .disjoint: "ST_Disjoint"
-        case .within: "ST_Within"
-        case .contains: "ST_Contains"
-        case .equals: "ST_Equals"
-        case .touches: "ST_Touches"
-        case .crosses: "ST_Crosses"
-        case .overlaps: "ST_Overlaps"
-        }
     }
 }
