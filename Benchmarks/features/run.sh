@@ -204,8 +204,16 @@ PG_S=$(best <<<"$PG_TIMES")
 import json, sys, os
 w, b, p, plan = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 d = json.load(open(w + "/bando_pia.json"))
-mine = sorted((i, str(a["properties"]["commune_id"])) for i, r in enumerate(d["results"]) for a in r["areas"])
-pg = sorted((int(l.split(",")[0]), l.split(",")[1].strip()) for l in open(w + "/pg_pia.csv") if l.strip())
+def ident(v):
+    # The same id whatever its spelling: Bando writes a real field's whole values as 7131513.0
+    # (a decimal point, so clients type the field from what they see), psql prints 7131513.
+    try:
+        x = float(v)
+        return str(int(x)) if x.is_integer() else str(x)
+    except ValueError:
+        return str(v).strip()
+mine = sorted((i, ident(a["properties"]["commune_id"])) for i, r in enumerate(d["results"]) for a in r["areas"])
+pg = sorted((int(l.split(",")[0]), ident(l.split(",")[1])) for l in open(w + "/pg_pia.csv") if l.strip())
 size = os.path.getsize(w + "/bando_pia.json")
 print(f"  {'':8} {'points/s':>10} {'best ms':>9}")
 print(f"  {'Bando':8} {10000/b:10.0f} {b*1000:9.1f}   over HTTP: JSON in, JSON out ({size} bytes)")
