@@ -86,3 +86,14 @@ public struct ItemsPage: Sendable {
         self.featuresJSON = featuresJSON; self.numberReturned = numberReturned; self.numberMatched = numberMatched
     }
 }
+
+extension ItemsQuery {
+    /// `numberMatched` of a page that returned `returned` features, the same on every engine: a
+    /// first page that was not full tells it alone; otherwise the collection's size when nothing
+    /// filters, else `count()` (a `count(*)` with the page's conditions).
+    public func numberMatched<E: Error>(returned: Int, filtered: Bool, featureCount: Int,
+                                        count: () throws(E) -> Int) throws(E) -> Int {
+        guard offset > 0 || returned == limit else { return returned }
+        return filtered ? try count() : featureCount
+    }
+}

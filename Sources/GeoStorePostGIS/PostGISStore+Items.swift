@@ -28,13 +28,9 @@ extension PostGISStore {  // FeatureQuerying, through GeoStoreBackend
             out.append(UInt8(ascii: "["))
             let n = try Self.writeFeatures(try run(query), fields: shown.fields, output: output, table: c.table.name, into: &out)
             out.append(UInt8(ascii: "]"))
-            var matched = n + q.offset
-            if q.offset > 0 || n == q.limit {
-                if condition == nil { matched = c.featureCount }
-                else {
-                    guard let row = try run(countQuery).first else { throw FeaturesError.store("PostgreSQL gave no count") }
-                    do { matched = Int(try row.decode(Int64.self)) } catch { throw FeaturesError.store("the count could not be read: \(error)") }
-                }
+            let matched = try q.numberMatched(returned: n, filtered: condition != nil, featureCount: c.featureCount) { () throws(FeaturesError) in
+                guard let row = try run(countQuery).first else { throw FeaturesError.store("PostgreSQL gave no count") }
+                do { return Int(try row.decode(Int64.self)) } catch { throw FeaturesError.store("the count could not be read: \(error)") }
             }
             return ItemsPage(featuresJSON: out, numberReturned: n, numberMatched: matched)
         }

@@ -82,12 +82,8 @@ public struct SQLiteFeatureQueries: FeatureQuerying {
                 Self.registerFolding(db)
                 let n = try Self.writeFeatures(db, sql: sql, arguments: args, table: shown, output: output, into: &out)
                 out.append(UInt8(ascii: "]"))
-                var matched = n
-                if q.offset > 0 || n == q.limit {
-                    if cond == nil { matched = c.featureCount }
-                    else { matched = try Self.count(db, sql: countSQL, arguments: countArgs) }
-                } else {
-                    matched = n + q.offset
+                let matched = try q.numberMatched(returned: n, filtered: cond != nil, featureCount: c.featureCount) { () throws(FeaturesError) in
+                    try Self.count(db, sql: countSQL, arguments: countArgs)
                 }
                 return ItemsPage(featuresJSON: out, numberReturned: n, numberMatched: matched)
             }
