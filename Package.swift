@@ -97,9 +97,7 @@ let package = Package(
         ),
         .target(
             name: "Features",
-            dependencies: ["GeoModel", "GeoStore", "FeatureQuery", "ProjKit", "PublicErrors",
-                           .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            dependencies: ["GeoModel", "GeoStore", "FeatureQuery", "ProjKit", "PublicErrors"],
             swiftSettings: strict
         ),
         // The README.txt and LICENSE.txt of zips: Mustache templates and their words in Vietnamese
