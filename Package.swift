@@ -97,9 +97,7 @@ let package = Package(
         ),
         .target(
             name: "Features",
-            dependencies: ["GeoModel", "GeoStore", "FeatureQuery", "ProjKit", "PublicErrors",
-                           .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            dependencies: ["GeoModel", "GeoStore", "FeatureQuery", "ProjKit", "PublicErrors"],
             swiftSettings: strict
         ),
         // The README.txt and LICENSE.txt of zips: Mustache templates and their words in Vietnamese
@@ -204,7 +202,7 @@ let package = Package(
         .testTarget(name: "VietnameseTextTests", dependencies: ["TestSupport", "VietnameseText"], swiftSettings: strict),
         .testTarget(name: "GDALKitTests", dependencies: ["TestSupport", "GDALKit", "GeoModel"], swiftSettings: strict),
         .testTarget(name: "ProjKitTests", dependencies: ["TestSupport", "ProjKit"], swiftSettings: strict),
-        .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore", "GeoStorePostGIS", "GeoModel", "FeatureQuery", "PublicErrors", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "GeoStoreTests", dependencies: ["TestSupport", "GeoStore", "GeoStorePostGIS", "GeoModel", "FeatureQuery", "Features", "PublicErrors", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "PublicErrors", "GDALKit", "GeoStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "TilesTests", dependencies: ["TestSupport", "Tiles", "GeoStore", "GeoStorePostGIS", "Ingest"], swiftSettings: strict),

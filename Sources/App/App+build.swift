@@ -327,7 +327,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     addWebRoutes(to: router, WebRouteDependencies(store: store, portal: portal, downloads: downloads, tiles: tiles, origin: origin,
                                                   clients: requests.clients, pages: pageCache))
     let catalogue = StoreCatalogue(store: store)
-    // Items through the store's `FeatureQuerying` (any engine); the analysis API still reads its SQLite pool.
+    // Items and analyses through the store's `FeatureQuerying` and `AnalysisReading` (any engine).
     let queries = FeatureQueries(store: store, timeLimit: 10)
     // Collections link their vector tilesets (OGC API - Tiles), which the tiles routes serve.
     let ogcAPI = OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard,

@@ -135,6 +135,63 @@ extension FeatureTable {
     }
 }
 
+extension FeatureTable {
+    /// Checks that the operands of one comparison (`=`, `<`, BETWEEN, IN) are all text or all
+    /// numbers, once each has been checked against the field it meets. A text field against a
+    /// number field, or a text literal against a number literal, means nothing CQL2 defines:
+    /// SQLite would answer by its storage classes (every text above every number) and
+    /// PostgreSQL refuses the statement, so every engine answers this 400 instead. Booleans count
+    /// as numbers (kept as 0 and 1), dates and timestamps as text (ISO 8601).
+    public func requireOneKind(_ operands: [CQL2Scalar]) throws(FeaturesError) {
+        var text: CQL2Scalar?, number: CQL2Scalar?
+        for o in operands {
+            guard let isText = isText(o) else { continue }
+            if isText { text = text ?? o } else { number = number ?? o }
+        }
+        if let text, let number {
+            throw .invalid("filter", SafeMessage("features.filter.textAndNumber", ["text": Self.shown(text), "number": Self.shown(number)]))
+        }
+    }
+
+    /// Whether the operand of LIKE is a whole number (an integer or boolean field, or such a
+    /// literal) that an engine must turn into its text before matching; false for text. A real
+    /// is refused: its text is each engine's own writing of the number (SQLite `3.0` and
+    /// `0.333333333333333`, PostgreSQL `3` and `0.3333333333333333`), so no pattern means the
+    /// same everywhere.
+    public func likeOperandIsNumber(_ a: CQL2Scalar) throws(FeaturesError) -> Bool {
+        let isReal: Bool
+        switch a {
+        case .real: isReal = true
+        case .property(let n): isReal = field(named: n)?.type == .real
+        default: isReal = false
+        }
+        if isReal { throw .invalid("filter", SafeMessage("features.filter.likeReal", ["name": Self.shown(a)])) }
+        return isText(a) == false
+    }
+
+    /// True for text, false for a number, nil for a property the table lacks.
+    func isText(_ s: CQL2Scalar) -> Bool? {
+        switch s {
+        case .property(let n):
+            guard let f = field(named: n) else { return nil }
+            return f.type == .text || f.type == .date || f.type == .dateTime
+        case .string, .date, .timestamp, .folded: return true
+        case .integer, .real, .boolean: return false
+        }
+    }
+
+    /// An operand as the error message names it: a property by its name, a literal as written.
+    static func shown(_ s: CQL2Scalar) -> String {
+        switch s {
+        case .property(let n), .string(let n), .date(let n), .timestamp(let n): String(n.prefix(64))
+        case .integer(let i): String(i)
+        case .real(let d): "\(d)"
+        case .boolean(let b): b ? "true" : "false"
+        case .folded(let inner, _): shown(inner)
+        }
+    }
+}
+
 /// An items query's conditions other than the filter and its order, checked against the
 /// collection: what each backend turns into its SQL.
 /// A CQL2 spatial comparison as every SQL compiler writes it: the geometry column kept on the

@@ -1,22 +1,25 @@
 public import FeatureQuery
 public import GeoModel
-import GRDB
-import GRDBSQLite
 import Foundation
 import GeoStore
 import PublicErrors
 
 /// The analysis API's questions: which area holds a point, what lies within a distance,
-/// the k nearest, and figures per area. Distances are geodesic metres on the WGS 84
-/// ellipsoid (SpatiaLite `ST_Distance(a, b, 1)`), never degrees.
+/// the k nearest, and figures per area, on any engine through GeoStore's `AnalysisReading`.
+/// Distances are geodesic metres on the WGS 84 ellipsoid (the formula `AnalysisReading`
+/// states), never degrees.
 public final class Analysis: Sendable {
     public let queries: FeatureQueries
+    /// Seconds one read of the point-in-area index or of distance candidates may run.
+    static let readTimeLimit = 30.0
     public static let maximumPoints = 10_000
     public static let maximumDistance = 500_000.0
     public static let maximumNeighbours = 1_000
     public static let maximumMatches = 10_000
     let areaIndexes = AreaIndexCache()
 
+    /// The analyses of the store behind `queries` (a per-area count may run six times its
+    /// `timeLimit`).
     public init(queries: FeatureQueries) { self.queries = queries }
 
     /// A feature found by an analysis, with its attribute values in schema order.
@@ -48,16 +51,10 @@ public final class Analysis: Sendable {
         guard c.geometryTypes.isEmpty || c.geometryTypes.contains(where: { $0.lowercased().contains("polygon") }) else {
             throw .invalid("dataset", SafeMessage("analysis.dataset.notAreas", ["collection": c.id, "types": c.geometryTypes.joined(separator: ", ")]))
         }
-        let table = c.table
-        let sql = "SELECT \(FeatureQueries.selectList(table)) FROM \(table.quotedName) AS t ORDER BY t.fid"
-        let index = try await queries.run { db throws(FeaturesError) in
-            var fids: [Int64] = [], values: [[FieldValue]] = [], geoms: [Geometry?] = []
-            try Self.forEachRow(db, sql: sql, arguments: []) { s in
-                fids.append(sqlite3_column_int64(s, 0))
-                geoms.append(Self.geometry(s, 1))
-                values.append(Self.values(s, from: 2, table.fields))
-            }
-            return AreaIndex(fids: fids, values: values, geometries: geoms)
+        let store = queries.store, table = c.table
+        let index = try await queries.blocking { () throws(FeaturesError) in
+            let features = try store.analysedFeatures(of: table, timeLimit: Self.readTimeLimit)
+            return AreaIndex(fids: features.map(\.fid), values: features.map(\.values), geometries: features.map(\.geometry))
         }
         areaIndexes.put(c.versionID, index)
         return index
@@ -71,8 +68,7 @@ public final class Analysis: Sendable {
             throw .invalid("distance", SafeMessage("analysis.distance.range", ["maximum": String(Int(Self.maximumDistance)), "value": "\(metres)"]))
         }
         guard let box = geometry.boundingBox else { throw .invalid("geometry", SafeMessage("analysis.geometry.empty")) }
-        let found = try await candidates(near: geometry, box: Self.expand(box, metres: metres), in: c, within: metres)
-        return Array(found.prefix(limit))
+        return try await candidates(near: geometry, box: Self.expand(box, metres: metres), in: c, within: metres, limit: limit)
     }
 
     /// The `k` features of `c` nearest to `point`, nearest first.
@@ -85,10 +81,12 @@ public final class Analysis: Sendable {
         var radius = 1_000.0
         while true {
             let box = Self.expand(BoundingBox(minX: point.x, minY: point.y, maxX: point.x, maxY: point.y), metres: radius)
-            let all = try await candidates(near: .point(point), box: box, in: c, within: nil)
-            let inside = all.filter { ($0.distance ?? .infinity) <= radius }
-            if inside.count >= k || all.count >= c.featureCount || radius > 20_037_508 {
-                return Array(all.prefix(k))
+            // The k nearest in the box: the answer once the k-th is within the radius, or the box
+            // holds every feature, or it is the whole world.
+            let found = try await candidates(near: .point(point), box: box, in: c, within: nil, limit: k)
+            let kthWithinRadius = found.count == k && (found.last?.distance ?? .infinity) <= radius
+            if kthWithinRadius || found.count >= c.featureCount || radius > 20_037_508 {
+                return found
             }
             radius *= 4
         }
@@ -103,61 +101,14 @@ public final class Analysis: Sendable {
         return BoundingBox(minX: box.minX - dLon, minY: max(-90, box.minY - dLat), maxX: box.maxX + dLon, maxY: min(90, box.maxY + dLat))
     }
 
-    /// Index candidates in `box` with their geodesic distance to `geometry`, sorted.
-    func candidates(near geometry: Geometry, box: BoundingBox, in c: FeatureCollectionInfo, within metres: Double?) async throws(FeaturesError) -> [Match] {
-        let table = c.table
-        let idx = table.indexCandidates(box)
-        let g = "t.\(quoteIdentifier(table.geometryColumn))"
-        var sql = "SELECT t.fid, ST_Distance(\(g), GeomFromWKB(?, 4326), 1) AS d\(table.fields.map { ", t.\(quoteIdentifier($0.name))" }.joined()) FROM \(table.quotedName) AS t WHERE \(idx.sql)"
-        var args: [SQLValue] = [.blob(WKB.encode(geometry))] + idx.arguments
-        if let metres { sql += " AND d <= ?"; args.append(.real(metres)) }
-        sql += " ORDER BY d, t.fid"
-        let fields = table.fields
-        let (finalSQL, finalArgs) = (sql, args)
-        return try await queries.run { db throws(FeaturesError) in
-            var out: [Match] = []
-            try Self.forEachRow(db, sql: finalSQL, arguments: finalArgs) { s in
-                guard sqlite3_column_type(s, 1) != SQLITE_NULL else { return }
-                out.append(Match(fid: sqlite3_column_int64(s, 0), values: Self.values(s, from: 2, fields), distance: sqlite3_column_double(s, 1)))
-            }
-            return out
+    /// Index candidates in `box` with their geodesic distance to `geometry`, nearest first, at
+    /// most `limit` of them.
+    func candidates(near geometry: Geometry, box: BoundingBox, in c: FeatureCollectionInfo, within metres: Double?,
+                    limit: Int?) async throws(FeaturesError) -> [Match] {
+        let store = queries.store, table = c.table
+        return try await queries.blocking { () throws(FeaturesError) in
+            try store.distances(from: geometry, in: table, candidatesIn: box, within: metres, limit: limit, timeLimit: Self.readTimeLimit)
+                .map { Match(fid: $0.fid, values: $0.values, distance: $0.metres) }
         }
-    }
-
-    // MARK: Rows
-
-    static func forEachRow(_ db: Database, sql: String, arguments: [SQLValue], limit: Double = 30,
-                           _ body: (OpaquePointer) throws(FeaturesError) -> Void) throws(FeaturesError) {
-        try FeatureQueries.withTimeLimit(db, seconds: limit) { () throws(FeaturesError) in
-            let statement: Statement
-            do {
-                statement = try db.cachedStatement(sql: sql)
-                try statement.setArguments(StatementArguments(arguments.map(\.databaseValue)))
-            } catch {
-                throw FeaturesError.store("the store could not prepare the analysis: \(error)")
-            }
-            let s = statement.sqliteStatement
-            defer { sqlite3_reset(s) }
-            while true {
-                let rc = sqlite3_step(s)
-                if rc == SQLITE_DONE { return }
-                if rc == SQLITE_INTERRUPT {
-                    throw FeaturesError(.timeout, SafeMessage("analysis.timeout"))
-                }
-                guard rc == SQLITE_ROW else {
-                    throw FeaturesError.store("the store failed during the analysis: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
-                }
-                try body(s)
-            }
-        }
-    }
-
-    static func geometry(_ s: OpaquePointer, _ i: Int32) -> Geometry? {
-        guard sqlite3_column_type(s, i) == SQLITE_BLOB, let p = sqlite3_column_blob(s, i) else { return nil }
-        return try? WKB.decode(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))))
-    }
-
-    static func values(_ s: OpaquePointer, from first: Int32, _ fields: [FieldDefinition]) -> [FieldValue] {
-        fields.indices.map { k in FieldValue(stored: DatabaseValue(sqliteStatement: s, index: first + Int32(k)), as: fields[k].type) }
     }
 }

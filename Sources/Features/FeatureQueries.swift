@@ -1,31 +1,23 @@
 public import FeatureQuery
-public import GRDB
 public import GeoModel
 public import GeoStore
 import Foundation
 import PublicErrors
 
-/// Runs OGC API items queries through the store's `FeatureQuerying`, whichever backend keeps
-/// the data, on `BlockingPool` threads (store calls block).
+/// Runs OGC API items queries and the analysis API's reads through the store's
+/// `FeatureQuerying` and `AnalysisReading`, whichever backend keeps the data, on `BlockingPool`
+/// threads (store calls block).
 ///
 /// Features keeps the CRS side: the output CRS becomes a `FeatureOutput` (precision and a
-/// position transform) that the store applies while it writes. `reader` is the SQLite pool
-/// the analysis API still runs its own SQL on (nil on other backends).
+/// position transform) that the store applies while it writes.
 public struct FeatureQueries: Sendable {
-    public let store: any FeatureQuerying
-    public let reader: (any DatabaseReader)?
+    public let store: any FeatureQuerying & AnalysisReading
     /// Seconds a single query may run before it is stopped with a `.timeout` error.
     public var timeLimit: Double
 
-    /// Items from the store behind `store`.
-    public init(store: any FeatureQuerying, timeLimit: Double = 10) {
+    /// Queries on `store` (any engine: `Store`, `PostGISStore`).
+    public init(store: any FeatureQuerying & AnalysisReading, timeLimit: Double = 10) {
         self.store = store; self.timeLimit = timeLimit
-        reader = (store as? Store)?.pool
-    }
-
-    /// Items from a SpatiaLite store's pool.
-    public init(reader: any DatabaseReader, timeLimit: Double = 10) {
-        self.store = SQLiteFeatureQueries(reader: reader); self.reader = reader; self.timeLimit = timeLimit
     }
 
     /// One page of an items query, as GeoJSON features in `crs`.
@@ -53,23 +45,6 @@ public struct FeatureQueries: Sendable {
         } catch {
             throw FeaturesError.store("the store could not answer: \(error)")
         }
-    }
-
-    /// Runs `body` in a read transaction of the SQLite store (the analysis API's own SQL).
-    public func run<T: Sendable>(_ body: @escaping @Sendable (Database) throws(FeaturesError) -> T) async throws(FeaturesError) -> T {
-        guard let reader else { throw FeaturesError.store("the analysis API runs on the SQLite store only") }
-        let queries = SQLiteFeatureQueries(reader: reader)
-        return try await blocking { () throws(FeaturesError) in try queries.run(body) }
-    }
-
-    static func selectList(_ table: FeatureTable) -> String { SQLiteFeatureQueries.selectList(table) }
-
-    static func withTimeLimit<T>(_ db: Database, seconds: Double, _ body: () throws(FeaturesError) -> T) throws(FeaturesError) -> T {
-        try SQLiteFeatureQueries.withTimeLimit(db, seconds: seconds, body)
-    }
-
-    static func count(_ db: Database, sql: String, arguments: [SQLValue]) throws(FeaturesError) -> Int {
-        try SQLiteFeatureQueries.count(db, sql: sql, arguments: arguments)
     }
 }
 

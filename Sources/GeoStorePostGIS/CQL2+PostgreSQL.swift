@@ -157,24 +157,27 @@ struct PostgreSQLCompiler {
             let field = table.field(of: a) ?? table.field(of: b)
             let l = try scalar(a, against: field)
             let r = try scalar(b, against: field)
+            try table.requireOneKind([a, b])
             return "\(l) \(op.rawValue) \(r)"
         case .like(let a, let pattern):
             let p = try QueryRules.likePattern(pattern)
             var l = try scalar(a, against: nil)
-            // SQLite matches a number's text; whole numbers (and 0/1 booleans) read the same here.
-            if let f = table.field(of: a), f.type == .integer || f.type == .boolean { l = "(\(l))::text" }
+            // SQLite matches a whole number's text; integers (and 0/1 booleans) read the same here.
+            if try table.likeOperandIsNumber(a) { l = "(\(l))::text" }
             return "\(l) LIKE \(bind(.text(Self.likePattern(p))))"
         case .between(let a, let lo, let hi):
             let field = table.field(of: a)
             let v = try scalar(a, against: field)
             let l = try scalar(lo, against: field)
             let h = try scalar(hi, against: field)
+            try table.requireOneKind([a, lo, hi])
             return "\(v) BETWEEN \(l) AND \(h)"
         case .inList(let a, let list):
             let field = table.field(of: a)
             let v = try scalar(a, against: field)
             var items: [String] = []
             for x in list { items.append(try scalar(x, against: field)) }
+            try table.requireOneKind([a] + list)
             return "\(v) IN (\(items.joined(separator: ", ")))"
         case .isNull(let a):
             return "\(try scalar(a, against: nil)) IS NULL"

@@ -51,10 +51,19 @@ extension PostGISStore {
 
     /// The one decoder from a feature row of this backend to `FieldValue`s.
     static func feature(_ r: PostgresRandomAccessRow, fields: [FieldDefinition]) throws -> Feature {
+        let values = try Self.values(r, from: 1, fields)
+        let geometry = try r[fields.count + 1].decode(ByteBuffer?.self).map { buffer in
+            try buffer.readableBytesView.withUnsafeBytes { try WKB.decode($0) }
+        }
+        return Feature(id: try r[0].decode(Int64.self), geometry: geometry, values: values)
+    }
+
+    /// The columns from `first` on as `fields`' values: each column's type is its field's.
+    static func values(_ r: PostgresRandomAccessRow, from first: Int, _ fields: [FieldDefinition]) throws -> [FieldValue] {
         var values = [FieldValue]()
         values.reserveCapacity(fields.count)
         for (i, f) in fields.enumerated() {
-            let cell = r[i + 1]
+            let cell = r[first + i]
             switch f.type {
             case .integer: values.append(try cell.decode(Int64?.self).map(FieldValue.integer) ?? .null)
             case .real: values.append(try cell.decode(Double?.self).map(FieldValue.real) ?? .null)
@@ -62,9 +71,6 @@ extension PostGISStore {
             case .text, .date, .dateTime: values.append(try cell.decode(String?.self).map(FieldValue.text) ?? .null)
             }
         }
-        let geometry = try r[fields.count + 1].decode(ByteBuffer?.self).map { buffer in
-            try buffer.readableBytesView.withUnsafeBytes { try WKB.decode($0) }
-        }
-        return Feature(id: try r[0].decode(Int64.self), geometry: geometry, values: values)
+        return values
     }
 }

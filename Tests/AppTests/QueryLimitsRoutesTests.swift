@@ -25,7 +25,7 @@ import HTTPTypes
         router.add(middleware: EnglishAnswers())
         router.add(middleware: ErrorMiddleware())
         let catalogue = StoreCatalogue(store: store.store)
-        let queries = FeatureQueries(reader: store.pool)
+        let queries = FeatureQueries(store: store.store)
         addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries))
         addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))

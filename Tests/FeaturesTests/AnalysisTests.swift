@@ -17,7 +17,7 @@ import GRDB
         store = try TestStore()
         communes = try store.publish("communes", geoJSON: Fixture.communes)
         points = try store.publish("points", geoJSON: Fixture.points)
-        analysis = Analysis(queries: FeatureQueries(reader: store.pool))
+        analysis = Analysis(queries: FeatureQueries(store: store.store))
     }
 
     @Test func pointInAreaMatchesSTContains() async throws {

@@ -34,7 +34,7 @@ import GRDB
         text.insert(contentsOf: ",\n" + Self.extra + "\n", at: lastFeature.upperBound)
         try text.write(to: fixture, atomically: true, encoding: .utf8)
         communes = try store.publish("communes", geoJSON: fixture)
-        queries = FeatureQueries(reader: store.pool)
+        queries = FeatureQueries(store: store.store)
     }
 
     func ids(_ filter: String, lang: String = "text") async throws -> [Int64] {

@@ -4,6 +4,7 @@ import PublicErrors
 import GeoModel
 import TestSupport
 import GRDB
+import GeoStore
 @testable import Features
 
 /// The `/items` query: parameters, paging, bbox, CRS, time limits.
@@ -15,7 +16,7 @@ import GRDB
     init() throws {
         store = try TestStore()
         communes = try store.publish("communes", geoJSON: Fixture.communes)
-        api = OGCFeaturesAPI(catalogue: StoreCatalogue(store: store.store), queries: FeatureQueries(reader: store.pool))
+        api = OGCFeaturesAPI(catalogue: StoreCatalogue(store: store.store), queries: FeatureQueries(store: store.store))
     }
 
     func items(_ query: String) async throws -> [String: Any] {
@@ -130,12 +131,12 @@ import GRDB
         // tests), under a time limit already over when it starts: SQLite's progress handler
         // interrupts it at its first call (after 10,000 steps), whatever the machine's speed.
         // No clock decides the outcome: a query this size cannot end within 10,000 steps.
-        let slow = FeatureQueries(reader: store.pool, timeLimit: 0)
+        let slow = SQLiteFeatureQueries(reader: store.pool)
         let table = communes.table.name
         do {
-            _ = try await slow.run { db throws(FeaturesError) in
-                try FeatureQueries.withTimeLimit(db, seconds: 0) { () throws(FeaturesError) -> Int in
-                    try FeatureQueries.count(db, sql: "SELECT count(*) FROM \(table) a, \(table) b, \(table) c WHERE ST_Intersects(a.geom, b.geom) + c.fid > 0", arguments: [])
+            _ = try slow.run { db throws(FeaturesError) in
+                try SQLiteFeatureQueries.withTimeLimit(db, seconds: 0) { () throws(FeaturesError) -> Int in
+                    try SQLiteFeatureQueries.count(db, sql: "SELECT count(*) FROM \(table) a, \(table) b, \(table) c WHERE ST_Intersects(a.geom, b.geom) + c.fid > 0", arguments: [])
                 }
             }
             Issue.record("the query should have been stopped")

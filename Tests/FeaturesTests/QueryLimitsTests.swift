@@ -112,7 +112,7 @@ import TestSupport
     init() throws {
         store = try TestStore()
         communes = try store.publish("communes", geoJSON: Fixture.communes)
-        queries = FeatureQueries(reader: store.pool)
+        queries = FeatureQueries(store: store.store)
     }
 
     func ids(_ filter: CQL2Expression) async throws -> Set<Int64> {

@@ -120,3 +120,4 @@ extension FeatureReading {
 
 /// Everything a backend provides so far.
 public typealias GeoStoreBackend = CatalogueStore & VersionWriting & FeatureReading & FieldSubsetReading & DownloadReading & FeatureQuerying
+    & AnalysisReading

@@ -72,10 +72,13 @@ public struct CQL2Compiler: Sendable {
             let field = table.field(of: a) ?? table.field(of: b)
             let l = try scalar(a, against: field, &args)
             let r = try scalar(b, against: field, &args)
+            try table.requireOneKind([a, b])
             return "\(l) \(op.rawValue) \(r)"
         case .like(let a, let pattern):
             let p = try QueryRules.likePattern(pattern)
             let l = try scalar(a, against: nil, &args)
+            // SQLite's GLOB matches a whole number's text itself.
+            _ = try table.likeOperandIsNumber(a)
             args.append(.text(Self.globPattern(fromLike: p)))
             // GLOB, not SQLite's LIKE: CQL2's LIKE is case-sensitive, SQLite's is not.
             return "\(l) GLOB ?"
@@ -84,12 +87,14 @@ public struct CQL2Compiler: Sendable {
             let v = try scalar(a, against: field, &args)
             let l = try scalar(lo, against: field, &args)
             let h = try scalar(hi, against: field, &args)
+            try table.requireOneKind([a, lo, hi])
             return "\(v) BETWEEN \(l) AND \(h)"
         case .inList(let a, let list):
             let field = table.field(of: a)
             let v = try scalar(a, against: field, &args)
             var items: [String] = []
             for x in list { items.append(try scalar(x, against: field, &args)) }
+            try table.requireOneKind([a] + list)
             return "\(v) IN (\(items.joined(separator: ", ")))"
         case .isNull(let a):
             return "\(try scalar(a, against: nil, &args)) IS NULL"

@@ -67,6 +67,15 @@ import PublicErrors
         ("NOT S_INTERSECTS(geometry, BBOX(107.0, 16.3, 107.5, 16.6))", [6, 7, 8, 9, 10]),
         ("S_EQUALS(geometry, POINT(107.75 16.45))", [8]),
         ("ma > 0 AND (S_INTERSECTS(geometry, BBOX(107.0, 16.3, 107.6, 16.6)) OR \"tên xã\" LIKE 'Không%')", [1, 3, 7]),
+        // Two fields of one kind: integers and reals, booleans (0/1) and integers, dates as text.
+        ("ma < dien_tich", [1, 2, 4, 6, 7]),
+        ("con_hieu_luc = ma", [1]),
+        ("ngay_cap < cap_nhat_luc", [1, 5, 10]),
+        ("ma BETWEEN dien_tich AND 9", [8]),
+        ("dien_tich IN (ma, 3)", [2]),
+        // A whole-number literal matched as its text, as a field is.
+        ("ma = 1 AND 12 LIKE '1%'", [1]),
+        ("true LIKE '1' AND ma = 9", [9]),
     ]
 
     @Test func everyFilterFindsTheSameFeaturesInTheSameBytesOnEveryEngine() throws {
@@ -150,6 +159,19 @@ import PublicErrors
             ("CASEI(ma) = 'a'", "features.filter.foldNotText"),
             ("S_INTERSECTS(ma, POINT(1 2))", "features.filter.notGeometry"),
             ("geometry = 1", "features.filter.geometryCompared"),
+            // Text against a number means nothing CQL2 defines: SQLite answered by storage class
+            // (any text above any number), PostGIS with a 500.
+            ("\"tên xã\" = ma", "features.filter.textAndNumber"),
+            ("ma < \"tên xã\"", "features.filter.textAndNumber"),
+            ("ngay_cap > dien_tich", "features.filter.textAndNumber"),
+            ("con_hieu_luc = \"tên xã\"", "features.filter.textAndNumber"),
+            ("ma BETWEEN 1 AND ngay_cap", "features.filter.textAndNumber"),
+            ("ma IN (1, \"tên xã\")", "features.filter.textAndNumber"),
+            ("'a' = 1", "features.filter.textAndNumber"),
+            // A decimal number's text is each engine's own (SQLite 3.0, PostgreSQL 3).
+            ("dien_tich LIKE '3%'", "features.filter.likeReal"),
+            ("NOT dien_tich LIKE '%.%'", "features.filter.likeReal"),
+            ("1.5 LIKE '1%'", "features.filter.likeReal"),
         ]
         for (text, key) in wrong {
             for e in engines {
