@@ -62,7 +62,7 @@ extension PostGISPortalTransaction {
     }
 
     static func audit(_ r: PostgresRandomAccessRow) throws -> AuditRecord {
-        AuditRecord(id: try r["id"].decode(Int64.self), at: try r["at"].decode(Date.self), username: try r["username"].decode(String.self),
+        AuditRecord(id: try r["id"].decode(Int64.self), at: try Self.date(r["at"]), username: try r["username"].decode(String.self),
                     role: try r["role"].decode(String.self), action: try r["action"].decode(String.self),
                     agencySlug: try r["agency_slug"].decode(String?.self), datasetSlug: try r["dataset_slug"].decode(String?.self),
                     versionNumber: try r["version_number"].decode(Int?.self), checksum: try r["checksum"].decode(String?.self),
@@ -144,8 +144,8 @@ extension PostGISPortalTransaction {
                        agencyID: try r["agency_id"].decode(Int64?.self), agencySlug: try r["agency_slug"].decode(String?.self),
                        agencyName: try r["agency_name"].decode(String?.self), category: try r["category"].decode(String.self),
                        message: try r["message"].decode(String.self), contactEmail: try r["contact_email"].decode(String?.self),
-                       receivedAt: try r["received_at"].decode(Date.self), dueDay: try r["due_day"].decode(String.self),
-                       answer: try r["answer"].decode(String?.self), answeredAt: try r["answered_at"].decode(Date?.self))
+                       receivedAt: try Self.date(r["received_at"]), dueDay: try r["due_day"].decode(String.self),
+                       answer: try r["answer"].decode(String?.self), answeredAt: try Self.optionalDate(r["answered_at"]))
     }
 
     func insertFeedback(_ f: NewFeedback) throws -> Int64 {
@@ -171,7 +171,7 @@ extension PostGISPortalTransaction {
             """, "read the catalogue") {
             CataloguedDatasetRecord(datasetID: try $0["id"].decode(Int64.self), slug: try $0["slug"].decode(String.self),
                                     title: try $0["title"].decode(String.self), agencyID: try $0["agency_id"].decode(Int64.self),
-                                    updateFrequency: try $0["update_frequency"].decode(String.self), addedAt: try $0["added_at"].decode(Date.self))
+                                    updateFrequency: try $0["update_frequency"].decode(String.self), addedAt: try Self.date($0["added_at"]))
         }
     }
 
@@ -181,7 +181,7 @@ extension PostGISPortalTransaction {
             WHERE published_at IS NOT NULL AND status IN ('published', 'superseded') ORDER BY id
             """, "read the publications") {
             PublishedVersionRecord(datasetID: try $0["dataset_id"].decode(Int64.self), number: try $0["number"].decode(Int.self),
-                                   publishedAt: try $0["published_at"].decode(Date.self), featureCount: try $0["feature_count"].decode(Int?.self) ?? 0)
+                                   publishedAt: try Self.date($0["published_at"]), featureCount: try $0["feature_count"].decode(Int?.self) ?? 0)
         }
     }
 

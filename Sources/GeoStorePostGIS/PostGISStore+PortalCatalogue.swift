@@ -22,7 +22,7 @@ extension PostGISPortalTransaction {
             """, binds: b), "read the catalogue") {
             CatalogueEntryRecord(slug: try $0["slug"].decode(String.self), title: try $0["title"].decode(String.self),
                                  agencySlug: try $0["agency_slug"].decode(String?.self), theme: try $0["theme"].decode(String.self),
-                                 updateFrequency: try $0["update_frequency"].decode(String.self), addedAt: try $0["added_at"].decode(Date.self),
+                                 updateFrequency: try $0["update_frequency"].decode(String.self), addedAt: try Self.date($0["added_at"]),
                                  currentVersion: try $0["number"].decode(Int?.self))
         }
     }
@@ -108,8 +108,8 @@ extension PostGISPortalTransaction {
             CatalogueReviewRecord(slug: try r["slug"].decode(String.self), title: try r["title"].decode(String.self),
                                   agencySlug: try r["agency_slug"].decode(String?.self), agencyName: try r["agency_name"].decode(String?.self),
                                   theme: try r["theme"].decode(String.self), updateFrequency: try r["update_frequency"].decode(String.self),
-                                  addedAt: try r["added_at"].decode(Date.self), currentVersion: try r["number"].decode(Int?.self),
-                                  reviewedAt: try r["reviewed_at"].decode(Date?.self), reviewer: try r["reviewer"].decode(String?.self))
+                                  addedAt: try Self.date(r["added_at"]), currentVersion: try r["number"].decode(Int?.self),
+                                  reviewedAt: try Self.optionalDate(r["reviewed_at"]), reviewer: try r["reviewer"].decode(String?.self))
         }
     }
 
@@ -160,8 +160,8 @@ extension PostGISPortalTransaction {
 
     func datasetFeedbackTimes() throws -> [FeedbackTimesRecord] {
         try all("SELECT dataset_id, received_at, answered_at FROM feedback WHERE dataset_id IS NOT NULL", "read feedback") {
-            FeedbackTimesRecord(datasetID: try $0["dataset_id"].decode(Int64.self), receivedAt: try $0["received_at"].decode(Date.self),
-                                answeredAt: try $0["answered_at"].decode(Date?.self))
+            FeedbackTimesRecord(datasetID: try $0["dataset_id"].decode(Int64.self), receivedAt: try Self.date($0["received_at"]),
+                                answeredAt: try Self.optionalDate($0["answered_at"]))
         }
     }
 
@@ -196,8 +196,8 @@ extension PostGISPortalTransaction {
             """, "read a dataset's versions") { r in
             VersionHistoryRecord(id: try r["id"].decode(Int64.self), number: try r["number"].decode(Int.self),
                                  status: try r["status"].decode(String.self), featureCount: try r["feature_count"].decode(Int?.self),
-                                 checksum: try r["checksum"].decode(String?.self), createdAt: try r["created_at"].decode(Date?.self),
-                                 publishedAt: try r["published_at"].decode(Date?.self), returnComment: try r["return_comment"].decode(String?.self),
+                                 checksum: try r["checksum"].decode(String?.self), createdAt: try Self.optionalDate(r["created_at"]),
+                                 publishedAt: try Self.optionalDate(r["published_at"]), returnComment: try r["return_comment"].decode(String?.self),
                                  submittedBy: try r["submitted_by"].decode(String?.self))
         }
     }
@@ -213,10 +213,10 @@ extension PostGISPortalTransaction {
             """, "read the Department's queue") { r in
             ApprovedVersionRecord(id: try r["id"].decode(Int64.self), number: try r["number"].decode(Int.self),
                                   featureCount: try r["feature_count"].decode(Int?.self), checksum: try r["checksum"].decode(String?.self),
-                                  createdAt: try r["created_at"].decode(Date?.self), datasetSlug: try r["slug"].decode(String.self),
+                                  createdAt: try Self.optionalDate(r["created_at"]), datasetSlug: try r["slug"].decode(String.self),
                                   title: try r["title"].decode(String.self), agencySlug: try r["agency"].decode(String.self),
                                   agencyName: try r["agency_name"].decode(String.self), submittedBy: try r["submitted_by"].decode(String?.self),
-                                  approvedBy: try r["approved_by"].decode(String?.self), approvedAt: try r["approved_at"].decode(Date?.self))
+                                  approvedBy: try r["approved_by"].decode(String?.self), approvedAt: try Self.optionalDate(r["approved_at"]))
         }
     }
 
@@ -246,7 +246,7 @@ extension PostGISPortalTransaction {
         HarvestSourceRecord(datasetID: try r["dataset_id"].decode(Int64.self), datasetSlug: try r["slug"].decode(String.self),
                             agencyID: try r["agency_id"].decode(Int64?.self), url: try r["url"].decode(String.self),
                             kind: try r["kind"].decode(String.self), intervalSeconds: try r["interval_seconds"].decode(Int.self),
-                            setBy: try r["set_by"].decode(Int64?.self), lastRunAt: try r["last_run_at"].decode(Date?.self),
+                            setBy: try r["set_by"].decode(Int64?.self), lastRunAt: try Self.optionalDate(r["last_run_at"]),
                             lastStatus: try r["last_status"].decode(String?.self), lastError: try r["last_error"].decode(String?.self),
                             lastChecksum: try r["last_checksum"].decode(String?.self), lastErrorKey: try r["last_error_key"].decode(String?.self),
                             lastErrorArguments: try r["last_error_arguments"].decode(String?.self), failures: try r["failures"].decode(Int.self))

@@ -136,6 +136,29 @@ final class PostGISPortalTransaction: PortalTransaction {
     static func stored(_ date: Date) -> Date { Timestamp.parse(Timestamp.format(date)) ?? date }
     static func stored(_ date: Date?) -> Date? { date.map(stored) }
 
+    /// A stored date as the SQLite store reads its text back (GRDB: the text's fields, the
+    /// milliseconds as nanoseconds, through a UTC Gregorian calendar), so that both engines
+    /// give equal `Date`s to the last bit, not merely to the millisecond.
+    static func date(_ cell: PostgresCell) throws -> Date {
+        let date = try cell.decode(Date.self)
+        let ms = (date.timeIntervalSince1970 * 1000).rounded()
+        let seconds = (ms / 1000).rounded(.down)
+        var c = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
+        c.nanosecond = Int(ms - seconds * 1000) * 1_000_000
+        return utc.date(from: c) ?? date
+    }
+
+    static func optionalDate(_ cell: PostgresCell) throws -> Date? {
+        try cell.decode(Date?.self) == nil ? nil : try date(cell)
+    }
+
+    private static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.locale = Locale(identifier: "en_US_POSIX")
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        return calendar
+    }()
+
     // MARK: Agencies and datasets
 
     func agency(slug: String) throws -> AgencyRecord? {
@@ -240,8 +263,8 @@ final class PostGISPortalTransaction: PortalTransaction {
             let token = AuthTokenRecord(
                 id: try r["token_id"].decode(Int64.self), accountID: try r["id"].decode(Int64.self),
                 kind: TokenKind(rawValue: try r["token_kind"].decode(String.self)) ?? .session, name: try r["token_name"].decode(String.self),
-                createdAt: try r["token_created_at"].decode(Date.self), expiresAt: try r["token_expires_at"].decode(Date?.self),
-                lastUsedAt: try r["token_last_used_at"].decode(Date?.self), revoked: false)
+                createdAt: try Self.date(r["token_created_at"]), expiresAt: try Self.optionalDate(r["token_expires_at"]),
+                lastUsedAt: try Self.optionalDate(r["token_last_used_at"]), revoked: false)
             return (token, try Self.account(r))
         }
     }
@@ -261,8 +284,8 @@ final class PostGISPortalTransaction: PortalTransaction {
     static func token(_ r: PostgresRandomAccessRow) throws -> AuthTokenRecord {
         AuthTokenRecord(id: try r["id"].decode(Int64.self), accountID: try r["user_id"].decode(Int64.self),
                         kind: TokenKind(rawValue: try r["kind"].decode(String.self)) ?? .session, name: try r["name"].decode(String.self),
-                        createdAt: try r["created_at"].decode(Date.self), expiresAt: try r["expires_at"].decode(Date?.self),
-                        lastUsedAt: try r["last_used_at"].decode(Date?.self), revoked: try r["revoked_at"].decode(Date?.self) != nil)
+                        createdAt: try Self.date(r["created_at"]), expiresAt: try Self.optionalDate(r["expires_at"]),
+                        lastUsedAt: try Self.optionalDate(r["last_used_at"]), revoked: try Self.optionalDate(r["revoked_at"]) != nil)
     }
 
     func insertToken(_ t: NewToken) throws -> Int64 {
@@ -337,7 +360,7 @@ final class PostGISPortalTransaction: PortalTransaction {
         IdentityRecord(id: try r["id"].decode(Int64.self), accountID: try r["user_id"].decode(Int64.self),
                        username: try r["username"].decode(String.self), issuer: try r["issuer"].decode(String.self),
                        subject: try r["subject"].decode(String?.self), email: try r["email"].decode(String?.self),
-                       lastSignedInAt: try r["last_signed_in_at"].decode(Date?.self),
+                       lastSignedInAt: try Self.optionalDate(r["last_signed_in_at"]),
                        accountHasPassword: try r["has_password"].decode(Bool.self))
     }
 
