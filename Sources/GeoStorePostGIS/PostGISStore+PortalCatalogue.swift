@@ -144,13 +144,14 @@ extension PostGISPortalTransaction {
     // MARK: Dashboards
 
     func catalogueDetails() throws -> [CatalogueDetailRecord] {
-        // The place comes from the catalogue's metadata table, which arrives with its own
-        // migration: until then no dataset has a place.
+        // In the order SQLite's scan of the entries gives (by dataset). The place comes from the
+        // catalogue's metadata table, which arrives with its own migration: until then no
+        // dataset has a place.
         let hasMetadata = try execute("SELECT to_regclass('dataset_metadata') IS NOT NULL", "read the catalogue")[0].decode(Bool.self)
         let label = hasMetadata ? "(SELECT m.spatial_label FROM dataset_metadata m WHERE m.dataset_id = d.id)" : "NULL::text"
         return try all(PostgresQuery(unsafeSQL: """
             SELECT d.id, d.slug, d.current_version_id, c.theme, \(label) AS spatial_label
-            FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id
+            FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id ORDER BY c.dataset_id
             """), "read the catalogue") {
             CatalogueDetailRecord(datasetID: try $0["id"].decode(Int64.self), slug: try $0["slug"].decode(String.self),
                                   theme: try $0["theme"].decode(String.self), spatialLabel: try $0["spatial_label"].decode(String?.self),
@@ -159,7 +160,7 @@ extension PostGISPortalTransaction {
     }
 
     func datasetFeedbackTimes() throws -> [FeedbackTimesRecord] {
-        try all("SELECT dataset_id, received_at, answered_at FROM feedback WHERE dataset_id IS NOT NULL", "read feedback") {
+        try all("SELECT dataset_id, received_at, answered_at FROM feedback WHERE dataset_id IS NOT NULL ORDER BY id", "read feedback") {
             FeedbackTimesRecord(datasetID: try $0["dataset_id"].decode(Int64.self), receivedAt: try Self.date($0["received_at"]),
                                 answeredAt: try Self.optionalDate($0["answered_at"]))
         }

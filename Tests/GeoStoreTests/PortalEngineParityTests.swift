@@ -110,7 +110,7 @@ import GeoStore
             s.catalogue = try tx.catalogueEntries(agencySlug: nil)
             s.review = try tx.catalogueReview()
             s.proposals = try tx.proposals(agencyID: nil)
-            s.details = try tx.catalogueDetails().sorted { $0.datasetID < $1.datasetID }
+            s.details = try tx.catalogueDetails()
             s.feedbackTimes = try tx.datasetFeedbackTimes()
             s.catalogued = try tx.cataloguedDatasets()
             s.queue = try tx.approvedVersions()
