@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "PortalTests",
             dependencies: [
-                "TestSupport", "Portal", "GeoStore", "App", "Ingest", "PublicErrors",
+                "TestSupport", "Portal", "GeoStore", "GeoStorePostGIS", "App", "Ingest", "PublicErrors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -25,24 +25,43 @@ public enum AuditChain {
         try db.execute(sql: "UPDATE audit_log SET row_hash = ? WHERE id = ? AND row_hash IS NULL", arguments: [hash(row), id])
     }
 
-    /// The hash of a row as stored: every column in `columns`, typed, NULL told apart from text.
-    static func hash(_ row: Row) -> String {
+    /// A column's value as the hash reads it: its type told apart, NULL told apart from text.
+    public enum Value: Sendable, Equatable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(String)
+        case blob([UInt8])
+    }
+
+    /// The hash of a row whose column `name` holds `value(name)`, for every column in `columns`.
+    /// Each engine reads its row its own way; the hash is the same function of the values.
+    public static func hash(_ value: (String) -> Value) -> String {
         var h = SHA256()
         for name in columns {
-            let value: String = switch row[name] as DatabaseValue? {
-            case nil: "\u{0}"
-            case let v?:
-                switch v.storage {
-                case .null: "\u{0}"
-                case .int64(let i): "i" + String(i)
-                case .double(let d): "d" + String(d)
-                case .string(let s): "s" + s
-                case .blob(let b): "b" + b.map { String(format: "%02x", $0) }.joined()
-                }
+            let text: String = switch value(name) {
+            case .null: "\u{0}"
+            case .integer(let i): "i" + String(i)
+            case .real(let d): "d" + String(d)
+            case .text(let s): "s" + s
+            case .blob(let b): "b" + b.map { String(format: "%02x", $0) }.joined()
             }
-            h.update(data: Data((name + "\u{1F}" + value + "\u{1E}").utf8))
+            h.update(data: Data((name + "\u{1F}" + text + "\u{1E}").utf8))
         }
         return h.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The hash of a SQLite row as stored.
+    static func hash(_ row: Row) -> String {
+        hash { name in
+            switch (row[name] as DatabaseValue?)?.storage {
+            case nil, .null?: .null
+            case .int64(let i)?: .integer(i)
+            case .double(let d)?: .real(d)
+            case .string(let s)?: .text(s)
+            case .blob(let b)?: .blob([UInt8](b))
+            }
+        }
     }
 
     /// Adds the chain's columns to a store made before them and seals the rows already there,
@@ -73,6 +92,14 @@ public enum AuditChain {
     }
 }
 
+/// Checks the audit log's chain; each engine walks its own rows.
+public protocol AuditChainReading: Sendable {
+    /// Walks the audit log oldest first and returns every break in its chain (empty: intact).
+    func verifyAuditChain() throws -> [AuditChainProblem]
+    /// The newest audit row's id and hash (nil for an empty log).
+    func auditChainHead() throws -> (id: Int64, hash: String)?
+}
+
 /// A break in the audit log's chain, naming the row.
 public struct AuditChainProblem: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
@@ -98,7 +125,7 @@ public struct AuditChainProblem: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-extension Store {
+extension Store: AuditChainReading {
     /// Walks the audit log oldest first and returns every break in its chain (empty: intact).
     public func verifyAuditChain() throws -> [AuditChainProblem] {
         try pool.read { db in

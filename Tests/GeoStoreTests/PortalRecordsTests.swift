@@ -4,21 +4,23 @@ import TestSupport
 import GeoModel
 @testable import GeoStore
 
-/// The portal's records on SQLite (`PortalStore`): what the portal's rules rely on the store
+/// The portal's records (`PortalStore`) on every engine: what the portal's rules rely on the store
 /// for — a name in use is told apart from any other failure, an action and its audit entry
 /// commit together or not at all, the chain holds, and a revocation ends the right tokens.
 @Suite struct PortalRecordsTests {
     let scratch = ScratchDirectory("portal-records")
-    let store: Store
     let t0 = Date(timeIntervalSince1970: 1_782_000_000)
 
-    init() throws { store = try Store(path: scratch.path("store.sqlite")) }
+    /// A fresh store of `backend`.
+    func open(_ backend: PortalBackend) throws -> any PortalTestStore { try backend.make(scratch) }
 
     func entry(_ action: String, detail: String? = nil) -> AuditAction {
         AuditAction(at: t0, username: "command-line", role: "administrator", action: action, detail: detail)
     }
 
-    @Test func aNameInUseIsItsOwnErrorNamingWhatClashed() throws {
+    @Test(arguments: PortalBackend.all)
+    func aNameInUseIsItsOwnErrorNamingWhatClashed(_ backend: PortalBackend) throws {
+        let store = try open(backend)
         let agency = try store.write { tx in try tx.insertAgency(slug: "so-xd", name: "Sở Xây dựng") }
         #expect(throws: PortalNameTaken(kind: .agency, name: "so-xd")) {
             try store.write { tx in try tx.insertAgency(slug: "so-xd", name: "Sở khác") }
@@ -49,7 +51,9 @@ import GeoModel
         #expect(try store.read { tx in try tx.identities().count } == 2)
     }
 
-    @Test func anActionThatFailsLeavesNeitherItselfNorItsAuditEntry() throws {
+    @Test(arguments: PortalBackend.all)
+    func anActionThatFailsLeavesNeitherItselfNorItsAuditEntry(_ backend: PortalBackend) throws {
+        let store = try open(backend)
         struct Refused: Error {}
         #expect(throws: Refused.self) {
             try store.write { tx in
@@ -66,7 +70,9 @@ import GeoModel
         #expect(try store.auditChainHead()?.id == 1)
     }
 
-    @Test func anApprovalPublishesWithItsAuditEntryOrNotAtAll() throws {
+    @Test(arguments: PortalBackend.all)
+    func anApprovalPublishesWithItsAuditEntryOrNotAtAll(_ backend: PortalBackend) throws {
+        let store = try open(backend)
         func draft(publish: Bool) throws -> DatasetVersionRecord {
             try store.writeVersion(DatasetMetadata(slug: "cho"), fields: [FieldDefinition(name: "ten", type: .text)],
                                    publish: publish, status: .submitted, now: t0) { sink in
@@ -95,7 +101,9 @@ import GeoModel
         #expect(try store.read { tx in try tx.auditLog(dataset: "cho", versionID: second.id, limit: 10) }.map(\.action) == ["approve"])
     }
 
-    @Test func entriesAppendedInManyTransactionsFormOneValidChain() throws {
+    @Test(arguments: PortalBackend.all)
+    func entriesAppendedInManyTransactionsFormOneValidChain(_ backend: PortalBackend) throws {
+        let store = try open(backend)
         for i in 1...5 {
             try store.write { tx in
                 try tx.appendAudit(entry("user.create", detail: "tài khoản \(i)"))
@@ -108,7 +116,9 @@ import GeoModel
         #expect(try store.verifyAuditChain().isEmpty)
     }
 
-    @Test func eachRevocationEndsOnlyTheTokensItNames() throws {
+    @Test(arguments: PortalBackend.all)
+    func eachRevocationEndsOnlyTheTokensItNames(_ backend: PortalBackend) throws {
+        let store = try open(backend)
         let id = try store.write { tx in
             try tx.insertAccount(NewAccount(username: "quan-tri", displayName: "Quản trị", role: "administrator", agencyID: nil,
                                             passwordHash: "h", at: t0))

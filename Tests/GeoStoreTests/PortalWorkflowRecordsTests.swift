@@ -6,16 +6,16 @@ import GeoModel
 
 /// The portal's record operations whose rules are written in SQL (issue 21): a harvest source's
 /// upsert and run counters, the audit search's action families and bounds, the Department's
-/// queue order. A second engine must give the same answers.
+/// queue order. Every engine must give the same answers.
 @Suite struct PortalWorkflowRecordsTests {
     let scratch = ScratchDirectory("portal-workflow-records")
-    let store: Store
     let t0 = Date(timeIntervalSince1970: 1_782_000_000)
 
-    init() throws { store = try Store(path: scratch.path("store.sqlite")) }
+    /// A fresh store of `backend`.
+    func open(_ backend: PortalBackend) throws -> any PortalTestStore { try backend.make(scratch) }
 
     /// A published-nowhere version of `slug` in `status`, its dataset owned by `agency`.
-    func version(_ slug: String, agency: Int64, status: VersionStatus = .draft) throws -> DatasetVersionRecord {
+    func version(_ slug: String, agency: Int64, status: VersionStatus = .draft, in store: any PortalTestStore) throws -> DatasetVersionRecord {
         let v = try store.writeVersion(DatasetMetadata(slug: slug), fields: [FieldDefinition(name: "ten", type: .text)],
                                        publish: false, status: status, now: t0) { sink in
             try sink.insert(geometry: .point(Position(105.85, 21.03)), values: [.text("Hồ Gươm")])
@@ -25,9 +25,11 @@ import GeoModel
         return v
     }
 
-    @Test func aHarvestSourceCountsFailuresInARowAndForgetsItsChecksumWhenReplaced() throws {
+    @Test(arguments: PortalBackend.all)
+    func aHarvestSourceCountsFailuresInARowAndForgetsItsChecksumWhenReplaced(_ backend: PortalBackend) throws {
+        let store = try open(backend)
         let agency = try store.write { tx in try tx.insertAgency(slug: "so-gtvt", name: "Sở Giao thông") }
-        let roads = try version("duong", agency: agency)
+        let roads = try version("duong", agency: agency, in: store)
         func source() throws -> HarvestSourceRecord { try #require(try store.read { tx in try tx.harvestSource(dataset: "duong") }) }
         func run(_ status: String, error: String?, checksum: String?) throws {
             try store.write { tx in
@@ -68,7 +70,9 @@ import GeoModel
         #expect(try source().lastError == nil)
     }
 
-    @Test func theAuditSearchFindsAnActionsFamilyAndNoLookAlikes() throws {
+    @Test(arguments: PortalBackend.all)
+    func theAuditSearchFindsAnActionsFamilyAndNoLookAlikes(_ backend: PortalBackend) throws {
+        let store = try open(backend)
         let actions = ["catalogue", "catalogue.add", "catalogue.review", "catalogueX.add", "user_x.create", "userAx.create", "approve"]
         for (i, action) in actions.enumerated() {
             try store.write { tx in
@@ -91,11 +95,13 @@ import GeoModel
         #expect(try store.read { tx in try tx.auditActions() }.first == "approve")
     }
 
-    @Test func theDepartmentsQueueIsTheApprovedVersionsEarliestApprovalFirst() throws {
+    @Test(arguments: PortalBackend.all)
+    func theDepartmentsQueueIsTheApprovedVersionsEarliestApprovalFirst(_ backend: PortalBackend) throws {
+        let store = try open(backend)
         let agency = try store.write { tx in try tx.insertAgency(slug: "so-yt", name: "Sở Y tế") }
-        let hospitals = try version("benh-vien", agency: agency, status: .approved)
-        let clinics = try version("tram-y-te", agency: agency, status: .approved)
-        _ = try version("nha-thuoc", agency: agency, status: .submitted)
+        let hospitals = try version("benh-vien", agency: agency, status: .approved, in: store)
+        let clinics = try version("tram-y-te", agency: agency, status: .approved, in: store)
+        _ = try version("nha-thuoc", agency: agency, status: .submitted, in: store)
         func note(_ action: String, _ v: DatasetVersionRecord, by user: String, hoursLater: Double) throws {
             try store.write { tx in
                 try tx.appendAudit(AuditAction(at: t0.addingTimeInterval(hoursLater * 3600), username: user, role: "approver",
