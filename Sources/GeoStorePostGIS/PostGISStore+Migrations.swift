@@ -53,6 +53,7 @@ extension PostGISStore {
             // SQLite's schema leaves this reference implicit; here the engine keeps it.
             "ALTER TABLE datasets ADD FOREIGN KEY (current_version_id) REFERENCES dataset_versions(id)",
         ]),
+        servingSchema,
     ]
 
     /// Creates the schema and runs the migrations it has not run yet. Processes starting at

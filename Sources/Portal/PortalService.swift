@@ -24,9 +24,9 @@ public final class PortalService: Sendable {
     /// approval, the Department's publication and the command line's alike.
     let publications: PublicationEvents
 
-    /// The portal over `store`: its records through `PortalStore`, its approvals publishing
-    /// through the store's one switch (`Store.publish`), announced on `store.publications`.
-    public init(store: Store, hasher: PasswordHasher = PasswordHasher(),
+    /// The portal over `store` (either engine): its records through `PortalStore`, its
+    /// approvals publishing through the store's one switch, announced on `store.publications`.
+    public init(store: any PortalStore & CurrentVersions, hasher: PasswordHasher = PasswordHasher(),
                 loginThrottle: SignInThrottle = SignInThrottle(),
                 feedbackLimiter: RateLimiter = RateLimiter(limit: 5, window: 3600),
                 sessionLifetime: TimeInterval = 12 * 3600,

@@ -151,8 +151,10 @@ import GeoStorePostGIS
             }
         }
         #expect(try pg.dataset(slug: "hong") == nil)
+        // Only the schema's own tables: no feature table (they are all `features_…`) was left.
         let tables = try TestPostgres.query("SELECT tablename FROM pg_tables WHERE schemaname = '\(schema)' ORDER BY 1")
-        #expect(tables == ["agencies", "dataset_versions", "datasets", "schema_migrations"])
+        #expect(tables.contains("datasets") && tables.contains("dataset_versions"))
+        #expect(!tables.contains { $0.hasPrefix("features") })
         // The store is still usable on the same pool of connections.
         #expect(try Self.write(pg, count: 5, publish: true).number == 1)
     }

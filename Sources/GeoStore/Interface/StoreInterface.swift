@@ -118,5 +118,16 @@ extension FeatureReading {
     }
 }
 
-/// Everything a backend provides so far.
-public typealias GeoStoreBackend = CatalogueStore & VersionWriting & FeatureReading & FieldSubsetReading & DownloadReading & FeatureQuerying
+/// Everything a backend provides so far: the catalogue, versions and their features, items
+/// queries, the usage and download counters, catalogue metadata and change summaries.
+public typealias GeoStoreBackend = CatalogueStore & VersionWriting & FeatureReading & FieldSubsetReading & DownloadReading
+    & FeatureQuerying & UsageCounting & DatasetMetadataStore & VersionChangeStore
+
+/// What the catalogue's documents read: published datasets with their metadata, versions and
+/// change summaries (computed from features when not stored yet).
+public typealias DescribedCatalogueStore = CatalogueStore & FeatureReading & DatasetMetadataStore & VersionChangeStore
+
+/// What `bando serve` takes: every promise of a backend and the portal's records. A class, so
+/// that what follows its publications can hold it weakly. SQLite's `Store` is one; PostGIS's
+/// once its portal records are (`PortalStore`).
+public typealias ServingStore = AnyObject & GeoStoreBackend & PortalStore
