@@ -79,9 +79,19 @@ public struct AppConfiguration: Sendable {
 
 /// Builds the application: the store is opened once here and injected into the routes.
 public func buildApplication(_ config: AppConfiguration) async throws -> some ApplicationProtocol {
+    try await buildApplication(config, store: try Store(path: config.storePath))
+}
+
+/// Builds the application over `store`, on either engine. What only a SQLite file needs (backups
+/// of the file, its integrity check, downloads beside it) runs only on a `Store`; on a database
+/// server those are the database's own work, and the log says so.
+public func buildApplication(_ config: AppConfiguration, store: any ServingStore) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "bando")
     logger.logLevel = .info
-    let store = try Store(path: config.storePath)
+    let file = store as? Store
+    if file == nil, config.backupDirectory != nil || config.verifyEveryHours > 0 {
+        logger.notice("backups and integrity checks are the database's own work on PostGIS: --backup-dir and --verify-every-hours are not used")
+    }
     if let on = config.departmentReview {
         try await BlockingPool.requests.run { try PortalService(store: store).setDepartmentReview(on, by: PortalService.commandLine) }
         logger.info("the Department's review before publication is \(on ? "on" : "off")")
@@ -95,7 +105,8 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
     // generalised, overview zooms built), as a publication prepares its own: the first tile a
     // citizen asks for after a restart does not wait for that work.
     tiles.prepareAll()
-    let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) },
+    let downloads = DownloadCache(store: store, folder: config.downloadsFolder.map { URL(fileURLWithPath: $0) }
+                                      ?? DownloadCache.defaultFolder(for: store),
                                   onProduced: { format, time in BandoMetrics.shared.recordExport(format: format.rawValue, time) })
     try registerArchives(config, tiles: tiles, logger: logger)
     let basemap = try await Basemap.open(config.basemap, logger: logger)
@@ -108,13 +119,14 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
                                  clients: config.clients, maxBodyBytes: config.maxBodyBytes,
                                  pageCacheSeconds: config.pageCacheSeconds,
                                  accessLog: accessLog)
-    let integrity = config.verifyEveryHours > 0
-        ? IntegritySchedule(store: store, every: .milliseconds(Int64(config.verifyEveryHours * 3_600_000)), logger: logger) : nil
+    let integrity = config.verifyEveryHours > 0 ? file.map {
+        IntegritySchedule(store: $0, every: .milliseconds(Int64(config.verifyEveryHours * 3_600_000)), logger: logger)
+    } : nil
     let lifecycle = ServerLifecycle()
-    let backups = config.backupDirectory.map {
-        BackupSchedule(store: store, directory: $0, keep: config.backupKeep,
+    let backups = file.flatMap { file in config.backupDirectory.map {
+        BackupSchedule(store: file, directory: $0, keep: config.backupKeep,
                        every: .milliseconds(Int64(max(config.backupEveryHours, 0.0001) * 3_600_000)), logger: logger)
-    }
+    } }
     let router = buildRouter(store: store, tiles: tiles, downloads: downloads, site: config.site, basemap: basemap, backups: backups,
                              integrity: integrity, lifecycle: lifecycle, requests: requests,
                              maxUploadBytes: config.maxUploadBytes, uploadLimits: config.uploadLimits, uploadDirectory: uploads,
@@ -144,7 +156,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> some Ap
 
 /// How an uploaded or harvested file becomes a draft version of `dataset`: Ingest, unpublished,
 /// on the ingest threads (two at a time), under the upload limits.
-func draftIngester(store: Store, limits: UploadLimits) -> @Sendable (URL, UploadKind, String) async throws -> Int {
+func draftIngester(store: any VersionWriting, limits: UploadLimits) -> @Sendable (URL, UploadKind, String) async throws -> Int {
     { file, kind, dataset in
         // Ingest tells formats apart by extension: give the spooled file the one its content showed.
         let ext = kind == .zip ? "zip" : "geojson"
@@ -258,7 +270,7 @@ public struct RequestPolicy: Sendable {
 
 /// Every route, over one store. Tests call this directly with `app.test(.router)`.
 /// `downloads` defaults to a cache in `downloads/` beside the store.
-public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCache? = nil,
+public func buildRouter(store: any ServingStore, tiles: TileService, downloads: DownloadCache? = nil,
                         site: MapSite = MapSite(), basemap: Basemap = .none, backups: BackupSchedule? = nil,
                         integrity: IntegritySchedule? = nil, lifecycle: ServerLifecycle = ServerLifecycle(),
                         requests: RequestPolicy = RequestPolicy(),
@@ -317,7 +329,7 @@ public func buildRouter(store: Store, tiles: TileService, downloads: DownloadCac
     let origin = requests.origin
     addStatsRoutes(to: router, store: store)
     addCatalogueRoutes(to: router, store: store)
-    let downloads = downloads ?? DownloadCache(store: store)
+    let downloads = downloads ?? DownloadCache(store: store, folder: DownloadCache.defaultFolder(for: store))
     addCatalogueAPIRoutes(to: router, store: store, downloads: downloads, origin: origin, publisher: publisher)
     addDownloadRoutes(to: router, store: store, downloads: downloads)
     addTileRoutes(to: router, tiles: tiles, origin: origin)

@@ -4,13 +4,13 @@ import GeoModel
 import Foundation
 
 /// `/api/datasets`: the published datasets, for people and for scripts.
-func addCatalogueRoutes(to router: Router<BandoRequestContext>, store: Store) {
+func addCatalogueRoutes(to router: Router<BandoRequestContext>, store: any CatalogueStore) {
     router.get("/api/datasets") { _, _ -> Response in
         try await blocking { try datasetsResponse(store) }
     }
 }
 
-private func datasetsResponse(_ store: Store) throws -> Response {
+private func datasetsResponse(_ store: any CatalogueStore) throws -> Response {
     let iso = ISO8601DateFormatter()
     let items: [[String: Any]] = try store.publishedDatasets().map { p in
         var item: [String: Any] = [

@@ -11,7 +11,7 @@ import Catalogue
 import Downloads
 import PublicErrors
 
-func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: Store, downloads: DownloadCache, origin: PublicOrigin,
+func addCatalogueAPIRoutes(to router: Router<BandoRequestContext>, store: any ServingStore, downloads: DownloadCache, origin: PublicOrigin,
                            publisher: CataloguePublisher = .default) {
     let reader = CatalogueReader(store: store)
     let ckan = CKANActionAPI(reader: reader)

@@ -26,7 +26,7 @@ public struct PortalRouteDependencies: Sendable {
     /// Ingests a checked file as a new **unpublished** version of `dataset`; returns its number.
     public var ingestDraft: @Sendable (_ file: URL, _ kind: UploadKind, _ dataset: String) async throws -> Int
     /// The store whose catalogue metadata editors edit (nil: the metadata routes answer 409).
-    public var store: Store?
+    public var store: (any ServingStore)?
     /// How harvests fetch: the addresses they may reach, their byte and page caps.
     public var harvestFetcher: HarvestFetcher
 
@@ -34,7 +34,7 @@ public struct PortalRouteDependencies: Sendable {
                 uploadDirectory: URL = FileManager.default.temporaryDirectory,
                 clients: ClientIdentification = ClientIdentification(), secureCookies: Bool = false,
                 ingestDraft: @escaping @Sendable (URL, UploadKind, String) async throws -> Int,
-                store: Store? = nil,
+                store: (any ServingStore)? = nil,
                 harvestFetcher: HarvestFetcher = HarvestFetcher()) {
         self.portal = portal; self.maxUploadBytes = maxUploadBytes; self.uploadDirectory = uploadDirectory
         self.clients = clients; self.secureCookies = secureCookies; self.ingestDraft = ingestDraft

@@ -54,7 +54,7 @@ public struct StaffSession: Sendable {
 /// the publication hook) and the store and tiles for reading drafts.
 struct StaffRouteDependencies: Sendable {
     var api: PortalRouteDependencies
-    var store: Store
+    var store: any ServingStore
     var tiles: TileService
     /// The OpenID Connect providers (`--oidc-issuer`) and the public URL their redirects use.
     var signOn = StaffSignOn()

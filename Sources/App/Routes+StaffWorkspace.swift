@@ -91,7 +91,7 @@ func addWorkspacePages(to staff: RouterGroup<BandoRequestContext>, _ deps: Staff
                 out += Array("\"bbox\":[\(b.minX),\(b.minY),\(b.maxX),\(b.maxY)],".utf8)
             }
             out += Array(#""features":["#.utf8)
-            for (i, feature) in try store.featurePage(of: record, limit: StaffPages.reviewMapLimit).enumerated() {
+            for (i, feature) in try store.featurePage(of: record, bbox: nil, after: 0, limit: StaffPages.reviewMapLimit).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 GeoJSON.writeFeature(feature, fields: record.fields, into: &out)
             }

@@ -8,7 +8,7 @@ import PublicErrors
 import Foundation
 
 /// Adds `/api/stats`. Called from `buildRouter`.
-func addStatsRoutes(to router: Router<BandoRequestContext>, store: Store) {
+func addStatsRoutes(to router: Router<BandoRequestContext>, store: any UsageCounting) {
     router.get("/api/stats") { request, _ -> Response in
         let params = request.uri.queryParameters
         let q = try StatsQuery.parse(params)

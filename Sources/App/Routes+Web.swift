@@ -19,7 +19,7 @@ import Web
 
 /// What the pages read from: the store's read models, the portal's services, the downloads and tiles.
 struct WebRouteDependencies: Sendable {
-    var store: Store
+    var store: any ServingStore
     var portal: PortalService
     var downloads: DownloadCache
     var tiles: TileService
@@ -73,7 +73,7 @@ func addWebRoutes(to router: Router<BandoRequestContext>, _ deps: WebRouteDepend
                 }
             }
             let total = try store.downloadTotals()[slug] ?? 0
-            let sample = try store.published(slug: slug).map { try store.featurePage(of: $0.version, limit: 10) } ?? []
+            let sample = try store.published(slug: slug).map { try store.featurePage(of: $0.version, bbox: nil, after: 0, limit: 10) } ?? []
             return pages.dataset(dataset, extras: DatasetPageExtras(downloads: total, files: files, hasTiles: hasTiles, baseURL: base,
                                                                     sample: sample, feedback: try portal.publicFeedback(dataset: slug)),
                                  language: language)
@@ -91,7 +91,7 @@ func addWebRoutes(to router: Router<BandoRequestContext>, _ deps: WebRouteDepend
         let language = pageLanguage(request)
         return htmlPage(try await cached(request, language) {
             let usage = UsageFigures(monthly: try store.monthlyDownloads(), feedback: try portal.feedbackSummary(),
-                                     through: Store.counterMonth(portal.now()))
+                                     through: CounterDay.month(portal.now()))
             return pages.stats(try listings(), usage: usage, language: language)
         }, language)
     }

@@ -18,7 +18,7 @@ public final class ServerLifecycle: Sendable {
 /// other services in the reverse order of their adding: this one is added first, so it runs last.
 struct ShutdownWatch: Service {
     let lifecycle: ServerLifecycle
-    let store: Store
+    let store: any UsageCounting
     let accessLog: AccessLogWriter?
     let logger: Logger
 
@@ -28,7 +28,8 @@ struct ShutdownWatch: Service {
         try? await BlockingPool.exports.run {
             try store.usageCounter.flush()
             try store.downloadCounter.flush()
-            try store.checkpoint()
+            // PostgreSQL keeps its own write-ahead log; only a SQLite file needs folding back.
+            try (store as? Store)?.checkpoint()
         }
         accessLog?.flush()
         logger.info("store closed cleanly")

@@ -6,8 +6,9 @@ public import Foundation
 import PublicErrors
 
 public struct CatalogueReader: Sendable {
-    public let store: Store
-    public init(store: Store) { self.store = store }
+    /// SQLite's `Store` or PostGIS's: the reader goes through the store's interface only.
+    public let store: any DescribedCatalogueStore
+    public init(store: any DescribedCatalogueStore) { self.store = store }
 
     /// Every dataset with a published version, ordered by slug.
     public func datasets() throws -> [DatasetDescription] {

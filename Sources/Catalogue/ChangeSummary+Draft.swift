@@ -3,7 +3,7 @@
 // submitting and approving. Not stored: a draft may be replaced before it is published.
 public import GeoStore
 
-extension Store {
+extension FeatureReading {
     /// The changes `draft` makes to `current` (nil: nothing published yet, every feature is added).
     public func draftChanges(_ draft: DatasetVersionRecord, against current: DatasetVersionRecord?,
                              identityField: String?) throws -> ChangeSummary {

@@ -54,8 +54,14 @@ public actor DownloadCache {
 
     /// The cache of a SpatiaLite store; by default `downloads/` beside the store file.
     public init(store: Store, folder: URL? = nil, onProduced: (@Sendable (DownloadFormat, Duration) -> Void)? = nil) {
-        let f = folder ?? URL(fileURLWithPath: store.path).deletingLastPathComponent().appendingPathComponent("downloads")
-        self.init(store: store as any DownloadReading, folder: f, onProduced: onProduced)
+        self.init(store: store as any DownloadReading, folder: folder ?? Self.defaultFolder(for: store), onProduced: onProduced)
+    }
+
+    /// Where a store's downloads go unless told: `downloads/` beside a SpatiaLite file, else
+    /// `downloads/` in the working directory (a database server has no folder of ours).
+    public static func defaultFolder(for store: any DownloadReading) -> URL {
+        if let file = store as? Store { return URL(fileURLWithPath: file.path).deletingLastPathComponent().appendingPathComponent("downloads") }
+        return URL(fileURLWithPath: "downloads")
     }
 
     /// The version `number` (or the current one when nil) of `slug`, if the public may download it.

@@ -4,54 +4,7 @@
 public import Foundation
 import GRDB
 
-/// A dataset's catalogue metadata; nil or empty means unset.
-public struct CatalogueMetadataRecord: Sendable, Hashable {
-    public var titleEN: String?
-    public var descriptionEN: String?
-    public var keywords: [String]
-    public var contactName: String?
-    public var contactEmail: String?
-    /// Days as `yyyy-MM-dd`.
-    public var temporalStart: String?
-    public var temporalEnd: String?
-    /// The area covered, in words.
-    public var spatialLabel: String?
-    /// The field whose value identifies a feature across versions, when the automatic choice is
-    /// not the right one.
-    public var identityField: String?
-    /// Field name → what it means.
-    public var fieldDescriptions: [String: String]
-
-    public init(titleEN: String? = nil, descriptionEN: String? = nil, keywords: [String] = [], contactName: String? = nil,
-                contactEmail: String? = nil, temporalStart: String? = nil, temporalEnd: String? = nil,
-                spatialLabel: String? = nil, identityField: String? = nil, fieldDescriptions: [String: String] = [:]) {
-        self.titleEN = titleEN; self.descriptionEN = descriptionEN; self.keywords = keywords
-        self.contactName = contactName; self.contactEmail = contactEmail
-        self.temporalStart = temporalStart; self.temporalEnd = temporalEnd; self.spatialLabel = spatialLabel
-        self.identityField = identityField; self.fieldDescriptions = fieldDescriptions
-    }
-}
-
-/// How a dataset is described in the catalogue: its catalogue entry (theme, update frequency) when
-/// the portal has one, and its metadata when set.
-public struct CatalogueDescriptionRecord: Sendable, Hashable {
-    public var theme: String?
-    public var updateFrequency: String?
-    public var metadata: CatalogueMetadataRecord?
-}
-
-/// Keeps datasets' catalogue metadata.
-public protocol DatasetMetadataStore: Sendable {
-    /// The catalogue entry and metadata of each dataset asked for (datasets with neither are missing).
-    func catalogueDescriptions(of datasetIDs: [Int64]) throws -> [Int64: CatalogueDescriptionRecord]
-    /// Replaces a dataset's metadata with what `change` makes of the current one (nil when none),
-    /// in one transaction. When the identity field changes, the stored change summaries of the
-    /// dataset's versions are forgotten (they are computed again on demand).
-    func updateCatalogueMetadata(datasetID: Int64, at: Date,
-                                 _ change: (CatalogueMetadataRecord?) throws -> CatalogueMetadataRecord) throws
-}
-
-extension Store: DatasetMetadataStore {
+extension Store {   // DatasetMetadataStore
     public func catalogueDescriptions(of datasetIDs: [Int64]) throws -> [Int64: CatalogueDescriptionRecord] {
         guard !datasetIDs.isEmpty else { return [:] }
         return try pool.read { db in

@@ -2,15 +2,6 @@ public import GRDB
 public import GeoModel
 public import Foundation
 
-/// How many times one file (dataset, version, format) was downloaded on one day. Nothing about
-/// who downloaded is kept: no address, no account, no user agent.
-public struct DownloadCount: Sendable, Hashable, Codable {
-    public var day: String
-    public var version: Int
-    public var format: String
-    public var count: Int
-}
-
 /// The outcome of recomputing a version's feature checksum from what the store holds now.
 public struct ChecksumVerification: Sendable, Hashable {
     public var stored: String
@@ -143,12 +134,7 @@ extension Store {
     /// The month (`yyyy-MM`) whose counters a download at `d` goes into: the counters keep UTC
     /// days, so a page of monthly figures must end at this month, not at Vietnam's (which starts
     /// seven hours earlier).
-    public static func counterMonth(_ d: Date) -> String { String(utcDay(d).prefix(7)) }
+    public static func counterMonth(_ d: Date) -> String { CounterDay.month(d) }
 
-    static func utcDay(_ d: Date) -> String {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC")!
-        let c = cal.dateComponents([.year, .month, .day], from: d)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-    }
+    static func utcDay(_ d: Date) -> String { CounterDay.of(d) }
 }

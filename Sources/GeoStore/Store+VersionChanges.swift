@@ -3,36 +3,7 @@
 public import Foundation
 import GRDB
 
-/// The stored counts of what changed in a version since the version it was compared with.
-public struct VersionChangeRecord: Sendable, Hashable {
-    public var versionID: Int64
-    /// The version compared against (nil: the first published version).
-    public var previousVersionID: Int64?
-    /// That version's number, read with the record.
-    public var previousNumber: Int?
-    /// How features were matched: `field:<name>` or `content`.
-    public var identity: String
-    public var added: Int
-    public var removed: Int
-    public var changed: Int
-    public var unchanged: Int
-
-    public init(versionID: Int64, previousVersionID: Int64?, previousNumber: Int?, identity: String,
-                added: Int, removed: Int, changed: Int, unchanged: Int) {
-        self.versionID = versionID; self.previousVersionID = previousVersionID; self.previousNumber = previousNumber
-        self.identity = identity; self.added = added; self.removed = removed; self.changed = changed; self.unchanged = unchanged
-    }
-}
-
-/// Keeps versions' change summaries.
-public protocol VersionChangeStore: Sendable {
-    /// The stored summaries of these versions (those not computed yet are missing).
-    func versionChanges(of versionIDs: [Int64]) throws -> [Int64: VersionChangeRecord]
-    /// Stores (or replaces) one version's summary.
-    func saveVersionChange(_ record: VersionChangeRecord, at: Date) throws
-}
-
-extension Store: VersionChangeStore {
+extension Store {   // VersionChangeStore
     public func versionChanges(of versionIDs: [Int64]) throws -> [Int64: VersionChangeRecord] {
         guard !versionIDs.isEmpty else { return [:] }
         return try pool.read { db in

@@ -37,8 +37,8 @@ public final class Store: GeoStoreBackend {
             if case StoreError.diskFull = StoreError.translating(error) { throw StoreError.diskFull }
             throw StoreError.unavailable(path: path, reason: (error as? DatabaseError).map { "SQLite error \($0.resultCode.rawValue): \($0.message ?? "")" } ?? "\(error)")
         }
-        downloadCounter = DownloadCounter(pool: pool)
-        usageCounter = UsageCounter(pool: pool)
+        downloadCounter = DownloadCounter { [pool] batch in try Store.addDownloads(pool, batch) }
+        usageCounter = UsageCounter { [pool] batch in try Store.addUses(pool, batch) }
         try migrator.migrate(pool)
         try dropAbandonedStagingTables()
     }

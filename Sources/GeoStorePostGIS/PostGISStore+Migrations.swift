@@ -54,6 +54,7 @@ extension PostGISStore {
             "ALTER TABLE datasets ADD FOREIGN KEY (current_version_id) REFERENCES dataset_versions(id)",
         ]),
         portalMigration,
+        servingSchema,
     ]
 
     /// Creates the schema and runs the migrations it has not run yet. Processes starting at

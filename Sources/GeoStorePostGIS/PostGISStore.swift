@@ -29,6 +29,10 @@ public final class PostGISStore: GeoStoreBackend, @unchecked Sendable {
     /// Where publications are announced: this process's own once each, and other processes'
     /// as PostgreSQL notifies them.
     public let publications = PublicationEvents()
+    /// Download counts batched in memory, added to the shared counters by each flush.
+    public let downloadCounter: DownloadCounter
+    /// Uses by channel batched in memory, added to the shared counters by each flush.
+    public let usageCounter: UsageCounter
 
     let connections: ConnectionPool
     /// Tells this process's notifications from other processes' (all share one channel).
@@ -42,11 +46,15 @@ public final class PostGISStore: GeoStoreBackend, @unchecked Sendable {
         self.schema = schema
         let configuration = try Self.configuration(url: url)
         connections = ConnectionPool(configuration: configuration, schema: schema)
+        downloadCounter = DownloadCounter { [connections] batch in try Self.addDownloads(connections, batch) }
+        usageCounter = UsageCounter { [connections] batch in try Self.addUses(connections, batch) }
         try migrate()
         listener = try PublicationListener(store: self, configuration: configuration)
     }
 
     deinit {
+        try? downloadCounter.flush()
+        try? usageCounter.flush()
         listener?.stop()
         connections.closeAll()
     }

@@ -118,6 +118,17 @@ extension FeatureReading {
     }
 }
 
-/// Everything a backend provides so far.
-public typealias GeoStoreBackend = CatalogueStore & VersionWriting & FeatureReading & FieldSubsetReading & DownloadReading & FeatureQuerying
-    & AnalysisReading
+/// Everything a backend provides so far: the catalogue, versions and their features, items
+/// queries, the analysis API's reads, the usage and download counters, catalogue metadata and
+/// change summaries.
+public typealias GeoStoreBackend = CatalogueStore & VersionWriting & FeatureReading & FieldSubsetReading & DownloadReading
+    & FeatureQuerying & AnalysisReading & UsageCounting & DatasetMetadataStore & VersionChangeStore
+
+/// What the catalogue's documents read: published datasets with their metadata, versions and
+/// change summaries (computed from features when not stored yet).
+public typealias DescribedCatalogueStore = CatalogueStore & FeatureReading & DatasetMetadataStore & VersionChangeStore
+
+/// What `bando serve` takes: every promise of a backend and the portal's records. A class, so
+/// that what follows its publications can hold it weakly. SQLite's `Store` and `PostGISStore`
+/// are both.
+public typealias ServingStore = AnyObject & GeoStoreBackend & PortalStore
