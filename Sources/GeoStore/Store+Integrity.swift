@@ -24,9 +24,10 @@ public struct IntegrityReport: Sendable {
     }
 }
 
-extension Store {
+extension FeatureReading where Self: CatalogueStore & AuditChainReading {
     /// Recomputes every version of every dataset (`datasets`: only these) and, for a whole
-    /// check, walks the audit chain. Minutes on a large store: run it on a blocking pool.
+    /// check, walks the audit chain, on either engine. Minutes on a large store: run it on a
+    /// blocking pool.
     public func verifyIntegrity(datasets only: [String]? = nil, version: Int? = nil,
                                 each: ((IntegrityReport.VersionCheck) -> Void)? = nil) throws -> IntegrityReport {
         let checks = try verifyVersions(datasets: only, version: version, each: each)

@@ -112,9 +112,7 @@ extension PostGISPortalTransaction {
     }
 
     func publish(versionID: Int64, at: Date) throws -> Publication {
-        let publication = try store.publish(c, versionID: versionID, at: Self.stored(at))
-        publications.append(publication)
-        return publication
+        try store.publish(c, versionID: versionID, at: Self.stored(at))
     }
 
     // MARK: Feedback

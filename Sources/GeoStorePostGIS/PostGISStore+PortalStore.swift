@@ -26,23 +26,22 @@ extension PostGISStore: PortalStore {
     }
 
     /// READ COMMITTED, as `publish` and `writeVersion` are: each statement sees what other
-    /// processes committed before it, which the audit chain's lock relies on. Publications made
-    /// in the body are posted on `publications` after the commit, never before.
+    /// processes committed before it, which the audit chain's lock relies on. What `tx.publish`
+    /// returns is the caller's to post on `publications` after the commit (as on SQLite; other
+    /// processes hear it from the `pg_notify` committed with it).
     public func write<T>(_ body: (any PortalTransaction) throws -> T) throws -> T {
-        let (value, published): (T, [Publication]) = try connections.withConnection { c in
+        try connections.withConnection { c in
             let tx = PostGISPortalTransaction(c, store: self)
             try tx.execute("BEGIN", "write the portal's records")
             do {
                 let value = try body(tx)
                 try tx.execute("COMMIT", "write the portal's records")
-                return (value, tx.publications)
+                return value
             } catch {
                 _ = try? tx.execute("ROLLBACK", "write the portal's records")
                 throw error
             }
         }
-        for publication in published { publications.post(publication) }
-        return value
     }
 }
 
@@ -86,8 +85,6 @@ extension PostGISStore: AuditChainReading {
 final class PostGISPortalTransaction: PortalTransaction {
     let c: PostgresConnection
     let store: PostGISStore
-    /// What `publish` switched, to announce after the commit.
-    var publications: [Publication] = []
 
     init(_ c: PostgresConnection, store: PostGISStore) { self.c = c; self.store = store }
 

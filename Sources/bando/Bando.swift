@@ -16,7 +16,7 @@ struct Bando: AsyncParsableCommand {
 
 /// Flags every command shares.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SpatiaLite store file; for `ingest`, `datasets`, `export`, `verify DATASET` and `tiles build`, also a PostGIS database: postgres://user@host:port/database?schema=bando.")
+    @Option(help: "The store: a SpatiaLite file, or a PostGIS database, postgres://user@host:port/database?schema=bando (every command but backup and restore).")
     var store: String = "data/bando.sqlite"
 
     /// The PostGIS database and schema `--store` names, nil for a SpatiaLite file. The schema
@@ -30,22 +30,24 @@ struct StoreOptions: ParsableArguments {
         return (c.string ?? store, schema)
     }
 
-    /// The SpatiaLite store file, for every command that does not run on PostGIS yet (serve,
-    /// backups, the portal's commands): a PostGIS URL is refused in words rather than taken
-    /// for a file name.
+    /// The SpatiaLite store file, for the commands that copy the file itself (`backup`,
+    /// `restore`): a PostGIS URL is refused in words rather than taken for a file name.
     func spatiaLitePath() throws -> String {
         guard postgis == nil, !store.hasPrefix("postgres:"), !store.hasPrefix("postgresql:") else {
-            throw ValidationError("this command runs on a SpatiaLite store file for now; on PostGIS, Bando runs `ingest`, `datasets`, `export`, `verify DATASET` and `tiles build` (give --store PATH)")
+            throw ValidationError("`backup` and `restore` copy a SpatiaLite store file; on PostGIS, back up the database with PostgreSQL's own tools (pg_dump, or continuous archiving) — see docs/operations.md")
         }
         return store
     }
 
     /// The store `--store` names, on its engine: a PostGIS schema for a `postgres://` URL, else
-    /// the SpatiaLite file. For the commands that read through the store's interface only.
-    func backend() throws -> any GeoStoreBackend {
+    /// the SpatiaLite file.
+    func backend() throws -> any GeoStoreBackend { try servingStore() }
+
+    /// The store with the portal's records too: what `serve` and the portal's commands take.
+    func servingStore() throws -> any ServingStore {
         do {
             if let postgis { return try PostGISStore(url: postgis.url, schema: postgis.schema) }
-            return try Store(path: spatiaLitePath())
+            return try Store(path: store)
         } catch let e as ValidationError {
             throw e
         } catch {

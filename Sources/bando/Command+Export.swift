@@ -82,9 +82,7 @@ struct VerifyCommand: ParsableCommand {
         var auditProblems: [AuditChainProblem] = []
         var auditHead: (id: Int64, hash: String)?
         if all {
-            // The audit log is SpatiaLite's (the portal's) alone so far.
-            let store: Store
-            do { store = try Store(path: options.spatiaLitePath()) } catch { throw ValidationError("\(error)") }
+            let store = try options.servingStore()
             let report = try store.verifyIntegrity(datasets: nil, version: nil, each: printCheck)
             checks = report.versions
             auditProblems = report.auditProblems

@@ -32,7 +32,7 @@ struct MetadataCommand: ParsableCommand {
             guard let eq = item.firstIndex(of: "=") else { throw ValidationError("--field-description takes NAME=TEXT, not '\(item)'") }
             notes[String(item[..<eq])] = String(item[item.index(after: eq)...])
         }
-        let reader = CatalogueReader(store: try Store(path: options.spatiaLitePath()))
+        let reader = CatalogueReader(store: try options.servingStore())
         let patch = MetadataPatch(titleEN: titleEn, descriptionEN: descriptionEn, keywords: keywords.isEmpty ? nil : keywords,
                                   contactName: contactName, contactEmail: contactEmail, temporalStart: temporalStart,
                                   temporalEnd: temporalEnd, spatialLabel: spatial, identityField: identityField,

@@ -7,15 +7,13 @@ import GeoStore
 import Portal
 
 struct PortalStoreOptions: ParsableArguments {
-    @Option(help: "The store file.")
+    @Option(help: "The store: a SpatiaLite file or a PostGIS database (postgres://…?schema=bando).")
     var store: String = "data/bando.sqlite"
 
     func portal() throws -> PortalService {
-        // The portal's tables live in the SpatiaLite store only, for now.
         var options = StoreOptions()
         options.store = store
-        let s = try Store(path: options.spatiaLitePath())
-        return PortalService(store: s)
+        return PortalService(store: try options.servingStore())
     }
 }
 

@@ -23,11 +23,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Who publishes it, for the audit log (default: the operating-system user).") var by: String?
 
     func run() throws {
-        if let postgis = options.postgis { return try ingestIntoPostGIS(url: postgis.url, schema: postgis.schema) }
-        let store: Store
-        do { store = try Store(path: options.store) } catch {
-            throw ValidationError("\(error)")
-        }
+        let store = try options.servingStore()
         let isTTY = isatty(STDERR_FILENO) != 0
         let person = (by?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? Self.operatingSystemUser()
         // Written as a draft, then published in one transaction with its audit entry naming
@@ -52,25 +48,6 @@ struct IngestCommand: ParsableCommand {
         } catch {
             if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }
             FileHandle.standardError.write(Data("error: \(StoreError.translating(error))\nNothing was written; the dataset's published version is unchanged.\n".utf8))
-            throw ExitCode(2)
-        }
-    }
-
-    /// The same ingest into a PostGIS database (issue 21, first slice): published unless
-    /// `--draft`, through the store's own publish. The portal's tables (the audit log among
-    /// them) are not on PostGIS yet, so no audit entry is written.
-    func ingestIntoPostGIS(url: String, schema: String) throws {
-        let store: PostGISStore
-        do { store = try PostGISStore(url: url, schema: schema) } catch { throw ValidationError("\(error)") }
-        let opts = IngestOptions(
-            path: path,
-            metadata: DatasetMetadata(slug: dataset, title: title, agencyName: agency, attribution: attribution),
-            publish: !draft, encoding: encoding, crs: crs, province: province)
-        do {
-            let (_, report) = try Ingestor.run(opts, into: store)
-            print(report.summary)
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\nNothing was written; the dataset's published version is unchanged.\n".utf8))
             throw ExitCode(2)
         }
     }

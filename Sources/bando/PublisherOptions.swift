@@ -24,9 +24,9 @@ struct PublisherOptions: ParsableArguments {
     }
 
     /// A `--publisher-agency` that names no registered agency is a typo: refused before serving.
-    func checkAgency(storePath: String) throws {
+    func checkAgency(store: any CatalogueStore) throws {
         guard let slug = publisherAgency else { return }
-        let agencies = try Store(path: storePath).agencies().map(\.slug).sorted()
+        let agencies = try store.agencies().map(\.slug).sorted()
         guard agencies.contains(slug) else {
             throw ValidationError("--publisher-agency '\(slug)' is not a registered agency; registered: \(agencies.isEmpty ? "none (bando agencies add)" : agencies.joined(separator: ", "))")
         }

@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var config = AppConfiguration(
-            storePath: try options.spatiaLitePath(), host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb)
+            storePath: options.store, host: host, port: port, tilesFolder: tiles, tileCacheMegabytes: tileCacheMb)
         config.downloadsFolder = downloadsCache
         config.overviewTiles = overviewTiles
         config.archives = archive
@@ -66,12 +66,13 @@ struct ServeCommand: AsyncParsableCommand {
                                            maxFeatures: maxFeatures)
         config.departmentReview = departmentReview.map { $0 == "on" }
         try edge.apply(to: &config)
-        try publisher.checkAgency(storePath: try options.spatiaLitePath())
+        let store = try options.servingStore()
+        try publisher.checkAgency(store: store)
         config.publisher = publisher.publisher
         config.openIDIssuers = try signOn.issuers()
         config.harvest = HarvestFetcher(maxBytes: harvestMaxBytes, maxPages: harvestMaxPages,
                                         policy: HarvestAddressPolicy(allowed: harvestAllow.compactMap(HarvestNetwork.init)))
-        let app = try await buildApplication(config)
+        let app = try await buildApplication(config, store: store)
         try await app.runService()
     }
 }

@@ -131,4 +131,4 @@ public typealias DescribedCatalogueStore = CatalogueStore & FeatureReading & Dat
 /// What `bando serve` takes: every promise of a backend and the portal's records. A class, so
 /// that what follows its publications can hold it weakly. SQLite's `Store` and `PostGISStore`
 /// are both.
-public typealias ServingStore = AnyObject & GeoStoreBackend & PortalStore
+public typealias ServingStore = AnyObject & GeoStoreBackend & PortalStore & AuditChainReading
