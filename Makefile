@@ -9,7 +9,7 @@ APT_PACKAGES := libgdal-dev libproj-dev libsqlite3-dev libsqlite3-mod-spatialite
                 zlib1g-dev python3-venv zip unzip curl \
                 chromium chromium-driver fonts-dejavu-core sqlite3 \
                 python3-gdal qgis python3-qgis systemd \
-                postgresql-15 postgresql-15-postgis-3
+                postgresql-15 postgresql-15-postgis-3 nginx
 VENV := .venv
 # MapLibre GL JS 5.3, served by Bando itself for /map: taken from the PyPI package `maplibre`,
 # whose wheel ships maplibre/srcjs/maplibre-gl.{js,css}.
