@@ -58,7 +58,7 @@ echo "   Bando's PostGIS table: bando.$TABLE ($(psql -X -A -t "$URL" -c "SELECT 
 serve() {   # name store
   local port; port=$(free_port)
   "$BANDO" serve --store "$2" --host 127.0.0.1 --port "$port" --tile-cache-mb 0 --tiles "$WORK/no-tilesets" \
-    --access-log off --verify-every-hours 0 --harvest-tick-seconds 0 --page-cache-seconds 0 >"$WORK/$1.log" 2>&1 &
+    --access-log off --verify-every-hours 0 --harvest-tick-seconds 0 --page-cache-seconds 0 --downloads-cache "$WORK/downloads-$1" >"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$port/tiles/communes.json"
   echo "$port"
