@@ -283,9 +283,12 @@ def battery(label, datasets):
     learn_gpkg_digests(datasets)
     for path in ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/api", "/api/datasets", "/api/catalog",
                  "/catalog.jsonld", "/api/3", "/api/3/action/package_list", "/api/3/action/organization_list",
-                 q("/api/3/action/package_search", q="xã", rows=10), q("/api/3/action/package_search", fq="tags:ranh giới"),
+                 q("/api/3/action/package_search", q="xã", rows=10), q("/api/3/action/package_search", fq='tags:"ranh giới"'),
+                 q("/api/3/action/package_search", q="Huế", sort="title_string asc"), q("/api/3/action/current_package_list_with_resources", limit=10),
+                 q("/ogc/collections/xa-hue/items", datetime="2020-01-01/.."),
                  "/tiles", "/tileMatrixSets", "/styles/default.json",
-                 "/", "/datasets", q("/datasets", q="hue"), q("/datasets", lang="en"), "/stats"]:
+                 "/", q("/", lang="en"), "/datasets", q("/datasets", q="hue"), q("/datasets", lang="en", sort="downloads"),
+                 q("/datasets", agency="so-tnmt"), "/stats", "/developers", "/feedback", "/map"]:
         compare(label, path)
     for d in datasets:
         for path in [f"/ogc/collections/{d}", f"/ogc/collections/{d}/queryables", f"/ogc/collections/{d}/schema",
@@ -336,6 +339,9 @@ def battery(label, datasets):
     compare(label, "/api/analysis/within-distance",
             json.dumps({"dataset": "diem-xa", "distance": 1500, "geometry": {"type": "LineString",
                         "coordinates": [[107.55, 16.45], [107.62, 16.49]]}}).encode())
+    # Last, so that every use above is counted (the counters are flushed before they are read).
+    compare(label, q("/api/stats", by="dataset"))
+    compare(label, q("/api/stats", by="channel", format="csv"))
 
 
 # --- 3. the portal's workflow through HTTP ---
