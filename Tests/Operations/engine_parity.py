@@ -10,14 +10,18 @@ answers change. This script
      CQL2 text and JSON, spatial filters, sortby, properties, paging, another CRS, a wrong
      filter), the analysis API, tiles, downloads, the catalogue documents (DCAT, CKAN,
      /api/datasets), /stats and the portal's public pages — and compares the answers: status,
-     media type and body; the shapefile, GeoPackage and KML downloads by their content read
-     through GDAL (`ogr2ogr -f GeoJSON`), since their containers carry the time they were made;
+     media type and body; tiles, GeoJSON and CSV downloads byte for byte; the shapefile,
+     GeoPackage and KML downloads by their content read through GDAL (`ogr2ogr -f GeoJSON`),
+     since a GeoPackage holds the time it was written; documents and pages as text;
   3. runs one portal workflow through HTTP on each (a catalogue entry, an editor's upload and
      submission, an approver's approval) and asks the whole battery again, the new dataset in it.
 What is masked before comparing, and only that: date-times and dates of the days the two
 loads ran (UTC and Vietnam's day), written as ISO 8601 (`2026-11-30T23:59:01.123Z`,
 `2026-11-30`) or as Vietnamese and English pages show them (`30/11/2026`); they are when each
-load happened, and the loads happen seconds apart.
+load happened, and the loads happen seconds apart. Besides them, in JSON answers, each
+request's `request_id` (new for every request by design), and the SHA-256 of the GeoPackage and
+of the zipped shapefile where the catalogue lists them (the GeoPackage holds the time it was
+written, a zip the time of each entry; their content is compared through GDAL).
 
 Prints a JSON report on stdout: how many requests were compared and every difference, by URL.
 Exits non-zero only when the run itself could not be made (a command or a server failed).
@@ -188,10 +192,11 @@ def without_request_ids(value):
 
 def normalise(text, ctype, server):
     text = mask(text)
-    # A GeoPackage holds the time it was written (gpkg_contents.last_change), so its checksum is
-    # the one checksum that differs; its content is compared through GDAL instead.
-    for digest in GPKG_DIGESTS[server]:
-        text = text.replace(digest, "<gpkg-sha256>")
+    # A GeoPackage holds the time it was written (gpkg_contents.last_change) and a zip the time
+    # of each entry, so their checksums are the ones that differ; their content is compared
+    # through GDAL instead.
+    for digest in CONTAINER_DIGESTS[server]:
+        text = text.replace(digest, "<container-sha256>")
     if "json" in ctype:
         try:
             return json.dumps(without_request_ids(json.loads(text)), ensure_ascii=False, indent=1, sort_keys=False)
@@ -206,16 +211,17 @@ def first_difference(a, b):
 
 
 DIFFERENCES, COMPARED, STATUSES, REFUSED = [], [], {}, []
-GPKG_DIGESTS = {0: set(), 1: set()}
+CONTAINER_DIGESTS = {0: set(), 1: set()}
 
 
-def learn_gpkg_digests(datasets):
+def learn_container_digests(datasets):
     for i, server in enumerate(SERVERS):
         for d in datasets:
-            status, _, data = server.request(f"/downloads/{d}/latest.gpkg.sha256")
-            if status != 200:
-                fail(f"the GeoPackage checksum of {d} on {server.name}: {status}")
-            GPKG_DIGESTS[i].add(data.decode().split()[0])
+            for ext in ("gpkg", "shp.zip"):
+                status, _, data = server.request(f"/downloads/{d}/latest.{ext}.sha256")
+                if status != 200:
+                    fail(f"the {ext} checksum of {d} on {server.name}: {status}")
+                CONTAINER_DIGESTS[i].add(data.decode().split()[0])
 
 
 def compare(label, path, body=None, ctype="application/json"):
@@ -241,6 +247,12 @@ def compare(label, path, body=None, ctype="application/json"):
     if kind:
         left = content_through_gdal("sqlite-" + str(len(COMPARED)), a[2], kind)
         right = content_through_gdal("postgis-" + str(len(COMPARED)), b[2], kind)
+    elif path.startswith("/downloads/"):
+        # GeoJSON, CSV and their checksum files: byte for byte, as a client's checksum sees them.
+        if a[2] != b[2]:
+            DIFFERENCES.append({"url": where, "what": f"bytes ({len(a[2])} and {len(b[2])})",
+                                "diff": first_difference(a[2].decode(errors="replace"), b[2].decode(errors="replace"))})
+        return a
     elif any(t in a[1] for t in ("json", "html", "text", "csv", "xml")):
         left = normalise(a[2].decode("utf-8", errors="replace"), a[1], 0)
         right = normalise(b[2].decode("utf-8", errors="replace"), b[1], 1)
@@ -280,7 +292,7 @@ def q(path, **params):
 
 
 def battery(label, datasets):
-    learn_gpkg_digests(datasets)
+    learn_container_digests(datasets)
     for path in ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/api", "/api/datasets", "/api/catalog",
                  "/catalog.jsonld", "/api/3", "/api/3/action/package_list", "/api/3/action/organization_list",
                  q("/api/3/action/package_search", q="xã", rows=10), q("/api/3/action/package_search", fq='tags:"ranh giới"'),
@@ -302,7 +314,9 @@ def battery(label, datasets):
             compare(label, f"/tiles/{d}/{z}/{x}/{y}.mvt")
         for ext in ("geojson", "csv", "shp.zip", "gpkg", "kml"):
             compare(label, f"/downloads/{d}/latest.{ext}")
-            compare(label, f"/downloads/{d}/v1.{ext}.sha256") if ext in ("geojson", "csv") else None
+            if ext in ("geojson", "csv"):
+                compare(label, f"/downloads/{d}/v1.{ext}.sha256")
+                compare(label, f"/downloads/{d}/v1.{ext}")
     items = "/ogc/collections/xa-hue/items"
     for params in [dict(bbox="107.55,16.44,107.62,16.50", limit=100),
                    dict(bbox="11976000,1857000,11980000,1860000", bbox_crs=EPSG3857, limit=50),
@@ -359,6 +373,8 @@ def login(server, user):
 
 
 def workflow(server):
+    """A catalogue entry, then two versions each uploaded, submitted and approved: the second
+    drops five communes, adds five and changes one, so the dataset has a change summary."""
     def call(path, body, token, ctype="application/json"):
         status, _, data = server.request(path, body, ctype, token)
         if status >= 300:
@@ -367,14 +383,21 @@ def workflow(server):
     admin = login(server, "quan-tri")
     call("/api/portal/catalogue", json.dumps({"agency": "so-tnmt", "slug": "xa-duyet", "title": "Xã, phường (duyệt qua cổng)"}).encode(), admin)
     with open(os.path.join(FIXTURES, "hue", "communes.geojson"), encoding="utf-8") as f:
-        features = json.load(f)["features"][:30]
-    editor = login(server, "bien-tap")
-    draft = call("/api/portal/datasets/xa-duyet/uploads?filename=xa.geojson",
-                 json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode(), editor, "application/geo+json")
-    call(f"/api/portal/datasets/xa-duyet/versions/{draft['number']}/submit", b"", editor)
-    approver = login(server, "lanh-dao")
-    call(f"/api/portal/datasets/xa-duyet/versions/{draft['number']}/approve", b"", approver)
-    return draft["number"]
+        communes = json.load(f)["features"]
+    second = json.loads(json.dumps(communes[5:35]))
+    for name, value in second[0]["properties"].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            second[0]["properties"][name] = value + 1
+            break
+    editor, approver = login(server, "bien-tap"), login(server, "lanh-dao")
+    numbers = []
+    for features in (communes[:30], second):
+        draft = call("/api/portal/datasets/xa-duyet/uploads?filename=xa.geojson",
+                     json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode(), editor, "application/geo+json")
+        call(f"/api/portal/datasets/xa-duyet/versions/{draft['number']}/submit", b"", editor)
+        call(f"/api/portal/datasets/xa-duyet/versions/{draft['number']}/approve", b"", approver)
+        numbers.append(draft["number"])
+    return numbers
 
 
 # The two loads at once: each command is mostly the binary's start.
