@@ -79,7 +79,7 @@ with open(WORKS, "w", encoding="utf-8") as f:
         {"type": "Feature", "properties": {
             "ma": 100 + i, "ten": name, "ngay_cap": f"2024-{1 + i % 12:02d}-{1 + (7 * i) % 28:02d}",
             "cap_luc": None if i % 5 == 4 else f"2024-{1 + i % 12:02d}-{1 + (7 * i) % 28:02d}T{(3 * i) % 24:02d}:15:00Z",
-            "dien_tich": None if i % 4 == 3 else round(120.5 + 37.25 * i, 2), "con_han": i % 2},
+            "dien_tich": None if i % 4 == 3 else round(120.1 + 37.13 * i, 2), "con_han": i % 2},
          "geometry": {"type": "Point", "coordinates": [round(107.55 + 0.011 * i, 6), round(16.44 + 0.007 * (i % 5), 6)]}}
         for i, name in enumerate(names)]}, f, ensure_ascii=False)
 
@@ -371,7 +371,11 @@ def battery(label, datasets):
                  q("/api/analysis/nearest", dataset="xa-vn2000", lon=107.7, lat=16.5, k=3, format="csv"),
                  q("/api/analysis/aggregate", dataset="diem-xa", areas="xa-hue", field="population"),
                  q("/api/analysis/aggregate", dataset="diem-xa", areas="xa-vn2000", field="population", format="csv"),
-                 q("/api/analysis/aggregate", dataset="diem-xa", areas="xa-hue")]:
+                 q("/api/analysis/aggregate", dataset="diem-xa", areas="xa-hue"),
+                 q("/api/analysis/aggregate", dataset="cong-trinh", areas="xa-hue", field="dien_tich"),
+                 q("/api/analysis/aggregate", dataset="cong-trinh", areas="xa-vn2000", field="dien_tich", format="csv"),
+                 q("/api/analysis/nearest", dataset="cong-trinh", lon=107.6, lat=16.46, k=12),
+                 q("/api/analysis/within-distance", dataset="xa-hue", lon=107.6, lat=16.46, distance=2500)]:
         compare(label, path)
     compare(label, "/api/analysis/point-in-area?dataset=xa-hue",
             json.dumps({"points": [[107.58, 16.48], [107.6, 16.45], [106, 10]]}).encode())
