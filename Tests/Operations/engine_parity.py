@@ -347,6 +347,14 @@ def battery(label, datasets):
                    dict(crs=EPSG3857, limit=5), dict(crs=VN2000_TM3, limit=5, offset=7),
                    dict(filter="S_CONTAINS(geometry, POINT(107.58 16.46)) OR S_CROSSES(geometry, LINESTRING(107.5 16.4,107.7 16.6))", limit=100),
                    dict(f="html", limit=5),
+                   dict(filter="S_INTERSECTS(geometry, POLYGON((11976000 1857000,11980000 1857000,11980000 1860000,11976000 1860000,11976000 1857000)))",
+                        filter_crs=EPSG3857, limit=100),
+                   dict(filter=json.dumps({"op": "like", "args": [{"op": "casei", "args": [{"property": "commune_vn"}]},
+                                                                   {"op": "casei", "args": ["%thủy%"]}]}, ensure_ascii=False),
+                        filter_lang="cql2-json", sortby="-commune_vn"),
+                   dict(filter="commune_vn IN ('Phường Phú Thuận', 'Xã Hương Long') OR commune LIKE 'Phu\\_%'"),
+                   dict(bbox="106.0,10.0,106.1,10.1"), dict(limit=5, offset=500), dict(limit=0),
+                   dict(filter="shape_area > 0.00009 AND district_id <> 41101", sortby="shape_area"),
                    dict(filter="population >", limit=5), dict(filter="khong_co = 1"),
                    dict(filter="commune_vn > 5"), dict(sortby="khong_co")]:
         compare(label, q(items, **params))
