@@ -77,7 +77,9 @@ public struct PortalPages: Sendable {
         c["newest"] = newest.map { card($0, l) }
         c["popular"] = popular.map { card($0, l) }
         c["has_popular"] = !popular.isEmpty
-        c["agencies"] = agencies.sorted { CatalogueSearch.fold($0.value.name) < CatalogueSearch.fold($1.value.name) }.map { slug, a in
+        // By name, then by identifier: two agencies may share a name, and a dictionary's order
+        // changes from one process to the next.
+        c["agencies"] = agencies.sorted { (CatalogueSearch.fold($0.value.name), $0.key) < (CatalogueSearch.fold($1.value.name), $1.key) }.map { slug, a in
             ["name": a.name, "url": base.url { $0.filters[.agency] = slug },
              "count": texts.count("count_datasets", a.count, l)]
         }
