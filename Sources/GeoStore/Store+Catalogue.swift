@@ -56,7 +56,7 @@ extension Store {
 
     public func agencies() throws -> [AgencyRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, slug, name FROM agencies ORDER BY name")
+            try Row.fetchAll(db, sql: "SELECT id, slug, name FROM agencies ORDER BY name, id")
                 .map { AgencyRecord(id: $0["id"], slug: $0["slug"], name: $0["name"]) }
         }
     }

@@ -67,7 +67,7 @@ extension PostGISStore {
     }
 
     public func agencies() throws -> [AgencyRecord] {
-        try rows("SELECT id, slug, name FROM agencies ORDER BY name COLLATE \"C\"", "read the agencies").map { row in
+        try rows("SELECT id, slug, name FROM agencies ORDER BY name COLLATE \"C\", id", "read the agencies").map { row in
             let (id, slug, name) = try row.decode((Int64, String, String).self)
             return AgencyRecord(id: id, slug: slug, name: name)
         }
