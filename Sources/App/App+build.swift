@@ -230,7 +230,7 @@ public func httpServer(tiles: TileService, serverName: String? = nil, limits: Co
 func httpServer(tiles: TileService, serverName: String?, limits: ConnectionLimits = ConnectionLimits(),
                 counts: TileFastPathCounts?, uses: TileUses? = nil) -> HTTPServerBuilder {
     let cached = tiles.configuration.cacheMegabytes > 0
-    if cached { tiles.keepCatalogueFresh() }
+    if cached { tiles.keepCurrentVersionsFresh() }
     let headerBytes = limits.maxHeaderBytes
     let configuration = HTTP1Channel.Configuration(
         additionalChannelHandlers: cached ? [RequestCycleObserver(headerLimit: headerBytes), CachedTileFastPath(tiles: tiles, serverName: serverName, counts: counts, uses: uses)]

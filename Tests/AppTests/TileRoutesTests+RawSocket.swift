@@ -185,7 +185,7 @@ extension TileRoutesTests {
             #expect(s.raw == 1)
             // What the portal does on publishing: the next tile shows the new version.
             try cat.publish(name: "Vĩnh Ninh")
-            s.tiles.checkCatalogueNow()
+            s.tiles.checkCurrentVersionsNow()
             try c.send(get(path))
             #expect(try name(try await c.responses(1).first) == .text("Vĩnh Ninh"))
             // And the new version's tile is then served from raw bytes on a new connection.

@@ -198,7 +198,7 @@ import GeoStore
             // A new version shows in the next tile (what the portal does on publishing), then
             // is itself served from the cache.
             try cat.publish(name: "Vĩnh Ninh")
-            tiles.checkCatalogueNow()
+            tiles.checkCurrentVersionsNow()
             func name() async throws -> FieldValue? {
                 let r = try await client.execute(uri: path, method: .get) { $0 }
                 return try MVTDecoder.decode(Array(buffer: r.body)).layer("parcels")?.features.first?.attributes["name"]

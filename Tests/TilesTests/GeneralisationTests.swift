@@ -251,7 +251,7 @@ print(json.dumps(report))
         let tiles = try TileService(store: cat.store)
         _ = try await tiles.metadata("hue-communes")
         let v2 = try cat.publishHue()
-        tiles.checkCatalogueNow()
+        tiles.checkCurrentVersionsNow()
         var ready = false
         for _ in 0..<1200 where !ready {
             ready = tiles.prepared.isPrepared(versionId: v2)
