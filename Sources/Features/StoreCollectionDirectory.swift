@@ -5,9 +5,9 @@ import Foundation
 
 /// The collections of the store: each dataset whose current version is published, read through
 /// the store's interface (`CatalogueStore.publishedDatasets`, any engine) and kept for `ttl`
-/// seconds, so that an items request costs no catalogue query. `invalidate()` makes a publication
+/// seconds, so that an items request costs no store query. `invalidate()` makes a publication
 /// visible at once (App calls it from the store's publication event).
-public final class StoreCatalogue: CollectionCatalogue, @unchecked Sendable {
+public final class StoreCollectionDirectory: CollectionDirectory, @unchecked Sendable {
     public let store: any CatalogueStore
     public let ttl: Double
     private let lock = NSLock()
@@ -28,7 +28,7 @@ public final class StoreCatalogue: CollectionCatalogue, @unchecked Sendable {
         } catch let e as FeaturesError {
             throw e
         } catch {
-            throw FeaturesError.store("the catalogue could not be read: \(error)")
+            throw FeaturesError.store("the collections could not be read: \(error)")
         }
         lock.withLock { cached = (Date(), list) }
         return list
