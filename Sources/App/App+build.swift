@@ -328,7 +328,7 @@ public func buildRouter(store: any ServingStore, tiles: TileService, downloads: 
     addMetricsRoute(to: router, metrics: metrics)
     let origin = requests.origin
     addStatsRoutes(to: router, store: store)
-    addCatalogueRoutes(to: router, store: store)
+    addDatasetListRoutes(to: router, store: store)
     let downloads = downloads ?? DownloadCache(store: store, folder: DownloadCache.defaultFolder(for: store))
     addCatalogueAPIRoutes(to: router, store: store, downloads: downloads, origin: origin, publisher: publisher)
     addDownloadRoutes(to: router, store: store, downloads: downloads)

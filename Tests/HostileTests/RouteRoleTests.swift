@@ -89,7 +89,7 @@ import TestSupport
         }
 
         var rows: [Row] = [
-            // Routes+Catalogue, Routes+Downloads
+            // Routes+DatasetList, Routes+Downloads
             get("/healthz", all(200)),
             get("/metrics", all(200)),
             get("/api/stats", all(200)),

@@ -3,8 +3,9 @@ import GeoStore
 import GeoModel
 import Foundation
 
-/// `/api/datasets`: the published datasets, for people and for scripts.
-func addCatalogueRoutes(to router: Router<BandoRequestContext>, store: any CatalogueStore) {
+/// `/api/datasets`: the list of published datasets, for people and for scripts (the open-data
+/// catalogue proper, DCAT and CKAN, is in `Routes+CatalogueAPI.swift`).
+func addDatasetListRoutes(to router: Router<BandoRequestContext>, store: any CatalogueStore) {
     router.get("/api/datasets") { _, _ -> Response in
         try await blocking { try datasetsResponse(store) }
     }
