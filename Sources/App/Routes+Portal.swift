@@ -142,15 +142,15 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
 
     // MARK: catalogue and proposals
     api.get("catalogue") { req, _ in
-        try await h.run { try await blocking { try h.json(p.catalogue(agency: req.uri.queryParameters.get("agency"))) } }
+        try await h.run { try await blocking { try h.json(p.openDataList(agency: req.uri.queryParameters.get("agency"))) } }
     }
     api.post("catalogue") { req, ctx in
         try await h.run {
             let a = try await h.signedIn(req)
-            let b = try await h.decode(CatalogueBody.self, req, ctx)
+            let b = try await h.decode(ListedDatasetBody.self, req, ctx)
             let frequency = try UpdateFrequency(parsing: b.frequency ?? "quarterly")
             return try await blocking {
-                try h.json(p.addToCatalogue(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "", frequency: frequency,
+                try h.json(p.addToOpenDataList(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "", frequency: frequency,
                                             description: b.description ?? "", by: a), status: .created)
             }
         }
@@ -159,7 +159,7 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     api.post("proposals") { req, ctx in
         try await h.run {
             let a = try await h.signedIn(req)
-            let b = try await h.decode(CatalogueBody.self, req, ctx)
+            let b = try await h.decode(ListedDatasetBody.self, req, ctx)
             let frequency = try UpdateFrequency(parsing: b.frequency ?? "quarterly")
             return try await blocking {
                 try h.json(p.propose(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "", frequency: frequency,

@@ -1,5 +1,5 @@
 // Portal: the rules of the provincial regulations — agencies, accounts, roles, the editor ->
-// approver workflow, the approved catalogue, deadlines, feedback, audit. Knows nothing of HTTP:
+// approver workflow, the open-data list, deadlines, feedback, audit. Knows nothing of HTTP:
 // `App` maps `PortalError` to status codes, and the CLI and the web pages call the same rules.
 //
 // What lives here:

@@ -172,7 +172,7 @@ enum RouteCoverage {
         "POST /admin/users/{username}/enable": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
         "POST /admin/users/{username}/password": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
 
-        // Routes+StaffReports.swift, Routes+StaffCatalogue.swift: reports, dashboards, the catalogue's administration
+        // Routes+StaffReports.swift, Routes+StaffAdministration.swift: reports, dashboards, the catalogue's administration
         "GET /reports": ["StaffReportPagesTests.theReportShowsAChartATableAndTheSameNumbersAsItsCSV",
                          "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
         "GET /dashboards": ["StaffReportPagesTests.dashboardsDrillDownAndExportWhatTheyShow",
