@@ -5,9 +5,9 @@ import Logging
 import Synchronization
 import PublicErrors
 
-/// The store a tile service draws from, whichever engine keeps it: the catalogue says which
+/// The store a tile service draws from, whichever engine keeps it: its datasets say which
 /// version is current and describes it, the features are read with only the fields drawn.
-public typealias TileStore = CatalogueStore & FieldSubsetReading
+public typealias TileStore = DatasetStore & FieldSubsetReading
 
 /// Everything the HTTP layer asks of tiles: which tilesets exist, their metadata, and tiles
 /// (with the encodings, ETags and cache that serving needs). Built once at start-up.

@@ -3,7 +3,7 @@ import GeoModel
 import GeoStore
 import PublicErrors
 
-/// What the catalogue says about one dataset version: enough for TileJSON without touching features.
+/// What the store says about one dataset version: enough for TileJSON without touching features.
 struct VersionInfo: Sendable {
     var versionId: Int64
     var slug: String
@@ -47,7 +47,7 @@ final class PreparedLayerStore: Sendable {
 
     init(store: any TileStore) { self.store = store }
 
-    /// What the catalogue says of `version`, a version of the dataset `slug`.
+    /// What the store says of `version`, a version of the dataset `slug`.
     func info(version: Int64, dataset slug: String) async throws -> VersionInfo {
         let task = infos.withLock { d in
             if let t = d[version] { return t }
@@ -141,7 +141,7 @@ final class StoreTileSource: TileSource {
     let prepared: PreparedLayerStore
 
     /// The layers resolved against the versions current when last asked, with their metadata:
-    /// kept so that a request costs a dictionary look-up, not a catalogue query.
+    /// kept so that a request costs a dictionary look-up, not a store query.
     private struct Resolved {
         var versionIds: [Int64]
         var layers: [(TilesetDefinition.LayerDefinition, VersionInfo)]
