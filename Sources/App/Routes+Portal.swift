@@ -1,7 +1,7 @@
 // The portal's JSON API under /api/portal: thin handlers over `Portal.PortalService`, which holds
 // every rule. Authentication: the `bando_session` cookie set by POST /login (HttpOnly,
 // SameSite=Strict, so a cross-site form cannot ride on it) or `Authorization: Bearer <token>`
-// for scripts. Reading published data stays open elsewhere; here only the catalogue, agencies,
+// for scripts. Reading published data stays open elsewhere; here only the open-data list, agencies,
 // answered feedback and the feedback form are open to everyone.
 public import Foundation
 public import Hummingbird
@@ -140,7 +140,7 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
         }
     }
 
-    // MARK: catalogue and proposals
+    // MARK: the open-data list and proposals
     api.get("catalogue") { req, _ in
         try await h.run { try await blocking { try h.json(p.openDataList(agency: req.uri.queryParameters.get("agency"))) } }
     }

@@ -13,7 +13,7 @@ struct PortalHTTP: Sendable {
 
     // MARK: errors
 
-    /// A request the portal cannot read: `key` is a catalogue message.
+    /// A request the portal cannot read: `key` is a message key.
     static func invalid(_ key: String, _ arguments: [String: String] = [:]) -> PortalError {
         PortalError(.invalid, SafeMessage(key, arguments))
     }

@@ -8,7 +8,7 @@
 // Records are plain values with public inits; nothing here names GRDB. Roles, token kinds and
 // feedback categories travel as their stored text: their meaning is the portal's.
 //
-// Every portal file reads and writes through here; Portal imports no GRDB. The catalogue's,
+// Every portal file reads and writes through here; Portal imports no GRDB. The open-data list's,
 // the workflow's and the harvest's operations are declared beside their records
 // (`PortalOpenDataListRecords`, `PortalWorkflowRecords`, `PortalHarvestRecords`).
 public import Foundation
