@@ -1,4 +1,4 @@
-// the open-data list's, the review workflow's and the harvest sources' records on
+// The open-data list's, the review workflow's and the harvest sources' records on
 // PostgreSQL (issue 21): the statements of SQLite's Store+PortalOpenDataList, +PortalWorkflow and
 // +PortalHarvest, with text ordered by code point (`COLLATE "C"`, as SQLite's BINARY) and NULLs
 // first where SQLite sorts them first.
