@@ -14,7 +14,7 @@ enum RouteCoverage {
         "GET /metrics": ["OperationsTests.metricsParseWithPrometheusAndTheirCountersMoveWithRequests"],
         "GET /api/stats": ["OperationsTests.usesAreCountedByChannelAndServedAsJSONAndCSV"],
 
-        // Routes+Catalogue.swift, Routes+CatalogueAPI.swift
+        // Routes+DatasetList.swift, Routes+CatalogueAPI.swift
         "GET /api/datasets": ["SkeletonRoutesTests.datasetList"],
         "GET /api/catalog": ["HarvestingClientsTests.statusesAndCatalogJSON"],
         "GET /api/catalog/{dataset}": ["HarvestingClientsTests.statusesAndCatalogJSON", "DownloadHTTPTests.downloadsAreCountedWithoutIdentity"],
