@@ -9,7 +9,7 @@ import Downloads
 
 /// Prepares `dataset`'s current version, or every published dataset's when nil. Failures are
 /// left for the request that needs the result to report.
-func prepareForReaders(_ store: any DescribedCatalogueStore, downloads: DownloadCache, dataset: String? = nil) {
+func prepareForReaders(_ store: any CatalogueSource, downloads: DownloadCache, dataset: String? = nil) {
     Task.detached(priority: .background) {
         let reader = CatalogueReader(store: store)
         _ = try? await BlockingPool.exports.run {

@@ -230,7 +230,7 @@ public func httpServer(tiles: TileService, serverName: String? = nil, limits: Co
 func httpServer(tiles: TileService, serverName: String?, limits: ConnectionLimits = ConnectionLimits(),
                 counts: TileFastPathCounts?, uses: TileUses? = nil) -> HTTPServerBuilder {
     let cached = tiles.configuration.cacheMegabytes > 0
-    if cached { tiles.keepCatalogueFresh() }
+    if cached { tiles.keepCurrentVersionsFresh() }
     let headerBytes = limits.maxHeaderBytes
     let configuration = HTTP1Channel.Configuration(
         additionalChannelHandlers: cached ? [RequestCycleObserver(headerLimit: headerBytes), CachedTileFastPath(tiles: tiles, serverName: serverName, counts: counts, uses: uses)]
@@ -328,7 +328,7 @@ public func buildRouter(store: any ServingStore, tiles: TileService, downloads: 
     addMetricsRoute(to: router, metrics: metrics)
     let origin = requests.origin
     addStatsRoutes(to: router, store: store)
-    addCatalogueRoutes(to: router, store: store)
+    addDatasetListRoutes(to: router, store: store)
     let downloads = downloads ?? DownloadCache(store: store, folder: DownloadCache.defaultFolder(for: store))
     addCatalogueAPIRoutes(to: router, store: store, downloads: downloads, origin: origin, publisher: publisher)
     addDownloadRoutes(to: router, store: store, downloads: downloads)
@@ -338,20 +338,20 @@ public func buildRouter(store: any ServingStore, tiles: TileService, downloads: 
     let portal = PortalService(store: store)
     addWebRoutes(to: router, WebRouteDependencies(store: store, portal: portal, downloads: downloads, tiles: tiles, origin: origin,
                                                   clients: requests.clients, pages: pageCache))
-    let catalogue = StoreCatalogue(store: store)
+    let collections = StoreCollectionDirectory(store: store)
     // Items and analyses through the store's `FeatureQuerying` and `AnalysisReading` (any engine).
     let queries = FeatureQueries(store: store, timeLimit: 10)
     // Collections link their vector tilesets (OGC API - Tiles), which the tiles routes serve.
-    let ogcAPI = OGCFeaturesAPI(catalogue: catalogue, queries: queries, registry: .standard,
+    let ogcAPI = OGCFeaturesAPI(directory: collections, queries: queries, registry: .standard,
                                 tilesets: { Set((try? await tiles.tilesetNames()) ?? []) })
     addOGCFeaturesRoutes(to: router, api: ogcAPI, origin: origin)
-    addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)),
+    addAnalysisRoutes(to: router, api: AnalysisAPI(directory: collections, analysis: Analysis(queries: queries)),
                       uses: { [usage = store.usageCounter] dataset in usage.record(dataset: dataset, channel: .analysis) })
     // Whatever follows a publication, from any path (an approval, the Department's publication,
     // a harvest, the command line in this process): the store announces each one once. The tile
     // service hears it itself (`TileService`). Weak: the store must not keep alive what holds it.
     store.publications.subscribe { [weak store, weak downloads, weak backups] publication in
-        catalogue.invalidate()
+        collections.invalidate()
         pageCache.invalidate()
         backups?.published()
         if let store, let downloads { prepareForReaders(store, downloads: downloads, dataset: publication.dataset) }

@@ -1,7 +1,7 @@
 // Every error a client sees is rendered here, in one shape: status, a stable `code`, the
 // message in the client's language (`?lang=vi|en`, else `Accept-Language`, else Vietnamese) and
 // the request id, also sent as `X-Request-Id`; whatever went wrong inside is logged under that
-// id and never shown. Module errors conform to `PublicErrors.PublicError`; the catalogue of
+// id and never shown. Module errors conform to `PublicErrors.PublicError`; the message catalogue of
 // messages is `Sources/PublicErrors/messages.{vi,en}.json`. The OGC exception document is this
 // very shape (`code`, `description`); the CKAN routes wrap the same message in CKAN's envelope.
 import Hummingbird

@@ -11,7 +11,7 @@ import Tiles
 import PublicErrors
 import Web
 
-func addBasemapRoutes(to router: Router<BandoRequestContext>, basemap: Basemap, store: any DescribedCatalogueStore, origin: PublicOrigin) {
+func addBasemapRoutes(to router: Router<BandoRequestContext>, basemap: Basemap, store: any CatalogueSource, origin: PublicOrigin) {
     let reader = CatalogueReader(store: store)
     let tilePath = "/basemap/tiles/{z}/{x}/{y}.mvt"
 

@@ -16,7 +16,7 @@ import PublicErrors
 /// - `/downloads/{dataset}.geojson`: the old URL, moved permanently to `latest.geojson`;
 /// - `/api/datasets/{dataset}/downloads`: the download counters and the files with their checksums.
 /// `store` keeps the download counters (either engine; the files themselves come from `downloads`).
-func addDownloadRoutes(to router: Router<BandoRequestContext>, store: any CatalogueStore & UsageCounting, downloads: DownloadCache) {
+func addDownloadRoutes(to router: Router<BandoRequestContext>, store: any DatasetStore & UsageCounting, downloads: DownloadCache) {
     let fileIO = FileIO()
     // The old URL's one segment sits where the new URLs have the dataset: same parameter name.
     router.get("/downloads/{dataset}") { _, context -> Response in
@@ -157,7 +157,7 @@ func serveDownload(_ request: Request, _ context: BandoRequestContext, downloads
     return Response(status: .ok, headers: headers, body: body)
 }
 
-func downloadStatsResponse(slug: String, store: any CatalogueStore & UsageCounting, downloads: DownloadCache) throws -> Response {
+func downloadStatsResponse(slug: String, store: any DatasetStore & UsageCounting, downloads: DownloadCache) throws -> Response {
     guard store.dataset(slugIfPublic: slug) else {
         throw DownloadsError.unknownDataset(slug, available: try store.publishedDatasets().map(\.dataset.slug))
     }
@@ -170,7 +170,7 @@ func downloadStatsResponse(slug: String, store: any CatalogueStore & UsageCounti
 /// A public dataset's download counts (total, per format, per version, per day; nobody's
 /// identity) and its files with the SHA-256 of each one produced so far. Also part of the
 /// catalogue API (`/api/catalog`).
-func downloadUsage(slug: String, store: any CatalogueStore & UsageCounting, downloads: DownloadCache, baseURL: String = "") throws -> [String: Any] {
+func downloadUsage(slug: String, store: any DatasetStore & UsageCounting, downloads: DownloadCache, baseURL: String = "") throws -> [String: Any] {
     let counts = try store.downloadStats(dataset: slug)
     var byFormat: [String: Int] = [:], byVersion: [String: Int] = [:]
     for c in counts { byFormat[c.format, default: 0] += c.count; byVersion[String(c.version), default: 0] += c.count }
@@ -191,7 +191,7 @@ func downloadUsage(slug: String, store: any CatalogueStore & UsageCounting, down
     ]
 }
 
-extension CatalogueStore {
+extension DatasetStore {
     /// Whether `slug` has a version the public may see.
     func dataset(slugIfPublic slug: String) -> Bool {
         ((try? publicVersions(dataset: slug)) ?? []).isEmpty == false

@@ -1,7 +1,7 @@
 // The portal's JSON API under /api/portal: thin handlers over `Portal.PortalService`, which holds
 // every rule. Authentication: the `bando_session` cookie set by POST /login (HttpOnly,
 // SameSite=Strict, so a cross-site form cannot ride on it) or `Authorization: Bearer <token>`
-// for scripts. Reading published data stays open elsewhere; here only the catalogue, agencies,
+// for scripts. Reading published data stays open elsewhere; here only the open-data list, agencies,
 // answered feedback and the feedback form are open to everyone.
 public import Foundation
 public import Hummingbird
@@ -140,17 +140,17 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
         }
     }
 
-    // MARK: catalogue and proposals
+    // MARK: the open-data list and proposals
     api.get("catalogue") { req, _ in
-        try await h.run { try await blocking { try h.json(p.catalogue(agency: req.uri.queryParameters.get("agency"))) } }
+        try await h.run { try await blocking { try h.json(p.openDataList(agency: req.uri.queryParameters.get("agency"))) } }
     }
     api.post("catalogue") { req, ctx in
         try await h.run {
             let a = try await h.signedIn(req)
-            let b = try await h.decode(CatalogueBody.self, req, ctx)
+            let b = try await h.decode(ListedDatasetBody.self, req, ctx)
             let frequency = try UpdateFrequency(parsing: b.frequency ?? "quarterly")
             return try await blocking {
-                try h.json(p.addToCatalogue(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "", frequency: frequency,
+                try h.json(p.addToOpenDataList(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "", frequency: frequency,
                                             description: b.description ?? "", by: a), status: .created)
             }
         }
@@ -159,7 +159,7 @@ public func addPortalRoutes<Context: RequestContext>(to router: Router<Context>,
     api.post("proposals") { req, ctx in
         try await h.run {
             let a = try await h.signedIn(req)
-            let b = try await h.decode(CatalogueBody.self, req, ctx)
+            let b = try await h.decode(ListedDatasetBody.self, req, ctx)
             let frequency = try UpdateFrequency(parsing: b.frequency ?? "quarterly")
             return try await blocking {
                 try h.json(p.propose(agency: b.agency, slug: b.slug, title: b.title, theme: b.theme ?? "", frequency: frequency,

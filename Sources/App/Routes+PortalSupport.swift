@@ -13,7 +13,7 @@ struct PortalHTTP: Sendable {
 
     // MARK: errors
 
-    /// A request the portal cannot read: `key` is a catalogue message.
+    /// A request the portal cannot read: `key` is a message key.
     static func invalid(_ key: String, _ arguments: [String: String] = [:]) -> PortalError {
         PortalError(.invalid, SafeMessage(key, arguments))
     }
@@ -205,7 +205,7 @@ struct CreatedToken: Encodable { var token: String; var info: APITokenInfo }
 struct AgencyBody: Decodable { var slug: String; var name: String }
 struct UserBody: Decodable { var username: String; var password: String; var role: String; var agency: String?; var displayName: String? }
 struct PasswordBody: Decodable { var password: String }
-struct CatalogueBody: Decodable { var agency: String; var slug: String; var title: String; var theme: String?; var frequency: String?; var description: String? }
+struct ListedDatasetBody: Decodable { var agency: String; var slug: String; var title: String; var theme: String?; var frequency: String?; var description: String? }
 struct CommentBody: Decodable { var comment: String? }
 struct FeedbackBody: Decodable { var dataset: String?; var category: String; var message: String; var contactEmail: String? }
 struct AnswerBody: Decodable { var answer: String }

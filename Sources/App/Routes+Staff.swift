@@ -231,7 +231,7 @@ func addStaffRoutes(to router: Router<BandoRequestContext>, _ deps: StaffRouteDe
     addWorkspacePages(to: staff, deps)
     addAdminPages(to: staff, deps)
     addReportPages(to: staff, deps)
-    addCatalogueAdminPages(to: staff, deps)
+    addStaffAdministrationPages(to: staff, deps)
     addIdentityPages(to: staff, deps)
 }
 

@@ -17,7 +17,7 @@ func addInboxPages(to staff: RouterGroup<BandoRequestContext>, _ deps: StaffRout
         let frame = session.frame(request)
         let (items, titles) = try await blocking { () throws -> ([FeedbackItem], [String: String]) in
             let items = try portal.feedbackQueue(by: session.actor, includeAnswered: true)
-            let titles = Dictionary(try portal.catalogue().map { ($0.slug, $0.title) }, uniquingKeysWith: { a, _ in a })
+            let titles = Dictionary(try portal.openDataList().map { ($0.slug, $0.title) }, uniquingKeysWith: { a, _ in a })
             return (items, titles)
         }
         return staffPage(StaffPages.shared.inbox(items, titles: titles, frame: frame), frame)

@@ -23,10 +23,10 @@ func addWorkspacePages(to staff: RouterGroup<BandoRequestContext>, _ deps: Staff
     let store = deps.store
     let api = PortalHTTP(deps: deps.api)
 
-    /// The agency's catalogue entries with their versions (an agency's users only).
-    @Sendable func agencyDatasets(_ actor: Actor) throws -> [(entry: CatalogueEntry, versions: [VersionSummary])] {
+    /// The agency's listed datasets with their versions (an agency's users only).
+    @Sendable func agencyDatasets(_ actor: Actor) throws -> [(entry: ListedDataset, versions: [VersionSummary])] {
         guard let agency = try portal.profile(of: actor).agency else { return [] }
-        return try portal.catalogue(agency: agency.slug).map { ($0, try portal.versions(dataset: $0.slug, by: actor)) }
+        return try portal.openDataList(agency: agency.slug).map { ($0, try portal.versions(dataset: $0.slug, by: actor)) }
     }
 
     staff.get("workspace") { request, context -> Response in

@@ -7,8 +7,8 @@ import PublicErrors
 
 public struct CatalogueReader: Sendable {
     /// SQLite's `Store` or PostGIS's: the reader goes through the store's interface only.
-    public let store: any DescribedCatalogueStore
-    public init(store: any DescribedCatalogueStore) { self.store = store }
+    public let store: any CatalogueSource
+    public init(store: any CatalogueSource) { self.store = store }
 
     /// Every dataset with a published version, ordered by slug.
     public func datasets() throws -> [DatasetDescription] {

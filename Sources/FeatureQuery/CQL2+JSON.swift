@@ -21,7 +21,7 @@ public enum CQL2JSON {
         try expression(value, path: "$", depth: 0)
     }
 
-    /// The error at a JSON path (`$.args[1]`): the catalogue message `key` with its arguments.
+    /// The error at a JSON path (`$.args[1]`): the message `key` with its arguments.
     static func fail(_ path: String, key: String, _ arguments: [String: String] = [:]) -> CQL2SyntaxError {
         CQL2SyntaxError(SafeMessage("cql2json.at", ["path": path], parts: ["reason": SafeMessage(key, arguments)]), position: 0)
     }

@@ -65,7 +65,7 @@ struct CQL2TextParser {
         guard depth <= CQL2Expression.maximumNesting else { throw .nestedTooDeep(position: token.position) }
     }
 
-    /// `context`: a `cql2.context.*` catalogue key saying where the symbol belongs; `word`: its `{word}`.
+    /// `context`: a `cql2.context.*` message key saying where the symbol belongs; `word`: its `{word}`.
     mutating func expect(symbol: String, _ context: String, word: String = "") throws(CQL2SyntaxError) {
         guard accept(symbol: symbol) else {
             throw CQL2SyntaxError(SafeMessage("cql2.expectedSymbol", ["symbol": symbol],

@@ -2,7 +2,7 @@ public import PublicErrors
 
 /// What went wrong with a query, said so that the person who wrote it can fix it.
 ///
-/// `kind` gives the HTTP status and the OGC exception `code`; `message` is a catalogue key with
+/// `kind` gives the HTTP status and the OGC exception `code`; `message` is a message key with
 /// its arguments (safe to show); `detail`, for store failures, is what SQLite said: logged only.
 public struct FeaturesError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Hashable, Sendable {
@@ -36,7 +36,7 @@ public struct FeaturesError: Error, Hashable, Sendable, CustomStringConvertible 
         FeaturesError(.invalidParameter, message, parameter: parameter)
     }
 
-    /// English text written in Swift: kept so code written before the catalogue still builds.
+    /// English text written in Swift: kept so code written before the message catalogue still builds.
     @available(*, deprecated, message: "add the message to Sources/PublicErrors/messages.*.json and pass a SafeMessage")
     public init(_ kind: Kind, _ text: String, parameter: String? = nil) {
         self.init(kind, SafeMessage("untranslated", ["text": text]), parameter: parameter)

@@ -6,11 +6,11 @@ import PublicErrors
 /// The `/api/analysis` questions, read from a query string or a JSON body and answered as
 /// JSON or CSV. No HTTP here: App passes the query and body and sends the bytes back.
 public struct AnalysisAPI: Sendable {
-    public let catalogue: any CollectionCatalogue
+    public let directory: any CollectionDirectory
     public let analysis: Analysis
 
-    public init(catalogue: any CollectionCatalogue, analysis: Analysis) {
-        self.catalogue = catalogue; self.analysis = analysis
+    public init(directory: any CollectionDirectory, analysis: Analysis) {
+        self.directory = directory; self.analysis = analysis
     }
 
     /// What the caller sent: the query string and, for POST, the JSON body.
@@ -68,7 +68,7 @@ public struct AnalysisAPI: Sendable {
 
     func dataset(_ input: Input, _ name: String = "dataset") async throws(FeaturesError) -> FeatureCollectionInfo {
         let id = try input.require(name, "analysis.hint.dataset")
-        do { return try await catalogue.collection(id) } catch {
+        do { return try await directory.collection(id) } catch {
             throw .invalid(name, SafeMessage("analysis.dataset.unknown", ["dataset": id]))
         }
     }

@@ -3,7 +3,7 @@ public import GeoModel
 import PublicErrors
 
 /// One OGC API collection: a published dataset's current version, as the query logic needs it.
-/// App builds these from the store's records once per catalogue change, not per request.
+/// App builds these from the store's records once per publication, not per request.
 public struct FeatureCollectionInfo: Sendable {
     /// The dataset slug: the `{collectionId}` of the routes.
     public var id: String

@@ -4,12 +4,12 @@ import Foundation
 import PublicErrors
 
 /// Where the collections come from: the store's published datasets, in production.
-public protocol CollectionCatalogue: Sendable {
+public protocol CollectionDirectory: Sendable {
     /// The published collections, in a stable order.
     func collections() async throws(FeaturesError) -> [FeatureCollectionInfo]
 }
 
-extension CollectionCatalogue {
+extension CollectionDirectory {
     public func collection(_ id: String) async throws(FeaturesError) -> FeatureCollectionInfo {
         guard let c = try await collections().first(where: { $0.id == id }) else {
             throw FeaturesError(.notFound, SafeMessage("features.collection.notFound", ["collection": id]))
@@ -30,10 +30,10 @@ public struct OGCResponse: Sendable {
     public var page: OGCPage? = nil
 }
 
-/// OGC API - Features Parts 1, 2 and 3 over a catalogue, without HTTP: each function takes
+/// OGC API - Features Parts 1, 2 and 3 over a collection directory, without HTTP: each function takes
 /// the request's base URL and query, and returns the document to send.
 public struct OGCFeaturesAPI: Sendable {
-    public let catalogue: any CollectionCatalogue
+    public let directory: any CollectionDirectory
     public let queries: FeatureQueries
     public let registry: CRSRegistry
     public var title = "Bando — OGC API - Features"
@@ -43,9 +43,9 @@ public struct OGCFeaturesAPI: Sendable {
     /// `/collections/{id}/tiles`), by name; nil: no tiles, and none declared.
     public var tilesets: (@Sendable () async -> Set<String>)?
 
-    public init(catalogue: any CollectionCatalogue, queries: FeatureQueries, registry: CRSRegistry = .standard,
+    public init(directory: any CollectionDirectory, queries: FeatureQueries, registry: CRSRegistry = .standard,
                 tilesets: (@Sendable () async -> Set<String>)? = nil) {
-        self.catalogue = catalogue; self.queries = queries; self.registry = registry; self.tilesets = tilesets
+        self.directory = directory; self.queries = queries; self.registry = registry; self.tilesets = tilesets
     }
 
     public static let conformanceClasses: [String] = [
@@ -118,7 +118,7 @@ public struct OGCFeaturesAPI: Sendable {
     }
 
     public func collections(base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
-        let cs = try await catalogue.collections()
+        let cs = try await directory.collections()
         let tiled = await tilesets?() ?? []
         let doc: [String: Any] = [
             "links": [link(base + "/collections", "self", html ? "text/html" : "application/json", "Collections"),
@@ -139,7 +139,7 @@ public struct OGCFeaturesAPI: Sendable {
     }
 
     public func collection(_ id: String, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
-        let c = try await catalogue.collection(id)
+        let c = try await directory.collection(id)
         let tiled = await tilesets?().contains(c.id) ?? false
         let doc = collectionObject(c, base: base, tiled: tiled)
         if html {
@@ -187,7 +187,7 @@ public struct OGCFeaturesAPI: Sendable {
     }
 
     public func queryables(_ id: String, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
-        let c = try await catalogue.collection(id)
+        let c = try await directory.collection(id)
         var props: [String: Any] = ["geometry": ["title": "geometry", "format": "geometry-any",
                                                  "x-ogc-role": "primary-geometry"]]
         for f in c.table.fields { props[f.name] = Self.jsonSchemaType(f.type).merging(["title": f.name]) { a, _ in a } }
@@ -204,7 +204,7 @@ public struct OGCFeaturesAPI: Sendable {
     /// `format` for dates), so that a client types its fields from the schema, not from the
     /// values of a first page.
     public func schema(_ id: String, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
-        let c = try await catalogue.collection(id)
+        let c = try await directory.collection(id)
         var props: [String: Any] = [:]
         for f in c.table.fields { props[f.name] = Self.jsonSchemaType(f.type).merging(["title": f.name]) { a, _ in a } }
         let doc: [String: Any] = [
@@ -249,7 +249,7 @@ public struct OGCFeaturesAPI: Sendable {
     // MARK: Features
 
     public func items(_ id: String, query: QueryString, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
-        let c = try await catalogue.collection(id)
+        let c = try await directory.collection(id)
         let (q, crs) = try ItemsQuery.parse(query, collection: c, registry: registry)
         let page = try await queries.items(c, q, crs: crs)
         let url = base + "/collections/" + QueryString.escape(c.id) + "/items"
@@ -305,7 +305,7 @@ public struct OGCFeaturesAPI: Sendable {
     }
 
     public func item(_ id: String, featureID: String, query: QueryString, base: String, html: Bool) async throws(FeaturesError) -> OGCResponse {
-        let c = try await catalogue.collection(id)
+        let c = try await directory.collection(id)
         guard let fid = Int64(featureID) else { throw FeaturesError(.notFound, SafeMessage("features.feature.badID", ["feature": featureID, "collection": c.id])) }
         for (name, _) in query.pairs where name != "f" && name != "crs" && name != "lang" {
             throw .invalid(name, SafeMessage("features.parameter.unknownForItem", ["name": name]))

@@ -6,7 +6,7 @@ extension OGCFeaturesAPI {
     /// The OpenAPI 3.0 document of the `/ogc` routes: every path, parameter and response
     /// this server really has (and no others).
     public func openAPI(base: String) async throws(FeaturesError) -> OGCResponse {
-        let cs = try await catalogue.collections()
+        let cs = try await directory.collections()
         func param(_ name: String, _ location: String, _ description: String, _ schema: [String: Any], required: Bool = false, explode: Bool? = nil) -> [String: Any] {
             var p: [String: Any] = ["name": name, "in": location, "description": description, "schema": schema, "required": required]
             if let explode { p["style"] = "form"; p["explode"] = explode }

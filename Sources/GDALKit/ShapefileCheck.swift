@@ -5,7 +5,7 @@ import Foundation
 /// lenient: it reads a set without its `.dbf`, a `.dbf` that promises two billion records and
 /// holds two, records of a length that runs past the file, a shape type that does not exist, and
 /// NaN coordinates (as empty points), and the ingest would publish what it made of them.
-/// `problem` names the catalogue's `ingest.shapefile.*` message (`nonFinite` is
+/// `problem` names the `ingest.shapefile.*` message (`nonFinite` is
 /// `ingest.coordinates.nonFinite`); `arguments` fill it; `detail` is for the log.
 public struct ShapefileDefect: Error, CustomStringConvertible, Sendable {
     public var problem: String

@@ -11,7 +11,7 @@ public struct AgencyRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// A dataset of the catalogue; its features live in its versions.
+/// A dataset of the store; its features live in its versions.
 public struct DatasetRecord: Sendable, Hashable, Codable {
     public var id: Int64
     public var slug: String

@@ -24,7 +24,7 @@ public struct IntegrityReport: Sendable {
     }
 }
 
-extension FeatureReading where Self: CatalogueStore & AuditChainReading {
+extension FeatureReading where Self: DatasetStore & AuditChainReading {
     /// Recomputes every version of every dataset (`datasets`: only these) and, for a whole
     /// check, walks the audit chain, on either engine. Minutes on a large store: run it on a
     /// blocking pool.

@@ -55,7 +55,7 @@ extension Store {
                 CREATE INDEX dataset_versions_by_dataset ON dataset_versions(dataset_id, number);
                 """)
         }
-        // The portal's tables (accounts, catalogue, feedback, audit) come after the catalogue's.
+        // The portal's tables (accounts, the open-data list, feedback, audit) come after the datasets'.
         PortalSchema.register(in: &m)
         // The open-data catalogue's metadata and version change summaries.
         CatalogueMetadataSchema.register(in: &m)

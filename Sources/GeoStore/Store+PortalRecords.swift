@@ -15,7 +15,7 @@ extension Store: PortalStore {
 }
 
 /// A portal transaction on one SQLite connection, inside GRDB's `read` or `write`. The
-/// catalogue's, the workflow's and the harvest's operations are in `Store+PortalCatalogue`,
+/// open-data list's, the workflow's and the harvest's operations are in `Store+PortalOpenDataList`,
 /// `Store+PortalWorkflow` and `Store+PortalHarvest`.
 public struct SQLitePortalTransaction: PortalTransaction {
     public let db: Database
@@ -350,12 +350,12 @@ public struct SQLitePortalTransaction: PortalTransaction {
 
     // MARK: Compliance
 
-    public func cataloguedDatasets() throws -> [CataloguedDatasetRecord] {
+    public func listedDatasetDuties() throws -> [ListedDatasetDutyRecord] {
         try Row.fetchAll(db, sql: """
             SELECT d.id, d.slug, d.title, d.agency_id, c.update_frequency, c.added_at
             FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id WHERE d.agency_id IS NOT NULL ORDER BY d.id
             """).map {
-            CataloguedDatasetRecord(datasetID: $0["id"], slug: $0["slug"], title: $0["title"], agencyID: $0["agency_id"],
+            ListedDatasetDutyRecord(datasetID: $0["id"], slug: $0["slug"], title: $0["title"], agencyID: $0["agency_id"],
                                     updateFrequency: $0["update_frequency"], addedAt: $0["added_at"])
         }
     }

@@ -1,4 +1,4 @@
-// The Portal's tables: accounts and their tokens, the approved catalogue and agencies'
+// The Portal's tables: accounts and their tokens, the open-data list and agencies'
 // proposals, the audit log, public feedback, harvest sources. GeoStore owns every migration so
 // that one migrator builds the whole store; the rules over these tables live in Portal.
 // Timestamps are GRDB's UTC text (`yyyy-MM-dd HH:mm:ss.SSS`), so they sort and compare in SQL.
@@ -142,7 +142,7 @@ public enum PortalSchema {
                 ALTER TABLE users_new RENAME TO users;
                 """)
         }
-        // The yearly review of the approved catalogue (each entry looked at again at least once a
+        // The yearly review of the open-data list (each entry looked at again at least once a
         // year), and the changes an agency declares for datasets updated "on change": each is due
         // 15 days after the change (Sơn La art. 8.4).
         migrator.registerMigration("portal-6-review-and-changes") { db in

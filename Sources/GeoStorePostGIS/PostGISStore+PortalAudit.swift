@@ -162,12 +162,12 @@ extension PostGISPortalTransaction {
 
     // MARK: Compliance
 
-    func cataloguedDatasets() throws -> [CataloguedDatasetRecord] {
+    func listedDatasetDuties() throws -> [ListedDatasetDutyRecord] {
         try all("""
             SELECT d.id, d.slug, d.title, d.agency_id, c.update_frequency, c.added_at
             FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id WHERE d.agency_id IS NOT NULL ORDER BY d.id
             """, "read the catalogue") {
-            CataloguedDatasetRecord(datasetID: try $0["id"].decode(Int64.self), slug: try $0["slug"].decode(String.self),
+            ListedDatasetDutyRecord(datasetID: try $0["id"].decode(Int64.self), slug: try $0["slug"].decode(String.self),
                                     title: try $0["title"].decode(String.self), agencyID: try $0["agency_id"].decode(Int64.self),
                                     updateFrequency: try $0["update_frequency"].decode(String.self), addedAt: try Self.date($0["added_at"]))
         }

@@ -81,7 +81,7 @@ extension PostGISStore: AuditChainReading {
 
 /// A portal transaction on one PostgreSQL connection, between the BEGIN and COMMIT of
 /// `PostGISStore.read` or `write`. The catalogue's, the workflow's and the harvest's operations
-/// are in `PostGISStore+PortalCatalogue` and `PostGISStore+PortalWorkflow`.
+/// are in `PostGISStore+PortalOpenDataList` and `PostGISStore+PortalWorkflow`.
 final class PostGISPortalTransaction: PortalTransaction {
     let c: PostgresConnection
     let store: PostGISStore

@@ -39,15 +39,15 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
     /// A feature's coordinates are not numbers, or not on the Earth once in WGS 84: the message
     /// names the feature and says what to do.
     /// `feature`: its number in the file and id ("12 (id 3057)"); `problem`: `nonFinite`,
-    /// `notReprojectable` or `outside`, the catalogue's `ingest.coordinates.*` message.
+    /// `notReprojectable` or `outside`, the `ingest.coordinates.*` message.
     case coordinates(path: String, message: String, feature: String, problem: String)
     /// A GeoJSON document that is not GeoJSON where GDAL would still read something from it (a
     /// geometry that is text, `NaN`, a point of one number, properties that are a list): refused,
     /// naming the feature (its number in the file, from 1; nil outside the features).
-    /// `problem`: `syntax`, `geometry` or `properties`, the catalogue's `ingest.geojson.*` message.
+    /// `problem`: `syntax`, `geometry` or `properties`, the `ingest.geojson.*` message.
     case malformed(path: String, feature: Int?, problem: String)
     /// A shapefile set whose files do not hold together (see `ShapefileCheck`): `problem` names
-    /// the catalogue's `ingest.shapefile.*` message (`nonFinite`: `ingest.coordinates.nonFinite`).
+    /// the `ingest.shapefile.*` message (`nonFinite`: `ingest.coordinates.nonFinite`).
     case shapefile(path: String, problem: String, arguments: [String: String], detail: String)
     /// More features than `IngestOptions.maxFeatures`.
     case tooManyFeatures(path: String, limit: Int)
@@ -220,7 +220,7 @@ public enum Ingestor {
 }
 
 /// How an ingest failure is shown to the person who uploaded the file: what is wrong with the
-/// file, in the catalogue's words, never its path on the server or what GDAL, PROJ or SQLite
+/// file, in the message catalogue's words, never its path on the server or what GDAL, PROJ or SQLite
 /// said (that is `internalDetail`, for the log; the command line prints `description`).
 extension IngestError: PublicError {
     public var status: Int { 422 }

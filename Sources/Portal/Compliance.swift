@@ -1,5 +1,5 @@
 // The quarterly compliance report (Huế 2021 art. 13.3; Sơn La art. 12.3): per agency, each
-// catalogued dataset's status for the quarter — on time, late, missing — and the totals that
+// listed dataset's status for the quarter — on time, late, missing — and the totals that
 // count in the agency's annual rating. Pure computation over plain values so that the CLI, the
 // API and the tests agree; `PortalService` gathers the inputs from the store.
 public import Foundation
@@ -15,12 +15,12 @@ public enum ComplianceStatus: String, Sendable, Codable, CaseIterable {
     case missing
     /// Nothing published yet, but the deadline is still ahead (the report is for the current quarter).
     case pending
-    /// No update is required this quarter (its frequency, or it entered the catalogue too late
+    /// No update is required this quarter (its frequency, or it entered the list too late
     /// in the quarter to have its 15 days before the quarter ends).
     case notDue = "not-due"
 }
 
-/// One catalogued dataset, as the report needs it.
+/// One listed dataset, as the report needs it.
 public struct ComplianceDataset: Sendable {
     public struct Publication: Sendable {
         public var versionNumber: Int
@@ -34,7 +34,7 @@ public struct ComplianceDataset: Sendable {
     public var datasetSlug: String
     public var title: String
     public var frequency: UpdateFrequency
-    /// When the dataset entered the approved catalogue.
+    /// When the dataset entered the open-data list.
     public var addedAt: Date
     public var publications: [Publication]
     /// For datasets updated "on change": when the data changed, as the agency declared it. Each
@@ -119,7 +119,7 @@ public enum ComplianceCalculator {
     public static let dueSoonDays = 15
 
     /// The end (exclusive) of a dataset's update window in `quarter`, or nil when it is not due.
-    /// A dataset that enters the catalogue mid-quarter gets its own 15 days counting the day it
+    /// A dataset that enters the list mid-quarter gets its own 15 days counting the day it
     /// was added; if those run past the quarter's end it is not due until the next quarter.
     public static func deadline(for dataset: ComplianceDataset, in quarter: Quarter) -> Date? {
         if dataset.frequency == .onChange { return changeDeadlines(of: dataset, in: quarter).last?.deadline }

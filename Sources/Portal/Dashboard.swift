@@ -1,4 +1,4 @@
-// The figures of the dashboards (Huế 2024 art. 18): for one quarter, each catalogued dataset's
+// The figures of the dashboards (Huế 2024 art. 18): for one quarter, each listed dataset's
 // publication state, its update standing under the compliance rules, the feedback about it and
 // its downloads; then the same added up by agency, theme or district. `PortalService.dashboard`
 // reads the store; grouping and filtering are pure, so the pages, the CSV and the tests agree.
@@ -11,7 +11,7 @@ public enum DashboardDimension: String, Sendable, CaseIterable, Codable {
     case agency, theme, district
 }
 
-/// One catalogued dataset in one quarter.
+/// One listed dataset in one quarter.
 public struct DashboardRow: Sendable, Equatable, Codable {
     public var dataset: String
     public var title: String
@@ -164,8 +164,8 @@ extension PortalService {
         return try records.read { tx in
             let inputs = try complianceInputs(tx, agency: only)
             let agencies = Dictionary(uniqueKeysWithValues: inputs.agencies.map { ($0.id, $0) })
-            var details: [String: CatalogueDetailRecord] = [:]
-            for r in try tx.catalogueDetails() { details[r.slug] = r }
+            var details: [String: ListedDatasetDetailRecord] = [:]
+            for r in try tx.listedDatasetDetails() { details[r.slug] = r }
             var feedback: [Int64: (received: Int, onTime: Int, overdue: Int)] = [:]
             for r in try tx.datasetFeedbackTimes() {
                 guard quarter.contains(r.receivedAt) else { continue }

@@ -26,7 +26,7 @@ public struct HarvestSourceInfo: Sendable, Codable, Equatable {
     public var lastRunAt: String?
     public var lastStatus: String?
     public var lastError: String?
-    /// The last error as a catalogue message (key and arguments), so a page says it in the
+    /// The last error as a message (key and arguments), so a page says it in the
     /// reader's language; nil for errors recorded before it was kept.
     public var lastErrorKey: String?
     public var lastErrorArguments: [String: String]?

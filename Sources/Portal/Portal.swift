@@ -1,5 +1,5 @@
 // Portal: the rules of the provincial regulations — agencies, accounts, roles, the editor ->
-// approver workflow, the approved catalogue, deadlines, feedback, audit. Knows nothing of HTTP:
+// approver workflow, the open-data list, deadlines, feedback, audit. Knows nothing of HTTP:
 // `App` maps `PortalError` to status codes, and the CLI and the web pages call the same rules.
 //
 // What lives here:
@@ -12,7 +12,7 @@ public import PublicErrors
 
 /// Why a portal operation was refused. Each case says what was wrong and what to do, and
 /// `kind` tells the HTTP layer which status it deserves without Portal knowing HTTP.
-/// `message` is a catalogue key with its arguments; `detail` (a library's words) is logged only.
+/// `message` is a message key with its arguments; `detail` (a library's words) is logged only.
 public struct PortalError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: String, Sendable, Equatable {
         /// No valid session or token (HTTP 401).
@@ -46,7 +46,7 @@ public struct PortalError: Error, CustomStringConvertible, Equatable, Sendable {
         self.kind = kind; self.message = message; self.retryAfter = retryAfter; self.detail = detail
     }
 
-    /// English text written in Swift: kept so code written before the catalogue still builds.
+    /// English text written in Swift: kept so code written before the message catalogue still builds.
     @available(*, deprecated, message: "add the message to Sources/PublicErrors/messages.*.json and pass a SafeMessage")
     public init(_ kind: Kind, _ text: String, retryAfter: Int? = nil) {
         self.init(kind, SafeMessage("untranslated", ["text": text]), retryAfter: retryAfter)

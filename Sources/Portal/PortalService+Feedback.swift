@@ -179,14 +179,14 @@ extension PortalService {
     }
 
     /// What the compliance rules are computed from: the agencies (one, or all when nil), their
-    /// catalogued datasets with every publication and declared change, and the feedback.
+    /// listed datasets with every publication and declared change, and the feedback.
     func complianceInputs(_ tx: any PortalReading, agency only: Int64?) throws
         -> (agencies: [ComplianceAgency], datasets: [ComplianceDataset], feedback: [ComplianceFeedback]) {
         let agencies = try tx.agencies().filter { only == nil || $0.id == only }.map {
             ComplianceAgency(id: $0.id, slug: $0.slug, name: $0.name)
         }
         var datasets: [Int64: ComplianceDataset] = [:]
-        for d in try tx.cataloguedDatasets() {
+        for d in try tx.listedDatasetDuties() {
             datasets[d.datasetID] = ComplianceDataset(agencyID: d.agencyID, datasetSlug: d.slug, title: d.title,
                                                       frequency: UpdateFrequency(rawValue: d.updateFrequency) ?? .quarterly,
                                                       addedAt: d.addedAt, publications: [])

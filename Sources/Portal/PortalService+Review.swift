@@ -1,12 +1,12 @@
-// Keeping the approved catalogue true: the Department looks at each entry again at least once
+// Keeping the open-data list true: the Department looks at each entry again at least once
 // a year (is the dataset still needed, its frequency still right?), and an agency declares
 // when the data of an "on change" dataset changed, which starts its 15 days (Sơn La art. 8.4).
 import Foundation
 import GeoStore
 import PublicErrors
 
-/// A catalogue entry as the yearly review sees it.
-public struct CatalogueReviewEntry: Sendable, Codable, Equatable {
+/// An entry of the open-data list as the yearly review sees it.
+public struct ListedDatasetReview: Sendable, Codable, Equatable {
     public var slug: String
     public var title: String
     public var agency: String?
@@ -15,7 +15,7 @@ public struct CatalogueReviewEntry: Sendable, Codable, Equatable {
     public var frequency: UpdateFrequency
     public var addedAt: String
     public var currentVersion: Int?
-    /// When it was last reviewed (nil: never since it entered the catalogue).
+    /// When it was last reviewed (nil: never since it entered the list).
     public var reviewedAt: String?
     public var reviewedBy: String?
     /// The day by which the next review is due (`yyyy-MM-dd`): a year after the last review,
@@ -39,13 +39,13 @@ extension PortalService {
     /// How long a review holds.
     public static let reviewIntervalDays = 365
 
-    /// Every catalogue entry with its review state, entries overdue for review first.
-    public func catalogueReview(by actor: Actor) throws -> [CatalogueReviewEntry] {
-        try Permissions.authorize(actor, .manageCatalogue)
+    /// Every entry of the open-data list with its review state, entries overdue for review first.
+    public func yearlyReview(by actor: Actor) throws -> [ListedDatasetReview] {
+        try Permissions.authorize(actor, .manageOpenDataList)
         let t = now()
-        return try records.read { tx in try tx.catalogueReview() }.map { r in
+        return try records.read { tx in try tx.yearlyReview() }.map { r in
             let due = PortalCalendar.startOfDay(r.reviewedAt ?? r.addedAt, plusDays: Self.reviewIntervalDays)
-            return CatalogueReviewEntry(
+            return ListedDatasetReview(
                 slug: r.slug, title: r.title, agency: r.agencySlug, agencyName: r.agencyName, theme: r.theme,
                 frequency: UpdateFrequency(rawValue: r.updateFrequency) ?? .quarterly,
                 addedAt: PortalCalendar.timestamp(r.addedAt), currentVersion: r.currentVersion,
@@ -56,8 +56,8 @@ extension PortalService {
 
     /// Records that `actor` reviewed the entry `dataset` today; `comment` goes to the audit log.
     @discardableResult
-    public func markReviewed(dataset: String, comment: String?, by actor: Actor) throws -> CatalogueReviewEntry {
-        try Permissions.authorize(actor, .manageCatalogue)
+    public func markReviewed(dataset: String, comment: String?, by actor: Actor) throws -> ListedDatasetReview {
+        try Permissions.authorize(actor, .manageOpenDataList)
         try records.write { tx in
             let ref = try self.dataset(tx, slug: dataset)
             guard try tx.markReviewed(datasetID: ref.id, at: now(), by: actor.userID == 0 ? nil : actor.userID) else { throw PortalError.notFound("portal.catalogue.notCatalogued", ["dataset": dataset]) }
@@ -65,7 +65,7 @@ extension PortalService {
             try audit(tx, actor, "catalogue.review", agencyID: ref.agencyID, dataset: dataset,
                       comment: note?.isEmpty == false ? note : nil)
         }
-        return try catalogueReview(by: actor).first { $0.slug == dataset }!
+        return try yearlyReview(by: actor).first { $0.slug == dataset }!
     }
 
     /// Declares that the data of the "on change" dataset `dataset` changed on `day`

@@ -119,7 +119,7 @@ extension PortalService {
             if let agency = ref.agencyID {
                 try Permissions.authorize(actor, .viewUnpublished(agencyID: agency))
             } else {
-                try Permissions.authorize(actor, .manageCatalogue)
+                try Permissions.authorize(actor, .manageOpenDataList)
             }
             return try tx.versionHistory(datasetID: ref.id).map { r in
                 VersionSummary(id: r.id, dataset: dataset, number: r.number,

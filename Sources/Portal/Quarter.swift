@@ -105,7 +105,7 @@ public struct Quarter: Hashable, Comparable, Sendable, Codable, CustomStringConv
 }
 
 /// How often a dataset must be updated. Quarterly is the regulations' default; the others are
-/// for catalogue entries whose content changes less often (a yearly land-use plan) or only on
+/// for listed datasets whose content changes less often (a yearly land-use plan) or only on
 /// events (administrative boundaries), which are due in fewer quarters or never.
 public enum UpdateFrequency: String, Sendable, Codable, CaseIterable {
     case quarterly

@@ -1,6 +1,6 @@
 // Who may do what. The regulations give each agency an editor (cán bộ đầu mối) and an approver
 // (lãnh đạo duyệt), and the Department of Information and Communications an administrator who
-// runs agencies, accounts, the catalogue and reports. An agency's users act only on that
+// runs agencies, accounts, the open-data list and reports. An agency's users act only on that
 // agency's data; nobody acts on another agency's data, the administrator included.
 import PublicErrors
 
@@ -37,12 +37,12 @@ public enum PortalAction: Sendable, Equatable {
     /// `agencyID` (nil: a Department account): administrators any, an agency administrator
     /// only the editors and approvers of their own agency.
     case manageAccount(agencyID: Int64?, role: Role)
-    case manageCatalogue
+    case manageOpenDataList
     case readAuditLog
     case readReports
     /// Read the compliance report and dashboards of one agency (its leader, the approver).
     case readAgencyReports(agencyID: Int64)
-    /// Propose a new dataset for the catalogue on behalf of an agency.
+    /// Propose a new dataset for the open-data list on behalf of an agency.
     case proposeDataset(agencyID: Int64)
     /// Upload or pull a draft version of one of the agency's datasets.
     case uploadDraft(agencyID: Int64)
@@ -65,7 +65,7 @@ public enum Permissions {
     /// Throws `.forbidden` with the reason when `actor` may not perform `action`.
     public static func authorize(_ actor: Actor, _ action: PortalAction) throws(PortalError) {
         switch action {
-        case .manageAgencies, .manageUsers, .manageCatalogue, .readAuditLog, .readReports, .departmentReview:
+        case .manageAgencies, .manageUsers, .manageOpenDataList, .readAuditLog, .readReports, .departmentReview:
             guard actor.role == .administrator else {
                 throw .forbidden("portal.role.administratorOnly", ["user": actor.username, "role": actor.role.rawValue])
             }

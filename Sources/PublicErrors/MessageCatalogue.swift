@@ -21,7 +21,7 @@ public struct MessageCatalogue: Sendable {
     static let maximumArgumentLength = 2000
 
     /// The message in `language`; English when the key is missing there, the key itself when
-    /// it is missing everywhere (a bug the catalogue tests catch, never a crash).
+    /// it is missing everywhere (a bug the message catalogue tests catch, never a crash).
     public func render(_ message: SafeMessage, in language: Language) -> String {
         guard let template = templates[language]?[message.key] ?? templates[.en]?[message.key] else { return message.key }
         var out = ""
@@ -41,7 +41,7 @@ public struct MessageCatalogue: Sendable {
         return out
     }
 
-    /// The `{placeholders}` of a template, for the catalogue tests.
+    /// The `{placeholders}` of a template, for the message catalogue tests.
     public static func placeholders(_ template: String) -> Set<String> {
         Set(pieces(template).compactMap { if case .placeholder(let n) = $0 { n } else { nil } })
     }

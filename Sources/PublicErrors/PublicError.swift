@@ -6,7 +6,7 @@
 //
 // Adding a message: pick a key (`<module>.<what>`), add it to both `messages.vi.json` and
 // `messages.en.json` with the same `{placeholders}`, and throw `SafeMessage("key", ["name": value])`.
-// `MessageCatalogueTests` fails when a key is missing from a catalogue or the placeholders differ.
+// `MessageCatalogueTests` fails when a key is missing from a message catalogue or the placeholders differ.
 import Foundation
 
 /// An error a client may be shown: its HTTP status, a stable machine code, a message given as a
@@ -25,7 +25,7 @@ public protocol PublicError: Error, Sendable {
     var status: Int { get }
     /// A stable machine-readable code (`NotFound`, `InvalidParameterValue`…) clients may test.
     var code: String { get }
-    /// What to tell the client, in the catalogue's words.
+    /// What to tell the client, in the message catalogue's words.
     var message: SafeMessage { get }
     /// What went wrong inside (paths, SQL, library messages): logged under the request id, never shown.
     var internalDetail: String? { get }

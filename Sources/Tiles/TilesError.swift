@@ -3,7 +3,7 @@ public import PublicErrors
 /// What went wrong in the Tiles module, with the tileset, file or coordinate it is about.
 ///
 /// `detail` is for operators (the command line, the log) and may name files; a client is shown
-/// `message`: `shown`, a catalogue message, or for the kinds that are the server's fault the
+/// `message`: `shown`, a message key, or for the kinds that are the server's fault the
 /// generic one, with `detail` in the log.
 public struct TilesError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {

@@ -83,7 +83,7 @@ public struct StaffPages: Sendable {
         ("inbox", PackageResources.inbox_mustache), ("workspace", PackageResources.workspace_mustache),
         ("approvals", PackageResources.approvals_mustache), ("review", PackageResources.review_mustache),
         ("admin", PackageResources.admin_mustache),
-        // Reports, dashboards and the catalogue's administration (`StaffViews`); `chart` is the SVG partial.
+        // Reports, dashboards and the open-data list's administration (`StaffViews`); `chart` is the SVG partial.
         ("chart", PackageResources.chart_mustache), ("reports", PackageResources.reports_mustache),
         ("dashboards", PackageResources.dashboards_mustache), ("admin-catalogue", PackageResources.admin_catalogue_mustache),
         ("admin-audit", PackageResources.admin_audit_mustache), ("harvest", PackageResources.harvest_mustache),

@@ -1,4 +1,4 @@
-// The values of the catalogue administration (`admin-catalogue.mustache`), the audit log
+// The values of the open-data list's administration (`admin-catalogue.mustache`), the audit log
 // (`admin-audit.mustache`), the harvest sources (`harvest.mustache`), the metadata form
 // (`metadata.mustache`) and the proposal form (`propose.mustache`).
 public import Portal
@@ -9,9 +9,9 @@ import Foundation
 extension StaffViews {
     // MARK: - /admin/catalogue
 
-    /// A catalogue form (a proposal's accept or decline, an entry's review) sent back with the
-    /// reason it was refused and the comment as it was typed.
-    public struct CatalogueFormRefusal: Sendable {
+    /// A form of the open-data list's administration (a proposal's accept or decline, an entry's
+    /// review) sent back with the reason it was refused and the comment as it was typed.
+    public struct OpenDataListFormRefusal: Sendable {
         public enum Target: Sendable, Equatable { case accept(Int64), decline(Int64), review(String) }
         public var target: Target
         public var comment: String
@@ -19,8 +19,8 @@ extension StaffViews {
         public init(target: Target, comment: String, error: String) { self.target = target; self.comment = comment; self.error = error }
     }
 
-    public static func adminCatalogue(entries: [CatalogueReviewEntry], proposals: [DatasetProposal],
-                                      refused: CatalogueFormRefusal? = nil, language l: Language) -> [String: Any] {
+    public static func adminOpenDataList(entries: [ListedDatasetReview], proposals: [DatasetProposal],
+                                      refused: OpenDataListFormRefusal? = nil, language l: Language) -> [String: Any] {
         let pending = proposals.filter { $0.status == "pending" }
         return [
             "pending": pending.map { p -> [String: Any] in
@@ -101,7 +101,7 @@ extension StaffViews {
 
     // MARK: - harvest sources
 
-    /// `/workspace/harvest` (`datasets`: the agency's catalogued datasets, which a source may be
+    /// `/workspace/harvest` (`datasets`: the agency's listed datasets, which a source may be
     /// set for) and `/admin/harvest` (every agency's, `datasets` empty: administrators only read).
     /// What the harvest source form was sent with, shown again beside the reason it was refused.
     public struct HarvestForm: Sendable {

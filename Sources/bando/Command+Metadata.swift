@@ -1,6 +1,6 @@
 // `bando metadata DATASET [--title-en …] [--keyword …] [--field-description name=text …]`: sets
 // the catalogue metadata that harvesters read (DCAT, CKAN), beyond what ingest and the
-// portal's catalogue already record; `--show` prints the dataset as /api/catalog/{dataset} does.
+// portal's open-data list already record; `--show` prints the dataset as /api/catalog/{dataset} does.
 import PublicErrors
 import ArgumentParser
 import Foundation

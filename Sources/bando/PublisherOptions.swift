@@ -24,7 +24,7 @@ struct PublisherOptions: ParsableArguments {
     }
 
     /// A `--publisher-agency` that names no registered agency is a typo: refused before serving.
-    func checkAgency(store: any CatalogueStore) throws {
+    func checkAgency(store: any DatasetStore) throws {
         guard let slug = publisherAgency else { return }
         let agencies = try store.agencies().map(\.slug).sorted()
         guard agencies.contains(slug) else {

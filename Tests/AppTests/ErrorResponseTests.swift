@@ -95,7 +95,7 @@ import Tiles
         let cli = PortalService.commandLine
         _ = try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
         _ = try portal.createUser(username: "bien-tap", password: "mat-khau-bien-tap", role: .editor, agency: "so-tnmt", by: cli)
-        _ = try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "boundaries",
+        _ = try portal.addToOpenDataList(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "boundaries",
                                       frequency: .quarterly, description: "", by: cli)
         _ = try Ingestor.run(IngestOptions(path: TestPaths.fixture("hue/communes.geojson").path,
                                            metadata: DatasetMetadata(slug: "xa-hue"), publish: true), into: store)

@@ -34,7 +34,7 @@ import Tiles
         _ = try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
         _ = try portal.createUser(username: "bien-tap", password: "mat-khau-bien-tap", role: .editor, agency: "so-tnmt", by: cli)
         _ = try portal.createUser(username: "lanh-dao", password: "mat-khau-lanh-dao", role: .approver, agency: "so-tnmt", by: cli)
-        _ = try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "boundaries",
+        _ = try portal.addToOpenDataList(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "boundaries",
                                       frequency: .quarterly, description: "", by: cli)
         let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0, checkInterval: .zero))
         let router = buildRouter(store: store, tiles: tiles)

@@ -24,10 +24,10 @@ import HTTPTypes
         let router = Router(context: BandoRequestContext.self)
         router.add(middleware: EnglishAnswers())
         router.add(middleware: ErrorMiddleware())
-        let catalogue = StoreCatalogue(store: store.store)
+        let directory = StoreCollectionDirectory(store: store.store)
         let queries = FeatureQueries(store: store.store)
-        addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(catalogue: catalogue, queries: queries))
-        addAnalysisRoutes(to: router, api: AnalysisAPI(catalogue: catalogue, analysis: Analysis(queries: queries)))
+        addOGCFeaturesRoutes(to: router, api: OGCFeaturesAPI(directory: directory, queries: queries))
+        addAnalysisRoutes(to: router, api: AnalysisAPI(directory: directory, analysis: Analysis(queries: queries)))
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 

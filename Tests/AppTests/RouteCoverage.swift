@@ -14,7 +14,7 @@ enum RouteCoverage {
         "GET /metrics": ["OperationsTests.metricsParseWithPrometheusAndTheirCountersMoveWithRequests"],
         "GET /api/stats": ["OperationsTests.usesAreCountedByChannelAndServedAsJSONAndCSV"],
 
-        // Routes+Catalogue.swift, Routes+CatalogueAPI.swift
+        // Routes+DatasetList.swift, Routes+CatalogueAPI.swift
         "GET /api/datasets": ["SkeletonRoutesTests.datasetList"],
         "GET /api/catalog": ["HarvestingClientsTests.statusesAndCatalogJSON"],
         "GET /api/catalog/{dataset}": ["HarvestingClientsTests.statusesAndCatalogJSON", "DownloadHTTPTests.downloadsAreCountedWithoutIdentity"],
@@ -172,7 +172,7 @@ enum RouteCoverage {
         "POST /admin/users/{username}/enable": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
         "POST /admin/users/{username}/password": ["StaffPagesTests.accountsAreManagedThroughTheAdminPage"],
 
-        // Routes+StaffReports.swift, Routes+StaffCatalogue.swift: reports, dashboards, the catalogue's administration
+        // Routes+StaffReports.swift, Routes+StaffAdministration.swift: reports, dashboards, the catalogue's administration
         "GET /reports": ["StaffReportPagesTests.theReportShowsAChartATableAndTheSameNumbersAsItsCSV",
                          "StaffReportsBrowserTests.theDepartmentReadsReportsDashboardsCatalogueAndAuditLogInABrowser"],
         "GET /dashboards": ["StaffReportPagesTests.dashboardsDrillDownAndExportWhatTheyShow",

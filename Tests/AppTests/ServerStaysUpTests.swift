@@ -25,7 +25,7 @@ import Portal
         let cli = PortalService.commandLine
         _ = try portal.createAgency(slug: "so-tnmt", name: "Sở TN&MT Huế", by: cli)
         _ = try portal.createUser(username: "bien-tap", password: "mat-khau-bien-tap", role: .editor, agency: "so-tnmt", by: cli)
-        _ = try portal.addToCatalogue(agency: "so-tnmt", slug: "lon", title: "Hai triệu bản ghi", theme: "boundaries",
+        _ = try portal.addToOpenDataList(agency: "so-tnmt", slug: "lon", title: "Hai triệu bản ghi", theme: "boundaries",
                                       frequency: .quarterly, description: "", by: cli)
         try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         return path

@@ -84,7 +84,7 @@ import PublicErrors
         let declined = try portal.propose(agency: "so-tnmt", slug: "cay-xanh", title: "Cây xanh", by: editor)
         let taken = try portal.propose(agency: "so-tnmt", slug: "gieng-khoan", title: "Giếng khoan", by: editor)
         // Catalogued meanwhile by the command line: accepting the proposal is now a conflict.
-        try portal.addToCatalogue(agency: "so-tnmt", slug: "gieng-khoan", title: "Giếng khoan", by: PortalService.commandLine)
+        try portal.addToOpenDataList(agency: "so-tnmt", slug: "gieng-khoan", title: "Giếng khoan", by: PortalService.commandLine)
         try await f.app.test(.router) { c in
             var admin = StaffBrowser()
             try await admin.signIn(c, "quan-tri")

@@ -33,8 +33,8 @@ struct StaffFixture {
                                            ("bien-tap-xd", .editor, "so-xd", "Phạm Xây Dựng")] as [(String, Role, String?, String)] {
             try portal.createUser(username: user, password: Self.password, role: role, agency: agency, displayName: name, by: cli)
         }
-        try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "Ranh giới", by: cli)
-        try portal.addToCatalogue(agency: "so-xd", slug: "quy-hoach", title: "Quy hoạch xây dựng", theme: "Xây dựng", by: cli)
+        try portal.addToOpenDataList(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "Ranh giới", by: cli)
+        try portal.addToOpenDataList(agency: "so-xd", slug: "quy-hoach", title: "Quy hoạch xây dựng", theme: "Xây dựng", by: cli)
         let tiles = try TileService(store: store, configuration: .init(cacheMegabytes: 0))
         router = buildRouter(store: store, tiles: tiles, requests: RequestPolicy(pageCacheSeconds: 5), uploadDirectory: scratch.url)
     }

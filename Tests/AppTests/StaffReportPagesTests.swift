@@ -154,11 +154,11 @@ import FoundationXML
             #expect(s0 == .ok && before.contains("Chưa rà soát"))
             let (s1, _, _) = try await admin.post(c, "/admin/catalogue/xa-hue/review", [("comment", "Không có mã")])
             #expect(s1 == .forbidden)
-            #expect(try portal.catalogueReview(by: PortalService.commandLine).allSatisfy { $0.reviewedAt == nil })
+            #expect(try portal.yearlyReview(by: PortalService.commandLine).allSatisfy { $0.reviewedAt == nil })
             let token = try #require(StaffBrowser.formToken(before))
             let (s2, h2, _) = try await admin.post(c, "/admin/catalogue/xa-hue/review", [("csrf", token), ("comment", "Vẫn cần")])
             #expect(s2 == .seeOther && h2[.location]?.hasPrefix("/admin/catalogue?done=reviewed") == true)
-            #expect(try portal.catalogueReview(by: PortalService.commandLine).first { $0.slug == "xa-hue" }?.reviewedBy == "quan-tri")
+            #expect(try portal.yearlyReview(by: PortalService.commandLine).first { $0.slug == "xa-hue" }?.reviewedBy == "quan-tri")
             // An editor posting the administrator's form with a valid token of their own is still refused.
             let (_, _, workspace) = try await editor.get(c, "/workspace/propose")
             let (s3, _, _) = try await editor.post(c, "/admin/catalogue/quy-hoach/review", [("csrf", StaffBrowser.formToken(workspace) ?? "")])
@@ -194,7 +194,7 @@ import FoundationXML
             let (s3, _, _) = try await admin.post(c, "/admin/catalogue/proposals/\(id)/accept",
                                                   [("csrf", StaffBrowser.formToken(catalogue) ?? ""), ("comment", "Đồng ý, cập nhật hằng năm")])
             #expect(s3 == .seeOther)
-            #expect(try portal.catalogue().contains { $0.slug == "gieng-khoan" })
+            #expect(try portal.openDataList().contains { $0.slug == "gieng-khoan" })
             let (_, _, mine) = try await editor.get(c, "/workspace/propose")
             #expect(mine.contains("đã chấp nhận") && mine.contains("Đồng ý, cập nhật hằng năm"))
             // A second proposal, declined.
@@ -221,7 +221,7 @@ import FoundationXML
     @Test func harvestStatusInPlainWordsAndTheMetadataForm() async throws {
         let f = try Self.fixture()
         let (portal, store) = (f.portal, f.store)
-        try portal.addToCatalogue(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: PortalService.commandLine)
+        try portal.addToOpenDataList(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: PortalService.commandLine)
         try await f.app.test(.router) { c in
             var editor = StaffBrowser()
             try await editor.signIn(c, "bien-tap")
@@ -277,7 +277,7 @@ import FoundationXML
     /// them: no English text of the page catalogue left, no unfilled placeholder, no Swift "nil".
     @Test func noEnglishTextIsLeftOnTheReportAndAdministrationPages() async throws {
         let f = try Self.fixture()
-        try f.portal.addToCatalogue(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: PortalService.commandLine)
+        try f.portal.addToOpenDataList(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: PortalService.commandLine)
         let vi = PageTexts.shared.all(.vi), en = PageTexts.shared.all(.en)
         let english = en.filter { key, text in !key.hasPrefix("fmt_") && text != vi[key] && text.count >= 4 }
         try await f.app.test(.router) { c in

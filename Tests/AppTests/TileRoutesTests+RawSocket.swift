@@ -30,7 +30,7 @@ extension TileRoutesTests {
         }
     }
 
-    func served(_ cat: Catalogue) throws -> Served {
+    func served(_ cat: ParcelsStore) throws -> Served {
         // HEAD on GET routes as `buildRouter` has it: the fast path answers HEAD for cached tiles too.
         let router = Router(context: BandoRequestContext.self, options: .autoGenerateHeadEndpoints)
         let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
@@ -56,7 +56,7 @@ extension TileRoutesTests {
     }
 
     @Test func rawFastPathAnswersHitsGzip304AndPipelinedRequestsAsTheRouterDoes() async throws {
-        let cat = try Catalogue()
+        let cat = try ParcelsStore()
         let s = try served(cat)
         try await s.app.test(.live) { client in
             let port = try #require(client.port)
@@ -95,7 +95,7 @@ extension TileRoutesTests {
     }
 
     @Test func rawFastPathHandsEverythingElseToTheRouterInOrder() async throws {
-        let cat = try Catalogue()
+        let cat = try ParcelsStore()
         let s = try served(cat)
         try await s.app.test(.live) { client in
             let port = try #require(client.port)
@@ -170,7 +170,7 @@ extension TileRoutesTests {
     }
 
     @Test func rawFastPathShowsANewVersionInTheNextTile() async throws {
-        let cat = try Catalogue()
+        let cat = try ParcelsStore()
         let s = try served(cat)
         try await s.app.test(.live) { client in
             let port = try #require(client.port)
@@ -185,7 +185,7 @@ extension TileRoutesTests {
             #expect(s.raw == 1)
             // What the portal does on publishing: the next tile shows the new version.
             try cat.publish(name: "Vĩnh Ninh")
-            s.tiles.checkCatalogueNow()
+            s.tiles.checkCurrentVersionsNow()
             try c.send(get(path))
             #expect(try name(try await c.responses(1).first) == .text("Vĩnh Ninh"))
             // And the new version's tile is then served from raw bytes on a new connection.

@@ -15,7 +15,7 @@ import GeoStore
 @Suite struct TileRoutesTests {
     /// A store made by `Store(path:)` (the real migrations) with one dataset "parcels" of two
     /// squares near Huế, published through `writeVersion` as an ingest publishes it.
-    final class Catalogue: @unchecked Sendable {
+    final class ParcelsStore: @unchecked Sendable {
         let dir = ScratchDirectory("tile-routes")
         let store: Store
         init() throws {
@@ -36,7 +36,7 @@ import GeoStore
         }
     }
 
-    func app(_ cat: Catalogue, cacheMB: Int = 8, checkInterval: Duration = .zero) throws -> some ApplicationProtocol {
+    func app(_ cat: ParcelsStore, cacheMB: Int = 8, checkInterval: Duration = .zero) throws -> some ApplicationProtocol {
         let router = Router(context: BandoRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: cacheMB, checkInterval: checkInterval))
@@ -51,7 +51,7 @@ import GeoStore
     }
 
     @Test func tilesAreServedWithTypeGzipETagAndCaching() async throws {
-        let cat = try Catalogue()
+        let cat = try ParcelsStore()
         try await app(cat).test(.router) { client in
             let path = "/tiles/parcels/\(tile(12, 107.51, 16.41)).mvt"
             var etag = ""
@@ -85,7 +85,7 @@ import GeoStore
     }
 
     @Test func emptyBadAndOutOfRangeTiles() async throws {
-        let cat = try Catalogue()
+        let cat = try ParcelsStore()
         try await app(cat).test(.router) { client in
             // Between the two squares: inside the bounds, nothing to draw.
             try await client.execute(uri: "/tiles/parcels/\(tile(14, 107.6, 16.41)).mvt", method: .get) { r in #expect(r.status == .noContent) }
@@ -108,7 +108,7 @@ import GeoStore
     }
 
     @Test func tileJSONAndOGCDocuments() async throws {
-        let cat = try Catalogue()
+        let cat = try ParcelsStore()
         try await app(cat).test(.router) { client in
             try await client.execute(uri: "/tiles/parcels.json", method: .get) { r in
                 #expect(r.status == .ok)
@@ -137,7 +137,7 @@ import GeoStore
     }
 
     @Test func overARealSocketANewVersionShowsInTheNextTile() async throws {
-        let cat = try Catalogue()
+        let cat = try ParcelsStore()
         try await app(cat).test(.live) { client in
             let path = "/tiles/parcels/\(tile(12, 107.51, 16.41)).mvt"
             func name() async throws -> FieldValue? {
@@ -156,7 +156,7 @@ import GeoStore
     /// be the router's (the first, a miss, is the router's), byte for byte and header for
     /// header, and a new version must still show.
     @Test func cachedTilesOverASocketAnswerAsTheRouterDoes() async throws {
-        let cat = try Catalogue()
+        let cat = try ParcelsStore()
         let router = Router(context: BandoRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 8, checkInterval: .seconds(30)))
@@ -198,7 +198,7 @@ import GeoStore
             // A new version shows in the next tile (what the portal does on publishing), then
             // is itself served from the cache.
             try cat.publish(name: "Vĩnh Ninh")
-            tiles.checkCatalogueNow()
+            tiles.checkCurrentVersionsNow()
             func name() async throws -> FieldValue? {
                 let r = try await client.execute(uri: path, method: .get) { $0 }
                 return try MVTDecoder.decode(Array(buffer: r.body)).layer("parcels")?.features.first?.attributes["name"]

@@ -63,8 +63,8 @@ struct CatalogueFixture {
         let cli = PortalService.commandLine
         try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
         try portal.createAgency(slug: "so-xd", name: "Sở Xây dựng", by: cli)
-        try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "Ranh giới hành chính", by: cli)
-        try portal.addToCatalogue(agency: "so-xd", slug: "huyen-hue", title: "Huyện Huế", theme: "Ranh giới hành chính",
+        try portal.addToOpenDataList(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", theme: "Ranh giới hành chính", by: cli)
+        try portal.addToOpenDataList(agency: "so-xd", slug: "huyen-hue", title: "Huyện Huế", theme: "Ranh giới hành chính",
                                   frequency: .annual, by: cli)
         let reader = CatalogueReader(store: store)
         try reader.updateMetadata("xa-hue", MetadataPatch(

@@ -16,7 +16,7 @@ import GeoStore
     init() throws {
         store = try TestStore()
         communes = try store.publish("communes", geoJSON: Fixture.communes)
-        api = OGCFeaturesAPI(catalogue: StoreCatalogue(store: store.store), queries: FeatureQueries(store: store.store))
+        api = OGCFeaturesAPI(directory: StoreCollectionDirectory(store: store.store), queries: FeatureQueries(store: store.store))
     }
 
     func items(_ query: String) async throws -> [String: Any] {

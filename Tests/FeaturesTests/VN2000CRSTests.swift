@@ -20,7 +20,7 @@ import TestSupport
     init() throws {
         store = try TestStore()
         try store.publish("communes", geoJSON: Fixture.communes)
-        api = OGCFeaturesAPI(catalogue: StoreCatalogue(store: store.store), queries: FeatureQueries(store: store.store))
+        api = OGCFeaturesAPI(directory: StoreCollectionDirectory(store: store.store), queries: FeatureQueries(store: store.store))
     }
 
     func page(_ query: String) async throws -> (doc: [String: Any], contentCRS: String?) {

@@ -23,12 +23,12 @@ import GeoStore
         var audit: [AuditRecord] = []
         var auditActions: [String] = []
         var feedback: [FeedbackRecord] = []
-        var catalogue: [CatalogueEntryRecord] = []
-        var review: [CatalogueReviewRecord] = []
+        var catalogue: [ListedDatasetRecord] = []
+        var review: [ListedDatasetReviewRecord] = []
         var proposals: [ProposalRecord] = []
-        var details: [CatalogueDetailRecord] = []
+        var details: [ListedDatasetDetailRecord] = []
         var feedbackTimes: [FeedbackTimesRecord] = []
-        var catalogued: [CataloguedDatasetRecord] = []
+        var catalogued: [ListedDatasetDutyRecord] = []
         var published: [PublishedVersionRecord] = []
         var history: [VersionHistoryRecord] = []
         var queue: [ApprovedVersionRecord] = []
@@ -73,8 +73,8 @@ import GeoStore
             let identity = try tx.insertIdentity(accountID: minh, issuer: "https://sso", subject: nil, email: "Minh@tinh.gov.vn", at: t)
             try tx.setIdentitySubject(id: identity, subject: "42", at: t)
             try tx.noteSignIn(identityID: identity, at: t)
-            try tx.insertCatalogueEntry(datasetID: first.datasetID, theme: "kinh-te", updateFrequency: "on-change", at: t, addedBy: admin)
-            try tx.insertCatalogueEntry(datasetID: roads, theme: "giao-thong", updateFrequency: "yearly", at: t, addedBy: nil)
+            try tx.insertListedDataset(datasetID: first.datasetID, theme: "kinh-te", updateFrequency: "on-change", at: t, addedBy: admin)
+            try tx.insertListedDataset(datasetID: roads, theme: "giao-thong", updateFrequency: "yearly", at: t, addedBy: nil)
             _ = try tx.markReviewed(datasetID: roads, at: t, by: admin)
             try tx.insertDataChange(datasetID: first.datasetID, day: "2026-06-01", note: "thêm chợ", at: t, by: minh)
             try tx.insertDataChange(datasetID: first.datasetID, day: "2026-06-03", note: "sửa tên", at: t, by: nil)
@@ -107,12 +107,12 @@ import GeoStore
                 + (try tx.auditLog(dataset: "cho", versionID: nil, limit: 10))
             s.auditActions = try tx.auditActions()
             s.feedback = try tx.feedback(FeedbackFilter())
-            s.catalogue = try tx.catalogueEntries(agencySlug: nil)
-            s.review = try tx.catalogueReview()
+            s.catalogue = try tx.listedDatasets(agencySlug: nil)
+            s.review = try tx.yearlyReview()
             s.proposals = try tx.proposals(agencyID: nil)
-            s.details = try tx.catalogueDetails()
+            s.details = try tx.listedDatasetDetails()
             s.feedbackTimes = try tx.datasetFeedbackTimes()
-            s.catalogued = try tx.cataloguedDatasets()
+            s.catalogued = try tx.listedDatasetDuties()
             s.queue = try tx.approvedVersions()
             s.harvest = try tx.harvestSources(agencyID: nil)
             s.changes = try tx.dataChanges(datasetID: first.datasetID).map { "\($0.day) \($0.note)" }

@@ -89,7 +89,7 @@ import TestSupport
         }
 
         var rows: [Row] = [
-            // Routes+Catalogue, Routes+Downloads
+            // Routes+DatasetList, Routes+Downloads
             get("/healthz", all(200)),
             get("/metrics", all(200)),
             get("/api/stats", all(200)),
@@ -326,7 +326,7 @@ import TestSupport
             Row(method: "POST", path: { _ in "/admin/users/nguoi-admin/password" }, label: "POST /admin/users/{name}/password (without a form token)",
                 json: { _ in "password=mat-khau-moi-2" }, expect: page(signedIn(403))),
         ]
-        // Routes+StaffReports.swift, Routes+StaffCatalogue.swift: reports and dashboards for the
+        // Routes+StaffReports.swift, Routes+StaffAdministration.swift: reports and dashboards for the
         // administrator and each agency's leader; the catalogue's administration for the
         // administrator; harvest, metadata and proposals for an agency's own staff.
         let leaders: Set<Caller> = [.admin, .approverA, .approverB]

@@ -57,7 +57,7 @@ import GeoStore
     @Test func quarterlyReportFromTheCommandLine() throws {
         try bando(["agencies", "add", "so-tnmt", "--name", "Sở Tài nguyên và Môi trường"])
         let portal = PortalService(store: try Store(path: store))
-        try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", by: PortalService.commandLine)
+        try portal.addToOpenDataList(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", by: PortalService.commandLine)
         try bando(["ingest", TestPaths.fixture("hue/communes.geojson").path, "--dataset", "xa-hue", "--by", "Nguyễn Văn An"])
         let quarter = Quarter(containing: Date()).description
 

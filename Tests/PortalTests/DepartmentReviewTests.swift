@@ -63,7 +63,7 @@ import PublicErrors
     @Test func theDepartmentPublishesWhatTheAgencyApproved() throws {
         let f = try ServiceFixture()
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Hiện trạng sử dụng đất", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Hiện trạng sử dụng đất", by: f.admin)
         #expect(try p.departmentReviewIsOn() == false)
         #expect(throws: PortalError.self) { try p.setDepartmentReview(true, by: f.approverA) }
         try p.setDepartmentReview(true, by: f.admin)
@@ -73,7 +73,7 @@ import PublicErrors
         try p.submit(dataset: "land-use", number: n, by: f.editorA)
         let approved = try p.approve(dataset: "land-use", number: n, by: f.approverA)
         #expect(approved.status == .approved && approved.publishedAt == nil)
-        #expect(try p.catalogue().first?.currentVersion == nil)
+        #expect(try p.openDataList().first?.currentVersion == nil)
         let queue = try p.departmentQueue(by: f.admin)
         #expect(queue.map(\.version.number) == [n] && queue.first?.approvedBy == "leader-tnmt" && queue.first?.agency == "so-tnmt")
         #expect(throws: PortalError.self) { try p.departmentQueue(by: f.approverA) }
@@ -83,7 +83,7 @@ import PublicErrors
         let published = try p.publish(dataset: "land-use", number: n, by: f.admin)
         #expect(published.status == .published)
         #expect(published.publishedAt == PortalCalendar.timestamp(f.clock.now))
-        #expect(try p.catalogue().first?.currentVersion == n)
+        #expect(try p.openDataList().first?.currentVersion == n)
         #expect(try p.departmentQueue(by: f.admin).isEmpty)
         let log = try p.auditLog(by: f.admin)
         #expect(log.map(\.action).suffix(4) == ["department-review", "submit", "approve", "publish"])
@@ -96,7 +96,7 @@ import PublicErrors
     @Test func theDepartmentReturnsWithACommentTheEditorSees() throws {
         let f = try ServiceFixture()
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         try p.setDepartmentReview(true, by: f.admin)
         let n = try f.ingestDraft("land-use")
         try p.submit(dataset: "land-use", number: n, by: f.editorA)

@@ -131,7 +131,7 @@ func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: D
 
     @Test func everyWriteRouteRefusesStrangers() async throws {
         let fx = try PortalHTTPFixture()
-        try fx.f.portal.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: fx.f.admin)
+        try fx.f.portal.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: fx.f.admin)
         try fx.f.ingestDraft("land-use")
         try await fx.app.test(.router) { c in
             let editorA = try await c.login("editor-tnmt", "password-editor-tnmt")
@@ -177,7 +177,7 @@ func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: D
 
     @Test func badUploadsAreRefusedAndNothingIsCreated() async throws {
         let fx = try PortalHTTPFixture(maxUpload: 2048)
-        try fx.f.portal.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: fx.f.admin)
+        try fx.f.portal.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: fx.f.admin)
         let evil = URL(fileURLWithPath: fx.scratch.path("evil.zip"))
         let r = try Run.process("/usr/bin/python3", ["-c", "import sys,zipfile\nwith zipfile.ZipFile(sys.argv[1],'w') as z: z.writestr('../../etc/cron.d/x','x')", evil.path])
         #expect(r.succeeded)
@@ -225,7 +225,7 @@ func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: D
 
     @Test func feedbackNeedsNoAccountAndKeepsTheEmailPrivate() async throws {
         let fx = try PortalHTTPFixture()
-        try fx.f.portal.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: fx.f.admin)
+        try fx.f.portal.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: fx.f.admin)
         try await fx.app.test(.router) { c in
             let sent = try await c.send(.post, "/api/portal/feedback",
                                         json: #"{"dataset":"land-use","category":"quality","message":"Sai tên xã","contactEmail":"dan@example.vn"}"#)

@@ -99,7 +99,7 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         let server = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
         try server.put("roads.geojson", collection(["QL1A", "QL49"]))
         let p = fx.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.admin)
         #expect(throws: PortalError.self) { try p.setHarvestSource(dataset: "roads", url: server.url("roads.geojson"), kind: .geojson, intervalSeconds: 3600, by: fx.editorB) }
         try p.setHarvestSource(dataset: "roads", url: server.url("roads.geojson"), kind: .geojson, intervalSeconds: 3600, by: fx.editorA)
         let seen = SeenFeatures()
@@ -139,7 +139,7 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
             #expect(try p.harvestSources(by: fx.editorA).first?.lastError?.contains(expected) == true)
         }
         #expect(try p.versions(dataset: "roads", by: fx.admin).map(\.number) == [2, 1])
-        #expect(try p.catalogue().first?.currentVersion == 1)
+        #expect(try p.openDataList().first?.currentVersion == 1)
         #expect(seen.counts == [2, 3])
     }
 
@@ -169,7 +169,7 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         init(_ name: String) throws {
             fx = try ServiceFixture()
             scratch = ScratchDirectory(name)
-            try fx.portal.addToCatalogue(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.admin)
+            try fx.portal.addToOpenDataList(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.admin)
         }
         func pull(_ url: String, _ fetcher: HarvestFetcher, setBy: Actor? = nil, trigger: Actor? = nil) async throws -> HarvestOutcome {
             try fx.portal.setHarvestSource(dataset: "roads", url: url, kind: .geojson, intervalSeconds: 3600, by: setBy ?? fx.editorA)
@@ -303,8 +303,8 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         try server.put("roads.geojson", Self.roads)
         let fx = try PortalHTTPFixture(harvestFetcher: loopbackFetcher())
         let p = fx.f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.f.admin)
-        try p.addToCatalogue(agency: "so-gtvt", slug: "bridges", title: "Bridges", by: fx.f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.f.admin)
+        try p.addToOpenDataList(agency: "so-gtvt", slug: "bridges", title: "Bridges", by: fx.f.admin)
         try p.setHarvestSource(dataset: "roads", url: server.url("roads.geojson"), kind: .geojson, intervalSeconds: 3600, by: fx.f.editorA)
         try p.setHarvestSource(dataset: "bridges", url: server.url("missing.geojson"), kind: .geojson, intervalSeconds: 3600, by: fx.f.editorB)
         #expect(try p.harvestSources(by: fx.f.editorA).map(\.dataset) == ["roads"])
@@ -354,7 +354,7 @@ final class SeenFeatures: @unchecked Sendable {
         let scratch = ScratchDirectory("harvest-backoff")
         let server = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
         let p = fx.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.admin)
         try p.setHarvestSource(dataset: "roads", url: server.url("roads.geojson"), kind: .geojson, intervalSeconds: 3600, by: fx.editorA)
         let ingest: @Sendable (URL, UploadKind, String) async throws -> Int = { _, _, dataset in try fx.ingestDraft(dataset, features: 2) }
         let fetcher = loopbackFetcher(timeout: 30)
@@ -396,7 +396,7 @@ final class SeenFeatures: @unchecked Sendable {
             let store = try Store(path: path)
             let portal = PortalService(store: store, hasher: PasswordHasher(cost: 4))
             let agency = try portal.createAgency(slug: "so-gtvt", name: "Sở Giao thông Vận tải", by: PortalService.commandLine)
-            try portal.addToCatalogue(agency: "so-gtvt", slug: "roads", title: "Đường tỉnh", by: PortalService.commandLine)
+            try portal.addToOpenDataList(agency: "so-gtvt", slug: "roads", title: "Đường tỉnh", by: PortalService.commandLine)
             let editor = try portal.createUser(username: "bien-tap", password: "mat-khau-dai-mot-chut", role: .editor, agency: "so-gtvt",
                                                by: PortalService.commandLine)
             try portal.setHarvestSource(dataset: "roads", url: www.url("roads.geojson"), kind: .geojson, intervalSeconds: 3600,

@@ -143,7 +143,7 @@ import App
         let features = (1...4).map { #"{"type":"Feature","properties":{"ten":"Cầu \#($0)"},"geometry":{"type":"Point","coordinates":[107.5\#($0),16.4]}}"# }
         try server.put("cau.geojson", #"{"type":"FeatureCollection","features":[\#(features.joined(separator: ","))]}"#)
         let fx = try PortalHTTPFixture(harvestFetcher: loopbackFetcher())
-        try fx.f.portal.addToCatalogue(agency: "so-gtvt", slug: "cau", title: "Cầu", by: fx.f.admin)
+        try fx.f.portal.addToOpenDataList(agency: "so-gtvt", slug: "cau", title: "Cầu", by: fx.f.admin)
         try await fx.app.test(.router) { c in
             let editor = try await c.login("editor-gtvt", "password-editor-gtvt")
             let set = try await c.send(.put, "/api/portal/datasets/cau/harvest-source", as: editor,
@@ -177,7 +177,7 @@ import App
     /// log as JSON, after a publication.
     @Test func quarterlyCSVAndJSONAudit() async throws {
         let fx = try PortalHTTPFixture()
-        try fx.f.portal.addToCatalogue(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới xã", by: fx.f.admin)
+        try fx.f.portal.addToOpenDataList(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới xã", by: fx.f.admin)
         try await fx.app.test(.router) { c in
             let admin = try await c.login("admin", "password-admin")
             let editor = try await c.login("editor-tnmt", "password-editor-tnmt")

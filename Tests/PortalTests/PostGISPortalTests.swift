@@ -31,7 +31,7 @@ import TestSupport
         let editor = try user("editor-tnmt", .editor, "so-tnmt")
         let approver = try user("leader-tnmt", .approver, "so-tnmt")
 
-        try portal.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Hiện trạng sử dụng đất", theme: "environment", by: admin)
+        try portal.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Hiện trạng sử dụng đất", theme: "environment", by: admin)
         let draft = try store.writeVersion(DatasetMetadata(slug: "land-use"), fields: [FieldDefinition(name: "ten", type: .text)],
                                            publish: false, status: .draft, now: vn(2026, 7, 3, 9)) { sink in
             try sink.insert(geometry: .point(Position(107.5, 16.4)), values: [.text("Điểm 1")])
@@ -44,7 +44,7 @@ import TestSupport
         try portal.submit(dataset: "land-use", number: draft.number, by: editor)
         let published = try portal.approve(dataset: "land-use", number: draft.number, by: approver)
         #expect(published.status == .published && published.publishedAt != nil)
-        #expect(try portal.catalogue().first?.currentVersion == draft.number)
+        #expect(try portal.openDataList().first?.currentVersion == draft.number)
         #expect(try other.currentVersionIDs()["land-use"] == draft.id)
 
         let log = try portal.auditLog(by: admin, dataset: "land-use")

@@ -14,7 +14,7 @@ import Ingest
         let portal = PortalService(store: store, hasher: PasswordHasher(cost: 4))
         let cli = PortalService.commandLine
         try portal.createAgency(slug: "so-tnmt", name: "Sở Tài nguyên và Môi trường", by: cli)
-        try portal.addToCatalogue(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", by: cli)
+        try portal.addToOpenDataList(agency: "so-tnmt", slug: "xa-hue", title: "Xã, phường Huế", by: cli)
         func actor(_ name: String, _ role: Role) throws -> Actor {
             _ = try portal.createUser(username: name, password: "password-\(name)-1", role: role, agency: "so-tnmt", by: cli)
             return try portal.authenticate(token: portal.login(username: name, password: "password-\(name)-1", client: "test").token)

@@ -10,7 +10,7 @@ import PublicErrors
     let approverB = Actor(userID: 4, username: "approver-b", role: .approver, agencyID: 20)
 
     @Test func administratorRunsTheSystemButNotAgencyData() {
-        for a in [PortalAction.manageAgencies, .manageUsers, .manageCatalogue, .readAuditLog, .readReports] {
+        for a in [PortalAction.manageAgencies, .manageUsers, .manageOpenDataList, .readAuditLog, .readReports] {
             #expect(Permissions.allows(admin, a))
             #expect(!Permissions.allows(editorA, a))
             #expect(!Permissions.allows(approverA, a))

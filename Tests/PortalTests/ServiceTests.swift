@@ -11,19 +11,19 @@ import PublicErrors
         let f = try ServiceFixture()
         for slug in ["harvest", "datasets", "propose"] {
             #expect {
-                try f.portal.addToCatalogue(agency: "so-tnmt", slug: slug, title: "Thử", by: f.admin)
+                try f.portal.addToOpenDataList(agency: "so-tnmt", slug: slug, title: "Thử", by: f.admin)
             } throws: { error in
                 (error as? PortalError)?.message.key == "portal.slug.reserved"
             }
             #expect(throws: PortalError.self) { try f.portal.propose(agency: "so-tnmt", slug: slug, title: "Thử", by: f.editorA) }
         }
-        #expect(try f.portal.addToCatalogue(agency: "so-tnmt", slug: "harvest-tinh", title: "Thử", by: f.admin).slug == "harvest-tinh")
+        #expect(try f.portal.addToOpenDataList(agency: "so-tnmt", slug: "harvest-tinh", title: "Thử", by: f.admin).slug == "harvest-tinh")
     }
 
     @Test func editorSubmitsApproverReturnsThenApproves() throws {
         let f = try ServiceFixture()
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Hiện trạng sử dụng đất", theme: "environment", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Hiện trạng sử dụng đất", theme: "environment", by: f.admin)
         let n = try f.ingestDraft("land-use")
         let checksum = try f.checksum("land-use", n)
         _ = try p.recordDraft(dataset: "land-use", number: n, source: "land-use.zip", by: f.editorA)
@@ -35,7 +35,7 @@ import PublicErrors
         try p.submit(dataset: "land-use", number: n, by: f.editorA)
         let published = try p.approve(dataset: "land-use", number: n, by: f.approverA)
         #expect(published.status == .published && published.publishedAt != nil)
-        #expect(try p.catalogue().first?.currentVersion == n)
+        #expect(try p.openDataList().first?.currentVersion == n)
 
         // A second version supersedes the first when approved.
         let n2 = try f.ingestDraft("land-use")
@@ -44,7 +44,7 @@ import PublicErrors
         try p.approve(dataset: "land-use", number: n2, by: f.approverA2)
         let versions = try p.versions(dataset: "land-use", by: f.editorA)
         #expect(versions.map(\.status) == [.published, .superseded])
-        #expect(try p.catalogue().first?.currentVersion == n2)
+        #expect(try p.openDataList().first?.currentVersion == n2)
 
         let log = try p.auditLog(by: f.admin, dataset: "land-use")
         #expect(log.map(\.action) == ["catalogue.add", "upload", "submit", "return", "submit", "approve", "submit", "approve"])
@@ -58,7 +58,7 @@ import PublicErrors
     @Test func nobodyActsOnAnotherAgencysDataOrOutsideTheirRole() throws {
         let f = try ServiceFixture()
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         let n = try f.ingestDraft("land-use")
         func refused(_ kind: PortalError.Kind, _ body: () throws -> Void) {
             do { try body(); Issue.record("allowed") } catch let e as PortalError { #expect(e.kind == kind, "\(e.message)") } catch { Issue.record("\(error)") }
@@ -79,13 +79,13 @@ import PublicErrors
         refused(.forbidden) { _ = try p.quarterlyReport(try Quarter(parsing: "2026Q3"), by: f.editorA) }
         refused(.notFound) { try p.submit(dataset: "land-use", number: 99, by: f.editorA) }
         // Nothing was published by any refused attempt.
-        #expect(try p.catalogue().first?.currentVersion == nil)
+        #expect(try p.openDataList().first?.currentVersion == nil)
         #expect(try p.versions(dataset: "land-use", by: f.admin).first?.status == .submitted)
     }
 
     @Test func anApproverWhoSubmittedCannotApproveTheirOwnSubmission() throws {
         let f = try ServiceFixture()
-        try f.portal.addToCatalogue(agency: "so-tnmt", slug: "parks", title: "Parks", by: f.admin)
+        try f.portal.addToOpenDataList(agency: "so-tnmt", slug: "parks", title: "Parks", by: f.admin)
         let n = try f.ingestDraft("parks")
         try f.portal.submit(dataset: "parks", number: n, by: f.approverA)
         #expect(throws: PortalError.self) { try f.portal.approve(dataset: "parks", number: n, by: f.approverA) }
@@ -102,7 +102,7 @@ import PublicErrors
         #expect(throws: PortalError.self) { try p.decideProposal(id: good.id, accept: true, comment: nil, by: f.approverA) }
         _ = try p.decideProposal(id: good.id, accept: true, comment: nil, by: f.admin)
         _ = try p.decideProposal(id: bad.id, accept: false, comment: "not open data", by: f.admin)
-        #expect(try p.catalogue().map(\.slug) == ["wells"])
+        #expect(try p.openDataList().map(\.slug) == ["wells"])
         #expect(throws: PortalError.self) { try p.decideProposal(id: bad.id, accept: true, comment: nil, by: f.admin) }
     }
 }
@@ -195,7 +195,7 @@ import PublicErrors
     @Test func feedbackIsRoutedAnsweredAndPublishedWithoutTheEmail() throws {
         let f = try ServiceFixture(at: vn(2026, 7, 25, 10))
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         let r = try p.submitFeedback(.init(datasetSlug: "land-use", category: .quality, message: "Sai ranh giới xã", contactEmail: "dan@example.vn"), client: "1.2.3.4")
         #expect(r.dueDay == "2026-08-04" && r.routedTo == "Sở Tài nguyên và Môi trường")
         let req = try p.submitFeedback(.init(datasetSlug: nil, category: .requestData, message: "Xin dữ liệu trường học", contactEmail: nil), client: "1.2.3.5")
@@ -236,9 +236,9 @@ import PublicErrors
     @Test func quarterlyReportFromTheStore() throws {
         let f = try ServiceFixture(at: vn(2026, 6, 20))
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
-        try p.addToCatalogue(agency: "so-tnmt", slug: "wells", title: "Wells", by: f.admin)
-        try p.addToCatalogue(agency: "so-gtvt", slug: "roads", title: "Roads", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "wells", title: "Wells", by: f.admin)
+        try p.addToOpenDataList(agency: "so-gtvt", slug: "roads", title: "Roads", by: f.admin)
         func publish(_ d: String, at date: Date, features: Int) throws {
             f.clock.set(date)
             let n = try f.ingestDraft(d, features: features)

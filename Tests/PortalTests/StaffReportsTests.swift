@@ -55,8 +55,8 @@ import Catalogue
     @Test func aDeclaredChangeMakesTheDatasetDueInTheReport() throws {
         let f = try ServiceFixture(at: vn(2026, 8, 1))
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: f.admin)
-        try p.addToCatalogue(agency: "so-tnmt", slug: "gieng", title: "Giếng", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "gieng", title: "Giếng", by: f.admin)
         f.clock.set(vn(2026, 8, 12))
         let c = try p.recordDataChange(dataset: "ranh-gioi", on: "2026-08-10", note: "Nghị quyết sáp nhập xã", by: f.editorA)
         #expect(c.dueDay == "2026-08-24")
@@ -76,8 +76,8 @@ import Catalogue
     @Test func aLeaderReadsTheReportOfTheirAgencyOnly() throws {
         let f = try ServiceFixture(at: vn(2026, 7, 2))
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
-        try p.addToCatalogue(agency: "so-gtvt", slug: "roads", title: "Roads", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
+        try p.addToOpenDataList(agency: "so-gtvt", slug: "roads", title: "Roads", by: f.admin)
         let q = try Quarter(parsing: "2026Q3")
         #expect(try p.quarterlyReport(q, by: f.admin).agencies.map(\.slug) == ["so-gtvt", "so-tnmt"])
         let own = try p.quarterlyReport(q, by: f.approverA)
@@ -89,13 +89,13 @@ import Catalogue
     @Test func theAuditLogIsSearchedByDatasetUserActionAndDaysAPageAtATime() throws {
         let f = try ServiceFixture(at: vn(2026, 7, 1, 9))
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         f.clock.set(vn(2026, 7, 10, 23, 30))   // late evening in Huế, already the 10th in UTC too
         let n = try f.ingestDraft("land-use")
         try p.submit(dataset: "land-use", number: n, by: f.editorA)
         f.clock.set(vn(2026, 7, 11, 6))        // the 11th in Huế, still the 10th in UTC
         try p.approve(dataset: "land-use", number: n, by: f.approverA)
-        try p.addToCatalogue(agency: "so-gtvt", slug: "roads", title: "Roads", by: f.admin)
+        try p.addToOpenDataList(agency: "so-gtvt", slug: "roads", title: "Roads", by: f.admin)
 
         let all = try p.searchAuditLog(AuditQuery(), by: f.admin)
         #expect(all.total == all.entries.count && all.entries.first?.action == "catalogue.add" && all.entries.first?.dataset == "roads")
@@ -119,16 +119,16 @@ import Catalogue
     @Test func catalogueEntriesAreDueForReviewAYearAfterTheLast() throws {
         let f = try ServiceFixture(at: vn(2025, 3, 1))
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "old", title: "Old", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "old", title: "Old", by: f.admin)
         f.clock.set(vn(2026, 1, 10))
-        try p.addToCatalogue(agency: "so-tnmt", slug: "new", title: "New", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "new", title: "New", by: f.admin)
         f.clock.set(vn(2026, 3, 5))
-        let before = try p.catalogueReview(by: f.admin)
+        let before = try p.yearlyReview(by: f.admin)
         #expect(before.map(\.slug) == ["old", "new"] && before.map(\.reviewOverdue) == [true, false])
         #expect(before[0].reviewDue == "2026-02-28" && before[1].reviewDue == "2027-01-09")
         let reviewed = try p.markReviewed(dataset: "old", comment: "Vẫn cần", by: f.admin)
         #expect(!reviewed.reviewOverdue && reviewed.reviewDue == "2027-03-04" && reviewed.reviewedBy == "admin")
-        #expect(try p.catalogueReview(by: f.admin).map(\.slug) == ["new", "old"])
+        #expect(try p.yearlyReview(by: f.admin).map(\.slug) == ["new", "old"])
         #expect(throws: PortalError.self) { try p.markReviewed(dataset: "old", comment: nil, by: f.approverA) }
         #expect(try p.auditLog(by: f.admin).last?.action == "catalogue.review")
     }
@@ -136,9 +136,9 @@ import Catalogue
     @Test func dashboardFiguresByAgencyThemeAndDistrict() throws {
         let f = try ServiceFixture(at: vn(2026, 6, 1))
         let p = f.portal
-        try p.addToCatalogue(agency: "so-tnmt", slug: "land-use", title: "Land use", theme: "Đất đai", by: f.admin)
-        try p.addToCatalogue(agency: "so-tnmt", slug: "wells", title: "Wells", theme: "Nước", by: f.admin)
-        try p.addToCatalogue(agency: "so-gtvt", slug: "roads", title: "Roads", theme: "Giao thông", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", theme: "Đất đai", by: f.admin)
+        try p.addToOpenDataList(agency: "so-tnmt", slug: "wells", title: "Wells", theme: "Nước", by: f.admin)
+        try p.addToOpenDataList(agency: "so-gtvt", slug: "roads", title: "Roads", theme: "Giao thông", by: f.admin)
         // The district, as the metadata form records it.
         for slug in ["wells", "roads"] {
             try CatalogueReader(store: f.store).updateMetadata(slug, MetadataPatch(spatialLabel: "Phú Vang"))

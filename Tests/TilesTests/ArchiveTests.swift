@@ -10,8 +10,8 @@ import TestSupport
     static let maxZoom = 11
 
     /// A store with the Huế communes and an archive of its default tileset.
-    func built(_ format: TileArchiveBuilder.Format, in dir: ScratchDirectory) async throws -> (TileService, String, TileArchiveBuilder.Summary, TestCatalogue) {
-        let cat = try TestCatalogue()
+    func built(_ format: TileArchiveBuilder.Format, in dir: ScratchDirectory) async throws -> (TileService, String, TileArchiveBuilder.Summary, TileTestStore) {
+        let cat = try TileTestStore()
         try cat.publishHue()
         let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 0))
         let out = dir.path("hue.\(format.rawValue)")
@@ -120,7 +120,7 @@ with open(sys.argv[1], "rb") as f:
     /// (`map`, `images`, the view `tiles`), and sqlite3, GDAL and the pmtiles converter read it.
     @Test func mbtilesHoldsEachDistinctTileOnce() async throws {
         let dir = ScratchDirectory("archive-dedup")
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         let square: Geometry = .polygon([[Position(106.5, 16.0), Position(108.0, 16.0), Position(108.0, 17.2),
                                           Position(106.5, 17.2), Position(106.5, 16.0)]])
         try cat.publish("vung", fields: [FieldDefinition(name: "ten", type: .text)],
@@ -174,7 +174,7 @@ print(json.dumps({"addressed": h["addressed_tiles_count"], "contents": h["tile_c
 
     @Test func badInputIsRefusedWithItsReason() async throws {
         let dir = ScratchDirectory("archive-bad")
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         let tiles = try TileService(store: cat.store)
         await #expect(throws: TilesError.self) { _ = try await tiles.tileSource(named: "no-such-tileset") }

@@ -36,7 +36,7 @@ import TestSupport
     }
 
     @Test func theSameCommunesGiveTheSameTilesFromSQLiteAndPostGIS() async throws {
-        let sqlite = try TestCatalogue()
+        let sqlite = try TileTestStore()
         try Self.publishHue(sqlite.store)
         let postgis = try PostGISStore(url: try TestPostgres.url(), schema: TestPostgres.newSchema("tiles"))
         try Self.publishHue(postgis)

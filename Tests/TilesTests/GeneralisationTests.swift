@@ -186,7 +186,7 @@ print(json.dumps(report))
 /// tileset file's bands change, and preparation when a version is published.
 @Suite struct ZoomBandTests {
     @Test func defaultTilesetCarriesNamesAtLowZoomsEveryFieldFromZ8AndLabelPoints() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         let tiles = try TileService(store: cat.store)
         let meta = try await tiles.metadata("hue-communes")
@@ -221,7 +221,7 @@ print(json.dumps(report))
     }
 
     @Test func aTilesetFileDecidesTheFieldsOfEachBand() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         let folder = ScratchDirectory("tiles-bands")
         let json = #"{"layers": [{"id": "xa", "dataset": "hue-communes", "minzoom": 6, "labels": false,"#
@@ -246,12 +246,12 @@ print(json.dumps(report))
 
     /// Publishing makes the tiles ready without waiting for a citizen's first request.
     @Test func publishingPreparesTheNewVersionBeforeAnyTileIsAsked() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         let tiles = try TileService(store: cat.store)
         _ = try await tiles.metadata("hue-communes")
         let v2 = try cat.publishHue()
-        tiles.checkCatalogueNow()
+        tiles.checkCurrentVersionsNow()
         var ready = false
         for _ in 0..<1200 where !ready {
             ready = tiles.prepared.isPrepared(versionId: v2)

@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite struct TileServiceTests {
     @Test func everyPublishedDatasetHasADefaultTileset() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         let tiles = try TileService(store: cat.store)
         #expect(try await tiles.tilesetNames() == ["hue-communes"])
@@ -24,7 +24,7 @@ import TestSupport
     }
 
     @Test func gzipOnlyForClientsThatAcceptIt() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         for mb in [0, 16] {
             let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: mb))
@@ -39,7 +39,7 @@ import TestSupport
     }
 
     @Test func outOfRangeUnknownAndEmptyTiles() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         let tiles = try TileService(store: cat.store)
         await #expect {
@@ -59,7 +59,7 @@ import TestSupport
     }
 
     @Test func aNewPublishedVersionShowsInTheNextTile() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         try cat.publish("other", fields: [FieldDefinition(name: "name", type: .text)],
                         features: [Feature(id: 1, geometry: .point(Position(107.6, 16.46)), values: [.text("Huế")])])
@@ -85,7 +85,7 @@ import TestSupport
     /// gets from them is exactly what cutting on demand gives, tile for tile; zooms past the
     /// overview's budget are cut on demand; a new version gets a new overview.
     @Test func overviewTilesAreTheTilesCutOnDemandAndFollowNewVersions() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         let onDemand = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 0, overviewTiles: 0))
         let ahead = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 0, checkInterval: .zero, overviewTiles: 20))
@@ -119,7 +119,7 @@ import TestSupport
     }
 
     @Test func tilesetFilesAreCheckedAgainstTheStore() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publishHue()
         let dir = ScratchDirectory("tileset-files")
         try Data(#"{"layers":[{"id":"communes","dataset":"hue-communes","minzoom":8,"maxzoom":12,"fields":["commune_vn"]}]}"#.utf8)
@@ -146,7 +146,7 @@ import TestSupport
     }
 
     @Test func aDatasetWithNoDrawableGeometryGivesEmptyTilesNotErrors() async throws {
-        let cat = try TestCatalogue()
+        let cat = try TileTestStore()
         try cat.publish("broken", fields: [], features: [
             Feature(id: 1, geometry: .polygon([[Position(107, 16), Position(107, 16), Position(107, 16)]]), values: []),
             Feature(id: 2, geometry: .lineString([Position(.nan, 16), Position(107.5, .infinity)]), values: []),

@@ -1,6 +1,6 @@
 // What the open-data catalogue keeps about a dataset beyond its versions, whichever engine
 // keeps it (issue 21): its metadata (English title and description, keywords, contact point,
-// coverage, field descriptions) with the catalogue entry's theme and update frequency, and each
+// coverage, field descriptions) with its theme and update frequency on the open-data list, and each
 // published version's change summary (computed once, since versions never change). What these
 // mean is the Catalogue module's; the store keeps them. Plain values, blocking calls.
 public import Foundation
@@ -33,7 +33,7 @@ public struct CatalogueMetadataRecord: Sendable, Hashable {
     }
 }
 
-/// How a dataset is described in the catalogue: its catalogue entry (theme, update frequency) when
+/// How a dataset is described in the catalogue: its entry of the open-data list (theme, update frequency) when
 /// the portal has one, and its metadata when set.
 public struct CatalogueDescriptionRecord: Sendable, Hashable {
     public var theme: String?
@@ -46,7 +46,7 @@ public struct CatalogueDescriptionRecord: Sendable, Hashable {
 
 /// Keeps datasets' catalogue metadata.
 public protocol DatasetMetadataStore: Sendable {
-    /// The catalogue entry and metadata of each dataset asked for (datasets with neither are missing).
+    /// The open-data list entry and metadata of each dataset asked for (datasets with neither are missing).
     func catalogueDescriptions(of datasetIDs: [Int64]) throws -> [Int64: CatalogueDescriptionRecord]
     /// Replaces a dataset's metadata with what `change` makes of the current one (nil when none),
     /// in one transaction. When the identity field changes, the stored change summaries of the

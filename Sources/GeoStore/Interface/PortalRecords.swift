@@ -8,9 +8,9 @@
 // Records are plain values with public inits; nothing here names GRDB. Roles, token kinds and
 // feedback categories travel as their stored text: their meaning is the portal's.
 //
-// Every portal file reads and writes through here; Portal imports no GRDB. The catalogue's,
+// Every portal file reads and writes through here; Portal imports no GRDB. The open-data list's,
 // the workflow's and the harvest's operations are declared beside their records
-// (`PortalCatalogueRecords`, `PortalWorkflowRecords`, `PortalHarvestRecords`).
+// (`PortalOpenDataListRecords`, `PortalWorkflowRecords`, `PortalHarvestRecords`).
 public import Foundation
 
 /// A unit of work over the portal's records. Every call blocks: make it from a `BlockingPool`
@@ -294,8 +294,8 @@ public struct FeedbackFilter: Sendable, Equatable {
     }
 }
 
-/// A dataset of the approved catalogue, for the compliance rules.
-public struct CataloguedDatasetRecord: Sendable, Equatable {
+/// A dataset of the open-data list, for the compliance rules.
+public struct ListedDatasetDutyRecord: Sendable, Equatable {
     public var datasetID: Int64
     public var slug: String
     public var title: String
@@ -323,7 +323,7 @@ public struct PublishedVersionRecord: Sendable, Equatable {
 // MARK: - Operations
 
 /// What a portal action may read.
-public protocol PortalReading: PortalCatalogueReading, PortalWorkflowReading, PortalHarvestReading {
+public protocol PortalReading: PortalOpenDataListReading, PortalWorkflowReading, PortalHarvestReading {
     func agency(slug: String) throws -> AgencyRecord?
     func agency(id: Int64) throws -> AgencyRecord?
     /// Every agency, by slug.
@@ -365,8 +365,8 @@ public protocol PortalReading: PortalCatalogueReading, PortalWorkflowReading, Po
     /// Feedback in the order it was stored.
     func feedback(_ filter: FeedbackFilter) throws -> [FeedbackRecord]
 
-    /// The catalogued datasets that have an agency.
-    func cataloguedDatasets() throws -> [CataloguedDatasetRecord]
+    /// The listed datasets that have an agency.
+    func listedDatasetDuties() throws -> [ListedDatasetDutyRecord]
     /// Every version ever published.
     func publishedVersions() throws -> [PublishedVersionRecord]
     /// The declared changes of "on change" datasets: dataset id and the day (`yyyy-MM-dd`).
@@ -374,7 +374,7 @@ public protocol PortalReading: PortalCatalogueReading, PortalWorkflowReading, Po
 }
 
 /// What a portal action may write, in its transaction.
-public protocol PortalTransaction: PortalReading, PortalCatalogueWriting, PortalWorkflowWriting, PortalHarvestWriting {
+public protocol PortalTransaction: PortalReading, PortalOpenDataListWriting, PortalWorkflowWriting, PortalHarvestWriting {
     /// Throws `PortalNameTaken` when the slug is in use.
     func insertAgency(slug: String, name: String) throws -> Int64
     /// Throws `PortalNameTaken` when the user name is in use (case-insensitive).

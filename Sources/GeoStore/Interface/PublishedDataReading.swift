@@ -1,4 +1,4 @@
-// What the readers of published versions need of a store beyond the catalogue and whole
+// What the readers of published versions need of a store beyond `DatasetStore` and whole
 // features (issue 21): tiles read a few fields of every feature of a version; downloads find
 // the versions the public may have and how to type their integer columns. Both engines
 // implement these, so tiles and downloads are made the same from SQLite and from PostGIS.
@@ -51,7 +51,7 @@ extension DatasetVersionRecord {
 }
 
 /// What downloads read: the versions the public may download and what their files declare.
-public protocol DownloadReading: CatalogueStore, FeatureReading {
+public protocol DownloadReading: DatasetStore, FeatureReading {
     /// Version `number` of the dataset `slug`, with its dataset and agency, whatever its status
     /// (nil when there is no such version).
     func version(dataset slug: String, number: Int) throws -> PublishedDataset?
@@ -61,7 +61,7 @@ public protocol DownloadReading: CatalogueStore, FeatureReading {
     func integerFieldsWithin32Bits(of version: DatasetVersionRecord) throws -> Set<String>
 }
 
-extension CatalogueStore {
+extension DatasetStore {
     /// The versions of `slug` the public may download: the current one and those it superseded
     /// (drafts and versions under review are not public), oldest first; none for an unknown slug.
     public func publicVersions(dataset slug: String) throws -> [DatasetVersionRecord] {
@@ -86,7 +86,7 @@ extension FeatureReading {
     }
 }
 
-extension FeatureReading where Self: CatalogueStore {
+extension FeatureReading where Self: DatasetStore {
     /// Recomputes the checksum of every version of the datasets `only` (of every dataset when
     /// nil), or of version number `version` alone, calling `each` as each is done: what
     /// `bando verify` and the server's daily check run, on any engine.

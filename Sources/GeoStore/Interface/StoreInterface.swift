@@ -48,7 +48,7 @@ public final class PublicationEvents: @unchecked Sendable {
 }
 
 /// Which version of each dataset is current, and word the moment that changes: all a cache of
-/// published data needs (the tile service's watcher), apart from the rest of the catalogue.
+/// published data needs (the tile service's watcher), apart from the rest of `DatasetStore`.
 public protocol CurrentVersions: Sendable {
     /// Slug → id of the current version, for every dataset that has one: what a cache checks to
     /// learn it is stale.
@@ -58,7 +58,7 @@ public protocol CurrentVersions: Sendable {
 }
 
 /// Datasets, their versions and which version is current.
-public protocol CatalogueStore: CurrentVersions {
+public protocol DatasetStore: CurrentVersions {
     /// Every dataset with a current version, with that version and its agency.
     func publishedDatasets() throws -> [PublishedDataset]
     func datasetSlugs() throws -> [String]
@@ -118,15 +118,16 @@ extension FeatureReading {
     }
 }
 
-/// Everything a backend provides so far: the catalogue, versions and their features, items
+/// Everything a backend provides so far: datasets, versions and their features, items
 /// queries, the analysis API's reads, the usage and download counters, catalogue metadata and
 /// change summaries.
-public typealias GeoStoreBackend = CatalogueStore & VersionWriting & FeatureReading & FieldSubsetReading & DownloadReading
+public typealias GeoStoreBackend = DatasetStore & VersionWriting & FeatureReading & FieldSubsetReading & DownloadReading
     & FeatureQuerying & AnalysisReading & UsageCounting & DatasetMetadataStore & VersionChangeStore
 
-/// What the catalogue's documents read: published datasets with their metadata, versions and
-/// change summaries (computed from features when not stored yet).
-public typealias DescribedCatalogueStore = CatalogueStore & FeatureReading & DatasetMetadataStore & VersionChangeStore
+/// The store as the open-data catalogue's source: what `CatalogueReader` and its DCAT and CKAN
+/// documents read — published datasets with their metadata, versions and change summaries
+/// (computed from features when not stored yet).
+public typealias CatalogueSource = DatasetStore & FeatureReading & DatasetMetadataStore & VersionChangeStore
 
 /// What `bando serve` takes: every promise of a backend and the portal's records. A class, so
 /// that what follows its publications can hold it weakly. SQLite's `Store` and `PostGISStore`

@@ -5,9 +5,9 @@ import Logging
 import Synchronization
 import PublicErrors
 
-/// The store a tile service draws from, whichever engine keeps it: the catalogue says which
+/// The store a tile service draws from, whichever engine keeps it: its datasets say which
 /// version is current and describes it, the features are read with only the fields drawn.
-public typealias TileStore = CatalogueStore & FieldSubsetReading
+public typealias TileStore = DatasetStore & FieldSubsetReading
 
 /// Everything the HTTP layer asks of tiles: which tilesets exist, their metadata, and tiles
 /// (with the encodings, ETags and cache that serving needs). Built once at start-up.
@@ -46,7 +46,7 @@ public final class TileService: Sendable {
 
     public let configuration: Configuration
     let definitions: [String: TilesetDefinition]
-    let catalogue: CatalogueWatcher
+    let currentVersions: CurrentVersionWatcher
     let prepared: PreparedLayerStore
     let cache: TileCache
     private let registered = Locked([String: any TileSource]())
@@ -83,12 +83,12 @@ public final class TileService: Sendable {
         prepared = PreparedLayerStore(store: store)
         cache = TileCache(capacityBytes: configuration.cacheMegabytes * 1024 * 1024)
         let box = Locked<TileService?>(nil)
-        catalogue = CatalogueWatcher(store: store, interval: configuration.checkInterval) { changed in
+        currentVersions = CurrentVersionWatcher(store: store, interval: configuration.checkInterval) { changed in
             box.withLock { $0 }?.datasetsChanged(changed)
         }
         box.withLock { $0 = self }
         // Weak: the store outlives a tile service built over it in tests.
-        store.publications.subscribe { [weak self] _ in self?.checkCatalogueNow() }
+        store.publications.subscribe { [weak self] _ in self?.checkCurrentVersionsNow() }
     }
 
     /// Adds a tileset served from elsewhere (an archive); it hides a store tileset of the same name.
@@ -105,7 +105,7 @@ public final class TileService: Sendable {
 
     /// Names of every tileset: configured files, archives, and one per published dataset.
     public func tilesetNames() async throws -> [String] {
-        let snapshot = try await catalogue.snapshot()
+        let snapshot = try await currentVersions.snapshot()
         var names = Set(definitions.keys).union(snapshot.versions.keys)
         registered.withLock { names.formUnion($0.keys) }
         return names.sorted()
@@ -179,7 +179,7 @@ public final class TileService: Sendable {
     /// fastest path keeps its prebuilt response bytes there. Compares the revision without
     /// building the ETag, as this runs for every hot tile.
     public func cachedTile(_ name: String, z: Int, x: Int, y: Int) -> CachedTileHit? {
-        guard cache.isEnabled, catalogue.isFresh, let revision = revisions.withLock({ $0[name] }) else { return nil }
+        guard cache.isEnabled, currentVersions.isFresh, let revision = revisions.withLock({ $0[name] }) else { return nil }
         let key = TileCache.Key(tileset: name, coord: .init(z: Int32(z), x: Int32(x), y: Int32(y)))
         guard let hit = cache.get(key), hit.revision == revision else { return nil }
         hitCount.add(1, ordering: .relaxed)
@@ -190,7 +190,7 @@ public final class TileService: Sendable {
     /// that `cachedTile` goes on answering when every request is a hit (nothing else would look,
     /// and hot tiles would fall back to the full path once a check interval). Idempotent; stops
     /// when the service goes away. The HTTP layer calls it when it serves from `cachedTile`.
-    public func keepCatalogueFresh() {
+    public func keepCurrentVersionsFresh() {
         let tick = configuration.checkInterval / 4
         guard cache.isEnabled, tick > .zero,
               refresherStarted.withLock({ started in defer { started = true }; return !started }) else { return }
@@ -198,18 +198,18 @@ public final class TileService: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: tick)
                 guard let self else { return }
-                _ = try? await self.catalogue.snapshot(maxAgeNanos: self.catalogue.intervalNanos / 2)
+                _ = try? await self.currentVersions.snapshot(maxAgeNanos: self.currentVersions.intervalNanos / 2)
             }
         }
     }
 
     /// Makes the next tile request look at the store, whatever the check interval: every
     /// publication the store announces calls it, so its new version shows in the very next tile.
-    public func checkCatalogueNow() {
-        catalogue.expire()
+    public func checkCurrentVersionsNow() {
+        currentVersions.expire()
         // Look now rather than at the next request: seeing the new version prepares its
         // tiles (`datasetsChanged`), so the first citizen to ask does not wait for that.
-        Task.detached { [catalogue] in _ = try? await catalogue.snapshot() }
+        Task.detached { [currentVersions] in _ = try? await currentVersions.snapshot() }
     }
 
     /// Prepares the tiles of every tileset drawn from the store (reading and generalising the
@@ -263,14 +263,14 @@ public final class TileService: Sendable {
         if let d = definitions[name] {
             def = d
         } else {
-            let snapshot = try await catalogue.snapshot()
+            let snapshot = try await currentVersions.snapshot()
             guard snapshot.versions[name] != nil, TilesetDefinition.isValidName(name) else {
                 throw TilesError(.unknownTileset, "No tileset named \"\(name)\": neither a file Tiles/\(name).json nor a published dataset with that slug",
                                  shown: SafeMessage("tiles.tileset.unknown", ["tileset": name]))
             }
             def = .defaultFor(dataset: name)
         }
-        let s = StoreTileSource(definition: def, catalogue: catalogue, prepared: prepared, isDefault: definitions[name] == nil,
+        let s = StoreTileSource(definition: def, currentVersions: currentVersions, prepared: prepared, isDefault: definitions[name] == nil,
                                 overviewTiles: configuration.overviewTiles)
         return storeSources.withLock { d in
             if let existing = d[name] { return existing }
@@ -289,8 +289,8 @@ public final class TileService: Sendable {
         logger.info("datasets \(slugs.sorted().joined(separator: ", ")) changed: cached tiles of \(affected.sorted().joined(separator: ", ")) dropped")
         storeSources.withLock { d in for slug in slugs where definitions[slug] == nil { d.removeValue(forKey: slug) } }
         let targets = affected
-        Task.detached { [weak self, catalogue, prepared] in
-            if let s = try? await catalogue.snapshot() { prepared.keepOnly(versions: Set(s.versions.values)) }
+        Task.detached { [weak self, currentVersions, prepared] in
+            if let s = try? await currentVersions.snapshot() { prepared.keepOnly(versions: Set(s.versions.values)) }
             await self?.prepare(targets)
         }
     }

@@ -3,7 +3,7 @@ import GeoModel
 import GeoStore
 import PublicErrors
 
-/// What the catalogue says about one dataset version: enough for TileJSON without touching features.
+/// What the store says about one dataset version: enough for TileJSON without touching features.
 struct VersionInfo: Sendable {
     var versionId: Int64
     var slug: String
@@ -47,7 +47,7 @@ final class PreparedLayerStore: Sendable {
 
     init(store: any TileStore) { self.store = store }
 
-    /// What the catalogue says of `version`, a version of the dataset `slug`.
+    /// What the store says of `version`, a version of the dataset `slug`.
     func info(version: Int64, dataset slug: String) async throws -> VersionInfo {
         let task = infos.withLock { d in
             if let t = d[version] { return t }
@@ -137,11 +137,11 @@ final class PreparedLayerStore: Sendable {
 /// their datasets, prepared once per version (see `PreparedLayerStore`).
 final class StoreTileSource: TileSource {
     let definition: TilesetDefinition
-    let catalogue: CatalogueWatcher
+    let currentVersions: CurrentVersionWatcher
     let prepared: PreparedLayerStore
 
     /// The layers resolved against the versions current when last asked, with their metadata:
-    /// kept so that a request costs a dictionary look-up, not a catalogue query.
+    /// kept so that a request costs a dictionary look-up, not a store query.
     private struct Resolved {
         var versionIds: [Int64]
         var layers: [(TilesetDefinition.LayerDefinition, VersionInfo)]
@@ -156,14 +156,14 @@ final class StoreTileSource: TileSource {
     /// Most tiles built ahead per tileset (`TileService.Configuration.overviewTiles`, 512 by default).
     let overviewTiles: Int
 
-    init(definition: TilesetDefinition, catalogue: CatalogueWatcher, prepared: PreparedLayerStore, isDefault: Bool = false,
+    init(definition: TilesetDefinition, currentVersions: CurrentVersionWatcher, prepared: PreparedLayerStore, isDefault: Bool = false,
          overviewTiles: Int = 0) {
-        self.definition = definition; self.catalogue = catalogue; self.prepared = prepared; self.isDefault = isDefault
+        self.definition = definition; self.currentVersions = currentVersions; self.prepared = prepared; self.isDefault = isDefault
         self.overviewTiles = overviewTiles
     }
 
     private func current() async throws -> Resolved {
-        let snapshot = try await catalogue.snapshot()
+        let snapshot = try await currentVersions.snapshot()
         let ids = definition.layers.map { snapshot.versions[$0.dataset] ?? -1 }
         if let r = resolved.withLock({ $0 }), r.versionIds == ids { return r }
         let layers = try await versions(snapshot)
@@ -173,7 +173,7 @@ final class StoreTileSource: TileSource {
     }
 
     /// The current version of each layer's dataset, or an error naming the missing one.
-    private func versions(_ snapshot: CatalogueWatcher.Snapshot) async throws -> [(TilesetDefinition.LayerDefinition, VersionInfo)] {
+    private func versions(_ snapshot: CurrentVersionWatcher.Snapshot) async throws -> [(TilesetDefinition.LayerDefinition, VersionInfo)] {
         var result: [(TilesetDefinition.LayerDefinition, VersionInfo)] = []
         for layer in definition.layers {
             guard let v = snapshot.versions[layer.dataset] else {

@@ -18,7 +18,7 @@ final class Locked<Value>: @unchecked Sendable {
 /// besides, the store is asked again at most once per interval, since an ingest in another
 /// process (`bando ingest --publish` on the same file) publishes without this process hearing
 /// it (`currentVersionIDs()`, a few microseconds).
-final class CatalogueWatcher: Sendable {
+final class CurrentVersionWatcher: Sendable {
     struct Snapshot: Sendable, Equatable {
         var versions: [String: Int64] = [:]
     }

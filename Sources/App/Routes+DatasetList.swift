@@ -3,14 +3,15 @@ import GeoStore
 import GeoModel
 import Foundation
 
-/// `/api/datasets`: the published datasets, for people and for scripts.
-func addCatalogueRoutes(to router: Router<BandoRequestContext>, store: any CatalogueStore) {
+/// `/api/datasets`: the list of published datasets, for people and for scripts (the open-data
+/// catalogue proper, DCAT and CKAN, is in `Routes+CatalogueAPI.swift`).
+func addDatasetListRoutes(to router: Router<BandoRequestContext>, store: any DatasetStore) {
     router.get("/api/datasets") { _, _ -> Response in
         try await blocking { try datasetsResponse(store) }
     }
 }
 
-private func datasetsResponse(_ store: any CatalogueStore) throws -> Response {
+private func datasetsResponse(_ store: any DatasetStore) throws -> Response {
     let iso = ISO8601DateFormatter()
     let items: [[String: Any]] = try store.publishedDatasets().map { p in
         var item: [String: Any] = [

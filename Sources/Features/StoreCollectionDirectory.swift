@@ -4,16 +4,16 @@ import GeoModel
 import Foundation
 
 /// The collections of the store: each dataset whose current version is published, read through
-/// the store's interface (`CatalogueStore.publishedDatasets`, any engine) and kept for `ttl`
-/// seconds, so that an items request costs no catalogue query. `invalidate()` makes a publication
+/// the store's interface (`DatasetStore.publishedDatasets`, any engine) and kept for `ttl`
+/// seconds, so that an items request costs no store query. `invalidate()` makes a publication
 /// visible at once (App calls it from the store's publication event).
-public final class StoreCatalogue: CollectionCatalogue, @unchecked Sendable {
-    public let store: any CatalogueStore
+public final class StoreCollectionDirectory: CollectionDirectory, @unchecked Sendable {
+    public let store: any DatasetStore
     public let ttl: Double
     private let lock = NSLock()
     private var cached: (at: Date, list: [FeatureCollectionInfo])?
 
-    public init(store: any CatalogueStore, ttl: Double = 2) { self.store = store; self.ttl = ttl }
+    public init(store: any DatasetStore, ttl: Double = 2) { self.store = store; self.ttl = ttl }
 
     public func invalidate() { lock.withLock { cached = nil } }
 
@@ -28,7 +28,7 @@ public final class StoreCatalogue: CollectionCatalogue, @unchecked Sendable {
         } catch let e as FeaturesError {
             throw e
         } catch {
-            throw FeaturesError.store("the catalogue could not be read: \(error)")
+            throw FeaturesError.store("the collections could not be read: \(error)")
         }
         lock.withLock { cached = (Date(), list) }
         return list

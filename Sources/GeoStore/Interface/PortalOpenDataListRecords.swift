@@ -1,10 +1,10 @@
-// The approved catalogue's records (Sơn La art. 7) as the portal reads and writes them: entries
+// The open-data list's records (Sơn La art. 7) as the portal reads and writes them: entries
 // and an agency's proposals. The rules (who may add, decline needs a reason) are the portal's;
 // the rows are the store's (issue 21). Frequencies and statuses travel as their stored text.
 public import Foundation
 
-/// A dataset of the approved catalogue, with its agency and current version number.
-public struct CatalogueEntryRecord: Sendable, Equatable {
+/// A dataset of the open-data list, with its agency and current version number.
+public struct ListedDatasetRecord: Sendable, Equatable {
     public var slug: String
     public var title: String
     public var agencySlug: String?
@@ -21,7 +21,7 @@ public struct CatalogueEntryRecord: Sendable, Equatable {
     }
 }
 
-/// A dataset an agency proposed for the catalogue.
+/// A dataset an agency proposed for the open-data list.
 public struct ProposalRecord: Sendable, Equatable {
     public var id: Int64
     public var agencyID: Int64
@@ -59,8 +59,8 @@ public struct NewProposal: Sendable, Equatable {
     }
 }
 
-/// A catalogue entry as the Department's yearly review reads it.
-public struct CatalogueReviewRecord: Sendable, Equatable {
+/// An entry of the open-data list as the Department's yearly review reads it.
+public struct ListedDatasetReviewRecord: Sendable, Equatable {
     public var slug: String
     public var title: String
     public var agencySlug: String?
@@ -69,7 +69,7 @@ public struct CatalogueReviewRecord: Sendable, Equatable {
     public var updateFrequency: String
     public var addedAt: Date
     public var currentVersion: Int?
-    /// nil: never reviewed since it entered the catalogue.
+    /// nil: never reviewed since it entered the list.
     public var reviewedAt: Date?
     /// The reviewer's user name; nil when never reviewed or reviewed from the command line.
     public var reviewer: String?
@@ -81,8 +81,8 @@ public struct CatalogueReviewRecord: Sendable, Equatable {
     }
 }
 
-/// A catalogued dataset as the dashboards group it.
-public struct CatalogueDetailRecord: Sendable, Equatable {
+/// A listed dataset as the dashboards group it.
+public struct ListedDatasetDetailRecord: Sendable, Equatable {
     public var datasetID: Int64
     public var slug: String
     public var theme: String
@@ -105,35 +105,35 @@ public struct FeedbackTimesRecord: Sendable, Equatable {
     }
 }
 
-/// What the catalogue's portal actions read.
-public protocol PortalCatalogueReading {
-    /// The catalogue by dataset slug: the agency `agencySlug`'s entries, or all when nil.
-    func catalogueEntries(agencySlug: String?) throws -> [CatalogueEntryRecord]
-    /// Whether dataset `datasetID` has a catalogue entry.
-    func isCatalogued(datasetID: Int64) throws -> Bool
+/// What the open-data list's portal actions read.
+public protocol PortalOpenDataListReading {
+    /// The open-data list by dataset slug: the agency `agencySlug`'s entries, or all when nil.
+    func listedDatasets(agencySlug: String?) throws -> [ListedDatasetRecord]
+    /// Whether dataset `datasetID` is on the open-data list.
+    func isListed(datasetID: Int64) throws -> Bool
     func proposal(id: Int64) throws -> ProposalRecord?
     /// Proposals oldest first: the agency `agencyID`'s, or every agency's when nil.
     func proposals(agencyID: Int64?) throws -> [ProposalRecord]
-    /// Every catalogue entry with its last review, by dataset slug.
-    func catalogueReview() throws -> [CatalogueReviewRecord]
-    /// The update frequency of dataset `datasetID`'s entry, as stored; nil when not catalogued.
+    /// Every entry of the open-data list with its last review, by dataset slug.
+    func yearlyReview() throws -> [ListedDatasetReviewRecord]
+    /// The update frequency of dataset `datasetID`'s entry, as stored; nil when not listed.
     func updateFrequency(datasetID: Int64) throws -> String?
     /// The declared changes of dataset `datasetID`, latest day first (`day` is `yyyy-MM-dd`).
     func dataChanges(datasetID: Int64) throws -> [(day: String, note: String)]
-    /// Every catalogued dataset's theme, place and whether it is published.
-    func catalogueDetails() throws -> [CatalogueDetailRecord]
+    /// Every listed dataset's theme, place and whether it is published.
+    func listedDatasetDetails() throws -> [ListedDatasetDetailRecord]
     /// The arrival and answer of every item of feedback about a dataset.
     func datasetFeedbackTimes() throws -> [FeedbackTimesRecord]
 }
 
-/// What the catalogue's portal actions write.
-public protocol PortalCatalogueWriting {
+/// What the open-data list's portal actions write.
+public protocol PortalOpenDataListWriting {
     /// A dataset with no version yet, owned by `agencyID`. Returns its id.
     func insertDataset(slug: String, title: String, agencyID: Int64, description: String, at: Date) throws -> Int64
-    /// Gives dataset `datasetID` (loaded before it was catalogued) to `agencyID`.
+    /// Gives dataset `datasetID` (loaded before it was listed) to `agencyID`.
     func setDatasetAgency(datasetID: Int64, agencyID: Int64, at: Date) throws
     /// `addedBy` nil: added from the command line.
-    func insertCatalogueEntry(datasetID: Int64, theme: String, updateFrequency: String, at: Date, addedBy: Int64?) throws
+    func insertListedDataset(datasetID: Int64, theme: String, updateFrequency: String, at: Date, addedBy: Int64?) throws
     func insertProposal(_ proposal: NewProposal) throws -> Int64
     /// Records the decision on proposal `id`: `status` is `accepted` or `declined`.
     func decideProposal(id: Int64, status: String, comment: String?, at: Date, decidedBy: Int64?) throws

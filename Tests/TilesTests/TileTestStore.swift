@@ -6,8 +6,8 @@ import TestSupport
 /// A store made as `bando` makes one (`Store(path:)`, its real migrations, SpatiaLite), whose
 /// datasets are published through `writeVersion`: what the tile service reads is what an
 /// ingest leaves, never a copy of the schema that could drift from it.
-final class TestCatalogue: @unchecked Sendable {
-    let dir = ScratchDirectory("tiles-catalogue")
+final class TileTestStore: @unchecked Sendable {
+    let dir = ScratchDirectory("tiles-store")
     let store: Store
 
     init() throws {

@@ -1,11 +1,11 @@
-// The approved catalogue (Sơn La art. 7): the administrator lists each open dataset an agency
-// must keep up to date, with its theme and update frequency; an agency may propose one, which
-// an administrator accepts (it enters the catalogue) or declines.
+// The open-data list ("danh mục dữ liệu mở", Sơn La art. 7): the administrator lists each open
+// dataset an agency must keep up to date, with its theme and update frequency; an agency may
+// propose one, which an administrator accepts (it enters the list) or declines.
 import Foundation
 import GeoStore
 import PublicErrors
 
-public struct CatalogueEntry: Sendable, Codable, Equatable {
+public struct ListedDataset: Sendable, Codable, Equatable {
     public var slug: String
     public var title: String
     public var agency: String?
@@ -29,16 +29,16 @@ public struct DatasetProposal: Sendable, Codable, Equatable {
 
 extension PortalService {
     @discardableResult
-    public func addToCatalogue(agency: String, slug: String, title: String, theme: String = "",
+    public func addToOpenDataList(agency: String, slug: String, title: String, theme: String = "",
                                frequency: UpdateFrequency = .quarterly, description: String = "",
-                               by actor: Actor) throws -> CatalogueEntry {
-        try Permissions.authorize(actor, .manageCatalogue)
+                               by actor: Actor) throws -> ListedDataset {
+        try Permissions.authorize(actor, .manageOpenDataList)
         return try records.write { tx in try insertEntry(tx, agency: agency, slug: slug, title: title, theme: theme,
                                                          frequency: frequency, description: description, actor: actor) }
     }
 
     func insertEntry(_ tx: any PortalTransaction, agency: String, slug: String, title: String, theme: String,
-                     frequency: UpdateFrequency, description: String, actor: Actor) throws -> CatalogueEntry {
+                     frequency: UpdateFrequency, description: String, actor: Actor) throws -> ListedDataset {
         try Self.checkSlug(slug, what: "dataset")
         let title = title.trimmingCharacters(in: .whitespaces)
         guard !title.isEmpty else { throw PortalError.invalid("portal.dataset.title") }
@@ -46,9 +46,9 @@ extension PortalService {
         let t = now()
         let datasetID: Int64
         if let existing = try tx.dataset(slug: slug) {
-            // A dataset loaded before it was catalogued (the demo data, `bando ingest`) is adopted.
+            // A dataset loaded before it was listed (the demo data, `bando ingest`) is adopted.
             datasetID = existing.id
-            if try tx.isCatalogued(datasetID: datasetID) {
+            if try tx.isListed(datasetID: datasetID) {
                 throw PortalError.conflict("portal.dataset.inCatalogue", ["dataset": slug])
             }
             if let owner = existing.agencyID, owner != agencyID {
@@ -58,18 +58,18 @@ extension PortalService {
         } else {
             datasetID = try tx.insertDataset(slug: slug, title: title, agencyID: agencyID, description: description, at: t)
         }
-        try tx.insertCatalogueEntry(datasetID: datasetID, theme: theme, updateFrequency: frequency.rawValue, at: t,
+        try tx.insertListedDataset(datasetID: datasetID, theme: theme, updateFrequency: frequency.rawValue, at: t,
                                     addedBy: actor.userID == 0 ? nil : actor.userID)
         try audit(tx, actor, "catalogue.add", agencyID: agencyID, dataset: slug, detail: "\(title) (\(frequency.rawValue))")
-        return CatalogueEntry(slug: slug, title: title, agency: agency, theme: theme, frequency: frequency,
+        return ListedDataset(slug: slug, title: title, agency: agency, theme: theme, frequency: frequency,
                               addedAt: PortalCalendar.timestamp(t), currentVersion: nil)
     }
 
-    /// The approved catalogue: public, as the national portal harvests it.
-    public func catalogue(agency: String? = nil) throws -> [CatalogueEntry] {
+    /// The open-data list: public, as the national portal harvests it.
+    public func openDataList(agency: String? = nil) throws -> [ListedDataset] {
         try records.read { tx in
-            try tx.catalogueEntries(agencySlug: agency).map {
-                CatalogueEntry(slug: $0.slug, title: $0.title, agency: $0.agencySlug, theme: $0.theme,
+            try tx.listedDatasets(agencySlug: agency).map {
+                ListedDataset(slug: $0.slug, title: $0.title, agency: $0.agencySlug, theme: $0.theme,
                                frequency: UpdateFrequency(rawValue: $0.updateFrequency) ?? .quarterly,
                                addedAt: PortalCalendar.timestamp($0.addedAt), currentVersion: $0.currentVersion)
             }
@@ -109,9 +109,9 @@ extension PortalService {
                         description: r.description, status: r.status, decisionComment: r.decisionComment)
     }
 
-    /// Accepting puts the proposed dataset into the catalogue in the same transaction.
+    /// Accepting puts the proposed dataset onto the open-data list in the same transaction.
     public func decideProposal(id: Int64, accept: Bool, comment: String?, by actor: Actor) throws -> DatasetProposal {
-        try Permissions.authorize(actor, .manageCatalogue)
+        try Permissions.authorize(actor, .manageOpenDataList)
         return try records.write { tx in
             guard let r = try tx.proposal(id: id) else { throw PortalError.notFound("portal.proposal.notFound", ["id": String(id)]) }
             var p = Self.proposal(r)

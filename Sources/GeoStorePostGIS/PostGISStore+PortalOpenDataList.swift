@@ -1,5 +1,5 @@
-// The approved catalogue's, the review workflow's and the harvest sources' records on
-// PostgreSQL (issue 21): the statements of SQLite's Store+PortalCatalogue, +PortalWorkflow and
+// The open-data list's, the review workflow's and the harvest sources' records on
+// PostgreSQL (issue 21): the statements of SQLite's Store+PortalOpenDataList, +PortalWorkflow and
 // +PortalHarvest, with text ordered by code point (`COLLATE "C"`, as SQLite's BINARY) and NULLs
 // first where SQLite sorts them first.
 import Foundation
@@ -9,7 +9,7 @@ import PostgresNIO
 extension PostGISPortalTransaction {
     // MARK: Catalogue entries and proposals
 
-    func catalogueEntries(agencySlug: String?) throws -> [CatalogueEntryRecord] {
+    func listedDatasets(agencySlug: String?) throws -> [ListedDatasetRecord] {
         var b = PostgresBindings()
         var filter = ""
         if let agencySlug { b.append(agencySlug); filter = "WHERE a.slug = $1" }
@@ -20,14 +20,14 @@ extension PostGISPortalTransaction {
             LEFT JOIN dataset_versions v ON v.id = d.current_version_id
             \(filter) ORDER BY d.slug COLLATE "C"
             """, binds: b), "read the catalogue") {
-            CatalogueEntryRecord(slug: try $0["slug"].decode(String.self), title: try $0["title"].decode(String.self),
+            ListedDatasetRecord(slug: try $0["slug"].decode(String.self), title: try $0["title"].decode(String.self),
                                  agencySlug: try $0["agency_slug"].decode(String?.self), theme: try $0["theme"].decode(String.self),
                                  updateFrequency: try $0["update_frequency"].decode(String.self), addedAt: try Self.date($0["added_at"]),
                                  currentVersion: try $0["number"].decode(Int?.self))
         }
     }
 
-    func isCatalogued(datasetID: Int64) throws -> Bool {
+    func isListed(datasetID: Int64) throws -> Bool {
         try !execute("SELECT 1 FROM catalogue_entries WHERE dataset_id = \(datasetID)", "read the catalogue").isEmpty
     }
 
@@ -70,7 +70,7 @@ extension PostGISPortalTransaction {
                     "give a dataset to an agency")
     }
 
-    func insertCatalogueEntry(datasetID: Int64, theme: String, updateFrequency: String, at: Date, addedBy: Int64?) throws {
+    func insertListedDataset(datasetID: Int64, theme: String, updateFrequency: String, at: Date, addedBy: Int64?) throws {
         try execute("""
             INSERT INTO catalogue_entries (dataset_id, theme, update_frequency, added_at, added_by)
             VALUES (\(datasetID), \(theme), \(updateFrequency), \(Self.stored(at)), \(addedBy))
@@ -95,7 +95,7 @@ extension PostGISPortalTransaction {
 
     // MARK: The yearly review and declared changes
 
-    func catalogueReview() throws -> [CatalogueReviewRecord] {
+    func yearlyReview() throws -> [ListedDatasetReviewRecord] {
         try all("""
             SELECT d.slug, d.title, a.slug AS agency_slug, a.name AS agency_name, c.theme, c.update_frequency,
                    c.added_at, c.reviewed_at, u.username AS reviewer, v.number
@@ -105,7 +105,7 @@ extension PostGISPortalTransaction {
             LEFT JOIN dataset_versions v ON v.id = d.current_version_id
             ORDER BY d.slug COLLATE "C"
             """, "read the catalogue review") { r in
-            CatalogueReviewRecord(slug: try r["slug"].decode(String.self), title: try r["title"].decode(String.self),
+            ListedDatasetReviewRecord(slug: try r["slug"].decode(String.self), title: try r["title"].decode(String.self),
                                   agencySlug: try r["agency_slug"].decode(String?.self), agencyName: try r["agency_name"].decode(String?.self),
                                   theme: try r["theme"].decode(String.self), updateFrequency: try r["update_frequency"].decode(String.self),
                                   addedAt: try Self.date(r["added_at"]), currentVersion: try r["number"].decode(Int?.self),
@@ -143,7 +143,7 @@ extension PostGISPortalTransaction {
 
     // MARK: Dashboards
 
-    func catalogueDetails() throws -> [CatalogueDetailRecord] {
+    func listedDatasetDetails() throws -> [ListedDatasetDetailRecord] {
         // In the order SQLite's scan of the entries gives (by dataset). The place comes from the
         // catalogue's metadata table, which arrives with its own migration: until then no
         // dataset has a place.
@@ -153,7 +153,7 @@ extension PostGISPortalTransaction {
             SELECT d.id, d.slug, d.current_version_id, c.theme, \(label) AS spatial_label
             FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id ORDER BY c.dataset_id
             """), "read the catalogue") {
-            CatalogueDetailRecord(datasetID: try $0["id"].decode(Int64.self), slug: try $0["slug"].decode(String.self),
+            ListedDatasetDetailRecord(datasetID: try $0["id"].decode(Int64.self), slug: try $0["slug"].decode(String.self),
                                   theme: try $0["theme"].decode(String.self), spatialLabel: try $0["spatial_label"].decode(String?.self),
                                   published: try $0["current_version_id"].decode(Int64?.self) != nil)
         }

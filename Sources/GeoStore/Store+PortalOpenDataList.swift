@@ -1,10 +1,10 @@
-// The approved catalogue's records on SQLite: `catalogue_entries` and `dataset_proposals`
-// (issue 21; the statements were in Portal's PortalService+Catalogue).
+// The open-data list's records on SQLite: `catalogue_entries` and `dataset_proposals`
+// (issue 21; the statements were in Portal's PortalService+OpenDataList).
 import GRDB
 public import Foundation
 
 extension SQLitePortalTransaction {
-    public func catalogueEntries(agencySlug: String?) throws -> [CatalogueEntryRecord] {
+    public func listedDatasets(agencySlug: String?) throws -> [ListedDatasetRecord] {
         try Row.fetchAll(db, sql: """
             SELECT d.slug, d.title, a.slug AS agency_slug, c.theme, c.update_frequency, c.added_at, v.number
             FROM catalogue_entries c JOIN datasets d ON d.id = c.dataset_id
@@ -12,12 +12,12 @@ extension SQLitePortalTransaction {
             LEFT JOIN dataset_versions v ON v.id = d.current_version_id
             WHERE (? IS NULL OR a.slug = ?) ORDER BY d.slug
             """, arguments: [agencySlug, agencySlug]).map {
-            CatalogueEntryRecord(slug: $0["slug"], title: $0["title"], agencySlug: $0["agency_slug"], theme: $0["theme"],
+            ListedDatasetRecord(slug: $0["slug"], title: $0["title"], agencySlug: $0["agency_slug"], theme: $0["theme"],
                                  updateFrequency: $0["update_frequency"], addedAt: $0["added_at"], currentVersion: $0["number"])
         }
     }
 
-    public func isCatalogued(datasetID: Int64) throws -> Bool {
+    public func isListed(datasetID: Int64) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM catalogue_entries WHERE dataset_id = ?", arguments: [datasetID]) != nil
     }
 
@@ -51,7 +51,7 @@ extension SQLitePortalTransaction {
                        arguments: [agencyID, Timestamp.format(at), datasetID])
     }
 
-    public func insertCatalogueEntry(datasetID: Int64, theme: String, updateFrequency: String, at: Date, addedBy: Int64?) throws {
+    public func insertListedDataset(datasetID: Int64, theme: String, updateFrequency: String, at: Date, addedBy: Int64?) throws {
         try db.execute(sql: "INSERT INTO catalogue_entries (dataset_id, theme, update_frequency, added_at, added_by) VALUES (?, ?, ?, ?, ?)",
                        arguments: [datasetID, theme, updateFrequency, Timestamp.format(at), addedBy])
     }
@@ -72,7 +72,7 @@ extension SQLitePortalTransaction {
 
     // MARK: The yearly review and declared changes
 
-    public func catalogueReview() throws -> [CatalogueReviewRecord] {
+    public func yearlyReview() throws -> [ListedDatasetReviewRecord] {
         try Row.fetchAll(db, sql: """
             SELECT d.slug, d.title, a.slug AS agency_slug, a.name AS agency_name, c.theme, c.update_frequency,
                    c.added_at, c.reviewed_at, u.username AS reviewer, v.number
@@ -82,7 +82,7 @@ extension SQLitePortalTransaction {
             LEFT JOIN dataset_versions v ON v.id = d.current_version_id
             ORDER BY d.slug
             """).map { r in
-            CatalogueReviewRecord(slug: r["slug"], title: r["title"], agencySlug: r["agency_slug"], agencyName: r["agency_name"],
+            ListedDatasetReviewRecord(slug: r["slug"], title: r["title"], agencySlug: r["agency_slug"], agencyName: r["agency_name"],
                                   theme: r["theme"], updateFrequency: r["update_frequency"], addedAt: r["added_at"],
                                   currentVersion: r["number"], reviewedAt: r["reviewed_at"], reviewer: r["reviewer"])
         }
@@ -110,12 +110,12 @@ extension SQLitePortalTransaction {
 
     // MARK: Dashboards
 
-    public func catalogueDetails() throws -> [CatalogueDetailRecord] {
+    public func listedDatasetDetails() throws -> [ListedDatasetDetailRecord] {
         try Row.fetchAll(db, sql: """
             SELECT d.id, d.slug, d.current_version_id, c.theme, m.spatial_label FROM catalogue_entries c
             JOIN datasets d ON d.id = c.dataset_id LEFT JOIN dataset_metadata m ON m.dataset_id = d.id
             """).map {
-            CatalogueDetailRecord(datasetID: $0["id"], slug: $0["slug"], theme: $0["theme"] ?? "", spatialLabel: $0["spatial_label"],
+            ListedDatasetDetailRecord(datasetID: $0["id"], slug: $0["slug"], theme: $0["theme"] ?? "", spatialLabel: $0["spatial_label"],
                                   published: ($0["current_version_id"] as Int64?) != nil)
         }
     }

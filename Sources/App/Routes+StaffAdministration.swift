@@ -1,5 +1,5 @@
-// The catalogue's administration in a browser: `/admin/catalogue` (proposals accepted or
-// declined with a comment, the yearly review of entries), `/admin/audit` (the audit log searched,
+// The staff's administration pages: the open-data list at `/admin/catalogue` (proposals accepted
+// or declined with a comment, the yearly review of entries), `/admin/audit` (the audit log searched,
 // paged, exported as CSV), `/admin/harvest` (every agency's harvest sources) and, for an
 // agency's editors and approvers, `/workspace/harvest` (their sources: set one, pull now),
 // `/workspace/datasets/{dataset}/metadata` (metadata, field descriptions, the changes of an
@@ -21,7 +21,7 @@ struct ProposalFormBody: Decodable {
     var title: String?; var slug: String?; var theme: String?; var frequency: String?; var description: String?
 }
 
-func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: StaffRouteDependencies) {
+func addStaffAdministrationPages(to staff: RouterGroup<BandoRequestContext>, _ deps: StaffRouteDependencies) {
     let (portal, store) = (deps.portal, deps.store)
     let pages = StaffPages.shared
     @Sendable func administrator(_ a: Actor) -> Bool { a.role == .administrator }
@@ -29,32 +29,32 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
 
     // MARK: /admin/catalogue
 
-    /// The catalogue's administration, or (a refused form) the page again with the reason
+    /// The open-data list's administration, or (a refused form) the page again with the reason
     /// beside that form and the comment as typed.
-    @Sendable func cataloguePage(_ session: StaffSession, _ request: Request, refused: StaffViews.CatalogueFormRefusal? = nil,
+    @Sendable func openDataListPage(_ session: StaffSession, _ request: Request, refused: StaffViews.OpenDataListFormRefusal? = nil,
                                  status: HTTPResponse.Status = .ok) async throws -> Response {
         let frame = session.frame(request)
-        let (entries, proposals) = try await blocking { (try portal.catalogueReview(by: session.actor), try portal.proposals(by: session.actor)) }
+        let (entries, proposals) = try await blocking { (try portal.yearlyReview(by: session.actor), try portal.proposals(by: session.actor)) }
         return staffPage(pages.render("admin-catalogue", frame, title: pages.text("ac_title", frame.language), section: .admin,
-                                      values: StaffViews.adminCatalogue(entries: entries, proposals: proposals, refused: refused,
+                                      values: StaffViews.adminOpenDataList(entries: entries, proposals: proposals, refused: refused,
                                                                         language: frame.language)), frame, status: status)
     }
-    /// Runs a catalogue form's call; a refusal the person can fix re-shows the page.
-    @Sendable func attempt(_ session: StaffSession, _ request: Request, _ target: StaffViews.CatalogueFormRefusal.Target, comment: String,
+    /// Runs an administration form's call; a refusal the person can fix re-shows the page.
+    @Sendable func attempt(_ session: StaffSession, _ request: Request, _ target: StaffViews.OpenDataListFormRefusal.Target, comment: String,
                            _ body: @escaping @Sendable () throws -> Void) async throws -> Response? {
         do {
             try await blocking(body)
             return nil
         } catch let refused as PortalError where refused.kind == .invalid || refused.kind == .conflict {
             let error = refused.message.text(in: session.frame(request).language)
-            return try await cataloguePage(session, request, refused: .init(target: target, comment: comment, error: error),
+            return try await openDataListPage(session, request, refused: .init(target: target, comment: comment, error: error),
                                            status: .init(code: refused.status))
         }
     }
 
     staff.get("admin/catalogue") { request, context -> Response in
         let session = try context.requireStaff(request, administrator)
-        return try await cataloguePage(session, request)
+        return try await openDataListPage(session, request)
     }
     for (verb, accept) in [("accept", true), ("decline", false)] {
         staff.post("admin/catalogue/proposals/:id/\(verb)") { request, context -> Response in
@@ -112,7 +112,7 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
         let frame = session.frame(request)
         let agency = session.profile.agency?.slug
         let (sources, datasets) = try await blocking {
-            (try portal.harvestSources(by: session.actor), try agency.map { try portal.catalogue(agency: $0) } ?? [])
+            (try portal.harvestSources(by: session.actor), try agency.map { try portal.openDataList(agency: $0) } ?? [])
         }
         var values = StaffViews.harvest(sources, datasets: datasets.map { ($0.slug, $0.title) }, base: "/workspace/harvest",
                                         form: form, language: frame.language)
@@ -172,7 +172,7 @@ func addCatalogueAdminPages(to staff: RouterGroup<BandoRequestContext>, _ deps: 
             throw PortalError(.notFound, SafeMessage("portal.dataset.notInCatalogue", ["dataset": slug]))
         }
         let fields = try record.currentVersionID.flatMap { try store.version(id: $0) }?.fields.map(\.name) ?? []
-        let frequency = try portal.catalogue().first { $0.slug == slug }?.frequency
+        let frequency = try portal.openDataList().first { $0.slug == slug }?.frequency
         return MetadataInputs(title: record.title, patch: try reader.metadataOf(slug), fields: fields, frequency: frequency,
                               changes: try portal.dataChanges(dataset: slug, by: session.actor))
     }
