@@ -8,15 +8,15 @@ import TestSupport
 import App
 @testable import Portal
 
-/// The portal API in process: a router holding only the portal routes over a fresh store.
+/// The portal API in process: a router holding only the portal routes over a fresh store (of `engine`).
 struct PortalHTTPFixture {
     let f: ServiceFixture
     let router: Router<BandoRequestContext>
     let scratch = ScratchDirectory("portal-http")
 
-    init(maxUpload: Int = UploadCheck.defaultLimit, clients: ClientIdentification = ClientIdentification(),
+    init(_ engine: Engine = .sqlite, maxUpload: Int = UploadCheck.defaultLimit, clients: ClientIdentification = ClientIdentification(),
          harvestFetcher: HarvestFetcher = HarvestFetcher()) throws {
-        let f = try ServiceFixture()
+        let f = try ServiceFixture(engine)
         self.f = f
         router = Router(context: BandoRequestContext.self)
         let deps = PortalRouteDependencies(

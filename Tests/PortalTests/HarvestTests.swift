@@ -297,11 +297,11 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         #expect(try p.versions(dataset: "roads", by: fx.admin).count == 2)
     }
 
-    @Test func harvestSourcesAreSeenByTheirAgencyAndAdministratorsOnly() async throws {
+    @Test(arguments: Engine.all) func harvestSourcesAreSeenByTheirAgencyAndAdministratorsOnly(_ engine: Engine) async throws {
         let scratch = ScratchDirectory("harvest-visibility")
         let server = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
         try server.put("roads.geojson", Self.roads)
-        let fx = try PortalHTTPFixture(harvestFetcher: loopbackFetcher())
+        let fx = try PortalHTTPFixture(engine, harvestFetcher: loopbackFetcher())
         let p = fx.f.portal
         try p.addToCatalogue(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.f.admin)
         try p.addToCatalogue(agency: "so-gtvt", slug: "bridges", title: "Bridges", by: fx.f.admin)
