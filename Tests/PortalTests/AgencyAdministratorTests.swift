@@ -10,8 +10,8 @@ import Testing
         do { try body(); return nil } catch let e as PortalError { return e.kind } catch { return nil }
     }
 
-    @Test func managesOnlyTheirAgencysEditorsAndApprovers() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func managesOnlyTheirAgencysEditorsAndApprovers(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let p = f.portal
         try p.createUser(username: "qt-tnmt", password: "password-qt-tnmt", role: .agencyAdministrator, agency: "so-tnmt", by: f.admin)
         let manager = try p.authenticate(token: p.login(username: "qt-tnmt", password: "password-qt-tnmt", client: "t").token)

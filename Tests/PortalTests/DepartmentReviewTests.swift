@@ -60,8 +60,8 @@ import PublicErrors
     /// current version stays, the Department's queue lists it; the Department's publish makes
     /// it current with the Department's date, which the compliance report counts. Each step is
     /// in the audit log, and so is the switch.
-    @Test func theDepartmentPublishesWhatTheAgencyApproved() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func theDepartmentPublishesWhatTheAgencyApproved(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Hiện trạng sử dụng đất", by: f.admin)
         #expect(try p.departmentReviewIsOn() == false)
@@ -93,8 +93,8 @@ import PublicErrors
 
     /// The Department returns an approved version with a comment the editor sees; the editor
     /// resubmits, the approver approves, and it waits again. Switched off, an approval publishes.
-    @Test func theDepartmentReturnsWithACommentTheEditorSees() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func theDepartmentReturnsWithACommentTheEditorSees(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         try p.setDepartmentReview(true, by: f.admin)

@@ -8,15 +8,15 @@ import TestSupport
 import App
 @testable import Portal
 
-/// The portal API in process: a router holding only the portal routes over a fresh store.
+/// The portal API in process: a router holding only the portal routes over a fresh store (of `engine`).
 struct PortalHTTPFixture {
     let f: ServiceFixture
     let router: Router<BandoRequestContext>
     let scratch = ScratchDirectory("portal-http")
 
-    init(maxUpload: Int = UploadCheck.defaultLimit, clients: ClientIdentification = ClientIdentification(),
+    init(_ engine: Engine = .sqlite, maxUpload: Int = UploadCheck.defaultLimit, clients: ClientIdentification = ClientIdentification(),
          harvestFetcher: HarvestFetcher = HarvestFetcher()) throws {
-        let f = try ServiceFixture()
+        let f = try ServiceFixture(engine)
         self.f = f
         router = Router(context: BandoRequestContext.self)
         let deps = PortalRouteDependencies(
@@ -81,10 +81,10 @@ func featureCollection(_ n: Int) -> Data {
 func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) }
 
 @Suite struct PortalHTTPTests {
-    /// In process, and over a real socket with the same requests.
-    @Test(arguments: ["router", "live"])
-    func theWholeJourney(_ mode: String) async throws {
-        let fx = try PortalHTTPFixture()
+    /// In process, and over a real socket with the same requests, on either engine's store.
+    @Test(arguments: ["router", "live"], Engine.all)
+    func theWholeJourney(_ mode: String, _ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine)
         try await fx.app.test(mode == "live" ? .live : .router) { c in
             let admin = try await c.login("admin", "password-admin")
             #expect(try await c.send(.post, "/api/portal/agencies", as: admin, json: #"{"slug":"so-xd","name":"Sở Xây dựng"}"#).status == .created)
@@ -175,8 +175,8 @@ func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: D
         #expect(try fx.f.portal.agencies().count == 2)
     }
 
-    @Test func badUploadsAreRefusedAndNothingIsCreated() async throws {
-        let fx = try PortalHTTPFixture(maxUpload: 2048)
+    @Test(arguments: Engine.all) func badUploadsAreRefusedAndNothingIsCreated(_ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine, maxUpload: 2048)
         try fx.f.portal.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: fx.f.admin)
         let evil = URL(fileURLWithPath: fx.scratch.path("evil.zip"))
         let r = try Run.process("/usr/bin/python3", ["-c", "import sys,zipfile\nwith zipfile.ZipFile(sys.argv[1],'w') as z: z.writestr('../../etc/cron.d/x','x')", evil.path])
@@ -204,8 +204,8 @@ func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: D
         #expect(try FileManager.default.contentsOfDirectory(atPath: fx.scratch.url.path).filter { $0.hasPrefix("bando-upload") }.isEmpty)
     }
 
-    @Test func signInTokensAndThrottling() async throws {
-        let fx = try PortalHTTPFixture()
+    @Test(arguments: Engine.all) func signInTokensAndThrottling(_ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine)
         try await fx.app.test(.router) { c in
             let wrong = try await c.send(.post, "/api/portal/login", json: #"{"username":"editor-tnmt","password":"not-the-password"}"#)
             #expect(wrong.status == .unauthorized && wrong.headers[.setCookie] == nil)
@@ -223,8 +223,8 @@ func json(_ r: TestResponse) -> Any? { try? JSONSerialization.jsonObject(with: D
         }
     }
 
-    @Test func feedbackNeedsNoAccountAndKeepsTheEmailPrivate() async throws {
-        let fx = try PortalHTTPFixture()
+    @Test(arguments: Engine.all) func feedbackNeedsNoAccountAndKeepsTheEmailPrivate(_ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine)
         try fx.f.portal.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: fx.f.admin)
         try await fx.app.test(.router) { c in
             let sent = try await c.send(.post, "/api/portal/feedback",

@@ -93,8 +93,8 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         return #"{"type":"FeatureCollection","features":[\#(f.joined(separator: ","))]\#(links)}"#
     }
 
-    @Test func changedContentBecomesASubmissionAndUnchangedNothing() async throws {
-        let fx = try ServiceFixture()
+    @Test(arguments: Engine.all) func changedContentBecomesASubmissionAndUnchangedNothing(_ engine: Engine) async throws {
+        let fx = try ServiceFixture(engine)
         let scratch = ScratchDirectory("harvest")
         let server = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
         try server.put("roads.geojson", collection(["QL1A", "QL49"]))
@@ -162,12 +162,12 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
 @Suite struct HarvestSafetyTests {
     static let roads = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"ten":"QL1A"},"geometry":{"type":"Point","coordinates":[107.6,16.5]}},{"type":"Feature","properties":{"ten":"QL49"},"geometry":{"type":"Point","coordinates":[107.5,16.4]}}]}"#
 
-    /// A portal with dataset "roads" of so-tnmt, and a pull of it that sets its source first.
+    /// A portal on `engine` with dataset "roads" of so-tnmt, and a pull of it that sets its source first.
     struct Bench {
         let fx: ServiceFixture
         let scratch: ScratchDirectory
-        init(_ name: String) throws {
-            fx = try ServiceFixture()
+        init(_ name: String, _ engine: Engine) throws {
+            fx = try ServiceFixture(engine)
             scratch = ScratchDirectory(name)
             try fx.portal.addToOpenDataList(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.admin)
         }
@@ -179,8 +179,8 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         }
     }
 
-    @Test func internalAddressesAndRedirectsThereAreRefusedLikeA404() async throws {
-        let b = try Bench("harvest-ssrf")
+    @Test(arguments: Engine.all) func internalAddressesAndRedirectsThereAreRefusedLikeA404(_ engine: Engine) async throws {
+        let b = try Bench("harvest-ssrf", engine)
         let inside = try FixtureServer(root: b.scratch.url.appendingPathComponent("inside"))
         try inside.put("roads.geojson", Self.roads)
         // A server the administrator allowed (127.0.0.2) that redirects into one they did not (127.0.0.1).
@@ -242,8 +242,8 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         #expect(try await HarvestAddressPolicy(allowed: [HarvestNetwork("127.0.0.0/8")!]).address(for: "127.1") == HarvestIPAddress("127.0.0.1")!)
     }
 
-    @Test func aBodyOverTheCapIsRefusedAsItStreams() async throws {
-        let b = try Bench("harvest-cap")
+    @Test(arguments: Engine.all) func aBodyOverTheCapIsRefusedAsItStreams(_ engine: Engine) async throws {
+        let b = try Bench("harvest-cap", engine)
         let server = try FixtureServer(root: b.scratch.url.appendingPathComponent("www"))
         try server.put("big.geojson", #"{"type":"FeatureCollection","features":["# + String(repeating: #"{"type":"Feature","properties":{},"geometry":null},"#, count: 60_000) + "]}")
         let capped = loopbackFetcher(timeout: 60, maxBytes: 1 << 20)
@@ -262,8 +262,8 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         #expect(try await b.pull(server.url("big.geojson"), loopbackFetcher(maxBytes: 8 << 20)) == .submitted(version: 1))
     }
 
-    @Test func theApproverWhoSetsOrTriggersAHarvestCannotApproveWhatItBrings() async throws {
-        let b = try Bench("harvest-four-eyes")
+    @Test(arguments: Engine.all) func theApproverWhoSetsOrTriggersAHarvestCannotApproveWhatItBrings(_ engine: Engine) async throws {
+        let b = try Bench("harvest-four-eyes", engine)
         let fx = b.fx, p = b.fx.portal
         let server = try FixtureServer(root: b.scratch.url.appendingPathComponent("www"))
         try server.put("roads.geojson", Self.roads)
@@ -297,11 +297,11 @@ func loopbackFetcher(timeout: TimeInterval = 5, maxBytes: Int = HarvestFetcher.d
         #expect(try p.versions(dataset: "roads", by: fx.admin).count == 2)
     }
 
-    @Test func harvestSourcesAreSeenByTheirAgencyAndAdministratorsOnly() async throws {
+    @Test(arguments: Engine.all) func harvestSourcesAreSeenByTheirAgencyAndAdministratorsOnly(_ engine: Engine) async throws {
         let scratch = ScratchDirectory("harvest-visibility")
         let server = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
         try server.put("roads.geojson", Self.roads)
-        let fx = try PortalHTTPFixture(harvestFetcher: loopbackFetcher())
+        let fx = try PortalHTTPFixture(engine, harvestFetcher: loopbackFetcher())
         let p = fx.f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "roads", title: "Roads", by: fx.f.admin)
         try p.addToOpenDataList(agency: "so-gtvt", slug: "bridges", title: "Bridges", by: fx.f.admin)
@@ -349,8 +349,8 @@ final class SeenFeatures: @unchecked Sendable {
 @Suite(.serialized, .printsChildLogsOnFailure) struct HarvestSchedulingTests {
     static let twoRoads = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"QL1A"},"geometry":{"type":"Point","coordinates":[107.58,16.46]}},{"type":"Feature","properties":{"name":"QL49"},"geometry":{"type":"Point","coordinates":[107.6,16.4]}}]}"#
 
-    @Test func failuresPushTheNextPullBackAndASuccessResetsIt() async throws {
-        let fx = try ServiceFixture()
+    @Test(arguments: Engine.all) func failuresPushTheNextPullBackAndASuccessResetsIt(_ engine: Engine) async throws {
+        let fx = try ServiceFixture(engine)
         let scratch = ScratchDirectory("harvest-backoff")
         let server = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
         let p = fx.portal

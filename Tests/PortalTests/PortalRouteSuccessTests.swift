@@ -10,13 +10,13 @@ import App
 /// Issue 24: the success path of the portal routes whose refusals alone were tested — tokens,
 /// agencies, users (list, disable, enable, password), proposals (list, accept, decline),
 /// harvest sources and harvests, the quarterly CSV and the JSON audit — through the router,
-/// each checked by what the user then sees through another route.
+/// each checked by what the user then sees through another route, on either engine's store.
 @Suite struct PortalRouteSuccessTests {
     static func list(_ r: TestResponse) -> [[String: Any]] { (json(r) as? [[String: Any]]) ?? [] }
     static func object(_ r: TestResponse) -> [String: Any] { (json(r) as? [String: Any]) ?? [:] }
 
-    @Test func tokensAreListedAndARevokedOneStopsWorking() async throws {
-        let fx = try PortalHTTPFixture()
+    @Test(arguments: Engine.all) func tokensAreListedAndARevokedOneStopsWorking(_ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine)
         try await fx.app.test(.router) { c in
             let editor = try await c.login("editor-tnmt", "password-editor-tnmt")
             #expect(Self.list(try await c.send(.get, "/api/portal/tokens", as: editor)).isEmpty)
@@ -38,8 +38,8 @@ import App
         }
     }
 
-    @Test func agenciesAndUsersAreListedAsCreated() async throws {
-        let fx = try PortalHTTPFixture()
+    @Test(arguments: Engine.all) func agenciesAndUsersAreListedAsCreated(_ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine)
         try await fx.app.test(.router) { c in
             let agencies = Self.list(try await c.send(.get, "/api/portal/agencies"))
             #expect(agencies.compactMap { $0["slug"] as? String } == ["so-gtvt", "so-tnmt"])
@@ -60,8 +60,8 @@ import App
     }
 
     /// Disabling ends the account's sessions and sign-ins until it is enabled again.
-    @Test func disableThenEnableAnAccount() async throws {
-        let fx = try PortalHTTPFixture()
+    @Test(arguments: Engine.all) func disableThenEnableAnAccount(_ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine)
         try await fx.app.test(.router) { c in
             let admin = try await c.login("admin", "password-admin")
             let editor = try await c.login("editor-tnmt", "password-editor-tnmt")
@@ -83,8 +83,8 @@ import App
     }
 
     /// A reset password replaces the old one and ends the user's sessions.
-    @Test func passwordResetByAnAdministrator() async throws {
-        let fx = try PortalHTTPFixture()
+    @Test(arguments: Engine.all) func passwordResetByAnAdministrator(_ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine)
         try await fx.app.test(.router) { c in
             let admin = try await c.login("admin", "password-admin")
             let editor = try await c.login("editor-gtvt", "password-editor-gtvt")
@@ -99,8 +99,8 @@ import App
 
     /// An agency proposes, the administrator accepts one (it enters the catalogue) and declines
     /// another (it does not); the agency sees both decisions.
-    @Test func proposalsAreListedAcceptedAndDeclined() async throws {
-        let fx = try PortalHTTPFixture()
+    @Test(arguments: Engine.all) func proposalsAreListedAcceptedAndDeclined(_ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine)
         try await fx.app.test(.router) { c in
             let editor = try await c.login("editor-tnmt", "password-editor-tnmt")
             let admin = try await c.login("admin", "password-admin")
@@ -137,12 +137,12 @@ import App
 
     /// An editor sets the agency's endpoint, harvests it (a submission with the file's features),
     /// harvests again unchanged (nothing new), and the list shows the source and its last run.
-    @Test func harvestSourceIsSetListedAndHarvested() async throws {
+    @Test(arguments: Engine.all) func harvestSourceIsSetListedAndHarvested(_ engine: Engine) async throws {
         let scratch = ScratchDirectory("harvest-success")
         let server = try FixtureServer(root: scratch.url.appendingPathComponent("www"))
         let features = (1...4).map { #"{"type":"Feature","properties":{"ten":"Cầu \#($0)"},"geometry":{"type":"Point","coordinates":[107.5\#($0),16.4]}}"# }
         try server.put("cau.geojson", #"{"type":"FeatureCollection","features":[\#(features.joined(separator: ","))]}"#)
-        let fx = try PortalHTTPFixture(harvestFetcher: loopbackFetcher())
+        let fx = try PortalHTTPFixture(engine, harvestFetcher: loopbackFetcher())
         try fx.f.portal.addToOpenDataList(agency: "so-gtvt", slug: "cau", title: "Cầu", by: fx.f.admin)
         try await fx.app.test(.router) { c in
             let editor = try await c.login("editor-gtvt", "password-editor-gtvt")
@@ -175,8 +175,8 @@ import App
 
     /// The quarterly report as CSV (what the Department opens in a spreadsheet) and the audit
     /// log as JSON, after a publication.
-    @Test func quarterlyCSVAndJSONAudit() async throws {
-        let fx = try PortalHTTPFixture()
+    @Test(arguments: Engine.all) func quarterlyCSVAndJSONAudit(_ engine: Engine) async throws {
+        let fx = try PortalHTTPFixture(engine)
         try fx.f.portal.addToOpenDataList(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới xã", by: fx.f.admin)
         try await fx.app.test(.router) { c in
             let admin = try await c.login("admin", "password-admin")

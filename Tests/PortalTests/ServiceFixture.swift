@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Synchronization
 import GeoStore
+import GeoStorePostGIS
 import GeoModel
 import Testing
 import TestSupport
@@ -16,21 +17,33 @@ final class TestClock: Sendable {
     func advance(days: Int) { value.withLock { $0 = $0.addingTimeInterval(Double(days) * 86400) } }
 }
 
-/// A portal over a fresh store made as `bando` makes one (`Store(path:)`, every real
-/// migration), with an administrator, two agencies and their editors and approvers. Drafts are
-/// written as an ingest writes them (`writeVersion`), never into a copy of the schema.
+/// The engine a service test runs on (issue 21: the portal's workflow on both backends), named
+/// in the test report.
+enum Engine: String, Sendable, CustomTestStringConvertible {
+    case sqlite = "SQLite", postgis = "PostGIS"
+    static let all: [Engine] = [.sqlite, .postgis]
+    var testDescription: String { rawValue }
+}
+
+/// A portal over a fresh store made as `bando` makes one (every real migration: a SpatiaLite
+/// file, or a schema of its own in the tests' PostgreSQL cluster), with an administrator, two
+/// agencies and their editors and approvers. Drafts are written as an ingest writes them
+/// (`writeVersion`), never into a copy of the schema.
 struct ServiceFixture {
     let scratch = ScratchDirectory("portal-service")
-    let store: Store
-    /// The store's database, for the portal and for the tests that look inside it.
-    var db: DatabasePool { store.pool }
+    let engine: Engine
+    let store: any ServingStore
     let portal: PortalService
     let clock: TestClock
     let admin: Actor
     let editorA: Actor, approverA: Actor, approverA2: Actor, editorB: Actor, approverB: Actor
 
-    init(at start: Date = vn(2026, 7, 3, 9)) throws {
-        store = try Store(path: scratch.path("store.sqlite"))
+    init(_ engine: Engine = .sqlite, at start: Date = vn(2026, 7, 3, 9)) throws {
+        self.engine = engine
+        switch engine {
+        case .sqlite: store = try Store(path: scratch.path("store.sqlite"))
+        case .postgis: store = try PostGISStore(url: TestPostgres.url(), schema: TestPostgres.newSchema("service"))
+        }
         let clock = TestClock(start)
         self.clock = clock
         let portal = PortalService(store: store, hasher: PasswordHasher(cost: 4), now: { clock.now })
@@ -48,6 +61,35 @@ struct ServiceFixture {
         approverA2 = try user("deputy-tnmt", .approver, "so-tnmt")
         editorB = try user("editor-gtvt", .editor, "so-gtvt")
         approverB = try user("leader-gtvt", .approver, "so-gtvt")
+    }
+
+    /// Runs `sql` on the store's database beside the code under test (GRDB on the file, psql on
+    /// the schema), for the tests that check what is stored, and returns each row's first
+    /// column as text, nil for NULL. Throws when the database refuses the statement.
+    @discardableResult
+    func inspect(_ sql: String) throws -> [String?] {
+        switch store {
+        case let sqlite as Store:
+            return try sqlite.pool.write { db in
+                try Row.fetchAll(db, sql: sql).map { row -> String? in
+                    switch (row[0] as DatabaseValue).storage {
+                    case .null: nil
+                    case .int64(let i): String(i)
+                    case .double(let d): String(d)
+                    case .string(let s): s
+                    case .blob(let b): b.base64EncodedString()
+                    }
+                }
+            }
+        case let postgis as PostGISStore:
+            let null = "<null>"
+            let result = try Run.process("psql", [try TestPostgres.url(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-P", "null=\(null)",
+                                                  "-c", "SET search_path TO \(postgis.schema), public", "-c", sql])
+            guard result.succeeded else { throw TestSupportError("psql refused the statement: \(result.stderr)") }
+            return result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { $0 == null ? nil : String($0) }
+        default:
+            throw TestSupportError("no way to look inside \(type(of: store))")
+        }
     }
 
     /// What Ingest does for an upload: a new unpublished version of the dataset (already in the

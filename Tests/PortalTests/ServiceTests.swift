@@ -1,14 +1,13 @@
 import Foundation
 import Testing
-import GRDB
 @testable import Portal
 import PublicErrors
 
 @Suite struct ServiceWorkflowTests {
     /// The words the staff pages use under /workspace/ cannot name a dataset (it could not be
     /// reached there); the refusal says why and suggests another name.
-    @Test func aDatasetCannotBeNamedAfterAWorkspacePage() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func aDatasetCannotBeNamedAfterAWorkspacePage(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         for slug in ["harvest", "datasets", "propose"] {
             #expect {
                 try f.portal.addToOpenDataList(agency: "so-tnmt", slug: slug, title: "Thử", by: f.admin)
@@ -20,8 +19,8 @@ import PublicErrors
         #expect(try f.portal.addToOpenDataList(agency: "so-tnmt", slug: "harvest-tinh", title: "Thử", by: f.admin).slug == "harvest-tinh")
     }
 
-    @Test func editorSubmitsApproverReturnsThenApproves() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func editorSubmitsApproverReturnsThenApproves(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Hiện trạng sử dụng đất", theme: "environment", by: f.admin)
         let n = try f.ingestDraft("land-use")
@@ -55,8 +54,8 @@ import PublicErrors
         #expect(csv.contains(",approve,so-tnmt,land-use,1,\(checksum),"))
     }
 
-    @Test func nobodyActsOnAnotherAgencysDataOrOutsideTheirRole() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func nobodyActsOnAnotherAgencysDataOrOutsideTheirRole(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         let n = try f.ingestDraft("land-use")
@@ -83,8 +82,8 @@ import PublicErrors
         #expect(try p.versions(dataset: "land-use", by: f.admin).first?.status == .submitted)
     }
 
-    @Test func anApproverWhoSubmittedCannotApproveTheirOwnSubmission() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func anApproverWhoSubmittedCannotApproveTheirOwnSubmission(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         try f.portal.addToOpenDataList(agency: "so-tnmt", slug: "parks", title: "Parks", by: f.admin)
         let n = try f.ingestDraft("parks")
         try f.portal.submit(dataset: "parks", number: n, by: f.approverA)
@@ -92,8 +91,8 @@ import PublicErrors
         try f.portal.approve(dataset: "parks", number: n, by: f.approverA2)
     }
 
-    @Test func proposalsEnterTheCatalogueOnlyWhenAccepted() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func proposalsEnterTheCatalogueOnlyWhenAccepted(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let p = f.portal
         let good = try p.propose(agency: "so-tnmt", slug: "wells", title: "Giếng khoan", by: f.editorA)
         let bad = try p.propose(agency: "so-tnmt", slug: "rumours", title: "Tin đồn", by: f.editorA)
@@ -108,8 +107,8 @@ import PublicErrors
 }
 
 @Suite struct ServiceAccountTests {
-    @Test func signInSessionsTokensAndDisabling() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func signInSessionsTokensAndDisabling(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let p = f.portal
         #expect(throws: PortalError.self) { try p.login(username: "editor-tnmt", password: "wrong-password", client: "c1") }
         #expect(throws: PortalError.self) { try p.login(username: "nobody", password: "whatever-it-is", client: "c1") }
@@ -139,12 +138,12 @@ import PublicErrors
         #expect(throws: PortalError.self) { try p.login(username: "editor-gtvt", password: "password-editor-gtvt", client: "c3") }
         _ = try p.login(username: "editor-gtvt", password: "a brand new secret", client: "c3")
         // Nothing stores a secret in clear.
-        let stored = try f.db.read { db in try String.fetchAll(db, sql: "SELECT password_hash FROM users UNION ALL SELECT digest FROM auth_tokens") }
+        let stored = try f.inspect("SELECT password_hash FROM users UNION ALL SELECT digest FROM auth_tokens").compactMap { $0 }
         #expect(!stored.contains { $0.contains("password-") || $0.contains("bando_") })
     }
 
-    @Test func repeatedWrongPasswordsAreSlowedDown() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func repeatedWrongPasswordsAreSlowedDown(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         for _ in 0..<6 { _ = try? f.portal.login(username: "leader-tnmt", password: "guess-guess", client: "10.1.1.1") }
         do {
             _ = try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "10.1.1.1")
@@ -157,8 +156,8 @@ import PublicErrors
 
     /// Issue 16: failures were counted per account for every client, so anyone anywhere could
     /// lock a real user out for up to 900 s by failing to sign in as them.
-    @Test func aStrangerCannotLockARealUserOut() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func aStrangerCannotLockARealUserOut(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         for _ in 0..<40 { _ = try? f.portal.login(username: "leader-tnmt", password: "guess-guess", client: "203.0.113.9") }
         #expect(throws: PortalError.self) { try f.portal.login(username: "leader-tnmt", password: "password-leader-tnmt", client: "203.0.113.9") }
         // The real user, from their own office, signs in at once.
@@ -166,8 +165,8 @@ import PublicErrors
         #expect(try f.portal.authenticate(token: s.token).username == "leader-tnmt")
     }
 
-    @Test func oneClientGuessingManyAccountsIsSlowedDown() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func oneClientGuessingManyAccountsIsSlowedDown(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let throttle = f.portal.loginThrottle.perClient
         for i in 0..<throttle.freeFailures + 1 { _ = try? f.portal.login(username: "user-\(i)", password: "guess-guess", client: "203.0.113.9") }
         do {
@@ -177,8 +176,8 @@ import PublicErrors
         _ = try f.portal.login(username: "editor-gtvt", password: "password-editor-gtvt", client: "10.20.0.7")
     }
 
-    @Test func guessingOneAccountFromManyClientsIsSlowedDownOnlyAtAHighCount() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func guessingOneAccountFromManyClientsIsSlowedDownOnlyAtAHighCount(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let limit = f.portal.loginThrottle.perAccount.freeFailures
         #expect(limit >= 100)
         for i in 0..<limit { _ = try? f.portal.login(username: "leader-tnmt", password: "guess-guess", client: "198.51.\(i / 250).\(i % 250)") }
@@ -192,8 +191,8 @@ import PublicErrors
 }
 
 @Suite struct ServiceFeedbackAndReportTests {
-    @Test func feedbackIsRoutedAnsweredAndPublishedWithoutTheEmail() throws {
-        let f = try ServiceFixture(at: vn(2026, 7, 25, 10))
+    @Test(arguments: Engine.all) func feedbackIsRoutedAnsweredAndPublishedWithoutTheEmail(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine, at: vn(2026, 7, 25, 10))
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         let r = try p.submitFeedback(.init(datasetSlug: "land-use", category: .quality, message: "Sai ranh giới xã", contactEmail: "dan@example.vn"), client: "1.2.3.4")
@@ -223,8 +222,8 @@ import PublicErrors
         #expect(throws: PortalError.self) { try p.submitFeedback(.init(datasetSlug: "nope", category: .quality, message: "x", contactEmail: nil), client: "9") }
     }
 
-    @Test func feedbackIsRateLimitedPerAddress() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func feedbackIsRateLimitedPerAddress(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         for i in 0..<5 { _ = try f.portal.submitFeedback(.init(datasetSlug: nil, category: .requestData, message: "m\(i)", contactEmail: nil), client: "5.5.5.5") }
         do {
             _ = try f.portal.submitFeedback(.init(datasetSlug: nil, category: .requestData, message: "m6", contactEmail: nil), client: "5.5.5.5")
@@ -233,8 +232,8 @@ import PublicErrors
         _ = try f.portal.submitFeedback(.init(datasetSlug: nil, category: .requestData, message: "other", contactEmail: nil), client: "6.6.6.6")
     }
 
-    @Test func quarterlyReportFromTheStore() throws {
-        let f = try ServiceFixture(at: vn(2026, 6, 20))
+    @Test(arguments: Engine.all) func quarterlyReportFromTheStore(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine, at: vn(2026, 6, 20))
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         try p.addToOpenDataList(agency: "so-tnmt", slug: "wells", title: "Wells", by: f.admin)

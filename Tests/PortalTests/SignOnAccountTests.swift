@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import GRDB
 import PublicErrors
 @testable import Portal
 
@@ -11,27 +10,27 @@ import PublicErrors
     static let issuer = "https://sso.hue.gov.vn"
 
     func count(_ f: ServiceFixture, _ table: String) throws -> Int {
-        try f.db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+        try f.inspect("SELECT COUNT(*) FROM \(table)").first.flatMap { $0.flatMap(Int.init) } ?? 0
     }
 
-    @Test func anAccountWithoutAPasswordRefusesEveryPassword() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func anAccountWithoutAPasswordRefusesEveryPassword(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         try f.portal.createUser(username: "sso-only", password: nil, role: .editor, agency: "so-tnmt", by: f.admin)
         for attempt in ["", "password-sso-only", f.portal.hasher.decoy] {
             #expect(throws: PortalError.self) { _ = try f.portal.login(username: "sso-only", password: attempt, client: "t") }
         }
         // Stored as no password at all, not as an empty hash; an empty one cannot be written.
-        let stored = try f.db.read { db in try Row.fetchOne(db, sql: "SELECT password_hash FROM users WHERE username = 'sso-only'") }
-        #expect(stored?["password_hash"] == nil as String?)
+        let stored = try f.inspect("SELECT password_hash FROM users WHERE username = 'sso-only'")
+        #expect(stored == [nil])
         #expect(throws: (any Error).self) {
-            try f.db.write { db in try db.execute(sql: "UPDATE users SET password_hash = '' WHERE username = 'sso-only'") }
+            try f.inspect("UPDATE users SET password_hash = '' WHERE username = 'sso-only'")
         }
         // Accounts with a password still sign in with it.
         #expect(try f.portal.login(username: "editor-tnmt", password: "password-editor-tnmt", client: "t").user.username == "editor-tnmt")
     }
 
-    @Test func aPreRegisteredEmailLinksAtTheFirstSignInAndThenTheSubjectIsEnough() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func aPreRegisteredEmailLinksAtTheFirstSignInAndThenTheSubjectIsEnough(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         try f.portal.linkIdentity(username: "editor-tnmt", issuer: Self.issuer, subject: nil, email: "bien.tap@hue.gov.vn", by: f.admin)
         // The same e-mail from an unverified claim (nil) or from another provider links nothing.
         #expect(throws: PortalError.self) {
@@ -58,8 +57,8 @@ import PublicErrors
         #expect(try f.portal.authenticate(token: password.token).username == "editor-tnmt")
     }
 
-    @Test func anUnknownIdentityOpensNothingAndWritesNothing() throws {
-        let f = try ServiceFixture()
+    @Test(arguments: Engine.all) func anUnknownIdentityOpensNothingAndWritesNothing(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine)
         let before = try (count(f, "users"), count(f, "user_identities"), count(f, "auth_tokens"), count(f, "audit_log"))
         do {
             _ = try f.portal.signIn(identity: VerifiedIdentity(issuer: Self.issuer, subject: "nobody", verifiedEmail: "x@hue.gov.vn"), idToken: "t")

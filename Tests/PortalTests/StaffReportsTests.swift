@@ -52,8 +52,8 @@ import Catalogue
 @Suite struct StaffReportsServiceTests {
     /// The declared change goes through the store into the report; only the agency's own staff
     /// declare it, only for "on change" datasets, not in the future, and it is audited.
-    @Test func aDeclaredChangeMakesTheDatasetDueInTheReport() throws {
-        let f = try ServiceFixture(at: vn(2026, 8, 1))
+    @Test(arguments: Engine.all) func aDeclaredChangeMakesTheDatasetDueInTheReport(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine, at: vn(2026, 8, 1))
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "ranh-gioi", title: "Ranh giới", frequency: .onChange, by: f.admin)
         try p.addToOpenDataList(agency: "so-tnmt", slug: "gieng", title: "Giếng", by: f.admin)
@@ -73,8 +73,8 @@ import Catalogue
     }
 
     /// An agency's leader reads the report of the agency, not of others; an editor reads none.
-    @Test func aLeaderReadsTheReportOfTheirAgencyOnly() throws {
-        let f = try ServiceFixture(at: vn(2026, 7, 2))
+    @Test(arguments: Engine.all) func aLeaderReadsTheReportOfTheirAgencyOnly(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine, at: vn(2026, 7, 2))
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         try p.addToOpenDataList(agency: "so-gtvt", slug: "roads", title: "Roads", by: f.admin)
@@ -86,8 +86,8 @@ import Catalogue
         #expect(throws: PortalError.self) { try p.quarterlyReport(q, by: f.editorA) }
     }
 
-    @Test func theAuditLogIsSearchedByDatasetUserActionAndDaysAPageAtATime() throws {
-        let f = try ServiceFixture(at: vn(2026, 7, 1, 9))
+    @Test(arguments: Engine.all) func theAuditLogIsSearchedByDatasetUserActionAndDaysAPageAtATime(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine, at: vn(2026, 7, 1, 9))
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", by: f.admin)
         f.clock.set(vn(2026, 7, 10, 23, 30))   // late evening in Huế, already the 10th in UTC too
@@ -116,8 +116,8 @@ import Catalogue
         #expect(throws: PortalError.self) { try p.searchAuditLog(AuditQuery(), by: f.approverA) }
     }
 
-    @Test func catalogueEntriesAreDueForReviewAYearAfterTheLast() throws {
-        let f = try ServiceFixture(at: vn(2025, 3, 1))
+    @Test(arguments: Engine.all) func catalogueEntriesAreDueForReviewAYearAfterTheLast(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine, at: vn(2025, 3, 1))
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "old", title: "Old", by: f.admin)
         f.clock.set(vn(2026, 1, 10))
@@ -133,8 +133,8 @@ import Catalogue
         #expect(try p.auditLog(by: f.admin).last?.action == "catalogue.review")
     }
 
-    @Test func dashboardFiguresByAgencyThemeAndDistrict() throws {
-        let f = try ServiceFixture(at: vn(2026, 6, 1))
+    @Test(arguments: Engine.all) func dashboardFiguresByAgencyThemeAndDistrict(_ engine: Engine) throws {
+        let f = try ServiceFixture(engine, at: vn(2026, 6, 1))
         let p = f.portal
         try p.addToOpenDataList(agency: "so-tnmt", slug: "land-use", title: "Land use", theme: "Đất đai", by: f.admin)
         try p.addToOpenDataList(agency: "so-tnmt", slug: "wells", title: "Wells", theme: "Nước", by: f.admin)
