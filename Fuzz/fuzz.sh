@@ -113,8 +113,8 @@ build() {
     if wants cql2text || wants cql2json; then
         module FeatureQuery Sources/FeatureQuery/*.swift -- -lGeoModel -lPublicErrors
     fi
-    local cql2=(Sources/GeoStore/Items/CQL2+SQLite.swift Sources/GeoStore/Items/CQL2+SQLiteShape.swift
-                Sources/GeoStore/Items/SQLiteFragment.swift Sources/GeoStore/QuoteIdentifier.swift)
+    local cql2=(Sources/GeoStore/SQLite/Items/CQL2+SQLite.swift Sources/GeoStore/SQLite/Items/CQL2+SQLiteShape.swift
+                Sources/GeoStore/SQLite/Items/SQLiteFragment.swift Sources/GeoStore/QuoteIdentifier.swift)
     wants json      && harness json Sources/Ingest/JSONScanner.swift
     wants geojson   && harness geojson Sources/Ingest/JSONScanner.swift Sources/Ingest/GeoJSONReader.swift Fuzz/geojson/FeatureStream.swift \
                            -- -lGeoModel -lGDALKit -I "$PWD/Sources/CGDAL" $(pkg-config --cflags gdal | sed "s/-I/-Xcc -I/g") -lgdal

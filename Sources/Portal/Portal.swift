@@ -6,7 +6,7 @@
 // - pure rules: `Role`/`Permissions`, `VersionWorkflow`, `Quarter` and `ComplianceCalculator`,
 //   `FeedbackDeadline`, credentials (`PasswordHasher`, `SecretToken`), `SignInThrottle` over `LoginThrottle`,
 //   `RateLimiter`;
-// - `PortalService`, the operations over the store (tables in GeoStore/Store+PortalSchema.swift).
+// - `PortalService`, the operations over the store (tables in GeoStore/SQLite/Store+PortalSchema.swift and GeoStorePostGIS/PostGISStore+PortalSchema.swift).
 import Foundation
 public import PublicErrors
 
