@@ -28,41 +28,20 @@ Exits non-zero only when the run itself could not be made (a command or a server
 
 usage: engine_parity.py BANDO FIXTURES WORKDIR POSTGRES_STORE_URL
 """
-import datetime, difflib, json, os, re, signal, socket, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request
+import datetime, difflib, json, os, re, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request
+from processes import PROCS, free_port, stop_all, tile_of
+from processes import fail as stop_and_fail
 
 BANDO, FIXTURES, WORK, PG_STORE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 os.makedirs(WORK, exist_ok=True)
 SQLITE_STORE = os.path.join(WORK, "bando.sqlite")
 PUBLIC_URL = "https://bando.hue.example"
 PASSWORD = "mat-khau-du-dai-1"
-PROCS = []
 STARTED = datetime.datetime.now(datetime.timezone.utc)
 
 
 def fail(reason):
-    print(reason, file=sys.stderr)
-    for name in ("sqlite.log", "postgis.log"):
-        path = os.path.join(WORK, name)
-        if os.path.exists(path):
-            with open(path, errors="replace") as f:
-                print(f"--- {name} (end)\n" + f.read()[-3000:], file=sys.stderr)
-    stop_all()
-    sys.exit(1)
-
-
-def stop_all():
-    for p in PROCS:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in PROCS:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
+    stop_and_fail(reason, WORK, ("sqlite.log", "postgis.log"))
 
 
 # --- 1. the same loads through the command line ---
@@ -276,14 +255,6 @@ def compare(label, path, body=None, ctype="application/json"):
 
 
 # --- the battery ---
-
-def tile_of(lon, lat, z):
-    import math
-    n = 2 ** z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return z, x, y
-
 
 HUE = (107.585, 16.465)
 TILES = [tile_of(*HUE, z) for z in range(5, 15)] + [tile_of(107.70, 16.50, 13), tile_of(107.45, 16.60, 11)]

@@ -16,35 +16,18 @@ Prints a JSON report on stdout; exits non-zero with the reason when something do
 
 usage: two_servers.py BANDO FIXTURES WORKDIR STORE_URL
 """
-import json, math, os, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request
+import json, os, shutil, subprocess, sys, time, urllib.error, urllib.request
+from processes import PROCS, free_port, stop_all, tile_of
+from processes import fail as stop_and_fail
 
 BANDO, FIXTURES, WORK, STORE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 COMMUNES = os.path.join(FIXTURES, "hue", "communes.geojson")
 PASSWORD = "mat-khau-du-dai-1"
 os.makedirs(WORK, exist_ok=True)
-PROCS = []
 
 
 def fail(reason):
-    print(reason, file=sys.stderr)
-    for name in ("a.log", "b.log", "nginx-error.log"):
-        path = os.path.join(WORK, name)
-        if os.path.exists(path):
-            with open(path, errors="replace") as f:
-                print(f"--- {name} (end)\n" + f.read()[-3000:], file=sys.stderr)
-    stop_all()
-    sys.exit(1)
-
-
-def stop_all():
-    for p in PROCS:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in PROCS:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    stop_and_fail(reason, WORK, ("a.log", "b.log", "nginx-error.log"))
 
 
 def run(args, stdin=None):
@@ -52,10 +35,6 @@ def run(args, stdin=None):
     if p.returncode != 0:
         fail(f"bando {' '.join(args)} failed: {p.stderr}")
     return p.stdout
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
 
 
 def wait_http(url, proc, name):
@@ -113,13 +92,6 @@ def login(base, user):
 def get(url):
     with urllib.request.urlopen(url, timeout=60) as r:
         return r.read(), r.headers.get("X-Upstream", "")
-
-
-def tile_of(lon, lat, z):
-    n = 2 ** z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return z, x, y
 
 
 with open(COMMUNES, encoding="utf-8") as f:
