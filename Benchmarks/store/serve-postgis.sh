@@ -55,16 +55,15 @@ echo "   data: $(basename "$DATA"); PostgreSQL $(psql -X -A -t "$URL" -c 'SHOW s
 TABLE=$(psql -X -A -t "$URL" -c "SELECT v.feature_table FROM bando.datasets d JOIN bando.dataset_versions v ON v.id = d.current_version_id WHERE d.slug = 'communes'")
 echo "   Bando's PostGIS table: bando.$TABLE ($(psql -X -A -t "$URL" -c "SELECT count(*) FROM bando.\"$TABLE\"") rows); tipg serves the same table"
 
-serve() {   # name store
-  local port; port=$(free_port)
-  "$BANDO" serve --store "$2" --host 127.0.0.1 --port "$port" --tile-cache-mb 0 --tiles "$WORK/no-tilesets" \
+# Started in this shell, not in a $(…) subshell, so that the servers' PIDs reach the clean-up.
+serve() {   # name store port
+  "$BANDO" serve --store "$2" --host 127.0.0.1 --port "$3" --tile-cache-mb 0 --tiles "$WORK/no-tilesets" \
     --access-log off --verify-every-hours 0 --harvest-tick-seconds 0 --page-cache-seconds 0 --downloads-cache "$WORK/downloads-$1" >"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
-  wait_http "http://127.0.0.1:$port/tiles/communes.json"
-  echo "$port"
+  wait_http "http://127.0.0.1:$3/tiles/communes.json"
 }
-P_PG=$(serve bando-postgis "$PG")
-P_SQ=$(serve bando-sqlite "$WORK/bando.sqlite")
+P_PG=$(free_port); serve bando-postgis "$PG" "$P_PG"
+P_SQ=$(free_port); serve bando-sqlite "$WORK/bando.sqlite" "$P_SQ"
 P_TIPG=$(free_port)
 ( cd "$WORK" && DATABASE_URL="${URL/postgres:/postgresql:}" TIPG_DB_SCHEMAS='["bando"]' \
   exec "$VENV/bin/uvicorn" tipg.main:app --host 127.0.0.1 --port "$P_TIPG" --workers 2 --log-level warning ) >"$WORK/tipg.log" 2>&1 & PIDS+=($!)
