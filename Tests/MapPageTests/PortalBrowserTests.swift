@@ -5,18 +5,19 @@ import TestSupport
 /// The citizen portal in a real browser (headless Chromium driven by Selenium, the real
 /// `bando` binary on a socket): a citizen's path from the home page to a verified download,
 /// every page in both languages at desktop and phone widths, screenshots for people to look at
-/// (`.build/screenshots/NAME-LANG-WIDTH.png` as the window shows it, `…-full.png` the whole page), no console errors, and axe's accessibility rules.
+/// (`.build/screenshots/NAME-LANG-WIDTH.png` as the window shows it, `…-full.png` the whole page), no console errors, axe's accessibility rules,
+/// and the site header laid out whole (the name neither clipped nor over the navigation) from 360 px phones to the desktop.
 @Suite(.serialized, .printsChildLogsOnFailure) struct PortalBrowserTests {
     static let script = #"""
 import sys, json, time, io, hashlib, urllib.request, base64
 from selenium import webdriver
-from bando_browser import chromium, check_step
+from bando_browser import chromium, check_step, header_problems
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from PIL import Image
 base, shots, staff_user, staff_password = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 d = chromium(webgl=True, vietnamese=True)
-out = {"errors": [], "violations": [], "shots": []}
+out = {"errors": [], "violations": [], "shots": [], "header": [], "headers": 0}
 def severe(page, expected_status=200):
     for l in d.get_log("browser"):
         if l["level"] != "SEVERE": continue
@@ -108,6 +109,16 @@ try:
                 # The error page is answered 404 on purpose: Chromium logs that status for the page itself.
                 check_step(d, out, f"{name} {lang} {label}", file, excused=lambda m: status == 404 and "404" in m)
                 full_page(file.replace(".png", "-full.png"))
+    # The header at the narrowest and the widest common phones as well (its layout only; with
+    # Debian's DejaVu Sans the Vietnamese name takes two lines at 360 and 390 px, the English one at 360).
+    for lang in ["vi", "en"]:
+        for width in [360, 414]:
+            d.set_window_size(width, 844)
+            for name, path, status in pages:
+                d.get(base + path + ("&" if "?" in path else "?") + "lang=" + lang)
+                found = header_problems(d)
+                out["header"] += [f"{name} {lang} {width}px: {p}" for p in (["no site header"] if found is None else found)]
+                out["headers"] += 1
 finally:
     d.quit()
 print(json.dumps(out))
@@ -134,6 +145,8 @@ print(json.dumps(out))
         var shots: [String]
         var lang_vi: [String]
         var lang_en: [String]
+        var header: [String]
+        var headers: Int
     }
 
     @Test func aCitizenFindsSeesAndDownloadsADataset() throws {
@@ -180,6 +193,10 @@ print(json.dumps(out))
         #expect(report.errors.isEmpty, "console errors: \(report.errors)")
         #expect(report.violations.isEmpty, "axe: \(report.violations.joined(separator: "\n"))")
         #expect(Set(report.lang_vi) == ["vi"] && Set(report.lang_en) == ["en"])
+        // Every page's header, in both languages, at 360, 390 and 414 px and on the desktop: the
+        // site's name and the language switch whole, inside the header, clear of the navigation.
+        #expect(report.headers == 72, "site headers measured: \(report.headers)")
+        #expect(report.header.isEmpty, "header layout (\(report.header.count)):\n\(report.header.prefix(12).joined(separator: "\n"))")
         #expect(report.shots.count == 36 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
     }
 }

@@ -19,7 +19,7 @@ from bando_browser import chromium, check_step
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 base, provider, shots, admin_password = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-out = {"errors": [], "violations": [], "shots": [], "steps": {}}
+out = {"errors": [], "violations": [], "shots": [], "steps": {}, "header": []}
 def next_login(user, fault=""):
     req = urllib.request.Request(provider + "/_test/next", method="POST", data=json.dumps({"user": user, "fault": fault}).encode())
     urllib.request.urlopen(req).read()
@@ -130,6 +130,7 @@ print(json.dumps(out))
         var errors: [String]
         var violations: [String]
         var shots: [String]
+        var header: [String]
         var steps: [String: StaffBrowserTests.Report.Steps]
         func step(_ name: String) -> String { steps[name]?.text ?? "" }
     }
@@ -216,6 +217,7 @@ print(json.dumps(out))
 
         #expect(report.errors.isEmpty, "console errors: \(report.errors)")
         #expect(report.violations.isEmpty, "axe: \(report.violations.joined(separator: "\n"))")
+        #expect(report.header.isEmpty, "header layout: \(report.header.prefix(12).joined(separator: "\n"))")
         #expect(report.shots.count == 5 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
     }
 }

@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import Select
 base, shots, admin_password, upload = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 password = "mat-khau-can-bo-19"
 d = chromium(webgl=True, vietnamese=True)
-out = {"errors": [], "violations": [], "shots": [], "steps": {}}
+out = {"errors": [], "violations": [], "shots": [], "steps": {}, "header": []}
 def check(name):
     check_step(d, out, name, f"{shots}/staff-{len(out['shots']) + 1:02d}-{name}.png")
 def wait_for(fragment, seconds=120):
@@ -177,6 +177,7 @@ print(json.dumps(out))
         var errors: [String]
         var violations: [String]
         var shots: [String]
+        var header: [String]
         var steps: [String: Steps]
         enum Steps: Decodable {
             case text(String), flag(Bool), number(Int), list([String])
@@ -240,6 +241,7 @@ print(json.dumps(out))
         #expect(report.step("public_answers").contains("Đã sửa ranh giới phường Vỹ Dạ trong phiên bản mới"), "\(report.step("public_answers"))")
         #expect(report.errors.isEmpty, "console errors: \(report.errors)")
         #expect(report.violations.isEmpty, "axe: \(report.violations.joined(separator: "\n"))")
+        #expect(report.header.isEmpty, "header layout: \(report.header.prefix(12).joined(separator: "\n"))")
         #expect(report.shots.count == 17 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
     }
 }

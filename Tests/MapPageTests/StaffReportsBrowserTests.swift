@@ -6,16 +6,17 @@ import TestSupport
 /// the real `bando serve`): the administrator signs in with the form and opens the compliance
 /// report (on screen, then as the printer sees it), the dashboards and a drill-down, the
 /// catalogue administration and the audit log; the agency's leader opens the report of their
-/// agency. Each page: a screenshot in `.build/screenshots/staff-*.png`, no console error, and
-/// no serious or critical axe violation.
+/// agency. Each page: a screenshot in `.build/screenshots/staff-*.png`, no console error,
+/// no serious or critical axe violation, and the staff header laid out whole, on the desktop and
+/// on phones (360–414 px, both languages; `staff-PAGE-LANG-phone.png` at 390 px).
 @Suite(.serialized, .printsChildLogsOnFailure) struct StaffReportsBrowserTests {
     static let script = #"""
 import sys, json, time, base64, urllib.request, urllib.parse
 from selenium import webdriver
-from bando_browser import chromium, check_step
+from bando_browser import chromium, check_step, header_problems
 from selenium.webdriver.common.by import By
 base, shots, password = sys.argv[1], sys.argv[2], sys.argv[3]
-out = {"errors": [], "violations": [], "shots": [], "pages": {}}
+out = {"errors": [], "violations": [], "shots": [], "pages": {}, "header": [], "headers": 0}
 def api(path, body, cookie=None):
     headers = {"Content-Type": "application/json"}
     if cookie: headers["Authorization"] = "Bearer " + cookie
@@ -79,6 +80,18 @@ try:
     check("admin-audit-search")
     d.get(base + "/admin/audit?lang=en")
     check("admin-audit-en")
+    # The same pages on phones, both languages: the staff header (the longer name, the "who" row
+    # under it) laid out whole; a picture of each at 390 px for people to look at.
+    for lang in ["vi", "en"]:
+        for width in [360, 390, 414]:
+            d.set_window_size(width, 844)
+            for name, path in [("reports", "/reports"), ("dashboards", "/dashboards"), ("admin-catalogue", "/admin/catalogue"), ("admin-audit", "/admin/audit")]:
+                d.get(base + path + "?lang=" + lang)
+                if width == 390: d.save_screenshot(f"{shots}/staff-{name}-{lang}-phone.png")
+                found = header_problems(d)
+                out["header"] += [f"{name} {lang} {width}px: {p}" for p in (["no site header"] if found is None else found)]
+                out["headers"] += 1
+    d.set_window_size(1280, 900)
     # The agency's leader: the report of the agency.
     sign_in("lanh-dao", "/reports")
     check("reports-leader")
@@ -93,6 +106,8 @@ print(json.dumps(out))
         var errors: [String]
         var violations: [String]
         var shots: [String]
+        var header: [String]
+        var headers: Int
         var pages: [String: Page]
         var print_nav_visible: Bool
         var print_picker_visible: Bool
@@ -142,6 +157,9 @@ print(json.dumps(out))
         #expect(report.leader_sections == ["Sở Tài nguyên và Môi trường"])
         #expect(report.errors.isEmpty, "console errors: \(report.errors)")
         #expect(report.violations.isEmpty, "axe: \(report.violations.joined(separator: "\n"))")
+        // The header of every page above on the desktop (8) and of four pages in two languages at three phone widths (24).
+        #expect(report.headers == 32, "staff headers measured: \(report.headers)")
+        #expect(report.header.isEmpty, "header layout: \(report.header.prefix(12).joined(separator: "\n"))")
         #expect(report.shots.count == 9 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })
     }
 }
