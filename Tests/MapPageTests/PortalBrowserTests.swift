@@ -109,8 +109,8 @@ try:
                 # The error page is answered 404 on purpose: Chromium logs that status for the page itself.
                 check_step(d, out, f"{name} {lang} {label}", file, excused=lambda m: status == 404 and "404" in m)
                 full_page(file.replace(".png", "-full.png"))
-    # The header at the narrowest and the widest common phones as well (its layout only; with
-    # Debian's DejaVu Sans the Vietnamese name takes two lines at 360 and 390 px, the English one at 360).
+    # The header at the narrowest and the widest common phones as well (its layout only): whether
+    # the name takes one line or two depends on the width, the language and the page's scrollbar.
     for lang in ["vi", "en"]:
         for width in [360, 414]:
             d.set_window_size(width, 844)
