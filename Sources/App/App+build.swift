@@ -96,9 +96,12 @@ public func buildApplication(_ config: AppConfiguration, store: any ServingStore
         try await BlockingPool.requests.run { try PortalService(store: store).setDepartmentReview(on, by: PortalService.commandLine) }
         logger.info("the Department's review before publication is \(on ? "on" : "off")")
     }
+    // Layers prepared for tiling go to disk beside a SpatiaLite store (the system's temporary
+    // folder for PostGIS): read through memory maps, they cost the server no heap.
+    let preparedFolder = file.map { URL(fileURLWithPath: $0.path).deletingLastPathComponent().appendingPathComponent("tiles-prepared") }
     let tiles = try TileService(store: store, configuration: .init(
         tilesFolder: URL(fileURLWithPath: config.tilesFolder), cacheMegabytes: config.tileCacheMegabytes,
-                                                   overviewTiles: config.overviewTiles))
+        overviewTiles: config.overviewTiles, preparedFolder: preparedFolder))
     // A bad tileset file stops start-up with its name and problem, rather than failing per tile.
     try await tiles.checkTilesets()
     // Every tileset drawn from the store is prepared in the background from start-up (layers

@@ -202,13 +202,15 @@ print(json.dumps(report))
         }
     }
 
-    /// A dense layer's low zooms carry identifiers only (names unique to each of thousands of
-    /// features were most of a z6 tile's bytes), and its label points still carry the names.
-    @Test func aDenseLayerKeepsIdentifiersAtLowZoomsAndItsLabelsKeepTheNames() throws {
+    /// A dense layer's low zooms are coalesced (its features merged by the names and codes
+    /// they share), a sparse one's are not; a band carrying only some fields carries them, and
+    /// the label points still carry the names.
+    @Test func aDenseLayerIsCoalescedAtLowZoomsAndItsLabelsKeepTheNames() throws {
         let fields = HueFixture.fieldNames
-        #expect(ZoomBand.defaults(fieldNames: fields, featureCount: 152).first?.fields == ["commune_id", "commune_vn", "district_vn"])
+        let sparse = ZoomBand.defaults(fieldNames: fields, featureCount: 152)
+        #expect(sparse.first?.fields == ["commune_id", "commune_vn", "district_vn"] && sparse.first?.coalesce == nil)
         let dense = ZoomBand.defaults(fieldNames: fields, featureCount: 11_163)
-        #expect(dense.first?.fields == ["commune_id"] && dense.first?.maxzoom == 7)
+        #expect(dense.first?.fields == ["commune_id", "commune_vn", "district_vn"] && dense.first?.coalesce == true && dense.first?.maxzoom == 7)
         #expect(dense.dropFirst().allSatisfy { $0.fields == nil }, "every field from z8")
 
         let layer = HueFixture.source.layer

@@ -10,8 +10,12 @@ public struct ZoomSettings: Sendable, Hashable {
     public var minSize: Double
     /// The attributes carried, as indices into the layer's `fieldNames`; nil means all.
     public var fieldIndices: [Int]?
-    public init(tolerance: Double = 1, minSize: Double = 0, fieldIndices: [Int]? = nil) {
-        self.tolerance = tolerance; self.minSize = minSize; self.fieldIndices = fieldIndices
+    /// Whether polygons sharing the attributes kept here (those not unique to each feature)
+    /// are merged into one (see `ArcTopology.coalesced`): only where the layer is prepared
+    /// on disk (`LayerPack`).
+    public var coalesce: Bool
+    public init(tolerance: Double = 1, minSize: Double = 0, fieldIndices: [Int]? = nil, coalesce: Bool = false) {
+        self.tolerance = tolerance; self.minSize = minSize; self.fieldIndices = fieldIndices; self.coalesce = coalesce
     }
 }
 
@@ -72,7 +76,7 @@ public final class GeneralisedLayer: Sendable {
             self.labels = features.map { _ in nil }
         case .point:
             geometries = zooms.map { _ in features.map(\.geometry) }
-            pointMinZoom = Self.thinning(features.map(\.geometry), minZoom: minZoom, maxZoom: self.maxZoom)
+            pointMinZoom = Self.thinning(features.map(\.geometry.bbox), minZoom: minZoom, maxZoom: self.maxZoom)
             self.labels = features.map { _ in nil }
         }
     }
@@ -111,18 +115,18 @@ public final class GeneralisedLayer: Sendable {
     /// Lowest zoom of each point: features ordered along a Morton curve, feature k kept at
     /// zoom z when k is a multiple of that zoom's interval (a power of two, so what a zoom
     /// keeps every higher zoom keeps too).
-    static func thinning(_ geometries: [PreparedGeometry], minZoom: Int, maxZoom: Int) -> [UInt8] {
-        let n = geometries.count
+    static func thinning(_ boxes: [BoundingBox], minZoom: Int, maxZoom: Int) -> [UInt8] {
+        let n = boxes.count
         var result = [UInt8](repeating: UInt8(minZoom), count: n)
         guard n > pointsPerTile else { return result }
         let half = worldSize / 2
-        func cell(_ g: PreparedGeometry, _ z: Int) -> (Int, Int) {
+        func cell(_ b: BoundingBox, _ z: Int) -> (Int, Int) {
             let size = worldSize / Double(1 << z)
-            let x = (g.bbox.minX + half) / size, y = (half - g.bbox.maxY) / size
+            let x = (b.minX + half) / size, y = (half - b.maxY) / size
             return (min(max(Int(x), 0), (1 << z) - 1), min(max(Int(y), 0), (1 << z) - 1))
         }
         var order = Array(0..<n)
-        let codes = geometries.map { g -> UInt64 in
+        let codes = boxes.map { g -> UInt64 in
             let (x, y) = cell(g, 16)
             return morton(UInt32(x), UInt32(y))
         }
@@ -131,7 +135,7 @@ public final class GeneralisedLayer: Sendable {
         for z in minZoom...maxZoom {
             var counts: [Int: Int] = [:]
             var densest = 0
-            for g in geometries {
+            for g in boxes {
                 let (x, y) = cell(g, z)
                 let c = (counts[x << 32 | y] ?? 0) + 1
                 counts[x << 32 | y] = c
@@ -180,13 +184,13 @@ public final class GeneralisedLayer: Sendable {
 /// direction: simplifying arcs rather than rings keeps shared boundaries shared.
 struct ArcTopology {
     /// Positions by vertex id.
-    private var vx: [Double] = [], vy: [Double] = []
+    var vx: [Double] = [], vy: [Double] = []
     /// Every arc's vertex ids, both ends included, in `arcVertices[arcStarts[a]..<arcStarts[a + 1]]`.
-    private var arcVertices: [Int32] = []
-    private var arcStarts: [Int] = [0]
+    var arcVertices: [Int32] = []
+    var arcStarts: [Int] = [0]
     /// Per feature, per ring: its arcs (index, reversed) and whether it is an exterior.
-    private struct Ring { var arcs: [(arc: Int32, reversed: Bool)]; var exterior: Bool }
-    private var features: [[Ring]] = []
+    struct Ring { var arcs: [(arc: Int32, reversed: Bool)]; var exterior: Bool }
+    var features: [[Ring]] = []
     private var families: [GeometryFamily] = []
 
     private struct VertexKey: Hashable { var x: UInt64, y: UInt64 }
@@ -234,10 +238,21 @@ struct ArcTopology {
         nbA = []; nbB = []
         // Arcs.
         var arcIndex: [ArcKey: Int32] = [:]
+        func less(_ u: Int32, _ v: Int32) -> Bool {
+            let (ux, uy, wx, wy) = (vx[Int(u)], vy[Int(u)], vx[Int(v)], vy[Int(v)])
+            return ux != wx ? ux < wx : uy < wy
+        }
+        func before(_ p: ArcKey, _ q: ArcKey) -> Bool {
+            if p.a != q.a { return less(p.a, q.a) }
+            return p.b != q.b && less(p.b, q.b)
+        }
         func arc(_ seq: ArraySlice<Int32>) -> (Int32, Bool) {
             let f = ArcKey(a: seq[seq.startIndex], b: seq[seq.startIndex + 1])
             let b = ArcKey(a: seq[seq.endIndex - 1], b: seq[seq.endIndex - 2])
-            let reversed = (b.a, b.b) < (f.a, f.b)
+            // The direction is chosen by position, not by vertex id, so that an arc gets the
+            // same direction (and the same simplification) in every topology built over part
+            // of a layer (`LayerPackBuilder` builds one per region, with its neighbours).
+            let reversed = before(b, f)
             let key = reversed ? b : f
             if let a = arcIndex[key] { return (a, reversed) }
             let a = Int32(arcStarts.count - 1)
@@ -258,7 +273,7 @@ struct ArcTopology {
                 if cut.isEmpty {
                     // A ring no other ring touches, or one shared whole (an enclave and the
                     // hole around it): start both at the same vertex so they make one arc.
-                    cut = [r.indices.min { r[$0] < r[$1] }!]
+                    cut = [r.indices.min { less(r[$0], r[$1]) }!]
                 }
                 var arcs: [(arc: Int32, reversed: Bool)] = []
                 for (j, s) in cut.enumerated() {
@@ -276,18 +291,9 @@ struct ArcTopology {
 
     /// Every feature simplified with `tolerance` (metres), parts under `minSize` (metres) left
     /// out; nil for a feature with nothing left.
-    func simplified(tolerance: Double, minSize: Double) -> [PreparedGeometry?] {
-        // Each arc once: the indices (into the arc) of the positions kept.
-        var kept: [[Int32]] = []
-        kept.reserveCapacity(arcStarts.count - 1)
-        for a in 0..<(arcStarts.count - 1) {
-            let s = arcStarts[a], n = arcStarts[a + 1] - s
-            let keep = Self.douglasPeucker(count: n, tolerance: tolerance) { i in
-                let v = Int(arcVertices[s + i]); return (vx[v], vy[v])
-            }
-            kept.append(keep.map { arcVertices[s + $0] })
-        }
-        return features.enumerated().map { f, rings in
+    func simplified(tolerance: Double, minSize: Double, first limit: Int? = nil) -> [PreparedGeometry?] {
+        let kept = keptVertices(tolerance: tolerance)
+        return features.prefix(limit ?? features.count).enumerated().map { f, rings in
             var g = PreparedGeometry(family: families[f])
             var exteriorKept = false
             for ring in rings {
@@ -311,6 +317,20 @@ struct ArcTopology {
             }
             return g.partEnds.isEmpty ? nil : g
         }
+    }
+
+    /// Each arc simplified once: the vertex ids it keeps, in its direction.
+    func keptVertices(tolerance: Double) -> [[Int32]] {
+        var kept: [[Int32]] = []
+        kept.reserveCapacity(arcStarts.count - 1)
+        for a in 0..<(arcStarts.count - 1) {
+            let s = arcStarts[a], n = arcStarts[a + 1] - s
+            let keep = Self.douglasPeucker(count: n, tolerance: tolerance) { i in
+                let v = Int(arcVertices[s + i]); return (vx[v], vy[v])
+            }
+            kept.append(keep.map { arcVertices[s + $0] })
+        }
+        return kept
     }
 
     /// Douglas–Peucker over `count` positions given by `at`, both ends kept; the indices kept,

@@ -2,7 +2,10 @@ public import GeoModel
 
 /// How one layer is cut into tiles.
 public struct LayerCut: Sendable {
-    public var layer: PreparedLayer
+    /// The layer in memory (nil when it is cut from a `pack`).
+    public var layer: PreparedLayer?
+    /// The layer generalised on disk (`LayerPack`), as a store tileset's layers are.
+    public var pack: LayerPack?
     public var minZoom: Int
     public var maxZoom: Int
     public var buffer: Int32
@@ -17,15 +20,30 @@ public struct LayerCut: Sendable {
         self.layer = layer; self.minZoom = minZoom; self.maxZoom = maxZoom; self.buffer = buffer; self.tolerance = tolerance
         self.generalised = generalised; self.labelLayer = labelLayer
     }
+    public init(pack: LayerPack, minZoom: Int = 0, maxZoom: Int = 14, buffer: Int32 = 64, tolerance: Double = 1, labelLayer: String? = nil) {
+        self.pack = pack; self.minZoom = minZoom; self.maxZoom = maxZoom; self.buffer = buffer; self.tolerance = tolerance
+        self.labelLayer = labelLayer
+    }
+}
+
+/// Where a cut layer's features, identifiers and attribute values are read.
+enum CutSource {
+    case memory(PreparedLayer)
+    case pack(LayerPack)
+    var fieldNames: [String] {
+        switch self { case .memory(let l): l.fieldNames; case .pack(let p): p.fieldNames }
+    }
 }
 
 /// One MVT layer of a tile being built: features of a prepared layer, cut for this tile.
 struct CutLayer {
     var name: String
-    var layer: PreparedLayer
+    var source: CutSource
     /// The attributes written (indices into the layer's fields), nil for all.
     var fieldIndices: [Int]?
     var features: [(index: Int, clipped: ClippedFeature)]
+    /// Coalesced features stand for several: no feature id is written.
+    var withoutIds = false
 }
 
 /// An encoded tile and what went into it, for the log line and the tests.
@@ -50,21 +68,26 @@ public enum TileBuilder {
                              sizeBudget: Int = defaultSizeBudget) -> BuiltTile {
         var layers: [CutLayer] = []
         for cut in cuts where coord.z >= cut.minZoom && coord.z <= cut.maxZoom {
+            if let pack = cut.pack {
+                layers += cutPack(pack, cut, coord, extent)
+                continue
+            }
+            guard let layer = cut.layer else { continue }
             let generalised = cut.generalised
             let settings = generalised?.settings(zoom: coord.z)
             // Geometry generalised for this very zoom is simplified already, arc by arc: a
             // second simplification per tile would move shared boundaries apart.
             let frame = TileFrame(tile: coord, extent: extent, buffer: cut.buffer, tolerance: settings == nil ? cut.tolerance : 0)
             var kept: [(Int, ClippedFeature)] = []
-            for i in cut.layer.candidates(in: frame.mercatorQueryBox) {
-                let g = generalised.map { $0.geometry(i, layer: cut.layer, zoom: coord.z) } ?? cut.layer.features[i].geometry
+            for i in layer.candidates(in: frame.mercatorQueryBox) {
+                let g = generalised.map { $0.geometry(i, layer: layer, zoom: coord.z) } ?? layer.features[i].geometry
                 if let g, let c = TileClipper.clip(g, in: frame) { kept.append((i, c)) }
             }
-            if !kept.isEmpty { layers.append(CutLayer(name: cut.layer.name, layer: cut.layer, fieldIndices: settings?.fieldIndices, features: kept)) }
+            if !kept.isEmpty { layers.append(CutLayer(name: layer.name, source: .memory(layer), fieldIndices: settings?.fieldIndices, features: kept)) }
             if let name = cut.labelLayer, let generalised, !generalised.labels.isEmpty {
-                let labels = labelPoints(cut.layer, generalised, coord, frame)
+                let labels = labelPoints(layer, generalised, coord, frame)
                 if !labels.isEmpty {
-                    layers.append(CutLayer(name: name, layer: cut.layer, fieldIndices: labelFields(cut.layer, settings?.fieldIndices), features: labels))
+                    layers.append(CutLayer(name: name, source: .memory(layer), fieldIndices: labelFields(layer.fieldNames, settings?.fieldIndices), features: labels))
                 }
             }
         }
@@ -95,12 +118,18 @@ public enum TileBuilder {
     static func encode(_ layers: [CutLayer], extent: Int32, excluded: Set<Int>) -> [UInt8] {
         var builders: [MVTLayerBuilder] = []
         for (l, entry) in layers.enumerated() {
-            let layer = entry.layer
             var b = MVTLayerBuilder(name: entry.name, extent: UInt32(extent))
             for (k, f) in entry.features.enumerated() where excluded.isEmpty || !excluded.contains(l << 32 | k) {
-                let feature = layer.features[f.index]
-                b.addFeature(id: feature.id >= 0 ? UInt64(feature.id) : nil, fieldNames: layer.fieldNames, fields: entry.fieldIndices,
-                             valueIds: feature.valueIds, encodedValues: layer.encodedValues, geometry: f.clipped.geometry)
+                switch entry.source {
+                case .memory(let layer):
+                    let feature = layer.features[f.index]
+                    b.addFeature(id: feature.id >= 0 ? UInt64(feature.id) : nil, fieldNames: layer.fieldNames, fields: entry.fieldIndices,
+                                 valueIds: feature.valueIds, encodedValues: layer.encodedValues, geometry: f.clipped.geometry)
+                case .pack(let pack):
+                    let id = entry.withoutIds ? -1 : pack.id(f.index)
+                    b.addFeature(id: id >= 0 ? UInt64(id) : nil, fieldNames: pack.fieldNames, fields: entry.fieldIndices,
+                                 valueIds: pack.valueIds(f.index), encodedValue: pack.encodedValue, geometry: f.clipped.geometry)
+                }
             }
             builders.append(b)
         }
@@ -114,8 +143,8 @@ public enum TileBuilder {
 
     /// The attributes a label point carries: the layer's names (the label's text), even at a
     /// zoom whose polygons carry only identifiers; the attributes drawn when it has no name.
-    static func labelFields(_ layer: PreparedLayer, _ drawn: [Int]?) -> [Int]? {
-        let names = layer.fieldNames.indices.filter { ZoomBand.isName(layer.fieldNames[$0]) }
+    static func labelFields(_ fieldNames: [String], _ drawn: [Int]?) -> [Int]? {
+        let names = fieldNames.indices.filter { ZoomBand.isName(fieldNames[$0]) }
         return names.isEmpty ? drawn : names
     }
 
@@ -125,13 +154,51 @@ public enum TileBuilder {
         var out: [(index: Int, clipped: ClippedFeature)] = []
         let inner = TileFrame(tile: coord, extent: frame.extent, buffer: 0, tolerance: 0)
         for i in layer.candidates(in: inner.mercatorQueryBox) {
-            guard let p = g.labels[i], let drawn = g.geometry(i, layer: layer, zoom: coord.z),
-                  max(drawn.bbox.width, drawn.bbox.height) * frame.scale >= labelMinSize else { continue }
+            // Wide enough: measured on the whole feature (as a pack measures it, whose
+            // coalesced zooms have no feature of their own to measure).
+            let whole = layer.features[i].geometry.bbox
+            guard let p = g.labels[i], g.geometry(i, layer: layer, zoom: coord.z) != nil,
+                  max(whole.width, whole.height) * frame.scale >= labelMinSize else { continue }
             let t = GeneralisedLayer.tileOf(p, zoom: coord.z)
             guard t.x == coord.x, t.y == coord.y else { continue }
             let x = (p.x - frame.minX) * frame.scale, y = (frame.maxY - p.y) * frame.scale
             let point = TilePoint(Int32(x.rounded()), Int32(y.rounded()))
             out.append((i, ClippedFeature(geometry: TileGeometry(type: .point, parts: [[point]]), significance: 0)))
+        }
+        return out
+    }
+
+    /// The layers one pack gives a tile: its features as drawn at the tile's zoom, and the
+    /// label points of those whose label lies in the tile.
+    static func cutPack(_ pack: LayerPack, _ cut: LayerCut, _ coord: TileCoord, _ extent: Int32) -> [CutLayer] {
+        guard let level = pack.level(zoom: coord.z) else { return [] }
+        let settings = pack.settings(zoom: coord.z)
+        let frame = TileFrame(tile: coord, extent: extent, buffer: cut.buffer, tolerance: settings == nil ? cut.tolerance : 0)
+        var kept: [(index: Int, clipped: ClippedFeature)] = []
+        for r in pack.records(level, in: frame.mercatorQueryBox) {
+            if let c = TileClipper.clip(level.geometry(r), in: frame) { kept.append((level.feature(r), c)) }
+        }
+        var out: [CutLayer] = []
+        if !kept.isEmpty {
+            out.append(CutLayer(name: pack.name, source: .pack(pack), fieldIndices: settings?.fieldIndices, features: kept,
+                                withoutIds: settings?.coalesce ?? false))
+        }
+        if let name = cut.labelLayer, let labelLevel = pack.labelLevel {
+            var labels: [(index: Int, clipped: ClippedFeature)] = []
+            let inner = TileFrame(tile: coord, extent: extent, buffer: 0, tolerance: 0)
+            for r in pack.records(labelLevel, in: inner.mercatorQueryBox) {
+                // The label level's boxes are the features' whole boxes (see `labelPoints`).
+                let i = labelLevel.feature(r), whole = labelLevel.box(r)
+                guard let p = pack.label(i), max(whole.width, whole.height) * frame.scale >= labelMinSize else { continue }
+                let t = GeneralisedLayer.tileOf(p, zoom: coord.z)
+                guard t.x == coord.x, t.y == coord.y else { continue }
+                let x = (p.x - frame.minX) * frame.scale, y = (frame.maxY - p.y) * frame.scale
+                let point = TilePoint(Int32(x.rounded()), Int32(y.rounded()))
+                labels.append((i, ClippedFeature(geometry: TileGeometry(type: .point, parts: [[point]]), significance: 0)))
+            }
+            if !labels.isEmpty {
+                out.append(CutLayer(name: name, source: .pack(pack), fieldIndices: labelFields(pack.fieldNames, settings?.fieldIndices), features: labels))
+            }
         }
         return out
     }

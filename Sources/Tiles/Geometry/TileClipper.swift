@@ -188,6 +188,10 @@ public enum TileClipper {
             // Rounding often makes a ring pass twice through one position (two communes'
             // shared corner): cut such a ring into its loops, each of which may be simple.
             candidates = splitAtRepeats(ring).flatMap { untangle($0, depth: 0) }
+        } else if ring.count > simpleCheckLimit {
+            // A long ring (a coalesced district) pinched by rounding where a narrow inlet
+            // closes: its loops, as above, without the quadratic crossing check.
+            candidates = splitAtRepeats(ring)
         }
         return candidates.filter { ring in
             guard ring.count >= 3 else { return false }

@@ -103,13 +103,20 @@ public struct MVTLayerBuilder: Sendable {
     /// `fields`: the indices of the fields written (nil: all).
     mutating func addFeature(id: UInt64?, fieldNames: [String], fields: [Int]? = nil, valueIds: [Int32], encodedValues: [[UInt8]],
                              geometry: TileGeometry) -> Bool {
+        addFeature(id: id, fieldNames: fieldNames, fields: fields, valueIds: valueIds, encodedValue: { encodedValues[Int($0)] }, geometry: geometry)
+    }
+
+    /// The same, values read through `encodedValue` (a memory-mapped value table).
+    @discardableResult
+    mutating func addFeature<V: RandomAccessCollection<Int32>>(id: UInt64?, fieldNames: [String], fields: [Int]? = nil, valueIds: V,
+                                                              encodedValue: (Int32) -> [UInt8], geometry: TileGeometry) -> Bool where V.Index == Int {
         let commands = MVTGeometryCoder.encode(geometry)
         guard !commands.isEmpty else { return false }
         if keyByField.count < fieldNames.count { keyByField = [Int32](repeating: -1, count: fieldNames.count) }
         var tags: [UInt32] = []
         tags.reserveCapacity(valueIds.count * 2)
         for k in fields ?? Array(valueIds.indices) {
-            let vid = valueIds[k]
+            let vid = valueIds[valueIds.startIndex + k]
             guard vid >= 0 else { continue }
             var key = keyByField[k]
             if key < 0 {
@@ -118,7 +125,7 @@ public struct MVTLayerBuilder: Sendable {
             let value: UInt32
             if let v = valueById[vid] { value = v } else {
                 value = UInt32(valueBytes.count)
-                valueBytes.append(encodedValues[Int(vid)]); valueById[vid] = value
+                valueBytes.append(encodedValue(vid)); valueById[vid] = value
             }
             tags.append(UInt32(key)); tags.append(value)
         }

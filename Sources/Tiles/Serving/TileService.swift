@@ -29,10 +29,14 @@ public final class TileService: Sendable {
         /// How many low-zoom tiles of a tileset are built when its versions are prepared, from
         /// its lowest zoom up (see `StoreTileSource.Overview`); 0 builds every tile on demand.
         public var overviewTiles: Int
+        /// Where the layers prepared for tiling are written (`LayerPack`, memory-mapped): nil is
+        /// the system's temporary folder. Each service writes in a folder of its own there.
+        public var preparedFolder: URL?
         public init(tilesFolder: URL? = nil, cacheMegabytes: Int = 256, checkInterval: Duration = .seconds(1), maxAge: Int = 60,
-                    overviewTiles: Int = 512) {
+                    overviewTiles: Int = 512, preparedFolder: URL? = nil) {
             self.tilesFolder = tilesFolder; self.cacheMegabytes = cacheMegabytes
             self.checkInterval = checkInterval; self.maxAge = maxAge; self.overviewTiles = overviewTiles
+            self.preparedFolder = preparedFolder
         }
     }
 
@@ -80,7 +84,7 @@ public final class TileService: Sendable {
             }
         }
         definitions = defs
-        prepared = PreparedLayerStore(store: store)
+        prepared = PreparedLayerStore(store: store, packFolder: configuration.preparedFolder, logger: logger)
         cache = TileCache(capacityBytes: configuration.cacheMegabytes * 1024 * 1024)
         let box = Locked<TileService?>(nil)
         currentVersions = CurrentVersionWatcher(store: store, interval: configuration.checkInterval) { changed in

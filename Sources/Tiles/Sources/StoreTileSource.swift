@@ -2,6 +2,7 @@ import Foundation
 import GeoModel
 import GeoStore
 import PublicErrors
+import Logging
 
 /// What the store says about one dataset version: enough for TileJSON without touching features.
 struct VersionInfo: Sendable {
@@ -36,8 +37,12 @@ final class PreparedLayerStore: Sendable {
         /// Zooms past this get the full detail, simplified per tile.
         var maxZoom: Int { min(definition.maxZoom, GeneralisedLayer.highestPreparedZoom) }
     }
-    struct Prepared: Sendable { var layer: PreparedLayer; var generalised: GeneralisedLayer? }
+    /// A layer ready to cut: on disk (`pack`, how a store layer is prepared), or in memory
+    /// when it could not be written there (a full disk) or is not generalised.
+    struct Prepared: Sendable { var layer: PreparedLayer?; var generalised: GeneralisedLayer?; var pack: LayerPack? }
     let store: any TileStore
+    /// Where this service's packs are written (nil: prepared in memory).
+    let packs: PackFolder?
     private let infos = Locked([Int64: Task<VersionInfo, any Error>]())
     private let layers = Locked([Key: Task<Prepared, any Error>]())
     /// Versions with at least one layer prepared (for tests and the log).
@@ -45,7 +50,15 @@ final class PreparedLayerStore: Sendable {
 
     func isPrepared(versionId: Int64) -> Bool { ready.withLock { $0.contains(versionId) } }
 
-    init(store: any TileStore) { self.store = store }
+    init(store: any TileStore, packFolder: URL? = nil, logger: Logger? = nil) {
+        self.store = store
+        self.logger = logger ?? Logger(label: "bando.tiles")
+        do { packs = try PackFolder(base: packFolder) } catch {
+            self.logger.warning("Tiles will be prepared in memory: cannot use the folder for prepared layers (\(error))")
+            packs = nil
+        }
+    }
+    let logger: Logger
 
     /// What the store says of `version`, a version of the dataset `slug`.
     func info(version: Int64, dataset slug: String) async throws -> VersionInfo {
@@ -66,8 +79,8 @@ final class PreparedLayerStore: Sendable {
     func layer(_ key: Key, info: VersionInfo) async throws -> Prepared {
         let task = layers.withLock { d in
             if let t = d[key] { return t }
-            let store = self.store
-            let t = Task { try await Self.prepare(store, info, key) }
+            let (store, packs, logger) = (self.store, self.packs, self.logger)
+            let t = Task { try await Self.prepare(store, info, key, packs: packs, logger: logger) }
             d[key] = t
             return t
         }
@@ -84,6 +97,7 @@ final class PreparedLayerStore: Sendable {
     /// Frees what was prepared for versions that are no longer current.
     func keepOnly(versions: Set<Int64>) {
         layers.withLock { d in d = d.filter { versions.contains($0.key.versionId) } }
+        packs?.keepOnly(versions: versions)
         infos.withLock { d in d = d.filter { versions.contains($0.key) } }
         ready.withLock { $0.formIntersection(versions) }
     }
@@ -101,8 +115,32 @@ final class PreparedLayerStore: Sendable {
     /// Reads every feature of the version once (only the fields drawn), projecting it to Web
     /// Mercator, then generalises it for every zoom: seconds of work for a big layer, all on a
     /// thread of its own, reading included (the store's calls block).
-    static func prepare(_ store: any TileStore, _ info: VersionInfo, _ key: Key) async throws -> Prepared {
+    static func prepare(_ store: any TileStore, _ info: VersionInfo, _ key: Key, packs: PackFolder? = nil,
+                        logger: Logger = Logger(label: "bando.tiles")) async throws -> Prepared {
         let names = key.fields.filter { name in info.fields.contains { $0.name == name } }
+        if let g = key.generalisation, let packs {
+            let zooms = g.minZoom...max(g.minZoom, g.maxZoom)
+            let settings = zooms.map(g.definition.zoomSettings(fieldNames: names))
+            let plan = LayerPackBuilder.Plan(name: key.layer, fieldNames: names, minZoom: zooms.lowerBound, maxZoom: zooms.upperBound,
+                                             settings: settings, labels: g.definition.labels ?? true,
+                                             fullDetail: g.definition.maxZoom > zooms.upperBound)
+            do {
+                let pack = try await Self.onThreadOfItsOwn {
+                    try packs.build(version: info.versionId, plan: plan, settings: settings) { body in
+                        var skipped = 0
+                        try store.forEachFeature(of: info.version, fields: names, pageSize: 10_000) { f in
+                            guard let geometry = f.geometry, let prepared = PreparedGeometry(lonLat: geometry) else { skipped += 1; return }
+                            try body(PreparedFeature(id: f.id, geometry: prepared, values: f.values))
+                        }
+                        return skipped
+                    }
+                }
+                return Prepared(layer: nil, generalised: nil, pack: pack)
+            } catch let e as PackError {
+                // Writing to disk failed (a full disk): this version is prepared in memory instead.
+                logger.warning("Tiles of \(info.slug) version \(info.versionId) prepared in memory: \(e)")
+            }
+        }
         return try await Self.onThreadOfItsOwn {
             var features: [PreparedFeature] = []
             features.reserveCapacity(info.featureCount)
@@ -309,9 +347,14 @@ final class StoreTileSource: TileSource {
                 let p = try await prepared.layer(.init(versionId: info.versionId, layer: l.id, fields: fields,
                                                        generalisation: .init(definition: l)), info: info)
                 let labelled = info.isPolygonal && (l.labels ?? true)
-                all.append(LayerCut(layer: p.layer, minZoom: l.minZoom, maxZoom: l.maxZoom,
-                                    buffer: Int32(l.buffer ?? 64), tolerance: l.tolerance ?? 1,
-                                    generalised: p.generalised, labelLayer: labelled ? l.labelLayerId : nil))
+                if let pack = p.pack {
+                    all.append(LayerCut(pack: pack, minZoom: l.minZoom, maxZoom: l.maxZoom, buffer: Int32(l.buffer ?? 64),
+                                        tolerance: l.tolerance ?? 1, labelLayer: labelled ? l.labelLayerId : nil))
+                } else if let layer = p.layer {
+                    all.append(LayerCut(layer: layer, minZoom: l.minZoom, maxZoom: l.maxZoom,
+                                        buffer: Int32(l.buffer ?? 64), tolerance: l.tolerance ?? 1,
+                                        generalised: p.generalised, labelLayer: labelled ? l.labelLayerId : nil))
+                }
             }
             let ready = all
             preparedCuts.withLock { $0 = (r.versionIds, ready) }

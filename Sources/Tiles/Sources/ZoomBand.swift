@@ -14,9 +14,13 @@ public struct ZoomBand: Codable, Hashable, Sendable {
     public var minSize: Double?
     /// Simplification tolerance in tile units (default: the layer's `tolerance`, else 1).
     public var tolerance: Double?
+    /// Polygons that share the attributes kept in this band are merged into one, as tippecanoe
+    /// coalesces a dense layer at low zooms; attributes unique to each feature (more distinct
+    /// values than a quarter of the features) are then left out of the band.
+    public var coalesce: Bool?
 
-    public init(maxzoom: Int, fields: [String]? = nil, minSize: Double? = nil, tolerance: Double? = nil) {
-        self.maxzoom = maxzoom; self.fields = fields; self.minSize = minSize; self.tolerance = tolerance
+    public init(maxzoom: Int, fields: [String]? = nil, minSize: Double? = nil, tolerance: Double? = nil, coalesce: Bool? = nil) {
+        self.maxzoom = maxzoom; self.fields = fields; self.minSize = minSize; self.tolerance = tolerance; self.coalesce = coalesce
     }
 
     static let labelSuffix = "_label"
@@ -39,10 +43,12 @@ public struct ZoomBand: Codable, Hashable, Sendable {
 
     ///
     /// A dense layer (more than `denseLayer` features: the communes of a country, a province's
-    /// parcels) keeps only its identifiers up to z7: there a feature is a few pixels wide and
-    /// its names, unique to each, would be most of the tile's bytes (a z6 tile of the Mekong
-    /// delta draws 5,000 communes). The companion label points still carry the names, for the
-    /// places wide enough to be named at that zoom.
+    /// parcels) is coalesced up to z7: there a feature is a few pixels wide (a z6 tile of the
+    /// Mekong delta draws 5,000 communes), so the features sharing the kept attributes that are
+    /// not unique to each (a commune's district and province, names and codes) are merged into
+    /// one polygon carrying those; each feature's own name and code are left out there. The
+    /// companion label points still carry the names, for the places wide enough to be named
+    /// at that zoom.
     public static func defaults(fieldNames: [String], featureCount: Int = 0) -> [ZoomBand] {
         let names = fieldNames.filter(isName)
         let ids = fieldNames.filter { n in
@@ -51,15 +57,16 @@ public struct ZoomBand: Codable, Hashable, Sendable {
         }
         // Coarser simplification where a commune is a few dozen units wide: 4 units of 4096
         // are under a pixel of a 512-pixel tile, and a low-zoom tile holds thousands of them.
-        guard !names.isEmpty else { return [ZoomBand(maxzoom: 7, tolerance: 4), ZoomBand(maxzoom: 9, tolerance: 2)] }
-        let dense = featureCount > denseLayer && !ids.isEmpty
+        let dense = featureCount > denseLayer
+        guard !names.isEmpty else { return [ZoomBand(maxzoom: 7, tolerance: 4, coalesce: dense ? true : nil), ZoomBand(maxzoom: 9, tolerance: 2)] }
         // From z8 (a province on the screen) every field: what /map's popup shows when a
         // commune is clicked at the zoom a province's map opens at.
-        return [ZoomBand(maxzoom: 7, fields: fieldNames.filter { (!dense && names.contains($0)) || ids.contains($0) }, tolerance: 4),
+        return [ZoomBand(maxzoom: 7, fields: fieldNames.filter { names.contains($0) || ids.contains($0) }, tolerance: 4,
+                         coalesce: dense ? true : nil),
                 ZoomBand(maxzoom: 9, tolerance: 2)]
     }
 
-    /// Features above which a layer's low zooms carry identifiers only (see `defaults`).
+    /// Features above which a layer's low zooms are coalesced (see `defaults`).
     public static let denseLayer = 2_000
 }
 
@@ -74,7 +81,7 @@ extension TilesetDefinition.LayerDefinition {
             }
             let indices = band.fields.map { f in fieldNames.indices.filter { f.contains(fieldNames[$0]) } }
             return ZoomSettings(tolerance: band.tolerance ?? tolerance, minSize: band.minSize ?? ZoomBand.defaultMinSize,
-                                fieldIndices: indices)
+                                fieldIndices: indices, coalesce: band.coalesce ?? false)
         }
     }
 }
