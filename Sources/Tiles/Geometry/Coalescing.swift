@@ -164,6 +164,7 @@ extension ArcTopology {
         // possible, which keeps to the same face where two pieces touch at a corner.
         var exteriors: [(xs: [Double], ys: [Double], box: BoundingBox, area: Double)] = []
         var holes: [(xs: [Double], ys: [Double], box: BoundingBox)] = []
+        var exteriorPoints: [[TilePoint]] = [], holePoints: [[TilePoint]] = []
         for first in edges.indices where !used[first] {
             var ids: [Int32] = []
             var e = first
@@ -220,7 +221,29 @@ extension ArcTopology {
                     xs.append(x); ys.append(y); box.extend(Position(x, y))
                 }
                 guard max(box.width, box.height) >= minSize else { continue }
-                if isExterior { exteriors.append((xs, ys, box, Double(abs(a2)) / 2)) } else { holes.append((xs, ys, box)) }
+                if isExterior {
+                    exteriors.append((xs, ys, box, Double(abs(a2)) / 2)); exteriorPoints.append(loop)
+                } else {
+                    holes.append((xs, ys, box)); holePoints.append(loop)
+                }
+            }
+        }
+        // A loop that rounding pinched off inside another exterior (not in a hole of it)
+        // covers land already covered: it goes (it would be a nested shell).
+        if exteriors.count > 1 {
+            func inside(_ p: TilePoint, _ r: [TilePoint]) -> Bool {
+                Self.inside(Double(p.x), Double(p.y), r.map { Double($0.x) }, r.map { Double($0.y) })
+            }
+            let sets = exteriorPoints.map(Set.init)
+            var nested = Set<Int>()
+            for (i, a) in exteriorPoints.enumerated() {
+                for (j, b) in exteriorPoints.enumerated() where i != j && !nested.contains(j) && exteriors[j].area >= exteriors[i].area {
+                    guard let p = a.first(where: { !sets[j].contains($0) }), inside(p, b) else { continue }
+                    if !holePoints.contains(where: { inside(p, $0) }) { nested.insert(i); break }
+                }
+            }
+            if !nested.isEmpty {
+                exteriors = exteriors.enumerated().filter { !nested.contains($0.offset) }.map(\.element)
             }
         }
         guard !exteriors.isEmpty else { return nil }
