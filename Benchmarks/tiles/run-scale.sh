@@ -109,6 +109,7 @@ if has bando; then
   echo "== bando serve, cache off: the first tiles from the moment it accepts connections"
   BPORT=$(free_port)
   rm -rf "$RUN/downloads"
+  LAUNCHED=$(now)
   "$BANDO" serve --store "$STORE" --host 127.0.0.1 --port "$BPORT" --tile-cache-mb 0 --access-log off \
     --downloads-cache "$RUN/downloads" >"$RUN/serve.log" 2>&1 &
   BANDO_PID=$!; PIDS+=("$BANDO_PID")
@@ -116,9 +117,9 @@ if has bando; then
   # seconds until the log says both tilesets are prepared (counted from the first connection),
   # and until the server is quiet (its other start-up work, the GeoJSON downloads, done too), so
   # that wrk measures serving alone.
-  python3 - "$BPORT" "$RUN/serve.log" "$RUN/first-tiles.txt" "$BANDO_PID" $FIRST <<'PY' | tee -a "$RUN/bando.txt"
+  python3 - "$BPORT" "$RUN/serve.log" "$RUN/first-tiles.txt" "$BANDO_PID" "$LAUNCHED" $FIRST <<'PY' | tee -a "$RUN/bando.txt"
 import os, socket, sys, threading, time, urllib.request, re
-port, log, detail, pid, tiles = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+port, log, detail, pid, launched, tiles = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6:]
 deadline = time.monotonic() + 3600
 while True:
     try:
@@ -127,6 +128,7 @@ while True:
         if time.monotonic() > deadline: sys.exit("bando serve never accepted a connection")
         time.sleep(0.01)
 start = time.monotonic()
+print(f"accepting_s={time.time() - launched:.1f}")
 results = {}
 def client(layer):
     rows = []
@@ -157,10 +159,10 @@ while len(prepared) < 2 and time.monotonic() < deadline:
     for line in open(log, errors="replace"):
         m = re.search(r"tileset (polygons|points) (?:prepared in ([0-9.]+) seconds|could not be prepared)", line)
         if m and m.group(1) not in prepared:
-            prepared[m.group(1)] = (m.group(2) or "failed", time.monotonic() - start)
+            prepared[m.group(1)] = f"{float(m.group(2)):.1f}" if m.group(2) else "failed"
     time.sleep(0.2)
-for layer, (took, at) in sorted(prepared.items()):
-    print(f"prepare_{layer}_s={took}\nprepare_{layer}_seen_s={at:.1f}")
+for layer, took in sorted(prepared.items()):
+    print(f"prepare_{layer}_s={took}")
 def cpu():
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
@@ -234,10 +236,11 @@ printf "%-16s %7s %8s %16s\n" "bando polygons" "$(or "$(get bando ingest_polygon
 printf "%-16s %7s %8s %16s\n" "bando points" "$(or "$(get bando ingest_points_s)")" "$(or "$(get bando ingest_points_mb)")" ""
 printf "%-16s %7s %8s %16s\n" "ogr2ogr PostGIS" "$(or "$(get tipg load_s)")" - "$(or "$(get tipg postgres_mb)") (database)"
 echo
-echo "Bando, from accepting connections: slowest first tile z6–z14 (its zoom), all nine done at, prepared in (seen at)"
+echo "Bando serve accepted connections $(or "$(get bando accepting_s)") s after it was started (preparation begins before)."
+echo "From then: slowest first tile z6–z14 (its zoom), all nine done at, tileset prepared in (the server's log)"
 for l in polygons points; do
-  printf "  %-9s %8s s (z%s)  %8s s  %10s (%s s)  errors %s\n" "$l" "$(or "$(get bando first_${l}_s)")" "$(or "$(get bando first_${l}_zoom)")" \
-    "$(or "$(get bando first_${l}_done_s)")" "$(or "$(get bando prepare_${l}_s)")" "$(or "$(get bando prepare_${l}_seen_s)")" "$(or "$(get bando first_${l}_errors)")"
+  printf "  %-9s %8s s (z%s)  %8s s  %8s s  errors %s\n" "$l" "$(or "$(get bando first_${l}_s)")" "$(or "$(get bando first_${l}_zoom)")" \
+    "$(or "$(get bando first_${l}_done_s)")" "$(or "$(get bando prepare_${l}_s)")" "$(or "$(get bando first_${l}_errors)")"
 done
 echo "  start-up work (preparation, GeoJSON downloads) done, the server quiet, at $(or "$(get bando quiet_s)") s"
 echo
