@@ -29,6 +29,7 @@ COPIES=${COPIES:-180}
 POINTS=${POINTS:-1000000}
 SEED=${SEED:-20261201}
 PARTS=${PARTS:-bando tipg}
+MAX_RSS_MB=${MAX_RSS_MB:-16384}   # bando serve is stopped if its resident memory goes past this
 DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-5}
 OUT=$ROOT/Benchmarks/out/tiles-scale
@@ -58,6 +59,10 @@ PGBIN=/usr/lib/postgresql/15/bin
 . "$HERE/common.sh"
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# A measurement this size's run directory holds: get PART KEY.
+get() { [ -f "$RUN/$1.txt" ] && awk -F= -v k="$2" '$1 == k { v = substr($0, length(k) + 2) } END { print v }' "$RUN/$1.txt" || true; }
+# Whether a process is running (not gone, not a zombie waiting to be reaped).
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 size_mb() { du -cm "$@" 2>/dev/null | awk 'END { print $1 }'; }
 # Runs a command, printing its peak memory (the largest child's ru_maxrss) in MB on fd 3.
 peak_of() {
@@ -113,6 +118,16 @@ if has bando; then
   "$BANDO" serve --store "$STORE" --host 127.0.0.1 --port "$BPORT" --tile-cache-mb 0 --access-log off \
     --downloads-cache "$RUN/downloads" >"$RUN/serve.log" 2>&1 &
   BANDO_PID=$!; PIDS+=("$BANDO_PID")
+  # The guard: a server past MAX_RSS_MB is killed (the machine is shared) and the run says so.
+  ( while alive "$BANDO_PID"; do
+      kb=$(awk '/VmRSS/ {print $2}' /proc/$BANDO_PID/status 2>/dev/null || echo 0)
+      if [ "${kb:-0}" -gt $((MAX_RSS_MB * 1024)) ]; then
+        echo "over_limit=bando serve passed $MAX_RSS_MB MB resident $(secs "$LAUNCHED" "$(now)") s after it was started; killed" >>"$RUN/bando.txt"
+        kill -9 "$BANDO_PID"; break
+      fi
+      sleep 1
+    done ) &
+  PIDS+=($!)
   # Two clients at once, one per layer, each asking z6 … z14 one after the other; then the
   # seconds until the log says both tilesets are prepared (counted from the first connection),
   # and until the server is quiet (its other start-up work, the GeoJSON downloads, done too), so
@@ -139,6 +154,8 @@ def client(layer):
                 status, n = r.status, len(r.read())
         except urllib.error.HTTPError as e:
             status, n = e.code, 0
+        except Exception:
+            status, n = 0, 0   # the server went away
         t1 = time.monotonic()
         rows.append((t, status, n, t1 - t0, t1 - start))
     results[layer] = rows
@@ -155,7 +172,10 @@ for layer, rows in results.items():
     print(f"first_{layer}_s={took:.3f}\nfirst_{layer}_zoom={t.split('/')[0]}\nfirst_{layer}_done_s={rows[-1][4]:.3f}\nfirst_{layer}_errors={bad}")
 # Preparation: both tilesets logged as prepared (or not ahead, after a failure).
 prepared = {}
-while len(prepared) < 2 and time.monotonic() < deadline:
+def alive():
+    try: return not any(l.startswith("State:") and "Z" in l.split()[1] for l in open(f"/proc/{pid}/status"))
+    except OSError: return False
+while len(prepared) < 2 and time.monotonic() < deadline and alive():
     for line in open(log, errors="replace"):
         m = re.search(r"tileset (polygons|points) (?:prepared in ([0-9.]+) seconds|could not be prepared)", line)
         if m and m.group(1) not in prepared:
@@ -167,11 +187,17 @@ def cpu():
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 quiet = 0
-while quiet < 3 and time.monotonic() < deadline:
+while quiet < 3 and time.monotonic() < deadline and alive():
     c = cpu(); time.sleep(1)
     quiet = quiet + 1 if cpu() - c < 0.05 else 0
-print(f"quiet_s={time.monotonic() - start - 3:.1f}")
+if alive(): print(f"quiet_s={time.monotonic() - start - 3:.1f}")
 PY
+  if ! alive "$BANDO_PID"; then
+    echo "bando serve stopped before the measurements were done: $(get bando over_limit)"
+    PARTS=${PARTS/bando/}
+  fi
+fi
+if has bando; then
   read -r pmax pmean < <(z6_bytes "http://127.0.0.1:$BPORT/tiles/polygons/" .mvt)
   read -r qmax qmean < <(z6_bytes "http://127.0.0.1:$BPORT/tiles/points/" .mvt)
   echo "== bando serve, uncached req/s"
@@ -224,7 +250,6 @@ if has tipg; then
 fi
 
 # The table, from what this size's run directory holds (a part not run this time shows its last figures).
-get() { [ -f "$RUN/$1.txt" ] && awk -F= -v k="$2" '$1 == k { v = substr($0, length(k) + 2) } END { print v }' "$RUN/$1.txt" || true; }
 or() { [ -n "$1" ] && echo "$1" || echo -; }
 polys=$(( COPIES * $(python3 -c 'import json, sys; print(sum(1 for f in json.load(open(sys.argv[1]))["features"] if f.get("geometry")))' "$COMMUNES") ))
 echo
@@ -243,6 +268,7 @@ for l in polygons points; do
     "$(or "$(get bando first_${l}_done_s)")" "$(or "$(get bando prepare_${l}_s)")" "$(or "$(get bando first_${l}_errors)")"
 done
 echo "  start-up work (preparation, GeoJSON downloads) done, the server quiet, at $(or "$(get bando quiet_s)") s"
+[ -n "$(get bando over_limit)" ] && echo "  NOT MEASURED FURTHER: $(get bando over_limit)"
 echo
 printf "%-16s %9s %8s %8s %6s %10s %10s %8s\n" server "req/s" "p50 ms" "p99 ms" errors "z6 max B" "z6 mean B" "peak MB"
 for s in bando tipg; do
