@@ -16,6 +16,8 @@
 #   Benchmarks/tiles/run-scale.sh [path/to/bando]      (default .build/release/bando)
 #   COPIES=180 POINTS=1000000  the size (a quick run: COPIES=4 POINTS=50000)
 #   PARTS="bando tipg"          the servers to run (the table shows what $OUT holds for the rest)
+#   LABEL=after                 keep this run's figures apart (tipg's are taken from the plain run)
+#   MAX_RSS_MB=16384            bando serve is killed past this resident size, and the run says so
 #
 # The generated files are kept in Benchmarks/out/tiles-scale/data-c…-p…-s…/ and reused.
 set -euo pipefail
@@ -34,7 +36,9 @@ DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-5}
 OUT=$ROOT/Benchmarks/out/tiles-scale
 DATA=$OUT/data-c$COPIES-p$POINTS-s$SEED
-RUN=$OUT/run-c$COPIES-p$POINTS-s$SEED        # this size's measurements, one file per part
+LABEL=${LABEL:-run}                          # e.g. LABEL=after PARTS=bando for another binary
+RUN=$OUT/$LABEL-c$COPIES-p$POINTS-s$SEED     # this size's measurements, one file per part
+BASE=$OUT/run-c$COPIES-p$POINTS-s$SEED       # where a part not run under LABEL is looked up
 mkdir -p "$DATA" "$RUN"
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 has() { [[ " $PARTS " == *" $1 "* ]]; }
@@ -60,7 +64,7 @@ PGBIN=/usr/lib/postgresql/15/bin
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # A measurement this size's run directory holds: get PART KEY.
-get() { [ -f "$RUN/$1.txt" ] && awk -F= -v k="$2" '$1 == k { v = substr($0, length(k) + 2) } END { print v }' "$RUN/$1.txt" || true; }
+get() { local f="$RUN/$1.txt"; [ -f "$f" ] || f="$BASE/$1.txt"; [ -f "$f" ] && awk -F= -v k="$2" '$1 == k { v = substr($0, length(k) + 2) } END { print v }' "$f" || true; }
 # Whether a process is running (not gone, not a zombie waiting to be reaped).
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 size_mb() { du -cm "$@" 2>/dev/null | awk 'END { print $1 }'; }
