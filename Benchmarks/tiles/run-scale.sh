@@ -102,6 +102,7 @@ if has bando; then
   echo "== bando ingest (a fresh SpatiaLite store)"
   STORE=$RUN/bando.sqlite
   rm -f "$STORE" "$STORE"-*
+  rm -rf "$RUN/tiles-prepared"   # layers prepared on disk beside the store (LayerPack), by serve
   t0=$(now)
   peak_of "$BANDO" ingest "$DATA/polygons.geojson" --store "$STORE" --dataset polygons --title "Communes × $COPIES" \
     >"$RUN/ingest-polygons.log" 2>&1 3>"$RUN/ingest-polygons.peak" || { echo "bando ingest failed, see $RUN/ingest-polygons.log"; exit 1; }
@@ -210,6 +211,7 @@ if has bando; then
   {
     echo "polygons=$rps $p50 $p99 $errs $pmax $pmean"; echo "points=$qrps $q50 $q99 $qerrs $qmax $qmean"
     echo "serve_peak_mb=$(peak_rss_mb "$BANDO_PID")"
+    [ -d "$RUN/tiles-prepared" ] && echo "prepared_mb=$(size_mb "$RUN/tiles-prepared")"
   } >>"$RUN/bando.txt"
   stop "$BANDO_PID"
 fi
@@ -262,7 +264,8 @@ echo "Requests: $(wc -l < "$LIST") tiles z6–z14 of $(basename "$LIST") at rand
 echo
 echo "Loading          seconds  peak MB  size on disk MB"
 printf "%-16s %7s %8s %16s\n" "bando polygons" "$(or "$(get bando ingest_polygons_s)")" "$(or "$(get bando ingest_polygons_mb)")" "$(or "$(get bando store_mb)") (store, both)"
-printf "%-16s %7s %8s %16s\n" "bando points" "$(or "$(get bando ingest_points_s)")" "$(or "$(get bando ingest_points_mb)")" ""
+printf "%-16s %7s %8s %16s\n" "bando points" "$(or "$(get bando ingest_points_s)")" "$(or "$(get bando ingest_points_mb)")" \
+  "$([ -n "$(get bando prepared_mb)" ] && echo "$(get bando prepared_mb) (prepared layers, tiles-prepared/)")"
 printf "%-16s %7s %8s %16s\n" "ogr2ogr PostGIS" "$(or "$(get tipg load_s)")" - "$(or "$(get tipg postgres_mb)") (database)"
 echo
 echo "Bando serve accepted connections $(or "$(get bando accepting_s)") s after it was started (preparation begins before)."
