@@ -18,11 +18,12 @@ import TestSupport
     }
 
     static func pack(_ layer: PreparedLayer, in folder: URL, regionSize: Int, settings: @escaping (Int) -> ZoomSettings,
-                     fullDetail: Bool) throws -> LayerPack {
+                     fullDetail: Bool, shareSimilarLevels: Bool = false) throws -> LayerPack {
         let s = (0...14).map(settings)
         var plan = LayerPackBuilder.Plan(name: layer.name, fieldNames: layer.fieldNames, minZoom: 0, maxZoom: 14, settings: s,
                                          labels: true, fullDetail: fullDetail)
         plan.regionSize = regionSize
+        plan.shareSimilarLevels = shareSimilarLevels
         let dir = folder.appendingPathComponent("pack")
         try LayerPackBuilder.build(into: dir, plan: plan) { body in
             for f in layer.features { try body(f) }
@@ -116,6 +117,10 @@ import TestSupport
             }
         }
         let one = try build(1), two = try build(2)
+        // Zooms whose level is a copy of the one above within 3 % draw that one (the default).
+        let stored = try FileManager.default.contentsOfDirectory(atPath: one.folder.path).filter { $0.hasSuffix(".xy") }
+        #expect(stored.count < 15, "levels kept: \(stored.sorted())")
+        #expect(!TileBuilder.build([LayerCut(pack: one)], at: centre(12)).isEmpty)
         #expect(FileManager.default.fileExists(atPath: one.folder.path) && FileManager.default.fileExists(atPath: two.folder.path))
         folder!.keepOnly(versions: [2])
         #expect(!FileManager.default.fileExists(atPath: one.folder.path))

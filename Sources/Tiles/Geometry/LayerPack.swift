@@ -184,6 +184,9 @@ final class PackLevel: Sendable {
 
     func feature(_ record: Int) -> Int { Int(features.buffer(Int32.self)[record]) }
 
+    /// Gives back the pages of the level read so far (see `MappedFile.release`).
+    func release() { for f in [features, families, firstPart, partEnds, exteriors, xy, boxes, tree] { f.release() } }
+
     func box(_ record: Int) -> BoundingBox {
         let b = boxes.buffer(Double.self)
         return BoundingBox(minX: b[4 * record], minY: b[4 * record + 1], maxX: b[4 * record + 2], maxY: b[4 * record + 3])
@@ -263,6 +266,12 @@ final class MappedFile: @unchecked Sendable {
     deinit { if let base { munmap(UnsafeMutableRawPointer(mutating: base), byteCount) } }
 
     func count<T>(of: T.Type) -> Int { byteCount / MemoryLayout<T>.stride }
+
+    /// Drops the pages read so far from the process's resident memory; they stay in the page
+    /// cache and are read again from there if touched.
+    func release() {
+        if let base { _ = madvise(UnsafeMutableRawPointer(mutating: base), byteCount, Int32(MADV_DONTNEED)) }
+    }
 
     func buffer<T>(_ type: T.Type) -> UnsafeBufferPointer<T> {
         guard let base else { return UnsafeBufferPointer(start: nil, count: 0) }
