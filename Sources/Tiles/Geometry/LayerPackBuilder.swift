@@ -167,12 +167,27 @@ enum LayerPackBuilder {
                 return (s.fieldIndices ?? Array(0..<fieldCount)).filter { shared[$0] }
             }
             for (z, fields) in zip(zooms, coalescedFields) { if let fields { levelFields[String(z)] = fields } }
-            var start = 0
-            while start < n {
-                let end = min(n, start + max(1, plan.regionSize))
+            // One region's work, written in the pack's order once done: the drawn geometry at
+            // each zoom, the whole detail and the label points, by feature number.
+            struct Region {
+                var levels: [[(Int32, PreparedGeometry)]]
+                var full: [(Int32, PreparedGeometry)] = []
+                var labels: [(Int32, Double, Double, BoundingBox)] = []
+            }
+            let regionSize = max(1, plan.regionSize)
+            let settings = plan.settings, minZoom = plan.minZoom, wantsFull = full != nil, wantsLabels = labelLevel != nil
+            let frozenBoxes = boxes
+            /// The staged values, read by every region at once (the mapping is never written).
+            struct Values: @unchecked Sendable { let buffer: UnsafeBufferPointer<Int32> }
+            let values = Values(buffer: stagedIds)
+            @Sendable func unit(_ z: Int) -> Double { worldSize / Double(1 << z) / 4096 }
+            @Sendable func region(_ start: Int) -> Region {
+                let boxes = frozenBoxes, stagedIds = values.buffer
+                let end = min(n, start + regionSize)
                 let own = order[start..<end].map { Int($0) }
                 let geometries = own.map { staged.geometry($0) }
-                if let full { for (j, g) in geometries.enumerated() { try full.add(feature: Int32(start + j), g) } }
+                var out = Region(levels: zooms.map { _ in [] })
+                if wantsFull { out.full = geometries.enumerated().map { (Int32(start + $0.offset), $0.element) } }
                 if let neighbours {
                     // The region's features and every feature whose box meets one of theirs.
                     let mine = Set(own)
@@ -180,9 +195,9 @@ enum LayerPackBuilder {
                     for s in own { neighbours.search(boxes[s]) { i in if !mine.contains(i) { others.insert(i) } } }
                     let context = geometries + others.sorted().map { staged.geometry($0) }
                     let topology = ArcTopology(context)
-                    for (z, w) in zip(zooms, writers) {
-                        let s = plan.settings[z - plan.minZoom]
-                        if let keys = coalescedFields[z - plan.minZoom] {
+                    for (k, z) in zooms.enumerated() {
+                        let s = settings[z - minZoom]
+                        if let keys = coalescedFields[z - minZoom] {
                             // Groups of the region's features sharing the kept values, in order.
                             var groups: [[Int]] = [], groupOf: [[Int32]: Int] = [:]
                             for (j, f) in own.enumerated() {
@@ -191,35 +206,58 @@ enum LayerPackBuilder {
                             }
                             let merged = topology.coalesced(tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z), groups: groups,
                                                             grid: 1 / unit(z))
-                            for group in merged { for (j, geometry) in group { try w.add(feature: Int32(start + j), geometry) } }
+                            for group in merged { for (j, geometry) in group { out.levels[k].append((Int32(start + j), geometry)) } }
                         } else {
                             let simplified = topology.simplified(tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z), first: own.count)
-                            for (j, g) in simplified.enumerated() { if let g { try w.add(feature: Int32(start + j), g) } }
+                            for (j, g) in simplified.enumerated() { if let g { out.levels[k].append((Int32(start + j), g)) } }
                         }
                     }
-                    if let labelLevel {
+                    if wantsLabels {
                         for (j, g) in geometries.enumerated() {
                             guard let p = LabelPoint.poleOfInaccessibility(g) else { continue }
-                            labels[2 * (start + j)] = p.x; labels[2 * (start + j) + 1] = p.y
-                            // A point at the label, under the feature's whole box.
-                            var point = PreparedGeometry(family: .point)
-                            point.xs = [p.x]; point.ys = [p.y]; point.partEnds = [1]; point.exterior = [false]; point.bbox = g.bbox
-                            try labelLevel.add(feature: Int32(start + j), point)
+                            out.labels.append((Int32(start + j), p.x, p.y, g.bbox))
                         }
                     }
                 } else {
-                    for (z, w) in zip(zooms, writers) {
-                        let s = plan.settings[z - plan.minZoom]
+                    for (k, z) in zooms.enumerated() {
+                        let s = settings[z - minZoom]
                         for (j, g) in geometries.enumerated() {
                             if let g = GeneralisedLayer.simplifiedLine(g, tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z)) {
-                                try w.add(feature: Int32(start + j), g)
+                                out.levels[k].append((Int32(start + j), g))
                             }
                         }
                     }
                 }
-                start = end
-                // The staging pages read for this region leave the server's resident memory
-                // (they stay in the page cache): a region at a time, not the whole layer.
+                return out
+            }
+            // As many regions at once as there are cores, written in order.
+            let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+            var start = 0
+            while start < n {
+                let starts = (0..<workers).map { start + $0 * regionSize }.filter { $0 < n }
+                let done = Locked([Int: Region]())
+                DispatchQueue.concurrentPerform(iterations: starts.count) { i in
+                    let r = region(starts[i])
+                    done.withLock { $0[i] = r }
+                }
+                let regions = done.withLock { $0 }
+                for i in starts.indices {
+                    guard let r = regions[i] else { continue }
+                    for (k, w) in writers.enumerated() { for (f, g) in r.levels[k] { try w.add(feature: f, g) } }
+                    if let full { for (f, g) in r.full { try full.add(feature: f, g) } }
+                    if let labelLevel {
+                        for (f, x, y, box) in r.labels {
+                            labels[2 * Int(f)] = x; labels[2 * Int(f) + 1] = y
+                            // A point at the label, under the feature's whole box.
+                            var point = PreparedGeometry(family: .point)
+                            point.xs = [x]; point.ys = [y]; point.partEnds = [1]; point.exterior = [false]; point.bbox = box
+                            try labelLevel.add(feature: f, point)
+                        }
+                    }
+                }
+                start = starts.last! + regionSize
+                // The staging pages read for these regions leave the server's resident memory
+                // (they stay in the page cache): a few regions at a time, not the whole layer.
                 staged.release()
             }
             for w in writers { levelHeaders.append(try w.finish(tree: true)) }
