@@ -292,7 +292,8 @@ final class PackFileWriter {
         guard fd >= 0 else { throw PackError.write("open", errno) }
         buffer.reserveCapacity(Self.capacity)
     }
-    static let capacity = 1 << 20
+    /// A pack writes some hundred files at once (seven per zoom): 128 KB each.
+    static let capacity = 1 << 17
 
     deinit { if fd >= 0 { close(fd) } }
 

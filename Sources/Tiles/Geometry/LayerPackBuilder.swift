@@ -34,8 +34,8 @@ enum LayerPackBuilder {
         var shareSimilarLevels = true
     }
 
-    /// Features per region of the polygon topology.
-    static let regionSize = 16_384
+    /// Features per region of the polygon topology: what one core holds at a time.
+    static let regionSize = 8_192
     static let worldSize = GeneralisedLayer.worldSize
 
     /// Builds the pack in `folder` (created here; it must not exist). `read` calls its argument

@@ -48,6 +48,11 @@ final class PackFolder: Sendable {
             }
             throw error
         }
+        #if canImport(Glibc)
+        // The preparation's heap (boxes, an index of every feature, the regions' topologies) is
+        // free now: give it back to the system rather than keep it in the allocator's arenas.
+        malloc_trim(0)
+        #endif
         return try LayerPack(folder: final, settings: settings)
     }
 
