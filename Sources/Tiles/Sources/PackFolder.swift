@@ -48,12 +48,18 @@ final class PackFolder: Sendable {
             }
             throw error
         }
-        #if canImport(Glibc)
         // The preparation's heap (boxes, an index of every feature, the regions' topologies) is
         // free now: give it back to the system rather than keep it in the allocator's arenas.
-        malloc_trim(0)
-        #endif
+        Self.trimHeap()
         return try LayerPack(folder: final, settings: settings)
+    }
+
+    /// glibc's `malloc_trim(0)` (not in Swift's Glibc module, so looked up by name); nothing
+    /// where there is none.
+    static func trimHeap() {
+        typealias Trim = @convention(c) (Int) -> Int32
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
     }
 
     /// Removes the packs of every version not in `versions` (a mapped pack stays readable until
