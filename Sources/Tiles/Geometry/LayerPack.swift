@@ -105,6 +105,14 @@ public final class LayerPack: Sendable {
               valueOffsets.count(of: Int64.self) == header.valueCount + 1 else { throw PackError.unreadable("feature files of unexpected size") }
     }
 
+    /// Gives back the pages read so far from every file (`MappedFile.release`): after work that
+    /// reads a whole zoom (the overview tiles), so the server does not keep them resident.
+    public func release() {
+        for f in [ids, values, labels, valueOffsets, valueBytes] { f.release() }
+        for l in levels.values { l.release() }
+        labelLevel?.release()
+    }
+
     /// The level drawn at zoom `z`: its own below `maxZoom`, the whole detail above; nil below `minZoom`.
     func level(zoom z: Int) -> PackLevel? {
         guard z >= minZoom else { return nil }

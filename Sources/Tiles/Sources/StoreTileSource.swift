@@ -329,6 +329,8 @@ final class StoreTileSource: TileSource {
             } }
             built += xs.count * ys.count
             top = z
+            // A whole zoom read: its pages leave the server's resident memory (page cache).
+            for cut in cuts { cut.pack?.release() }
         }
         return Overview(zooms: top.map { lowest...$0 }, tiles: tiles)
     }
