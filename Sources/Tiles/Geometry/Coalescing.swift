@@ -277,17 +277,7 @@ extension ArcTopology {
             guard r.count >= 3 else { continue }
             guard let (i, j) = firstCrossing(r), cuts < 256 else { out.append(r); continue }
             cuts += 1
-            let n = r.count
-            let a = r[i], b = r[(i + 1) % n], c = r[j], d = r[(j + 1) % n]
-            let den = Double(b.x - a.x) * Double(d.y - c.y) - Double(b.y - a.y) * Double(d.x - c.x)
-            var p = b
-            if den != 0 {
-                let t = (Double(c.x - a.x) * Double(d.y - c.y) - Double(c.y - a.y) * Double(d.x - c.x)) / den
-                p = TilePoint(Int32((Double(a.x) + t * Double(b.x - a.x)).rounded()), Int32((Double(a.y) + t * Double(b.y - a.y)).rounded()))
-            }
-            let loopA = [p] + Array(r[(i + 1)...j])
-            let loopB = [p] + Array(r[((j + 1) % n == 0 ? n : j + 1)...]) + Array(r[...i])
-            for l in [loopA, loopB] {
+            for l in TileClipper.loops(r, crossingAt: i, j) {
                 let cleaned = TileClipper.cleanRing(l)
                 if cleaned.count >= 3 { work.append(cleaned) }
             }

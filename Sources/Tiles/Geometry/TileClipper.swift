@@ -200,24 +200,27 @@ public enum TileClipper {
         }
     }
 
-    /// Cuts a ring that crosses itself at the crossing into its two loops, recursively (a few
-    /// levels), keeping the simple loops; the loop turned inside out is dropped by the caller.
-    static func untangle(_ ring: [TilePoint], depth: Int) -> [[TilePoint]] {
-        guard ring.count <= simpleCheckLimit * 4 else { return [] }
-        guard let (i, j) = firstCrossing(ring) else { return [ring] }
-        guard depth < 6 else { return [] }
+    /// The two loops of a ring whose segments `i` and `j` cross, both through the crossing
+    /// (rounded to the grid).
+    static func loops(_ ring: [TilePoint], crossingAt i: Int, _ j: Int) -> [[TilePoint]] {
         let n = ring.count
         let a = ring[i], b = ring[(i + 1) % n], c = ring[j], d = ring[(j + 1) % n]
-        // Where ab meets cd, rounded to the grid.
         let den = Double(b.x - a.x) * Double(d.y - c.y) - Double(b.y - a.y) * Double(d.x - c.x)
         var p = b
         if den != 0 {
             let t = (Double(c.x - a.x) * Double(d.y - c.y) - Double(c.y - a.y) * Double(d.x - c.x)) / den
             p = TilePoint(Int32((Double(a.x) + t * Double(b.x - a.x)).rounded()), Int32((Double(a.y) + t * Double(b.y - a.y)).rounded()))
         }
-        let loopA = [p] + Array(ring[(i + 1)...j])
-        let loopB = [p] + Array(ring[((j + 1) % n == 0 ? n : j + 1)...]) + Array(ring[...i])
-        return [loopA, loopB].flatMap { l -> [[TilePoint]] in
+        return [[p] + Array(ring[(i + 1)...j]), [p] + Array(ring[((j + 1) % n == 0 ? n : j + 1)...]) + Array(ring[...i])]
+    }
+
+    /// Cuts a ring that crosses itself at the crossing into its two loops, recursively (a few
+    /// levels), keeping the simple loops; the loop turned inside out is dropped by the caller.
+    static func untangle(_ ring: [TilePoint], depth: Int) -> [[TilePoint]] {
+        guard ring.count <= simpleCheckLimit * 4 else { return [] }
+        guard let (i, j) = firstCrossing(ring) else { return [ring] }
+        guard depth < 6 else { return [] }
+        return loops(ring, crossingAt: i, j).flatMap { l -> [[TilePoint]] in
             let cleaned = cleanRing(l)
             return cleaned.count >= 3 ? untangle(cleaned, depth: depth + 1) : []
         }
