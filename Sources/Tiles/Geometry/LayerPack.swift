@@ -17,7 +17,7 @@ import Darwin
 /// Files (native byte order, written and read by the same binary):
 /// - `pack.json`: the header (`LayerPack.Header`);
 /// - `feature.id` (Int64 per feature), `feature.values` (Int32 per feature and field: an id in
-///   the value table, -1 for null), `feature.label` (two Doubles per feature, NaN for none);
+///   the value table, -1 for null);
 /// - `value.offsets` (Int64 per value, and one past the last), `value.bytes`: every distinct
 ///   attribute value, encoded once as an MVT Value message;
 /// - per level (a zoom, or `full` for the whole detail), its records: `L.feature` (Int32 feature
@@ -36,14 +36,12 @@ public final class LayerPack: Sendable {
         var skipped: Int
         var minZoom: Int
         var maxZoom: Int
-        var hasLabels: Bool
         /// The zooms that have a level of their own ("full": the whole detail); a zoom not
         /// listed between minZoom and maxZoom draws the level it is aliased to in `aliases`.
         var levels: [LevelHeader]
         var aliases: [String: String]
         /// Zooms whose polygons are coalesced, with the fields they are grouped by and carry.
         var coalescedFields: [String: [Int]]
-        var bounds: [Double]?
     }
     struct LevelHeader: Codable {
         var name: String
@@ -62,17 +60,14 @@ public final class LayerPack: Sendable {
     public let skipped: Int
     public let minZoom: Int
     public let maxZoom: Int
-    public let hasLabels: Bool
-    /// The union of the features' boxes, Web Mercator metres (nil when empty).
-    public let mercatorBounds: BoundingBox?
     /// How each zoom from `minZoom` to `maxZoom` is drawn (simplification, fields).
     let settings: [ZoomSettings]
     private let levels: [String: PackLevel]
-    /// The level of label points (each under its feature's whole box), nil without labels.
+    /// The level of label points (each under its feature's whole box), nil without labels:
+    /// every polygon feature with a label position has one record there.
     let labelLevel: PackLevel?
     private let ids: MappedFile
     private let values: MappedFile
-    private let labels: MappedFile
     private let valueOffsets: MappedFile
     private let valueBytes: MappedFile
 
@@ -82,7 +77,7 @@ public final class LayerPack: Sendable {
         let header = try JSONDecoder().decode(Header.self, from: Data(contentsOf: folder.appending(path: "pack.json")))
         guard header.format == Header.currentFormat else { throw PackError.unreadable("format \(header.format)") }
         name = header.name; fieldNames = header.fieldNames; featureCount = header.featureCount; skipped = header.skipped
-        minZoom = header.minZoom; maxZoom = header.maxZoom; hasLabels = header.hasLabels
+        minZoom = header.minZoom; maxZoom = header.maxZoom
         var settings = settings
         for (zoom, fields) in header.coalescedFields {
             guard let z = Int(zoom), z >= minZoom, z - minZoom < settings.count else { continue }
@@ -90,9 +85,8 @@ public final class LayerPack: Sendable {
             settings[z - minZoom].coalesce = true
         }
         self.settings = settings
-        if let b = header.bounds, b.count == 4 { mercatorBounds = BoundingBox(minX: b[0], minY: b[1], maxX: b[2], maxY: b[3]) } else { mercatorBounds = nil }
         func file(_ n: String) throws -> MappedFile { try MappedFile(path: folder.appending(path: n).path) }
-        ids = try file("feature.id"); values = try file("feature.values"); labels = try file("feature.label")
+        ids = try file("feature.id"); values = try file("feature.values")
         valueOffsets = try file("value.offsets"); valueBytes = try file("value.bytes")
         var levels: [String: PackLevel] = [:]
         for l in header.levels { levels[l.name] = try PackLevel(folder: folder, header: l) }
@@ -101,14 +95,13 @@ public final class LayerPack: Sendable {
         self.levels = levels
         guard ids.count(of: Int64.self) == featureCount,
               values.count(of: Int32.self) == featureCount * fieldNames.count,
-              labels.count(of: Double.self) == 2 * featureCount,
               valueOffsets.count(of: Int64.self) == header.valueCount + 1 else { throw PackError.unreadable("feature files of unexpected size") }
     }
 
     /// Gives back the pages read so far from every file (`MappedFile.release`): after work that
     /// reads a whole zoom (the overview tiles), so the server does not keep them resident.
     public func release() {
-        for f in [ids, values, labels, valueOffsets, valueBytes] { f.release() }
+        for f in [ids, values, valueOffsets, valueBytes] { f.release() }
         for l in levels.values { l.release() }
         labelLevel?.release()
     }
@@ -137,11 +130,6 @@ public final class LayerPack: Sendable {
         return Array(bytes[Int(o[Int(id)])..<Int(o[Int(id) + 1])])
     }
 
-    func label(_ feature: Int) -> (x: Double, y: Double)? {
-        let l = labels.buffer(Double.self)
-        let x = l[2 * feature], y = l[2 * feature + 1]
-        return x.isNaN ? nil : (x, y)
-    }
 
     /// Calls `body` with every record of the level meeting `box`, features in drawing order
     /// (lowest identifier first, as the store keeps them).
@@ -194,6 +182,14 @@ final class PackLevel: Sendable {
 
     /// Gives back the pages of the level read so far (see `MappedFile.release`).
     func release() { for f in [features, families, firstPart, partEnds, exteriors, xy, boxes, tree] { f.release() } }
+
+    /// The record's first position (a label point's place), without copying its geometry.
+    func firstPosition(_ record: Int) -> (x: Double, y: Double) {
+        let p0 = Int(firstPart.buffer(Int64.self)[record])
+        let v = p0 == 0 ? 0 : Int(partEnds.buffer(Int64.self)[p0 - 1])
+        let xy = xy.buffer(Double.self)
+        return (xy[2 * v], xy[2 * v + 1])
+    }
 
     func box(_ record: Int) -> BoundingBox {
         let b = boxes.buffer(Double.self)

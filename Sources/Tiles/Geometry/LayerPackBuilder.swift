@@ -54,11 +54,10 @@ enum LayerPackBuilder {
         var valueIndex: [FieldValue: Int32] = [:]
         var boxes: [BoundingBox] = []
         var ids: [Int64] = []
-        var bounds = BoundingBox.empty
         let fieldCount = plan.fieldNames.count
         let skipped = try read { f in
             try staging.add(feature: Int32(boxes.count), f.geometry)
-            boxes.append(f.geometry.bbox); ids.append(f.id); bounds.extend(f.geometry.bbox)
+            boxes.append(f.geometry.bbox); ids.append(f.id)
             for k in 0..<fieldCount {
                 let v = k < f.values.count ? f.values[k] : .null
                 var id: Int32 = -1
@@ -137,8 +136,6 @@ enum LayerPackBuilder {
         var levelHeaders: [LayerPack.LevelHeader] = []
         var aliases: [String: String] = [:]
         var levelFields: [String: [Int]] = [:]
-        var labels = [Double](repeating: .nan, count: 2 * n)
-        let unit = { (z: Int) in worldSize / Double(1 << z) / 4096 }
 
         switch family {
         case .point:
@@ -247,7 +244,6 @@ enum LayerPackBuilder {
                     if let full { for (f, g) in r.full { try full.add(feature: f, g) } }
                     if let labelLevel {
                         for (f, x, y, box) in r.labels {
-                            labels[2 * Int(f)] = x; labels[2 * Int(f) + 1] = y
                             // A point at the label, under the feature's whole box.
                             var point = PreparedGeometry(family: .point)
                             point.xs = [x]; point.ys = [y]; point.partEnds = [1]; point.exterior = [false]; point.bbox = box
@@ -282,9 +278,6 @@ enum LayerPackBuilder {
             }
             levelHeaders = levelHeaders.filter { byName[$0.name] != nil }
         }
-        let labelFile = try PackFileWriter(path: path("feature.label"))
-        try labelFile.append(contentsOf: labels)
-        try labelFile.finish()
 
         for kind in PackLevelWriter.kinds { try? fm.removeItem(atPath: path("staging.\(kind)")) }
         try? fm.removeItem(atPath: path("staging.values"))
@@ -292,8 +285,7 @@ enum LayerPackBuilder {
         let header = LayerPack.Header(
             format: LayerPack.Header.currentFormat, name: plan.name, fieldNames: plan.fieldNames, featureCount: n,
             valueCount: valueCount, skipped: skipped, minZoom: plan.minZoom, maxZoom: zooms.last!,
-            hasLabels: family == .polygon && plan.labels, levels: levelHeaders, aliases: aliases, coalescedFields: levelFields,
-            bounds: bounds.isEmpty ? nil : [bounds.minX, bounds.minY, bounds.maxX, bounds.maxY])
+            levels: levelHeaders, aliases: aliases, coalescedFields: levelFields)
         try JSONEncoder().encode(header).write(to: folder.appending(path: "pack.json"))
     }
 }

@@ -189,7 +189,8 @@ public enum TileBuilder {
             for r in pack.records(labelLevel, in: inner.mercatorQueryBox) {
                 // The label level's boxes are the features' whole boxes (see `labelPoints`).
                 let i = labelLevel.feature(r), whole = labelLevel.box(r)
-                guard let p = pack.label(i), max(whole.width, whole.height) * frame.scale >= labelMinSize else { continue }
+                guard max(whole.width, whole.height) * frame.scale >= labelMinSize else { continue }
+                let p = labelLevel.firstPosition(r)
                 let t = GeneralisedLayer.tileOf(p, zoom: coord.z)
                 guard t.x == coord.x, t.y == coord.y else { continue }
                 let x = (p.x - frame.minX) * frame.scale, y = (frame.maxY - p.y) * frame.scale
