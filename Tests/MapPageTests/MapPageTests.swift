@@ -186,10 +186,11 @@ print(json.dumps(out))
         let noFolder = try Run.process(TestPaths.bandoBinary, ["tiles", "build", "xa-phuong-hue", "-o", site.scratch.path("no/such/x.pmtiles"), "--store", site.store])
         #expect(noFolder.status == 1 && noFolder.stderr.contains("does not exist"), "\(noFolder.stderr)")
 
-        // A build long enough to be interrupted mid-way: the communes 30 times over (the Huế
-        // communes alone build in about 3 s, which a loaded machine's scheduling could span).
+        // A build long enough to be interrupted mid-way: the communes 120 times over (the Huế
+        // communes alone build in well under a second, 30 copies in a second or two, which a
+        // loaded machine's scheduling of this test could span).
         let large = site.scratch.path("large.geojson")
-        try LargeFixtures.repeatedCommunes(30, to: large)
+        try LargeFixtures.repeatedCommunes(120, to: large)
         let ingest = try Run.process(TestPaths.bandoBinary, ["ingest", large, "--dataset", "xa-lon", "--store", site.store])
         try #require(ingest.succeeded, "\(ingest.stderr)")
         let output = site.scratch.path("all.pmtiles")

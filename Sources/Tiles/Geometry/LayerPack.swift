@@ -137,8 +137,11 @@ public final class LayerPack: Sendable {
         var hits: [Int] = []
         level.search(box) { hits.append($0) }
         if hits.count > 1 {
+            // By feature id, ties in the order found: the ids read once, then sorted as pairs.
             let ids = self.ids.buffer(Int64.self)
-            hits.sort { ids[level.feature($0)] < ids[level.feature($1)] }
+            var keyed = hits.enumerated().map { (id: ids[level.feature($0.element)], at: $0.offset, record: $0.element) }
+            keyed.sort { $0.id != $1.id ? $0.id < $1.id : $0.at < $1.at }
+            for k in keyed.indices { hits[k] = keyed[k].record }
         }
         return hits
     }
@@ -198,8 +201,17 @@ final class PackLevel: Sendable {
 
     /// The record's geometry, copied out of the mapped files.
     func geometry(_ record: Int) -> PreparedGeometry {
-        let family = GeometryFamily.packed(families.buffer(UInt8.self)[record])
-        var g = PreparedGeometry(family: family)
+        var g = PreparedGeometry(family: .point)
+        geometry(record, into: &g)
+        return g
+    }
+
+    /// The same, written into `g` (its arrays emptied, their storage kept): a tile reads many
+    /// records, through one geometry.
+    func geometry(_ record: Int, into g: inout PreparedGeometry) {
+        g.family = GeometryFamily.packed(families.buffer(UInt8.self)[record])
+        g.xs.removeAll(keepingCapacity: true); g.ys.removeAll(keepingCapacity: true)
+        g.partEnds.removeAll(keepingCapacity: true); g.exterior.removeAll(keepingCapacity: true)
         let first = firstPart.buffer(Int64.self)
         let p0 = Int(first[record]), p1 = Int(first[record + 1])
         let ends = partEnds.buffer(Int64.self), ext = exteriors.buffer(UInt8.self), xy = xy.buffer(Double.self)
@@ -209,7 +221,6 @@ final class PackLevel: Sendable {
         for v in v0..<v1 { g.xs.append(xy[2 * v]); g.ys.append(xy[2 * v + 1]) }
         for p in p0..<p1 { g.partEnds.append(Int32(Int(ends[p]) - v0)); g.exterior.append(ext[p] != 0) }
         g.bbox = box(record)
-        return g
     }
 
     /// Calls `body` with each record whose box meets `q`.

@@ -13,6 +13,16 @@ extension TileClipper {
     /// the rings that cross, overlap or nest wrongly in a larger ring of the same feature.
     static func separateRings(_ parts: [[TilePoint]]) -> [[TilePoint]] {
         guard parts.count > 1 else { return parts }
+        // Rings whose boxes are all apart (islands, pieces of a feature cut by the tile's edge)
+        // can neither cross nor nest: nothing to do, the common case.
+        if parts.count <= 64 {
+            let boxes = parts.map(RingBox.init)
+            var apart = true
+            for a in boxes.indices where apart {
+                for b in (a + 1)..<boxes.count where boxes[a].meets(boxes[b]) { apart = false; break }
+            }
+            if apart { return parts }
+        }
         let areas = parts.map(ringArea2)
         // owner[k]: the exterior a ring belongs to (itself for an exterior).
         var owner = [Int](repeating: 0, count: parts.count)
@@ -59,6 +69,7 @@ extension TileClipper {
             for p in ring { minX = min(minX, p.x); maxX = max(maxX, p.x); minY = min(minY, p.y); maxY = max(maxY, p.y) }
         }
         func contains(_ o: RingBox) -> Bool { minX <= o.minX && maxX >= o.maxX && minY <= o.minY && maxY >= o.maxY }
+        func meets(_ o: RingBox) -> Bool { minX <= o.maxX && o.minX <= maxX && minY <= o.maxY && o.minY <= maxY }
     }
 
     enum RingSide { case inside, outside, boundary }
@@ -91,11 +102,25 @@ extension TileClipper {
         struct Segment { var ring: Int32; var a: TilePoint; var b: TilePoint; var minX: Int32; var maxX: Int32 }
         var segments: [Segment] = []
         segments.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        // Only a segment whose box meets another ring's box can conflict with that ring: the
+        // rest (most of an exterior, all of an island far from the others) are left out of the
+        // sweep. With many rings the boxes are not worth comparing one by one.
+        let boxes = parts.count <= 64 ? parts.map(RingBox.init) : []
         for (k, ring) in parts.enumerated() {
+            let others = boxes.isEmpty ? [] : boxes.indices.filter { $0 != k && boxes[$0].meets(boxes[k]) }
+            if !boxes.isEmpty && others.isEmpty { continue }
             var prev = ring[ring.count - 1]
             for p in ring {
-                segments.append(Segment(ring: Int32(k), a: prev, b: p, minX: min(prev.x, p.x), maxX: max(prev.x, p.x)))
+                let segment = Segment(ring: Int32(k), a: prev, b: p, minX: min(prev.x, p.x), maxX: max(prev.x, p.x))
                 prev = p
+                if !boxes.isEmpty {
+                    let minY = min(segment.a.y, segment.b.y), maxY = max(segment.a.y, segment.b.y)
+                    guard others.contains(where: { o in
+                        let b = boxes[o]
+                        return segment.maxX >= b.minX && segment.minX <= b.maxX && maxY >= b.minY && minY <= b.maxY
+                    }) else { continue }
+                }
+                segments.append(segment)
             }
         }
         segments.sort { $0.minX < $1.minX }

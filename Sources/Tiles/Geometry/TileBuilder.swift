@@ -175,8 +175,10 @@ public enum TileBuilder {
         let settings = pack.settings(zoom: coord.z)
         let frame = TileFrame(tile: coord, extent: extent, buffer: cut.buffer, tolerance: settings == nil ? cut.tolerance : 0)
         var kept: [(index: Int, clipped: ClippedFeature)] = []
+        var g = PreparedGeometry(family: .polygon)
         for r in pack.records(level, in: frame.mercatorQueryBox) {
-            if let c = TileClipper.clip(level.geometry(r), in: frame) { kept.append((level.feature(r), c)) }
+            level.geometry(r, into: &g)
+            if let c = TileClipper.clip(g, in: frame) { kept.append((level.feature(r), c)) }
         }
         var out: [CutLayer] = []
         if !kept.isEmpty {

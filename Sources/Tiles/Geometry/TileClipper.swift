@@ -259,9 +259,66 @@ public enum TileClipper {
     }
 
     /// The first pair of segments (by start index) that cross or touch, if any.
+    ///
+    /// A sweep along x: segments sorted by their left end, each compared only with those whose
+    /// x extent still reaches it (and whose y extent meets it), so a simple ring, the usual
+    /// case, costs a sort rather than every pair. Of the conflicting pairs the sweep meets, the
+    /// first by start index is returned, as a walk over every pair in order would find.
     static func firstCrossing(_ ring: [TilePoint]) -> (Int, Int)? {
         let n = ring.count
         guard n >= 4 else { return nil }
+        return ring.withUnsafeBufferPointer { r -> (Int, Int)? in
+            if n <= 24 {
+                // Few enough for every pair, in order, cheaper than sorting.
+                for i in 0..<n {
+                    let a = r[i], b = r[i + 1 == n ? 0 : i + 1]
+                    let minX = min(a.x, b.x), maxX = max(a.x, b.x), minY = min(a.y, b.y), maxY = max(a.y, b.y)
+                    for j in (i + 1)..<n {
+                        let c = r[j], d = r[j + 1 == n ? 0 : j + 1]
+                        if (c.x < minX && d.x < minX) || (c.x > maxX && d.x > maxX) || (c.y < minY && d.y < minY) || (c.y > maxY && d.y > maxY) { continue }
+                        if segmentsConflict(r, n, i, j) { return (i, j) }
+                    }
+                }
+                return nil
+            }
+            // Segment boxes, and the segments in order of their left end (the key holds the
+            // left end above the index, so integers are sorted rather than through a closure).
+            var box = [Int32](repeating: 0, count: 4 * n)
+            var order = [Int64](repeating: 0, count: n)
+            for i in 0..<n {
+                let a = r[i], b = r[i + 1 == n ? 0 : i + 1]
+                box[4 * i] = min(a.x, b.x); box[4 * i + 1] = max(a.x, b.x)
+                box[4 * i + 2] = min(a.y, b.y); box[4 * i + 3] = max(a.y, b.y)
+                order[i] = Int64(box[4 * i]) << 32 | Int64(i)
+            }
+            order.sort()
+            var best: (Int, Int)? = nil
+            var active = [Int](repeating: 0, count: n)
+            var activeCount = 0
+            for key in order {
+                let s = Int(key & 0xFFFF_FFFF)
+                let sMinX = box[4 * s], sMinY = box[4 * s + 2], sMaxY = box[4 * s + 3]
+                var kept = 0
+                for k in 0..<activeCount {
+                    let t = active[k]
+                    guard box[4 * t + 1] >= sMinX else { continue }
+                    active[kept] = t; kept += 1
+                    guard box[4 * t + 3] >= sMinY, box[4 * t + 2] <= sMaxY else { continue }
+                    let i = min(s, t), j = max(s, t)
+                    if let (bi, bj) = best, i > bi || (i == bi && j >= bj) { continue }
+                    if segmentsConflict(r, n, i, j) { best = (i, j) }
+                }
+                active[kept] = s
+                activeCount = kept + 1
+            }
+            return best
+        }
+    }
+
+    /// Whether segments `i` < `j` of a ring of `n` positions cross or touch (adjacent segments
+    /// may share their common end, but not fold back along each other).
+    @inline(__always)
+    private static func segmentsConflict(_ ring: UnsafeBufferPointer<TilePoint>, _ n: Int, _ i: Int, _ j: Int) -> Bool {
         @inline(__always) func orient(_ a: TilePoint, _ b: TilePoint, _ c: TilePoint) -> Int64 {
             let v = Int64(b.x - a.x) * Int64(c.y - a.y) - Int64(b.y - a.y) * Int64(c.x - a.x)
             return v > 0 ? 1 : (v < 0 ? -1 : 0)
@@ -269,30 +326,16 @@ public enum TileClipper {
         @inline(__always) func onSegment(_ a: TilePoint, _ b: TilePoint, _ p: TilePoint) -> Bool {
             min(a.x, b.x) <= p.x && p.x <= max(a.x, b.x) && min(a.y, b.y) <= p.y && p.y <= max(a.y, b.y)
         }
-        for i in 0..<n {
-            let a = ring[i], b = ring[(i + 1) % n]
-            let minX = min(a.x, b.x), maxX = max(a.x, b.x), minY = min(a.y, b.y), maxY = max(a.y, b.y)
-            for j in (i + 1)..<n {
-                let c = ring[j], d = ring[(j + 1) % n]
-                // Most pairs are far apart: their boxes do not even meet.
-                if (c.x < minX && d.x < minX) || (c.x > maxX && d.x > maxX) || (c.y < minY && d.y < minY) || (c.y > maxY && d.y > maxY) { continue }
-                let adjacent = j == i + 1 || (i == 0 && j == n - 1)
-                if adjacent {
-                    // Sharing one end is fine; folding back along each other is not.
-                    let shared = j == i + 1 ? b : a
-                    let other1 = j == i + 1 ? a : b, other2 = j == i + 1 ? d : c
-                    if orient(other1, shared, other2) == 0 && (onSegment(shared, other1, other2) || onSegment(shared, other2, other1)) { return (i, j) }
-                    continue
-                }
-                let o1 = orient(a, b, c), o2 = orient(a, b, d), o3 = orient(c, d, a), o4 = orient(c, d, b)
-                if o1 * o2 < 0 && o3 * o4 < 0 { return (i, j) }
-                if o1 == 0 && onSegment(a, b, c) { return (i, j) }
-                if o2 == 0 && onSegment(a, b, d) { return (i, j) }
-                if o3 == 0 && onSegment(c, d, a) { return (i, j) }
-                if o4 == 0 && onSegment(c, d, b) { return (i, j) }
-            }
+        let a = ring[i], b = ring[(i + 1) % n], c = ring[j], d = ring[(j + 1) % n]
+        if j == i + 1 || (i == 0 && j == n - 1) {
+            let shared = j == i + 1 ? b : a
+            let other1 = j == i + 1 ? a : b, other2 = j == i + 1 ? d : c
+            return orient(other1, shared, other2) == 0 && (onSegment(shared, other1, other2) || onSegment(shared, other2, other1))
         }
-        return nil
+        let o1 = orient(a, b, c), o2 = orient(a, b, d), o3 = orient(c, d, a), o4 = orient(c, d, b)
+        if o1 * o2 < 0 && o3 * o4 < 0 { return true }
+        return (o1 == 0 && onSegment(a, b, c)) || (o2 == 0 && onSegment(a, b, d))
+            || (o3 == 0 && onSegment(c, d, a)) || (o4 == 0 && onSegment(c, d, b))
     }
 
     // MARK: shared steps

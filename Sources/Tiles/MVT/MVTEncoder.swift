@@ -45,8 +45,15 @@ public struct MVTLayerBuilder: Sendable {
     /// Fast path (prepared layers): key slot per field index, value index per prepared value id.
     private var keyByField: [Int32] = []
     private var valueById: [Int32: UInt32] = [:]
+    /// The same for the first `denseValueIds` ids, looked up by index (most tiles use only
+    /// these): `UInt32.max` where the value is not in the layer yet.
+    private var valueByDenseId: [UInt32] = []
+    static let denseValueIds: Int32 = 1 << 16
     private var features = ProtobufWriter()
     public private(set) var featureCount = 0
+    /// Reused for every feature: its commands and tags (a tile adds thousands of features).
+    private var commands: [UInt32] = []
+    private var tags: [UInt32] = []
 
     public init(name: String, extent: UInt32 = 4096) {
         self.name = name; self.extent = extent
@@ -58,26 +65,39 @@ public struct MVTLayerBuilder: Sendable {
     /// Null attribute values are left out: MVT has no null.
     @discardableResult
     public mutating func addFeature(id: UInt64?, attributes: [(key: String, value: FieldValue)], geometry: TileGeometry) -> Bool {
-        let commands = MVTGeometryCoder.encode(geometry)
+        MVTGeometryCoder.encode(geometry, into: &commands)
         guard !commands.isEmpty else { return false }
-        var tags: [UInt32] = []
-        tags.reserveCapacity(attributes.count * 2)
+        var tags = takeTags()
         for (key, value) in attributes where !value.isNull {
             tags.append(index(ofKey: key))
             tags.append(index(ofValue: value))
         }
-        appendFeature(id: id, tags: tags, type: geometry.type, commands: commands)
+        appendFeature(id: id, tags: tags, type: geometry.type)
+        self.tags = tags
         return true
     }
 
-    /// One Feature message: id, tag pairs, geometry type and commands.
-    private mutating func appendFeature(id: UInt64?, tags: [UInt32], type: MVTGeometryType, commands: [UInt32]) {
-        var f = ProtobufWriter()
-        if let id { f.uint(1, id) }
-        f.packed(2, tags)
-        f.uint(3, UInt64(type.rawValue))
-        f.packed(4, commands)
-        features.bytesField(2, f.bytes)
+    /// The reused tag buffer, emptied, taken out of `self` while it is filled (so that filling
+    /// it and looking up keys, which mutate `self`, do not conflict).
+    private mutating func takeTags() -> [UInt32] {
+        var t: [UInt32] = []
+        swap(&t, &tags)
+        t.removeAll(keepingCapacity: true)
+        return t
+    }
+
+    /// One Feature message (id, tag pairs, geometry type and the commands in `commands`),
+    /// written straight into the layer's bytes: its length is known before it is written.
+    private mutating func appendFeature(id: UInt64?, tags: [UInt32], type: MVTGeometryType) {
+        let tagBytes = ProtobufWriter.packedSize(tags), commandBytes = ProtobufWriter.packedSize(commands)
+        var length = 2 + 1 + ProtobufWriter.varintSize(UInt64(commandBytes)) + commandBytes
+        if let id { length += 1 + ProtobufWriter.varintSize(id) }
+        if !tags.isEmpty { length += 1 + ProtobufWriter.varintSize(UInt64(tagBytes)) + tagBytes }
+        features.key(2, 2); features.varint(UInt64(length))
+        if let id { features.uint(1, id) }
+        features.packed(2, tags, size: tagBytes)
+        features.uint(3, UInt64(type.rawValue))
+        features.packed(4, commands, size: commandBytes)
         featureCount += 1
     }
 
@@ -110,11 +130,10 @@ public struct MVTLayerBuilder: Sendable {
     @discardableResult
     mutating func addFeature<V: RandomAccessCollection<Int32>>(id: UInt64?, fieldNames: [String], fields: [Int]? = nil, valueIds: V,
                                                               encodedValue: (Int32) -> [UInt8], geometry: TileGeometry) -> Bool where V.Index == Int {
-        let commands = MVTGeometryCoder.encode(geometry)
+        MVTGeometryCoder.encode(geometry, into: &commands)
         guard !commands.isEmpty else { return false }
         if keyByField.count < fieldNames.count { keyByField = [Int32](repeating: -1, count: fieldNames.count) }
-        var tags: [UInt32] = []
-        tags.reserveCapacity(valueIds.count * 2)
+        var tags = takeTags()
         for k in fields ?? Array(valueIds.indices) {
             let vid = valueIds[valueIds.startIndex + k]
             guard vid >= 0 else { continue }
@@ -123,27 +142,50 @@ public struct MVTLayerBuilder: Sendable {
                 key = Int32(index(ofKey: fieldNames[k])); keyByField[k] = key
             }
             let value: UInt32
-            if let v = valueById[vid] { value = v } else {
+            if vid < Self.denseValueIds {
+                if Int(vid) >= valueByDenseId.count {
+                    valueByDenseId += repeatElement(UInt32.max, count: max(Int(vid) + 1, 2 * valueByDenseId.count, 256) - valueByDenseId.count)
+                }
+                if valueByDenseId[Int(vid)] != .max { value = valueByDenseId[Int(vid)] } else {
+                    value = UInt32(valueBytes.count)
+                    valueBytes.append(encodedValue(vid)); valueByDenseId[Int(vid)] = value
+                }
+            } else if let v = valueById[vid] { value = v } else {
                 value = UInt32(valueBytes.count)
                 valueBytes.append(encodedValue(vid)); valueById[vid] = value
             }
             tags.append(UInt32(key)); tags.append(value)
         }
-        appendFeature(id: id, tags: tags, type: geometry.type, commands: commands)
+        appendFeature(id: id, tags: tags, type: geometry.type)
+        self.tags = tags
         return true
     }
 
     /// The layer message (the bytes inside the tile's field 3).
     public func encoded() -> [UInt8] {
         var w = ProtobufWriter()
-        w.bytes.reserveCapacity(features.bytes.count + keys.count * 16 + valueBytes.count * 16 + 32)
+        w.bytes.reserveCapacity(encodedLength)
+        writeMessage(into: &w)
+        return w.bytes
+    }
+
+    /// The length of `encoded()`, without encoding it.
+    var encodedLength: Int {
+        func field(_ n: Int) -> Int { 1 + ProtobufWriter.varintSize(UInt64(n)) + n }
+        var n = 2 + field(name.utf8.count) + features.bytes.count + 1 + ProtobufWriter.varintSize(UInt64(extent))
+        for k in keys { n += field(k.utf8.count) }
+        for v in valueBytes { n += field(v.count) }
+        return n
+    }
+
+    /// Writes the layer message (`encoded()`) at the end of `w`.
+    func writeMessage(into w: inout ProtobufWriter) {
         w.uint(15, 2)
         w.string(1, name)
         w.bytes.append(contentsOf: features.bytes)
         for k in keys { w.string(3, k) }
         for v in valueBytes { w.bytesField(4, v) }
         w.uint(5, UInt64(extent))
-        return w.bytes
     }
 
     /// A Value message, typed as a client expects: text as string, integers as uint (≥ 0) or
@@ -165,8 +207,14 @@ public struct MVTLayerBuilder: Sendable {
 /// Tiles are a list of layers (spec 2.1 §4.1).
 public enum MVTEncoder {
     public static func tile(_ layers: [MVTLayerBuilder]) -> [UInt8] {
+        // Each layer written once, in place: its length is known before its bytes.
+        let lengths = layers.map { $0.isEmpty ? 0 : $0.encodedLength }
         var w = ProtobufWriter()
-        for layer in layers where !layer.isEmpty { w.bytesField(3, layer.encoded()) }
+        w.bytes.reserveCapacity(lengths.reduce(0) { $0 + $1 + 6 })
+        for (layer, length) in zip(layers, lengths) where !layer.isEmpty {
+            w.key(3, 2); w.varint(UInt64(length))
+            layer.writeMessage(into: &w)
+        }
         return w.bytes
     }
 }
@@ -181,6 +229,13 @@ enum MVTGeometryCoder {
     /// The encoded commands, or an empty array when nothing non-degenerate is left.
     static func encode(_ g: TileGeometry) -> [UInt32] {
         var out: [UInt32] = []
+        encode(g, into: &out)
+        return out
+    }
+
+    /// The same, written into `out` (emptied first, its capacity kept).
+    static func encode(_ g: TileGeometry, into out: inout [UInt32]) {
+        out.removeAll(keepingCapacity: true)
         var cx: Int32 = 0, cy: Int32 = 0
         @inline(__always) func delta(_ p: TilePoint) {
             out.append(zigzag(p.x &- cx)); out.append(zigzag(p.y &- cy))
@@ -189,7 +244,7 @@ enum MVTGeometryCoder {
         switch g.type {
         case .point:
             let pts = g.parts.flatMap { $0 }
-            guard !pts.isEmpty else { return [] }
+            guard !pts.isEmpty else { return }
             out.append(command(moveTo, pts.count))
             for p in pts { delta(p) }
         case .lineString:
@@ -217,7 +272,6 @@ enum MVTGeometryCoder {
                 out.append(command(closePath, 1))
             }
         }
-        return out
     }
 }
 

@@ -34,6 +34,25 @@ struct ProtobufWriter {
         withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
+    /// Bytes of a varint.
+    @inline(__always) static func varintSize(_ value: UInt64) -> Int {
+        value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
+    }
+
+    /// Bytes of the payload of a packed field of `values`.
+    static func packedSize(_ values: [UInt32]) -> Int {
+        var n = 0
+        for v in values { n += varintSize(UInt64(v)) }
+        return n
+    }
+
+    /// A packed field whose payload is `size` bytes (`packedSize(values)`), written in place.
+    mutating func packed(_ field: Int, _ values: [UInt32], size: Int) {
+        guard !values.isEmpty else { return }
+        key(field, 2); varint(UInt64(size))
+        for v in values { varint(UInt64(v)) }
+    }
+
     mutating func packed(_ field: Int, _ values: [UInt32]) {
         guard !values.isEmpty else { return }
         var inner = ProtobufWriter()
