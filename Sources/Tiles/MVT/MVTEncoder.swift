@@ -44,11 +44,7 @@ public struct MVTLayerBuilder: Sendable {
     private var valueBytes: [[UInt8]] = []
     /// Fast path (prepared layers): key slot per field index, value index per prepared value id.
     private var keyByField: [Int32] = []
-    private var valueById: [Int32: UInt32] = [:]
-    /// The same for the first `denseValueIds` ids, looked up by index (most tiles use only
-    /// these): `UInt32.max` where the value is not in the layer yet.
-    private var valueByDenseId: [UInt32] = []
-    static let denseValueIds: Int32 = 1 << 16
+    private var valueById = ValueIdTable()
     private var features = ProtobufWriter()
     public private(set) var featureCount = 0
     /// Reused for every feature: its commands and tags (a tile adds thousands of features).
@@ -134,7 +130,9 @@ public struct MVTLayerBuilder: Sendable {
         guard !commands.isEmpty else { return false }
         if keyByField.count < fieldNames.count { keyByField = [Int32](repeating: -1, count: fieldNames.count) }
         var tags = takeTags()
-        for k in fields ?? Array(valueIds.indices) {
+        let count = fields?.count ?? valueIds.count
+        for n in 0..<count {
+            let k = fields?[n] ?? n
             let vid = valueIds[valueIds.startIndex + k]
             guard vid >= 0 else { continue }
             var key = keyByField[k]
@@ -142,17 +140,9 @@ public struct MVTLayerBuilder: Sendable {
                 key = Int32(index(ofKey: fieldNames[k])); keyByField[k] = key
             }
             let value: UInt32
-            if vid < Self.denseValueIds {
-                if Int(vid) >= valueByDenseId.count {
-                    valueByDenseId += repeatElement(UInt32.max, count: max(Int(vid) + 1, 2 * valueByDenseId.count, 256) - valueByDenseId.count)
-                }
-                if valueByDenseId[Int(vid)] != .max { value = valueByDenseId[Int(vid)] } else {
-                    value = UInt32(valueBytes.count)
-                    valueBytes.append(encodedValue(vid)); valueByDenseId[Int(vid)] = value
-                }
-            } else if let v = valueById[vid] { value = v } else {
+            if let v = valueById[vid] { value = v } else {
                 value = UInt32(valueBytes.count)
-                valueBytes.append(encodedValue(vid)); valueById[vid] = value
+                valueBytes.append(encodedValue(vid)); valueById.insert(vid, value)
             }
             tags.append(UInt32(key)); tags.append(value)
         }
@@ -286,4 +276,50 @@ enum MVTGeometryCoder {
         prev = p
     }
     return sum
+}
+
+/// Value ids (small non-negative integers) to a layer's value indices: open addressing with a
+/// multiplicative hash, cheaper per look-up than a `Dictionary`'s seeded hashing, which a tile
+/// pays for every attribute of every feature.
+struct ValueIdTable: Sendable {
+    private var keys: [Int32] = []
+    private var values: [UInt32] = []
+    private var count = 0
+    private var shift: UInt32 = 32
+
+    @inline(__always) private func slot(_ key: Int32) -> Int {
+        Int((UInt32(bitPattern: key) &* 0x9E37_79B1) >> shift)
+    }
+
+    subscript(key: Int32) -> UInt32? {
+        guard !keys.isEmpty else { return nil }
+        let mask = keys.count - 1
+        var i = slot(key)
+        while true {
+            let k = keys[i]
+            if k == key { return values[i] }
+            if k < 0 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds `key` (not in the table yet).
+    mutating func insert(_ key: Int32, _ value: UInt32) {
+        if 2 * (count + 1) > keys.count { grow() }
+        let mask = keys.count - 1
+        var i = slot(key)
+        while keys[i] >= 0 { i = (i + 1) & mask }
+        keys[i] = key; values[i] = value
+        count += 1
+    }
+
+    private mutating func grow() {
+        let old = (keys, values)
+        let capacity = max(512, keys.count * 2)
+        keys = [Int32](repeating: -1, count: capacity)
+        values = [UInt32](repeating: 0, count: capacity)
+        shift = UInt32(32 - capacity.trailingZeroBitCount)
+        count = 0
+        for (k, v) in zip(old.0, old.1) where k >= 0 { insert(k, v) }
+    }
 }
