@@ -66,6 +66,29 @@ import TestSupport
         #expect(n > 100)
     }
 
+    /// What a tile learns of a feature's rounded rings (each short ring simple, the rings
+    /// apart) holds in every tile that draws it whole, as rounding is the same in each: tiles
+    /// cut once every check is known, skipping them, are byte for byte those cut in memory,
+    /// which never skips them.
+    @Test func ringChecksLearnedInOneTileHoldInTheOthers() throws {
+        let source = HueFixture.source
+        let whole = GeneralisedLayer(layer: source.layer, minZoom: 0, maxZoom: 14, settings: Self.bands)
+        let dir = ScratchDirectory("tiles-pack-checks")
+        let pack = try Self.pack(source.layer, in: dir.url, regionSize: 64, settings: Self.bands, fullDetail: false)
+        let memory = LayerCut(layer: source.layer, generalised: whole), packed = LayerCut(pack: pack)
+        func learned(_ state: TileClipper.RingChecks) -> Int {
+            (8...12).reduce(0) { n, z in
+                guard let m = pack.ringChecks(zoom: z) else { return n }
+                return n + (0..<m.count).filter { m[$0] == state }.count
+            }
+        }
+        #expect(learned(.clean) == 0)
+        _ = Self.compare(memory, packed, bounds: source.bounds, zooms: 8...12)
+        let clean = learned(.clean)
+        #expect(clean > 200, "\(clean) features known clean")
+        #expect(Self.compare(memory, packed, bounds: source.bounds, zooms: 8...12) > 50)
+    }
+
     /// The islands of Hạ Long Bay (communes of many parts), in regions of 25.
     @Test func islandsInRegionsMatchTheWholeLayer() throws {
         let source = HueFixture.islands

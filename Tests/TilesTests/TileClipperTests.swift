@@ -25,6 +25,21 @@ import GeoModel
         #expect(Set(r) == [TilePoint(-64, 1000), TilePoint(1000, 1000), TilePoint(1000, 3000), TilePoint(-64, 3000)])
     }
 
+    /// A position lands on the same grid position in every tile of a zoom: its units in the
+    /// next tile east and south are those of this one less exactly one extent, whatever their
+    /// fractional part, so a feature's rings round alike in every tile that draws them.
+    @Test func aPositionRoundsAlikeInEveryTileOfAZoom() {
+        let here = TileFrame(tile: tile)
+        let east = TileFrame(tile: TileCoord(z: tile.z, x: tile.x + 1, y: tile.y))
+        let south = TileFrame(tile: TileCoord(z: tile.z, x: tile.x, y: tile.y + 1))
+        let b = tile.mercatorBounds
+        for i in 0..<1000 {
+            let mx = b.minX + b.width * Double(i) / 997.3, my = b.maxY - b.height * Double(i) / 1003.7
+            #expect(here.x(mx) - 4096 == east.x(mx) && here.x(mx).rounded() - 4096 == east.x(mx).rounded())
+            #expect(here.y(my) - 4096 == south.y(my) && here.y(my).rounded() - 4096 == south.y(my).rounded())
+        }
+    }
+
     @Test func holesStayHolesAndVanishingHolesGo() throws {
         let outer = lonLat(tile, [(100, 100), (3900, 100), (3900, 3900), (100, 3900), (100, 100)])
         let hole = lonLat(tile, [(1000, 1000), (2000, 1000), (2000, 2000), (1000, 2000), (1000, 1000)])

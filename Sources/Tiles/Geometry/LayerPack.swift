@@ -66,6 +66,9 @@ public final class LayerPack: Sendable {
     /// The level of label points (each under its feature's whole box), nil without labels:
     /// every polygon feature with a label position has one record there.
     let labelLevel: PackLevel?
+    /// What each record's ring checks found at each zoom from `minZoom` to `maxZoom`
+    /// (`TileClipper.RingChecks`), learned by the tiles cut so far.
+    private let ringChecks: [RingCheckMemo]
     private let ids: MappedFile
     private let values: MappedFile
     private let valueOffsets: MappedFile
@@ -93,6 +96,7 @@ public final class LayerPack: Sendable {
         for (zoom, target) in header.aliases { levels[zoom] = levels[target] }
         labelLevel = levels["labels"]
         self.levels = levels
+        ringChecks = (minZoom...max(minZoom, maxZoom)).map { z in RingCheckMemo(count: levels[String(z)]?.records ?? 0) }
         guard ids.count(of: Int64.self) == featureCount,
               values.count(of: Int32.self) == featureCount * fieldNames.count,
               valueOffsets.count(of: Int64.self) == header.valueCount + 1 else { throw PackError.unreadable("feature files of unexpected size") }
@@ -110,6 +114,11 @@ public final class LayerPack: Sendable {
     func level(zoom z: Int) -> PackLevel? {
         guard z >= minZoom else { return nil }
         return z <= maxZoom ? levels[String(z)] : levels["full"]
+    }
+
+    /// The ring checks learned at zoom `z` (nil past `maxZoom`, where the whole detail is drawn).
+    func ringChecks(zoom z: Int) -> RingCheckMemo? {
+        z >= minZoom && z <= maxZoom ? ringChecks[z - minZoom] : nil
     }
 
     func settings(zoom z: Int) -> ZoomSettings? {
@@ -144,6 +153,24 @@ public final class LayerPack: Sendable {
             for k in keyed.indices { hits[k] = keyed[k].record }
         }
         return hits
+    }
+}
+
+/// One byte per record of a zoom's level (`TileClipper.RingChecks`), zero at first (`calloc`:
+/// pages the kernel maps only once a tile writes to them). Tiles cut at once read and write it
+/// without a lock: every writer of a record writes the same value, what one cut learns about
+/// it being the same in every tile.
+final class RingCheckMemo: @unchecked Sendable {
+    private let bytes: UnsafeMutablePointer<UInt8>
+    let count: Int
+    init(count: Int) {
+        self.count = count
+        bytes = calloc(max(1, count), 1)!.assumingMemoryBound(to: UInt8.self)
+    }
+    deinit { free(bytes) }
+    subscript(record: Int) -> TileClipper.RingChecks {
+        get { TileClipper.RingChecks(rawValue: bytes[record]) ?? .unknown }
+        set { bytes[record] = newValue.rawValue }
     }
 }
 

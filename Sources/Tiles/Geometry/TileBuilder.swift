@@ -161,7 +161,7 @@ public enum TileBuilder {
                   max(whole.width, whole.height) * frame.scale >= labelMinSize else { continue }
             let t = GeneralisedLayer.tileOf(p, zoom: coord.z)
             guard t.x == coord.x, t.y == coord.y else { continue }
-            let x = (p.x - frame.minX) * frame.scale, y = (frame.maxY - p.y) * frame.scale
+            let x = frame.x(p.x), y = frame.y(p.y)
             let point = TilePoint(Int32(x.rounded()), Int32(y.rounded()))
             out.append((i, ClippedFeature(geometry: TileGeometry(type: .point, parts: [[point]]), significance: 0)))
         }
@@ -176,9 +176,13 @@ public enum TileBuilder {
         let frame = TileFrame(tile: coord, extent: extent, buffer: cut.buffer, tolerance: settings == nil ? cut.tolerance : 0)
         var kept: [(index: Int, clipped: ClippedFeature)] = []
         var g = PreparedGeometry(family: .polygon)
+        let memo = pack.ringChecks(zoom: coord.z)
         for r in pack.records(level, in: frame.mercatorQueryBox) {
             level.geometry(r, into: &g)
-            if let c = TileClipper.clip(g, in: frame) { kept.append((level.feature(r), c)) }
+            let known = memo?[r] ?? .unknown
+            var checks = known
+            if let c = TileClipper.clip(g, in: frame, checks: &checks) { kept.append((level.feature(r), c)) }
+            if checks != known { memo?[r] = checks }
         }
         var out: [CutLayer] = []
         if !kept.isEmpty {
@@ -195,7 +199,7 @@ public enum TileBuilder {
                 let p = labelLevel.firstPosition(r)
                 let t = GeneralisedLayer.tileOf(p, zoom: coord.z)
                 guard t.x == coord.x, t.y == coord.y else { continue }
-                let x = (p.x - frame.minX) * frame.scale, y = (frame.maxY - p.y) * frame.scale
+                let x = frame.x(p.x), y = frame.y(p.y)
                 let point = TilePoint(Int32(x.rounded()), Int32(y.rounded()))
                 labels.append((i, ClippedFeature(geometry: TileGeometry(type: .point, parts: [[point]]), significance: 0)))
             }

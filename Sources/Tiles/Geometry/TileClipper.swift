@@ -8,14 +8,26 @@ public struct TileFrame: Sendable {
     public var tolerance: Double
     let minX: Double, maxY: Double, scale: Double
     let lo: Double, hi: Double
+    /// Tile units of the world's west and north edges from this tile's: whole numbers, so a
+    /// position lands on the same grid in every tile of the zoom (`x`, `y`).
+    let offsetX: Double, offsetY: Double
 
     public init(tile: TileCoord, extent: Int32 = 4096, buffer: Int32 = 64, tolerance: Double = 1) {
         self.extent = extent; self.buffer = buffer; self.tolerance = tolerance
         let b = tile.mercatorBounds
         minX = b.minX; maxY = b.maxY
-        scale = Double(extent) / b.width
+        // The zoom's grid as generalisation and coalescing round to it (`LayerPackBuilder`).
+        scale = 1 / (GeneralisedLayer.worldSize / Double(1 << tile.z) / Double(extent))
+        let half = Double(extent) * Double(1 << tile.z) / 2
+        offsetX = half - Double(tile.x) * Double(extent); offsetY = half - Double(tile.y) * Double(extent)
         lo = -Double(buffer); hi = Double(extent) + Double(buffer)
     }
+
+    /// A Web Mercator position in this tile's units: its place on the zoom's grid (`mx * scale`,
+    /// the same in every tile) moved by whole units, so it rounds to the same grid position in
+    /// every tile that draws it, and a feature's rings, once rounded, are the same in each.
+    @inline(__always) func x(_ mx: Double) -> Double { mx * scale + offsetX }
+    @inline(__always) func y(_ my: Double) -> Double { offsetY - my * scale }
 
     /// The part of the world (Web Mercator) that this frame draws, buffer included.
     public var mercatorQueryBox: BoundingBox {
@@ -41,11 +53,27 @@ public struct ClippedFeature: Sendable {
 /// written), and oriented as MVT requires: exteriors positive, holes negative.
 public enum TileClipper {
     public static func clip(_ g: PreparedGeometry, in frame: TileFrame) -> ClippedFeature? {
+        var checks = RingChecks.unknown
+        return clip(g, in: frame, checks: &checks)
+    }
+
+    /// The same, for a feature whose ring checks at this zoom may be known (`RingChecks`):
+    /// `checks` says what is known and is updated when this cut learns it.
+    static func clip(_ g: PreparedGeometry, in frame: TileFrame, checks: inout RingChecks) -> ClippedFeature? {
         switch g.family {
         case .point: return points(g, frame)
         case .line: return lines(g, frame)
-        case .polygon: return polygons(g, frame)
+        case .polygon: return polygons(g, frame, checks: &checks)
         }
+    }
+
+    /// What the checks of a polygon feature's rounded rings found at one zoom, where no tile
+    /// edge cuts it: whether each short ring is simple (`finishRing`) and the rings keep apart
+    /// (`separateRings`). Rounding is the same in every tile of the zoom (`TileFrame.x`), so a
+    /// feature found clean in one tile is clean in every tile that draws it whole, and those
+    /// skip both checks (a tenth of the work of cutting a tile at z8–z10).
+    enum RingChecks: UInt8 {
+        case unknown = 0, clean = 1, failed = 2
     }
 
     // MARK: points
@@ -53,7 +81,7 @@ public enum TileClipper {
     static func points(_ g: PreparedGeometry, _ f: TileFrame) -> ClippedFeature? {
         var parts: [[TilePoint]] = []
         for i in 0..<g.xs.count {
-            let x = (g.xs[i] - f.minX) * f.scale, y = (f.maxY - g.ys[i]) * f.scale
+            let x = f.x(g.xs[i]), y = f.y(g.ys[i])
             guard x >= f.lo, x <= f.hi, y >= f.lo, y <= f.hi else { continue }
             parts.append([TilePoint(Int32(x.rounded()), Int32(y.rounded()))])
         }
@@ -72,7 +100,7 @@ public enum TileClipper {
             defer { start = end }
             xs.removeAll(keepingCapacity: true); ys.removeAll(keepingCapacity: true)
             for i in start..<end {
-                xs.append((g.xs[i] - f.minX) * f.scale); ys.append((f.maxY - g.ys[i]) * f.scale)
+                xs.append(f.x(g.xs[i])); ys.append(f.y(g.ys[i]))
             }
             for piece in clipLine(xs, ys, f.lo, f.hi) {
                 var q = quantise(simplify(piece.0, piece.1, tolerance: f.tolerance, closed: false))
@@ -120,10 +148,19 @@ public enum TileClipper {
     // MARK: polygons
 
     static func polygons(_ g: PreparedGeometry, _ f: TileFrame) -> ClippedFeature? {
+        var checks = RingChecks.unknown
+        return polygons(g, f, checks: &checks)
+    }
+
+    static func polygons(_ g: PreparedGeometry, _ f: TileFrame, checks: inout RingChecks) -> ClippedFeature? {
         var parts: [[TilePoint]] = []
         var area2: Int64 = 0
         var p = 0
         let count = g.partEnds.count
+        // Whether no polygon of the feature is cut or left out by the frame, and then whether
+        // every short ring passed its check.
+        var whole = true, simple = true
+        let trusted = checks == .clean
         while p < count {
             // One polygon: an exterior and the holes after it.
             var q = p + 1
@@ -136,14 +173,14 @@ public enum TileClipper {
                 var xs = [Double](), ys = [Double]()
                 xs.reserveCapacity(end - start); ys.reserveCapacity(end - start)
                 for i in start..<end {
-                    let x = (g.xs[i] - f.minX) * f.scale, y = (f.maxY - g.ys[i]) * f.scale
+                    let x = f.x(g.xs[i]), y = f.y(g.ys[i])
                     xs.append(x); ys.append(y)
                     if k == p {
                         if x < minX { minX = x }; if x > maxX { maxX = x }
                         if y < minY { minY = y }; if y > maxY { maxY = y }
                     }
                 }
-                if k == p && (maxX < f.lo || minX > f.hi || maxY < f.lo || minY > f.hi) { break }
+                if k == p && (maxX < f.lo || minX > f.hi || maxY < f.lo || minY > f.hi) { whole = false; break }
                 // Exteriors positive, holes negative (spec 2.1 §4.3.4.4), whatever the source
                 // said; the edge walk of the clipper relies on it too.
                 if (RectangleClip.signedArea2(xs, ys) > 0) != (k == p) { xs.reverse(); ys.reverse() }
@@ -151,26 +188,32 @@ public enum TileClipper {
             }
             guard !rings.isEmpty else { continue }
             let polygons: [RectangleClip.Polygon]
-            if minX >= f.lo && maxX <= f.hi && minY >= f.lo && maxY <= f.hi {
+            let inside = minX >= f.lo && maxX <= f.hi && minY >= f.lo && maxY <= f.hi
+            if inside {
                 polygons = [RectangleClip.Polygon(exterior: rings[0], holes: Array(rings.dropFirst()))]
             } else {
+                whole = false
                 polygons = RectangleClip.clip(rings, lo: f.lo, hi: f.hi)
             }
+            let skipCheck = trusted && inside
             for polygon in polygons {
-                let exts = finishRing(polygon.exterior, exterior: true, f)
+                let exts = finishRing(polygon.exterior, exterior: true, f, trusted: skipCheck, simple: &simple)
                 guard !exts.isEmpty else { continue }
                 for ext in exts { parts.append(ext); area2 += ringArea2(ext) }
                 // Holes follow the last exterior; when the exterior was cut into loops this
                 // may be the wrong loop, a rare case at low zooms only.
                 for hole in polygon.holes {
-                    for h in finishRing(hole, exterior: false, f) { parts.append(h); area2 += ringArea2(h) }
+                    for h in finishRing(hole, exterior: false, f, trusted: skipCheck, simple: &simple) { parts.append(h); area2 += ringArea2(h) }
                 }
             }
         }
-        if parts.count > 1 {
+        if parts.count > 1 && !(trusted && whole) {
+            let before = parts.count
             parts = separateRings(parts)
+            if parts.count != before { simple = false }
             area2 = parts.reduce(0) { $0 + ringArea2($1) }
         }
+        if whole && !trusted { checks = simple ? .clean : .failed }
         guard !parts.isEmpty else { return nil }
         return ClippedFeature(geometry: TileGeometry(type: .polygon, parts: parts), significance: Double(max(area2, 1)) / 2)
     }
@@ -181,9 +224,17 @@ public enum TileClipper {
     /// at low zooms, where a commune is a few units wide): small rings are checked, redone
     /// without simplification when they fail, and left out when even that is not simple.
     static func finishRing(_ r: RectangleClip.Ring, exterior: Bool, _ f: TileFrame) -> [[TilePoint]] {
+        var simple = true
+        return finishRing(r, exterior: exterior, f, trusted: false, simple: &simple)
+    }
+
+    /// `trusted`: the ring is known to pass the check (`RingChecks.clean`), which is skipped;
+    /// `simple` becomes false when a short ring fails it.
+    static func finishRing(_ r: RectangleClip.Ring, exterior: Bool, _ f: TileFrame, trusted: Bool, simple: inout Bool) -> [[TilePoint]] {
         var ring = cleanRing(quantise(simplify(r.xs, r.ys, tolerance: f.tolerance, closed: true)))
         var candidates = [ring]
-        if ring.count <= simpleCheckLimit && !isSimple(ring) {
+        if ring.count <= simpleCheckLimit && !trusted && !isSimple(ring) {
+            simple = false
             ring = cleanRing(quantise((r.xs, r.ys)))
             // Rounding often makes a ring pass twice through one position (two communes'
             // shared corner): cut such a ring into its loops, each of which may be simple.
