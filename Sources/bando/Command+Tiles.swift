@@ -35,7 +35,9 @@ struct BuildArchive: AsyncParsableCommand {
         if let z = minzoom, !(0...24).contains(z) { throw ValidationError("--minzoom must be between 0 and 24 (got \(z))") }
         if let z = maxzoom, !(0...24).contains(z) { throw ValidationError("--maxzoom must be between 0 and 24 (got \(z))") }
         let store = try options.backend()
-        let service = try TileService(store: store, configuration: .init(tilesFolder: URL(fileURLWithPath: tiles), cacheMegabytes: 0))
+        // No overview tiles: the build cuts every tile of its zooms itself.
+        let service = try TileService(store: store, configuration: .init(tilesFolder: URL(fileURLWithPath: tiles), cacheMegabytes: 0,
+                                                                         overviewTiles: 0))
         let source = try await service.tileSource(named: tileset)
         let meta = try await source.metadata()
         let planned = try TileArchiveBuilder.plan(meta, minZoom: minzoom, maxZoom: maxzoom)

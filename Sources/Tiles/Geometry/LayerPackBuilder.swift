@@ -171,7 +171,12 @@ enum LayerPackBuilder {
                 var full: [(Int32, PreparedGeometry)] = []
                 var labels: [(Int32, Double, Double, BoundingBox)] = []
             }
-            let regionSize = max(1, plan.regionSize)
+            // As many regions at once as there are cores, written in order; regions of one size,
+            // as many as a multiple of the cores, so that no core waits for a bigger region than
+            // its own (11,163 communes: two of 5,582 on two cores, not 8,192 and 2,971).
+            let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+            let batches = max(1, (n + max(1, plan.regionSize) * workers - 1) / (max(1, plan.regionSize) * workers))
+            let regionSize = max(1, (n + batches * workers - 1) / (batches * workers))
             let settings = plan.settings, minZoom = plan.minZoom, wantsFull = full != nil, wantsLabels = labelLevel != nil
             let frozenBoxes = boxes
             /// The staged values, read by every region at once (the mapping is never written).
@@ -227,8 +232,6 @@ enum LayerPackBuilder {
                 }
                 return out
             }
-            // As many regions at once as there are cores, written in order.
-            let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
             var start = 0
             while start < n {
                 let starts = (0..<workers).map { start + $0 * regionSize }.filter { $0 < n }
