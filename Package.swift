@@ -45,7 +45,7 @@ let package = Package(
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         // zlib for gzip-compressed tiles; imported by Tiles only.
-        .systemLibrary(name: "CBandoZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBandoZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev", "libdeflate-dev"])]),
 
         .target(name: "GeoModel", swiftSettings: strict),
         // The one shape of errors shown to clients and their messages in Vietnamese and English

@@ -1,3 +1,4 @@
+import Foundation
 internal import CBandoZlib
 
 public struct GzipError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -5,31 +6,44 @@ public struct GzipError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { "gzip: \(message)" }
 }
 
-/// gzip (RFC 1952) through zlib: tiles go to clients that accept it compressed, and archives
-/// store them compressed.
+/// gzip (RFC 1952): compressed with libdeflate (whole buffers, as tiles are), decompressed
+/// with zlib. Tiles go to clients that accept them compressed, and archives store them so.
 public enum Gzip {
-    /// Compresses `data` as one gzip member. Level 6 is zlib's default; tiles are small,
-    /// so a lower level saves little time and costs bytes on every request.
+    /// Compresses `data` as one gzip member. Level 6, zlib's default: tiles are small, so a
+    /// lower level saves little time and costs bytes on every request. libdeflate makes the
+    /// same kind of stream two to three times faster than zlib (a third of a z0–z14 archive
+    /// build was zlib).
     public static func compress(_ data: [UInt8], level: Int32 = 6) -> [UInt8] {
-        var stream = z_stream()
-        // 15 window bits + 16: write a gzip header and trailer instead of zlib's.
-        guard bando_deflateInit2(&stream, level, 15 + 16) == Z_OK else { return [] }
-        defer { deflateEnd(&stream) }
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(data.count))) + 32)
-        var data = data
-        let produced: Int = data.withUnsafeMutableBufferPointer { inBuf in
-            out.withUnsafeMutableBufferPointer { outBuf in
-                stream.next_in = inBuf.baseAddress
-                stream.avail_in = UInt32(inBuf.count)
-                stream.next_out = outBuf.baseAddress
-                stream.avail_out = UInt32(outBuf.count)
-                let rc = deflate(&stream, Z_FINISH)
-                return rc == Z_STREAM_END ? Int(stream.total_out) : -1
+        guard let compressor = compressors.take(level: level) else { return [] }
+        defer { compressors.give(compressor, level: level) }
+        let bound = libdeflate_gzip_compress_bound(compressor, data.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let produced = data.withUnsafeBytes { inBuf in
+            out.withUnsafeMutableBytes { outBuf in
+                libdeflate_gzip_compress(compressor, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count)
             }
         }
-        guard produced >= 0 else { return [] }
+        guard produced > 0 else { return [] }
         out.removeSubrange(produced...)
         return out
+    }
+
+    /// Compressors kept for reuse (one costs some hundred kilobytes to set up): as many as
+    /// were ever in use at once, one per thread compressing.
+    private static let compressors = CompressorPool()
+
+    private final class CompressorPool: @unchecked Sendable {
+        private let lock = NSLock()
+        private var idle: [Int32: [OpaquePointer]] = [:]
+        func take(level: Int32) -> OpaquePointer? {
+            lock.lock()
+            let kept = idle[level]?.popLast()
+            lock.unlock()
+            return kept ?? libdeflate_alloc_compressor(level)
+        }
+        func give(_ c: OpaquePointer, level: Int32) {
+            lock.lock(); idle[level, default: []].append(c); lock.unlock()
+        }
     }
 
     /// Whether bytes start with the gzip magic number.
