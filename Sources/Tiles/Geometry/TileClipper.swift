@@ -71,7 +71,7 @@ public enum TileClipper {
     /// edge cuts it: whether each short ring is simple (`finishRing`) and the rings keep apart
     /// (`separateRings`). Rounding is the same in every tile of the zoom (`TileFrame.x`), so a
     /// feature found clean in one tile is clean in every tile that draws it whole, and those
-    /// skip both checks (a tenth of the work of cutting a tile at z8–z10).
+    /// skip both checks (a sixth of the CPU of cutting the whole-country list).
     enum RingChecks: UInt8 {
         case unknown = 0, clean = 1, failed = 2
     }
