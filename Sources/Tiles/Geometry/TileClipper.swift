@@ -147,11 +147,6 @@ public enum TileClipper {
 
     // MARK: polygons
 
-    static func polygons(_ g: PreparedGeometry, _ f: TileFrame) -> ClippedFeature? {
-        var checks = RingChecks.unknown
-        return polygons(g, f, checks: &checks)
-    }
-
     static func polygons(_ g: PreparedGeometry, _ f: TileFrame, checks: inout RingChecks) -> ClippedFeature? {
         var parts: [[TilePoint]] = []
         var area2: Int64 = 0
@@ -223,11 +218,7 @@ public enum TileClipper {
     /// Rounding and Douglas–Peucker can make a small ring cross or touch itself (the usual case
     /// at low zooms, where a commune is a few units wide): small rings are checked, redone
     /// without simplification when they fail, and left out when even that is not simple.
-    static func finishRing(_ r: RectangleClip.Ring, exterior: Bool, _ f: TileFrame) -> [[TilePoint]] {
-        var simple = true
-        return finishRing(r, exterior: exterior, f, trusted: false, simple: &simple)
-    }
-
+    ///
     /// `trusted`: the ring is known to pass the check (`RingChecks.clean`), which is skipped;
     /// `simple` becomes false when a short ring fails it.
     static func finishRing(_ r: RectangleClip.Ring, exterior: Bool, _ f: TileFrame, trusted: Bool, simple: inout Bool) -> [[TilePoint]] {

@@ -216,14 +216,8 @@ enum MVTGeometryCoder {
 
     @inline(__always) static func command(_ id: UInt32, _ count: Int) -> UInt32 { id | UInt32(count) << 3 }
 
-    /// The encoded commands, or an empty array when nothing non-degenerate is left.
-    static func encode(_ g: TileGeometry) -> [UInt32] {
-        var out: [UInt32] = []
-        encode(g, into: &out)
-        return out
-    }
-
-    /// The same, written into `out` (emptied first, its capacity kept).
+    /// The encoded commands, written into `out` (emptied first, its capacity kept); left empty
+    /// when nothing non-degenerate is left.
     static func encode(_ g: TileGeometry, into out: inout [UInt32]) {
         out.removeAll(keepingCapacity: true)
         var cx: Int32 = 0, cy: Int32 = 0

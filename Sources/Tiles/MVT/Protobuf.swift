@@ -52,14 +52,6 @@ struct ProtobufWriter {
         key(field, 2); varint(UInt64(size))
         for v in values { varint(UInt64(v)) }
     }
-
-    mutating func packed(_ field: Int, _ values: [UInt32]) {
-        guard !values.isEmpty else { return }
-        var inner = ProtobufWriter()
-        inner.bytes.reserveCapacity(values.count * 2)
-        for v in values { inner.varint(UInt64(v)) }
-        bytesField(field, inner.bytes)
-    }
 }
 
 @inline(__always) func zigzag(_ n: Int32) -> UInt32 { UInt32(bitPattern: (n << 1) ^ (n >> 31)) }
