@@ -13,10 +13,10 @@ extension TileClipper {
     /// the rings that cross, overlap or nest wrongly in a larger ring of the same feature.
     static func separateRings(_ parts: [[TilePoint]]) -> [[TilePoint]] {
         guard parts.count > 1 else { return parts }
+        let boxes = parts.map(RingBox.init)
         // Rings whose boxes are all apart (islands, pieces of a feature cut by the tile's edge)
         // can neither cross nor nest: nothing to do, the common case.
         if parts.count <= 64 {
-            let boxes = parts.map(RingBox.init)
             var apart = true
             for a in boxes.indices where apart {
                 for b in (a + 1)..<boxes.count where boxes[a].meets(boxes[b]) { apart = false; break }
@@ -41,13 +41,12 @@ extension TileClipper {
         }
         func smaller(_ a: Int, _ b: Int) -> Int { abs(areas[a]) < abs(areas[b]) || (abs(areas[a]) == abs(areas[b]) && a > b) ? a : b }
 
-        for (a, b) in crossingPairs(parts) where !removed[a] && !removed[b] {
+        for (a, b) in crossingPairs(parts, boxes: boxes) where !removed[a] && !removed[b] {
             remove(smaller(a, b))
         }
 
         // An exterior inside another polygon's exterior (and not in one of its holes) overlaps
         // it: islands nested after rounding.
-        let boxes = parts.map(RingBox.init)
         let exteriors = parts.indices.filter { areas[$0] > 0 }
         for inner in exteriors where !removed[inner] {
             for outer in exteriors where outer != inner && !removed[outer] && !removed[inner] && areas[outer] > areas[inner] {
@@ -98,14 +97,15 @@ extension TileClipper {
     /// Pairs of distinct rings with a segment of one crossing a segment of the other, or lying
     /// along it for some length (touching at a point is allowed). A sweep along x over every
     /// segment, so a feature of thousands of positions costs little more than sorting them.
-    static func crossingPairs(_ parts: [[TilePoint]]) -> [(Int, Int)] {
+    /// `boxes`: the rings' boxes, as `separateRings` has them.
+    private static func crossingPairs(_ parts: [[TilePoint]], boxes ringBoxes: [RingBox]) -> [(Int, Int)] {
         struct Segment { var ring: Int32; var a: TilePoint; var b: TilePoint; var minX: Int32; var maxX: Int32 }
         var segments: [Segment] = []
         segments.reserveCapacity(parts.reduce(0) { $0 + $1.count })
         // Only a segment whose box meets another ring's box can conflict with that ring: the
         // rest (most of an exterior, all of an island far from the others) are left out of the
         // sweep. With many rings the boxes are not worth comparing one by one.
-        let boxes = parts.count <= 64 ? parts.map(RingBox.init) : []
+        let boxes = parts.count <= 64 ? ringBoxes : []
         for (k, ring) in parts.enumerated() {
             let others = boxes.isEmpty ? [] : boxes.indices.filter { $0 != k && boxes[$0].meets(boxes[k]) }
             if !boxes.isEmpty && others.isEmpty { continue }
