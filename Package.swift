@@ -42,8 +42,11 @@ let package = Package(
     ],
     targets: [
         // C libraries: one system-library target each, imported by exactly one wrapper.
-        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
-        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        // GDAL's and PROJ's declarations (Debian's headers); their functions come from CLazy,
+        // which loads each library on first use instead of linking it into every process.
+        .systemLibrary(name: "CGDAL", providers: [.apt(["libgdal-dev"])]),
+        .systemLibrary(name: "CPROJ", providers: [.apt(["libproj-dev"])]),
+        .target(name: "CLazy", linkerSettings: [.linkedLibrary("dl")]),
         // zlib for gzip-compressed tiles; imported by Tiles only.
         .systemLibrary(name: "CBandoZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev", "libdeflate-dev"])]),
 
@@ -53,11 +56,11 @@ let package = Package(
         .target(name: "PublicErrors", resources: [.embedInCode("messages.vi.json"), .embedInCode("messages.en.json")],
                 swiftSettings: strict),
         .target(name: "VietnameseText", swiftSettings: strict),
-        .target(name: "GDALKit", dependencies: ["CGDAL", "GeoModel"], swiftSettings: strict),
+        .target(name: "GDALKit", dependencies: ["CGDAL", "CLazy", "GeoModel"], swiftSettings: strict),
         // An OGC API items query as a plain value (the CQL2 tree, its text and JSON parsers,
         // bbox, datetime, sortby) and its errors: what every store backend compiles (issue 21).
         .target(name: "FeatureQuery", dependencies: ["GeoModel", "PublicErrors"], swiftSettings: strict),
-        .target(name: "ProjKit", dependencies: ["CPROJ", "GeoModel"], swiftSettings: strict),
+        .target(name: "ProjKit", dependencies: ["CPROJ", "CLazy", "GeoModel"], swiftSettings: strict),
         .target(
             name: "GeoStore",
             dependencies: [
