@@ -14,17 +14,23 @@ protocol TileArchiveWriter: AnyObject {
 /// of a big polygon) are stored once and consecutive repeats become one run-length entry;
 /// the directories, leaves and metadata follow the tile data, and the header and root
 /// directory are written last into the first 16 KiB. Only the directory entries stay in
-/// memory (24 bytes per run of tiles).
+/// memory (24 bytes per run of tiles), and a digest of each small tile (40 bytes).
 final class PMTilesWriter: TileArchiveWriter {
     let path: String
     private let file: FileHandle
+    /// The file again, for reading back a stored tile whose digest a new tile matches.
+    private let reader: FileHandle
     private var buffer: [UInt8] = []
+    /// Bytes of tile data written to the file (the rest is in `buffer`).
+    private var flushed: UInt64 = 0
     private var dataLength: UInt64 = 0
     private var entries: [PMTiles.Entry] = []
     private var addressed: UInt64 = 0
     private var contents: UInt64 = 0
-    /// Identical tiles are almost always small (empty land or sea); bigger ones are not looked up.
-    private var seen: [TileBytes: (offset: UInt64, length: UInt32)] = [:]
+    /// Identical tiles are almost always small (empty land or sea, the inside of a polygon);
+    /// bigger ones are not looked up. Keyed by a digest, not the bytes: an archive of the
+    /// communes holds 50,000 small tiles, which kept as keys grew a build by some 20 MB.
+    private var seen: [TileDigest: (offset: UInt64, length: UInt32)] = [:]
     static let dedupMaxBytes = 1024, dedupMaxEntries = 50_000
     private var minZoom = Int.max, maxZoom = 0
 
@@ -34,7 +40,10 @@ final class PMTilesWriter: TileArchiveWriter {
               let f = FileHandle(forWritingAtPath: path) else {
             throw TilesError(.badArchive, "Cannot create \(path): check the folder exists and is writable")
         }
-        file = f
+        guard let r = FileHandle(forReadingAtPath: path) else {
+            throw TilesError(.badArchive, "Cannot read back \(path): check the folder is readable")
+        }
+        file = f; reader = r
         try file.seekToEnd()
         buffer.reserveCapacity(1 << 20)
     }
@@ -43,14 +52,15 @@ final class PMTilesWriter: TileArchiveWriter {
         minZoom = min(minZoom, coord.z); maxZoom = max(maxZoom, coord.z)
         addressed += 1
         var place: (offset: UInt64, length: UInt32)
-        if tile.count <= Self.dedupMaxBytes, let known = seen[TileBytes(tile)] {
+        let digest = tile.count <= Self.dedupMaxBytes ? TileDigest(tile) : nil
+        if let digest, let known = seen[digest], try stored(at: known) == tile {
             place = known
         } else {
             place = (dataLength, UInt32(tile.count))
             buffer += tile
             dataLength += UInt64(tile.count)
             contents += 1
-            if tile.count <= Self.dedupMaxBytes, seen.count < Self.dedupMaxEntries { seen[TileBytes(tile)] = place }
+            if let digest, seen.count < Self.dedupMaxEntries, seen[digest] == nil { seen[digest] = place }
             if buffer.count >= 1 << 20 { try flush() }
         }
         if var last = entries.last, last.offset == place.offset, last.tileId + UInt64(last.runLength) == id {
@@ -64,7 +74,18 @@ final class PMTilesWriter: TileArchiveWriter {
     private func flush() throws {
         guard !buffer.isEmpty else { return }
         try file.write(contentsOf: buffer)
+        flushed += UInt64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The tile data stored at `place` (from the buffer, or read back from the file).
+    private func stored(at place: (offset: UInt64, length: UInt32)) throws -> [UInt8] {
+        if place.offset >= flushed {
+            let start = Int(place.offset - flushed)
+            return Array(buffer[start..<(start + Int(place.length))])
+        }
+        try reader.seek(toOffset: UInt64(PMTiles.rootBudget) + place.offset)
+        return [UInt8](try reader.read(upToCount: Int(place.length)) ?? Data())
     }
 
     func finish(_ metadata: TilesetMetadata) throws {
@@ -89,17 +110,21 @@ final class PMTilesWriter: TileArchiveWriter {
         try file.write(contentsOf: h.encoded() + root)
         try file.synchronize()
         try file.close()
+        try reader.close()
     }
 
     var stats: (contents: UInt64, entries: Int) { (contents, entries.count) }
 }
 
-/// A tile's bytes as a dictionary key, hashed as one block of memory (an array of bytes hashes
-/// element by element, a twentieth of an archive build's time).
-struct TileBytes: Hashable {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+/// A small tile's 128-bit digest and length, as a dictionary key: two hashes of the bytes taken
+/// as one block of memory (an array of bytes hashes element by element, a twentieth of an
+/// archive build's time). A match is confirmed against the stored bytes before it is used.
+struct TileDigest: Hashable {
+    let first: Int, second: Int, count: Int
+    init(_ bytes: [UInt8]) {
+        var a = Hasher(), b = Hasher()
+        b.combine(0x9E37_79B9_7F4A_7C15 as UInt64)
+        bytes.withUnsafeBytes { a.combine(bytes: $0); b.combine(bytes: $0) }
+        first = a.finalize(); second = b.finalize(); count = bytes.count
     }
 }
