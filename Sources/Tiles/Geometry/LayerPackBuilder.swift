@@ -170,7 +170,43 @@ enum LayerPackBuilder {
                 var levels: [[(Int32, PreparedGeometry)]]
                 var full: [(Int32, PreparedGeometry)] = []
                 var labels: [(Int32, Double, Double, BoundingBox)] = []
+                /// Where the first region of a batch writes as it goes (the pack's order is
+                /// kept: it comes before every other region of its batch); nil: kept here.
+                var direct: Output? = nil
+                var failure: (any Error)? = nil
+
+                mutating func add(level k: Int, _ f: Int32, _ g: PreparedGeometry) {
+                    guard let direct else { levels[k].append((f, g)); return }
+                    guard failure == nil else { return }
+                    do { try direct.writers[k].add(feature: f, g) } catch { failure = error }
+                }
+                mutating func addFull(_ f: Int32, _ g: PreparedGeometry) {
+                    guard let direct else { full.append((f, g)); return }
+                    guard failure == nil else { return }
+                    do { try direct.full?.add(feature: f, g) } catch { failure = error }
+                }
+                mutating func addLabel(_ f: Int32, _ x: Double, _ y: Double, _ box: BoundingBox) {
+                    guard let direct else { labels.append((f, x, y, box)); return }
+                    guard failure == nil else { return }
+                    do { try direct.addLabel(f, x, y, box) } catch { failure = error }
+                }
             }
+            /// The pack's writers, used by one region at a time (the first of a batch while
+            /// it runs, then the batch's thread for the others): never by two threads at once.
+            final class Output: @unchecked Sendable {
+                let writers: [PackLevelWriter], full: PackLevelWriter?, labels: PackLevelWriter?
+                init(writers: [PackLevelWriter], full: PackLevelWriter?, labels: PackLevelWriter?) {
+                    self.writers = writers; self.full = full; self.labels = labels
+                }
+                func addLabel(_ f: Int32, _ x: Double, _ y: Double, _ box: BoundingBox) throws {
+                    guard let labels else { return }
+                    // A point at the label, under the feature's whole box.
+                    var point = PreparedGeometry(family: .point)
+                    point.xs = [x]; point.ys = [y]; point.partEnds = [1]; point.exterior = [false]; point.bbox = box
+                    try labels.add(feature: f, point)
+                }
+            }
+            let output = Output(writers: writers, full: full, labels: labelLevel)
             // As many regions at once as there are cores, written in order; regions of one size,
             // as many as a multiple of the cores, so that no core waits for a bigger region than
             // its own (11,163 communes: two of 5,582 on two cores, not 8,192 and 2,971).
@@ -183,13 +219,13 @@ enum LayerPackBuilder {
             struct Values: @unchecked Sendable { let buffer: UnsafeBufferPointer<Int32> }
             let values = Values(buffer: stagedIds)
             @Sendable func unit(_ z: Int) -> Double { worldSize / Double(1 << z) / 4096 }
-            @Sendable func region(_ start: Int) -> Region {
+            @Sendable func region(_ start: Int, direct: Bool) -> Region {
                 let boxes = frozenBoxes, stagedIds = values.buffer
                 let end = min(n, start + regionSize)
                 let own = order[start..<end].map { Int($0) }
                 let geometries = own.map { staged.geometry($0) }
-                var out = Region(levels: zooms.map { _ in [] })
-                if wantsFull { out.full = geometries.enumerated().map { (Int32(start + $0.offset), $0.element) } }
+                var out = Region(levels: zooms.map { _ in [] }, direct: direct ? output : nil)
+                if wantsFull { for (j, g) in geometries.enumerated() { out.addFull(Int32(start + j), g) } }
                 if let neighbours {
                     // The region's features and every feature whose box meets one of theirs.
                     let mine = Set(own)
@@ -208,16 +244,16 @@ enum LayerPackBuilder {
                             }
                             let merged = topology.coalesced(tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z), groups: groups,
                                                             grid: 1 / unit(z))
-                            for group in merged { for (j, geometry) in group { out.levels[k].append((Int32(start + j), geometry)) } }
+                            for group in merged { for (j, geometry) in group { out.add(level: k, Int32(start + j), geometry) } }
                         } else {
                             let simplified = topology.simplified(tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z), first: own.count)
-                            for (j, g) in simplified.enumerated() { if let g { out.levels[k].append((Int32(start + j), g)) } }
+                            for (j, g) in simplified.enumerated() { if let g { out.add(level: k, Int32(start + j), g) } }
                         }
                     }
                     if wantsLabels {
                         for (j, g) in geometries.enumerated() {
                             guard let p = LabelPoint.poleOfInaccessibility(g) else { continue }
-                            out.labels.append((Int32(start + j), p.x, p.y, g.bbox))
+                            out.addLabel(Int32(start + j), p.x, p.y, g.bbox)
                         }
                     }
                 } else {
@@ -225,7 +261,7 @@ enum LayerPackBuilder {
                         let s = settings[z - minZoom]
                         for (j, g) in geometries.enumerated() {
                             if let g = GeneralisedLayer.simplifiedLine(g, tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z)) {
-                                out.levels[k].append((Int32(start + j), g))
+                                out.add(level: k, Int32(start + j), g)
                             }
                         }
                     }
@@ -236,23 +272,19 @@ enum LayerPackBuilder {
             while start < n {
                 let starts = (0..<workers).map { start + $0 * regionSize }.filter { $0 < n }
                 let done = Locked([Int: Region]())
+                // The first region writes as it goes; the others keep their records until it is
+                // done (a region's records at every zoom are most of preparation's memory).
                 DispatchQueue.concurrentPerform(iterations: starts.count) { i in
-                    let r = region(starts[i])
+                    let r = region(starts[i], direct: i == 0)
                     done.withLock { $0[i] = r }
                 }
                 let regions = done.withLock { $0 }
                 for i in starts.indices {
                     guard let r = regions[i] else { continue }
+                    if let failure = r.failure { throw failure }
                     for (k, w) in writers.enumerated() { for (f, g) in r.levels[k] { try w.add(feature: f, g) } }
                     if let full { for (f, g) in r.full { try full.add(feature: f, g) } }
-                    if let labelLevel {
-                        for (f, x, y, box) in r.labels {
-                            // A point at the label, under the feature's whole box.
-                            var point = PreparedGeometry(family: .point)
-                            point.xs = [x]; point.ys = [y]; point.partEnds = [1]; point.exterior = [false]; point.bbox = box
-                            try labelLevel.add(feature: f, point)
-                        }
-                    }
+                    for (f, x, y, box) in r.labels { try output.addLabel(f, x, y, box) }
                 }
                 start = starts.last! + regionSize
                 // The staging pages read for these regions leave the server's resident memory
