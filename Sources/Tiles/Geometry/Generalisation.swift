@@ -293,12 +293,18 @@ struct ArcTopology {
     /// out; nil for a feature with nothing left.
     func simplified(tolerance: Double, minSize: Double, first limit: Int? = nil) -> [PreparedGeometry?] {
         let kept = keptVertices(tolerance: tolerance)
+        // Rings are drawn into these, kept from feature to feature; each feature's positions
+        // are then copied into arrays of their exact size (a region keeps every zoom's result
+        // until it is written: growing arrays left a third of them unused).
+        var xs: [Double] = [], ys: [Double] = [], partEnds: [Int32] = [], exterior: [Bool] = []
         return features.prefix(limit ?? features.count).enumerated().map { f, rings in
+            xs.removeAll(keepingCapacity: true); ys.removeAll(keepingCapacity: true)
+            partEnds.removeAll(keepingCapacity: true); exterior.removeAll(keepingCapacity: true)
             var g = PreparedGeometry(family: families[f])
             var exteriorKept = false
             for ring in rings {
                 if !ring.exterior && !exteriorKept { continue }
-                var xs: [Double] = [], ys: [Double] = []
+                let start = xs.count
                 var b = BoundingBox.empty
                 for (arc, reversed) in ring.arcs {
                     let ids = kept[Int(arc)]
@@ -308,14 +314,29 @@ struct ArcTopology {
                         xs.append(vx[v]); ys.append(vy[v]); b.extend(Position(vx[v], vy[v]))
                     }
                 }
-                let drawn = xs.count >= 3 && max(b.width, b.height) >= minSize
+                let drawn = xs.count - start >= 3 && max(b.width, b.height) >= minSize
                 if ring.exterior { exteriorKept = drawn }
-                guard drawn else { continue }
-                g.xs += xs; g.ys += ys
-                g.partEnds.append(Int32(g.xs.count)); g.exterior.append(ring.exterior)
+                guard drawn else {
+                    xs.removeSubrange(start...); ys.removeSubrange(start...)
+                    continue
+                }
+                partEnds.append(Int32(xs.count)); exterior.append(ring.exterior)
                 g.bbox.extend(b)
             }
-            return g.partEnds.isEmpty ? nil : g
+            guard !partEnds.isEmpty else { return nil }
+            g.xs = Self.exactCopy(xs); g.ys = Self.exactCopy(ys)
+            g.partEnds = Self.exactCopy(partEnds); g.exterior = Self.exactCopy(exterior)
+            return g
+        }
+    }
+
+    /// A copy of `values` in storage of its own size.
+    static func exactCopy<T>(_ values: [T]) -> [T] {
+        values.withUnsafeBufferPointer { source in
+            [T](unsafeUninitializedCapacity: source.count) { target, count in
+                _ = target.initialize(fromContentsOf: source)
+                count = source.count
+            }
         }
     }
 

@@ -334,34 +334,46 @@ final class PackFileWriter {
         guard fd >= 0 else { throw PackError.write("open", errno) }
         buffer.reserveCapacity(Self.capacity)
     }
-    /// A pack writes some hundred files at once (seven per zoom): 128 KB each.
-    static let capacity = 1 << 17
+    /// A pack writes some hundred files at once (seven per zoom): 32 KB each (at 128 KB they
+    /// were a sixth of a build's heap; writes of 32 KB cost no more time).
+    static let capacity = 1 << 15
 
     deinit { if fd >= 0 { close(fd) } }
 
     func append<T: BitwiseCopyable>(_ v: T) throws {
+        if buffer.count + MemoryLayout<T>.size > Self.capacity { try flush() }
         withUnsafeBytes(of: v) { buffer.append(contentsOf: $0) }
         bytes += MemoryLayout<T>.size
-        if buffer.count >= Self.capacity { try flush() }
     }
 
+    /// The buffer never grows past its capacity: what would not fit goes after a flush, and
+    /// values as big as the buffer go to the file directly.
     func append<T: BitwiseCopyable>(contentsOf vs: [T]) throws {
-        vs.withUnsafeBytes { buffer.append(contentsOf: $0) }
-        bytes += vs.count * MemoryLayout<T>.stride
-        if buffer.count >= Self.capacity { try flush() }
+        let size = vs.count * MemoryLayout<T>.stride
+        if buffer.count + size > Self.capacity { try flush() }
+        if size >= Self.capacity {
+            try vs.withUnsafeBytes { try writeAll($0) }
+        } else {
+            vs.withUnsafeBytes { buffer.append(contentsOf: $0) }
+        }
+        bytes += size
     }
 
     func flush() throws {
+        try buffer.withUnsafeBytes { try writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ data: UnsafeRawBufferPointer) throws {
         var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < data.count {
+            let n = write(fd, data.baseAddress! + offset, data.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw PackError.write(URL(fileURLWithPath: path).lastPathComponent, errno)
             }
             offset += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     func finish() throws { try flush() }

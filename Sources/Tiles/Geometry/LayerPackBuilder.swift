@@ -13,7 +13,8 @@ import GeoModel
 ///    topology finds the same junctions and arcs as one over the whole layer would, and an arc
 ///    shared by two regions (directed by position, not by arrival) is simplified the same in
 ///    both: neighbours still meet across regions. Lines are simplified feature by feature;
-///    points are thinned by density as `GeneralisedLayer` does.
+///    points are thinned by density as `GeneralisedLayer` does. A region's zooms and labels
+///    are drawn on every core, each written as it is drawn.
 /// 4. Each zoom's records are written in that order with a packed R-tree over them.
 enum LayerPackBuilder {
     struct Plan {
@@ -34,7 +35,7 @@ enum LayerPackBuilder {
         var shareSimilarLevels = true
     }
 
-    /// Features per region of the polygon topology: what one core holds at a time.
+    /// Features per region of the polygon topology: what a build holds at a time.
     static let regionSize = 8_192
     static let worldSize = GeneralisedLayer.worldSize
 
@@ -164,35 +165,12 @@ enum LayerPackBuilder {
                 return (s.fieldIndices ?? Array(0..<fieldCount)).filter { shared[$0] }
             }
             for (z, fields) in zip(zooms, coalescedFields) { if let fields { levelFields[String(z)] = fields } }
-            // One region's work, written in the pack's order once done: the drawn geometry at
-            // each zoom, the whole detail and the label points, by feature number.
-            struct Region {
-                var levels: [[(Int32, PreparedGeometry)]]
-                var full: [(Int32, PreparedGeometry)] = []
-                var labels: [(Int32, Double, Double, BoundingBox)] = []
-                /// Where the first region of a batch writes as it goes (the pack's order is
-                /// kept: it comes before every other region of its batch); nil: kept here.
-                var direct: Output? = nil
-                var failure: (any Error)? = nil
-
-                mutating func add(level k: Int, _ f: Int32, _ g: PreparedGeometry) {
-                    guard let direct else { levels[k].append((f, g)); return }
-                    guard failure == nil else { return }
-                    do { try direct.writers[k].add(feature: f, g) } catch { failure = error }
-                }
-                mutating func addFull(_ f: Int32, _ g: PreparedGeometry) {
-                    guard let direct else { full.append((f, g)); return }
-                    guard failure == nil else { return }
-                    do { try direct.full?.add(feature: f, g) } catch { failure = error }
-                }
-                mutating func addLabel(_ f: Int32, _ x: Double, _ y: Double, _ box: BoundingBox) {
-                    guard let direct else { labels.append((f, x, y, box)); return }
-                    guard failure == nil else { return }
-                    do { try direct.addLabel(f, x, y, box) } catch { failure = error }
-                }
-            }
-            /// The pack's writers, used by one region at a time (the first of a batch while
-            /// it runs, then the batch's thread for the others): never by two threads at once.
+            // Regions one after another; within a region, its zooms (and its labels) on every
+            // core, each written straight to its own level's files: a level's writer is used by
+            // one thread at a time, and gets the features in the pack's order. Nothing of a
+            // region is kept beyond the zoom being drawn (the regions drawn side by side kept
+            // every zoom of all but one until the batch was written: a third of a build's heap).
+            /// The pack's writers, each used by one thread at a time.
             final class Output: @unchecked Sendable {
                 let writers: [PackLevelWriter], full: PackLevelWriter?, labels: PackLevelWriter?
                 init(writers: [PackLevelWriter], full: PackLevelWriter?, labels: PackLevelWriter?) {
@@ -207,88 +185,83 @@ enum LayerPackBuilder {
                 }
             }
             let output = Output(writers: writers, full: full, labels: labelLevel)
-            // As many regions at once as there are cores, written in order; regions of one size,
-            // as many as a multiple of the cores, so that no core waits for a bigger region than
-            // its own (11,163 communes: two of 5,582 on two cores, not 8,192 and 2,971).
+            // Regions of one size, as many as a multiple of the cores (11,163 communes: two of
+            // 5,582 on two cores, not 8,192 and 2,971): coalesced groups stop at a region's edge,
+            // so the partition decides the low zooms' features, and it stays the one the packs
+            // were made with when regions were drawn side by side.
             let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
             let batches = max(1, (n + max(1, plan.regionSize) * workers - 1) / (max(1, plan.regionSize) * workers))
             let regionSize = max(1, (n + batches * workers - 1) / (batches * workers))
-            let settings = plan.settings, minZoom = plan.minZoom, wantsFull = full != nil, wantsLabels = labelLevel != nil
-            let frozenBoxes = boxes
-            /// The staged values, read by every region at once (the mapping is never written).
+            let settings = plan.settings, minZoom = plan.minZoom
+            @Sendable func unit(_ z: Int) -> Double { worldSize / Double(1 << z) / 4096 }
+            /// The staged values, read by every zoom at once (the mapping is never written).
             struct Values: @unchecked Sendable { let buffer: UnsafeBufferPointer<Int32> }
             let values = Values(buffer: stagedIds)
-            @Sendable func unit(_ z: Int) -> Double { worldSize / Double(1 << z) / 4096 }
-            @Sendable func region(_ start: Int, direct: Bool) -> Region {
-                let boxes = frozenBoxes, stagedIds = values.buffer
+            var start = 0
+            while start < n {
                 let end = min(n, start + regionSize)
                 let own = order[start..<end].map { Int($0) }
                 let geometries = own.map { staged.geometry($0) }
-                var out = Region(levels: zooms.map { _ in [] }, direct: direct ? output : nil)
-                if wantsFull { for (j, g) in geometries.enumerated() { out.addFull(Int32(start + j), g) } }
-                if let neighbours {
+                if let full { for (j, g) in geometries.enumerated() { try full.add(feature: Int32(start + j), g) } }
+                let topology: ArcTopology? = neighbours.map { neighbours in
                     // The region's features and every feature whose box meets one of theirs.
                     let mine = Set(own)
                     var others = Set<Int>()
                     for s in own { neighbours.search(boxes[s]) { i in if !mine.contains(i) { others.insert(i) } } }
-                    let context = geometries + others.sorted().map { staged.geometry($0) }
-                    let topology = ArcTopology(context)
-                    for (k, z) in zooms.enumerated() {
-                        let s = settings[z - minZoom]
-                        if let keys = coalescedFields[z - minZoom] {
-                            // Groups of the region's features sharing the kept values, in order.
-                            var groups: [[Int]] = [], groupOf: [[Int32]: Int] = [:]
-                            for (j, f) in own.enumerated() {
-                                let key = keys.map { stagedIds[f * fieldCount + $0] }
-                                if let g = groupOf[key] { groups[g].append(j) } else { groupOf[key] = groups.count; groups.append([j]) }
+                    return ArcTopology(geometries + others.sorted().map { staged.geometry($0) })
+                }
+                // The labels first, in a few parts (together they take as long as all the zooms
+                // do), kept and written in order after; then the zooms, the coalesced ones first.
+                let labelParts = labelLevel != nil ? 4 : 0
+                let failures = Locked([Int: any Error]())
+                let labels = Locked([Int: [(Int, x: Double, y: Double)]]())
+                let first = start
+                DispatchQueue.concurrentPerform(iterations: labelParts + zooms.count) { task in
+                    let k = task - labelParts
+                    do {
+                        guard k >= 0 else {
+                            var found: [(Int, x: Double, y: Double)] = []
+                            for j in stride(from: task * geometries.count / labelParts, to: (task + 1) * geometries.count / labelParts, by: 1) {
+                                if let p = LabelPoint.poleOfInaccessibility(geometries[j]) { found.append((j, p.x, p.y)) }
                             }
-                            let merged = topology.coalesced(tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z), groups: groups,
-                                                            grid: 1 / unit(z))
-                            for group in merged { for (j, geometry) in group { out.add(level: k, Int32(start + j), geometry) } }
+                            labels.withLock { $0[task] = found }
+                            return
+                        }
+                        let z = zooms[k], s = settings[z - minZoom], w = output.writers[k]
+                        if let topology {
+                            if let keys = coalescedFields[z - minZoom] {
+                                // Groups of the region's features sharing the kept values, in order.
+                                var groups: [[Int]] = [], groupOf: [[Int32]: Int] = [:]
+                                for (j, f) in own.enumerated() {
+                                    let key = keys.map { values.buffer[f * fieldCount + $0] }
+                                    if let g = groupOf[key] { groups[g].append(j) } else { groupOf[key] = groups.count; groups.append([j]) }
+                                }
+                                let merged = topology.coalesced(tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z), groups: groups,
+                                                                grid: 1 / unit(z))
+                                for group in merged { for (j, geometry) in group { try w.add(feature: Int32(first + j), geometry) } }
+                            } else {
+                                let simplified = topology.simplified(tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z), first: own.count)
+                                for (j, g) in simplified.enumerated() { if let g { try w.add(feature: Int32(first + j), g) } }
+                            }
                         } else {
-                            let simplified = topology.simplified(tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z), first: own.count)
-                            for (j, g) in simplified.enumerated() { if let g { out.add(level: k, Int32(start + j), g) } }
-                        }
-                    }
-                    if wantsLabels {
-                        for (j, g) in geometries.enumerated() {
-                            guard let p = LabelPoint.poleOfInaccessibility(g) else { continue }
-                            out.addLabel(Int32(start + j), p.x, p.y, g.bbox)
-                        }
-                    }
-                } else {
-                    for (k, z) in zooms.enumerated() {
-                        let s = settings[z - minZoom]
-                        for (j, g) in geometries.enumerated() {
-                            if let g = GeneralisedLayer.simplifiedLine(g, tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z)) {
-                                out.add(level: k, Int32(start + j), g)
+                            for (j, g) in geometries.enumerated() {
+                                if let g = GeneralisedLayer.simplifiedLine(g, tolerance: s.tolerance * unit(z), minSize: s.minSize * unit(z)) {
+                                    try w.add(feature: Int32(first + j), g)
+                                }
                             }
                         }
+                    } catch {
+                        failures.withLock { $0[task] = error }
                     }
                 }
-                return out
-            }
-            var start = 0
-            while start < n {
-                let starts = (0..<workers).map { start + $0 * regionSize }.filter { $0 < n }
-                let done = Locked([Int: Region]())
-                // The first region writes as it goes; the others keep their records until it is
-                // done (a region's records at every zoom are most of preparation's memory).
-                DispatchQueue.concurrentPerform(iterations: starts.count) { i in
-                    let r = region(starts[i], direct: i == 0)
-                    done.withLock { $0[i] = r }
+                if let failure = failures.withLock({ $0.sorted { $0.key < $1.key }.first?.value }) { throw failure }
+                let found = labels.withLock { $0 }
+                for part in 0..<labelParts {
+                    for (j, x, y) in found[part] ?? [] { try output.addLabel(Int32(start + j), x, y, geometries[j].bbox) }
                 }
-                let regions = done.withLock { $0 }
-                for i in starts.indices {
-                    guard let r = regions[i] else { continue }
-                    if let failure = r.failure { throw failure }
-                    for (k, w) in writers.enumerated() { for (f, g) in r.levels[k] { try w.add(feature: f, g) } }
-                    if let full { for (f, g) in r.full { try full.add(feature: f, g) } }
-                    for (f, x, y, box) in r.labels { try output.addLabel(f, x, y, box) }
-                }
-                start = starts.last! + regionSize
-                // The staging pages read for these regions leave the server's resident memory
-                // (they stay in the page cache): a few regions at a time, not the whole layer.
+                start = end
+                // The staging pages read for this region leave the server's resident memory
+                // (they stay in the page cache): a region at a time, not the whole layer.
                 staged.release()
             }
             for w in writers { levelHeaders.append(try w.finish(tree: true)) }
