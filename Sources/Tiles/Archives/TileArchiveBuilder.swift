@@ -89,6 +89,9 @@ public enum TileArchiveBuilder {
                 if data.count > largest?.bytes ?? -1 { largest = (coords[i].0, data.count) }
             }
             done += coords.count
+            // The pack pages the batch read leave the build's resident memory (the next batch,
+            // nearby in tile-id order, reads its own again from the page cache).
+            source.releaseResidentPages()
             progress(Progress(done: done, total: total, written: written, seconds: seconds()))
         }
         func flush() async throws {

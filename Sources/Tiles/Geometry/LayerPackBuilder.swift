@@ -210,6 +210,9 @@ enum LayerPackBuilder {
                     for s in own { neighbours.search(boxes[s]) { i in if !mine.contains(i) { others.insert(i) } } }
                     return ArcTopology(geometries + others.sorted().map { staged.geometry($0) })
                 }
+                // The region's staging pages leave the resident memory once copied (they stay in
+                // the page cache for the next region's neighbours).
+                staged.release()
                 // The labels first, in a few parts (together they take as long as all the zooms
                 // do), kept and written in order after; then the zooms, the coalesced ones first.
                 let labelParts = labelLevel != nil ? 4 : 0
@@ -260,9 +263,6 @@ enum LayerPackBuilder {
                     for (j, x, y) in found[part] ?? [] { try output.addLabel(Int32(start + j), x, y, geometries[j].bbox) }
                 }
                 start = end
-                // The staging pages read for this region leave the server's resident memory
-                // (they stay in the page cache): a region at a time, not the whole layer.
-                staged.release()
             }
             for w in writers { levelHeaders.append(try w.finish(tree: true)) }
             if let full { levelHeaders.append(try full.finish(tree: true)) }

@@ -364,6 +364,10 @@ final class StoreTileSource: TileSource {
         return all
     }
 
+    func releaseResidentPages() {
+        for cut in preparedCuts.withLock({ $0?.cuts }) ?? [] { cut.pack?.release() }
+    }
+
     func tile(_ coord: TileCoord) async throws -> EncodedTile? {
         if overviewTiles > 0 && coord.z <= Overview.highestZoom {
             let o = try await overview()

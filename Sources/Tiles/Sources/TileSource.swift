@@ -72,4 +72,12 @@ public protocol TileSource: Sendable {
     /// The tile at `coord`, or `nil` when it holds no feature. Called only for tiles that
     /// `metadata().covers(coord)`.
     func tile(_ coord: TileCoord) async throws -> EncodedTile?
+    /// Gives back the resident pages of what the tiles were read from (a memory-mapped layer
+    /// pack), when a caller has gone past them: an archive build after each batch. They are
+    /// read again, from the page cache, by the tiles that need them.
+    func releaseResidentPages()
+}
+
+extension TileSource {
+    public func releaseResidentPages() {}
 }
