@@ -78,6 +78,7 @@ public enum TileArchiveBuilder {
         batch.reserveCapacity(Self.batchSize)
         // One batch is cut while the one before is written: the cores do not wait for the file.
         var inFlight: (coords: [(TileCoord, UInt64)], tiles: Task<[[UInt8]?], any Error>)?
+        var batchesWritten = 0
         defer { inFlight?.tiles.cancel() }
 
         func write(_ coords: [(TileCoord, UInt64)], _ tiles: Task<[[UInt8]?], any Error>) async throws {
@@ -89,9 +90,11 @@ public enum TileArchiveBuilder {
                 if data.count > largest?.bytes ?? -1 { largest = (coords[i].0, data.count) }
             }
             done += coords.count
-            // The pack pages the batch read leave the build's resident memory (the next batch,
-            // nearby in tile-id order, reads its own again from the page cache).
-            source.releaseResidentPages()
+            // The pack pages the batches read leave the build's resident memory (the next ones,
+            // nearby in tile-id order, read theirs again from the page cache); every eighth
+            // batch: each release is a call per file of the pack, some 140 for the communes.
+            batchesWritten += 1
+            if batchesWritten % 8 == 0 { source.releaseResidentPages() }
             progress(Progress(done: done, total: total, written: written, seconds: seconds()))
         }
         func flush() async throws {

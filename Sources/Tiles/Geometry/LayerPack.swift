@@ -334,9 +334,9 @@ final class PackFileWriter {
         guard fd >= 0 else { throw PackError.write("open", errno) }
         buffer.reserveCapacity(Self.capacity)
     }
-    /// A pack writes some hundred files at once (seven per zoom): 32 KB each (at 128 KB they
-    /// were a sixth of a build's heap; writes of 32 KB cost no more time).
-    static let capacity = 1 << 15
+    /// A pack writes some hundred files at once (seven per zoom): 8 KB each (at 128 KB they
+    /// were a sixth of a build's heap; the communes' pack is some 6,000 writes of 8 KB).
+    static let capacity = 1 << 13
 
     deinit { if fd >= 0 { close(fd) } }
 
