@@ -294,8 +294,8 @@ struct ArcTopology {
     func simplified(tolerance: Double, minSize: Double, first limit: Int? = nil) -> [PreparedGeometry?] {
         let kept = keptVertices(tolerance: tolerance)
         // Rings are drawn into these, kept from feature to feature; each feature's positions
-        // are then copied into arrays of their exact size (a region keeps every zoom's result
-        // until it is written: growing arrays left a third of them unused).
+        // are then copied into arrays of their exact size (a zoom's results are kept until
+        // they are written: growing arrays left a third of them unused).
         var xs: [Double] = [], ys: [Double] = [], partEnds: [Int32] = [], exterior: [Bool] = []
         return features.prefix(limit ?? features.count).enumerated().map { f, rings in
             xs.removeAll(keepingCapacity: true); ys.removeAll(keepingCapacity: true)
