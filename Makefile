@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libgdal-dev libproj-dev libsqlite3-dev libsqlite3-mod-spatialite gdal-bin proj-bin \
-                zlib1g-dev libdeflate-dev python3-venv zip unzip curl \
+                zlib1g-dev libdeflate-dev libisal-dev python3-venv zip unzip curl \
                 chromium chromium-driver fonts-dejavu-core sqlite3 \
                 python3-gdal qgis python3-qgis systemd \
                 postgresql-15 postgresql-15-postgis-3 nginx

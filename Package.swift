@@ -48,7 +48,7 @@ let package = Package(
         .systemLibrary(name: "CPROJ", providers: [.apt(["libproj-dev"])]),
         .target(name: "CLazy", linkerSettings: [.linkedLibrary("dl")]),
         // zlib for gzip-compressed tiles; imported by Tiles only.
-        .systemLibrary(name: "CBandoZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev", "libdeflate-dev"])]),
+        .systemLibrary(name: "CBandoZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev", "libdeflate-dev", "libisal-dev"])]),
 
         .target(name: "GeoModel", swiftSettings: strict),
         // The one shape of errors shown to clients and their messages in Vietnamese and English

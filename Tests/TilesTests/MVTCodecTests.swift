@@ -78,4 +78,22 @@ import GeoModel
         #expect(try Gzip.decompress(gz) == data)
         #expect(throws: GzipError.self) { try Gzip.decompress(Array(gz.prefix(gz.count / 2))) }
     }
+
+    /// An archive's small tiles take igzip's fixed-code path, larger ones libdeflate's: both
+    /// make gzip that zlib reads back byte for byte, bytes that repeat get smaller, and bytes
+    /// that do not compress still round-trip.
+    @Test func gzipLevelOneRoundTripsSmallAndLargeBuffers() throws {
+        var random = SystemRandomNumberGenerator()
+        let repeating = Array(repeating: Array("xã Phú Hồ ".utf8), count: 70).flatMap { $0 }   // 980 bytes
+        let noise: [UInt8] = (0..<Gzip.fixedCodeLimit - 1).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let large: [UInt8] = Array(repeating: repeating, count: 20).flatMap { $0 }
+        let inputs: [[UInt8]] = [[], [7], Array(repeating.prefix(100)), repeating, noise, large]
+        for data in inputs {
+            let gz = Gzip.compress(data, level: 1)
+            #expect(Gzip.isGzip(gz), "\(data.count) bytes")
+            #expect(try Gzip.decompress(gz) == data, "\(data.count) bytes")
+        }
+        #expect(Gzip.compress(repeating, level: 1).count < repeating.count / 4)
+        #expect(Gzip.compressWithFixedCode(repeating) != nil)
+    }
 }
