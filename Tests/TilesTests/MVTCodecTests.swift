@@ -42,6 +42,30 @@ import GeoModel
         #expect(l.features[4].attributes["rank"] == .integer(1) && l.features[4].attributes["one"] == .real(1))
     }
 
+    /// Past `keysCompared` keys a layer looks them up by hash: keys added before and after
+    /// that point are each stored once, and every feature keeps its own attributes.
+    @Test func manyKeysAreStoredOncePerLayer() throws {
+        var layer = MVTLayerBuilder(name: "wide")
+        let names = (0..<(MVTLayerBuilder.keysCompared * 3)).map { "field_\($0)" }
+        for i in 0..<20 {
+            // Each feature names a different slice of the keys, so keys arrive over many features.
+            let mine = (0..<10).map { names[(i * 2 + $0) % names.count] }
+            layer.addFeature(id: UInt64(i), attributes: mine.map { ($0, .integer(Int64(i))) },
+                             geometry: TileGeometry(type: .point, parts: [[TilePoint(Int32(i), 0)]]))
+        }
+        func keysOf(_ i: Int) -> [String] { (0..<10).map { names[(i * 2 + $0) % names.count] } }
+        let l = try #require(try MVTDecoder.decode(MVTEncoder.tile([layer])).layer("wide"))
+        let stored = Set(l.keys)
+        let named: Set<String> = Set((0..<20).flatMap(keysOf))
+        #expect(l.keys.count == stored.count)
+        #expect(stored == named && named.count > MVTLayerBuilder.keysCompared)
+        for (i, f) in l.features.enumerated() {
+            var expected: [String: FieldValue] = [:]
+            for k in keysOf(i) { expected[k] = .integer(Int64(i)) }
+            #expect(f.attributes == expected)
+        }
+    }
+
     @Test func degenerateGeometriesAreNotWritten() throws {
         var layer = MVTLayerBuilder(name: "bad")
         #expect(false == layer.addFeature(id: 1, attributes: [], geometry: TileGeometry(type: .lineString, parts: [[TilePoint(3, 3), TilePoint(3, 3)]])))

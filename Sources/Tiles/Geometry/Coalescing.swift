@@ -17,18 +17,21 @@ extension ArcTopology {
     /// that would not cover the same land as its features, is given back as its features.
     func coalesced(tolerance: Double, minSize: Double, groups: [[Int]], grid: Double) -> [[(feature: Int, geometry: PreparedGeometry)]] {
         let kept = keptVertices(tolerance: tolerance)
+        // The features one by one, for the groups left as they are and to measure the merged:
+        // only those of the groups (a region's own, not its neighbours), from the same arcs.
+        let members = (groups.lazy.compactMap { $0.max() }.max() ?? -1) + 1
         var plain: [PreparedGeometry?]?
         return groups.map { group in
             if group.count > 1, let g = merge(group, kept: kept, minSize: minSize, gridScale: grid), Self.isSimple(g, grid: grid) {
-                plain = plain ?? simplified(tolerance: tolerance, minSize: minSize)
-                let members = group.reduce(0.0) { $0 + (plain![$1].map(Self.area) ?? 0) }
+                plain = plain ?? simplified(tolerance: tolerance, minSize: minSize, first: members, kept: kept)
+                let memberArea = group.reduce(0.0) { $0 + (plain![$1].map(Self.area) ?? 0) }
                 let whole = Self.area(g)
                 // As much land as its features (rounded to the grid, within 2 %), or a little more where small ones were dropped.
-                if whole >= members * 0.98 && whole <= members * 1.05 + minSize * minSize * Double(group.count) {
+                if whole >= memberArea * 0.98 && whole <= memberArea * 1.05 + minSize * minSize * Double(group.count) {
                     return [(group[0], g)]
                 }
             }
-            plain = plain ?? simplified(tolerance: tolerance, minSize: minSize)
+            plain = plain ?? simplified(tolerance: tolerance, minSize: minSize, first: members, kept: kept)
             return group.compactMap { f in plain![f].map { (f, $0) } }
         }
     }

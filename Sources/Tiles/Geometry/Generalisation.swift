@@ -290,9 +290,10 @@ struct ArcTopology {
     }
 
     /// Every feature simplified with `tolerance` (metres), parts under `minSize` (metres) left
-    /// out; nil for a feature with nothing left.
-    func simplified(tolerance: Double, minSize: Double, first limit: Int? = nil) -> [PreparedGeometry?] {
-        let kept = keptVertices(tolerance: tolerance)
+    /// out; nil for a feature with nothing left. `first`: only that many features; `kept`:
+    /// `keptVertices(tolerance:)` when the caller has it already.
+    func simplified(tolerance: Double, minSize: Double, first limit: Int? = nil, kept known: [[Int32]]? = nil) -> [PreparedGeometry?] {
+        let kept = known ?? keptVertices(tolerance: tolerance)
         // Rings are drawn into these, kept from feature to feature; each feature's positions
         // are then copied into arrays of their exact size (a zoom's results are kept until
         // they are written: growing arrays left a third of them unused).

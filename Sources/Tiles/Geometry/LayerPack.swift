@@ -63,6 +63,10 @@ public final class LayerPack: Sendable {
     /// How each zoom from `minZoom` to `maxZoom` is drawn (simplification, fields).
     let settings: [ZoomSettings]
     private let levels: [String: PackLevel]
+    /// The level of each zoom from `minZoom` to `maxZoom` (nil where it has none), and the
+    /// whole detail's: a tile finds its level without making and hashing a name.
+    private let levelOfZoom: [PackLevel?]
+    private let fullLevel: PackLevel?
     /// The level of label points (each under its feature's whole box), nil without labels:
     /// every polygon feature with a label position has one record there.
     let labelLevel: PackLevel?
@@ -96,6 +100,8 @@ public final class LayerPack: Sendable {
         for (zoom, target) in header.aliases { levels[zoom] = levels[target] }
         labelLevel = levels["labels"]
         self.levels = levels
+        levelOfZoom = (minZoom...max(minZoom, maxZoom)).map { levels[String($0)] }
+        fullLevel = levels["full"]
         ringChecks = (minZoom...max(minZoom, maxZoom)).map { z in RingCheckMemo(count: levels[String(z)]?.records ?? 0) }
         guard ids.count(of: Int64.self) == featureCount,
               values.count(of: Int32.self) == featureCount * fieldNames.count,
@@ -113,7 +119,7 @@ public final class LayerPack: Sendable {
     /// The level drawn at zoom `z`: its own below `maxZoom`, the whole detail above; nil below `minZoom`.
     func level(zoom z: Int) -> PackLevel? {
         guard z >= minZoom else { return nil }
-        return z <= maxZoom ? levels[String(z)] : levels["full"]
+        return z <= maxZoom ? levelOfZoom[z - minZoom] : fullLevel
     }
 
     /// The ring checks learned at zoom `z` (nil past `maxZoom`, where the whole detail is drawn).
@@ -268,14 +274,15 @@ final class PackLevel: Sendable {
         let topStart = treeLevels[top - 1], topEnd = treeNodes
         for i in topStart..<topEnd { stack.append((top, i - topStart)) }
         while let (level, index) = stack.popLast() {
-            if level == 0 {
-                if meets(leaves, index) { body(index) }
-                continue
-            }
             let start = treeLevels[level - 1]
             guard meets(inner, start + index) else { continue }
             let childCount = level == 1 ? records : treeLevels[level - 1] - (level >= 2 ? treeLevels[level - 2] : 0)
             let first = index * n, end = min(childCount, first + n)
+            if level == 1 {
+                // Records: met in order here, as they would be taken off the stack.
+                for r in first..<end where meets(leaves, r) { body(r) }
+                continue
+            }
             for c in stride(from: end - 1, through: first, by: -1) { stack.append((level - 1, c)) }
         }
     }

@@ -97,12 +97,21 @@ public struct MVTLayerBuilder: Sendable {
         featureCount += 1
     }
 
+    /// A layer has a few keys (its fields): they are found by comparing them, and hashed into
+    /// `keyIndex` only once there are more than `keysCompared` (a dictionary made and grown per
+    /// layer of every tile was a twentieth of an archive build's cutting).
     private mutating func index(ofKey key: String) -> UInt32 {
-        if let i = keyIndex[key] { return i }
+        if keys.count <= Self.keysCompared {
+            if let i = keys.firstIndex(of: key) { return UInt32(i) }
+        } else if let i = keyIndex[key] { return i }
         let i = UInt32(keys.count)
-        keys.append(key); keyIndex[key] = i
+        keys.append(key)
+        if keys.count > Self.keysCompared {
+            if keyIndex.isEmpty { for (k, name) in keys.enumerated() { keyIndex[name] = UInt32(k) } } else { keyIndex[key] = i }
+        }
         return i
     }
+    static let keysCompared = 16
 
     private mutating func index(ofValue value: FieldValue) -> UInt32 {
         // Keep 1 (integer) and 1.0 (real) apart; FieldValue's cases already do.
