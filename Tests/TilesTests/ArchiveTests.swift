@@ -61,6 +61,31 @@ import TestSupport
         #expect(try await archive.tile(TileCoord(z: 5, x: 0, y: 0)) == nil)
     }
 
+    /// An archive build skips the tiles the packs say are empty: at every zoom, every tile
+    /// cut with features on demand is covered, and some of Huế's box (the sea) is not.
+    @Test func coverageHoldsEveryTileWithFeaturesAndLeavesOutTheSea() async throws {
+        let cat = try TileTestStore()
+        try cat.publishHue()
+        let tiles = try TileService(store: cat.store, configuration: .init(cacheMegabytes: 0, overviewTiles: 0))
+        let live = try await tiles.tileSource(named: "hue-communes")
+        let meta = try await live.metadata()
+        var withFeatures = 0, leftOut = 0
+        for z in 0...12 {
+            let r = TileCoord.covering(meta.bounds, zoom: z)
+            let coverage = try #require(try await live.coverage(zoom: z, xs: r.xs, ys: r.ys))
+            for x in r.xs { for y in r.ys {
+                let c = TileCoord(z: z, x: x, y: y)
+                if try await live.tile(c) != nil {
+                    withFeatures += 1
+                    #expect(coverage.contains(c), "tile \(c) has features but is not covered")
+                }
+                if !coverage.contains(c) { leftOut += 1 }
+            } }
+        }
+        #expect(withFeatures > 100)
+        #expect(leftOut > 0)
+    }
+
     @Test func pythonPMTilesReaderOpensTheArchive() async throws {
         let dir = ScratchDirectory("archive-py")
         let (tiles, path, summary, _cat) = try await built(.pmtiles, in: dir)

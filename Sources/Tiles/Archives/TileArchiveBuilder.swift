@@ -108,7 +108,11 @@ public enum TileArchiveBuilder {
 
         for z in zooms {
             let r = TileCoord.covering(meta.bounds, zoom: z)
+            // Tiles the source knows to be empty are counted as visited, not cut (three
+            // quarters of the communes' pyramid: sea, and the neighbours' land in the box).
+            let coverage = try await source.coverage(zoom: z, xs: r.xs, ys: r.ys)
             for c in hilbertOrder(z: z, xs: r.xs, ys: r.ys) {
+                if let coverage, !coverage.contains(c) { done += 1; continue }
                 batch.append((c, PMTiles.tileId(c)))
                 if batch.count == Self.batchSize { try await flush() }
             }

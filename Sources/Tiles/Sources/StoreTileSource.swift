@@ -368,6 +368,28 @@ final class StoreTileSource: TileSource {
         for cut in preparedCuts.withLock({ $0?.cuts }) ?? [] { cut.pack?.release() }
     }
 
+    /// From the packs: the tiles whose query box meets the box of a record drawn at that zoom,
+    /// and those holding a label point, which are the only ones `TileBuilder.cutPack` can
+    /// find anything in (it searches the same boxes with the same query box). Nil when a
+    /// layer is not cut from a pack, or where the overview tiles answer.
+    func coverage(zoom z: Int, xs: ClosedRange<Int>, ys: ClosedRange<Int>) async throws -> TileCoverage? {
+        if overviewTiles > 0 && z <= Overview.highestZoom { return nil }
+        guard var coverage = TileCoverage(zoom: z, xs: xs, ys: ys) else { return nil }
+        for cut in try await currentCuts() where z >= cut.minZoom && z <= cut.maxZoom {
+            guard let pack = cut.pack else { return nil }
+            if let level = pack.level(zoom: z) {
+                for r in 0..<level.records { coverage.insertTiles(meeting: level.box(r), buffer: cut.buffer, extent: TileBuilder.defaultExtent) }
+            }
+            if cut.labelLayer != nil, let labels = pack.labelLevel {
+                for r in 0..<labels.records {
+                    let t = GeneralisedLayer.tileOf(labels.firstPosition(r), zoom: z)
+                    coverage.insert(x: t.x, y: t.y)
+                }
+            }
+        }
+        return coverage
+    }
+
     func tile(_ coord: TileCoord) async throws -> EncodedTile? {
         if overviewTiles > 0 && coord.z <= Overview.highestZoom {
             let o = try await overview()

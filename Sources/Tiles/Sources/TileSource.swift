@@ -76,8 +76,13 @@ public protocol TileSource: Sendable {
     /// pack), when a caller has gone past them: an archive build after each batch. They are
     /// read again, from the page cache, by the tiles that need them.
     func releaseResidentPages()
+    /// The tiles of zoom `z` within `xs` × `ys` that may hold something (every other is empty
+    /// for sure), or nil when the source cannot tell cheaply: an archive build then cuts every
+    /// tile.
+    func coverage(zoom z: Int, xs: ClosedRange<Int>, ys: ClosedRange<Int>) async throws -> TileCoverage?
 }
 
 extension TileSource {
     public func releaseResidentPages() {}
+    public func coverage(zoom z: Int, xs: ClosedRange<Int>, ys: ClosedRange<Int>) async throws -> TileCoverage? { nil }
 }
