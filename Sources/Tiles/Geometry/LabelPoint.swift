@@ -29,22 +29,31 @@ enum LabelPoint {
         guard size > 0 else { return (minX, minY) }
         let precision = max(width, height) / 256
 
+        // Each segment once: its start, direction and the reciprocals the distance needs, so
+        // that a cell's distance (some hundred cells a polygon, each measured against every
+        // segment) makes no division.
+        struct Segment { var ax, ay, bx, by, dx, dy, invLength2, slope: Double }
+        var segments: [Segment] = []
+        for r in rings {
+            var j = r.upperBound - 1
+            for i in r {
+                let ax = g.xs[j], ay = g.ys[j], bx = g.xs[i], by = g.ys[i]
+                let dx = bx - ax, dy = by - ay
+                segments.append(Segment(ax: ax, ay: ay, bx: bx, by: by, dx: dx, dy: dy,
+                                        invLength2: dx != 0 || dy != 0 ? 1 / (dx * dx + dy * dy) : 0, slope: dy != 0 ? dx / dy : 0))
+                j = i
+            }
+        }
         func distance(_ x: Double, _ y: Double) -> Double {
             var inside = false
             var d2 = Double.infinity
-            for r in rings {
-                var j = r.upperBound - 1
-                for i in r {
-                    let ax = g.xs[j], ay = g.ys[j], bx = g.xs[i], by = g.ys[i]
-                    if (ay > y) != (by > y), x < (bx - ax) * (y - ay) / (by - ay) + ax { inside.toggle() }
-                    var px = ax, py = ay
-                    let dx = bx - ax, dy = by - ay
-                    if dx != 0 || dy != 0 {
-                        let t = ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)
-                        if t > 1 { px = bx; py = by } else if t > 0 { px += dx * t; py += dy * t }
-                    }
+            segments.withUnsafeBufferPointer { segments in
+                for s in segments {
+                    if (s.ay > y) != (s.by > y), x < s.slope * (y - s.ay) + s.ax { inside.toggle() }
+                    var px = s.ax, py = s.ay
+                    let t = ((x - s.ax) * s.dx + (y - s.ay) * s.dy) * s.invLength2
+                    if t > 1 { px = s.bx; py = s.by } else if t > 0 { px += s.dx * t; py += s.dy * t }
                     d2 = min(d2, (x - px) * (x - px) + (y - py) * (y - py))
-                    j = i
                 }
             }
             return (inside ? 1 : -1) * d2.squareRoot()
