@@ -60,7 +60,7 @@ struct BuildArchive: AsyncParsableCommand {
         interrupt.cancel()
         let largest = summary.largest.map { "\($0.coord) (\(bytes($0.bytes)))" } ?? "none"
         print("""
-            Wrote \(output) (\(fmt.rawValue)): \(summary.tiles) tiles (\(summary.distinct) distinct) of \(summary.visited) visited, zooms \(summary.minZoom)–\(summary.maxZoom)
+            Wrote \(output) (\(fmt.rawValue)): \(summary.tiles) tiles (\(summary.distinct) distinct) of \(summary.visited) visited (\(summary.cut) cut, the others known to be empty), zooms \(summary.minZoom)–\(summary.maxZoom)
             Size \(bytes(summary.bytes)), largest tile \(largest), \(String(format: "%.1f", summary.seconds)) s (\(Int(Double(summary.visited) / max(summary.seconds, 0.001))) tiles/s)
             """)
     }

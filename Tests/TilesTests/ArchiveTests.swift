@@ -57,6 +57,7 @@ import TestSupport
         }
         #expect(nonEmpty == summary.tiles)
         #expect(compared == summary.visited)
+        #expect(summary.cut >= summary.tiles && summary.cut <= summary.visited)
         // Tiles outside the bounds are simply absent.
         #expect(try await archive.tile(TileCoord(z: 5, x: 0, y: 0)) == nil)
     }
