@@ -51,20 +51,25 @@ enum RectangleClip {
             }
             var current: Chain?
             var produced = false
-            for step in 1...n {
-                let i0 = (start + step - 1) % n, i1 = (start + step) % n
+            var i1 = start
+            for _ in 1...n {
+                let i0 = i1
+                i1 = i0 + 1 == n ? 0 : i0 + 1
                 let x0 = ring.xs[i0], y0 = ring.ys[i0], x1 = ring.xs[i1], y1 = ring.ys[i1]
+                // Both ends beyond one edge: the segment misses the square (as Liang–Barsky
+                // would find, without its divisions); most of a big ring's segments, for a tile.
+                if (x0 < lo && x1 < lo) || (x0 > hi && x1 > hi) || (y0 < lo && y1 < lo) || (y0 > hi && y1 > hi) { continue }
                 let dx = x1 - x0, dy = y1 - y0
                 var t0 = 0.0, t1 = 1.0, e0 = -1, e1 = -1
-                var visible = true
                 // Liang–Barsky, remembering which edge cut each end (0 left, 1 right, 2 bottom, 3 top).
-                for (edge, p, q) in [(0, -dx, x0 - lo), (1, dx, hi - x0), (2, -dy, y0 - lo), (3, dy, hi - y0)] {
-                    if p == 0 { if q < 0 { visible = false; break }; continue }
+                @inline(__always) func keeps(_ edge: Int, _ p: Double, _ q: Double) -> Bool {
+                    if p == 0 { return q >= 0 }
                     let t = q / p
-                    if p < 0 { if t > t1 { visible = false; break }; if t > t0 { t0 = t; e0 = edge } }
-                    else { if t < t0 { visible = false; break }; if t < t1 { t1 = t; e1 = edge } }
+                    if p < 0 { if t > t1 { return false }; if t > t0 { t0 = t; e0 = edge } }
+                    else { if t < t0 { return false }; if t < t1 { t1 = t; e1 = edge } }
+                    return true
                 }
-                guard visible else { continue }
+                guard keeps(0, -dx, x0 - lo), keeps(1, dx, hi - x0), keeps(2, -dy, y0 - lo), keeps(3, dy, hi - y0) else { continue }
                 if e0 >= 0 {
                     // Entering: snap to the edge so the position along it is exact.
                     var ax = x0 + t0 * dx, ay = y0 + t0 * dy
