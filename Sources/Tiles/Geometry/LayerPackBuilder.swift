@@ -202,6 +202,21 @@ enum LayerPackBuilder {
                 let end = min(n, start + regionSize)
                 let own = order[start..<end].map { Int($0) }
                 let geometries = own.map { staged.geometry($0) }
+                // The labels, in a few parts on the shared threads, from now: they need no
+                // topology, so a core that would wait while it is built (on this thread) finds
+                // them; kept and written in order after the zooms.
+                let labelParts = labelLevel != nil ? 4 : 0
+                let labels = Locked([Int: [(Int, x: Double, y: Double)]]())
+                let labelWork = DispatchGroup()
+                for part in 0..<labelParts {
+                    DispatchQueue.global().async(group: labelWork) {
+                        var found: [(Int, x: Double, y: Double)] = []
+                        for j in stride(from: part * geometries.count / labelParts, to: (part + 1) * geometries.count / labelParts, by: 1) {
+                            if let p = LabelPoint.poleOfInaccessibility(geometries[j]) { found.append((j, p.x, p.y)) }
+                        }
+                        labels.withLock { $0[part] = found }
+                    }
+                }
                 if let full { for (j, g) in geometries.enumerated() { try full.add(feature: Int32(start + j), g) } }
                 let topology: ArcTopology? = neighbours.map { neighbours in
                     // The region's features and every feature whose box meets one of theirs.
@@ -213,23 +228,11 @@ enum LayerPackBuilder {
                 // The region's staging pages leave the resident memory once copied (they stay in
                 // the page cache for the next region's neighbours).
                 staged.release()
-                // The labels first, in a few parts (together they take as long as all the zooms
-                // do), kept and written in order after; then the zooms, the coalesced ones first.
-                let labelParts = labelLevel != nil ? 4 : 0
+                // The zooms, the coalesced ones first.
                 let failures = Locked([Int: any Error]())
-                let labels = Locked([Int: [(Int, x: Double, y: Double)]]())
                 let first = start
-                DispatchQueue.concurrentPerform(iterations: labelParts + zooms.count) { task in
-                    let k = task - labelParts
+                DispatchQueue.concurrentPerform(iterations: zooms.count) { k in
                     do {
-                        guard k >= 0 else {
-                            var found: [(Int, x: Double, y: Double)] = []
-                            for j in stride(from: task * geometries.count / labelParts, to: (task + 1) * geometries.count / labelParts, by: 1) {
-                                if let p = LabelPoint.poleOfInaccessibility(geometries[j]) { found.append((j, p.x, p.y)) }
-                            }
-                            labels.withLock { $0[task] = found }
-                            return
-                        }
                         let z = zooms[k], s = settings[z - minZoom], w = output.writers[k]
                         if let topology {
                             if let keys = coalescedFields[z - minZoom] {
@@ -254,9 +257,10 @@ enum LayerPackBuilder {
                             }
                         }
                     } catch {
-                        failures.withLock { $0[task] = error }
+                        failures.withLock { $0[k] = error }
                     }
                 }
+                labelWork.wait()
                 if let failure = failures.withLock({ $0.sorted { $0.key < $1.key }.first?.value }) { throw failure }
                 let found = labels.withLock { $0 }
                 for part in 0..<labelParts {
