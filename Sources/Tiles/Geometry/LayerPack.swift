@@ -139,11 +139,13 @@ public final class LayerPack: Sendable {
         return UnsafeBufferPointer(rebasing: values.buffer(Int32.self)[(feature * n)..<(feature * n + n)])
     }
 
-    func encodedValue(_ id: Int32) -> [UInt8] {
+    /// The value's encoded message appended to `out`, straight from the mapped table.
+    func appendEncodedValue(_ id: Int32, to out: inout [UInt8]) {
         let o = valueOffsets.buffer(Int64.self)
         let bytes = valueBytes.buffer(UInt8.self)
-        return Array(bytes[Int(o[Int(id)])..<Int(o[Int(id) + 1])])
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(o[Int(id)])..<Int(o[Int(id) + 1])]))
     }
+
 
 
     /// Calls `body` with every record of the level meeting `box`, features in drawing order
@@ -266,25 +268,24 @@ final class PackLevel: Sendable {
         }
         // Level 0 is the records; inner level k (1…) holds nodes of `n` children of level k - 1.
         let top = treeLevels.count
-        var stack: [(level: Int, index: Int)] = []
         if top == 0 {
             for r in 0..<records where meets(leaves, r) { body(r) }
             return
         }
-        let topStart = treeLevels[top - 1], topEnd = treeNodes
-        for i in topStart..<topEnd { stack.append((top, i - topStart)) }
-        while let (level, index) = stack.popLast() {
-            let start = treeLevels[level - 1]
-            guard meets(inner, start + index) else { continue }
+        // Depth first, without a stack to allocate: the top nodes last to first, each node's
+        // children first to last (the order callers have always seen).
+        func visit(_ level: Int, _ index: Int) {
+            guard meets(inner, treeLevels[level - 1] + index) else { return }
             let childCount = level == 1 ? records : treeLevels[level - 1] - (level >= 2 ? treeLevels[level - 2] : 0)
             let first = index * n, end = min(childCount, first + n)
             if level == 1 {
-                // Records: met in order here, as they would be taken off the stack.
                 for r in first..<end where meets(leaves, r) { body(r) }
-                continue
+            } else {
+                for c in first..<end { visit(level - 1, c) }
             }
-            for c in stride(from: end - 1, through: first, by: -1) { stack.append((level - 1, c)) }
         }
+        let topStart = treeLevels[top - 1], topEnd = treeNodes
+        for i in stride(from: topEnd - 1, through: topStart, by: -1) { visit(top, i - topStart) }
     }
 }
 

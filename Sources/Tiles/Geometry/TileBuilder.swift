@@ -128,7 +128,7 @@ public enum TileBuilder {
                 case .pack(let pack):
                     let id = entry.withoutIds ? -1 : pack.id(f.index)
                     b.addFeature(id: id >= 0 ? UInt64(id) : nil, fieldNames: pack.fieldNames, fields: entry.fieldIndices,
-                                 valueIds: pack.valueIds(f.index), encodedValue: pack.encodedValue, geometry: f.clipped.geometry)
+                                 valueIds: pack.valueIds(f.index), appendValue: pack.appendEncodedValue, geometry: f.clipped.geometry)
                 }
             }
             builders.append(b)

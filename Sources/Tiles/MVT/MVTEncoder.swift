@@ -40,8 +40,11 @@ public struct MVTLayerBuilder: Sendable {
     private var keys: [String] = []
     private var keyIndex: [String: UInt32] = [:]
     private var valueIndex: [FieldValue: UInt32] = [:]
-    /// Each value's encoded message, in index order (both insertion paths append here).
-    private var valueBytes: [[UInt8]] = []
+    /// Every value's encoded message, one after another in index order, and where each ends
+    /// (both insertion paths append here): one buffer, not an array per value, which a
+    /// low-zoom tile's thousands of names made, retained and released one by one.
+    private var valueData: [UInt8] = []
+    private var valueEnds: [Int] = []
     /// Fast path (prepared layers): key slot per field index, value index per prepared value id.
     private var keyByField: [Int32] = []
     private var valueById = ValueIdTable()
@@ -116,8 +119,8 @@ public struct MVTLayerBuilder: Sendable {
     private mutating func index(ofValue value: FieldValue) -> UInt32 {
         // Keep 1 (integer) and 1.0 (real) apart; FieldValue's cases already do.
         if let i = valueIndex[value] { return i }
-        let i = UInt32(valueBytes.count)
-        valueBytes.append(Self.encodeValue(value)); valueIndex[value] = i
+        let i = UInt32(valueEnds.count)
+        valueData.append(contentsOf: Self.encodeValue(value)); valueEnds.append(valueData.count); valueIndex[value] = i
         return i
     }
 
@@ -128,13 +131,15 @@ public struct MVTLayerBuilder: Sendable {
     /// `fields`: the indices of the fields written (nil: all).
     mutating func addFeature(id: UInt64?, fieldNames: [String], fields: [Int]? = nil, valueIds: [Int32], encodedValues: [[UInt8]],
                              geometry: TileGeometry) -> Bool {
-        addFeature(id: id, fieldNames: fieldNames, fields: fields, valueIds: valueIds, encodedValue: { encodedValues[Int($0)] }, geometry: geometry)
+        addFeature(id: id, fieldNames: fieldNames, fields: fields, valueIds: valueIds,
+                   appendValue: { id, out in out.append(contentsOf: encodedValues[Int(id)]) }, geometry: geometry)
     }
 
-    /// The same, values read through `encodedValue` (a memory-mapped value table).
+    /// The same, each value's encoded message appended to the layer's by `appendValue` (from
+    /// a memory-mapped value table).
     @discardableResult
     mutating func addFeature<V: RandomAccessCollection<Int32>>(id: UInt64?, fieldNames: [String], fields: [Int]? = nil, valueIds: V,
-                                                              encodedValue: (Int32) -> [UInt8], geometry: TileGeometry) -> Bool where V.Index == Int {
+                                                              appendValue: (Int32, inout [UInt8]) -> Void, geometry: TileGeometry) -> Bool where V.Index == Int {
         MVTGeometryCoder.encode(geometry, into: &commands)
         guard !commands.isEmpty else { return false }
         if keyByField.count < fieldNames.count { keyByField = [Int32](repeating: -1, count: fieldNames.count) }
@@ -150,8 +155,8 @@ public struct MVTLayerBuilder: Sendable {
             }
             let value: UInt32
             if let v = valueById[vid] { value = v } else {
-                value = UInt32(valueBytes.count)
-                valueBytes.append(encodedValue(vid)); valueById.insert(vid, value)
+                value = UInt32(valueEnds.count)
+                appendValue(vid, &valueData); valueEnds.append(valueData.count); valueById.insert(vid, value)
             }
             tags.append(UInt32(key)); tags.append(value)
         }
@@ -173,7 +178,8 @@ public struct MVTLayerBuilder: Sendable {
         func field(_ n: Int) -> Int { 1 + ProtobufWriter.varintSize(UInt64(n)) + n }
         var n = 2 + field(name.utf8.count) + features.bytes.count + 1 + ProtobufWriter.varintSize(UInt64(extent))
         for k in keys { n += field(k.utf8.count) }
-        for v in valueBytes { n += field(v.count) }
+        var start = 0
+        for end in valueEnds { n += field(end - start); start = end }
         return n
     }
 
@@ -183,7 +189,11 @@ public struct MVTLayerBuilder: Sendable {
         w.string(1, name)
         w.bytes.append(contentsOf: features.bytes)
         for k in keys { w.string(3, k) }
-        for v in valueBytes { w.bytesField(4, v) }
+        var start = 0
+        for end in valueEnds {
+            w.key(4, 2); w.varint(UInt64(end - start)); w.bytes.append(contentsOf: valueData[start..<end])
+            start = end
+        }
         w.uint(5, UInt64(extent))
     }
 
