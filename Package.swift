@@ -201,6 +201,7 @@ let package = Package(
         .target(name: "TestSupport", swiftSettings: strict),
 
         .testTarget(name: "PublicErrorsTests", dependencies: ["TestSupport", "PublicErrors"], swiftSettings: strict),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "GeoModelTests", dependencies: ["TestSupport", "GeoModel"], swiftSettings: strict),
         .testTarget(name: "VietnameseTextTests", dependencies: ["TestSupport", "VietnameseText"], swiftSettings: strict),
         .testTarget(name: "GDALKitTests", dependencies: ["TestSupport", "GDALKit", "GeoModel"], swiftSettings: strict),

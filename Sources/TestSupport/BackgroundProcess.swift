@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 public final class BackgroundProcess: @unchecked Sendable {
-    public let process = Process()
+    public let process = ChildProcess()
     /// Where its standard output and standard error go.
     public let logPath: String
     private let lock = NSLock()

@@ -83,7 +83,7 @@ public enum Run {
     public static func process(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                                currentDirectory: URL? = nil, stdin: Data? = nil,
                                timeout: TimeInterval? = nil) throws -> ProcessResult {
-        let p = Process()
+        let p = ChildProcess()
         if executable.contains("/") {
             p.executableURL = URL(fileURLWithPath: executable)
             p.arguments = arguments

@@ -326,7 +326,7 @@ func rawGET(_ path: String, _ headers: String...) -> [UInt8] { rawRequest("GET",
     func fiveHundredIdleSocketsDoNotStopHealthz(_ limit: String) throws {
         let scratch = ScratchDirectory("idle-sockets")
         let port = freeLocalPort()
-        let server = Process()
+        let server = ChildProcess()
         server.executableURL = URL(fileURLWithPath: "/bin/sh")
         server.arguments = ["-c", "\(limit) && exec \"$0\" serve --store \"$1\" --port \"$2\" --tiles \"$3\"",
                             TestPaths.bandoBinary, scratch.path("s.sqlite"), String(port), scratch.path("no-tiles")]

@@ -99,7 +99,7 @@ private func parseAnswer(_ bytes: [UInt8]) -> HTTPAnswer? {
 
 /// `bando serve` on a free port over `store`, from the repository root; stopped by `stop()`.
 final class RunningServer: @unchecked Sendable {
-    let process = Process()
+    let process = ChildProcess()
     let port = freeLocalPort()
     let log: String
 

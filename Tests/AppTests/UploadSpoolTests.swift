@@ -11,7 +11,7 @@ import TestSupport
         let uploads = scratch.url.appendingPathComponent("uploads")
         try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
         // A pid that has just ended: the process that wrote its files is gone.
-        let gone = Process()
+        let gone = ChildProcess()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
         gone.waitUntilExit()

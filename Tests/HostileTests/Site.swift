@@ -36,7 +36,7 @@ final class BandoSite: @unchecked Sendable {
     var store: String { scratch.path("bando.sqlite") }
     var tilesFolder: String { scratch.path("tiles") }
     private(set) var port = freeLocalPort()
-    private(set) var server: Process?
+    private(set) var server: ChildProcess?
     /// Every `bando serve` started, the first included.
     private(set) var starts = 0
     var logPath: String { scratch.path("serve.log") }
@@ -68,7 +68,7 @@ final class BandoSite: @unchecked Sendable {
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
-        let p = Process()
+        let p = ChildProcess()
         p.executableURL = URL(fileURLWithPath: TestPaths.bandoBinary)
         p.arguments = ["serve", "--store", store, "--port", String(port), "--tiles", tilesFolder, "--body-timeout", "5"]
         p.currentDirectoryURL = TestPaths.root

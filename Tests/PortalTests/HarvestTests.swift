@@ -13,7 +13,7 @@ import GeoStore
 /// fires whatever the machine's load: no race between two clocks), /redirect/HOST:PORT/PATH that answers 302 to
 /// http://HOST:PORT/PATH, and /endless, a FeatureCollection that never ends and has no length.
 final class FixtureServer: @unchecked Sendable {
-    let process = Process()
+    let process = ChildProcess()
     let host: String
     let port: Int
     let root: URL
