@@ -1,11 +1,15 @@
 import Foundation
+import Synchronization
 
 /// A bounded least-recently-used cache of served tiles, measured in bytes.
 ///
 /// Keys carry the tileset and the revision they were built from, so a new dataset version
 /// simply stops hitting old entries; `removeAll(tileset:)` frees them at once.
-/// The recency list links nodes by reference: a hit (the hot path of every cached tile)
-/// costs one dictionary lookup and a few pointer moves, no copy of the entry.
+/// The recency list links nodes by reference. A hit (the hot path of every cached tile) costs
+/// one dictionary lookup; it moves its node to the front only when the node has fallen out of
+/// the front half of the list, so hot tiles are not relinked on every hit and the list still
+/// holds the least recently used at its tail: a node left in place was at most `count / 2`
+/// moves from the front when it was last hit.
 final class TileCache: @unchecked Sendable {
     struct Key: Hashable {
         var tileset: String
@@ -17,6 +21,8 @@ final class TileCache: @unchecked Sendable {
         let value: CachedTile
         let cost: Int
         var prev: Node?, next: Node?
+        /// `moves` when the node was last put at the front.
+        var stamp = 0
         init(key: Key, value: CachedTile) { self.key = key; self.value = value; cost = value.cost }
     }
 
@@ -24,6 +30,8 @@ final class TileCache: @unchecked Sendable {
     private var entries: [Key: Node] = [:]
     private var head: Node?, tail: Node?       // head: most recent
     private var bytes = 0
+    /// Nodes put at the front so far: a node's distance from the front is at most `moves - stamp`.
+    private var moves = 0
     let capacity: Int
 
     init(capacityBytes: Int) { capacity = max(0, capacityBytes) }
@@ -34,7 +42,7 @@ final class TileCache: @unchecked Sendable {
         guard isEnabled else { return nil }
         lock.lock(); defer { lock.unlock() }
         guard let node = entries[key] else { return nil }
-        if node !== head {
+        if node !== head, moves &- node.stamp > entries.count / 2 {
             detach(node)
             pushFront(node)
         }
@@ -73,6 +81,8 @@ final class TileCache: @unchecked Sendable {
     }
 
     private func pushFront(_ node: Node) {
+        moves &+= 1
+        node.stamp = moves
         node.next = head
         head?.prev = node
         head = node
@@ -81,17 +91,23 @@ final class TileCache: @unchecked Sendable {
 }
 
 /// A tile as the cache keeps it: both encodings made once, so a hit costs no compression.
-struct CachedTile: Sendable {
-    var plain: [UInt8]
-    var gzipped: [UInt8]
+/// A class, so a hit hands over one reference rather than copying (and retaining) every field.
+final class CachedTile: Sendable {
+    let plain: [UInt8]
+    let gzipped: [UInt8]
     /// `<revision>-<z>-<x>-<y>`, unquoted.
-    var etag: String
+    let etag: String
     /// The tileset revision the tile was built from (the start of `etag`).
-    var revision: String
-    var featureCount: Int
-    var droppedForSize: Int
+    let revision: String
+    let featureCount: Int
+    let droppedForSize: Int
     /// What the HTTP layer built from this entry (its response bytes); dropped with the entry.
     let attachment = TileAttachment()
+
+    init(plain: [UInt8], gzipped: [UInt8], etag: String, revision: String, featureCount: Int, droppedForSize: Int) {
+        self.plain = plain; self.gzipped = gzipped; self.etag = etag; self.revision = revision
+        self.featureCount = featureCount; self.droppedForSize = droppedForSize
+    }
     /// The attachment holds at most another copy of both encodings and a few hundred bytes of headers.
     var cost: Int { 2 * (plain.count + gzipped.count) + etag.utf8.count + 96 + 512 }
 }
@@ -99,18 +115,35 @@ struct CachedTile: Sendable {
 /// A slot on a cached tile where the HTTP layer keeps what it derives from it, built once on
 /// the first hit (the full response bytes of the raw fast path). It lives and dies with the
 /// cache entry, so a new dataset version, which replaces the entry, never meets old bytes.
-/// Type-erased because this module knows nothing of HTTP.
-public final class TileAttachment: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: AnyObject?
+/// Type-erased because this module knows nothing of HTTP. Set once and read on every hit of
+/// the tile, from any event loop, without a lock: the slot holds a retained reference, published
+/// by compare-and-exchange, released with the attachment.
+public final class TileAttachment: Sendable {
+    /// An `Unmanaged<AnyObject>` as a bit pattern, 0 while nothing is kept.
+    private let slot = Atomic<UInt>(0)
 
-    /// The value kept here, made by `make` (and kept) if there is none of type `T` yet.
+    /// The value kept here, made by `make` (and kept) if there is none yet. One type of value
+    /// is kept per attachment (the HTTP layer's); asking for another type is a programming error
+    /// (checked in debug builds).
     public func value<T: AnyObject & Sendable>(orMake make: () -> T) -> T {
-        lock.lock(); defer { lock.unlock() }
-        if let v = value as? T { return v }
-        let v = make()
-        value = v
-        return v
+        if let kept = load() { return unsafeDowncast(kept, to: T.self) }
+        let made = Unmanaged.passRetained(make() as AnyObject)
+        let bits = UInt(bitPattern: made.toOpaque())
+        let (won, found) = slot.compareExchange(expected: 0, desired: bits, ordering: .acquiringAndReleasing)
+        if won { return unsafeDowncast(made.takeUnretainedValue(), to: T.self) }
+        made.release()   // another thread kept its value first
+        return unsafeDowncast(Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(bitPattern: found)!).takeUnretainedValue(), to: T.self)
+    }
+
+    private func load() -> AnyObject? {
+        let bits = slot.load(ordering: .acquiring)
+        guard bits != 0 else { return nil }
+        return Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+    }
+
+    deinit {
+        let bits = slot.load(ordering: .acquiring)
+        if bits != 0 { Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).release() }
     }
 }
 
