@@ -19,7 +19,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.action_chains import ActionChains
 base, shots = sys.argv[1], sys.argv[2]
 d = chromium(webgl=True)
-out = {"errors": [], "violations": [], "shots": []}
+out = {"errors": [], "violations": [], "shots": [], "overlaps": []}
 def wait_idle():
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -95,6 +95,16 @@ try:
             if err: out["errors"].append(f"{lang} {label}: {err}")
             out["basemap_" + lang + "_" + label] = d.execute_script(basemap_features)["count"]
             out["panel_" + lang] = d.find_element(By.ID, "layers").text
+            # The map's controls side by side, none drawn over another (on phones the attribution
+            # once wrapped over the scale bar).
+            out["overlaps"] += d.execute_script("""const boxes = [...document.querySelectorAll('#map .maplibregl-ctrl')]
+                .map(e => ({ name: e.className, r: e.getBoundingClientRect() })).filter(b => b.r.width > 0 && b.r.height > 0);
+              const hits = [];
+              for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+                const a = boxes[i].r, b = boxes[j].r;
+                if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) hits.push(boxes[i].name + ' over ' + boxes[j].name + ' (' + arguments[0] + ')');
+              }
+              return hits;""", f"{lang} {label}")
             check_step(d, out, f"{lang} {label}", f"{shots}/map-{lang}-{label}.png")
 finally:
     d.quit()
@@ -124,6 +134,7 @@ print(json.dumps(out))
         var preview: Preview
         var basemap_vi_desktop: Int, basemap_vi_phone: Int, basemap_en_desktop: Int, basemap_en_phone: Int
         var panel_vi: String, panel_en: String
+        var overlaps: [String]
         var errors: [String]
         var violations: [String]
         var shots: [String]
@@ -179,6 +190,7 @@ print(json.dumps(out))
                            ("en desktop", report.basemap_en_desktop), ("en phone", report.basemap_en_phone)] {
             #expect(n > 0, "no basemap feature drawn (\(label))")
         }
+        #expect(report.overlaps.isEmpty, "map controls drawn over each other: \(report.overlaps)")
         #expect(report.errors.isEmpty, "console errors: \(report.errors)")
         #expect(report.violations.isEmpty, "axe: \(report.violations.joined(separator: "\n"))")
         #expect(report.shots.count == 4 && report.shots.allSatisfy { FileManager.default.fileExists(atPath: $0) })

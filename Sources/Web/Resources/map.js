@@ -148,7 +148,8 @@ async function start() {
   window.bandoMap = map;
   window.bandoLayers = {};
   map.addControl(new maplibregl.NavigationControl(), "top-right");
-  map.addControl(new maplibregl.ScaleControl({ unit: "metric", maxWidth: 120 }), "bottom-left");
+  // Top left: along the bottom the attribution spans the map's width on a phone, over the scale.
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric", maxWidth: 120 }), "top-left");
   map.on("error", e => fail(words.msgError + " " + (e.error && e.error.message || e)));
   await new Promise(resolve => map.on("load", resolve));
 
