@@ -40,7 +40,16 @@ import TestSupport
         long.arguments = ["60"]
         defer { long.terminate(); long.waitUntilExit() }
         try long.run()   // started while `open` is open in this process
-        let held = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(long.processIdentifier)/fd").sorted()
+        // posix_spawn returns once the child has exec'd, while its dynamic loader may still hold
+        // a library open as descriptor 3 for a moment: look until that has settled. A descriptor
+        // inherited from this process never goes away, so it still fails this after 5 s.
+        let deadline = Date().addingTimeInterval(5)
+        var held: [String]
+        repeat {
+            held = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(long.processIdentifier)/fd").sorted()
+            if held == ["0", "1", "2"] { break }
+            usleep(10_000)
+        } while Date() < deadline
         #expect(held == ["0", "1", "2"])
         let short = ChildProcess()
         short.executableURL = URL(fileURLWithPath: "/bin/echo")
