@@ -29,3 +29,7 @@ peak_rss_mb() {
   echo $((total / 1024))
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# Time the hypervisor took from this machine's CPUs ("steal" in /proc/stat), in ms, since boot.
+# On this VM a round that loses more than a few tens of ms to it shows ~100 ms pauses in
+# whatever server is being measured (nginx as much as Bando): its p99 is the machine's.
+steal_ms() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print int($9 * 1000 / hz) }' /proc/stat; }
