@@ -5,28 +5,40 @@ import GeoModel
 /// QGIS and GDAL read: `vector_layers`, `attribution`, zooms, bounds) plus Bando's own
 /// (title, revision, datasets) so that serving the archive gives the same TileJSON.
 enum ArchiveMetadata {
-    static func json(_ m: TilesetMetadata) -> [String: Any] {
-        [
-            "name": m.name,
-            "description": m.description,
-            "attribution": m.attribution,
-            "version": "1.0.0",
-            "type": "overlay",
-            "format": "pbf",
-            "minzoom": m.minZoom,
-            "maxzoom": m.maxZoom,
-            "bounds": m.bounds.array,
-            "vector_layers": m.vectorLayers.map { l -> [String: Any] in
-                ["id": l.id, "description": l.description, "minzoom": l.minZoom, "maxzoom": l.maxZoom,
-                 "fields": Dictionary(l.fields.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })]
-            },
-            "bando": ["title": m.title, "revision": m.revision, "datasets": m.datasets],
-        ]
+    struct Document: Encodable {
+        struct Layer: Encodable {
+            var id: String, description: String, minzoom: Int, maxzoom: Int, fields: [String: String]
+        }
+        struct Bando: Encodable { var title: String, revision: String, datasets: [String] }
+        struct VectorLayers: Encodable { var vector_layers: [Layer] }
+        var name: String, description: String, attribution: String
+        var version = "1.0.0", type = "overlay", format = "pbf"
+        var minzoom: Int, maxzoom: Int, bounds: [Double]
+        var vector_layers: [Layer]
+        var bando: Bando
     }
 
-    static func data(_ m: TilesetMetadata) -> [UInt8] {
-        Array((try? JSONSerialization.data(withJSONObject: json(m), options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8))
+    static func document(_ m: TilesetMetadata) -> Document {
+        Document(
+            name: m.name, description: m.description, attribution: m.attribution,
+            minzoom: m.minZoom, maxzoom: m.maxZoom, bounds: m.bounds.array,
+            vector_layers: m.vectorLayers.map { l in
+                .init(id: l.id, description: l.description, minzoom: l.minZoom, maxzoom: l.maxZoom,
+                      fields: Dictionary(l.fields.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a }))
+            },
+            bando: .init(title: m.title, revision: m.revision, datasets: m.datasets))
     }
+
+    /// JSON with its keys sorted, so that an archive's bytes depend on its tiles and metadata
+    /// only. `JSONEncoder` sorts by code point; `JSONSerialization`'s sorted keys would compare
+    /// them through ICU's collation, loading megabytes of it into every tile build.
+    static func encoded<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(value)) ?? Data("{}".utf8))
+    }
+
+    static func data(_ m: TilesetMetadata) -> [UInt8] { encoded(document(m)) }
 
     /// Reads metadata back; `name` is the archive's file name, which wins (URLs use it).
     /// Missing parts fall back on the header's zooms and bounds.

@@ -9,10 +9,8 @@ import Crypto
 enum MBTiles {
     /// The metadata rows the spec asks for, with `json` holding `vector_layers`.
     static func metadataRows(_ m: TilesetMetadata) -> [(String, String)] {
-        let obj = ArchiveMetadata.json(m)
-        func string(_ v: Any) -> String {
-            String(decoding: (try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
-        }
+        let doc = ArchiveMetadata.document(m)
+        func string<T: Encodable>(_ v: T) -> String { String(decoding: ArchiveMetadata.encoded(v), as: UTF8.self) }
         let b = m.bounds, c = b.center
         return [
             ("name", m.name), ("format", "pbf"), ("type", "overlay"), ("version", "1.0.0"),
@@ -20,8 +18,8 @@ enum MBTiles {
             ("minzoom", String(m.minZoom)), ("maxzoom", String(m.maxZoom)),
             ("bounds", "\(b.minX),\(b.minY),\(b.maxX),\(b.maxY)"),
             ("center", "\(c.x),\(c.y),\(min(m.maxZoom, max(m.minZoom, TileDocuments.zoomFitting(b))))"),
-            ("json", string(["vector_layers": obj["vector_layers"]!])),
-            ("bando", string(obj["bando"]!)),
+            ("json", string(ArchiveMetadata.Document.VectorLayers(vector_layers: doc.vector_layers))),
+            ("bando", string(doc.bando)),
         ]
     }
 }

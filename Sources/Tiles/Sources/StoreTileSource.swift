@@ -106,9 +106,10 @@ final class PreparedLayerStore: Sendable {
         guard let version = try store.version(id: id), let dataset = try store.dataset(slug: slug), dataset.id == version.datasetID else {
             throw TilesError(.storeUnavailable, "Dataset version \(id) of \(slug) is not in the store any more")
         }
+        // Geometry type names are ASCII ("MultiPolygon"): no locale needed (one would load ICU).
         return VersionInfo(versionId: id, slug: slug, title: dataset.title, description: dataset.description,
                            attribution: dataset.attribution, version: version, bounds: version.bbox,
-                           isPolygonal: version.geometryTypes.contains { $0.localizedCaseInsensitiveContains("polygon") },
+                           isPolygonal: version.geometryTypes.contains { $0.lowercased().contains("polygon") },
                            featureCount: version.featureCount)
     }
 
