@@ -30,6 +30,7 @@ peak_rss_mb() {
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 # Time the hypervisor took from this machine's CPUs ("steal" in /proc/stat), in ms, since boot.
-# On this VM a round that loses more than a few tens of ms to it shows ~100 ms pauses in
-# whatever server is being measured (nginx as much as Bando): its p99 is the machine's.
+# On this VM a run that loses 130 ms or more to it has ~100 ms pauses in whichever server is
+# measured (nginx as much as Bando); such pauses also come without any steal counted, so a run
+# with none is quieter, not sure to be quiet.
 steal_ms() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print int($9 * 1000 / hz) }' /proc/stat; }
